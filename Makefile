@@ -1,0 +1,48 @@
+# Studio: `make run` opens the app on the demo project, `make test` runs every check.
+# Both bootstrap .venv on first use (and again when pyproject.toml changes) through `make setup`.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.studio-installed
+# Torch wheels this machine holds locally; elsewhere override, e.g. `make TORCH=torch setup`.
+TORCH ?= torch==2.14.1 torchvision==0.29.1
+DEMO_DIR ?= demo-project
+DEMO := $(DEMO_DIR)/demo.studio
+export QT_QPA_PLATFORM ?= $(if $(DISPLAY)$(WAYLAND_DISPLAY),,offscreen)
+
+.PHONY: setup run test lint bench demo screenshots clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml Makefile
+	@$(BIN)/python -c "" 2>/dev/null || { rm -rf $(VENV) && $(PYTHON) -m venv $(VENV); }
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet $(TORCH)
+	$(BIN)/python -m pip install --quiet -e ".[dev]" $(TORCH)
+	@touch $(STAMP)
+
+$(DEMO): | $(STAMP)
+	$(BIN)/studio demo $(DEMO_DIR)
+
+demo: $(DEMO)
+
+run: setup $(DEMO)
+	$(BIN)/studio open $(DEMO)
+
+lint: setup
+	$(BIN)/ruff check studio tests benchmarks
+	$(BIN)/ruff format --check studio tests benchmarks
+	$(BIN)/lint-imports
+
+test: lint
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest
+
+bench: setup
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m benchmarks
+
+screenshots: setup
+	QT_QPA_PLATFORM=offscreen $(BIN)/python docs/make_screenshots.py
+
+clean:
+	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache .ruff_cache

@@ -1,0 +1,292 @@
+"""The stable scripting API of Studio: what plugin scripts, notebooks, the CLI and tests use.
+
+    from studio.api import Project
+
+    with Project.create("birds.studio") as project:
+        project.add_classes(["sparrow", "crow"])
+        report = project.import_media(["photos/"])
+        item = project.items(status="new", limit=1)[0]
+        project.annotate(item.id, "crow", box=[10, 20, 100, 80])
+        project.undo()
+
+Every method that changes the project is one short transaction (one undo step); several
+processes may use the same project at once.
+"""
+
+from __future__ import annotations
+
+import getpass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from studio.core import annotations as annotation_edits
+from studio.core import classes as class_edits
+from studio.core import history, media, queries
+from studio.core import items as item_edits
+from studio.core.database import Database
+from studio.core.edits import user_edit
+from studio.core.enums import AnnotationKind, AnnotationSource, ItemStatus, Split
+from studio.core.errors import InvalidEditError
+from studio.core.history import HistoryStep
+from studio.core.media import ImportReport, RelinkReport
+from studio.core.project_file import create_project_file, open_project_file
+from studio.core.records import AnnotationRecord, ItemRecord, LabelClassRecord
+from studio.core.stats import ProjectStats, project_stats
+
+__all__ = [
+    "AnnotationKind",
+    "AnnotationRecord",
+    "AnnotationSource",
+    "HistoryStep",
+    "ImportReport",
+    "ItemRecord",
+    "ItemStatus",
+    "LabelClassRecord",
+    "Project",
+    "ProjectStats",
+    "RelinkReport",
+    "Split",
+]
+
+ProgressCallback = Callable[[int, int], None]
+
+
+def _ids(item_ids: int | Iterable[int]) -> list[int]:
+    return [item_ids] if isinstance(item_ids, int) else list(item_ids)
+
+
+class Project:
+    """An open Studio project file. Use `Project.create` or `Project.open`, then `close()`."""
+
+    def __init__(self, database: Database, author: str | None = None) -> None:
+        self._db = database
+        self.path: Path = database.path.resolve()
+        self.author = author if author is not None else getpass.getuser()
+
+    # -- opening and closing -------------------------------------------------------------
+
+    @classmethod
+    def create(cls, path: str | Path, author: str | None = None) -> Project:
+        """Create a new, empty project file (refuses to overwrite an existing file)."""
+        return cls(create_project_file(Path(path)), author)
+
+    @classmethod
+    def open(cls, path: str | Path, author: str | None = None) -> Project:
+        """Open a project; an older file is backed up and upgraded, a newer one refused."""
+        return cls(open_project_file(Path(path)), author)
+
+    def close(self) -> None:
+        """Checkpoint and close: afterwards the project is one self-contained file."""
+        self._db.close()
+
+    def __enter__(self) -> Project:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    @property
+    def root(self) -> Path:
+        """The folder holding the project file; item paths are relative to it."""
+        return self.path.parent
+
+    @property
+    def store_dir(self) -> Path:
+        """`NAME.studio.d`: copied media, checkpoints and caches that belong to the project."""
+        return self.path.with_name(self.path.name + ".d")
+
+    # -- label classes -------------------------------------------------------------------
+
+    def add_classes(self, classes: Iterable[str | Mapping[str, Any]]) -> list[LabelClassRecord]:
+        """Create classes by name (or dicts with name, color, hotkey); existing ones are kept."""
+        specs = list(classes)
+        with user_edit(self._db, f"add {len(specs)} classes", self.author) as edit:
+            return class_edits.add_classes(edit, specs)
+
+    def classes(self, include_archived: bool = True) -> list[LabelClassRecord]:
+        with self._db.read() as connection:
+            return class_edits.all_classes(connection, include_archived)
+
+    def update_class(self, label: str | int, **values: Any) -> LabelClassRecord:
+        """Change a class's name, color, hotkey, position or archived flag."""
+        with user_edit(self._db, f"change class {label}", self.author) as edit:
+            return class_edits.update_class(edit, label, **values)
+
+    # -- media ---------------------------------------------------------------------------
+
+    def import_media(
+        self,
+        paths: Iterable[str | Path],
+        copy: bool = False,
+        progress: ProgressCallback | None = None,
+    ) -> ImportReport:
+        """Add images from files, folders (recursive) and glob patterns.
+
+        Returns a report with `added`, `duplicates` and `failed` [(path, reason)].
+        """
+        return media.import_media(
+            self._db, self.root, self.store_dir, list(paths), copy=copy, progress=progress
+        )
+
+    def relink(
+        self, search_paths: Iterable[str | Path], progress: ProgressCallback | None = None
+    ) -> RelinkReport:
+        """Re-point items whose files moved, finding them under `search_paths` by sha256."""
+        return media.relink(self._db, self.root, list(search_paths), progress=progress)
+
+    def media_path(self, item: ItemRecord | int) -> Path:
+        """The absolute path of an item's image file."""
+        record = item if isinstance(item, ItemRecord) else self.item(item)
+        return media.resolve(self.root, record.path)
+
+    # -- items ---------------------------------------------------------------------------
+
+    def items(self, limit: int | None = None, offset: int = 0, **filters: Any) -> list[ItemRecord]:
+        """Items matching the filters: status, split, label, source, score_min, score_max,
+        text (in the file name), tag; sorted by `sort` (name, date, status, score)."""
+        query = queries.ItemQuery(**filters)
+        with self._db.read() as connection:
+            return queries.find_items(connection, query, limit=limit, offset=offset)
+
+    def item_ids(self, **filters: Any) -> list[int]:
+        """The ids of all matching items, in order (same filters as `items`)."""
+        with self._db.read() as connection:
+            return queries.item_ids(connection, queries.ItemQuery(**filters))
+
+    def count_items(self, **filters: Any) -> int:
+        with self._db.read() as connection:
+            return queries.count_items(connection, queries.ItemQuery(**filters))
+
+    def items_by_ids(self, item_ids: Sequence[int]) -> list[ItemRecord]:
+        with self._db.read() as connection:
+            return queries.items_by_ids(connection, item_ids)
+
+    def item(self, item_id: int) -> ItemRecord:
+        found = self.items_by_ids([item_id])
+        if not found:
+            raise InvalidEditError(f"unknown item id {item_id}")
+        return found[0]
+
+    def set_status(self, item_ids: int | Iterable[int], status: str | ItemStatus) -> None:
+        ids = _ids(item_ids)
+        with user_edit(self._db, f"set status of {len(ids)} items", self.author) as edit:
+            item_edits.set_status(edit, ids, status)
+
+    def set_split(self, item_ids: int | Iterable[int], split: str | Split | None) -> None:
+        ids = _ids(item_ids)
+        with user_edit(self._db, f"set split of {len(ids)} items", self.author) as edit:
+            item_edits.set_split(edit, ids, split)
+
+    def tag_items(
+        self, item_ids: int | Iterable[int], add: Iterable[str] = (), remove: Iterable[str] = ()
+    ) -> None:
+        ids = _ids(item_ids)
+        with user_edit(self._db, f"tag {len(ids)} items", self.author) as edit:
+            item_edits.change_tags(edit, ids, add=add, remove=remove)
+
+    def remove_items(self, item_ids: int | Iterable[int]) -> None:
+        """Remove items and their annotations from the project (files are left alone)."""
+        ids = _ids(item_ids)
+        with user_edit(self._db, f"remove {len(ids)} items", self.author) as edit:
+            item_edits.remove_items(edit, ids)
+
+    # -- annotations ---------------------------------------------------------------------
+
+    def annotate(
+        self,
+        item_id: int,
+        label: str | int,
+        *,
+        box: Sequence[float] | None = None,
+        polygon: Any = None,
+        mask: Any = None,
+        keypoints: Any = None,
+        source: str | AnnotationSource = AnnotationSource.HUMAN,
+        score: float | None = None,
+    ) -> int:
+        """Add an annotation and return its id; with no geometry it is an image-level tag.
+
+        box: [x, y, w, h] · polygon: [(x, y), ...] or rings · mask: 2-D bool array or COCO
+        RLE · keypoints: [(x, y, v), ...]. Coordinates are pixels of the (EXIF-rotated) image.
+        """
+        geometry = {"box": box, "polygon": polygon, "mask": mask, "keypoints": keypoints}
+        kind = annotation_edits.kind_of(geometry)
+        source_value = getattr(source, "value", source)
+        with user_edit(self._db, f"add {kind.value} {label}", self.author) as edit:
+            return annotation_edits.add_annotation(
+                edit,
+                item_id,
+                label,
+                kind,
+                geometry.get(kind.value),
+                source_value,
+                score,
+                self.author,
+            )
+
+    def add_annotations(self, annotations: Iterable[Mapping[str, Any]]) -> list[int]:
+        """Add many annotations as one edit (one transaction, one undo step); returns their ids.
+
+        Each is a mapping: `item_id`, `label`, at most one of `box` / `polygon` / `mask` /
+        `keypoints`, and optionally `source`, `score`, `attributes`. Nothing is written if any
+        is invalid.
+        """
+        specs = list(annotations)
+        with user_edit(self._db, f"add {len(specs)} annotations", self.author) as edit:
+            return annotation_edits.add_annotations(edit, specs, self.author)
+
+    def update_annotation(
+        self,
+        annotation_id: int,
+        *,
+        geometry: Any = None,
+        label: str | int | None = None,
+        score: float | None = None,
+    ) -> None:
+        with user_edit(self._db, f"change annotation {annotation_id}", self.author) as edit:
+            annotation_edits.update_annotation(edit, annotation_id, geometry, label, score)
+
+    def delete_annotation(self, annotation_id: int) -> None:
+        with user_edit(self._db, f"delete annotation {annotation_id}", self.author) as edit:
+            annotation_edits.delete_annotation(edit, annotation_id)
+
+    def annotations(self, item_id: int) -> list[AnnotationRecord]:
+        with self._db.read() as connection:
+            return annotation_edits.annotations_of(connection, item_id)
+
+    # -- history -------------------------------------------------------------------------
+
+    def undo(self) -> HistoryStep:
+        """Revert the latest edit (raises NothingToUndoError when there is none)."""
+        with self._db.write() as connection:
+            return history.undo(connection)
+
+    def redo(self) -> HistoryStep:
+        with self._db.write() as connection:
+            return history.redo(connection)
+
+    def can_undo(self) -> bool:
+        with self._db.read() as connection:
+            return history.can_undo(connection)
+
+    def can_redo(self) -> bool:
+        with self._db.read() as connection:
+            return history.can_redo(connection)
+
+    # -- overview ------------------------------------------------------------------------
+
+    def stats(self) -> ProjectStats:
+        """Counts per status, split and class."""
+        with self._db.read() as connection:
+            return project_stats(connection)
+
+    def poll_changes(self) -> bool:
+        """True if anyone (another process included) committed since the previous poll."""
+        return self._db.changed_since_last_check()

@@ -1,0 +1,45 @@
+"""The fixed vocabularies of the project file (stored as their string values)."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+
+class ItemStatus(str, Enum):
+    NEW = "new"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+    DONE_EMPTY = "done_empty"
+    REVIEWED = "reviewed"
+    REJECTED = "rejected"
+
+
+class Split(str, Enum):
+    TRAIN = "train"
+    VAL = "val"
+    TEST = "test"
+
+
+class AnnotationKind(str, Enum):
+    TAG = "tag"
+    BOX = "box"
+    POLYGON = "polygon"
+    MASK = "mask"
+    KEYPOINTS = "keypoints"
+
+
+class AnnotationSource(str, Enum):
+    HUMAN = "human"
+    MODEL = "model"
+    SAM = "sam"
+
+
+def parse_enum(enum_type: type[Enum], value: object, what: str) -> Enum:
+    """Return the member of `enum_type` named by `value`, or raise a clear ValueError."""
+    if isinstance(value, enum_type):
+        return value
+    try:
+        return enum_type(value)
+    except ValueError:
+        allowed = ", ".join(member.value for member in enum_type)
+        raise ValueError(f"unknown {what} {value!r}; expected one of: {allowed}") from None

@@ -1,0 +1,27 @@
+"""Errors that Studio reports to users; each message names the file and the problem."""
+
+from __future__ import annotations
+
+
+class StudioError(Exception):
+    """Base class of every error Studio raises on purpose."""
+
+
+class ProjectFileError(StudioError):
+    """The project file cannot be opened or created as asked."""
+
+
+class NewerProjectError(ProjectFileError):
+    """The project was written by a newer Studio whose schema this version does not know."""
+
+
+class NotAProjectError(ProjectFileError):
+    """The file exists but is not a Studio project."""
+
+
+class InvalidEditError(StudioError):
+    """An edit was refused because its arguments are invalid; nothing was written."""
+
+
+class NothingToUndoError(StudioError):
+    """Undo or redo was asked for but the history has nothing in that direction."""

@@ -1,0 +1,171 @@
+"""Validation and normalisation of annotation geometry, in image pixel coordinates.
+
+Stored forms (JSON in `annotation.geometry`):
+- box: `[x, y, width, height]` (COCO order), top-left origin.
+- polygon: a list of rings, each a flat list `[x1, y1, x2, y2, ...]` of at least 3 points
+  (COCO "segmentation" polygons, so an object may have several parts).
+- mask: COCO run-length encoding `{"size": [height, width], "counts": "<compressed>"}`.
+- keypoints: a list of `[x, y, visibility]` with visibility 0 (absent), 1 (hidden), 2 (visible).
+- tag: no geometry (an image-level label).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from pycocotools import mask as coco_mask
+
+from studio.core.enums import AnnotationKind
+from studio.core.errors import InvalidEditError
+
+
+def _finite(values: Sequence[float], what: str) -> list[float]:
+    numbers: list[float] = []
+    for value in values:
+        if not _is_number(value):
+            raise InvalidEditError(f"{what}: {value!r} is not a number")
+        number = float(value)
+        if not math.isfinite(number):
+            raise InvalidEditError(f"{what}: {value!r} is not a finite number")
+        numbers.append(number)
+    return numbers
+
+
+def _inside(x: float, y: float, width: int, height: int, what: str) -> None:
+    if not (0 <= x <= width and 0 <= y <= height):
+        raise InvalidEditError(
+            f"{what}: point ({x:g}, {y:g}) lies outside the {width}×{height} image"
+        )
+
+
+def normalize_box(box: Sequence[float], width: int, height: int) -> list[float]:
+    if len(box) != 4:
+        raise InvalidEditError(f"box: expected [x, y, width, height], got {len(box)} values")
+    x, y, w, h = _finite(box, "box")
+    if w <= 0 or h <= 0:
+        raise InvalidEditError(f"box: width and height must be positive, got {w:g}×{h:g}")
+    _inside(x, y, width, height, "box")
+    _inside(x + w, y + h, width, height, "box")
+    return [x, y, w, h]
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
+
+
+def _is_pair(value: Any) -> bool:
+    return (
+        isinstance(value, (list, tuple, np.ndarray))
+        and len(value) == 2
+        and all(_is_number(v) for v in value)
+    )
+
+
+def _flatten_ring(ring: Sequence[Any]) -> list[Any]:
+    if len(ring) and _is_pair(ring[0]):
+        if not all(_is_pair(point) for point in ring):
+            raise InvalidEditError("polygon: every point needs exactly two coordinates")
+        return [coordinate for point in ring for coordinate in point]
+    return list(ring)
+
+
+def normalize_polygon(polygon: Sequence[Any], width: int, height: int) -> list[list[float]]:
+    """Accept one ring (`[(x, y), ...]` or flat `[x1, y1, ...]`) or a list of rings.
+
+    Returns flat rings, the COCO form.
+    """
+    if len(polygon) == 0:
+        raise InvalidEditError("polygon: no points")
+    single_ring = _is_number(polygon[0]) or _is_pair(polygon[0])
+    rings = [polygon] if single_ring else polygon
+    result = []
+    for ring in rings:
+        if not isinstance(ring, (list, tuple, np.ndarray)):
+            raise InvalidEditError(f"polygon: {ring!r} is not a list of points")
+        flat = _finite(_flatten_ring(ring), "polygon")
+        if len(flat) % 2:
+            raise InvalidEditError("polygon: odd number of coordinates")
+        if len(flat) < 6:
+            raise InvalidEditError("polygon: a ring needs at least 3 points")
+        for index in range(0, len(flat), 2):
+            _inside(flat[index], flat[index + 1], width, height, "polygon")
+        result.append(flat)
+    return result
+
+
+def encode_mask(mask: np.ndarray) -> dict[str, Any]:
+    """Compressed COCO RLE of a 2-D boolean array."""
+    rle = coco_mask.encode(np.asfortranarray(mask.astype(np.uint8)))
+    return {"size": [int(rle["size"][0]), int(rle["size"][1])], "counts": rle["counts"].decode()}
+
+
+def decode_mask(rle: dict[str, Any]) -> np.ndarray:
+    """The boolean array of a stored (compressed) RLE mask."""
+    counts = rle["counts"]
+    compressed = {
+        "size": rle["size"],
+        "counts": counts.encode() if isinstance(counts, str) else counts,
+    }
+    return coco_mask.decode(compressed).astype(bool)
+
+
+def normalize_mask(mask: Any, width: int, height: int) -> dict[str, Any]:
+    if isinstance(mask, np.ndarray):
+        if mask.ndim != 2:
+            raise InvalidEditError(f"mask: expected a 2-D array, got {mask.ndim} dimensions")
+        if mask.shape != (height, width):
+            raise InvalidEditError(
+                f"mask: shape {mask.shape[1]}×{mask.shape[0]} "
+                f"differs from the image {width}×{height}"
+            )
+        return encode_mask(mask.astype(bool))
+    if not isinstance(mask, dict) or "size" not in mask or "counts" not in mask:
+        raise InvalidEditError("mask: expected a 2-D array or a COCO RLE {'size', 'counts'}")
+    size = list(mask["size"])
+    if size != [height, width]:
+        raise InvalidEditError(f"mask: RLE size {size} differs from the image [{height}, {width}]")
+    counts = mask["counts"]
+    try:
+        if isinstance(counts, list):
+            rle = coco_mask.frPyObjects({"size": size, "counts": counts}, height, width)
+        else:
+            rle = {"size": size, "counts": counts.encode() if isinstance(counts, str) else counts}
+        decoded = coco_mask.decode(rle)
+    except Exception as error:
+        raise InvalidEditError(f"mask: invalid RLE counts ({error})") from error
+    return encode_mask(decoded.astype(bool))
+
+
+def normalize_keypoints(points: Sequence[Any], width: int, height: int) -> list[list[float]]:
+    if len(points) == 0:
+        raise InvalidEditError("keypoints: no points")
+    result = []
+    for point in points:
+        if len(point) not in (2, 3):
+            raise InvalidEditError("keypoints: each point is [x, y] or [x, y, visibility]")
+        x, y = _finite(point[:2], "keypoints")
+        visibility = int(point[2]) if len(point) == 3 else 2
+        if visibility not in (0, 1, 2):
+            raise InvalidEditError(f"keypoints: visibility {visibility} is not 0, 1 or 2")
+        if visibility:
+            _inside(x, y, width, height, "keypoints")
+        result.append([x, y, visibility])
+    return result
+
+
+def normalize_geometry(kind: AnnotationKind, geometry: Any, width: int, height: int) -> Any:
+    """Check one annotation's geometry against its image and return the stored form."""
+    if kind is AnnotationKind.TAG:
+        return None
+    if geometry is None:
+        raise InvalidEditError(f"{kind.value}: geometry is missing")
+    normalizers = {
+        AnnotationKind.BOX: normalize_box,
+        AnnotationKind.POLYGON: normalize_polygon,
+        AnnotationKind.MASK: normalize_mask,
+        AnnotationKind.KEYPOINTS: normalize_keypoints,
+    }
+    return normalizers[kind](geometry, width, height)

@@ -1,0 +1,143 @@
+"""Creating and opening project files: identity check, schema upgrade with backup.
+
+A project file is a SQLite database whose `application_id` is Studio's and whose alembic
+revision is one this Studio knows. Opening an older file first copies it through the SQLite
+backup API to `NAME.studio.backup-<revision>-<time>`, then upgrades it in one transaction.
+A file from a newer Studio is refused and left untouched: it is only read, read-only.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.pool import NullPool
+
+from studio.core.database import APPLICATION_ID, Database, backup_file, configure_connection
+from studio.core.errors import NewerProjectError, NotAProjectError, ProjectFileError
+
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+PROJECT_SUFFIX = ".studio"
+
+
+def alembic_config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return config
+
+
+def head_revision() -> str:
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def known_revisions() -> set[str]:
+    return {
+        script.revision for script in ScriptDirectory.from_config(alembic_config()).walk_revisions()
+    }
+
+
+def _migration_engine(path: Path) -> Engine:
+    """An engine whose connections have foreign keys off, as batch table rebuilds require."""
+    engine = create_engine(f"sqlite:///{path}", poolclass=NullPool)
+
+    def on_connect(dbapi_connection: sqlite3.Connection, _record: object) -> None:
+        configure_connection(dbapi_connection)
+        dbapi_connection.execute("PRAGMA foreign_keys=OFF")
+
+    event.listen(engine, "connect", on_connect)
+    event.listen(engine, "begin", lambda connection: connection.exec_driver_sql("BEGIN IMMEDIATE"))
+    return engine
+
+
+def upgrade_schema(path: Path, target: str = "head") -> None:
+    """Run the migrations up to `target` in one transaction, then check foreign keys."""
+    engine = _migration_engine(path)
+    try:
+        with engine.connect() as connection, connection.begin():
+            config = alembic_config()
+            config.attributes["connection"] = connection
+            command.upgrade(config, target)
+            problems = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            if problems:
+                raise ProjectFileError(f"{path}: upgrade broke foreign keys: {problems[:5]}")
+    finally:
+        engine.dispose()
+
+
+def read_identity(path: Path) -> tuple[int, str | None]:
+    """The file's application_id and alembic revision, read without changing the file."""
+    try:
+        connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    except sqlite3.Error as error:
+        raise NotAProjectError(f"{path}: cannot be opened: {error}") from error
+    try:
+        application_id = connection.execute("PRAGMA application_id").fetchone()[0]
+        has_version = connection.execute(
+            "SELECT 1 FROM sqlite_master WHERE type='table' AND name='alembic_version'"
+        ).fetchone()
+        revision = None
+        if has_version:
+            row = connection.execute("SELECT version_num FROM alembic_version").fetchone()
+            revision = row[0] if row else None
+        return application_id, revision
+    except sqlite3.DatabaseError as error:
+        raise NotAProjectError(f"{path}: not a Studio project ({error})") from error
+    finally:
+        connection.close()
+
+
+def create_project_file(path: Path) -> Database:
+    path = Path(path)
+    if path.exists():
+        raise ProjectFileError(f"{path}: already exists; open it instead")
+    if not path.parent.is_dir():
+        raise ProjectFileError(f"{path}: the folder {path.parent} does not exist")
+    connection = sqlite3.connect(str(path))
+    try:
+        configure_connection(connection)
+        connection.execute(f"PRAGMA application_id={APPLICATION_ID}")
+    finally:
+        connection.close()
+    try:
+        upgrade_schema(path)
+    except Exception:
+        path.unlink(missing_ok=True)
+        raise
+    return Database(path)
+
+
+def backup_path_for(path: Path, revision: str) -> Path:
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    return path.with_name(f"{path.name}.backup-{revision}-{stamp}")
+
+
+def open_project_file(path: Path) -> Database:
+    """Open an existing project, upgrading an older schema after a backup."""
+    path = Path(path)
+    if not path.is_file():
+        raise ProjectFileError(f"{path}: no such project file")
+    application_id, revision = read_identity(path)
+    if application_id != APPLICATION_ID:
+        raise NotAProjectError(f"{path}: not a Studio project (application_id {application_id:#x})")
+    if revision is None:
+        raise NotAProjectError(f"{path}: has no schema revision; it is not a Studio project")
+    if revision not in known_revisions():
+        raise NewerProjectError(
+            f"{path}: written by a newer Studio (schema {revision}; this Studio knows up to "
+            f"{head_revision()}). Update Studio to open it; the file was not changed."
+        )
+    if revision != head_revision():
+        backup_file(path, backup_path_for(path, revision))
+        upgrade_schema(path)
+    return Database(path)
+
+
+def current_revision(database: Database) -> str | None:
+    with database.engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()

@@ -1,0 +1,166 @@
+"""Gallery queries: filters and sort orders from a fixed allow-list, compiled to bound SQL.
+
+No text from a user ever becomes SQL: every filter is a typed field of `ItemQuery`, every
+sort key is looked up in `SORT_KEYS`, and every value travels as a bound parameter. Each
+filter is served by an index of the schema (status, split, path, added_at, and the
+annotation indexes on class, source and score).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, and_, case, exists, func, select
+
+from studio.core.enums import AnnotationSource, ItemStatus, Split, parse_enum
+from studio.core.records import ItemRecord
+from studio.core.schema import annotation_table as annotations
+from studio.core.schema import item_table as items
+from studio.core.schema import label_class_table as classes
+
+STATUS_ORDER = [status.value for status in ItemStatus]
+
+
+def _status_rank() -> ColumnElement[Any]:
+    return case({value: rank for rank, value in enumerate(STATUS_ORDER)}, value=items.c.status)
+
+
+def _best_score() -> ColumnElement[Any]:
+    return (
+        select(func.max(annotations.c.score))
+        .where(annotations.c.item_id == items.c.id)
+        .correlate(items)
+        .scalar_subquery()
+    )
+
+
+SORT_KEYS = {
+    "name": lambda: items.c.path,
+    "date": lambda: items.c.added_at,
+    "status": _status_rank,
+    "score": _best_score,
+}
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    if isinstance(value, (str, int)) or not isinstance(value, Sequence):
+        return [value]
+    return list(value)
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+@dataclass(frozen=True)
+class ItemQuery:
+    """What the gallery asks for. Every field is optional; lists mean "any of"."""
+
+    status: Any = None
+    split: Any = None
+    label: Any = None
+    source: Any = None
+    score_min: float | None = None
+    score_max: float | None = None
+    text: str | None = None
+    tag: str | None = None
+    sort: str = "name"
+    descending: bool = False
+
+    def __post_init__(self) -> None:
+        if self.sort not in SORT_KEYS:
+            raise ValueError(f"unknown sort {self.sort!r}; expected one of: {', '.join(SORT_KEYS)}")
+        for value in _as_list(self.status):
+            parse_enum(ItemStatus, value, "status")
+        for value in _as_list(self.split):
+            if value is not None:
+                parse_enum(Split, value, "split")
+        for value in _as_list(self.source):
+            parse_enum(AnnotationSource, value, "source")
+
+    def conditions(self) -> list[ColumnElement[bool]]:
+        found: list[ColumnElement[bool]] = []
+        if self.status is not None:
+            found.append(items.c.status.in_([_value(v) for v in _as_list(self.status)]))
+        if self.split is not None:
+            splits = _as_list(self.split)
+            if None in splits or "none" in splits:
+                named = [_value(v) for v in splits if v not in (None, "none")]
+                found.append(items.c.split.is_(None) | items.c.split.in_(named))
+            else:
+                found.append(items.c.split.in_([_value(v) for v in splits]))
+        annotation_filter = self._annotation_conditions()
+        if annotation_filter:
+            found.append(
+                exists().where(annotations.c.item_id == items.c.id, and_(*annotation_filter))
+            )
+        if self.text:
+            found.append(items.c.path.like(f"%{_escape_like(self.text)}%", escape="\\"))
+        if self.tag:
+            tag_values = func.json_each(items.c.tags).table_valued("value")
+            found.append(
+                exists(select(1).select_from(tag_values).where(tag_values.c.value == self.tag))
+            )
+        return found
+
+    def _annotation_conditions(self) -> list[ColumnElement[bool]]:
+        found: list[ColumnElement[bool]] = []
+        labels = _as_list(self.label)
+        if labels:
+            names = [label for label in labels if isinstance(label, str)]
+            ids = [label for label in labels if isinstance(label, int)]
+            class_ids = select(classes.c.id).where(
+                classes.c.name.in_(names) | classes.c.id.in_(ids)
+            )
+            found.append(annotations.c.class_id.in_(class_ids))
+        if self.source is not None:
+            found.append(annotations.c.source.in_([_value(v) for v in _as_list(self.source)]))
+        if self.score_min is not None:
+            found.append(annotations.c.score >= self.score_min)
+        if self.score_max is not None:
+            found.append(annotations.c.score <= self.score_max)
+        return found
+
+    def order_by(self) -> list[ColumnElement[Any]]:
+        key = SORT_KEYS[self.sort]()
+        if self.descending:
+            return [key.desc().nulls_last(), items.c.id.desc()]
+        return [key.asc().nulls_last(), items.c.id.asc()]
+
+
+def _value(value: Any) -> Any:
+    return getattr(value, "value", value)
+
+
+def item_ids(connection: Connection, query: ItemQuery) -> list[int]:
+    """The ids of every matching item, in the query's order (cheap: the gallery's backbone)."""
+    statement = select(items.c.id).where(*query.conditions()).order_by(*query.order_by())
+    return list(connection.execute(statement).scalars())
+
+
+def find_items(
+    connection: Connection, query: ItemQuery, limit: int | None = None, offset: int = 0
+) -> list[ItemRecord]:
+    statement = select(items).where(*query.conditions()).order_by(*query.order_by())
+    if limit is not None:
+        statement = statement.limit(limit).offset(offset)
+    return [ItemRecord.from_row(row) for row in connection.execute(statement).mappings()]
+
+
+def count_items(connection: Connection, query: ItemQuery) -> int:
+    statement = select(func.count()).select_from(items).where(*query.conditions())
+    return connection.execute(statement).scalar_one()
+
+
+def items_by_ids(connection: Connection, ids: Sequence[int]) -> list[ItemRecord]:
+    """The records of `ids`, in the same order (missing ids are left out)."""
+    found: dict[int, ItemRecord] = {}
+    for start in range(0, len(ids), 500):
+        chunk = list(ids[start : start + 500])
+        for row in connection.execute(select(items).where(items.c.id.in_(chunk))).mappings():
+            found[row["id"]] = ItemRecord.from_row(row)
+    return [found[item_id] for item_id in ids if item_id in found]

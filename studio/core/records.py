@@ -1,0 +1,83 @@
+"""Plain, immutable views of project rows, returned by queries and the API.
+
+Records are detached copies: changing the project goes through the edit functions, never
+through a record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class LabelClassRecord:
+    id: int
+    name: str
+    color: str
+    hotkey: str | None
+    position: int
+    archived: bool
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> LabelClassRecord:
+        return cls(
+            id=row["id"],
+            name=row["name"],
+            color=row["color"],
+            hotkey=row["hotkey"],
+            position=row["position"],
+            archived=bool(row["archived"]),
+        )
+
+
+@dataclass(frozen=True)
+class ItemRecord:
+    id: int
+    path: str
+    sha256: str
+    size_bytes: int
+    width: int
+    height: int
+    format: str
+    status: str
+    split: str | None
+    tags: tuple[str, ...]
+    meta: Mapping[str, Any] = field(default_factory=dict)
+    added_at: float = 0.0
+    updated_at: float = 0.0
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> ItemRecord:
+        return cls(
+            id=row["id"],
+            path=row["path"],
+            sha256=row["sha256"],
+            size_bytes=row["size_bytes"],
+            width=row["width"],
+            height=row["height"],
+            format=row["format"],
+            status=row["status"],
+            split=row["split"],
+            tags=tuple(row["tags"] or ()),
+            meta=dict(row["meta"] or {}),
+            added_at=row["added_at"],
+            updated_at=row["updated_at"],
+        )
+
+
+@dataclass(frozen=True)
+class AnnotationRecord:
+    id: int
+    item_id: int
+    class_id: int
+    label: str
+    kind: str
+    geometry: Any
+    source: str
+    score: float | None
+    author: str
+    attributes: Mapping[str, Any]
+    created_at: float
+    updated_at: float

@@ -1,0 +1,54 @@
+"""Fixtures shared by every test: real project files in tmp_path and real images."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Keep thumbnails and other caches of every test out of the user's cache folder."""
+    monkeypatch.setenv("STUDIO_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+
+
+def write_images(
+    folder: Path, count: int, size: tuple[int, int] = (64, 48), seed: int = 0
+) -> list[Path]:
+    """`count` distinct JPEG photographs-like images (seeded noise over a gradient)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    width, height = size
+    gradient = np.linspace(0, 200, width, dtype=np.float32)[None, :, None]
+    paths = []
+    for index in range(count):
+        noise = rng.integers(0, 55, size=(height, width, 3)).astype(np.float32)
+        pixels = np.clip(gradient + noise, 0, 255).astype(np.uint8)
+        path = folder / f"image_{index:04d}.jpg"
+        Image.fromarray(pixels).save(path, quality=90)
+        paths.append(path)
+    return paths
+
+
+@pytest.fixture
+def image_folder(tmp_path: Path) -> Path:
+    folder = tmp_path / "images"
+    write_images(folder, 6)
+    return folder
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Iterator:
+    from studio.api import Project
+
+    with Project.create(tmp_path / "test.studio", author="tester") as opened:
+        yield opened
