@@ -57,6 +57,11 @@ def _ids(item_ids: int | Iterable[int]) -> list[int]:
     return [item_ids] if isinstance(item_ids, int) else list(item_ids)
 
 
+def _paths(paths: str | Path | Iterable[str | Path]) -> list[str | Path]:
+    """One path (a file, folder or glob) or several; a string is never split into letters."""
+    return [paths] if isinstance(paths, (str, Path)) else list(paths)
+
+
 class Project:
     """An open Studio project file. Use `Project.create` or `Project.open`, then `close()`."""
 
@@ -123,7 +128,7 @@ class Project:
 
     def import_media(
         self,
-        paths: Iterable[str | Path],
+        paths: str | Path | Iterable[str | Path],
         copy: bool = False,
         progress: ProgressCallback | None = None,
     ) -> ImportReport:
@@ -132,14 +137,22 @@ class Project:
         Returns a report with `added`, `duplicates` and `failed` [(path, reason)].
         """
         return media.import_media(
-            self._db, self.root, self.store_dir, list(paths), copy=copy, progress=progress
+            self._db,
+            self.root,
+            self.store_dir,
+            _paths(paths),
+            copy=copy,
+            progress=progress,
+            author=self.author,
         )
 
     def relink(
-        self, search_paths: Iterable[str | Path], progress: ProgressCallback | None = None
+        self,
+        search_paths: str | Path | Iterable[str | Path],
+        progress: ProgressCallback | None = None,
     ) -> RelinkReport:
         """Re-point items whose files moved, finding them under `search_paths` by sha256."""
-        return media.relink(self._db, self.root, list(search_paths), progress=progress)
+        return media.relink(self._db, self.root, _paths(search_paths), progress=progress)
 
     def media_path(self, item: ItemRecord | int) -> Path:
         """The absolute path of an item's image file."""
@@ -150,7 +163,8 @@ class Project:
 
     def items(self, limit: int | None = None, offset: int = 0, **filters: Any) -> list[ItemRecord]:
         """Items matching the filters: status, split, label, source, score_min, score_max,
-        text (in the file name), tag; sorted by `sort` (name, date, status, score)."""
+        text (in the file's path; ASCII letters in any case), tag; sorted by `sort` (name,
+        date, status, score), `descending` to reverse."""
         query = queries.ItemQuery(**filters)
         with self._db.read() as connection:
             return queries.find_items(connection, query, limit=limit, offset=offset)
@@ -185,8 +199,12 @@ class Project:
             item_edits.set_split(edit, ids, split)
 
     def tag_items(
-        self, item_ids: int | Iterable[int], add: Iterable[str] = (), remove: Iterable[str] = ()
+        self,
+        item_ids: int | Iterable[int],
+        add: str | Iterable[str] = (),
+        remove: str | Iterable[str] = (),
     ) -> None:
+        """Add and remove tags (a tag or a list of tags) on items, as one edit."""
         ids = _ids(item_ids)
         with user_edit(self._db, f"tag {len(ids)} items", self.author) as edit:
             item_edits.change_tags(edit, ids, add=add, remove=remove)

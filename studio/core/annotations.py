@@ -117,7 +117,7 @@ def add_annotations(edit: Edit, specs: Iterable[Mapping[str, Any]], author: str 
         chunk = id_list[start : start + 500]
         query = select(items.c.id, items.c.width, items.c.height).where(items.c.id.in_(chunk))
         sizes.update({row.id: (row.width, row.height) for row in connection.execute(query)})
-    class_ids = dict(connection.execute(select(classes.c.name, classes.c.id)).tuples().all())
+    class_ids = dict(connection.execute(select(classes.c.name, classes.c.id)).all())
     rows = []
     for position, spec in enumerate(specs):
         try:
@@ -182,6 +182,8 @@ def update_annotation(
     if geometry is not None:
         item = _item(edit.connection, current["item_id"])
         kind = AnnotationKind(current["kind"])
+        if kind is AnnotationKind.TAG:
+            raise InvalidEditError(f"annotation {annotation_id} is a tag: it has no geometry")
         values["geometry"] = normalize_geometry(kind, geometry, item["width"], item["height"])
     if label is not None:
         values["class_id"] = find_class(edit.connection, label).id

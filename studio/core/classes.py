@@ -41,12 +41,15 @@ def find_class(connection: Connection, label: str | int) -> LabelClassRecord:
     return LabelClassRecord.from_row(row)
 
 
-def _check_values(values: Mapping[str, Any]) -> None:
+def _check_values(values: dict[str, Any]) -> None:
+    """Refuse unknown fields, empty names and malformed colours; strip the name."""
     unknown = set(values) - _EDITABLE
     if unknown:
         raise InvalidEditError(f"class: unknown fields {sorted(unknown)}")
-    if "name" in values and not str(values["name"]).strip():
-        raise InvalidEditError("class: the name is empty")
+    if "name" in values:
+        values["name"] = str(values["name"]).strip()
+        if not values["name"]:
+            raise InvalidEditError("class: the name is empty")
     if "color" in values and not _COLOR.match(str(values["color"])):
         raise InvalidEditError(f"class: colour {values['color']!r} is not of the form #rrggbb")
 
@@ -58,8 +61,9 @@ def add_classes(edit: Edit, specs: Iterable[str | Mapping[str, Any]]) -> list[La
     result = []
     for spec in specs:
         values = {"name": spec} if isinstance(spec, str) else dict(spec)
+        if "name" not in values:
+            raise InvalidEditError(f"class: {spec!r} has no name")
         _check_values(values)
-        values["name"] = str(values["name"]).strip()
         existing = (
             connection.execute(select(classes).where(classes.c.name == values["name"]))
             .mappings()
@@ -78,6 +82,7 @@ def add_classes(edit: Edit, specs: Iterable[str | Mapping[str, Any]]) -> list[La
 
 
 def update_class(edit: Edit, label: str | int, **values: Any) -> LabelClassRecord:
+    """Change some of a class's fields; a name another class has is refused."""
     _check_values(values)
     record = find_class(edit.connection, label)
     if "name" in values:

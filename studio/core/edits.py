@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Connection, Table, delete, func, insert, select, text, update
+from sqlalchemy import JSON, Column, Connection, Table, delete, func, insert, select, text, update
 
 from studio.core.database import Database
 from studio.core.history import ChangeSet, append_entry, snapshot
+from studio.core.schema import TRACKED_TABLES
 
 
 @dataclass
@@ -28,18 +31,27 @@ class Edit:
         return row_id
 
     def insert_many(self, table: Table, rows: list[dict[str, Any]]) -> list[int]:
-        """Insert rows with consecutive new ids through one Core executemany.
+        """Insert rows with consecutive new ids through one driver-level executemany.
 
         Inside `BEGIN IMMEDIATE` no other writer can take ids, so the next free AUTOINCREMENT
-        value is known and the ids are assigned here instead of read back row by row.
+        value is known and the ids are assigned here instead of read back row by row. The
+        statement is built from the table's own column names (never from input) and JSON
+        values are encoded once here, which makes a 100,000-row import several times faster
+        than SQLAlchemy's per-row parameter processing.
         """
         if not rows:
             return []
         first_id = next_row_id(self.connection, table)
         ids = list(range(first_id, first_id + len(rows)))
-        self.connection.execute(
-            insert(table), [{**row, "id": row_id} for row, row_id in zip(rows, ids, strict=True)]
+        names = list(rows[0])
+        unknown = [name for name in names if name not in table.c]
+        if unknown or any(len(row) != len(names) for row in rows):
+            raise ValueError(f"insert_many into {table.name}: rows need the same known columns")
+        statement = (
+            f"INSERT INTO {table.name} ({', '.join(names)}, id) "
+            f"VALUES ({', '.join('?' * (len(names) + 1))})"
         )
+        self.connection.exec_driver_sql(statement, _parameters(table, names, rows, ids))
         self.changes.record_bulk_insert(table, ids[0], ids[-1])
         return ids
 
@@ -51,11 +63,48 @@ class Edit:
         self.changes.record(table, row_id, before, snapshot(self.connection, table, row_id))
 
     def delete(self, table: Table, row_id: int) -> None:
+        """Delete a row, and first, one by one, the tracked rows its deletion would cascade to.
+
+        SQLite would delete those children silently (ON DELETE CASCADE); deleting them here
+        records them, so undo brings them back too.
+        """
         before = snapshot(self.connection, table, row_id)
         if before is None:
             raise LookupError(f"{table.name} {row_id} does not exist")
+        for child, column in cascading_children(table):
+            child_ids = self.connection.execute(select(child.c.id).where(column == row_id))
+            for child_id in child_ids.scalars().all():
+                self.delete(child, child_id)
         self.connection.execute(delete(table).where(table.c.id == row_id))
         self.changes.record(table, row_id, before, None)
+
+
+def cascading_children(table: Table) -> list[tuple[Table, Column]]:
+    """The tracked tables (and their columns) whose rows die with a row of `table`."""
+    return [
+        (child, key.parent)
+        for child in TRACKED_TABLES.values()
+        for key in child.foreign_keys
+        if key.column.table is table and (key.ondelete or "").upper() == "CASCADE"
+    ]
+
+
+def _parameters(
+    table: Table, names: list[str], rows: list[dict[str, Any]], ids: list[int]
+) -> list[tuple[Any, ...]]:
+    """Driver parameters for `insert_many`: the values in `names` order, then the id; JSON
+    columns encoded as JSON text."""
+    json_positions = [i for i, name in enumerate(names) if isinstance(table.c[name].type, JSON)]
+    pick = itemgetter(*names)
+    parameters = []
+    for row, row_id in zip(rows, ids, strict=True):
+        values = list(pick(row)) if len(names) > 1 else [pick(row)]
+        for position in json_positions:
+            if values[position] is not None:
+                values[position] = json.dumps(values[position])
+        values.append(row_id)
+        parameters.append(tuple(values))
+    return parameters
 
 
 def next_row_id(connection: Connection, table: Table) -> int:

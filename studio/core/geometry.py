@@ -22,6 +22,12 @@ from studio.core.enums import AnnotationKind
 from studio.core.errors import InvalidEditError
 
 
+def _sequence(value: Any, what: str) -> Sequence[Any]:
+    if not isinstance(value, (list, tuple, np.ndarray)):
+        raise InvalidEditError(f"{what}: expected a list, got {value!r}")
+    return value
+
+
 def _finite(values: Sequence[float], what: str) -> list[float]:
     numbers: list[float] = []
     for value in values:
@@ -42,6 +48,7 @@ def _inside(x: float, y: float, width: int, height: int, what: str) -> None:
 
 
 def normalize_box(box: Sequence[float], width: int, height: int) -> list[float]:
+    box = _sequence(box, "box")
     if len(box) != 4:
         raise InvalidEditError(f"box: expected [x, y, width, height], got {len(box)} values")
     x, y, w, h = _finite(box, "box")
@@ -77,7 +84,7 @@ def normalize_polygon(polygon: Sequence[Any], width: int, height: int) -> list[l
 
     Returns flat rings, the COCO form.
     """
-    if len(polygon) == 0:
+    if len(_sequence(polygon, "polygon")) == 0:
         raise InvalidEditError("polygon: no points")
     single_ring = _is_number(polygon[0]) or _is_pair(polygon[0])
     rings = [polygon] if single_ring else polygon
@@ -112,6 +119,45 @@ def decode_mask(rle: dict[str, Any]) -> np.ndarray:
     return coco_mask.decode(compressed).astype(bool)
 
 
+def _counts_of_string(counts: str) -> list[int]:
+    """The run lengths of a compressed COCO RLE string (pycocotools' `rleFrString`).
+
+    pycocotools decodes any string without complaint, so Studio reads the runs itself to
+    refuse counts that do not describe exactly the image's pixels.
+    """
+    runs: list[int] = []
+    position = 0
+    while position < len(counts):
+        value, shift, more = 0, 0, True
+        while more:
+            if position >= len(counts):
+                raise InvalidEditError("mask: RLE counts end in the middle of a number")
+            code = ord(counts[position]) - 48
+            if not 0 <= code < 64:
+                raise InvalidEditError(f"mask: {counts[position]!r} cannot occur in RLE counts")
+            value |= (code & 0x1F) << (5 * shift)
+            more = bool(code & 0x20)
+            position += 1
+            shift += 1
+            if not more and code & 0x10:
+                value |= -1 << (5 * shift)
+        if len(runs) > 2:
+            value += runs[-2]
+        runs.append(value)
+    return runs
+
+
+def _check_runs(runs: Sequence[Any], width: int, height: int) -> None:
+    if not all(_is_number(run) and run >= 0 and int(run) == run for run in runs):
+        raise InvalidEditError("mask: RLE counts must be whole numbers ≥ 0")
+    total = sum(int(run) for run in runs)
+    if total != width * height:
+        raise InvalidEditError(
+            f"mask: RLE counts cover {total:,} pixels, the {width}×{height} image has "
+            f"{width * height:,}"
+        )
+
+
 def normalize_mask(mask: Any, width: int, height: int) -> dict[str, Any]:
     if isinstance(mask, np.ndarray):
         if mask.ndim != 2:
@@ -124,15 +170,23 @@ def normalize_mask(mask: Any, width: int, height: int) -> dict[str, Any]:
         return encode_mask(mask.astype(bool))
     if not isinstance(mask, dict) or "size" not in mask or "counts" not in mask:
         raise InvalidEditError("mask: expected a 2-D array or a COCO RLE {'size', 'counts'}")
-    size = list(mask["size"])
+    size = [int(side) for side in _finite(_sequence(mask["size"], "mask size"), "mask size")]
     if size != [height, width]:
         raise InvalidEditError(f"mask: RLE size {size} differs from the image [{height}, {width}]")
     counts = mask["counts"]
+    if isinstance(counts, bytes):
+        counts = counts.decode("ascii", errors="replace")
+    if isinstance(counts, str):
+        _check_runs(_counts_of_string(counts), width, height)
+    elif isinstance(counts, list):
+        _check_runs(counts, width, height)
+    else:
+        raise InvalidEditError(f"mask: RLE counts must be a string or a list, got {counts!r}")
     try:
         if isinstance(counts, list):
             rle = coco_mask.frPyObjects({"size": size, "counts": counts}, height, width)
         else:
-            rle = {"size": size, "counts": counts.encode() if isinstance(counts, str) else counts}
+            rle = {"size": size, "counts": counts.encode()}
         decoded = coco_mask.decode(rle)
     except Exception as error:
         raise InvalidEditError(f"mask: invalid RLE counts ({error})") from error
@@ -140,16 +194,19 @@ def normalize_mask(mask: Any, width: int, height: int) -> dict[str, Any]:
 
 
 def normalize_keypoints(points: Sequence[Any], width: int, height: int) -> list[list[float]]:
-    if len(points) == 0:
+    if len(_sequence(points, "keypoints")) == 0:
         raise InvalidEditError("keypoints: no points")
     result = []
     for point in points:
-        if len(point) not in (2, 3):
-            raise InvalidEditError("keypoints: each point is [x, y] or [x, y, visibility]")
-        x, y = _finite(point[:2], "keypoints")
-        visibility = int(point[2]) if len(point) == 3 else 2
+        if not isinstance(point, (list, tuple, np.ndarray)) or len(point) not in (2, 3):
+            raise InvalidEditError(
+                f"keypoints: each point is [x, y] or [x, y, visibility], got {point!r}"
+            )
+        x, y, *rest = _finite(point, "keypoints")
+        visibility = rest[0] if rest else 2
         if visibility not in (0, 1, 2):
-            raise InvalidEditError(f"keypoints: visibility {visibility} is not 0, 1 or 2")
+            raise InvalidEditError(f"keypoints: visibility {visibility:g} is not 0, 1 or 2")
+        visibility = int(visibility)
         if visibility:
             _inside(x, y, width, height, "keypoints")
         result.append([x, y, visibility])

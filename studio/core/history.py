@@ -3,9 +3,11 @@
 Each user edit runs in one write transaction that changes some rows and appends one
 `history` row listing, for every changed row, its state before and after. Undo writes the
 "before" states back (in reverse order) and marks the entry undone; redo writes the "after"
-states again. Because the log lives in the file, undo survives closing and reopening the
-project, and it is unlimited. A new edit discards the entries that were undone (the redo
-branch), as every editor does.
+states again. For a changed row only the columns the edit changed are written back, so
+changes made outside the history (a relink, say) survive an undo. Because the log lives in
+the file, undo survives closing and reopening the project, and it is unlimited. A new edit
+discards the entries that were undone (the redo branch), as every editor does; an edit that
+changes nothing leaves the history as it is.
 """
 
 from __future__ import annotations
@@ -16,9 +18,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection, Table, delete, insert, select, update
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
 
-from studio.core.errors import NothingToUndoError
+from studio.core.errors import NothingToUndoError, StudioError
 from studio.core.schema import TRACKED_TABLES, history_table
 
 Row = dict[str, Any]
@@ -101,18 +103,43 @@ def append_entry(connection: Connection, change_set: ChangeSet, author: str) -> 
     return result.inserted_primary_key[0]
 
 
-def _restore(connection: Connection, table_name: str, row_id: int, state: Row | None) -> None:
-    table = TRACKED_TABLES[table_name]
-    if state is None:
+class HistoryConflictError(StudioError):
+    """Undo or redo cannot apply: a change made outside the history touched the same rows.
+
+    The transaction rolls back, so the project and its history stay as they were.
+    """
+
+
+def _columns_of(table: Table, state: Row) -> Row:
+    """The values of `state` for columns the table still has (a later migration may drop some)."""
+    return {key: value for key, value in state.items() if key in table.c}
+
+
+def _apply_row_change(connection: Connection, change: dict[str, Any], direction: str) -> None:
+    """Bring one row to its `before` (undo) or `after` (redo) state.
+
+    An update writes back only the columns the edit changed, so a later change of other
+    columns made outside the history (a relink of the file path, say) is kept.
+    """
+    table = TRACKED_TABLES[change["table"]]
+    row_id = change["id"]
+    target = change["before" if direction == "undo" else "after"]
+    source = change["after" if direction == "undo" else "before"]
+    if target is None:
         connection.execute(delete(table).where(table.c.id == row_id))
-        return
-    values: Mapping[str, Any] = {key: value for key, value in state.items() if key in table.c}
-    statement = sqlite_insert(table).values(**values)
-    statement = statement.on_conflict_do_update(
-        index_elements=[table.c.id],
-        set_={key: statement.excluded[key] for key in values if key != "id"},
-    )
-    connection.execute(statement)
+    elif source is None:
+        connection.execute(insert(table).values(**_columns_of(table, target)))
+    else:
+        values = {
+            key: value
+            for key, value in _columns_of(table, target).items()
+            if key != "id" and source.get(key) != value
+        }
+        if not values:
+            return
+        result = connection.execute(update(table).where(table.c.id == row_id).values(**values))
+        if result.rowcount != 1:
+            raise HistoryConflictError(f"{table.name} {row_id} no longer exists")
 
 
 @dataclass(frozen=True)
@@ -136,7 +163,7 @@ def _undo_bulk_insert(connection: Connection, change: dict[str, Any]) -> None:
 def _redo_bulk_insert(connection: Connection, change: dict[str, Any]) -> None:
     table = TRACKED_TABLES[change["table"]]
     if change["rows"]:
-        connection.execute(insert(table), change["rows"])
+        connection.execute(insert(table), [_columns_of(table, row) for row in change["rows"]])
     change["rows"] = None
 
 
@@ -159,63 +186,64 @@ def _touched_items(changes: list[dict[str, Any]]) -> tuple[int, ...]:
     return tuple(sorted(touched))
 
 
-def undo(connection: Connection) -> HistoryStep:
-    """Revert the most recent edit that is not undone yet."""
-    entry = (
-        connection.execute(
-            select(history_table)
-            .where(history_table.c.undone.is_(False))
-            .order_by(history_table.c.id.desc())
-            .limit(1)
-        )
-        .mappings()
-        .first()
-    )
-    if entry is None:
-        raise NothingToUndoError("nothing to undo")
-    changes = entry["changes"]
-    touched_before = _touched_items(changes)
-    for change in reversed(changes):
-        if "ids" in change:
+def _next_entry(connection: Connection, undone: bool) -> Mapping[str, Any] | None:
+    """The newest entry not undone yet (for undo) or the oldest undone one (for redo)."""
+    order = history_table.c.id.asc() if undone else history_table.c.id.desc()
+    query = select(history_table).where(history_table.c.undone.is_(undone)).order_by(order)
+    return connection.execute(query.limit(1)).mappings().first()
+
+
+def _replay(connection: Connection, changes: list[dict[str, Any]], direction: str) -> None:
+    """Undo the changes in reverse order, or redo them in their original order."""
+    ordered = reversed(changes) if direction == "undo" else changes
+    for change in ordered:
+        if "ids" not in change:
+            _apply_row_change(connection, change, direction)
+        elif direction == "undo":
             _undo_bulk_insert(connection, change)
         else:
-            _restore(connection, change["table"], change["id"], change["before"])
+            _redo_bulk_insert(connection, change)
+
+
+def _step(connection: Connection, direction: str) -> HistoryStep:
+    entry = _next_entry(connection, undone=direction == "redo")
+    if entry is None:
+        raise NothingToUndoError(f"nothing to {direction}")
+    changes = entry["changes"]
+    touched_before = _touched_items(changes)
+    try:
+        _replay(connection, changes, direction)
+    except IntegrityError as error:
+        raise HistoryConflictError(
+            f"cannot {direction} {entry['description']!r}: a later change outside the "
+            f"history conflicts with it ({error.orig})"
+        ) from error
+    except HistoryConflictError as error:
+        raise HistoryConflictError(
+            f"cannot {direction} {entry['description']!r}: {error}"
+        ) from error
     connection.execute(
         update(history_table)
         .where(history_table.c.id == entry["id"])
-        .values(undone=True, changes=changes)
+        .values(undone=direction == "undo", changes=changes)
     )
-    touched = tuple(sorted(set(touched_before) | set(_touched_items(changes))))
-    return HistoryStep(entry["id"], entry["description"], touched)
+    touched = set(touched_before) | set(_touched_items(changes))
+    return HistoryStep(entry["id"], entry["description"], tuple(sorted(touched)))
+
+
+def undo(connection: Connection) -> HistoryStep:
+    """Revert the most recent edit that is not undone yet (in the caller's write transaction).
+
+    Raises NothingToUndoError when every entry is undone, and HistoryConflictError when the
+    rows changed outside the history in a way that makes the edit impossible to revert; the
+    caller's transaction must then roll back.
+    """
+    return _step(connection, "undo")
 
 
 def redo(connection: Connection) -> HistoryStep:
-    """Apply again the oldest undone edit."""
-    entry = (
-        connection.execute(
-            select(history_table)
-            .where(history_table.c.undone.is_(True))
-            .order_by(history_table.c.id.asc())
-            .limit(1)
-        )
-        .mappings()
-        .first()
-    )
-    if entry is None:
-        raise NothingToUndoError("nothing to redo")
-    changes = entry["changes"]
-    touched = _touched_items(changes)
-    for change in changes:
-        if "ids" in change:
-            _redo_bulk_insert(connection, change)
-        else:
-            _restore(connection, change["table"], change["id"], change["after"])
-    connection.execute(
-        update(history_table)
-        .where(history_table.c.id == entry["id"])
-        .values(undone=False, changes=changes)
-    )
-    return HistoryStep(entry["id"], entry["description"], touched)
+    """Apply again the oldest undone edit (raises like `undo`)."""
+    return _step(connection, "redo")
 
 
 def can_undo(connection: Connection) -> bool:

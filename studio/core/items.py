@@ -38,10 +38,18 @@ def set_split(edit: Edit, item_ids: Iterable[int], split: str | Split | None) ->
             edit.update(items, item_id, {"split": value, "updated_at": edit.now})
 
 
+def _tag_list(tags: str | Iterable[str]) -> list[str]:
+    """One tag given as a plain string is one tag, not a tag per character."""
+    return [tags] if isinstance(tags, str) else [str(tag) for tag in tags]
+
+
 def change_tags(
-    edit: Edit, item_ids: Iterable[int], add: Iterable[str] = (), remove: Iterable[str] = ()
+    edit: Edit,
+    item_ids: Iterable[int],
+    add: str | Iterable[str] = (),
+    remove: str | Iterable[str] = (),
 ) -> None:
-    to_add, to_remove = [str(tag) for tag in add], set(remove)
+    to_add, to_remove = _tag_list(add), set(_tag_list(remove))
     if any(not tag.strip() for tag in to_add):
         raise InvalidEditError("tag: an empty tag name")
     for item_id, row in _existing(edit, item_ids).items():

@@ -1,10 +1,11 @@
 """Media import and relinking.
 
 Images are referenced in place by default (path relative to the project file, plus size
-and sha256), or copied into the project's content-addressed store. Import reads only each
-file's header (dimensions, EXIF orientation) and its bytes for the hash; a file that is
-empty, truncated, corrupt, unsupported or a decompression bomb is skipped with its reason,
-and the rest go into the project in one transaction.
+and sha256), or copied into the project's content-addressed store. Import reads each file
+once: the bytes give the hash, and Pillow parses only the header from them (dimensions, EXIF
+orientation), never the pixels. A file that is empty, truncated, corrupt, unsupported or a
+decompression bomb is skipped with its reason; the rest go into the project as one edit (one
+transaction, one undo step).
 """
 
 from __future__ import annotations
@@ -14,19 +15,18 @@ import hashlib
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Connection, func, select, update
 
 from studio.core.database import Database
-from studio.core.image_probe import ImageInfo, ProbeError, probe_image
+from studio.core.edits import Edit, user_edit
+from studio.core.image_probe import ImageInfo, ProbeError, probe_image_data
 from studio.core.object_store import ObjectStore
 from studio.core.schema import item_table as items
 
 Progress = Callable[[int, int], None]
-_WORKERS = min(8, (os.cpu_count() or 2) + 2)
 CHANGED_FILE = "already in the project with other content: the file changed since it was imported"
 
 
@@ -50,48 +50,91 @@ class RelinkReport:
 
 
 def resolve(project_root: Path, stored_path: str) -> Path:
-    """The absolute path of an item's file from its stored (relative) path."""
+    """The absolute path of an item's file from its stored (relative) path.
+
+    Stored paths are relative to the resolved project folder (see `stored_path_for`), so
+    folding `..` away textually gives the same file.
+    """
     path = Path(stored_path)
-    return path if path.is_absolute() else project_root / path
+    return path if path.is_absolute() else Path(os.path.normpath(project_root / path))
 
 
 def stored_path_for(project_root: Path, file_path: Path) -> str:
     """Relative to the project folder when possible (so the pair can move together)."""
-    absolute = file_path.resolve()
-    try:
-        return Path(os.path.relpath(absolute, project_root.resolve())).as_posix()
-    except ValueError:  # another drive on Windows
-        return absolute.as_posix()
+    return _StoredPaths(project_root).of(file_path)
+
+
+class _StoredPaths:
+    """`stored_path_for` for many files: each folder is resolved once, not each file.
+
+    A symbolic link to a file is stored as the link (its folder resolved), so the item
+    follows the link if its target is replaced.
+    """
+
+    def __init__(self, project_root: Path) -> None:
+        self.root = os.path.realpath(project_root)
+        self.folders: dict[str, str] = {}
+
+    def of(self, file_path: str | Path) -> str:
+        folder, name = os.path.split(os.path.abspath(file_path))
+        relative_folder = self.folders.get(folder)
+        if relative_folder is None:
+            real = os.path.realpath(folder)
+            try:
+                relative_folder = Path(os.path.relpath(real, self.root)).as_posix()
+            except ValueError:  # another drive on Windows
+                relative_folder = Path(real).as_posix()
+            self.folders[folder] = relative_folder
+        return name if relative_folder == "." else f"{relative_folder}/{name}"
 
 
 def expand_paths(paths: Iterable[str | Path]) -> tuple[list[Path], list[tuple[Path, str]]]:
-    """Files from files, folders (recursively, image suffixes only) and glob patterns."""
-    files: list[Path] = []
+    """Files from files, folders (recursively, every visible file) and glob patterns."""
+    files, problems = _expand(paths)
+    return [Path(file) for file in files], problems
+
+
+def _expand(paths: Iterable[str | Path]) -> tuple[list[str], list[tuple[Path, str]]]:
+    """`expand_paths` as plain strings: a folder of 100,000 files needs no Path objects."""
+    files: list[str] = []
     problems: list[tuple[Path, str]] = []
     for entry in paths:
-        text = str(entry)
-        path = Path(entry)
-        if path.is_dir():
-            files.extend(_images_below(path))
-        elif path.is_file():
-            files.append(path)
+        text = os.fspath(entry)
+        if os.path.isdir(text):
+            files.extend(_files_below(text))
+        elif os.path.isfile(text):
+            files.append(text)
         elif glob.has_magic(text):
-            matches = sorted(Path(match) for match in glob.glob(text, recursive=True))
-            files.extend(match for match in matches if match.is_file())
+            matches = sorted(glob.glob(text, recursive=True))
+            files.extend(match for match in matches if os.path.isfile(match))
             if not matches:
-                problems.append((path, "the pattern matches no file"))
+                problems.append((Path(entry), "the pattern matches no file"))
         else:
-            problems.append((path, "no such file or folder"))
+            problems.append((Path(entry), "no such file or folder"))
     return list(dict.fromkeys(files)), problems
 
 
-def _images_below(folder: Path) -> Iterator[Path]:
+def _files_below(folder: str) -> Iterator[str]:
     """Every visible file below `folder`: those that are not images get reported, not hidden."""
     for directory, subdirectories, names in os.walk(folder):
         subdirectories[:] = sorted(name for name in subdirectories if not name.startswith("."))
         for name in sorted(names):
             if not name.startswith("."):
-                yield Path(directory) / name
+                yield os.path.join(directory, name)
+
+
+def _size_of(path: Path) -> int | None:
+    try:
+        return path.stat().st_size
+    except OSError:  # a broken link or a file removed meanwhile
+        return None
+
+
+def _hash_or_none(path: Path) -> str | None:
+    try:
+        return _hash_file(path)
+    except OSError:
+        return None
 
 
 def _hash_file(path: Path) -> str:
@@ -104,30 +147,28 @@ def _hash_file(path: Path) -> str:
 
 @dataclass
 class _Probed:
-    path: Path
+    path: str
     sha256: str | None = None
     info: ImageInfo | None = None
     error: str | None = None
 
 
-def _probe(path: Path) -> _Probed:
+def _probe(path: str) -> _Probed:
+    """Read the file once; hash its bytes and parse its header from them.
+
+    Files are probed one after another: on a two-core machine threads made import slower
+    (header parsing holds the GIL), as `python -m benchmarks --only import` shows.
+    """
     try:
-        info = probe_image(path)
-        return _Probed(path, _hash_file(path), info)
-    except ProbeError as error:
-        return _Probed(path, error=str(error))
+        with open(path, "rb") as stream:
+            data = stream.read()
     except OSError as error:
         return _Probed(path, error=f"cannot read the file ({error.strerror or error})")
-
-
-def _probe_all(files: list[Path], progress: Progress | None) -> list[_Probed]:
-    results: list[_Probed] = []
-    with ThreadPoolExecutor(max_workers=_WORKERS) as pool:
-        for done, probed in enumerate(pool.map(_probe, files), start=1):
-            results.append(probed)
-            if progress is not None:
-                progress(done, len(files))
-    return results
+    try:
+        info = probe_image_data(data)
+    except ProbeError as error:
+        return _Probed(path, error=str(error))
+    return _Probed(path, hashlib.sha256(data).hexdigest(), info)
 
 
 def import_media(
@@ -137,59 +178,97 @@ def import_media(
     paths: list[str | Path],
     copy: bool = False,
     progress: Progress | None = None,
+    author: str = "",
 ) -> ImportReport:
-    files, problems = expand_paths(paths)
+    files, problems = _expand(paths)
     report = ImportReport(failed=list(problems))
-    probed = _probe_all(files, progress)
     with database.read() as connection:
         known_rows = connection.execute(select(items.c.sha256, items.c.path)).all()
+        highest_known_id = connection.execute(select(func.max(items.c.id))).scalar() or 0
     known = {row.sha256 for row in known_rows}
     known_paths = {row.path for row in known_rows}
-    rows = []
+    stored_paths = _StoredPaths(project_root)
     store = ObjectStore(store_dir / "objects") if copy else None
     now = time.time()
-    for result in probed:
+    rows = []
+    for done, path in enumerate(files, start=1):
+        result = _probe(path)
+        if progress is not None:
+            progress(done, len(files))
         if result.error is not None:
-            report.failed.append((result.path, result.error))
+            report.failed.append((Path(result.path), result.error))
             continue
         if result.sha256 in known:
-            report.duplicates.append(result.path)
+            report.duplicates.append(Path(result.path))
             continue
-        source = store.put(result.path, result.sha256) if store is not None else result.path
-        stored_path = stored_path_for(project_root, source)
+        source = store.put(Path(result.path), result.sha256) if store else result.path
+        stored_path = stored_paths.of(source)
         if stored_path in known_paths:
-            report.failed.append((result.path, CHANGED_FILE))
+            report.failed.append((Path(result.path), CHANGED_FILE))
             continue
         known.add(result.sha256)
         known_paths.add(stored_path)
-        info = result.info
-        rows.append(
-            {
-                "path": stored_path,
-                "sha256": result.sha256,
-                "size_bytes": info.size_bytes,
-                "width": info.width,
-                "height": info.height,
-                "format": info.format,
-                "status": "new",
-                "split": None,
-                "tags": [],
-                "meta": {"orientation": info.orientation} if info.orientation != 1 else {},
-                "added_at": now,
-                "updated_at": now,
-            }
-        )
+        rows.append(_item_row(result, stored_path, copied=store is not None, now=now))
     if rows:
-        with database.write() as connection:
-            connection.execute(insert(items), rows)
-            shas = [row["sha256"] for row in rows]
-            id_by_sha = {}
-            for start in range(0, len(shas), 500):
-                chunk = shas[start : start + 500]
-                query = select(items.c.sha256, items.c.id).where(items.c.sha256.in_(chunk))
-                id_by_sha.update(dict(connection.execute(query).tuples().all()))
-            report.added = [id_by_sha[sha] for sha in shas]
+        with user_edit(database, f"import {len(rows)} images", author) as edit:
+            report.added = _insert_new_items(edit, rows, report, highest_known_id)
     return report
+
+
+def _item_row(probed: _Probed, stored_path: str, copied: bool, now: float) -> dict:
+    info = probed.info
+    meta: dict[str, object] = {}
+    if info.orientation != 1:
+        meta["orientation"] = info.orientation
+    if copied:
+        meta["original_name"] = os.path.basename(probed.path)
+    return {
+        "path": stored_path,
+        "sha256": probed.sha256,
+        "size_bytes": info.size_bytes,
+        "width": info.width,
+        "height": info.height,
+        "format": info.format,
+        "status": "new",
+        "split": None,
+        "tags": [],
+        "meta": meta,
+        "added_at": now,
+        "updated_at": now,
+        "_source": probed.path,
+    }
+
+
+def _added_since(connection: Connection, highest_known_id: int) -> tuple[set[str], set[str]]:
+    """The shas and paths of items added after the import first read the project.
+
+    Ids only grow (AUTOINCREMENT), so whatever another process imported meanwhile has a
+    higher id than any this import saw.
+    """
+    query = select(items.c.sha256, items.c.path).where(items.c.id > highest_known_id)
+    rows = connection.execute(query).all()
+    return {row.sha256 for row in rows}, {row.path for row in rows}
+
+
+def _insert_new_items(
+    edit: Edit, rows: list[dict], report: ImportReport, highest_known_id: int
+) -> list[int]:
+    """Insert the rows, inside the write transaction, that nobody added since the read.
+
+    Another process may have imported some of the same files between this import's first
+    look at the project and its write lock; those count as duplicates, not as errors.
+    """
+    taken_shas, taken_paths = _added_since(edit.connection, highest_known_id)
+    new_rows = []
+    for row in rows:
+        source = Path(row.pop("_source"))
+        if row["sha256"] in taken_shas:
+            report.duplicates.append(source)
+        elif row["path"] in taken_paths:
+            report.failed.append((source, CHANGED_FILE))
+        else:
+            new_rows.append(row)
+    return edit.insert_many(items, new_rows)
 
 
 def relink(
@@ -213,10 +292,12 @@ def relink(
         return report
     sizes = {row.size_bytes for row in missing}
     candidates, _ = expand_paths(search_paths)
-    candidates = [path for path in candidates if path.stat().st_size in sizes]
+    candidates = [path for path in candidates if _size_of(path) in sizes]
     found: dict[str, Path] = {}
     for done, path in enumerate(candidates, start=1):
-        found.setdefault(_hash_file(path), path)
+        digest = _hash_or_none(path)
+        if digest is not None:
+            found.setdefault(digest, path)
         if progress is not None:
             progress(done, len(candidates))
     with database.write() as connection:

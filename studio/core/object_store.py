@@ -1,7 +1,8 @@
 """A content-addressed store of files beside the project: `NAME.studio.d/objects/ab/cdef…`.
 
-Files are written to a temporary name and renamed into place, so a crash never leaves a
-half-written object under its final name.
+Files are written to a temporary name, flushed to disk and renamed into place, so a crash
+never leaves a half-written object under its final name, and an item that points at an
+object never points at a file that a power cut could take away.
 """
 
 from __future__ import annotations
@@ -11,6 +12,9 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
+
+# mkstemp creates files only their owner can read; stored media are ordinary shared files.
+OBJECT_MODE = 0o644
 
 
 class ObjectStore:
@@ -34,11 +38,24 @@ class ObjectStore:
                 shutil.copyfileobj(stream, out, 1 << 20)
                 out.flush()
                 os.fsync(out.fileno())
+            os.chmod(temporary, OBJECT_MODE)
             os.replace(temporary, target)
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
             raise
+        _fsync_directory(target.parent)
         return target
+
+
+def _fsync_directory(directory: Path) -> None:
+    """Make a rename inside `directory` durable (POSIX; Windows has no directory handles)."""
+    if os.name != "posix":
+        return
+    handle = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(handle)
+    finally:
+        os.close(handle)
 
 
 def _sha256(path: Path) -> str:

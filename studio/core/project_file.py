@@ -16,10 +16,17 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, event
 from sqlalchemy.pool import NullPool
 
-from studio.core.database import APPLICATION_ID, Database, backup_file, configure_connection
+from studio.core.database import (
+    APPLICATION_ID,
+    Database,
+    backup_file,
+    configure_connection,
+    create_file_engine,
+    file_uri,
+)
 from studio.core.errors import NewerProjectError, NotAProjectError, ProjectFileError
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
@@ -44,7 +51,7 @@ def known_revisions() -> set[str]:
 
 def _migration_engine(path: Path) -> Engine:
     """An engine whose connections have foreign keys off, as batch table rebuilds require."""
-    engine = create_engine(f"sqlite:///{path}", poolclass=NullPool)
+    engine = create_file_engine(path, poolclass=NullPool)
 
     def on_connect(dbapi_connection: sqlite3.Connection, _record: object) -> None:
         configure_connection(dbapi_connection)
@@ -71,9 +78,15 @@ def upgrade_schema(path: Path, target: str = "head") -> None:
 
 
 def read_identity(path: Path) -> tuple[int, str | None]:
-    """The file's application_id and alembic revision, read without changing the file."""
+    """The file's application_id and alembic revision, read without changing the file.
+
+    The connection is read-write but `query_only`: a read-only connection to a WAL file
+    cannot remove the `-wal` and `-shm` files it creates, so a refused file would not be
+    left as it was found.
+    """
     try:
-        connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        connection = sqlite3.connect(file_uri(path, "rw"), uri=True)
+        connection.execute("PRAGMA query_only=ON")
     except sqlite3.Error as error:
         raise NotAProjectError(f"{path}: cannot be opened: {error}") from error
     try:

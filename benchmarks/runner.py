@@ -1,0 +1,48 @@
+"""Running a selection of benchmarks in one temporary folder and collecting their rows."""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from benchmarks import bench_annotations, bench_edit_latency, bench_import, bench_open_gallery
+from benchmarks.harness import Measurement, Session
+
+Benchmark = Callable[[Session], list[Measurement]]
+
+# In the order of the foundation issue (#2).
+BENCHMARKS: dict[str, Benchmark] = {
+    "import": bench_import.run,
+    "annotations": bench_annotations.run,
+    "edit": bench_edit_latency.run,
+    "open": bench_open_gallery.run,
+}
+
+
+@dataclass
+class RunResult:
+    measurements: list[Measurement] = field(default_factory=list)
+    seconds: float = 0.0
+    session: Session | None = None
+
+
+def run_benchmarks(
+    names: Sequence[str] = (), quick: bool = False, seed: int = 0, profile: bool = False
+) -> RunResult:
+    """Run the named benchmarks (all when `names` is empty) and return their rows."""
+    unknown = [name for name in names if name not in BENCHMARKS]
+    if unknown:
+        raise ValueError(f"unknown benchmarks {unknown}; choose from: {', '.join(BENCHMARKS)}")
+    selected = [name for name in BENCHMARKS if not names or name in names]
+    result = RunResult()
+    start = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="studio-bench-") as workdir:
+        session = Session(Path(workdir), quick=quick, seed=seed, profile=profile)
+        for name in selected:
+            result.measurements.extend(BENCHMARKS[name](session))
+    result.seconds = time.perf_counter() - start
+    result.session = session
+    return result

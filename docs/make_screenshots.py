@@ -1,0 +1,149 @@
+"""Screenshots of the main window for the docs: `make screenshots` (or run this file).
+
+Builds a small project in a temporary folder from scikit-image's bundled sample photographs
+(nothing is downloaded), opens the main window on it, waits until every thumbnail is shown,
+and saves `docs/images/main_window_light.png` and `main_window_dark.png`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+REPOSITORY = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPOSITORY))
+
+from PySide6.QtCore import QItemSelectionModel, QSettings  # noqa: E402
+from skimage import data  # noqa: E402
+
+from studio.api import Project  # noqa: E402
+from studio.gui.app import application  # noqa: E402
+from studio.gui.gallery_model import GalleryModel  # noqa: E402
+from studio.gui.main_window import MainWindow  # noqa: E402
+
+WINDOW_SIZE = (1180, 760)
+SAMPLES: dict[str, Callable[[], np.ndarray]] = {
+    "astronaut": data.astronaut,
+    "coffee": data.coffee,
+    "chelsea": data.chelsea,
+    "rocket": data.rocket,
+    "hubble_deep_field": data.hubble_deep_field,
+    "immunohistochemistry": data.immunohistochemistry,
+    "retina": data.retina,
+    "motorcycle": lambda: data.stereo_motorcycle()[0],
+    "camera": data.camera,
+    "coins": data.coins,
+    "moon": data.moon,
+    "page": data.page,
+    "brick": data.brick,
+    "grass": data.grass,
+    "gravel": data.gravel,
+    "horse": lambda: (~data.horse()).astype(np.uint8) * 255,
+    "clock": data.clock,
+    "text": data.text,
+}
+LABELS = {
+    "astronaut": ("person", [150, 20, 200, 230]),
+    "chelsea": ("cat", [60, 20, 250, 250]),
+    "coffee": ("cup", [70, 40, 460, 320]),
+    "rocket": ("rocket", [280, 20, 80, 340]),
+    "motorcycle": ("vehicle", [120, 60, 520, 400]),
+}
+
+
+def write_samples(folder: Path) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, load in SAMPLES.items():
+        path = folder / f"{name}.jpg"
+        Image.fromarray(load()).convert("RGB").save(path, quality=92)
+        paths.append(path)
+    return paths
+
+
+def build_project(folder: Path) -> Path:
+    """A project with every sample imported, some labeled, reviewed or in progress."""
+    path = folder / "samples.studio"
+    with Project.create(path, author="docs") as project:
+        project.add_classes(["person", "cat", "cup", "rocket", "vehicle"])
+        project.import_media([folder / "images"])
+        by_name = {Path(item.path).stem: item.id for item in project.items()}
+        for name, (label, box) in LABELS.items():
+            project.annotate(by_name[name], label, box=box)
+            project.set_status(by_name[name], "done")
+        project.set_status(by_name["astronaut"], "reviewed")
+        project.set_status([by_name["coins"], by_name["moon"]], "in_progress")
+    return path
+
+
+def wait_for_thumbnails(window: MainWindow, timeout_s: float = 60.0) -> None:
+    app = application()
+    model = window.gallery_model
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        app.processEvents()
+        states = [
+            model.data(model.index(row), GalleryModel.ThumbnailStateRole)
+            for row in range(model.rowCount())
+        ]
+        if all(state == "ready" for state in states):
+            return
+        time.sleep(0.02)
+    raise TimeoutError(f"thumbnails still missing after {timeout_s} s: {states}")
+
+
+def select_rows(window: MainWindow, rows: list[int]) -> None:
+    selection = window.gallery.selectionModel()
+    for row in rows:
+        selection.select(window.gallery_model.index(row), QItemSelectionModel.SelectionFlag.Select)
+    window.gallery.setCurrentIndex(window.gallery_model.index(rows[-1]))
+
+
+def take_screenshots(output: Path, project_path: Path, settings_path: Path) -> list[Path]:
+    application()
+    settings = QSettings(str(settings_path), QSettings.Format.IniFormat)
+    window = MainWindow(Project.open(project_path), settings=settings)
+    try:
+        window.resize(*WINDOW_SIZE)
+        window.show()
+        wait_for_thumbnails(window)
+        select_rows(window, [2])
+        return [save_grab(window, theme, output) for theme in ("light", "dark")]
+    finally:
+        window.close()
+
+
+def save_grab(window: MainWindow, theme: str, output: Path) -> Path:
+    window.set_theme(theme)
+    application().processEvents()
+    target = output / f"main_window_{theme}.png"
+    if not window.grab().save(str(target)):
+        raise OSError(f"cannot write {target}")
+    return target
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--output", type=Path, default=REPOSITORY / "docs" / "images")
+    arguments = parser.parse_args()
+    arguments.output.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="studio-screenshots-") as temporary:
+        folder = Path(temporary)
+        os.environ["STUDIO_CACHE_DIR"] = str(folder / "cache")
+        write_samples(folder / "images")
+        project_path = build_project(folder)
+        for path in take_screenshots(arguments.output, project_path, folder / "settings.ini"):
+            print(path)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,347 @@
+"""The `studio` command line: one sub-command per user task.
+
+    studio new birds.studio
+    studio import birds.studio photos/ "more/*.jpg" [--copy]
+    studio info birds.studio [--json]
+    studio relink birds.studio /mnt/new-place
+    studio demo [DIR]
+    studio open birds.studio          (or bare `studio`: the GUI)
+
+A user error (missing file, file from a newer Studio, unreadable folder, ...) ends the
+command with exit status 1 and one line on stderr naming the file and the problem; tracebacks
+are kept for Studio's own bugs. Progress bars go to stderr, results to stdout.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+from sqlalchemy.exc import DBAPIError
+
+from studio.api import ImportReport, Project, ProjectStats, RelinkReport
+from studio.core.errors import StudioError
+from studio.core.project_file import PROJECT_SUFFIX
+
+app = typer.Typer(
+    name="studio",
+    invoke_without_command=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+ProjectArgument = Annotated[
+    Path, typer.Argument(help="The project file (NAME.studio).", show_default=False)
+]
+MISSING_PREVIEW = 20
+
+
+# -- reporting -------------------------------------------------------------------------------
+
+
+def _fail(message: str) -> NoReturn:
+    """End the command: one line on stderr, exit status 1."""
+    typer.echo(f"studio: {' '.join(message.splitlines())}", err=True)
+    raise typer.Exit(1)
+
+
+def _describe_os_error(error: OSError, fallback: Path | None) -> str:
+    name = error.filename if error.filename is not None else fallback
+    reason = error.strerror or str(error)
+    return f"{name}: {reason}" if name is not None else reason
+
+
+@contextmanager
+def _user_errors(project: Path | None = None) -> Iterator[None]:
+    """Turn the errors a user can cause into `_fail`; Studio's own bugs keep their traceback."""
+    try:
+        yield
+    except StudioError as error:
+        _fail(str(error))
+    except OSError as error:
+        _fail(_describe_os_error(error, project))
+    except DBAPIError as error:
+        _fail(f"{project}: {error.orig}")
+
+
+@contextmanager
+def _progress_bar(description: str) -> Iterator[Callable[[int, int], None]]:
+    """A rich progress bar on stderr, fed by the API's `progress(done, total)` callbacks."""
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+    )
+    console = Console(stderr=True)
+    with Progress(
+        *columns, console=console, transient=True, disable=not console.is_terminal
+    ) as bar:
+        task = bar.add_task(description, total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update
+
+
+# -- project paths ---------------------------------------------------------------------------
+
+
+def _with_suffix(path: Path) -> Path:
+    return (
+        path if path.name.endswith(PROJECT_SUFFIX) else path.with_name(path.name + PROJECT_SUFFIX)
+    )
+
+
+def _project_path(path: Path) -> Path:
+    """The project file the user means: `birds` finds `birds.studio`, and a folder holding
+    exactly one project file means that file."""
+    if path.is_dir():
+        found = sorted(path.glob(f"*{PROJECT_SUFFIX}"))
+        if len(found) == 1:
+            return found[0]
+        names = ", ".join(candidate.name for candidate in found) or "none"
+        _fail(f"{path}: is a folder; name the {PROJECT_SUFFIX} file in it (found: {names})")
+    suffixed = _with_suffix(path)
+    if not path.exists() and suffixed.is_file():
+        return suffixed
+    return path
+
+
+@contextmanager
+def _opened(path: Path) -> Iterator[Project]:
+    project_path = _project_path(path)
+    with _user_errors(project_path), Project.open(project_path) as project:
+        yield project
+
+
+# -- commands --------------------------------------------------------------------------------
+
+
+@app.command()
+def new(
+    path: Annotated[
+        Path, typer.Argument(help="Where to create it; `.studio` is added if missing.")
+    ],
+) -> None:
+    """Create a new, empty project file."""
+    target = _with_suffix(path)
+    with _user_errors(target):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        Project.create(target).close()
+    typer.echo(f"created {target}")
+
+
+@app.command("import")
+def import_media(
+    project: ProjectArgument,
+    paths: Annotated[
+        list[str], typer.Argument(help="Image files, folders (recursive) or glob patterns.")
+    ],
+    copy: Annotated[
+        bool, typer.Option("--copy", help="Copy the images into the project's own store.")
+    ] = False,
+) -> None:
+    """Add images to a project; broken files are skipped and listed with the reason."""
+    with _opened(project) as opened, _progress_bar("importing") as progress:
+        report = opened.import_media(paths, copy=copy, progress=progress)
+    _print_import_report(report)
+    if report.failed and not report.added and not report.duplicates:
+        _fail(f"{opened.path}: nothing imported ({len(report.failed)} failed)")
+
+
+def _print_import_report(report: ImportReport) -> None:
+    typer.echo(f"added       {len(report.added)}")
+    typer.echo(f"duplicates  {len(report.duplicates)}")
+    typer.echo(f"failed      {len(report.failed)}")
+    for path, reason in report.failed:
+        typer.echo(f"  {path}: {reason}")
+
+
+@app.command()
+def info(
+    project: ProjectArgument,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the counts as JSON.")] = False,
+) -> None:
+    """Show counts of items per status, split and class."""
+    with _opened(project) as opened:
+        stats = opened.stats()
+        path = opened.path
+    if as_json:
+        typer.echo(json.dumps({"project": str(path), **stats.as_dict()}, indent=2))
+    else:
+        _print_stats(path, stats)
+
+
+def _count_table(title: str, heading: str, counts: dict[str, int]) -> Table:
+    table = Table(title=title, title_justify="left", show_edge=False)
+    table.add_column(heading)
+    table.add_column("items", justify="right")
+    for name, count in counts.items():
+        table.add_row(name, f"{count:,}")
+    return table
+
+
+def _print_stats(path: Path, stats: ProjectStats) -> None:
+    console = Console()
+    console.print(f"[bold]{path}[/bold]", highlight=False)
+    console.print(
+        f"{stats.items:,} items, {stats.annotations:,} annotations, "
+        f"{len(stats.items_by_class):,} classes\n",
+        highlight=False,
+    )
+    console.print(_count_table("Status", "status", stats.by_status))
+    console.print()
+    console.print(_count_table("Split", "split", stats.by_split))
+    console.print()
+    if stats.items_by_class:
+        console.print(_class_table(stats))
+    else:
+        console.print("no classes yet")
+
+
+def _class_table(stats: ProjectStats) -> Table:
+    table = Table(title="Classes", title_justify="left", show_edge=False)
+    for heading in ("class", "items", "annotations"):
+        table.add_column(heading, justify="left" if heading == "class" else "right")
+    for name, item_count in stats.items_by_class.items():
+        annotation_count = stats.annotations_by_class.get(name, 0)
+        table.add_row(name, f"{item_count:,}", f"{annotation_count:,}")
+    return table
+
+
+@app.command()
+def relink(
+    project: ProjectArgument,
+    search_dirs: Annotated[
+        list[Path], typer.Argument(help="Folders to search for the moved images.")
+    ],
+) -> None:
+    """Re-point items whose image files moved, finding them by content (sha256)."""
+    for folder in search_dirs:
+        if not folder.is_dir():
+            _fail(f"{folder}: no such folder")
+    with _opened(project) as opened, _progress_bar("searching") as progress:
+        report = opened.relink(search_dirs, progress=progress)
+        missing = opened.items_by_ids(report.still_missing[:MISSING_PREVIEW])
+        path = opened.path
+    _print_relink_report(report, [item.path for item in missing])
+    if report.still_missing:
+        count = len(report.still_missing)
+        _fail(f"{path}: {count} {'item is' if count == 1 else 'items are'} still missing")
+
+
+def _print_relink_report(report: RelinkReport, missing_preview: list[str]) -> None:
+    typer.echo(f"relinked       {len(report.relinked)}")
+    typer.echo(f"still missing  {len(report.still_missing)}")
+    for stored_path in missing_preview:
+        typer.echo(f"  {stored_path}")
+    hidden = len(report.still_missing) - len(missing_preview)
+    if hidden > 0:
+        typer.echo(f"  … and {hidden} more")
+
+
+@app.command()
+def demo(
+    folder: Annotated[
+        Path, typer.Argument(help="Folder for the demo project and its images.")
+    ] = Path("demo-project"),
+) -> None:
+    """Create the demo project: 1,797 labeled handwritten digits and a few unlabeled photos."""
+    from studio.core.demo import create_demo_project
+
+    with _user_errors(folder), _progress_bar("creating the demo") as progress:
+        path = create_demo_project(folder, progress=progress)
+    with _opened(path) as opened:
+        stats = opened.stats()
+    labeled = stats.by_status.get("done", 0)
+    typer.echo(
+        f"created {path}: {labeled:,} labeled digits in {len(stats.items_by_class)} classes, "
+        f"{stats.items - labeled:,} unlabeled photos"
+    )
+
+
+@app.command("open")
+def open_project(
+    project: Annotated[
+        Path | None,
+        typer.Argument(help="The project file (NAME.studio); none: the start screen."),
+    ] = None,
+) -> None:
+    """Open a project in the Studio window."""
+    if project is None:
+        _launch_gui(None)
+    path = _project_path(project)
+    with _user_errors(path):
+        Project.open(path).close()
+    _launch_gui(path)
+
+
+def _missing_display() -> bool:
+    """True on Linux without X11 or Wayland, where Qt would abort instead of opening a window
+    (unless QT_QPA_PLATFORM names a platform that needs none, such as `offscreen`)."""
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return False
+    return not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def _launch_gui(project: Path | None) -> NoReturn:
+    if _missing_display():
+        _fail(
+            "cannot open a window: no display (DISPLAY and WAYLAND_DISPLAY are unset); "
+            "run Studio in a desktop session"
+        )
+    try:
+        from studio.gui.app import run_app
+    except ImportError as error:
+        _fail(f"cannot start the GUI: {error}")
+    with _user_errors(project):
+        code = run_app(project)
+    raise typer.Exit(code)
+
+
+def _print_version(requested: bool) -> None:
+    if requested:
+        try:
+            typer.echo(f"studio {version('studio')}")
+        except PackageNotFoundError:
+            typer.echo("studio (not installed)")
+        raise typer.Exit()
+
+
+@app.callback()
+def _gui_without_command(
+    context: typer.Context,
+    _version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version."
+        ),
+    ] = False,
+) -> None:
+    """Label images, train and evaluate models, export ONNX bundles.
+
+    With no command, opens the Studio window.
+    """
+    if context.invoked_subcommand is None:
+        _launch_gui(None)
+
+
+def main() -> None:
+    """The `studio` console script."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

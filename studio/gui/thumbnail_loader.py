@@ -1,0 +1,180 @@
+"""Thumbnails for the gallery, made off the GUI thread and delivered in batches.
+
+`ThumbnailLoader.request` queues a request; a QRunnable on the loader's own QThreadPool asks
+the core disk cache for the thumbnail (decoding the image only on a cache miss), reads it into
+a QImage scaled to the display size, and hands the result back through a queued signal. The
+loader collects results for a few milliseconds (a single-shot QTimer) and emits them as one
+`batch_ready` list, so a screenful of thumbnails costs a handful of repaints, not hundreds.
+
+Requests are served newest first: after a fast scroll, the thumbnails now on screen come
+before those the user scrolled past. When too many wait, the oldest are dropped and reported
+as `DROPPED`, so the model asks again if those rows come back into view.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections import deque
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QRunnable, QSize, Qt, QThread, QThreadPool, QTimer, Signal
+from PySide6.QtGui import QImage
+
+from studio.core.thumbnails import DEFAULT_SIZE, ThumbnailCache, ThumbnailError
+
+BATCH_INTERVAL_MS = 30
+MAX_WAITING = 1000
+MAX_THREADS = 4
+
+
+class ThumbnailState(Enum):
+    READY = "ready"
+    MISSING = "missing"  # the image file is not where the project says
+    FAILED = "failed"  # the file is there but cannot be decoded
+    DROPPED = "dropped"  # never made: too many requests were waiting
+
+
+@dataclass(frozen=True)
+class ThumbnailRequest:
+    item_id: int
+    sha256: str
+    path: Path
+
+
+@dataclass(frozen=True)
+class ThumbnailResult:
+    request: ThumbnailRequest
+    state: ThumbnailState
+    image: QImage | None = None
+    message: str = ""
+
+
+def cache_size_for(display: QSize, pixel_ratio: float) -> int:
+    """The cached thumbnail size that covers `display` on a screen of `pixel_ratio`."""
+    needed = math.ceil(max(display.width(), display.height()) * pixel_ratio)
+    return max(DEFAULT_SIZE, needed)
+
+
+def load_thumbnail(
+    request: ThumbnailRequest, cache: ThumbnailCache, display: QSize, pixel_ratio: float = 1.0
+) -> ThumbnailResult:
+    """Make or fetch one thumbnail as a QImage that fits in `display` (runs in a worker).
+
+    On a high-density screen the image has `pixel_ratio` times the pixels and says so
+    (`devicePixelRatio`), so it is drawn sharp at the same logical size.
+    """
+    if not request.path.is_file():
+        message = f"the file is missing: {request.path}"
+        return ThumbnailResult(request, ThumbnailState.MISSING, message=message)
+    try:
+        path = cache.thumbnail(request.path, request.sha256, cache_size_for(display, pixel_ratio))
+    except ThumbnailError as error:
+        return ThumbnailResult(request, ThumbnailState.FAILED, message=str(error))
+    image = QImage(str(path))
+    if image.isNull():
+        message = f"cannot read the cached thumbnail {path}"
+        return ThumbnailResult(request, ThumbnailState.FAILED, message=message)
+    pixels = display * pixel_ratio
+    if image.width() > pixels.width() or image.height() > pixels.height():
+        image = image.scaled(
+            pixels,
+            Qt.AspectRatioMode.KeepAspectRatio,
+            Qt.TransformationMode.SmoothTransformation,
+        )
+    image.setDevicePixelRatio(pixel_ratio)
+    return ThumbnailResult(request, ThumbnailState.READY, image=image)
+
+
+class _ResultChannel(QObject):
+    """Lives in the GUI thread; workers emit on it, Qt queues the call to the GUI thread."""
+
+    delivered = Signal(object)
+
+
+class _LoadJob(QRunnable):
+    def __init__(self, loader: ThumbnailLoader) -> None:
+        super().__init__()
+        self._loader = loader
+
+    def run(self) -> None:
+        self._loader._serve_one()
+
+
+class ThumbnailLoader(QObject):
+    """Produces gallery thumbnails on a thread pool; emits `batch_ready(list[ThumbnailResult])`."""
+
+    batch_ready = Signal(list)
+
+    def __init__(
+        self,
+        display_size: QSize,
+        cache: ThumbnailCache | None = None,
+        parent: QObject | None = None,
+        pixel_ratio: float = 1.0,
+    ) -> None:
+        super().__init__(parent)
+        self.display_size = QSize(display_size)
+        self.pixel_ratio = pixel_ratio
+        self._cache = cache or ThumbnailCache()
+        self._waiting: deque[ThumbnailRequest] = deque()
+        self._lock = threading.Lock()
+        self._pool = QThreadPool(self)
+        self._pool.setMaxThreadCount(max(1, min(MAX_THREADS, QThread.idealThreadCount())))
+        self._channel = _ResultChannel(self)
+        self._channel.delivered.connect(self._collect)
+        self._collected: list[ThumbnailResult] = []
+        self._flush_timer = QTimer(self)
+        self._flush_timer.setSingleShot(True)
+        self._flush_timer.setInterval(BATCH_INTERVAL_MS)
+        self._flush_timer.timeout.connect(self._flush)
+
+    def request(self, item_id: int, sha256: str, path: Path) -> None:
+        """Queue a thumbnail; its result comes later in a `batch_ready` batch."""
+        with self._lock:
+            self._waiting.append(ThumbnailRequest(item_id, sha256, Path(path)))
+            dropped = [self._waiting.popleft() for _ in range(len(self._waiting) - MAX_WAITING)]
+        self._collected.extend(ThumbnailResult(r, ThumbnailState.DROPPED) for r in dropped)
+        if dropped and not self._flush_timer.isActive():
+            self._flush_timer.start()
+        self._pool.start(_LoadJob(self))
+
+    def cancel_waiting(self) -> None:
+        """Forget every request no worker has started (e.g. when the project closes)."""
+        with self._lock:
+            self._waiting.clear()
+        self._collected.clear()
+
+    def wait_for_workers(self, msecs: int = -1) -> bool:
+        """Block until running workers finish; True when none is left."""
+        return self._pool.waitForDone(msecs)
+
+    def shutdown(self) -> None:
+        self.cancel_waiting()
+        self.wait_for_workers()
+        self._flush_timer.stop()
+        self._collected.clear()
+
+    def _serve_one(self) -> None:
+        with self._lock:
+            if not self._waiting:
+                return
+            request = self._waiting.pop()  # newest first
+        try:
+            result = load_thumbnail(request, self._cache, self.display_size, self.pixel_ratio)
+        except Exception as error:  # a row must never wait forever for a crashed worker
+            message = f"cannot make a thumbnail of {request.path}: {type(error).__name__}: {error}"
+            result = ThumbnailResult(request, ThumbnailState.FAILED, message=message)
+        self._channel.delivered.emit(result)
+
+    def _collect(self, result: ThumbnailResult) -> None:
+        self._collected.append(result)
+        if not self._flush_timer.isActive():
+            self._flush_timer.start()
+
+    def _flush(self) -> None:
+        batch, self._collected = self._collected, []
+        if batch:
+            self.batch_ready.emit(batch)

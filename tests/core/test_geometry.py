@@ -1,0 +1,162 @@
+"""Annotation geometry: accepted input forms, stored forms, and every refusal."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from pycocotools import mask as coco_mask
+
+from studio.core.enums import AnnotationKind
+from studio.core.errors import InvalidEditError
+from studio.core.geometry import (
+    decode_mask,
+    encode_mask,
+    normalize_box,
+    normalize_geometry,
+    normalize_keypoints,
+    normalize_mask,
+    normalize_polygon,
+)
+
+W, H = 64, 48
+TRIANGLE = [(1, 1), (20, 1), (10, 15)]
+FLAT_TRIANGLE = [1.0, 1.0, 20.0, 1.0, 10.0, 15.0]
+
+
+def test_box_is_stored_as_floats_in_coco_order() -> None:
+    assert normalize_box([1, 2, 3, 4], W, H) == [1.0, 2.0, 3.0, 4.0]
+    assert normalize_box(np.array([0, 0, W, H]), W, H) == [0.0, 0.0, 64.0, 48.0]
+
+
+@pytest.mark.parametrize(
+    ("box", "words"),
+    [
+        ([1, 2, 3], "expected [x, y, width, height]"),
+        ([math.nan, 0, 1, 1], "not a finite number"),
+        ([0, 0, math.inf, 1], "not a finite number"),
+        ([0, 0, -5, 5], "must be positive"),
+        ([0, 0, 5, 0], "must be positive"),
+        ([60, 40, 10, 5], "outside the 64×48 image"),
+        ([-1, 0, 5, 5], "outside"),
+        ([0, 0, "5", 5], "is not a number"),
+        ([0, 0, True, 5], "is not a number"),
+        (5, "expected a list"),
+    ],
+)
+def test_invalid_boxes_are_refused(box: object, words: str) -> None:
+    with pytest.raises(InvalidEditError, match=None) as raised:
+        normalize_box(box, W, H)
+    assert words in str(raised.value)
+    assert str(raised.value).startswith("box:")
+
+
+@pytest.mark.parametrize(
+    "polygon",
+    [TRIANGLE, FLAT_TRIANGLE, [FLAT_TRIANGLE], [TRIANGLE], np.array(TRIANGLE)],
+    ids=["pairs", "flat", "one flat ring", "one ring of pairs", "numpy"],
+)
+def test_polygon_forms_become_flat_rings(polygon: object) -> None:
+    assert normalize_polygon(polygon, W, H) == [FLAT_TRIANGLE]
+
+
+def test_several_rings_are_kept_apart() -> None:
+    second = [(30, 30), (40, 30), (40, 40), (30, 40)]
+    rings = normalize_polygon([TRIANGLE, second], W, H)
+    assert rings == [FLAT_TRIANGLE, [30.0, 30.0, 40.0, 30.0, 40.0, 40.0, 30.0, 40.0]]
+
+
+@pytest.mark.parametrize(
+    ("polygon", "words"),
+    [
+        ([], "no points"),
+        ([(1, 1), (2, 2)], "at least 3 points"),
+        ([1, 1, 2, 2, 3], "odd number"),
+        ([(1, 1), (2, 2, 3), (4, 4)], "exactly two coordinates"),
+        ([(1, 1), (2, math.nan), (4, 4)], "finite"),
+        ([(1, 1), (200, 2), (4, 4)], "outside"),
+        ([TRIANGLE, 7], "is not a list of points"),
+        ("abc", "expected a list"),
+    ],
+)
+def test_invalid_polygons_are_refused(polygon: object, words: str) -> None:
+    with pytest.raises(InvalidEditError) as raised:
+        normalize_polygon(polygon, W, H)
+    assert words in str(raised.value)
+
+
+def _mask() -> np.ndarray:
+    mask = np.zeros((H, W), bool)
+    mask[5:20, 10:40] = True
+    mask[30:45, 2:6] = True
+    return mask
+
+
+def test_mask_array_is_stored_as_compressed_rle_that_decodes_back() -> None:
+    stored = normalize_mask(_mask(), W, H)
+    assert stored["size"] == [H, W]
+    assert isinstance(stored["counts"], str)
+    assert np.array_equal(decode_mask(stored), _mask())
+
+
+def test_compressed_rle_bytes_or_text_and_uncompressed_rle_are_accepted() -> None:
+    compressed = coco_mask.encode(np.asfortranarray(_mask().astype(np.uint8)))
+    as_text = {"size": [H, W], "counts": compressed["counts"].decode()}
+    flat = _mask().flatten(order="F")
+    changes = np.flatnonzero(np.diff(flat.astype(np.int8))) + 1
+    runs = np.diff(np.concatenate([[0], changes, [flat.size]])).tolist()
+    uncompressed = {"size": [H, W], "counts": runs}
+    for rle in (compressed, as_text, uncompressed):
+        stored = normalize_mask(rle, W, H)
+        assert stored == encode_mask(_mask())
+
+
+@pytest.mark.parametrize(
+    ("mask", "words"),
+    [
+        (np.zeros((W, H), bool), "differs from the image"),
+        (np.zeros((H, W, 3), bool), "2-D array"),
+        ({"size": [H, W + 1], "counts": "abc"}, "differs from the image"),
+        ({"size": [H, W], "counts": "zz"}, "cannot occur"),
+        ({"size": [H, W], "counts": "P5:d0"}, "pixels"),
+        ({"size": [H, W], "counts": [10, 20]}, "cover 30 pixels"),
+        ({"size": [H, W], "counts": [H * W + 1, -1]}, "whole numbers"),
+        ({"size": [H, W], "counts": 12}, "string or a list"),
+        ({"counts": "abc"}, "COCO RLE"),
+        ([[True, False]], "COCO RLE"),
+    ],
+)
+def test_invalid_masks_are_refused(mask: object, words: str) -> None:
+    with pytest.raises(InvalidEditError) as raised:
+        normalize_mask(mask, W, H)
+    assert words in str(raised.value)
+
+
+def test_keypoints_get_a_visibility() -> None:
+    points = normalize_keypoints([(1, 2), (3, 4, 1), (-50, 900, 0)], W, H)
+    assert points == [[1.0, 2.0, 2], [3.0, 4.0, 1], [-50.0, 900.0, 0]]
+
+
+@pytest.mark.parametrize(
+    ("points", "words"),
+    [
+        ([], "no points"),
+        ([(1, 2, 3)], "visibility 3"),
+        ([(1, 2, math.nan)], "finite"),
+        ([(1,)], "[x, y] or [x, y, visibility]"),
+        ([1, 2, 3], "[x, y] or [x, y, visibility]"),
+        ([(100, 2, 2)], "outside"),
+        (7, "expected a list"),
+    ],
+)
+def test_invalid_keypoints_are_refused(points: object, words: str) -> None:
+    with pytest.raises(InvalidEditError) as raised:
+        normalize_keypoints(points, W, H)
+    assert words in str(raised.value)
+
+
+def test_tag_has_no_geometry_and_other_kinds_need_one() -> None:
+    assert normalize_geometry(AnnotationKind.TAG, None, W, H) is None
+    with pytest.raises(InvalidEditError, match="geometry is missing"):
+        normalize_geometry(AnnotationKind.BOX, None, W, H)

@@ -1,0 +1,229 @@
+"""Schema migrations: the golden first-schema file upgrades with its data and history intact,
+and the SQLModel models agree with what the migrations build."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from pathlib import Path
+
+import numpy as np
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+
+from studio.api import Project
+from studio.core.database import APPLICATION_ID
+from studio.core.errors import ProjectFileError
+from studio.core.geometry import decode_mask
+from studio.core.project_file import current_revision, head_revision, read_identity
+from studio.core.schema import metadata
+from tests.data import make_golden
+
+GOLDEN = Path(make_golden.__file__).with_name("golden_0001.studio")
+FIRST_SCHEMA_TABLES = ("setting", "label_class", "item", "annotation", "history")
+
+
+def _rows(path: Path, table: str, columns: list[str] | None = None) -> list[tuple]:
+    connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        names = columns or [row[1] for row in connection.execute(f"PRAGMA table_info({table})")]
+        order = "key" if table == "setting" else "id"
+        query = f"SELECT {', '.join(names)} FROM {table} ORDER BY {order}"
+        return connection.execute(query).fetchall()
+    finally:
+        connection.close()
+
+
+def _columns(path: Path, table: str) -> list[str]:
+    connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        return [row[1] for row in connection.execute(f"PRAGMA table_info({table})")]
+    finally:
+        connection.close()
+
+
+def _schema(path: Path) -> list[tuple]:
+    connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        query = "SELECT type, name, sql FROM sqlite_master ORDER BY type, name"
+        return connection.execute(query).fetchall()
+    finally:
+        connection.close()
+
+
+@pytest.fixture
+def golden_copies(tmp_path: Path) -> tuple[Path, Path]:
+    """(a copy to open, an untouched reference copy) of the golden first-schema file."""
+    reference = tmp_path / "reference" / "golden.studio"
+    reference.parent.mkdir()
+    shutil.copyfile(GOLDEN, reference)
+    to_open = tmp_path / "project" / "golden.studio"
+    to_open.parent.mkdir()
+    shutil.copyfile(GOLDEN, to_open)
+    return to_open, reference
+
+
+def test_the_golden_file_is_a_first_schema_project() -> None:
+    assert read_identity(GOLDEN) == (APPLICATION_ID, "0001")
+    assert "attributes" not in _columns(GOLDEN, "annotation")
+    counts = {table: len(_rows(GOLDEN, table)) for table in FIRST_SCHEMA_TABLES}
+    assert counts == {"setting": 1, "label_class": 3, "item": 5, "annotation": 6, "history": 3}
+
+
+def test_the_golden_script_rebuilds_the_same_content(tmp_path: Path) -> None:
+    rebuilt = tmp_path / "rebuilt.studio"
+    make_golden.make_golden(rebuilt)
+    assert _schema(rebuilt) == _schema(GOLDEN)
+    for table in FIRST_SCHEMA_TABLES:
+        assert _rows(rebuilt, table) == _rows(GOLDEN, table), table
+
+
+def test_opening_upgrades_to_head_after_a_backup(golden_copies: tuple[Path, Path]) -> None:
+    path, reference = golden_copies
+    with Project.open(path) as project:
+        assert current_revision(project._db) == head_revision() != "0001"
+    backups = sorted(path.parent.glob("golden.studio.backup-0001-*"))
+    assert len(backups) == 1
+    assert read_identity(backups[0]) == (APPLICATION_ID, "0001")
+    connection = sqlite3.connect(f"file:{backups[0]}?mode=ro", uri=True)
+    assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    connection.close()
+    for table in FIRST_SCHEMA_TABLES:
+        assert _rows(backups[0], table) == _rows(reference, table), table
+
+
+def test_upgrade_keeps_every_row_and_column(golden_copies: tuple[Path, Path]) -> None:
+    path, reference = golden_copies
+    Project.open(path).close()
+    for table in FIRST_SCHEMA_TABLES:
+        old_columns = _columns(reference, table)
+        assert _rows(path, table, old_columns) == _rows(reference, table), table
+
+
+def test_new_attributes_column_defaults_to_an_empty_mapping(
+    golden_copies: tuple[Path, Path],
+) -> None:
+    path, _ = golden_copies
+    with Project.open(path) as project:
+        records = [a for item_id in range(1, 6) for a in project.annotations(item_id)]
+        assert len(records) == 6
+        assert all(record.attributes == {} for record in records)
+    assert {row[0] for row in _rows(path, "annotation", ["attributes"])} == {"{}"}
+
+
+def test_the_upgraded_project_reads_like_the_first_schema_wrote_it(
+    golden_copies: tuple[Path, Path],
+) -> None:
+    path, _ = golden_copies
+    with Project.open(path) as project:
+        classes = {c.name: c for c in project.classes()}
+        assert [c.name for c in project.classes(include_archived=False)] == ["cat", "dog"]
+        assert classes["bird"].archived
+        assert classes["cat"].hotkey == "1"
+        items = {item.id: item for item in project.items()}
+        assert items[2].tags == ("hard",)
+        assert items[5].meta == {"orientation": 6}
+        assert items[4].split is None
+        kinds = {a.id: a.kind for i in items for a in project.annotations(i)}
+        assert sorted(kinds.values()) == ["box", "box", "keypoints", "mask", "polygon", "tag"]
+        (mask,) = [a for a in project.annotations(2) if a.kind == "mask"]
+        expected = np.zeros((30, 40), bool)
+        expected[make_golden.MASK_BLOCK] = True
+        assert np.array_equal(decode_mask(mask.geometry), expected)
+        stats = project.stats()
+        assert stats.items == 5
+        assert stats.annotations_by_class == {"cat": 3, "dog": 2, "bird": 1}
+
+
+def test_undo_and_redo_work_on_the_first_schema_history(golden_copies: tuple[Path, Path]) -> None:
+    path, _ = golden_copies
+    with Project.open(path) as project:
+        assert project.can_undo()
+        assert not project.can_redo()
+        step = project.undo()
+        assert step.description == "set status of 1 items"
+        assert project.item(2).status == "in_progress"
+        step = project.undo()
+        assert step.description == "add box cat"
+        assert [a.kind for a in project.annotations(1)] == ["polygon"]
+        assert project.item(1).status == "new"
+    with Project.open(path) as project:  # the undone steps survive reopening
+        assert project.redo().description == "add box cat"
+        box = next(a for a in project.annotations(1) if a.kind == "box")
+        assert (box.geometry, box.attributes) == ([4.0, 5.0, 20.0, 10.0], {})
+        assert project.item(1).status == "in_progress"
+        project.redo()
+        assert project.item(2).status == "done"
+        assert not project.can_redo()
+
+
+def test_new_edits_on_an_upgraded_file_use_the_new_schema(
+    golden_copies: tuple[Path, Path],
+) -> None:
+    path, _ = golden_copies
+    with Project.open(path) as project:
+        (new_id,) = project.add_annotations(
+            [{"item_id": 5, "label": "dog", "box": [1, 1, 4, 4], "attributes": {"iscrowd": 1}}]
+        )
+        annotation_id = project.annotate(4, "cat", box=[0, 0, 8, 8])
+        assert annotation_id > new_id > 6
+        assert project.annotations(5)[0].attributes == {"iscrowd": 1}
+        project.undo()
+        project.undo()
+        assert project.annotations(4) == [] == project.annotations(5)
+
+
+def test_an_opened_file_at_head_is_not_backed_up_again(golden_copies: tuple[Path, Path]) -> None:
+    path, _ = golden_copies
+    Project.open(path).close()
+    Project.open(path).close()
+    assert len(list(path.parent.glob("*.backup-*"))) == 1
+    assert sorted(p.name for p in path.parent.iterdir() if ".backup-" not in p.name) == [
+        "golden.studio"
+    ]
+
+
+def test_upgraded_golden_has_the_schema_of_a_new_project(
+    golden_copies: tuple[Path, Path], tmp_path: Path
+) -> None:
+    path, _ = golden_copies
+    Project.open(path).close()
+    Project.create(tmp_path / "fresh.studio").close()
+    assert _schema(path) == _schema(tmp_path / "fresh.studio")
+
+
+def test_models_and_migrations_agree(tmp_path: Path) -> None:
+    with (
+        Project.create(tmp_path / "fresh.studio") as project,
+        project._db.engine.connect() as connection,
+    ):
+        differences = compare_metadata(MigrationContext.configure(connection), metadata)
+    assert differences == []
+
+
+def test_compare_metadata_would_notice_a_model_change(tmp_path: Path) -> None:
+    """The agreement test above can fail: a column the migrations lack shows up."""
+    with (
+        Project.create(tmp_path / "fresh.studio") as project,
+        project._db.engine.connect() as connection,
+    ):
+        connection.exec_driver_sql("ALTER TABLE item ADD COLUMN stray INTEGER")
+        differences = compare_metadata(MigrationContext.configure(connection), metadata)
+    assert [(d[0], d[2], d[3].name) for d in differences] == [("remove_column", "item", "stray")]
+
+
+def test_a_failed_upgrade_changes_no_row(golden_copies: tuple[Path, Path]) -> None:
+    """The upgrade is one transaction: when its final check fails, the file stays at 0001."""
+    path, _ = golden_copies
+    connection = sqlite3.connect(path)
+    with connection:  # an annotation of a missing item: the foreign key check must fail
+        connection.execute("UPDATE annotation SET item_id = 99 WHERE id = 6")
+    connection.close()
+    before = {table: _rows(path, table) for table in FIRST_SCHEMA_TABLES}
+    with pytest.raises(ProjectFileError, match="foreign keys"):
+        Project.open(path)
+    assert read_identity(path) == (APPLICATION_ID, "0001")
+    assert "attributes" not in _columns(path, "annotation")
+    assert {table: _rows(path, table) for table in FIRST_SCHEMA_TABLES} == before
+    assert len(list(path.parent.glob("golden.studio.backup-0001-*"))) == 1

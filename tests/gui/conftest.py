@@ -1,0 +1,88 @@
+"""GUI fixtures: a real project with real images, and a shown MainWindow on it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+
+from studio.api import Project
+from studio.gui.gallery_model import GalleryModel
+from studio.gui.main_window import MainWindow
+from tests.conftest import write_images
+
+IMAGE_COUNT = 30
+LABELED = 10  # the first 10 items get a box each
+DONE = 8  # of which 8 are done and 2 in progress
+
+
+@pytest.fixture
+def gallery_project(tmp_path: Path) -> Path:
+    """A closed project file: 30 images, 10 with a box, 8 done, 2 in progress, 20 new."""
+    path = tmp_path / "gallery.studio"
+    write_images(tmp_path / "images", IMAGE_COUNT)
+    with Project.create(path, author="tester") as project:
+        project.add_classes(["cat", "dog"])
+        project.import_media([tmp_path / "images"])
+        ids = project.item_ids()
+        project.add_annotations(
+            {"item_id": item_id, "label": "cat" if n % 2 else "dog", "box": [4, 4, 20, 16]}
+            for n, item_id in enumerate(ids[:LABELED])
+        )
+        project.set_status(ids[:DONE], "done")
+        project.set_status(ids[DONE:LABELED], "in_progress")
+    return path
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> QSettings:
+    """Settings in a file of the test's own, never the user's."""
+    return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+
+
+@pytest.fixture
+def open_window(qtbot: QtBot, settings: QSettings) -> Iterator[Callable[[Path], MainWindow]]:
+    """Opens a shown, active MainWindow on a project file; closes it after the test."""
+    windows: list[MainWindow] = []
+
+    def open_(path: Path) -> MainWindow:
+        window = MainWindow(Project.open(path, author="gui"), settings=settings)
+        qtbot.addWidget(window)
+        window.resize(1000, 700)
+        window.show()
+        qtbot.waitExposed(window)
+        window.activateWindow()
+        qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+        windows.append(window)
+        return window
+
+    yield open_
+    for window in windows:
+        window.close()
+
+
+@pytest.fixture
+def window(open_window: Callable[[Path], MainWindow], gallery_project: Path) -> MainWindow:
+    return open_window(gallery_project)
+
+
+def request_all_thumbnails(model: GalleryModel) -> None:
+    """Ask for every row's decoration, as a view scrolled over all of them would."""
+    for row in range(model.rowCount()):
+        model.data(model.index(row), Qt.ItemDataRole.DecorationRole)
+
+
+def thumbnail_states(model: GalleryModel) -> list[str]:
+    return [
+        model.data(model.index(row), GalleryModel.ThumbnailStateRole)
+        for row in range(model.rowCount())
+    ]
+
+
+def wait_for_thumbnails(qtbot: QtBot, model: GalleryModel, timeout_ms: int = 20_000) -> None:
+    request_all_thumbnails(model)
+    qtbot.waitUntil(lambda: "loading" not in thumbnail_states(model), timeout=timeout_ms)
