@@ -9,7 +9,6 @@ STAMP := $(VENV)/.studio-installed
 TORCH ?= torch==2.14.1 torchvision==0.29.1
 DEMO_DIR ?= demo-project
 DEMO := $(DEMO_DIR)/demo.studio
-export QT_QPA_PLATFORM ?= $(if $(DISPLAY)$(WAYLAND_DISPLAY),,offscreen)
 
 .PHONY: setup run test lint bench demo screenshots clean
 

@@ -28,7 +28,15 @@ from studio.core import items as item_edits
 from studio.core.database import Database
 from studio.core.edits import user_edit
 from studio.core.enums import AnnotationKind, AnnotationSource, ItemStatus, Split
-from studio.core.errors import InvalidEditError
+from studio.core.errors import (
+    HistoryConflictError,
+    InvalidEditError,
+    NewerProjectError,
+    NotAProjectError,
+    NothingToUndoError,
+    ProjectFileError,
+    StudioError,
+)
 from studio.core.history import HistoryStep
 from studio.core.media import ImportReport, RelinkReport
 from studio.core.project_file import create_project_file, open_project_file
@@ -39,18 +47,33 @@ __all__ = [
     "AnnotationKind",
     "AnnotationRecord",
     "AnnotationSource",
+    "HistoryConflictError",
     "HistoryStep",
     "ImportReport",
+    "InvalidEditError",
     "ItemRecord",
     "ItemStatus",
     "LabelClassRecord",
+    "NewerProjectError",
+    "NotAProjectError",
+    "NothingToUndoError",
     "Project",
+    "ProjectFileError",
     "ProjectStats",
     "RelinkReport",
     "Split",
+    "StudioError",
 ]
 
 ProgressCallback = Callable[[int, int], None]
+
+
+def _current_user() -> str:
+    """The login name recorded as the author of edits ("" where the system has none)."""
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):
+        return ""
 
 
 def _ids(item_ids: int | Iterable[int]) -> list[int]:
@@ -68,7 +91,7 @@ class Project:
     def __init__(self, database: Database, author: str | None = None) -> None:
         self._db = database
         self.path: Path = database.path.resolve()
-        self.author = author if author is not None else getpass.getuser()
+        self.author = author if author is not None else _current_user()
 
     # -- opening and closing -------------------------------------------------------------
 

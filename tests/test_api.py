@@ -465,3 +465,20 @@ def test_poll_changes_sees_edits_of_this_and_other_processes(
     assert project.poll_changes() is True
     project.items()
     assert project.poll_changes() is False
+
+
+def test_bulk_add_does_not_repeat_a_tag(project: Project, ids: list[int]) -> None:
+    existing = project.annotate(ids[0], "cat")
+    added = project.add_annotations(
+        [
+            {"item_id": ids[0], "label": "cat"},  # already tagged
+            {"item_id": ids[1], "label": "cat"},
+            {"item_id": ids[1], "label": "cat"},  # repeated in the batch
+            {"item_id": ids[1], "label": "cat", "box": [1, 1, 2, 2]},
+        ]
+    )
+    assert added[0] == existing
+    assert added[1] == added[2] != existing
+    tags = [a for a in project.annotations(ids[1]) if a.kind == "tag"]
+    assert [tag.id for tag in tags] == [added[1]]
+    assert {a.id for a in project.annotations(ids[1])} == {added[1], added[3]}

@@ -106,7 +106,9 @@ def add_annotations(edit: Edit, specs: Iterable[Mapping[str, Any]], author: str 
 
     Each spec is a mapping with `item_id`, `label`, at most one of box / polygon / mask /
     keypoints, and optionally `source`, `score`, `attributes`. Item statuses are left as
-    they are. Any invalid spec rejects the whole batch, naming its position.
+    they are. Any invalid spec rejects the whole batch, naming its position. A tag the item
+    has already (or that the batch repeats) is not added twice: its position in the returned
+    list holds the existing tag's id, as `add_annotation` does.
     """
     specs = list(specs)
     connection = edit.connection
@@ -124,7 +126,42 @@ def add_annotations(edit: Edit, specs: Iterable[Mapping[str, Any]], author: str 
             rows.append(_row_for(spec, sizes, class_ids, edit.now, author))
         except InvalidEditError as error:
             raise InvalidEditError(f"annotation #{position}: {error}") from None
-    return edit.insert_many(annotations, rows)
+    return _insert_without_repeated_tags(edit, rows, _existing_tags(connection, id_list))
+
+
+def _existing_tags(connection: Connection, item_ids: list[int]) -> dict[tuple[int, int], int]:
+    """(item id, class id) → annotation id of the tags these items carry."""
+    found: dict[tuple[int, int], int] = {}
+    for start in range(0, len(item_ids), 500):
+        query = select(annotations.c.id, annotations.c.item_id, annotations.c.class_id).where(
+            annotations.c.item_id.in_(item_ids[start : start + 500]),
+            annotations.c.kind == AnnotationKind.TAG.value,
+        )
+        found.update({(row.item_id, row.class_id): row.id for row in connection.execute(query)})
+    return found
+
+
+def _insert_without_repeated_tags(
+    edit: Edit, rows: list[dict[str, Any]], existing_tags: dict[tuple[int, int], int]
+) -> list[int]:
+    """Insert `rows`, skipping tags already present; the ids in the order of `rows`."""
+    new_rows: list[dict[str, Any]] = []
+    new_tags: dict[tuple[int, int], int] = {}  # (item, class) → position in new_rows
+    plan: list[int] = []  # an existing id (> 0), or -1 - the position of a new row
+    for row in rows:
+        key = (row["item_id"], row["class_id"])
+        if row["kind"] == AnnotationKind.TAG.value and key in existing_tags:
+            plan.append(existing_tags[key])
+            continue
+        if row["kind"] == AnnotationKind.TAG.value and key in new_tags:
+            plan.append(-1 - new_tags[key])
+            continue
+        if row["kind"] == AnnotationKind.TAG.value:
+            new_tags[key] = len(new_rows)
+        plan.append(-1 - len(new_rows))
+        new_rows.append(row)
+    new_ids = edit.insert_many(annotations, new_rows)
+    return [value if value > 0 else new_ids[-1 - value] for value in plan]
 
 
 def _row_for(

@@ -25,3 +25,10 @@ class InvalidEditError(StudioError):
 
 class NothingToUndoError(StudioError):
     """Undo or redo was asked for but the history has nothing in that direction."""
+
+
+class HistoryConflictError(StudioError):
+    """Undo or redo cannot apply: a change made outside the history touched the same rows.
+
+    The transaction rolls back, so the project and its history stay as they were.
+    """

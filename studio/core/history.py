@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import Connection, Table, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from studio.core.errors import NothingToUndoError, StudioError
+from studio.core.errors import HistoryConflictError, NothingToUndoError
 from studio.core.schema import TRACKED_TABLES, history_table
 
 Row = dict[str, Any]
@@ -101,13 +101,6 @@ def append_entry(connection: Connection, change_set: ChangeSet, author: str) -> 
         )
     )
     return result.inserted_primary_key[0]
-
-
-class HistoryConflictError(StudioError):
-    """Undo or redo cannot apply: a change made outside the history touched the same rows.
-
-    The transaction rolls back, so the project and its history stay as they were.
-    """
 
 
 def _columns_of(table: Table, state: Row) -> Row:

@@ -1,11 +1,12 @@
 """Finding Studio's resources folder (style sheets, icons) and loading icons from it.
 
-The folder is `resources/` at the root of a source checkout, or `studio/resources/` when it
-is installed beside the package.
+The folder is `resources/` at the root of a source checkout (and an editable install), or
+`<prefix>/share/studio/resources/` in an installed copy (pyproject's data-files put it there).
 """
 
 from __future__ import annotations
 
+import sys
 from functools import cache
 from pathlib import Path
 
@@ -14,7 +15,10 @@ from PySide6.QtGui import QIcon, QPainter, QPixmap
 from PySide6.QtSvg import QSvgRenderer
 
 _PACKAGE_DIR = Path(__file__).resolve().parent.parent
-_CANDIDATES = (_PACKAGE_DIR.parent / "resources", _PACKAGE_DIR / "resources")
+_CANDIDATES = (
+    _PACKAGE_DIR.parent / "resources",
+    Path(sys.prefix) / "share" / "studio" / "resources",
+)
 _MARKER = Path("themes") / "style.qss"
 
 

@@ -12,8 +12,7 @@ import pytest
 
 from studio.api import AnnotationRecord, Project
 from studio.core.edits import user_edit
-from studio.core.errors import InvalidEditError, NothingToUndoError
-from studio.core.history import HistoryConflictError
+from studio.core.errors import HistoryConflictError, InvalidEditError, NothingToUndoError
 from studio.core.schema import item_table
 
 
