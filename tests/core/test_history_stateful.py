@@ -200,11 +200,19 @@ class HistoryMachine(RuleBasedStateMachine):
             return
         ids = self.project.add_annotations(batch)
         assert len(ids) == len(batch)
-        if not batch:
-            return
+        known = self.model.state.annotations
+        if all(annotation_id in known for annotation_id in ids):
+            return  # nothing new (no batch, or only tags the items had): no history entry
         state = self.model.edit()
         for annotation_id, spec in zip(ids, batch, strict=True):
             kind = "tag" if spec["box"] is None else "box"
+            if kind == "tag":
+                same_tag = [
+                    other
+                    for other, values in state.annotations.items()
+                    if values[:3] == (spec["item_id"], spec["label"], "tag")
+                ]
+                assert same_tag in ([], [annotation_id])  # a tag is never doubled
             # a bulk insert leaves item statuses as they are
             state.annotations[annotation_id] = (
                 spec["item_id"],
