@@ -76,10 +76,10 @@ class _StoredPaths:
         self.folders: dict[str, str] = {}
 
     def of(self, file_path: str | Path) -> str:
-        folder, name = os.path.split(os.path.abspath(file_path))
+        folder, name = os.path.split(os.fspath(file_path))
         relative_folder = self.folders.get(folder)
         if relative_folder is None:
-            real = os.path.realpath(folder)
+            real = os.path.realpath(folder or os.curdir)
             try:
                 relative_folder = Path(os.path.relpath(real, self.root)).as_posix()
             except ValueError:  # another drive on Windows
@@ -261,11 +261,11 @@ def _insert_new_items(
     taken_shas, taken_paths = _added_since(edit.connection, highest_known_id)
     new_rows = []
     for row in rows:
-        source = Path(row.pop("_source"))
+        source = row.pop("_source")
         if row["sha256"] in taken_shas:
-            report.duplicates.append(source)
+            report.duplicates.append(Path(source))
         elif row["path"] in taken_paths:
-            report.failed.append((source, CHANGED_FILE))
+            report.failed.append((Path(source), CHANGED_FILE))
         else:
             new_rows.append(row)
     return edit.insert_many(items, new_rows)
