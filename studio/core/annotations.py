@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+import numpy as np
 from sqlalchemy import Connection, select
 
 from studio.core.classes import find_class
 from studio.core.edits import Edit
 from studio.core.enums import AnnotationKind, AnnotationSource, ItemStatus, parse_enum
 from studio.core.errors import InvalidEditError
-from studio.core.geometry import normalize_geometry
+from studio.core.geometry import decode_mask, encode_mask, normalize_geometry
 from studio.core.history import snapshot
 from studio.core.records import AnnotationRecord
 from studio.core.schema import annotation_table as annotations
@@ -235,6 +236,44 @@ def delete_annotation(edit: Edit, annotation_id: int) -> None:
     edit.delete(annotations, annotation_id)
 
 
+def delete_annotations_of_items(edit: Edit, item_ids: Iterable[int]) -> int:
+    """Delete every annotation of `item_ids` within one edit (one undo step); returns how many.
+
+    Item statuses are left as they are. Any unknown item id rejects the whole edit.
+    """
+    ids = list(dict.fromkeys(item_ids))
+    known: set[int] = set()
+    annotation_ids: list[int] = []
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        known.update(
+            edit.connection.execute(select(items.c.id).where(items.c.id.in_(chunk))).scalars()
+        )
+        annotation_ids.extend(
+            edit.connection.execute(
+                select(annotations.c.id)
+                .where(annotations.c.item_id.in_(chunk))
+                .order_by(annotations.c.id)
+            ).scalars()
+        )
+    missing = [item_id for item_id in ids if item_id not in known]
+    if missing:
+        raise InvalidEditError(f"unknown item ids: {missing[:10]}")
+    for annotation_id in annotation_ids:
+        edit.delete(annotations, annotation_id)
+    return len(annotation_ids)
+
+
+def delete_annotations(edit: Edit, annotation_ids: Iterable[int]) -> None:
+    """Delete several annotations; an unknown id refuses them all."""
+    ids = list(dict.fromkeys(annotation_ids))
+    for annotation_id in ids:
+        if snapshot(edit.connection, annotations, annotation_id) is None:
+            raise InvalidEditError(f"unknown annotation id {annotation_id}")
+    for annotation_id in ids:
+        edit.delete(annotations, annotation_id)
+
+
 def annotations_of(connection: Connection, item_id: int) -> list[AnnotationRecord]:
     query = (
         select(annotations, classes.c.name.label("label"))
@@ -259,3 +298,158 @@ def annotations_of(connection: Connection, item_id: int) -> list[AnnotationRecor
         )
         for row in connection.execute(query).mappings()
     ]
+
+
+# -- image-level tags ----------------------------------------------------------------------
+
+
+def set_item_tags(
+    edit: Edit, item_id: int, labels: Iterable[str | int], author: str = ""
+) -> list[int]:
+    """Make the item's tag annotations exactly `labels` (kept tags keep their ids).
+
+    Returns the tag ids in the order of `labels`; a new item moves to "in progress" when a
+    tag is added, as with `add_annotation`.
+    """
+    item = _item(edit.connection, item_id)
+    wanted = list(dict.fromkeys(find_class(edit.connection, label).id for label in labels))
+    existing = _existing_tags(edit.connection, [item_id])
+    for (_, class_id), annotation_id in existing.items():
+        if class_id not in wanted:
+            edit.delete(annotations, annotation_id)
+    ids = []
+    for class_id in wanted:
+        annotation_id = existing.get((item_id, class_id))
+        if annotation_id is None:
+            annotation_id = _insert_tag(edit, item_id, class_id, author)
+        ids.append(annotation_id)
+    added = any((item_id, class_id) not in existing for class_id in wanted)
+    if added and item["status"] == ItemStatus.NEW.value:
+        edit.update(
+            items, item_id, {"status": ItemStatus.IN_PROGRESS.value, "updated_at": edit.now}
+        )
+    return ids
+
+
+def _insert_tag(edit: Edit, item_id: int, class_id: int, author: str) -> int:
+    return edit.insert(
+        annotations,
+        {
+            "item_id": item_id,
+            "class_id": class_id,
+            "kind": AnnotationKind.TAG.value,
+            "geometry": None,
+            "source": AnnotationSource.HUMAN.value,
+            "author": author,
+            "created_at": edit.now,
+            "updated_at": edit.now,
+        },
+    )
+
+
+# -- copying between items -----------------------------------------------------------------
+
+
+def copy_annotations(edit: Edit, from_item: int, to_item: int, author: str = "") -> list[int]:
+    """Copy every annotation of `from_item` onto `to_item`; returns the new ids.
+
+    Geometry is clamped to the target image (a shape left with no area there is skipped),
+    tags the target has already are not doubled, and a new target moves to "in progress".
+    """
+    if from_item == to_item:
+        raise InvalidEditError(f"copy annotations: item {from_item} is both source and target")
+    _item(edit.connection, from_item)
+    target = _item(edit.connection, to_item)
+    width, height = target["width"], target["height"]
+    rows = []
+    for record in annotations_of(edit.connection, from_item):
+        kind = AnnotationKind(record.kind)
+        geometry = clamp_geometry(kind, record.geometry, width, height)
+        if kind is not AnnotationKind.TAG and geometry is None:
+            continue
+        rows.append(_copied_row(record, to_item, kind, geometry, edit.now, author))
+    existing = _existing_tags(edit.connection, [to_item])
+    known = set(existing.values())
+    copied = [i for i in _insert_without_repeated_tags(edit, rows, existing) if i not in known]
+    if copied and target["status"] == ItemStatus.NEW.value:
+        edit.update(
+            items, to_item, {"status": ItemStatus.IN_PROGRESS.value, "updated_at": edit.now}
+        )
+    return copied
+
+
+def _copied_row(
+    record: AnnotationRecord,
+    item_id: int,
+    kind: AnnotationKind,
+    geometry: Any,
+    now: float,
+    author: str,
+) -> dict[str, Any]:
+    return {
+        "item_id": item_id,
+        "class_id": record.class_id,
+        "kind": kind.value,
+        "geometry": geometry,
+        "source": record.source,
+        "score": record.score,
+        "author": author,
+        "attributes": dict(record.attributes),
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+def _clamp(value: float, high: float) -> float:
+    return min(max(float(value), 0.0), float(high))
+
+
+def clamp_box(box: Sequence[float], width: int, height: int) -> list[float] | None:
+    x, y, w, h = box
+    left, top = _clamp(x, width), _clamp(y, height)
+    right, bottom = _clamp(x + w, width), _clamp(y + h, height)
+    if right <= left or bottom <= top:
+        return None
+    return [left, top, right - left, bottom - top]
+
+
+def _ring_area(ring: Sequence[float]) -> float:
+    xs, ys = ring[0::2], ring[1::2]
+    return 0.5 * abs(sum(xs[i] * ys[i - 1] - xs[i - 1] * ys[i] for i in range(len(xs))))
+
+
+def clamp_polygon(
+    rings: Sequence[Sequence[float]], width: int, height: int
+) -> list[list[float]] | None:
+    clamped = []
+    for ring in rings:
+        points = [_clamp(v, width if i % 2 == 0 else height) for i, v in enumerate(ring)]
+        if _ring_area(points) > 0:
+            clamped.append(points)
+    return clamped or None
+
+
+def clamp_keypoints(points: Sequence[Sequence[float]], width: int, height: int) -> list[list]:
+    return [[_clamp(x, width), _clamp(y, height), v] if v else [x, y, v] for x, y, v in points]
+
+
+def clamp_mask(rle: Mapping[str, Any], width: int, height: int) -> dict[str, Any] | None:
+    """The mask cropped or padded to `width`×`height` (None when nothing of it is left)."""
+    source = decode_mask(dict(rle))
+    result = np.zeros((height, width), dtype=bool)
+    rows, columns = min(height, source.shape[0]), min(width, source.shape[1])
+    result[:rows, :columns] = source[:rows, :columns]
+    return encode_mask(result) if result.any() else None
+
+
+def clamp_geometry(kind: AnnotationKind, geometry: Any, width: int, height: int) -> Any:
+    """Stored geometry fitted into a `width`×`height` image (None if nothing remains)."""
+    clampers = {
+        AnnotationKind.BOX: clamp_box,
+        AnnotationKind.POLYGON: clamp_polygon,
+        AnnotationKind.MASK: clamp_mask,
+        AnnotationKind.KEYPOINTS: clamp_keypoints,
+    }
+    if kind is AnnotationKind.TAG:
+        return None
+    return clampers[kind](geometry, width, height)

@@ -24,11 +24,35 @@ def _existing(edit: Edit, item_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
     return rows
 
 
-def set_status(edit: Edit, item_ids: Iterable[int], status: str | ItemStatus) -> None:
+REJECT_REASON = "reject_reason"  # the key of a rejected item's reason in its meta
+
+
+def set_status(
+    edit: Edit, item_ids: Iterable[int], status: str | ItemStatus, reason: str | None = None
+) -> None:
+    """Set the workflow status; `reason` (only with "rejected") goes to meta["reject_reason"].
+
+    A reason describes a rejection, so leaving "rejected" drops it; rejecting again without
+    a reason keeps the one given before.
+    """
     value = _parse(ItemStatus, status, "status")
+    rejecting = value == ItemStatus.REJECTED.value
+    if reason is not None and not rejecting:
+        raise InvalidEditError(f"status {value}: only a rejection takes a reason")
+    reason = reason.strip() if reason is not None else None
     for item_id, row in _existing(edit, item_ids).items():
+        meta = dict(row["meta"] or {})
+        if not rejecting:
+            meta.pop(REJECT_REASON, None)
+        elif reason:
+            meta[REJECT_REASON] = reason
+        values: dict[str, Any] = {}
         if row["status"] != value:
-            edit.update(items, item_id, {"status": value, "updated_at": edit.now})
+            values["status"] = value
+        if meta != (row["meta"] or {}):
+            values["meta"] = meta
+        if values:
+            edit.update(items, item_id, {**values, "updated_at": edit.now})
 
 
 def set_split(edit: Edit, item_ids: Iterable[int], split: str | Split | None) -> None:

@@ -23,7 +23,7 @@ from sqlalchemy import Connection, func, select, update
 from studio.core.database import Database
 from studio.core.edits import Edit, user_edit
 from studio.core.image_probe import ImageInfo, ProbeError, probe_image_data
-from studio.core.object_store import ObjectStore
+from studio.core.object_store import ObjectStore, file_sha256
 from studio.core.schema import item_table as items
 
 Progress = Callable[[int, int], None]
@@ -132,17 +132,9 @@ def _size_of(path: Path) -> int | None:
 
 def _hash_or_none(path: Path) -> str | None:
     try:
-        return _hash_file(path)
+        return file_sha256(path)
     except OSError:
         return None
-
-
-def _hash_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 @dataclass

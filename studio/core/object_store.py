@@ -27,7 +27,7 @@ class ObjectStore:
     def put(self, source: Path, sha256: str | None = None) -> Path:
         """Copy `source` into the store (once) and return the stored file's path."""
         source = Path(source)
-        digest = sha256 or _sha256(source)
+        digest = sha256 or file_sha256(source)
         target = self.path_of(digest, source.suffix.lower())
         if target.is_file():
             return target
@@ -58,7 +58,8 @@ def _fsync_directory(directory: Path) -> None:
         os.close(handle)
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
+    """The sha256 of a file, read in 1 MiB blocks."""
     digest = hashlib.sha256()
     with path.open("rb") as stream:
         for block in iter(lambda: stream.read(1 << 20), b""):

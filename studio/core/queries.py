@@ -12,7 +12,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Select, and_, case, exists, func, select
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Select,
+    and_,
+    case,
+    distinct,
+    exists,
+    func,
+    select,
+)
 
 from studio.core.enums import AnnotationSource, ItemStatus, Split, parse_enum
 from studio.core.records import ItemRecord
@@ -187,3 +197,30 @@ def items_by_ids(connection: Connection, ids: Sequence[int]) -> list[ItemRecord]
         for row in connection.execute(select(items).where(items.c.id.in_(chunk))).mappings():
             found[row["id"]] = ItemRecord.from_row(row)
     return [found[item_id] for item_id in ids if item_id in found]
+
+
+BADGE_CHUNK = 500
+
+
+def item_badges(connection: Connection, ids: Sequence[int]) -> dict[int, tuple[int, list[int]]]:
+    """For each of `ids`: (its number of annotations, the ids of the classes present, ascending).
+
+    What the gallery draws on a thumbnail. One grouped query per 500 ids (a gallery page is
+    one query), served by the annotation index on `item_id`. Every requested id is in the
+    answer; an item without annotations, or an id that is not an item, maps to (0, []).
+    """
+    found: dict[int, tuple[int, list[int]]] = {item_id: (0, []) for item_id in ids}
+    unique = list(found)
+    for start in range(0, len(unique), BADGE_CHUNK):
+        statement = (
+            select(
+                annotations.c.item_id,
+                func.count(),
+                func.group_concat(distinct(annotations.c.class_id)),
+            )
+            .where(annotations.c.item_id.in_(unique[start : start + BADGE_CHUNK]))
+            .group_by(annotations.c.item_id)
+        )
+        for item_id, count, class_ids in connection.execute(statement):
+            found[item_id] = (count, sorted(int(value) for value in class_ids.split(",")))
+    return found
