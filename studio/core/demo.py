@@ -23,11 +23,13 @@ from studio.core import annotations as annotation_edits
 from studio.core import classes as class_edits
 from studio.core import items as item_edits
 from studio.core import media, queries
+from studio.core import settings as project_settings
 from studio.core.database import Database
 from studio.core.edits import user_edit
 from studio.core.enums import ItemStatus
 from studio.core.errors import ProjectFileError, StudioError
 from studio.core.project_file import create_project_file
+from studio.core.settings import LABELING_MODE
 
 Progress = Callable[[int, int], None]
 
@@ -132,7 +134,9 @@ def _label_digits(database: Database, root: Path, digits: list[DemoDigit]) -> No
             f"{root}: only {len(item_digits)} of {len(digits)} demo digits were imported"
         )
     with user_edit(database, "add the digit classes", AUTHOR) as edit:
-        class_edits.add_classes(edit, DIGIT_CLASSES)
+        class_edits.add_classes(edit, [{"name": name, "hotkey": name} for name in DIGIT_CLASSES])
+    with database.write() as connection:
+        project_settings.set_setting(connection, LABELING_MODE, "single_label")
     with user_edit(database, f"label {len(item_digits)} demo digits", AUTHOR) as edit:
         specs = [{"item_id": item, "label": str(digit)} for item, digit in item_digits.items()]
         annotation_edits.add_annotations(edit, specs, AUTHOR)

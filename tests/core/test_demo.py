@@ -140,3 +140,9 @@ def test_digit_pixels_scales_0_to_16_onto_0_to_255_in_4x4_blocks() -> None:
     assert pixels.shape == (32, 32)
     assert pixels.dtype == np.uint8
     assert pixels[0].tolist() == [0] * 4 + [128] * 4 + [255] * 4 + [64] * 4 + [0] * 16
+
+
+def test_the_demo_is_a_single_label_project_with_digit_hotkeys(demo_project: Project) -> None:
+    assert demo_project.setting("labeling_mode") == "single_label"
+    hotkeys = {c.name: c.hotkey for c in demo_project.classes()}
+    assert hotkeys == {str(digit): str(digit) for digit in range(10)}
