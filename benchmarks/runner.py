@@ -8,7 +8,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from benchmarks import bench_annotations, bench_edit_latency, bench_import, bench_open_gallery
+from benchmarks import (
+    bench_annotations,
+    bench_edit_latency,
+    bench_gallery,
+    bench_image_switch,
+    bench_import,
+    bench_open_gallery,
+)
 from benchmarks.harness import Measurement, Session
 
 Benchmark = Callable[[Session], list[Measurement]]
@@ -19,6 +26,8 @@ BENCHMARKS: dict[str, Benchmark] = {
     "annotations": bench_annotations.run,
     "edit": bench_edit_latency.run,
     "open": bench_open_gallery.run,
+    "gallery": bench_gallery.run,
+    "switch": bench_image_switch.run,
 }
 
 

@@ -25,6 +25,7 @@ from studio.core import annotations as annotation_edits
 from studio.core import classes as class_edits
 from studio.core import history, media, queries
 from studio.core import items as item_edits
+from studio.core import settings as project_settings
 from studio.core.database import Database
 from studio.core.edits import user_edit
 from studio.core.enums import AnnotationKind, AnnotationSource, ItemStatus, Split
@@ -41,9 +42,12 @@ from studio.core.history import HistoryStep
 from studio.core.media import ImportReport, RelinkReport
 from studio.core.project_file import create_project_file, open_project_file
 from studio.core.records import AnnotationRecord, ItemRecord, LabelClassRecord
+from studio.core.settings import LABELING_MODE, LABELING_MODES
 from studio.core.stats import ProjectStats, project_stats
 
 __all__ = [
+    "LABELING_MODE",
+    "LABELING_MODES",
     "AnnotationKind",
     "AnnotationRecord",
     "AnnotationSource",
@@ -205,16 +209,29 @@ class Project:
         with self._db.read() as connection:
             return queries.items_by_ids(connection, item_ids)
 
+    def item_badges(self, item_ids: Sequence[int]) -> dict[int, tuple[int, list[int]]]:
+        """What a thumbnail shows: item id → (number of annotations, ids of the classes
+        present, ascending). Every asked id is in the answer ((0, []) when it has none)."""
+        with self._db.read() as connection:
+            return queries.item_badges(connection, list(item_ids))
+
     def item(self, item_id: int) -> ItemRecord:
         found = self.items_by_ids([item_id])
         if not found:
             raise InvalidEditError(f"unknown item id {item_id}")
         return found[0]
 
-    def set_status(self, item_ids: int | Iterable[int], status: str | ItemStatus) -> None:
+    def set_status(
+        self,
+        item_ids: int | Iterable[int],
+        status: str | ItemStatus,
+        reason: str | None = None,
+    ) -> None:
+        """Set the workflow status of items. A rejection may give a `reason`, kept in
+        `meta["reject_reason"]` until the item leaves "rejected" (one undo step in all)."""
         ids = _ids(item_ids)
         with user_edit(self._db, f"set status of {len(ids)} items", self.author) as edit:
-            item_edits.set_status(edit, ids, status)
+            item_edits.set_status(edit, ids, status, reason)
 
     def set_split(self, item_ids: int | Iterable[int], split: str | Split | None) -> None:
         ids = _ids(item_ids)
@@ -298,9 +315,60 @@ class Project:
         with user_edit(self._db, f"delete annotation {annotation_id}", self.author) as edit:
             annotation_edits.delete_annotation(edit, annotation_id)
 
+    def delete_annotations(self, annotation_ids: Iterable[int]) -> None:
+        """Delete several annotations as one undo step (an unknown id refuses them all)."""
+        ids = list(annotation_ids)
+        with user_edit(self._db, f"delete {len(ids)} annotations", self.author) as edit:
+            annotation_edits.delete_annotations(edit, ids)
+
+    def clear_annotations(self, item_ids: int | Iterable[int]) -> int:
+        """Delete every annotation of the items as one undo step; returns how many.
+
+        Statuses stay as they are; an unknown item id refuses the whole edit.
+        """
+        ids = _ids(item_ids)
+        with user_edit(self._db, f"clear annotations of {len(ids)} items", self.author) as edit:
+            return annotation_edits.delete_annotations_of_items(edit, ids)
+
     def annotations(self, item_id: int) -> list[AnnotationRecord]:
         with self._db.read() as connection:
             return annotation_edits.annotations_of(connection, item_id)
+
+    def set_image_tags(self, item_id: int, labels: Iterable[str | int]) -> list[int]:
+        """Make the item's image-level tags exactly the classes `labels` (one undo step).
+
+        Tags it keeps keep their ids; returns the tag ids in the order of `labels`.
+        """
+        labels = list(labels)
+        with user_edit(self._db, f"set tags of item {item_id}", self.author) as edit:
+            return annotation_edits.set_item_tags(edit, item_id, labels, self.author)
+
+    def copy_annotations(self, from_item: int, to_item: int) -> list[int]:
+        """Copy every annotation of one item onto another (one undo step); the new ids.
+
+        Shapes are clamped to the target image; one left with no area there is skipped.
+        """
+        description = f"copy annotations of item {from_item} to item {to_item}"
+        with user_edit(self._db, description, self.author) as edit:
+            return annotation_edits.copy_annotations(edit, from_item, to_item, self.author)
+
+    # -- settings ------------------------------------------------------------------------
+
+    def settings(self) -> dict[str, Any]:
+        """Every project setting, with the defaults of known keys (for example
+        `labeling_mode`: one of LABELING_MODES)."""
+        with self._db.read() as connection:
+            return project_settings.all_settings(connection)
+
+    def setting(self, key: str, default: Any = None) -> Any:
+        with self._db.read() as connection:
+            return project_settings.get_setting(connection, key, default)
+
+    def set_setting(self, key: str, value: Any) -> None:
+        """Store a JSON value under `key` (None removes it). Settings are configuration,
+        not labels: changing one is not an undo step."""
+        with self._db.write() as connection:
+            project_settings.set_setting(connection, key, value)
 
     # -- history -------------------------------------------------------------------------
 

@@ -482,3 +482,175 @@ def test_bulk_add_does_not_repeat_a_tag(project: Project, ids: list[int]) -> Non
     tags = [a for a in project.annotations(ids[1]) if a.kind == "tag"]
     assert [tag.id for tag in tags] == [added[1]]
     assert {a.id for a in project.annotations(ids[1])} == {added[1], added[3]}
+
+
+# -- workspace helpers: reject reasons, image tags, copying, settings ----------------------
+
+
+def test_rejecting_with_a_reason_is_one_step_and_leaving_drops_it(
+    project: Project, ids: list[int]
+) -> None:
+    project.set_status(ids[:2], "rejected", reason="  blurry  ")
+    assert [project.item(i).meta for i in ids[:2]] == [{"reject_reason": "blurry"}] * 2
+    project.set_status(ids[0], "rejected")  # again, without a reason: the old one stays
+    assert project.item(ids[0]).meta == {"reject_reason": "blurry"}
+    project.set_status(ids[0], "done")
+    assert (project.item(ids[0]).status, project.item(ids[0]).meta) == ("done", {})
+    project.undo()
+    assert (project.item(ids[0]).status, project.item(ids[0]).meta["reject_reason"]) == (
+        "rejected",
+        "blurry",
+    )
+    project.undo()  # the status and the reason together
+    assert [(project.item(i).status, project.item(i).meta) for i in ids[:2]] == [("new", {})] * 2
+    assert_refused(project, lambda: project.set_status(ids[0], "done", reason="x"), "reason")
+
+
+def test_set_image_tags_replaces_the_tags_in_one_step(project: Project, ids: list[int]) -> None:
+    _, dog_tag = project.set_image_tags(ids[0], ["cat", "dog"])
+    assert project.item(ids[0]).status == "in_progress"
+    box = project.annotate(ids[0], "cat", box=[1, 1, 5, 5])
+    assert project.set_image_tags(ids[0], ["dog", "bird", "dog"])[0] == dog_tag
+    tags = {a.label: a.id for a in project.annotations(ids[0]) if a.kind == "tag"}
+    assert set(tags) == {"dog", "bird"}
+    assert tags["dog"] == dog_tag
+    assert [a.id for a in project.annotations(ids[0]) if a.kind == "box"] == [box]
+    project.undo()
+    labels = sorted(a.label for a in project.annotations(ids[0]) if a.kind == "tag")
+    assert labels == ["cat", "dog"]
+    assert project.set_image_tags(ids[0], []) == []
+    assert [a.kind for a in project.annotations(ids[0])] == ["box"]
+    assert_refused(project, lambda: project.set_image_tags(ids[1], ["cat", "lion"]), "lion")
+    assert_refused(project, lambda: project.set_image_tags(999, ["cat"]), "unknown item")
+
+
+def test_copy_annotations_clamps_to_the_target_and_is_one_step(
+    project: Project, tmp_path: Path
+) -> None:
+    from tests.conftest import write_images
+
+    project.add_classes(["cat", "dog"])
+    (big,) = project.import_media(write_images(tmp_path / "big", 1, size=(100, 80))).added
+    (small,) = project.import_media(write_images(tmp_path / "small", 1, (40, 30), 5)).added
+    mask = np.zeros((80, 100), dtype=bool)
+    mask[20:40, 30:60] = True
+    project.add_annotations(
+        [
+            {"item_id": big, "label": "cat"},
+            {
+                "item_id": big,
+                "label": "cat",
+                "box": [10, 10, 50, 50],
+                "source": "model",
+                "score": 0.7,
+            },
+            {"item_id": big, "label": "dog", "box": [60, 50, 30, 20]},  # outside 40×30
+            {"item_id": big, "label": "dog", "polygon": [(0, 0), (80, 0), (80, 60)]},
+            {"item_id": big, "label": "cat", "mask": mask},
+            {"item_id": big, "label": "dog", "keypoints": [(90, 70, 2), (5, 5, 1), (99, 1, 0)]},
+        ]
+    )
+    project.annotate(small, "cat")  # the tag is there already: not doubled
+
+    copied = project.copy_annotations(big, small)
+
+    result = [a for a in project.annotations(small) if a.id in copied]
+    assert [(a.kind, a.label) for a in result] == [
+        ("box", "cat"),
+        ("polygon", "dog"),
+        ("mask", "cat"),
+        ("keypoints", "dog"),
+    ]
+    box, polygon, copied_mask, keypoints = (a.geometry for a in result)
+    assert box == [10.0, 10.0, 30.0, 20.0]
+    assert (result[0].source, result[0].score, result[0].author) == ("model", 0.7, "tester")
+    assert polygon == [[0.0, 0.0, 40.0, 0.0, 40.0, 30.0]]
+    expected_mask = np.zeros((30, 40), dtype=bool)
+    expected_mask[20:30, 30:40] = True
+    assert (decode_mask(copied_mask) == expected_mask).all()
+    assert keypoints == [[40.0, 30.0, 2], [5.0, 5.0, 1], [99.0, 1.0, 0]]
+    assert len([a for a in project.annotations(small) if a.kind == "tag"]) == 1
+    project.undo()
+    assert [a.kind for a in project.annotations(small)] == ["tag"]
+    assert_refused(project, lambda: project.copy_annotations(big, big), "both source and target")
+    assert_refused(project, lambda: project.copy_annotations(big, 999), "unknown item id 999")
+
+
+def test_copy_annotations_moves_a_new_target_to_in_progress(
+    project: Project, ids: list[int]
+) -> None:
+    project.annotate(ids[0], "cat", box=[1, 1, 5, 5])
+    assert project.copy_annotations(ids[1], ids[2]) == []  # nothing to copy: nothing changes
+    assert project.item(ids[2]).status == "new"
+    (copied,) = project.copy_annotations(ids[0], ids[2])
+    assert project.item(ids[2]).status == "in_progress"
+    assert project.annotations(ids[2])[0].id == copied
+
+
+def test_settings_have_defaults_validate_and_persist(tmp_path: Path) -> None:
+    path = tmp_path / "s.studio"
+    with Project.create(path) as project:
+        assert project.settings() == {"labeling_mode": "objects"}
+        assert project.setting("labeling_mode") == "objects"
+        assert project.setting("missing", 3) == 3
+        project.set_setting("labeling_mode", "single_label")
+        project.set_setting("recent_reasons", ["blurry", "cut off"])
+        assert not project.can_undo()  # configuration, not an undo step
+        assert_refused(
+            project, lambda: project.set_setting("labeling_mode", "boxes"), "single_label"
+        )
+        assert_refused(project, lambda: project.set_setting("x", {1, 2}), "not JSON")
+        assert_refused(project, lambda: project.set_setting(" ", 1), "non-empty")
+    with Project.open(path) as project:
+        assert project.settings() == {
+            "labeling_mode": "single_label",
+            "recent_reasons": ["blurry", "cut off"],
+        }
+        project.set_setting("labeling_mode", None)
+        assert project.setting("labeling_mode") == "objects"
+
+
+def test_delete_annotations_is_one_step(project: Project, ids: list[int]) -> None:
+    first = project.annotate(ids[0], "cat", box=[1, 1, 5, 5])
+    second = project.annotate(ids[1], "dog", box=[2, 2, 5, 5])
+    kept = project.annotate(ids[1], "dog")
+    project.delete_annotations([first, second])
+    assert [a.id for a in project.annotations(ids[1])] == [kept]
+    assert project.annotations(ids[0]) == []
+    project.undo()
+    assert [a.id for a in project.annotations(ids[1])] == [second, kept]
+    assert [a.id for a in project.annotations(ids[0])] == [first]
+    assert_refused(project, lambda: project.delete_annotations([first, 999]), "999")
+
+
+def test_item_badges_count_annotations_and_classes(project: Project, ids: list[int]) -> None:
+    cat, dog, _ = project.classes()
+    project.annotate(ids[0], "dog", box=[1, 1, 5, 5])
+    project.annotate(ids[0], "cat")
+    project.annotate(ids[0], "dog", box=[2, 2, 5, 5])
+    project.annotate(ids[2], "cat", box=[1, 1, 5, 5])
+
+    badges = project.item_badges([ids[0], ids[1], ids[2], 999])
+
+    assert badges == {
+        ids[0]: (3, sorted([cat.id, dog.id])),
+        ids[1]: (0, []),
+        ids[2]: (1, [cat.id]),
+        999: (0, []),
+    }
+
+
+def test_clear_annotations_is_one_step_and_keeps_statuses(project: Project, ids: list[int]) -> None:
+    project.annotate(ids[0], "cat", box=[1, 1, 5, 5])
+    project.annotate(ids[0], "dog")
+    kept = project.annotate(ids[2], "bird", box=[1, 1, 5, 5])
+    project.set_status(ids[0], "done")
+
+    assert project.clear_annotations([ids[0], ids[1]]) == 2
+
+    assert project.annotations(ids[0]) == []
+    assert project.item(ids[0]).status == "done"
+    assert [a.id for a in project.annotations(ids[2])] == [kept]
+    project.undo()
+    assert [a.kind for a in project.annotations(ids[0])] == ["box", "tag"]
+    assert_refused(project, lambda: project.clear_annotations([ids[0], 999]), "999")

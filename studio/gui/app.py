@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QApplication
 
 from studio.api import Project
 from studio.gui.main_window import MainWindow
+from studio.gui.refcount_guard import settle_heap
 from studio.gui.resources import icon
 
 APPLICATION_NAME = "Studio"
@@ -37,6 +38,7 @@ def run_app(project_path: Path | None = None, settings: QSettings | None = None)
     project = Project.open(project_path) if project_path is not None else None
     window = MainWindow(project, settings=settings)
     window.show()
+    settle_heap()  # start-up is over: later full collections skip its ~100,000 objects
     try:
         return app.exec()
     finally:

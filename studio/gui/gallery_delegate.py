@@ -1,5 +1,7 @@
-"""How one gallery cell is drawn: the thumbnail centred in a fixed box, a status dot, the name.
+"""How one gallery cell is drawn: the thumbnail centred in a fixed box, badges, the name.
 
+Badges sit in the corners of the thumbnail box: the status (a coloured label) top left, the
+number of annotations top right, and a dot in the colour of each class present bottom left.
 Every cell has the same size whatever its thumbnail's shape, which keeps the names in a
 line and lets the view use uniform item sizes (the size of a cell never depends on data that
 arrives later).
@@ -7,15 +9,19 @@ arrives later).
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPoint, QRect, QSize, Qt
-from PySide6.QtGui import QColor, QIcon, QPainter, QPalette, QPixmap
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPoint, QRect, QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette, QPen, QPixmap
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
 from studio.gui.gallery_model import GalleryModel
 
 PADDING = 6
 TEXT_GAP = 6
-DOT_SIZE = 8
+BADGE_INSET = 4
+BADGE_PADDING = 4
+CHIP_SIZE = 10
+CHIP_GAP = 3
+MAX_CHIPS = 6
 STATUS_COLORS = {
     "new": QColor("#8a94a6"),
     "in_progress": QColor("#e0a526"),
@@ -24,54 +30,87 @@ STATUS_COLORS = {
     "reviewed": QColor("#3b7be0"),
     "rejected": QColor("#d64545"),
 }
+STATUS_BADGES = {
+    "new": "NEW",
+    "in_progress": "STARTED",
+    "done": "DONE",
+    "done_empty": "EMPTY",
+    "reviewed": "REVIEWED",
+    "rejected": "REJECTED",
+}
+BADGE_TEXT = QColor("#ffffff")
+COUNT_BACKGROUND = QColor(20, 22, 26, 190)
+CHIP_OUTLINE = QColor(255, 255, 255, 230)
+
+AnyIndex = QModelIndex | QPersistentModelIndex
 
 
 class GalleryDelegate(QStyledItemDelegate):
     def __init__(self, thumbnail_size: QSize, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.thumbnail_size = QSize(thumbnail_size)
+        self._base_font: QFont | None = None
+        self._badge_font = QFont()
+        self._badge_metrics = QFontMetrics(self._badge_font)
+        self._colors: dict[str, QColor] = {}
 
-    def sizeHint(  # noqa: N802
-        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
-    ) -> QSize:
+    def sizeHint(self, option: QStyleOptionViewItem, index: AnyIndex) -> QSize:  # noqa: N802
         """The same for every cell: padding, thumbnail box, gap, one line of text, padding."""
         width = self.thumbnail_size.width() + 2 * PADDING + 4
         height = self.thumbnail_size.height() + TEXT_GAP + option.fontMetrics.height()
         return QSize(width, height + 2 * PADDING)
 
-    def paint(
-        self,
-        painter: QPainter,
-        option: QStyleOptionViewItem,
-        index: QModelIndex | QPersistentModelIndex,
-    ) -> None:
-        style_option = QStyleOptionViewItem(option)
-        self.initStyleOption(style_option, index)
-        widget = style_option.widget
-        style = widget.style() if widget is not None else None
-        painter.save()
-        if style is not None:
-            style_option.text = ""
-            style_option.icon = QIcon()
-            style.drawPrimitive(
-                QStyle.PrimitiveElement.PE_PanelItemViewItem, style_option, painter, widget
-            )
-        box = QRect(
-            QPoint(
-                option.rect.center().x() - self.thumbnail_size.width() // 2 + 1,
-                option.rect.top() + PADDING,
-            ),
-            self.thumbnail_size,
+    def thumbnail_box(self, cell: QRect) -> QRect:
+        """Where the thumbnail (and its badges) go inside the cell `cell`."""
+        top_left = QPoint(
+            cell.center().x() - self.thumbnail_size.width() // 2 + 1, cell.top() + PADDING
         )
-        self._draw_thumbnail(painter, box, index.data(Qt.ItemDataRole.DecorationRole))
+        return QRect(top_left, self.thumbnail_size)
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: AnyIndex) -> None:
+        """Draw one cell from `GalleryModel.cell` (one Python call, no per-role round trips)."""
+        model = index.model()
+        cell = model.cell(index.row()) if isinstance(model, GalleryModel) else None
+        if cell is None:
+            return
+        painter.save()
+        widget = option.widget
+        if widget is not None:
+            widget.style().drawPrimitive(
+                QStyle.PrimitiveElement.PE_PanelItemViewItem, option, painter, widget
+            )
+        box = self.thumbnail_box(option.rect)
+        self._draw_thumbnail(painter, box, cell.decoration)
+        self._use_font(option.font)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        self._draw_status(painter, box, cell.status)
+        self._draw_count(painter, box, cell.annotation_count)
+        self._draw_class_chips(painter, box, cell.class_colors)
         text_rect = QRect(
             option.rect.left() + PADDING,
             box.bottom() + TEXT_GAP,
             option.rect.width() - 2 * PADDING,
             option.fontMetrics.height(),
         )
-        self._draw_label(painter, option, text_rect, index)
+        self._draw_label(painter, option, text_rect, cell.name)
         painter.restore()
+
+    def _use_font(self, font: QFont) -> None:
+        """Badges use a smaller bold copy of the view's font, made once per font."""
+        if self._base_font is not None and self._base_font == font:
+            return
+        self._base_font = QFont(font)
+        badge_font = QFont(font)
+        badge_font.setPointSizeF(max(6.0, font.pointSizeF() * 0.75))
+        badge_font.setBold(True)
+        self._badge_font = badge_font
+        self._badge_metrics = QFontMetrics(badge_font)
+
+    def _color(self, name: str) -> QColor:
+        color = self._colors.get(name)
+        if color is None:
+            color = self._colors[name] = QColor(name)
+        return color
 
     def _draw_thumbnail(self, painter: QPainter, box: QRect, pixmap: object) -> None:
         if not isinstance(pixmap, QPixmap) or pixmap.isNull():
@@ -85,27 +124,57 @@ class GalleryDelegate(QStyledItemDelegate):
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
         painter.drawPixmap(target, pixmap)
 
-    def _draw_label(
-        self,
-        painter: QPainter,
-        option: QStyleOptionViewItem,
-        rect: QRect,
-        index: QModelIndex | QPersistentModelIndex,
-    ) -> None:
-        name = str(index.data(Qt.ItemDataRole.DisplayRole) or "")
-        status = index.data(GalleryModel.StatusRole)
-        metrics = option.fontMetrics
-        text_space = rect.width() - DOT_SIZE - TEXT_GAP
-        text = metrics.elidedText(name, Qt.TextElideMode.ElideMiddle, text_space)
-        content_width = DOT_SIZE + TEXT_GAP + metrics.horizontalAdvance(text)
-        left = rect.left() + (rect.width() - content_width) // 2
-        dot = QRect(left, rect.center().y() - DOT_SIZE // 2 + 1, DOT_SIZE, DOT_SIZE)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    def _pill(self, painter: QPainter, rect: QRect, background: QColor, text: str) -> None:
         painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(STATUS_COLORS.get(str(status), STATUS_COLORS["new"]))
-        painter.drawEllipse(dot)
+        painter.setBrush(background)
+        radius = rect.height() / 2.5
+        painter.drawRoundedRect(QRectF(rect), radius, radius)
+        painter.setPen(BADGE_TEXT)
+        painter.setFont(self._badge_font)
+        painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
+
+    def _pill_rect(self, text: str) -> QRect:
+        metrics = self._badge_metrics
+        return QRect(0, 0, metrics.horizontalAdvance(text) + 2 * BADGE_PADDING, metrics.height())
+
+    def _draw_status(self, painter: QPainter, box: QRect, status: object) -> None:
+        if status is None:
+            return
+        text = STATUS_BADGES.get(str(status), str(status).upper())
+        rect = self._pill_rect(text)
+        rect.moveTopLeft(box.topLeft() + QPoint(BADGE_INSET, BADGE_INSET))
+        self._pill(painter, rect, STATUS_COLORS.get(str(status), STATUS_COLORS["new"]), text)
+
+    def _draw_count(self, painter: QPainter, box: QRect, count: object) -> None:
+        if not isinstance(count, int) or count <= 0:
+            return
+        text = f"{count:,}"
+        rect = self._pill_rect(text)
+        rect.setWidth(max(rect.width(), rect.height()))
+        rect.moveTopRight(box.topRight() + QPoint(-BADGE_INSET, BADGE_INSET))
+        self._pill(painter, rect, COUNT_BACKGROUND, text)
+
+    def _draw_class_chips(self, painter: QPainter, box: QRect, colors: object) -> None:
+        if not isinstance(colors, list) or not colors:
+            return
+        left = box.left() + BADGE_INSET
+        top = box.bottom() - BADGE_INSET - CHIP_SIZE
+        painter.setPen(QPen(CHIP_OUTLINE, 1.5))
+        for color in colors[:MAX_CHIPS]:
+            painter.setBrush(self._color(color))
+            painter.drawEllipse(QRectF(left, top, CHIP_SIZE, CHIP_SIZE))
+            left += CHIP_SIZE + CHIP_GAP
+        hidden = len(colors) - MAX_CHIPS
+        if hidden > 0:
+            text = f"+{hidden}"
+            rect = self._pill_rect(text)
+            rect.moveTopLeft(QPoint(left, top + (CHIP_SIZE - rect.height()) // 2))
+            self._pill(painter, rect, COUNT_BACKGROUND, text)
+
+    def _draw_label(
+        self, painter: QPainter, option: QStyleOptionViewItem, rect: QRect, name: str
+    ) -> None:
+        text = option.fontMetrics.elidedText(name, Qt.TextElideMode.ElideMiddle, rect.width())
+        painter.setFont(option.font)
         painter.setPen(option.palette.color(QPalette.ColorRole.Text))
-        text_rect = QRect(dot.right() + TEXT_GAP + 1, rect.top(), rect.width(), rect.height())
-        painter.drawText(
-            text_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, text
-        )
+        painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)

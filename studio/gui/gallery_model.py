@@ -1,29 +1,46 @@
-"""The gallery's list model: every item of the project, fetched lazily by page.
+"""The gallery's list model: the project's items that match a query, fetched lazily by page.
 
-The model holds only the list of item ids (cheap even for a million items). A row's record is
-fetched with its page of `PAGE_SIZE` neighbours when a view first asks for it, and kept in a
-bounded cache; the view only asks for the rows it shows, so opening a 100,000-item project
-costs one id query and one page. Thumbnails come from a `ThumbnailLoader` and are cached as
-pixmaps by content hash (a bounded LRU); until one arrives the row shows a placeholder.
+The model holds only the list of matching item ids (cheap even for a million items), read
+with `Project.item_ids(**query)`, so the gallery shows exactly what the API query returns, in
+the same order. A row's record and badge (annotation count, classes present) are fetched
+when a view first asks for it, together with the uncached rows of a window around it (a few
+before, a screenful after: after a jump, one fetch fills the screen), and kept in a bounded
+cache; the view only asks for the rows it shows, so opening a 100,000-item project costs one
+id query and one fetch. Thumbnails come from a `ThumbnailLoader` and are cached as pixmaps by
+content hash (a bounded LRU); until one arrives the row shows a placeholder.
+
+When the list of ids changes (a new query, or a refresh after an edit) the model reports the
+change so that views keep their selection and current item on the rows that stay: precise
+row removals and insertions when few blocks changed, else one layout change that moves every
+persistent index (selection included) to its item's new row.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
-from pathlib import PurePosixPath
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, NamedTuple
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QPixmap
 
-from studio.api import ItemRecord, Project
+from studio.api import ItemRecord, Project, ProjectFileError
+from studio.gui.refcount_guard import protect_singletons
 from studio.gui.resources import centered_icon_pixmap
 from studio.gui.row_diff import plan_row_changes
 from studio.gui.thumbnail_loader import ThumbnailLoader, ThumbnailResult, ThumbnailState
 
-PAGE_SIZE = 200
-MAX_CACHED_RECORDS = 20_000
-MAX_CACHED_PIXMAPS = 2_000
+# data() answers None for most roles a view asks; PySide6 6.12 on CPython 3.11 loses a
+# reference to None with each such answer, so the process must guard None before any paint.
+protect_singletons()
+
+PAGE_SIZE = 60  # rows per fetch: a screenful of thumbnails, ~1 ms, cheap enough for a paint
+PAGE_BEFORE = PAGE_SIZE // 4  # of which before the row asked for (scrolling up)
+# Bounded caches: every cached row and pixmap is an object the garbage collector visits in a
+# full collection, which runs on the GUI thread; 4,000 rows are 20 pages, 600 thumbnails of
+# 160×120 hold 46 MB and cover several screens of the largest gallery.
+MAX_CACHED_RECORDS = 4_000
+MAX_CACHED_PIXMAPS = 600
 LOADING = "loading"  # ThumbnailStateRole of a row whose thumbnail has not arrived yet
 
 STATUS_LABELS = {
@@ -36,6 +53,36 @@ STATUS_LABELS = {
 }
 
 AnyIndex = QModelIndex | QPersistentModelIndex
+
+
+class Badge(NamedTuple):
+    """What a thumbnail shows of an item's annotations."""
+
+    annotation_count: int
+    class_ids: tuple[int, ...]  # the classes present, ascending ids
+
+
+class Cell(NamedTuple):
+    """Everything the gallery's delegate draws for one row, in one call."""
+
+    name: str
+    status: str
+    annotation_count: int
+    class_colors: list[str]  # "#rrggbb" of the classes present, in the class order
+    decoration: QPixmap  # the thumbnail, or a loading / missing / broken placeholder
+
+
+def fetch_badges(project: Project, item_ids: Sequence[int]) -> dict[int, Badge]:
+    """The badge of each of `item_ids` (every id is in the answer): one query for a page."""
+    return {
+        item_id: Badge(count, tuple(class_ids))
+        for item_id, (count, class_ids) in project.item_badges(list(item_ids)).items()
+    }
+
+
+def _file_name(stored_path: str) -> str:
+    """The last part of a stored (POSIX-style) item path, without pathlib's cost per paint."""
+    return stored_path.rpartition("/")[2]
 
 
 def human_size(size_bytes: int) -> str:
@@ -58,18 +105,25 @@ def _contiguous_ranges(rows: list[int]) -> list[tuple[int, int]]:
 
 
 class GalleryModel(QAbstractListModel):
-    """One row per item of the project, in the project's gallery order."""
+    """One row per item matching the current query, in the query's order."""
 
     ItemIdRole = Qt.ItemDataRole.UserRole + 1
     StatusRole = Qt.ItemDataRole.UserRole + 2
     ThumbnailStateRole = Qt.ItemDataRole.UserRole + 3
+    AnnotationCountRole = Qt.ItemDataRole.UserRole + 4  # int
+    ClassColorsRole = Qt.ItemDataRole.UserRole + 5  # ["#rrggbb", ...] in the class order
+    ClassNamesRole = Qt.ItemDataRole.UserRole + 6  # [name, ...] in the same order
 
     def __init__(self, loader: ThumbnailLoader, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._project: Project | None = None
+        self._query: dict[str, Any] = {}
         self._ids: list[int] = []
         self._row_of: dict[int, int] = {}
-        self._records: OrderedDict[int, ItemRecord] = OrderedDict()
+        self._rows: OrderedDict[int, tuple[ItemRecord, Badge]] = OrderedDict()
+        self._class_order: dict[int, int] = {}
+        self._class_colors: dict[int, str] = {}
+        self._class_names: dict[int, str] = {}
         self._pixmaps: OrderedDict[str, QPixmap] = OrderedDict()
         self._problems: dict[int, ThumbnailResult] = {}
         self._pending: set[str] = set()
@@ -80,36 +134,66 @@ class GalleryModel(QAbstractListModel):
         self._missing = centered_icon_pixmap("missing", box, pixel_ratio=ratio)
         self._broken = centered_icon_pixmap("broken", box, pixel_ratio=ratio)
 
-    # -- the project -----------------------------------------------------------------
+    # -- the project and the query -------------------------------------------------------
 
     @property
     def project(self) -> Project | None:
         return self._project
 
+    @property
+    def query(self) -> dict[str, Any]:
+        """The filters and sort in force (keyword arguments of `Project.item_ids`)."""
+        return dict(self._query)
+
     def set_project(self, project: Project | None) -> None:
-        """Show `project` (or nothing); drops every cached record and thumbnail."""
+        """Show all of `project` (or nothing): clears the query, every cached row and thumbnail."""
         self.beginResetModel()
         self._loader.cancel_waiting()
         self._project = project
+        self._query = {}
         self._ids = project.item_ids() if project is not None else []
         self._index_rows()
-        self._records.clear()
+        self._read_classes()
+        self._rows.clear()
         self._pixmaps.clear()
         self._problems.clear()
         self._pending.clear()
         self.endResetModel()
 
+    def set_query(self, **filters: Any) -> None:
+        """Show the items `Project.item_ids(**filters)` returns, in its order.
+
+        Filters: status, split, label (class names or ids), source, score_min, score_max,
+        text, tag; sort ("name", "date", "status", "score") and descending. Rows that stay
+        keep their selection. Invalid filters raise ValueError and change nothing.
+        """
+        new_ids = self._project.item_ids(**filters) if self._project is not None else []
+        self._query = dict(filters)
+        self._show_ids(new_ids)
+
     def refresh(self) -> None:
         """Re-read the item list and every row's data, keeping selection where rows survive."""
         if self._project is None:
             return
-        new_ids = self._project.item_ids()
+        new_ids = self._project.item_ids(**self._query)
+        self._read_classes()
+        self._show_ids(new_ids)
+        self._rows.clear()
+        self._problems.clear()
+        if self._ids:
+            self.dataChanged.emit(self.index(0), self.index(len(self._ids) - 1))
+
+    def _read_classes(self) -> None:
+        classes = self._project.classes() if self._project is not None else []
+        self._class_order = {record.id: position for position, record in enumerate(classes)}
+        self._class_colors = {record.id: record.color for record in classes}
+        self._class_names = {record.id: record.name for record in classes}
+
+    def _show_ids(self, new_ids: list[int]) -> None:
+        """Replace the row list, reporting removals and insertions, or a layout change."""
         plan = plan_row_changes(self._ids, new_ids)
         if plan is None:
-            self.beginResetModel()
-            self._ids = new_ids
-            self._forget_rows()
-            self.endResetModel()
+            self._relayout(new_ids)
             return
         for first, last in plan.removals:
             self.beginRemoveRows(QModelIndex(), first, last)
@@ -119,15 +203,25 @@ class GalleryModel(QAbstractListModel):
             self.beginInsertRows(QModelIndex(), first, first + len(block) - 1)
             self._ids[first:first] = block
             self.endInsertRows()
-        self._forget_rows()
-        if self._ids:
-            self.dataChanged.emit(self.index(0), self.index(len(self._ids) - 1))
-
-    def _forget_rows(self) -> None:
-        """Row data may have changed: drop records and problems (thumbnails stay valid)."""
         self._index_rows()
-        self._records.clear()
-        self._problems.clear()
+
+    def _relayout(self, new_ids: list[int]) -> None:
+        """One layout change: every persistent index follows its item, or dies with it.
+
+        Views and selection models keep persistent indexes of what they show, select and
+        hold current; moving them keeps the user's selection through a sort or a new filter.
+        """
+        self.layoutAboutToBeChanged.emit()
+        old_ids = self._ids
+        persistent = self.persistentIndexList()
+        self._ids = list(new_ids)
+        self._index_rows()
+        moved = []
+        for index in persistent:
+            row = self._row_of.get(old_ids[index.row()]) if index.row() < len(old_ids) else None
+            moved.append(self.index(row, index.column()) if row is not None else QModelIndex())
+        self.changePersistentIndexList(persistent, moved)
+        self.layoutChanged.emit()
 
     def _index_rows(self) -> None:
         self._row_of = {item_id: row for row, item_id in enumerate(self._ids)}
@@ -140,15 +234,16 @@ class GalleryModel(QAbstractListModel):
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or index.row() >= len(self._ids):
             return None
-        record = self.record(index.row())
-        if record is None:
+        cached = self._row(index.row())
+        if cached is None:
             return None
+        record, badge = cached
         if role == Qt.ItemDataRole.DisplayRole:
-            return PurePosixPath(record.path).name
+            return _file_name(record.path)
         if role == Qt.ItemDataRole.DecorationRole:
             return self._decoration(record)
         if role == Qt.ItemDataRole.ToolTipRole:
-            return self._tooltip(record)
+            return self._tooltip(record, badge)
         if role == self.ItemIdRole:
             return record.id
         if role == self.StatusRole:
@@ -156,34 +251,88 @@ class GalleryModel(QAbstractListModel):
         if role == self.ThumbnailStateRole:
             state = self._thumbnail_state(record)
             return state.value if state is not None else LOADING
+        if role == self.AnnotationCountRole:
+            return badge.annotation_count
+        if role == self.ClassColorsRole:
+            return [self._class_colors[class_id] for class_id in self._ordered_classes(badge)]
+        if role == self.ClassNamesRole:
+            return [self._class_names[class_id] for class_id in self._ordered_classes(badge)]
         return None
+
+    def _ordered_classes(self, badge: Badge) -> list[int]:
+        """The badge's classes in the project's class order (unknown ones are left out)."""
+        known = [class_id for class_id in badge.class_ids if class_id in self._class_order]
+        return sorted(known, key=self._class_order.__getitem__)
 
     # -- rows ------------------------------------------------------------------------
 
     def item_id(self, row: int) -> int:
         return self._ids[row]
 
+    def ids(self) -> list[int]:
+        """Every row's item id, in row order (a copy)."""
+        return list(self._ids)
+
+    def ids_in_rows(self, first: int, last: int) -> list[int]:
+        """The item ids of rows `first` to `last`, both included."""
+        return self._ids[first : last + 1]
+
     def row_of(self, item_id: int) -> int | None:
         return self._row_of.get(item_id)
 
     def record(self, row: int) -> ItemRecord | None:
         """The record of `row`, fetching its page from the project when not cached."""
-        item_id = self._ids[row]
-        record = self._records.get(item_id)
-        if record is None and self._project is not None:
-            self._fetch_page(row // PAGE_SIZE)
-            record = self._records.get(item_id)
-        return record
+        cached = self._row(row)
+        return cached[0] if cached is not None else None
 
-    def _fetch_page(self, page: int) -> None:
+    def cell(self, row: int) -> Cell | None:
+        """What `row` shows, without a Qt round trip per role (the delegate's fast path)."""
+        cached = self._row(row)
+        if cached is None:
+            return None
+        record, badge = cached
+        return Cell(
+            _file_name(record.path),
+            record.status,
+            badge.annotation_count,
+            [self._class_colors[class_id] for class_id in self._ordered_classes(badge)],
+            self._decoration(record),
+        )
+
+    def badge(self, row: int) -> Badge | None:
+        """The annotation count and classes of `row`'s item, fetched with its page."""
+        cached = self._row(row)
+        return cached[1] if cached is not None else None
+
+    def _row(self, row: int) -> tuple[ItemRecord, Badge] | None:
+        item_id = self._ids[row]
+        cached = self._rows.get(item_id)
+        if cached is None and self._project is not None:
+            try:
+                self._fetch_around(row)
+            except ProjectFileError:
+                return None  # closed under the model (the window is closing): show nothing
+            cached = self._rows.get(item_id)
+        return cached
+
+    def _fetch_around(self, row: int) -> None:
+        """Fetch the uncached rows of the window around `row` (records and badges)."""
         assert self._project is not None
-        page_ids = self._ids[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
-        for record in self._project.items_by_ids(page_ids):
-            self._records[record.id] = record
-        while len(self._records) > MAX_CACHED_RECORDS:
-            self._records.popitem(last=False)
+        first = max(0, row - PAGE_BEFORE)
+        window = self._ids[first : first + PAGE_SIZE]
+        wanted = [item_id for item_id in window if item_id not in self._rows]
+        records = self._project.items_by_ids(wanted)
+        badges = fetch_badges(self._project, [record.id for record in records])
+        for record in records:
+            self._rows[record.id] = (record, badges[record.id])
+        while len(self._rows) > MAX_CACHED_RECORDS:
+            self._rows.popitem(last=False)
 
     # -- thumbnails ------------------------------------------------------------------
+
+    def hold_thumbnails(self, msecs: int) -> None:
+        """Make no new thumbnails for `msecs` ms (the view is scrolling past them)."""
+        self._loader.hold(msecs)
 
     def _thumbnail_state(self, record: ItemRecord) -> ThumbnailState | None:
         problem = self._problems.get(record.id)
@@ -222,7 +371,7 @@ class GalleryModel(QAbstractListModel):
         for first, last in _contiguous_ranges(changed_rows):
             self.dataChanged.emit(self.index(first), self.index(last), roles)
 
-    def _tooltip(self, record: ItemRecord) -> str:
+    def _tooltip(self, record: ItemRecord, badge: Badge) -> str:
         lines = [
             record.path,
             f"{record.width}×{record.height} px · {record.format} · "
@@ -233,6 +382,10 @@ class GalleryModel(QAbstractListModel):
             lines.append(f"Split: {record.split}")
         if record.tags:
             lines.append(f"Tags: {', '.join(record.tags)}")
+        count = badge.annotation_count
+        if count:
+            names = ", ".join(self._class_names[c] for c in self._ordered_classes(badge))
+            lines.append(f"{count} annotation{'s' if count != 1 else ''}: {names}")
         problem = self._problems.get(record.id)
         if problem is not None:
             lines.append(problem.message)

@@ -1,8 +1,10 @@
-"""Studio's main window: the gallery of the open project, menus, and the status bar.
+"""Studio's main window: the gallery, the labeling workspace, its panels, menus, status bar.
 
-The central widget is a horizontal QSplitter whose first pane is the gallery; the labeling
-canvas joins it as a second pane. A timer polls the project for commits made by other
-processes (the CLI, scripts, training workers) and refreshes the gallery and the counts.
+Left: the gallery with its filter bar; middle: the labeling canvas; right: docks with the
+classes, the image's tags and its shapes. Every action comes from the shortcut registry, so
+menus, the help overlay (F1) and the shortcut editor list the same keys. A timer polls the
+project for commits made by other processes (the CLI, scripts, training workers) and
+refreshes the gallery, the counts and the shown image.
 """
 
 from __future__ import annotations
@@ -10,29 +12,44 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QThreadPool, QTimer
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
+from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QThreadPool, QTimer
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent
 from PySide6.QtWidgets import (
     QApplication,
+    QDockWidget,
     QFileDialog,
     QLabel,
     QMainWindow,
     QMessageBox,
     QProgressBar,
     QSplitter,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
 )
 
-from studio.api import ImportReport, Project, ProjectStats
-from studio.core.errors import NothingToUndoError, StudioError
+from studio.api import HistoryStep, ImportReport, Project, ProjectStats
+from studio.core.errors import HistoryConflictError, NothingToUndoError, StudioError
+from studio.gui.bulk_actions import BulkActions
+from studio.gui.gallery_filters import GalleryFilterBar
 from studio.gui.gallery_model import STATUS_LABELS, GalleryModel
 from studio.gui.gallery_view import THUMBNAIL_SIZE, GalleryView
 from studio.gui.import_task import ImportTask
 from studio.gui.resources import icon
 from studio.gui.theme import THEMES, apply_theme, current_theme, system_theme
 from studio.gui.thumbnail_loader import ThumbnailLoader
+from studio.gui.workspace.help_overlay import HelpOverlay
+from studio.gui.workspace.shortcut_dialog import ShortcutDialog
+from studio.gui.workspace.shortcuts import ShortcutRegistry
+from studio.gui.workspace.status_readout import StatusReadout
+from studio.gui.workspace.tag_panel import MODE_TITLES
+from studio.gui.workspace.workspace import TOOLS, LabelingWorkspace
 
 POLL_INTERVAL_MS = 500
+CATCH_UP_DELAY_MS = 150  # the gallery and counts follow the workspace's edits after this
 STATUS_MESSAGE_MS = 5000
+GALLERY_WIDTH = 380
+TOOL_ICON_SIZE = 24
 IMAGE_FILTER = "Images (*.jpg *.jpeg *.png *.bmp *.tif *.tiff *.webp);;All files (*)"
 PROJECT_FILTER = "Studio projects (*.studio);;All files (*)"
 
@@ -59,26 +76,41 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.settings = settings if settings is not None else QSettings()
         self.setWindowIcon(icon("studio"))
-        self.resize(1200, 800)
+        self.resize(1400, 860)
+        self.registry = ShortcutRegistry(self.settings, parent=self)
         self.menu_actions: dict[str, QAction] = {}
-        self.loader = ThumbnailLoader(
-            THUMBNAIL_SIZE, parent=self, pixel_ratio=self.devicePixelRatioF()
+        self._build_gallery()
+        self.workspace = LabelingWorkspace(
+            self.registry, self.settings, self.gallery, self.gallery_model, self
         )
-        self.gallery_model = GalleryModel(self.loader, parent=self)
-        self.gallery = GalleryView()
-        self.gallery.setModel(self.gallery_model)
+        self.menu_actions.update(self.workspace.labeling_actions)
+        self.addActions(list(self.workspace.labeling_actions.values()))
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setChildrenCollapsible(False)
-        self.splitter.addWidget(self.gallery)
+        self.splitter.addWidget(self.gallery_pane)
+        self.splitter.addWidget(self.workspace)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([GALLERY_WIDTH, self.width() - GALLERY_WIDTH])
         self.setCentralWidget(self.splitter)
+        self.docks = self._build_docks()
         self._import_pool = QThreadPool(self)
         self._import_pool.setMaxThreadCount(1)
         self._import_task: ImportTask | None = None
         self._build_status_bar()
         self._build_menus()
+        self._build_tool_bar()
+        self.help_overlay = HelpOverlay(self.registry, self)
+        self.help_overlay.customize_requested.connect(self.edit_shortcuts)
+        self.help_overlay.add_action_group("Gallery", self.filter_bar.shortcut_actions())
+        self.help_overlay.add_action_group("Selected images", self.bulk_actions.actions())
+        self._connect_workspace()
         self._poll_timer = QTimer(self)
         self._poll_timer.setInterval(poll_interval_ms)
         self._poll_timer.timeout.connect(self._poll)
+        self._catch_up = QTimer(self)
+        self._catch_up.setSingleShot(True)
+        self._catch_up.setInterval(CATCH_UP_DELAY_MS)
+        self._catch_up.timeout.connect(self._catch_up_now)
         self._restore_window_state()
         self.set_project(project)
 
@@ -88,60 +120,161 @@ class MainWindow(QMainWindow):
 
     # -- building ----------------------------------------------------------------------
 
+    def _build_gallery(self) -> None:
+        self.loader = ThumbnailLoader(
+            THUMBNAIL_SIZE, parent=self, pixel_ratio=self.devicePixelRatioF()
+        )
+        self.gallery_model = GalleryModel(self.loader, parent=self)
+        self.gallery = GalleryView()
+        self.gallery.setModel(self.gallery_model)
+        self.filter_bar = GalleryFilterBar()
+        self.filter_bar.query_changed.connect(self._apply_query)
+        self.bulk_actions = BulkActions(self.gallery, self.gallery_model, self)
+        self.bulk_actions.edited.connect(self._bulk_edited)
+        self.bulk_actions.failed.connect(self._show_message)
+        self.addActions(self.filter_bar.shortcut_actions())
+        self.gallery_pane = QWidget()
+        self.gallery_pane.setObjectName("galleryPane")
+        layout = QVBoxLayout(self.gallery_pane)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.filter_bar)
+        layout.addWidget(self.gallery, 1)
+
+    def _build_docks(self) -> dict[str, QDockWidget]:
+        docks = {}
+        panels = (
+            ("classes", "Classes", self.workspace.class_panel),
+            ("tags", "Image tags", self.workspace.tag_panel),
+            ("shapes", "Shapes", self.workspace.shape_panel),
+        )
+        for name, title, panel in panels:
+            dock = QDockWidget(title, self)
+            dock.setObjectName(f"{name}Dock")
+            dock.setWidget(panel)
+            dock.setFeatures(
+                QDockWidget.DockWidgetFeature.DockWidgetMovable
+                | QDockWidget.DockWidgetFeature.DockWidgetClosable
+            )
+            self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+            docks[name] = dock
+        return docks
+
     def _build_status_bar(self) -> None:
-        self.counts_label = QLabel()
-        self.counts_label.setObjectName("counts")
         self.import_progress = QProgressBar()
         self.import_progress.setVisible(False)
         self.statusBar().addPermanentWidget(self.import_progress)
+        self.readout = StatusReadout(self.statusBar(), self.workspace)
+        self.counts_label = QLabel()
+        self.counts_label.setObjectName("counts")
         self.statusBar().addPermanentWidget(self.counts_label)
 
-    def _add_action(
-        self,
-        key: str,
-        menu_text: str,
-        slot: Callable[[], object],
-        shortcuts: tuple[QKeySequence | str, ...] = (),
-    ) -> QAction:
-        action = QAction(menu_text, self)
-        action.setShortcuts([QKeySequence(shortcut) for shortcut in shortcuts])
-        action.triggered.connect(slot)
+    def _add_action(self, key: str, slot: Callable[[], object]) -> QAction:
+        action = self.registry.make_action(key, self, slot)
         self.addAction(action)  # shortcuts work even while the menu bar is hidden
         self.menu_actions[key] = action
         return action
 
     def _build_menus(self) -> None:
+        actions = self.menu_actions
         file_menu = self.menuBar().addMenu("&File")
-        file_menu.addAction(
-            self._add_action("open", "&Open project…", self.choose_project, ("Ctrl+O",))
-        )
+        file_menu.addAction(self._add_action("open", self.choose_project))
         file_menu.addSeparator()
-        file_menu.addAction(
-            self._add_action("import", "&Import images…", self.choose_images, ("Ctrl+I",))
-        )
-        file_menu.addAction(
-            self._add_action(
-                "import_folder", "Import &folder…", self.choose_folder, ("Ctrl+Shift+I",)
-            )
-        )
+        file_menu.addAction(self._add_action("import", self.choose_images))
+        file_menu.addAction(self._add_action("import_folder", self.choose_folder))
+        file_menu.addAction(actions["relink"])
         file_menu.addSeparator()
-        file_menu.addAction(self._add_action("quit", "&Quit", self.close, ("Ctrl+Q",)))
+        file_menu.addAction(self._add_action("quit", self.close))
         edit_menu = self.menuBar().addMenu("&Edit")
-        edit_menu.addAction(self._add_action("undo", "&Undo", self.undo, ("Ctrl+Z",)))
-        edit_menu.addAction(
-            self._add_action("redo", "&Redo", self.redo, ("Ctrl+Shift+Z", "Ctrl+Y"))
+        edit_menu.addAction(self._add_action("undo", self.undo))
+        edit_menu.addAction(self._add_action("redo", self.redo))
+        edit_menu.addSeparator()
+        edit_menu.addActions([actions["delete_shapes"], actions["copy_previous"]])
+        self.menuBar().addMenu(self.bulk_actions.menu(self))
+        self._build_label_menu()
+        go_menu = self.menuBar().addMenu("&Go")
+        go_menu.addActions([actions[n] for n in ("next_image", "previous_image", "next_unlabeled")])
+        self._build_view_menu()
+        help_menu = self.menuBar().addMenu("&Help")
+        help_menu.addAction(self._add_action("help", self.help_overlay_toggle))
+        help_menu.addAction(self._add_action("edit_shortcuts", self.edit_shortcuts))
+
+    def _build_label_menu(self) -> None:
+        actions = self.menu_actions
+        menu = self.menuBar().addMenu("&Label")
+        menu.addActions([actions[f"tool_{tool}"] for tool in TOOLS])
+        menu.addActions([actions["brush_bigger"], actions["brush_smaller"]])
+        menu.addSeparator()
+        menu.addActions(
+            [
+                actions[name]
+                for name in ("class_picker", "add_class", "rename_class", "recolor_class")
+            ]
         )
+        menu.addAction(actions["toggle_class_visibility"])
+        menu.addSeparator()
+        review = ("mark_done_next", "mark_done", "mark_done_empty", "mark_reviewed")
+        menu.addActions([actions[name] for name in (*review, "mark_rejected")])
+        menu.addSeparator()
+        self.mode_menu = menu.addMenu("Labeling &mode")
+        self._mode_group = QActionGroup(self)
+        for mode, title in MODE_TITLES.items():
+            action = QAction(title, self)
+            action.setCheckable(True)
+            action.setData(mode)
+            action.triggered.connect(self._mode_slot(mode))
+            self._mode_group.addAction(action)
+            self.mode_menu.addAction(action)
+        self.workspace.controller.mode_changed.connect(self._show_mode)
+
+    def _build_view_menu(self) -> None:
+        actions = self.menu_actions
         view_menu = self.menuBar().addMenu("&View")
+        view_menu.addActions([actions[n] for n in ("fit", "actual_size", "zoom_in", "zoom_out")])
+        view_menu.addSeparator()
+        gallery_action = self._add_action("toggle_gallery", self.toggle_gallery)
+        gallery_action.setCheckable(True)
+        gallery_action.setChecked(True)
+        view_menu.addAction(gallery_action)
+        for dock in self.docks.values():
+            view_menu.addAction(dock.toggleViewAction())
+        view_menu.addSeparator()
+        view_menu.addActions(self.filter_bar.shortcut_actions())
         theme_menu = view_menu.addMenu("&Theme")
         self._theme_group = QActionGroup(self)
         for name in THEMES:
-            action = self._add_action(f"theme_{name}", name.capitalize(), self._theme_slot(name))
+            action = QAction(name.capitalize(), self)
             action.setCheckable(True)
+            action.triggered.connect(self._theme_slot(name))
+            self.menu_actions[f"theme_{name}"] = action
             self._theme_group.addAction(action)
             theme_menu.addAction(action)
 
+    def _build_tool_bar(self) -> None:
+        self.tool_bar = QToolBar("Tools", self)
+        self.tool_bar.setObjectName("toolsBar")
+        self.tool_bar.setMovable(False)
+        self.tool_bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextUnderIcon)
+        self.tool_bar.setIconSize(QSize(TOOL_ICON_SIZE, TOOL_ICON_SIZE))
+        self.tool_bar.addActions([self.menu_actions[f"tool_{tool}"] for tool in TOOLS])
+        self.addToolBar(Qt.ToolBarArea.LeftToolBarArea, self.tool_bar)
+
     def _theme_slot(self, name: str) -> Callable[[], None]:
         return lambda: self.set_theme(name)
+
+    def _mode_slot(self, mode: str) -> Callable[[], None]:
+        return lambda: self.workspace.controller.set_mode(mode)
+
+    def _show_mode(self, mode: str) -> None:
+        for action in self._mode_group.actions():
+            action.setChecked(action.data() == mode)
+
+    def _connect_workspace(self) -> None:
+        self.workspace.message.connect(self._show_message)
+        self.workspace.edited.connect(self._after_own_edit)
+        self.workspace.relink_running.connect(
+            lambda running: self.menu_actions["relink"].setEnabled(not running)
+        )
 
     # -- the project ---------------------------------------------------------------------
 
@@ -150,10 +283,13 @@ class MainWindow(QMainWindow):
         previous = self.project
         if previous is not None and previous is not project:
             self._cancel_import()
+            self.workspace.finish_relink()
             self.loader.shutdown()
             previous.close()
         self.gallery_model.set_project(project)
+        self.filter_bar.set_classes(project.classes() if project is not None else [])
         self.gallery.has_project = project is not None
+        self.workspace.set_project(project)
         title = f"{project.path.name} — Studio" if project is not None else "Studio"
         self.setWindowTitle(title)
         if project is None:
@@ -181,9 +317,19 @@ class MainWindow(QMainWindow):
             self.open_project_file(Path(path))
 
     def refresh(self) -> None:
-        """Re-read the gallery and the counts (after this or another process changed them)."""
+        """Re-read the gallery, the counts and the shown image (after any change)."""
+        self._catch_up.stop()
         self.gallery_model.refresh()
+        if self.project is not None:
+            self.filter_bar.set_classes(self.project.classes())
+        self.workspace.reload()
         self._update_after_change()
+
+    def _apply_query(self, query: dict) -> None:
+        try:
+            self.gallery_model.set_query(**query)
+        except ValueError as error:
+            self._show_message(f"Filter: {error}")
 
     def _update_after_change(self) -> None:
         project = self.project
@@ -191,41 +337,70 @@ class MainWindow(QMainWindow):
         has_project = project is not None
         for key in ("import", "import_folder"):
             self.menu_actions[key].setEnabled(has_project and self._import_task is None)
-        self.menu_actions["undo"].setEnabled(has_project and project.can_undo())
-        self.menu_actions["redo"].setEnabled(has_project and project.can_redo())
+        self._update_history_actions()
         self.gallery.viewport().update()
+
+    def _update_history_actions(self) -> None:
+        project = self.project
+        self.menu_actions["undo"].setEnabled(project is not None and project.can_undo())
+        self.menu_actions["redo"].setEnabled(project is not None and project.can_redo())
 
     def _poll(self) -> None:
         if self.project is not None and self.project.poll_changes():
             self.refresh()
 
-    def _refresh_after_own_edit(self, message: str) -> None:
-        assert self.project is not None
-        self.project.poll_changes()  # our own commit needs no second refresh from the poll
-        self.refresh()
+    def _after_own_edit(self) -> None:
+        """An edit made in the workspace (which shows it already): the poll skips our own
+        commit, and the gallery and the counts catch up a moment later, once for a burst of
+        edits. Re-reading a 100,000-item gallery takes about 0.1 s: too long for every key."""
+        if self.project is None:
+            return
+        self.project.poll_changes()
+        self._update_history_actions()
+        self._catch_up.start()
+
+    def _catch_up_now(self) -> None:
+        self._catch_up.stop()
+        if self.project is not None:
+            self.gallery_model.refresh()
+            self.filter_bar.set_classes(self.project.classes())
+            self._update_after_change()
+
+    def _bulk_edited(self, message: str) -> None:
+        """The bulk actions refreshed the gallery themselves; the rest follows now."""
+        if self.project is not None:
+            self.project.poll_changes()
+            self.workspace.reload()
+            self._update_after_change()
+        self._show_message(message)
+
+    def _show_message(self, message: str) -> None:
         self.statusBar().showMessage(message, STATUS_MESSAGE_MS)
 
     # -- editing -------------------------------------------------------------------------
 
     def undo(self) -> None:
-        if self.project is None:
-            return
-        try:
-            step = self.project.undo()
-        except NothingToUndoError:
-            self.statusBar().showMessage("Nothing to undo", STATUS_MESSAGE_MS)
-            return
-        self._refresh_after_own_edit(f"Undone: {step.description}")
+        self._step("undo")
 
     def redo(self) -> None:
+        self._step("redo")
+
+    def _step(self, direction: str) -> None:
         if self.project is None:
             return
+        controller = self.workspace.controller
         try:
-            step = self.project.redo()
+            step: HistoryStep = controller.undo() if direction == "undo" else controller.redo()
         except NothingToUndoError:
-            self.statusBar().showMessage("Nothing to redo", STATUS_MESSAGE_MS)
+            self._show_message(f"Nothing to {direction}")
             return
-        self._refresh_after_own_edit(f"Redone: {step.description}")
+        except HistoryConflictError as error:
+            self._show_error(f"Cannot {direction}", str(error))
+            return
+        self.project.poll_changes()
+        self.refresh()  # at once: `follow` needs the gallery's rows as they are now
+        self.workspace.follow(step)
+        self._show_message(f"{'Undone' if direction == 'undo' else 'Redone'}: {step.description}")
 
     # -- importing -----------------------------------------------------------------------
 
@@ -297,6 +472,22 @@ class MainWindow(QMainWindow):
 
     # -- view ----------------------------------------------------------------------------
 
+    def toggle_gallery(self) -> None:
+        """Hide the gallery for a wider canvas, or show it again (navigation keys still work)."""
+        shown = not self.gallery_pane.isVisible()
+        self.gallery_pane.setVisible(shown)
+        self.menu_actions["toggle_gallery"].setChecked(shown)
+
+    def help_overlay_toggle(self) -> None:
+        self.help_overlay.toggle()
+
+    def edit_shortcuts(self) -> ShortcutDialog:
+        self.help_overlay.hide()
+        dialog = ShortcutDialog(self.registry, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
     def set_theme(self, name: str) -> None:
         apply_theme(QApplication.instance(), name)
         self.menu_actions[f"theme_{name}"].setChecked(True)
@@ -306,6 +497,9 @@ class MainWindow(QMainWindow):
         geometry = self.settings.value("window_geometry")
         if isinstance(geometry, QByteArray):
             self.restoreGeometry(geometry)
+        state = self.settings.value("window_state")
+        if isinstance(state, QByteArray):
+            self.restoreState(state)
         saved = self.settings.value("theme")
         app = QApplication.instance()
         name = saved if saved in THEMES else current_theme(app) or system_theme()
@@ -329,14 +523,18 @@ class MainWindow(QMainWindow):
     def shutdown(self) -> None:
         """Stop background work and close the project (safe to call more than once)."""
         self._poll_timer.stop()
+        self._catch_up.stop()
         self._cancel_import()
+        self.workspace.shutdown()
         self.loader.shutdown()
         if self.project is not None:
+            self.workspace.set_project(None)
             self.project.close()
             self.gallery_model.set_project(None)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         self.settings.setValue("window_geometry", self.saveGeometry())
+        self.settings.setValue("window_state", self.saveState())
         self.shutdown()
         event.accept()
         super().closeEvent(event)

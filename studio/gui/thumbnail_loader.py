@@ -1,10 +1,17 @@
 """Thumbnails for the gallery, made off the GUI thread and delivered in batches.
 
-`ThumbnailLoader.request` queues a request; a QRunnable on the loader's own QThreadPool asks
-the core disk cache for the thumbnail (decoding the image only on a cache miss), reads it into
-a QImage scaled to the display size, and hands the result back through a queued signal. The
-loader collects results for a few milliseconds (a single-shot QTimer) and emits them as one
-`batch_ready` list, so a screenful of thumbnails costs a handful of repaints, not hundreds.
+`ThumbnailLoader.request` queues a request; at most one worker per thread of the loader's own
+QThreadPool serves the queue: it asks the core disk cache for the thumbnail (decoding the
+image only on a cache miss), reads it into a QImage scaled to the display size, and hands the
+result back. The loader collects results for a few milliseconds (a single-shot QTimer) and
+emits them as one `batch_ready` list, so a screenful of thumbnails costs a handful of
+repaints, not hundreds.
+
+Workers run at idle priority: on a machine with few cores, decoding thumbnails must never take
+the processor from the GUI thread while the user scrolls. While the gallery scrolls fast the
+view also holds the workers back (`hold`): Python threads share one interpreter lock, and a
+screenful of thumbnails nobody will see is not worth slowing every frame of the scroll; they
+resume a moment after the scrolling stops, newest request first.
 
 Requests are served newest first: after a fast scroll, the thumbnails now on screen come
 before those the user scrolled past. When too many wait, the oldest are dropped and reported
@@ -15,6 +22,7 @@ from __future__ import annotations
 
 import math
 import threading
+import time
 from collections import deque
 from dataclasses import dataclass
 from enum import Enum
@@ -26,6 +34,7 @@ from PySide6.QtGui import QImage
 from studio.core.thumbnails import DEFAULT_SIZE, ThumbnailCache, ThumbnailError
 
 BATCH_INTERVAL_MS = 30
+HOLD_POLL_S = 0.01  # how often a held-back worker looks whether it may go on
 MAX_WAITING = 1000
 MAX_THREADS = 4
 
@@ -89,9 +98,10 @@ def load_thumbnail(
 
 
 class _ResultChannel(QObject):
-    """Lives in the GUI thread; workers emit on it, Qt queues the call to the GUI thread."""
+    """Lives in the GUI thread; a worker emits `arrived` when finished results were waiting
+    for nobody, and Qt queues the call to the GUI thread."""
 
-    delivered = Signal(object)
+    arrived = Signal()
 
 
 class _LoadJob(QRunnable):
@@ -100,7 +110,7 @@ class _LoadJob(QRunnable):
         self._loader = loader
 
     def run(self) -> None:
-        self._loader._serve_one()
+        self._loader._serve_until_empty()
 
 
 class ThumbnailLoader(QObject):
@@ -120,11 +130,16 @@ class ThumbnailLoader(QObject):
         self.pixel_ratio = pixel_ratio
         self._cache = cache or ThumbnailCache()
         self._waiting: deque[ThumbnailRequest] = deque()
+        self._finished: list[ThumbnailResult] = []  # made by workers, not yet collected
         self._lock = threading.Lock()
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(max(1, min(MAX_THREADS, QThread.idealThreadCount())))
+        self._pool.setThreadPriority(QThread.Priority.IdlePriority)
+        self._workers = 0  # jobs started and not finished
+        self._generation = 0  # moves on when waiting requests are cancelled
+        self._held_until = 0.0  # time.monotonic() before which workers start nothing new
         self._channel = _ResultChannel(self)
-        self._channel.delivered.connect(self._collect)
+        self._channel.arrived.connect(self._collect)
         self._collected: list[ThumbnailResult] = []
         self._flush_timer = QTimer(self)
         self._flush_timer.setSingleShot(True)
@@ -136,15 +151,31 @@ class ThumbnailLoader(QObject):
         with self._lock:
             self._waiting.append(ThumbnailRequest(item_id, sha256, Path(path)))
             dropped = [self._waiting.popleft() for _ in range(len(self._waiting) - MAX_WAITING)]
+            start_worker = self._workers < self._pool.maxThreadCount()
+            if start_worker:
+                self._workers += 1
         self._collected.extend(ThumbnailResult(r, ThumbnailState.DROPPED) for r in dropped)
         if dropped and not self._flush_timer.isActive():
             self._flush_timer.start()
-        self._pool.start(_LoadJob(self))
+        if start_worker:
+            self._pool.start(_LoadJob(self))
+
+    def hold(self, msecs: int) -> None:
+        """Start no new thumbnail for the next `msecs` milliseconds (the gallery is scrolling)."""
+        with self._lock:
+            self._held_until = max(self._held_until, time.monotonic() + msecs / 1000)
+
+    def resume(self) -> None:
+        """End a `hold` now."""
+        with self._lock:
+            self._held_until = 0.0
 
     def cancel_waiting(self) -> None:
         """Forget every request no worker has started (e.g. when the project closes)."""
         with self._lock:
             self._waiting.clear()
+            self._finished.clear()
+            self._generation += 1  # a result in the making when cancelled is thrown away
         self._collected.clear()
 
     def wait_for_workers(self, msecs: int = -1) -> bool:
@@ -157,21 +188,40 @@ class ThumbnailLoader(QObject):
         self._flush_timer.stop()
         self._collected.clear()
 
-    def _serve_one(self) -> None:
-        with self._lock:
-            if not self._waiting:
-                return
-            request = self._waiting.pop()  # newest first
+    def _serve_until_empty(self) -> None:
+        """A worker's loop: serve the newest waiting request until none is left."""
+        while True:
+            with self._lock:
+                if not self._waiting:
+                    self._workers -= 1
+                    return
+                held = self._held_until - time.monotonic()
+                request = self._waiting.pop() if held <= 0 else None  # newest first
+                generation = self._generation
+            if request is None:
+                time.sleep(min(held, HOLD_POLL_S))
+                continue
+            result = self._make(request)
+            with self._lock:
+                if generation != self._generation:
+                    continue
+                self._finished.append(result)
+                first = len(self._finished) == 1
+            if first:
+                self._channel.arrived.emit()
+
+    def _make(self, request: ThumbnailRequest) -> ThumbnailResult:
         try:
-            result = load_thumbnail(request, self._cache, self.display_size, self.pixel_ratio)
+            return load_thumbnail(request, self._cache, self.display_size, self.pixel_ratio)
         except Exception as error:  # a row must never wait forever for a crashed worker
             message = f"cannot make a thumbnail of {request.path}: {type(error).__name__}: {error}"
-            result = ThumbnailResult(request, ThumbnailState.FAILED, message=message)
-        self._channel.delivered.emit(result)
+            return ThumbnailResult(request, ThumbnailState.FAILED, message=message)
 
-    def _collect(self, result: ThumbnailResult) -> None:
-        self._collected.append(result)
-        if not self._flush_timer.isActive():
+    def _collect(self) -> None:
+        with self._lock:
+            finished, self._finished = self._finished, []
+        self._collected.extend(finished)
+        if self._collected and not self._flush_timer.isActive():
             self._flush_timer.start()
 
     def _flush(self) -> None:

@@ -18,6 +18,16 @@ from benchmarks.__main__ import main
 from benchmarks.runner import BENCHMARKS
 
 EXPECTED_TARGETS = {"import": 0.8, "annotations": 0.5}
+# The first word of each benchmark's row names, by registered benchmark.
+ROW_PREFIXES = {
+    "import": "import",
+    "annotations": "insert",
+    "edit": "one",
+    "open": "open",
+    "gallery": "gallery",
+    "switch": "image",
+}
+UNITS = {"items/s", "rows/s", "ms", "MB"}
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +49,7 @@ def _expected_ratio(row: dict) -> float:
 def test_every_row_has_positive_figures_and_a_consistent_ratio(quick_run: tuple[str, dict]) -> None:
     _, document = quick_run
     rows = document["results"]
-    assert len(rows) == 5  # import, annotations, edit median + p95, open
+    assert len(rows) >= len(BENCHMARKS)
     for row in rows:
         assert row["studio"] > 0, row
         assert row["baseline"] > 0, row
@@ -54,7 +64,7 @@ def test_the_issue_targets_are_reported(quick_run: tuple[str, dict]) -> None:
     targets = {row["benchmark"].split()[0]: row["target"] for row in document["results"]}
     assert targets["import"] == EXPECTED_TARGETS["import"]
     assert targets["insert"] == EXPECTED_TARGETS["annotations"]
-    assert {row["unit"] for row in document["results"]} == {"items/s", "rows/s", "ms"}
+    assert {row["unit"] for row in document["results"]} <= UNITS
 
 
 def test_the_printed_table_shows_every_row_once(quick_run: tuple[str, dict]) -> None:
@@ -97,6 +107,6 @@ def test_an_unknown_benchmark_is_refused(capsys: pytest.CaptureFixture) -> None:
 
 def test_every_registered_benchmark_is_in_the_quick_run(quick_run: tuple[str, dict]) -> None:
     _, document = quick_run
-    assert set(BENCHMARKS) == {"import", "annotations", "edit", "open"}
+    assert set(BENCHMARKS) == set(ROW_PREFIXES)
     prefixes = {row["benchmark"].split()[0] for row in document["results"]}
-    assert prefixes == {"import", "insert", "one", "open"}
+    assert prefixes == set(ROW_PREFIXES.values())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 import pytest
@@ -31,6 +32,7 @@ def test_run_app_shows_the_project_and_returns_when_closed(
 
     def inspect_and_close() -> None:
         windows = visible_main_windows()
+        seen["frozen"] = gc.get_freeze_count() > 0  # start-up's heap is settled
         seen["windows"] = len(windows)
         seen["rows"] = windows[0].gallery_model.rowCount()
         seen["title"] = windows[0].windowTitle()
@@ -42,12 +44,21 @@ def test_run_app_shows_the_project_and_returns_when_closed(
     safety.timeout.connect(QApplication.quit)
     safety.start(30_000)
 
-    exit_code = run_app(gallery_project, settings=settings)
+    gc.unfreeze()  # so that only run_app can have frozen the heap seen below
+    try:
+        exit_code = run_app(gallery_project, settings=settings)
+    finally:
+        gc.unfreeze()  # give the rest of the test session its usual collector back
 
     assert safety.isActive()  # the window's close ended the loop, not the safety timer
     safety.stop()
     assert exit_code == 0
-    assert seen == {"windows": 1, "rows": IMAGE_COUNT, "title": "gallery.studio — Studio"}
+    assert seen == {
+        "frozen": True,
+        "windows": 1,
+        "rows": IMAGE_COUNT,
+        "title": "gallery.studio — Studio",
+    }
     assert not Path(f"{gallery_project}-wal").exists()
     with Project.open(gallery_project) as project:
         assert project.count_items() == IMAGE_COUNT

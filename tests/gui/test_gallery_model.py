@@ -1,4 +1,5 @@
-"""The gallery model: Qt's model tester, lazy paging, refreshes that keep rows, thumbnails."""
+"""The gallery model: Qt's model tester, queries, lazy paging, badges, refreshes that keep rows
+and the selection, thumbnails."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QSize, Qt
+from PySide6.QtWidgets import QListView
 from pytestqt.qtbot import QtBot
 
 from studio.api import Project
@@ -14,7 +16,8 @@ from studio.gui import gallery_model
 from studio.gui.gallery_model import GalleryModel, human_size
 from studio.gui.thumbnail_loader import ThumbnailLoader
 from tests.conftest import write_images
-from tests.gui.conftest import IMAGE_COUNT, thumbnail_states, wait_for_thumbnails
+from tests.gui.conftest import DONE, IMAGE_COUNT, LABELED, thumbnail_states, wait_for_thumbnails
+from tests.gui.gallery_helpers import make_current, select_ids, selected_ids
 
 
 @pytest.fixture
@@ -29,6 +32,7 @@ def model(qtbot: QtBot, opened: Project) -> Iterator[GalleryModel]:
     gallery = GalleryModel(loader)
     gallery.set_project(opened)
     yield gallery
+    gallery.set_project(None)
     loader.shutdown()
 
 
@@ -50,10 +54,11 @@ def test_qt_model_tester_accepts_the_model_through_changes(
     assert model.rowCount() == 0
 
 
-def test_rows_are_fetched_by_page_only_when_asked_for(
+def test_rows_are_fetched_in_windows_only_when_asked_for(
     qtbot: QtBot, tmp_path: Path, monkeypatch
 ) -> None:
     monkeypatch.setattr(gallery_model, "PAGE_SIZE", 8)
+    monkeypatch.setattr(gallery_model, "PAGE_BEFORE", 2)
     write_images(tmp_path / "many", 50, size=(16, 16))
     with Project.create(tmp_path / "many.studio") as project:
         project.import_media([tmp_path / "many"])
@@ -73,12 +78,17 @@ def test_rows_are_fetched_by_page_only_when_asked_for(
         assert model.rowCount() == 50
         assert fetched == []
         assert model.data(model.index(42)) == "image_0042.jpg"
-        assert fetched == [ids[40:48]]
+        assert fetched == [ids[40:48]]  # two rows before the one asked for, five after
         assert model.data(model.index(47)) == "image_0047.jpg"
         assert model.data(model.index(40), Qt.ItemDataRole.ToolTipRole).startswith("many/")
-        assert len(fetched) == 1  # the same page comes from the cache
+        assert len(fetched) == 1  # the same window comes from the cache
+        assert model.data(model.index(38)) == "image_0038.jpg"
+        assert fetched[-1] == ids[36:40]  # only the rows not cached yet
         model.data(model.index(3))
-        assert fetched[-1] == ids[0:8]
+        assert fetched[-1] == ids[1:9]
+        model.data(model.index(0))
+        assert fetched[-1] == ids[0:1]
+        model.set_project(None)
         loader.shutdown()
 
 
@@ -100,22 +110,29 @@ def test_refresh_reports_removed_rows_and_keeps_the_others(
     assert model.row_of(ids[11]) == 8
 
 
-def test_refresh_resets_when_the_order_changes(
+def test_a_changed_order_moves_rows_and_keeps_the_selection(
     qtbot: QtBot, model: GalleryModel, opened: Project, gallery_project: Path
 ) -> None:
+    view = QListView()
+    view.setModel(model)
+    view.setSelectionMode(QListView.SelectionMode.ExtendedSelection)
+    ids = opened.item_ids()
+    select_ids(view, [ids[0], ids[5], ids[6]])
+    make_current(view, ids[5])
     resets: list[bool] = []
     model.modelReset.connect(lambda: resets.append(True))
-    first_id = opened.item_ids()[0]
     moved = gallery_project.parent / "zz_moved"
     moved.mkdir()
     (gallery_project.parent / "images" / "image_0000.jpg").rename(moved / "image_0000.jpg")
-    assert opened.relink([moved]).relinked == [first_id]  # its path now sorts last
+    assert opened.relink([moved]).relinked == [ids[0]]  # its path now sorts last
 
     model.refresh()
 
-    assert resets == [True]
-    assert model.item_id(model.rowCount() - 1) == first_id
+    assert resets == []
+    assert model.item_id(model.rowCount() - 1) == ids[0]
     assert model.data(model.index(model.rowCount() - 1)) == "image_0000.jpg"
+    assert selected_ids(view) == {ids[0], ids[5], ids[6]}
+    assert model.item_id(view.currentIndex().row()) == ids[5]
 
 
 def test_thumbnails_arrive_in_batches_as_data_changed(qtbot: QtBot, model: GalleryModel) -> None:
@@ -145,3 +162,135 @@ def test_a_loading_row_shows_the_loading_placeholder(model: GalleryModel) -> Non
 )
 def test_human_size(size: int, text: str) -> None:
     assert human_size(size) == text
+
+
+@pytest.fixture
+def view(qtbot: QtBot, model: GalleryModel) -> QListView:
+    shown = QListView()
+    qtbot.addWidget(shown)
+    shown.setModel(model)
+    shown.setSelectionMode(QListView.SelectionMode.ExtendedSelection)
+    return shown
+
+
+def test_qt_model_tester_accepts_the_model_through_queries(
+    qtmodeltester, model: GalleryModel, opened: Project, view: QListView
+) -> None:
+    qtmodeltester.check(model)
+    select_ids(view, opened.item_ids()[::3])
+    queries = [
+        {"status": ["done"]},  # one block of rows stays
+        {"text": "1"},  # scattered rows: one layout change
+        {"sort": "status", "descending": True},  # every row moves
+        {"label": ["cat"], "sort": "date"},
+        {"status": ["rejected"]},  # nothing matches
+        {},
+    ]
+    for query in queries:
+        model.set_query(**query)
+        assert model.ids() == opened.item_ids(**query), query
+        assert model.query == query
+        qtmodeltester.check(model)
+
+
+def test_a_query_keeps_the_selection_of_the_rows_that_stay(
+    model: GalleryModel, opened: Project, view: QListView
+) -> None:
+    ids = opened.item_ids()
+    chosen = [ids[0], ids[3], ids[12], ids[25]]
+    select_ids(view, chosen)
+    make_current(view, ids[12])
+
+    model.set_query(status=["new"], descending=True)  # ids[0] and ids[3] are done
+
+    assert selected_ids(view) == {ids[12], ids[25]}
+    assert model.item_id(view.currentIndex().row()) == ids[12]
+    model.set_query()
+    assert selected_ids(view) == {ids[12], ids[25]}
+    assert model.ids() == ids
+
+
+def test_refresh_keeps_the_query(model: GalleryModel, opened: Project) -> None:
+    model.set_query(status="new")
+    first_new = model.item_id(0)
+
+    opened.set_status(first_new, "done")
+    model.refresh()
+
+    assert first_new not in model.ids()
+    assert model.ids() == opened.item_ids(status="new")
+    assert len(model.ids()) == IMAGE_COUNT - LABELED - 1
+
+
+def test_an_invalid_query_is_refused_and_changes_nothing(
+    model: GalleryModel, opened: Project
+) -> None:
+    model.set_query(status="done")
+
+    with pytest.raises(ValueError, match="unknown status 'finished'"):
+        model.set_query(status="finished")
+    with pytest.raises(ValueError, match="unknown sort 'size'"):
+        model.set_query(sort="size")
+
+    assert model.query == {"status": "done"}
+    assert model.ids() == opened.item_ids(status="done")
+    assert model.rowCount() == DONE
+
+
+def test_a_new_project_starts_without_a_query(model: GalleryModel, opened: Project) -> None:
+    model.set_query(status="done")
+
+    model.set_project(opened)
+
+    assert model.query == {}
+    assert model.rowCount() == IMAGE_COUNT
+
+
+def test_badge_roles_hold_counts_and_class_colours_in_class_order(
+    model: GalleryModel, opened: Project
+) -> None:
+    ids = opened.item_ids()
+    opened.add_classes([{"name": "bird", "color": "#123456"}])
+    opened.update_class("dog", color="#00ff00")
+    opened.add_annotations(
+        [
+            {"item_id": ids[0], "label": "bird", "box": [1, 1, 5, 5]},
+            {"item_id": ids[0], "label": "cat", "box": [2, 2, 5, 5]},
+            {"item_id": ids[0], "label": "bird"},
+        ]
+    )
+    model.refresh()
+    colors = {record.name: record.color for record in opened.classes()}
+
+    def badge(row: int) -> tuple[int, list[str], list[str]]:
+        index = model.index(row)
+        return (
+            model.data(index, GalleryModel.AnnotationCountRole),
+            model.data(index, GalleryModel.ClassColorsRole),
+            model.data(index, GalleryModel.ClassNamesRole),
+        )
+
+    # the fixture gave item n a box of "dog" for even n, "cat" for odd n (n < 10)
+    assert badge(0) == (4, [colors["cat"], "#00ff00", "#123456"], ["cat", "dog", "bird"])
+    assert badge(1) == (1, [colors["cat"]], ["cat"])
+    assert badge(2) == (1, ["#00ff00"], ["dog"])
+    assert badge(LABELED) == (0, [], [])
+    assert "4 annotations: cat, dog, bird" in model.data(
+        model.index(0), Qt.ItemDataRole.ToolTipRole
+    )
+
+
+def test_a_project_closed_under_the_model_shows_nothing_instead_of_raising(
+    qtbot: QtBot, gallery_project: Path
+) -> None:
+    loader = ThumbnailLoader(QSize(16, 16))
+    model = GalleryModel(loader)
+    project = Project.open(gallery_project)
+    model.set_project(project)
+
+    project.close()  # as a closing window does before it lets go of the model
+
+    assert model.data(model.index(3)) is None
+    assert model.cell(3) is None
+    model.set_project(None)
+    loader.shutdown()

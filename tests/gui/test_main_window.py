@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QPointF, QSize, Qt
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 from pytestqt.qtbot import QtBot
@@ -293,3 +293,83 @@ def test_ctrl_q_quits(qtbot: QtBot, window: MainWindow) -> None:
     assert not window.isVisible()
     assert window.project is None
     assert not Path(f"{path}-wal").exists()
+
+
+def test_the_window_has_gallery_canvas_panels_and_tools(qtbot: QtBot, window: MainWindow) -> None:
+    assert window.splitter.widget(0) is window.gallery_pane
+    assert window.splitter.widget(1) is window.workspace
+    assert window.gallery_pane.isAncestorOf(window.filter_bar)
+    for name, dock in window.docks.items():
+        assert window.dockWidgetArea(dock) == Qt.DockWidgetArea.RightDockWidgetArea, name
+        assert dock.isVisible()
+    tools = [action.objectName() for action in window.tool_bar.actions()]
+    assert tools == [
+        f"tool_{t}" for t in ("select", "box", "polygon", "brush", "eraser", "keypoints")
+    ]
+    assert window.menu_actions["tool_select"].isChecked()
+
+
+def test_the_status_bar_follows_the_image_the_cursor_and_the_zoom(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    canvas = window.workspace.canvas
+    window.gallery.setFocus()
+    window.gallery.setCurrentIndex(window.gallery_model.index(4))
+    qtbot.keyClick(window.gallery, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: canvas.image_state() == "full")
+
+    assert window.readout.position.text() == f"5 / {IMAGE_COUNT}"
+    assert window.readout.image_size.text() == "64×48"
+    qtbot.mouseMove(canvas.viewport(), canvas.mapFromScene(QPointF(20.5, 30.5)))
+    assert window.readout.cursor.text() == "20, 30 px"
+    qtbot.keyClick(window.gallery, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)
+    assert window.readout.zoom.text() == "100%"
+    qtbot.keyClick(window.gallery, Qt.Key.Key_Right)
+    assert window.readout.position.text() == f"6 / {IMAGE_COUNT}"
+
+
+def test_the_first_image_is_shown_at_once_and_double_click_opens_another(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    ids = window.project.item_ids()
+    assert window.workspace.controller.item.id == ids[0]
+    assert window.gallery.selectionModel().selectedIndexes() == []  # nothing selected for bulk
+    target = window.gallery.visualRect(window.gallery_model.index(3)).center()
+
+    viewport = window.gallery.viewport()
+    qtbot.mouseClick(viewport, Qt.MouseButton.LeftButton, pos=target)
+    assert window.workspace.controller.item.id == ids[0]  # a click selects, it does not open
+
+    qtbot.mouseDClick(viewport, Qt.MouseButton.LeftButton, pos=target)
+
+    assert window.workspace.controller.item.id == ids[3]
+    assert window.readout.position.text() == f"4 / {IMAGE_COUNT}"
+
+
+def test_g_hides_the_gallery_and_navigation_still_works(qtbot: QtBot, window: MainWindow) -> None:
+    ids = window.project.item_ids()
+    canvas = window.workspace.canvas
+    width_with_gallery = canvas.width()
+    canvas.setFocus()
+
+    qtbot.keyClick(canvas, Qt.Key.Key_G)
+    qtbot.waitUntil(lambda: canvas.width() > width_with_gallery)
+    assert not window.gallery_pane.isVisible()
+    qtbot.keyClick(canvas, Qt.Key.Key_D)
+    assert window.workspace.controller.item.id == ids[1]
+    qtbot.keyClick(canvas, Qt.Key.Key_G)
+    assert window.gallery_pane.isVisible()
+    assert window.menu_actions["toggle_gallery"].isChecked()
+    assert window.gallery.currentIndex().row() == 1
+
+
+def test_the_position_follows_a_gallery_filter(qtbot: QtBot, window: MainWindow) -> None:
+    window.gallery.setCurrentIndex(window.gallery_model.index(12))
+    qtbot.keyClick(window.gallery, Qt.Key.Key_Return)  # item 13 of 30, a new one
+    assert window.readout.position.text() == f"13 / {IMAGE_COUNT}"
+
+    window.filter_bar.set_query({"status": ["new"]})  # 20 new items; the shown one is 3rd
+
+    qtbot.waitUntil(lambda: window.readout.position.text() == "3 / 20")
+    window.filter_bar.set_query({"status": ["done"]})  # the shown image is filtered out
+    qtbot.waitUntil(lambda: window.readout.position.text() == "")

@@ -134,3 +134,49 @@ def test_an_unexpected_worker_error_is_reported_not_lost(
 
     assert results[0].state is ThumbnailState.FAILED
     assert "out of memory while decoding" in results[0].message
+
+
+def test_held_workers_start_nothing_until_resumed(qtbot: QtBot, tmp_path: Path) -> None:
+    images = write_images(tmp_path / "images", 3)
+    loader = ThumbnailLoader(QSize(50, 50), cache=ThumbnailCache(tmp_path / "cache"))
+    results = collect(loader)
+
+    loader.hold(60_000)
+    for item_id, path in enumerate(images):
+        loader.request(item_id, sha256_of(path), path)
+    qtbot.wait(300)
+    assert results == []
+    assert list((tmp_path / "cache").rglob("*.jpg")) == []
+    loader.resume()
+    qtbot.waitUntil(lambda: len(results) == 3, timeout=20_000)
+    loader.shutdown()
+
+    assert [result.request.item_id for result in results] == [2, 1, 0]  # newest first
+
+
+def test_a_result_made_for_cancelled_requests_is_thrown_away(
+    qtbot: QtBot, tmp_path: Path, monkeypatch
+) -> None:
+    images = write_images(tmp_path / "images", 2)
+    started, release = threading.Event(), threading.Event()
+    real_load = thumbnail_loader.load_thumbnail
+
+    def held_load(request, cache, display, pixel_ratio):
+        started.set()
+        release.wait(timeout=30)
+        return real_load(request, cache, display, pixel_ratio)
+
+    monkeypatch.setattr(thumbnail_loader, "load_thumbnail", held_load)
+    loader = ThumbnailLoader(QSize(50, 50), cache=ThumbnailCache(tmp_path / "cache"))
+    results = collect(loader)
+    loader.request(1, sha256_of(images[0]), images[0])
+    assert started.wait(timeout=30)
+
+    loader.cancel_waiting()  # e.g. another project opens while the worker decodes
+    release.set()
+    loader.wait_for_workers()
+    loader.request(2, sha256_of(images[1]), images[1])
+    qtbot.waitUntil(lambda: len(results) == 1, timeout=20_000)
+    loader.shutdown()
+
+    assert results[0].request.item_id == 2

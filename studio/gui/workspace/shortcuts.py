@@ -1,0 +1,188 @@
+"""Every keyboard shortcut of the window, by name, with user overrides kept in QSettings.
+
+Actions are made from the registry (`make_action`), so the help overlay, the shortcut editor
+and the conflict check all read one list. A user's keys for an action are stored under
+`shortcuts/<name>` as a list of portable key texts (["Ctrl+K", "/"]); an empty text there
+means "no key".
+Two actions never share a key: Qt would then fire neither (an "ambiguous" shortcut).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from PySide6.QtCore import QObject, QSettings, Signal
+from PySide6.QtGui import QAction, QKeySequence
+
+SETTINGS_GROUP = "shortcuts"
+PORTABLE = QKeySequence.SequenceFormat.PortableText
+NATIVE = QKeySequence.SequenceFormat.NativeText
+
+
+@dataclass(frozen=True)
+class ShortcutSpec:
+    name: str
+    title: str
+    group: str
+    keys: tuple[str, ...]
+
+
+def _spec(name: str, title: str, group: str, *keys: str) -> ShortcutSpec:
+    return ShortcutSpec(name, title, group, keys)
+
+
+CLASS_SLOTS = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "0")
+
+DEFAULT_SHORTCUTS: tuple[ShortcutSpec, ...] = (
+    _spec("open", "Open project…", "File", "Ctrl+O"),
+    _spec("import", "Import images…", "File", "Ctrl+I"),
+    _spec("import_folder", "Import folder…", "File", "Ctrl+Shift+I"),
+    _spec("relink", "Relink missing files…", "File", "Ctrl+L"),
+    _spec("quit", "Quit", "File", "Ctrl+Q"),
+    _spec("undo", "Undo", "Edit", "Ctrl+Z"),
+    _spec("redo", "Redo", "Edit", "Ctrl+Shift+Z", "Ctrl+Y"),
+    _spec("delete_shapes", "Delete the selected shapes", "Edit", "Delete"),
+    _spec("copy_previous", "Copy the previous image's annotations", "Edit", "Ctrl+Shift+V"),
+    _spec("tool_select", "Select and edit", "Tools", "V"),
+    _spec("tool_box", "Box", "Tools", "B"),
+    _spec("tool_polygon", "Polygon", "Tools", "P"),
+    _spec("tool_brush", "Brush (mask)", "Tools", "R"),
+    _spec("tool_eraser", "Eraser (mask)", "Tools", "E"),
+    _spec("tool_keypoints", "Keypoints", "Tools", "K"),
+    _spec("brush_bigger", "Bigger brush", "Tools", "]"),
+    _spec("brush_smaller", "Smaller brush", "Tools", "["),
+    *(
+        _spec(f"class_{slot}", f"Class with the key {slot}", "Classes", slot)
+        for slot in CLASS_SLOTS
+    ),
+    _spec("class_picker", "Find a class by name…", "Classes", "Ctrl+K", "/"),
+    _spec("add_class", "Add a class…", "Classes", "Ctrl+Shift+N"),
+    _spec("rename_class", "Rename the active class…", "Classes", "F2"),
+    _spec("recolor_class", "Recolour the active class…", "Classes", "Ctrl+Shift+C"),
+    _spec("toggle_class_visibility", "Hide or show the active class", "Classes", "H"),
+    _spec("next_image", "Next image", "Navigation", "D", "Right", "PgDown"),
+    _spec("previous_image", "Previous image", "Navigation", "A", "Left", "PgUp"),
+    _spec("next_unlabeled", "Next new (unlabeled) image", "Navigation", "N"),
+    _spec("mark_done_next", "Mark done and go to the next image", "Review", "Space"),
+    _spec("mark_done", "Mark done", "Review", "Ctrl+Return"),
+    _spec("mark_done_empty", "Mark done: no objects", "Review", "Shift+E"),
+    _spec("mark_reviewed", "Mark reviewed", "Review", "Shift+A"),
+    _spec("mark_rejected", "Reject, with a reason…", "Review", "Shift+X"),
+    _spec("toggle_gallery", "Show or hide the gallery", "View", "G"),
+    _spec("fit", "Fit the image", "View", "F"),
+    _spec("actual_size", "Actual size (1:1)", "View", "Ctrl+1"),
+    _spec("zoom_in", "Zoom in", "View", "+", "Ctrl+="),
+    _spec("zoom_out", "Zoom out", "View", "-", "Ctrl+-"),
+    _spec("help", "Keyboard shortcuts", "Help", "F1", "?"),
+    _spec("edit_shortcuts", "Change keyboard shortcuts…", "Help", "Ctrl+Shift+K"),
+)
+
+
+class ShortcutConflictError(ValueError):
+    """A key asked for one action is taken by another."""
+
+
+def normalized(key: str | QKeySequence) -> str:
+    """Portable text of a key sequence ("ctrl+k" → "Ctrl+K"); "" for an invalid one."""
+    sequence = key if isinstance(key, QKeySequence) else QKeySequence(key)
+    return sequence.toString(PORTABLE)
+
+
+class ShortcutRegistry(QObject):
+    """Names → keys (defaults, overridden by the user), and the actions bound to them."""
+
+    changed = Signal(str)  # the name whose keys changed
+
+    def __init__(
+        self,
+        settings: QSettings,
+        specs: Iterable[ShortcutSpec] = DEFAULT_SHORTCUTS,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._settings = settings
+        self._specs = {spec.name: spec for spec in specs}
+        self._actions: dict[str, QAction] = {}
+
+    def specs(self) -> list[ShortcutSpec]:
+        return list(self._specs.values())
+
+    def spec(self, name: str) -> ShortcutSpec:
+        return self._specs[name]
+
+    def defaults(self, name: str) -> list[str]:
+        return [normalized(key) for key in self._specs[name].keys]
+
+    def keys(self, name: str) -> list[str]:
+        """The keys of `name` in portable text: the user's choice, else the defaults."""
+        stored = self._settings.value(f"{SETTINGS_GROUP}/{name}")
+        if stored is None:
+            return self.defaults(name)
+        texts = stored if isinstance(stored, list) else [str(stored)]
+        return [key for key in (normalized(text) for text in texts if text) if key]
+
+    def owner_of(self, key: str, ignore: str | None = None) -> str | None:
+        """The action (other than `ignore`) that has `key`, if any."""
+        wanted = normalized(key)
+        for name in self._specs:
+            if name != ignore and wanted in self.keys(name):
+                return name
+        return None
+
+    def set_keys(self, name: str, keys: Iterable[str]) -> None:
+        """Give `name` these keys; refuses (ShortcutConflictError) a key another action has."""
+        chosen = list(dict.fromkeys(key for key in (normalized(k) for k in keys) if key))
+        for key in chosen:
+            owner = self.owner_of(key, ignore=name)
+            if owner is not None:
+                raise ShortcutConflictError(
+                    f"{key} is already the shortcut of “{self._specs[owner].title}”"
+                )
+        if chosen == self.defaults(name):
+            self._settings.remove(f"{SETTINGS_GROUP}/{name}")
+        else:
+            self._settings.setValue(f"{SETTINGS_GROUP}/{name}", chosen or [""])
+        self._apply(name)
+        self.changed.emit(name)
+
+    def reset_all(self) -> None:
+        self._settings.remove(SETTINGS_GROUP)
+        for name in self._specs:
+            self._apply(name)
+            self.changed.emit(name)
+
+    def conflicts(self) -> dict[str, list[str]]:
+        """Keys held by more than one action (empty when the shortcuts are sound)."""
+        holders: dict[str, list[str]] = {}
+        for name in self._specs:
+            for key in self.keys(name):
+                holders.setdefault(key, []).append(name)
+        return {key: names for key, names in holders.items() if len(names) > 1}
+
+    def display_keys(self, name: str) -> str:
+        """The keys as the platform writes them, for menus and the help overlay."""
+        return ", ".join(QKeySequence(key).toString(NATIVE) for key in self.keys(name))
+
+    # -- actions -----------------------------------------------------------------------
+
+    def make_action(self, name: str, parent: QObject, slot: Callable[[], object]) -> QAction:
+        """A QAction titled and keyed from the registry, kept up to date when keys change."""
+        action = QAction(self._specs[name].title, parent)
+        action.setObjectName(name)
+        action.triggered.connect(slot)
+        self._actions[name] = action
+        self._apply(name)
+        return action
+
+    def action(self, name: str) -> QAction:
+        return self._actions[name]
+
+    def _apply(self, name: str) -> None:
+        action = self._actions.get(name)
+        if action is None:
+            return
+        action.setShortcuts([QKeySequence(key) for key in self.keys(name)])
+        shown = self.display_keys(name)
+        title = self._specs[name].title
+        action.setToolTip(f"{title} ({shown})" if shown else title)

@@ -1,0 +1,298 @@
+"""The labeling workspace: the canvas, its panels, and the keyboard-first actions.
+
+`LabelingWorkspace` is the widget in the middle of the window (the missing-media bar over
+the canvas). It builds the controller, the navigator over the gallery, the side panels (for
+the window to dock) and one QAction per shortcut of the registry (for the window to add to
+itself and its menus). Everything the user does here ends in one `LabelingController` call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, QThreadPool, Signal
+from PySide6.QtGui import QAction, QActionGroup
+from PySide6.QtWidgets import QAbstractItemView, QFileDialog, QVBoxLayout, QWidget
+
+from studio.api import HistoryStep, ItemRecord, Project, RelinkReport
+from studio.gui.canvas import IMAGE_MISSING, Canvas
+from studio.gui.canvas import TOOLS as TOOL_INFO
+from studio.gui.canvas.shapes.base import DEFAULT_OPACITY
+from studio.gui.gallery_model import GalleryModel
+from studio.gui.resources import icon
+from studio.gui.workspace.class_panel import ClassPanel
+from studio.gui.workspace.class_picker import ClassPicker
+from studio.gui.workspace.controller import TAG_MODES, LabelingController
+from studio.gui.workspace.navigator import ItemNavigator
+from studio.gui.workspace.reject_dialog import RejectDialog
+from studio.gui.workspace.relink import MissingMediaBar, RelinkTask, describe_relink
+from studio.gui.workspace.shape_list import ShapeListPanel
+from studio.gui.workspace.shortcuts import CLASS_SLOTS, ShortcutRegistry
+from studio.gui.workspace.space_tap import SpaceTapFilter
+from studio.gui.workspace.tag_panel import TagPanel
+
+TOOLS = tuple(info.name for info in TOOL_INFO)
+ZOOM_STEP = 1.25
+
+
+class LabelingWorkspace(QWidget):
+    message = Signal(str)  # a short note for the status bar
+    edited = Signal()  # the project changed through this workspace
+    relink_running = Signal(bool)
+
+    def __init__(
+        self,
+        registry: ShortcutRegistry,
+        settings: QSettings,
+        gallery: QAbstractItemView,
+        gallery_model: GalleryModel,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("workspace")
+        self.registry = registry
+        self.settings = settings
+        self.canvas = Canvas()
+        self.missing_bar = MissingMediaBar()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.missing_bar)
+        layout.addWidget(self.canvas, 1)
+        self.controller = LabelingController(self.canvas, DEFAULT_OPACITY, self)
+        self.space_tap = SpaceTapFilter(self.canvas, registry)
+        self.navigator = ItemNavigator(gallery, gallery_model, self)
+        self.class_panel = ClassPanel(self.controller)
+        self.tag_panel = TagPanel(self.controller)
+        self.shape_panel = ShapeListPanel(self.controller)
+        self.picker = ClassPicker(self)
+        self.picker.chosen.connect(self.controller.choose_class)
+        self._relink_pool = QThreadPool(self)
+        self._relink_pool.setMaxThreadCount(1)
+        self._relink_task: RelinkTask | None = None
+        self.labeling_actions: dict[str, QAction] = {}
+        self._build_actions()
+        self.navigator.item_requested.connect(self.controller.show_item)
+        self.controller.item_changed.connect(self._item_changed)
+        self.controller.edited.connect(self.edited)
+        self.controller.failed.connect(self.message)
+        self.missing_bar.button.clicked.connect(self.choose_relink_folder)
+        self.canvas.tool_changed.connect(self._tool_changed)
+        self.canvas.message.connect(self.message)
+        self.canvas.image_shown.connect(self._image_shown)
+
+    # -- actions -------------------------------------------------------------------------
+
+    def _action(self, name: str, slot: Callable[[], object]) -> QAction:
+        action = self.registry.make_action(name, self, slot)
+        self.labeling_actions[name] = action
+        return action
+
+    def _build_actions(self) -> None:
+        self._tool_group = QActionGroup(self)
+        for info in TOOL_INFO:
+            action = self._action(f"tool_{info.name}", self._tool_slot(info.name))
+            action.setCheckable(True)
+            action.setIcon(icon(info.icon))
+            action.setStatusTip(info.tip)
+            self._tool_group.addAction(action)
+        self.labeling_actions["tool_select"].setChecked(True)
+        for slot in CLASS_SLOTS:
+            self._action(f"class_{slot}", self._class_key_slot(slot))
+        slots: dict[str, Callable[[], object]] = {
+            "brush_bigger": lambda: self._resize_brush(ZOOM_STEP),
+            "brush_smaller": lambda: self._resize_brush(1 / ZOOM_STEP),
+            "class_picker": self.open_class_picker,
+            "add_class": self.class_panel.add_class,
+            "rename_class": self.class_panel.rename_active,
+            "recolor_class": self.class_panel.recolor_active,
+            "toggle_class_visibility": self.class_panel.toggle_active_visibility,
+            "next_image": self.navigator.next,
+            "previous_image": self.navigator.previous,
+            "next_unlabeled": self.next_unlabeled,
+            "mark_done_next": self.mark_done_and_next,
+            "mark_done": lambda: self.mark("done"),
+            "mark_done_empty": self.mark_done_empty,
+            "mark_reviewed": lambda: self.mark("reviewed"),
+            "mark_rejected": self.ask_reject_reason,
+            "delete_shapes": self.controller.delete_selected,
+            "copy_previous": self.copy_previous,
+            "fit": self.canvas.fit,
+            "actual_size": self.canvas.actual_size,
+            "zoom_in": lambda: self.canvas.zoom_by(ZOOM_STEP),
+            "zoom_out": lambda: self.canvas.zoom_by(1 / ZOOM_STEP),
+            "relink": self.choose_relink_folder,
+        }
+        for name, slot_function in slots.items():
+            self._action(name, slot_function)
+        for text, name in (("Add…", "add_class"), ("Rename…", "rename_class")):
+            self.class_panel.add_button(text, self.labeling_actions[name])
+        self.class_panel.add_button("Colour…", self.labeling_actions["recolor_class"])
+
+    def _tool_slot(self, tool: str) -> Callable[[], None]:
+        return lambda: self.set_tool(tool)
+
+    def _class_key_slot(self, key: str) -> Callable[[], None]:
+        return lambda: self.controller.press_class_key(key)
+
+    # -- the project ---------------------------------------------------------------------
+
+    def set_project(self, project: Project | None) -> None:
+        """Show `project`, starting on its first image (the gallery must show it already)."""
+        self.navigator.forget()
+        self.controller.set_project(project)
+        if project is not None:
+            self.navigator.open_row(0, select=False)  # ready for the first key press
+
+    def reload(self) -> None:
+        """Show the project's current state (after an external change, undo or relink)."""
+        self.controller.reload()
+
+    def follow(self, step: HistoryStep) -> None:
+        """After an undo or redo: show an item it touched, unless it touched the shown one."""
+        shown = self.controller.item
+        if shown is not None and shown.id in step.item_ids:
+            return
+        model = self.navigator.model
+        for item_id in step.item_ids:
+            if model.row_of(item_id) is not None:
+                self.navigator.open_item(item_id)
+                return
+
+    def _item_changed(self, item: ItemRecord | None) -> None:
+        if item is None and self.navigator.item_id is not None:
+            self.navigator.forget()
+        path = self.controller.media_path()
+        self.missing_bar.show_missing(path if path is not None and not path.is_file() else None)
+
+    # -- tools ---------------------------------------------------------------------------
+
+    def set_tool(self, tool: str) -> None:
+        self.canvas.set_tool(tool)
+        self.labeling_actions[f"tool_{tool}"].setChecked(True)
+
+    def _tool_changed(self, tool: str) -> None:
+        action = self.labeling_actions.get(f"tool_{tool}")
+        if action is not None:
+            action.setChecked(True)
+
+    def _resize_brush(self, factor: float) -> None:
+        current = self.canvas.brush_size()
+        size = round(current * factor)
+        if size == current:  # small brushes still grow and shrink by a pixel
+            size += 1 if factor > 1 else -1
+        self.canvas.set_brush_size(size)
+        self.message.emit(f"Brush: {self.canvas.brush_size()} px")
+
+    def open_class_picker(self) -> None:
+        if not self.controller.classes:
+            self.message.emit("This project has no classes yet (add one with Ctrl+Shift+N)")
+            return
+        tagging = self.controller.mode in TAG_MODES
+        title = "Tag the image with" if tagging else "Active class"
+        self.picker.open_for(self.controller.classes, title, self.canvas)
+
+    # -- review --------------------------------------------------------------------------
+
+    def mark(self, status: str) -> bool:
+        item = self.controller.item
+        if item is None:
+            self.message.emit("Open an image first (double-click or Enter in the gallery)")
+            return False
+        return self.controller.set_status(status)
+
+    def mark_done_and_next(self) -> None:
+        if self.mark("done"):
+            self.navigator.next()
+
+    def mark_done_empty(self) -> None:
+        shapes = len(self.controller.shapes)
+        if shapes:
+            self.message.emit(
+                f"This image has {shapes} shape{'s' if shapes != 1 else ''}: delete them "
+                "before marking it done with no objects"
+            )
+            return
+        self.mark("done_empty")
+
+    def ask_reject_reason(self) -> RejectDialog | None:
+        item = self.controller.item
+        if item is None:
+            self.message.emit("Open an image first (double-click or Enter in the gallery)")
+            return None
+        dialog = RejectDialog(self.settings, Path(item.path).name, self.window())
+        dialog.reason_given.connect(lambda reason: self.controller.set_status("rejected", reason))
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
+        return dialog
+
+    def next_unlabeled(self) -> None:
+        project = self.controller.project
+        if project is None:
+            return
+        if not self.navigator.next_new(set(project.item_ids(status="new"))):
+            self.message.emit("No new image left in the gallery")
+
+    def copy_previous(self) -> None:
+        source = self.navigator.previous_item_id()
+        if self.controller.item is None or source is None:
+            self.message.emit("There is no previous image to copy from")
+            return
+        copied = self.controller.copy_from(source)
+        self.message.emit(f"Copied {len(copied)} annotation{'s' if len(copied) != 1 else ''}")
+
+    # -- missing media -------------------------------------------------------------------
+
+    def choose_relink_folder(self) -> None:
+        project = self.controller.project
+        if project is None or self._relink_task is not None:
+            return
+        start = str(self.settings.value("last_relink_dir", str(project.root)))
+        folder = QFileDialog.getExistingDirectory(self, "Folder where the images are now", start)
+        if folder:
+            self.settings.setValue("last_relink_dir", folder)
+            self.relink(Path(folder))
+
+    def relink(self, folder: Path) -> None:
+        """Look for the missing files under `folder` on a worker thread."""
+        project = self.controller.project
+        if project is None or self._relink_task is not None:
+            return
+        task = RelinkTask(project, folder)
+        task.signals.finished.connect(self._relink_finished)
+        task.signals.failed.connect(self._relink_failed)
+        self._relink_task = task
+        self.relink_running.emit(True)
+        self.message.emit(f"Looking for the missing files in {folder}…")
+        self._relink_pool.start(task)
+
+    @property
+    def relinking(self) -> bool:
+        return self._relink_task is not None
+
+    def _relink_finished(self, report: RelinkReport) -> None:
+        self._relink_task = None
+        self.relink_running.emit(False)
+        self.reload()
+        self._item_changed(self.controller.item)
+        self.edited.emit()
+        self.message.emit(describe_relink(report))
+
+    def _relink_failed(self, error: str) -> None:
+        self._relink_task = None
+        self.relink_running.emit(False)
+        self.message.emit(f"Relink failed: {error}")
+
+    def _image_shown(self, state: str) -> None:
+        if state == IMAGE_MISSING:
+            self.missing_bar.show_missing(self.controller.media_path())
+
+    def finish_relink(self) -> None:
+        """Wait for a relink in flight (before its project closes)."""
+        self._relink_pool.waitForDone()
+
+    def shutdown(self) -> None:
+        """Stop every worker (the window is closing)."""
+        self.finish_relink()
+        self.canvas.shutdown()
