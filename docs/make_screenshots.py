@@ -1,8 +1,10 @@
 """Screenshots of the main window for the docs: `make screenshots` (or run this file).
 
 Builds a small project in a temporary folder from scikit-image's bundled sample photographs
-(nothing is downloaded), opens the main window on it, waits until every thumbnail is shown,
-and saves `docs/images/main_window_light.png` and `main_window_dark.png`.
+(nothing is downloaded), opens the main window on it, waits until the visible thumbnails are
+shown, and saves the main states into `docs/images/`: the window in the light and the dark
+theme (`main_window_{light,dark}.png`), an image being labeled with a box, a polygon and a mask
+on the canvas (`labeling_{light,dark}.png`), and the shortcut help overlay (`help_overlay.png`).
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ SAMPLES: dict[str, Callable[[], np.ndarray]] = {
     "clock": data.clock,
     "text": data.text,
 }
+CAT_EAR = [(300, 30), (360, 10), (380, 90), (320, 100)]
 LABELS = {
     "astronaut": ("person", [150, 20, 200, 230]),
     "chelsea": ("cat", [60, 20, 250, 250]),
@@ -80,6 +83,10 @@ def build_project(folder: Path) -> Path:
         for name, (label, box) in LABELS.items():
             project.annotate(by_name[name], label, box=box)
             project.set_status(by_name[name], "done")
+        project.annotate(by_name["chelsea"], "cat", polygon=CAT_EAR)
+        ear_mask = np.zeros((300, 451), dtype=bool)
+        ear_mask[200:260, 60:140] = True
+        project.annotate(by_name["chelsea"], "cup", mask=ear_mask)
         project.set_status(by_name["astronaut"], "reviewed")
         project.set_status([by_name["coins"], by_name["moon"]], "in_progress")
     return path
@@ -91,10 +98,13 @@ def wait_for_thumbnails(window: MainWindow, timeout_s: float = 60.0) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         app.processEvents()
-        states = [
-            model.data(model.index(row), GalleryModel.ThumbnailStateRole)
+        viewport = window.gallery.viewport().rect()
+        visible = [
+            row
             for row in range(model.rowCount())
+            if window.gallery.visualRect(model.index(row)).intersects(viewport)
         ]
+        states = [model.data(model.index(row), GalleryModel.ThumbnailStateRole) for row in visible]
         if all(state == "ready" for state in states):
             return
         time.sleep(0.02)
@@ -117,15 +127,36 @@ def take_screenshots(output: Path, project_path: Path, settings_path: Path) -> l
         window.show()
         wait_for_thumbnails(window)
         select_rows(window, [2])
-        return [save_grab(window, theme, output) for theme in ("light", "dark")]
+        shots = [save_grab(window, theme, output, "main_window") for theme in ("light", "dark")]
+        open_item_named(window, "chelsea")
+        shots += [save_grab(window, theme, output, "labeling") for theme in ("dark", "light")]
+        window.help_overlay.open()
+        shots.append(save_grab(window, "dark", output, "help_overlay", suffix=False))
+        return shots
     finally:
         window.close()
 
 
-def save_grab(window: MainWindow, theme: str, output: Path) -> Path:
+def open_item_named(window: MainWindow, stem: str, timeout_s: float = 30.0) -> None:
+    """Open the item in the canvas and wait until its full image is painted."""
+    shown: list[str] = []
+    window.workspace.canvas.image_shown.connect(shown.append)
+    item_id = next(item.id for item in window.project.items() if Path(item.path).stem == stem)
+    window.workspace.navigator.open_item(item_id)
+    deadline = time.monotonic() + timeout_s
+    while "full" not in shown and time.monotonic() < deadline:
+        application().processEvents()
+        time.sleep(0.02)
+    window.workspace.canvas.fit()
+    window.workspace.canvas.select_annotations([])
+
+
+def save_grab(window: MainWindow, theme: str, output: Path, name: str, suffix: bool = True) -> Path:
     window.set_theme(theme)
-    application().processEvents()
-    target = output / f"main_window_{theme}.png"
+    for _ in range(5):
+        application().processEvents()
+        time.sleep(0.02)
+    target = output / (f"{name}_{theme}.png" if suffix else f"{name}.png")
     if not window.grab().save(str(target)):
         raise OSError(f"cannot write {target}")
     return target
