@@ -32,6 +32,7 @@ SPLIT_SHORTCUTS["none"] = "Ctrl+Alt+0"
 ADD_TAG_SHORTCUT = "Ctrl+T"
 REMOVE_TAG_SHORTCUT = "Ctrl+Shift+T"
 CLEAR_SHORTCUT = "Ctrl+Shift+Del"
+MAX_TAG_SOURCES = 2_000  # selected items whose tags the "Remove tag" dialog offers
 
 
 def clear_annotations(project: Project, item_ids: list[int]) -> int:
@@ -170,9 +171,10 @@ class BulkActions(QObject):
         return sum(r.bottom() - r.top() + 1 for r in selection.selection())
 
     def selected_tags(self) -> list[str]:
-        """The tags found on the selected items (for the "Remove tag" choices), sorted."""
+        """The tags of the selected items (of the first 2,000 of a larger selection: the
+        dialog's field also takes any typed tag), sorted: the "Remove tag" choices."""
         tags: set[str] = set()
-        for item_id in self.selected_ids():
+        for item_id in self.selected_ids()[:MAX_TAG_SOURCES]:
             row = self.model.row_of(item_id)
             record = self.model.record(row) if row is not None else None
             if record is not None:

@@ -38,6 +38,8 @@ SPLITS = [("train", "train"), ("val", "val"), ("test", "test"), ("none", "no spl
 SOURCES = [("human", "human"), ("model", "model"), ("sam", "SAM")]
 SORTS = [("name", "Name"), ("date", "Date added"), ("status", "Status"), ("score", "Score")]
 DEFAULT_SORT = {"sort": "name", "descending": False}
+CHOICE_KEYS = ("status", "split", "label", "source")  # the keys of the four choice buttons
+QUERY_KEYS = {*CHOICE_KEYS, "score_min", "score_max", "text", "tag", *DEFAULT_SORT}
 
 
 class _StayOpenMenu(QMenu):
@@ -279,9 +281,7 @@ class GalleryFilterBar(QWidget):
     def query(self) -> dict[str, Any]:
         """The query the bar shows now (what `query_changed` carries)."""
         found: dict[str, Any] = {}
-        for key, button in zip(
-            ("status", "split", "label", "source"), self._choice_buttons(), strict=True
-        ):
+        for key, button in zip(CHOICE_KEYS, self._choice_buttons(), strict=True):
             if button.values():
                 found[key] = button.values()
         for key, box in (("score_min", self.score_min_box), ("score_max", self.score_max_box)):
@@ -295,28 +295,16 @@ class GalleryFilterBar(QWidget):
         return found
 
     def set_query(self, query: Mapping[str, Any]) -> None:
-        """Show `query` (keys as `query()` gives them; missing ones mean "any"); emits once."""
-        unknown = set(query) - {
-            "status",
-            "split",
-            "label",
-            "source",
-            "score_min",
-            "score_max",
-            "text",
-            "tag",
-            "sort",
-            "descending",
-        }
+        """Show `query` (keys as `query()` gives them, `label` as class ids; a missing key
+        means "any"); emits `query_changed` once if the query differs."""
+        unknown = set(query) - QUERY_KEYS
         if unknown:
             raise ValueError(f"the gallery filter bar has no field {sorted(unknown)}")
         sort_index = self.sort_combo.findData(query.get("sort", "name"))
         if sort_index < 0:
             raise ValueError(f"unknown sort {query.get('sort')!r}")
         with _SignalsBlocked(self._fields()):
-            for key, button in zip(
-                ("status", "split", "label", "source"), self._choice_buttons(), strict=True
-            ):
+            for key, button in zip(CHOICE_KEYS, self._choice_buttons(), strict=True):
                 button.set_values(_as_list(query.get(key)))
             self.score_min_box.set_score(query.get("score_min"))
             self.score_max_box.set_score(query.get("score_max"))
@@ -329,14 +317,13 @@ class GalleryFilterBar(QWidget):
 
     def clear_filters(self) -> None:
         """Drop every filter; the sort order stays."""
-        self.set_query({"sort": self.sort_combo.currentData(), "descending": self._descending()})
+        self.set_query(
+            {"sort": self.sort_combo.currentData(), "descending": self.order_button.isChecked()}
+        )
 
     def focus_text(self) -> None:
         self.text_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.text_edit.selectAll()
-
-    def _descending(self) -> bool:
-        return self.order_button.isChecked()
 
     def _fields(self) -> list[QObject]:
         return [

@@ -1,4 +1,4 @@
-"""The gallery's list model: the project's items that match a query, fetched lazily by page.
+"""The gallery's list model: the project's items that match a query, fetched lazily.
 
 The model holds only the list of matching item ids (cheap even for a million items), read
 with `Project.item_ids(**query)`, so the gallery shows exactly what the API query returns, in
@@ -37,8 +37,8 @@ protect_singletons()
 PAGE_SIZE = 60  # rows per fetch: a screenful of thumbnails, ~1 ms, cheap enough for a paint
 PAGE_BEFORE = PAGE_SIZE // 4  # of which before the row asked for (scrolling up)
 # Bounded caches: every cached row and pixmap is an object the garbage collector visits in a
-# full collection, which runs on the GUI thread; 4,000 rows are 20 pages, 600 thumbnails of
-# 160×120 hold 46 MB and cover several screens of the largest gallery.
+# full collection, which runs on the GUI thread; 4,000 rows are over 60 fetches, and 600
+# thumbnails of 160×120 hold 46 MB and cover several screens of the largest gallery.
 MAX_CACHED_RECORDS = 4_000
 MAX_CACHED_PIXMAPS = 600
 LOADING = "loading"  # ThumbnailStateRole of a row whose thumbnail has not arrived yet

@@ -136,7 +136,10 @@ def test_an_unexpected_worker_error_is_reported_not_lost(
     assert "out of memory while decoding" in results[0].message
 
 
-def test_held_workers_start_nothing_until_resumed(qtbot: QtBot, tmp_path: Path) -> None:
+def test_held_workers_start_nothing_until_resumed(
+    qtbot: QtBot, tmp_path: Path, monkeypatch
+) -> None:
+    monkeypatch.setattr(thumbnail_loader, "MAX_THREADS", 1)  # one worker: a known order
     images = write_images(tmp_path / "images", 3)
     loader = ThumbnailLoader(QSize(50, 50), cache=ThumbnailCache(tmp_path / "cache"))
     results = collect(loader)
