@@ -30,8 +30,8 @@ run: setup $(DEMO)
 	$(BIN)/studio open $(DEMO)
 
 lint: setup
-	$(BIN)/ruff check studio tests benchmarks
-	$(BIN)/ruff format --check studio tests benchmarks
+	$(BIN)/ruff check studio tests benchmarks docs/make_screenshots.py
+	$(BIN)/ruff format --check studio tests benchmarks docs/make_screenshots.py
 	$(BIN)/lint-imports
 
 test: lint
