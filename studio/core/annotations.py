@@ -281,23 +281,7 @@ def annotations_of(connection: Connection, item_id: int) -> list[AnnotationRecor
         .where(annotations.c.item_id == item_id)
         .order_by(annotations.c.id)
     )
-    return [
-        AnnotationRecord(
-            id=row["id"],
-            item_id=row["item_id"],
-            class_id=row["class_id"],
-            label=row["label"],
-            kind=row["kind"],
-            geometry=row["geometry"],
-            source=row["source"],
-            score=row["score"],
-            author=row["author"],
-            attributes=dict(row["attributes"] or {}),
-            created_at=row["created_at"],
-            updated_at=row["updated_at"],
-        )
-        for row in connection.execute(query).mappings()
-    ]
+    return [AnnotationRecord.from_row(row) for row in connection.execute(query).mappings()]
 
 
 # -- image-level tags ----------------------------------------------------------------------

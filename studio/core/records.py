@@ -81,3 +81,21 @@ class AnnotationRecord:
     attributes: Mapping[str, Any]
     created_at: float
     updated_at: float
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> AnnotationRecord:
+        """From an annotation row joined with its class name as `label`."""
+        return cls(
+            id=row["id"],
+            item_id=row["item_id"],
+            class_id=row["class_id"],
+            label=row["label"],
+            kind=row["kind"],
+            geometry=row["geometry"],
+            source=row["source"],
+            score=row["score"],
+            author=row["author"],
+            attributes=dict(row["attributes"] or {}),
+            created_at=row["created_at"],
+            updated_at=row["updated_at"],
+        )
