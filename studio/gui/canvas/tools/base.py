@@ -84,12 +84,15 @@ class Tool:
         """`Canvas.brush_size()` changed."""
 
     def key_press(self, event: QKeyEvent) -> bool:
-        """Handle a key; True when the tool used it."""
+        """Handle a key; True when the tool used it. Esc cancels a gesture in progress."""
+        if event.key() == Qt.Key.Key_Escape and self.busy():
+            self.cancel()
+            return True
         return False
 
     def claims_key(self, key: int) -> bool:
         """True for a key the tool needs now, before window shortcuts may take it."""
-        return False
+        return key == Qt.Key.Key_Escape and self.busy()
 
     def busy(self) -> bool:
         """True while a gesture or a shape in progress is unfinished."""

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QColor, QKeyEvent
+from PySide6.QtCore import QRectF
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QGraphicsRectItem
 
 from studio.gui.canvas.geometry_edit import box_from_corners
@@ -54,15 +54,6 @@ class BoxTool(Tool):
         self.cancel()
         if self._big_enough(box):
             self.canvas.emit_created("box", box)
-
-    def key_press(self, event: QKeyEvent) -> bool:
-        if event.key() == Qt.Key.Key_Escape and self.busy():
-            self.cancel()
-            return True
-        return False
-
-    def claims_key(self, key: int) -> bool:
-        return key == Qt.Key.Key_Escape and self.busy()
 
     def cancel(self) -> None:
         if self._live is not None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QKeyEvent, QPainterPath, QPen
+from PySide6.QtGui import QColor, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsEllipseItem, QGraphicsPathItem
 
 from studio.gui.canvas.mask_paint import MaskCrop, apply_stroke, rle_of, stroke_crop
@@ -108,15 +108,6 @@ class BrushTool(Tool):
         self._outline.setRect(
             QRectF(center.x() - radius, center.y() - radius, 2 * radius, 2 * radius)
         )
-
-    def key_press(self, event: QKeyEvent) -> bool:
-        if event.key() == Qt.Key.Key_Escape and self.busy():
-            self.cancel()
-            return True
-        return False
-
-    def claims_key(self, key: int) -> bool:
-        return key == Qt.Key.Key_Escape and self.busy()
 
     def cancel(self) -> None:
         if self._stroke is not None:
