@@ -65,3 +65,17 @@ def test_protected_singletons_outlive_lost_references_and_the_heap_freezes() -> 
 
     assert child.returncode == 0, child.stderr[-2000:]
     assert child.stdout.strip() == "alive"
+
+
+def test_settle_heap_makes_young_collections_rarer() -> None:
+    import gc
+
+    from studio.gui.refcount_guard import GEN0_THRESHOLD, settle_heap
+
+    before = gc.get_threshold()
+    gc.set_threshold(700, 10, 10)  # Python's defaults
+    try:
+        settle_heap()
+        assert gc.get_threshold() == (GEN0_THRESHOLD, 10, 10)
+    finally:
+        gc.set_threshold(*before)
