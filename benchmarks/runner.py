@@ -11,6 +11,7 @@ from pathlib import Path
 from benchmarks import (
     bench_annotations,
     bench_edit_latency,
+    bench_formats,
     bench_gallery,
     bench_image_switch,
     bench_import,
@@ -28,6 +29,7 @@ BENCHMARKS: dict[str, Benchmark] = {
     "open": bench_open_gallery.run,
     "gallery": bench_gallery.run,
     "switch": bench_image_switch.run,
+    "formats": bench_formats.run,  # interchange formats (#4)
 }
 
 

@@ -16,6 +16,7 @@ processes may use the same project at once.
 from __future__ import annotations
 
 import getpass
+import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
@@ -32,12 +33,20 @@ from studio.core.enums import AnnotationKind, AnnotationSource, ItemStatus, Spli
 from studio.core.errors import (
     HistoryConflictError,
     InvalidEditError,
+    LabelExportError,
+    LabelImportError,
     NewerProjectError,
     NotAProjectError,
     NothingToUndoError,
+    OperationCancelledError,
     ProjectFileError,
     StudioError,
 )
+from studio.core.formats import LabelFormat, all_formats
+from studio.core.formats import exporter as label_exporter
+from studio.core.formats import importer as label_importer
+from studio.core.formats.exporter import LabelExportReport
+from studio.core.formats.importer import LabelImportReport
 from studio.core.history import HistoryStep
 from studio.core.media import ImportReport, RelinkReport
 from studio.core.project_file import create_project_file, open_project_file
@@ -58,9 +67,15 @@ __all__ = [
     "ItemRecord",
     "ItemStatus",
     "LabelClassRecord",
+    "LabelExportError",
+    "LabelExportReport",
+    "LabelFormat",
+    "LabelImportError",
+    "LabelImportReport",
     "NewerProjectError",
     "NotAProjectError",
     "NothingToUndoError",
+    "OperationCancelledError",
     "Project",
     "ProjectFileError",
     "ProjectStats",
@@ -185,6 +200,85 @@ class Project:
         """The absolute path of an item's image file."""
         record = item if isinstance(item, ItemRecord) else self.item(item)
         return media.resolve(self.root, record.path)
+
+    # -- label files (interchange formats) -------------------------------------------------
+
+    def import_labels(
+        self,
+        source: str | Path,
+        format: str | None = None,
+        class_map: Mapping[str, str] | None = None,
+        copy_images: bool = False,
+        replace: bool = False,
+        skip_missing_images: bool = False,
+        dry_run: bool = False,
+        progress: ProgressCallback | None = None,
+        cancel: threading.Event | None = None,
+    ) -> LabelImportReport:
+        """Import a label file, folder or zip (COCO, YOLO, VOC, labelme, Label Studio, CVAT,
+        class folders, CSV; detected unless `format` names it) as one undo step.
+
+        Images are matched to the project's items (path, content or unique file name) or
+        added; `class_map` renames the file's classes onto the project's; `replace` drops
+        the matched items' annotations first (otherwise identical ones are not doubled);
+        `dry_run` only reports. Any error raises LabelImportError and changes nothing.
+        """
+        return label_importer.import_labels(
+            self._db,
+            self.root,
+            self.store_dir,
+            Path(source),
+            format_name=format,
+            class_map=class_map,
+            copy_images=copy_images,
+            replace=replace,
+            skip_missing_images=skip_missing_images,
+            dry_run=dry_run,
+            progress=progress,
+            cancel=cancel,
+            author=self.author,
+        )
+
+    def export_labels(
+        self,
+        destination: str | Path,
+        format: str,
+        split: str | None = None,
+        item_ids: Iterable[int] | None = None,
+        images: str = "copy",
+        overwrite: bool = False,
+        progress: ProgressCallback | None = None,
+        cancel: threading.Event | None = None,
+        **filters: Any,
+    ) -> LabelExportReport:
+        """Write labels in `format` to the folder `destination`, atomically.
+
+        Exports the items matching `split` and the `items()` filters (or `item_ids`), except
+        rejected and not-yet-labeled ones; `images` is "copy", "link" or "none".
+        """
+        return label_exporter.export_labels(
+            self._db,
+            self.root,
+            Path(destination),
+            format,
+            split=split,
+            filters=filters,
+            item_ids_to_export=None if item_ids is None else list(item_ids),
+            images=images,
+            overwrite=overwrite,
+            progress=progress,
+            cancel=cancel,
+        )
+
+    @staticmethod
+    def label_formats() -> list[LabelFormat]:
+        """The label formats Studio reads and writes (plugins may add more)."""
+        return all_formats()
+
+    @staticmethod
+    def detect_label_format(source: str | Path) -> str:
+        """The name of the format a label file, folder or zip looks like."""
+        return label_importer.detect(Path(source)).name
 
     # -- items ---------------------------------------------------------------------------
 

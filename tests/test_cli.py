@@ -459,3 +459,75 @@ def test_the_console_script_refuses_a_newer_file_in_one_line(tmp_path: Path) -> 
     ]
     assert result.stdout == ""
     assert project.read_bytes() == before
+
+
+# -- label files ---------------------------------------------------------------------------
+
+
+def coco_dataset(folder: Path) -> Path:
+    """Two images and a COCO file with one box on the first."""
+    write_images(folder, 2)
+    document = {
+        "images": [
+            {"id": 1, "file_name": "image_0000.jpg", "width": 64, "height": 48},
+            {"id": 2, "file_name": "image_0001.jpg", "width": 64, "height": 48},
+        ],
+        "categories": [{"id": 4, "name": "cat"}],
+        "annotations": [{"id": 1, "image_id": 1, "category_id": 4, "bbox": [1, 2, 10, 20]}],
+    }
+    path = folder / "instances_train.json"
+    path.write_text(json.dumps(document))
+    return path
+
+
+def test_import_labels_dry_run_then_for_real(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "p.studio")
+    source = coco_dataset(tmp_path / "coco")
+    result = run_cli("import-labels", project, source, "--dry-run", "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert (report["dry_run"], report["items_added"], report["annotations_added"]) == (True, 2, 1)
+    assert report["new_classes"] == ["cat"]
+    with Project.open(project) as opened:
+        assert opened.count_items() == 0
+    result = run_cli("import-labels", project, source, "--map", "cat=kitty")
+    assert result.exit_code == 0, result.output
+    assert "imported 1 annotations on 2 images" in " ".join(result.stdout.split())
+    with Project.open(project) as opened:
+        assert [c.name for c in opened.classes()] == ["kitty"]
+        assert opened.count_items(status="done") == 1
+
+
+def test_import_labels_errors_name_the_file_and_record(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "p.studio")
+    source = coco_dataset(tmp_path / "coco")
+    broken = json.loads(source.read_text())
+    broken["annotations"][0]["image_id"] = 99
+    source.write_text(json.dumps(broken))
+    result = run_cli("import-labels", project, source)
+    assert_user_error(result, "instances_train.json", "annotation id 1", "image_id 99")
+    assert_user_error(run_cli("import-labels", project, source, "--map", "cat"), "--map")
+
+
+def test_export_labels_writes_the_format_and_refuses_a_full_folder(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "p.studio")
+    assert run_cli("import-labels", project, coco_dataset(tmp_path / "coco")).exit_code == 0
+    out = tmp_path / "out"
+    result = run_cli("export-labels", project, out, "--format", "coco", "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert (report["items"], report["annotations"], report["images_written"]) == (2, 1, 2)
+    exported = json.loads((out / "annotations/instances_train.json").read_text())
+    assert exported["categories"] == [{"id": 4, "name": "cat", "supercategory": ""}]
+    assert_user_error(run_cli("export-labels", project, out, "-f", "coco"), "not empty")
+    assert run_cli("export-labels", project, out, "-f", "coco", "--overwrite").exit_code == 0
+    result = run_cli("export-labels", project, tmp_path / "val", "-f", "coco", "--split", "val")
+    assert result.exit_code == 0
+    assert "exported 0 annotations on 0 images" in result.stdout
+
+
+def test_formats_lists_every_registered_format() -> None:
+    result = run_cli("formats")
+    assert result.exit_code == 0
+    for label_format in Project.label_formats():
+        assert label_format.name in result.stdout

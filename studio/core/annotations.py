@@ -127,10 +127,10 @@ def add_annotations(edit: Edit, specs: Iterable[Mapping[str, Any]], author: str 
             rows.append(_row_for(spec, sizes, class_ids, edit.now, author))
         except InvalidEditError as error:
             raise InvalidEditError(f"annotation #{position}: {error}") from None
-    return _insert_without_repeated_tags(edit, rows, _existing_tags(connection, id_list))
+    return insert_without_repeated_tags(edit, rows, existing_tags(connection, id_list))
 
 
-def _existing_tags(connection: Connection, item_ids: list[int]) -> dict[tuple[int, int], int]:
+def existing_tags(connection: Connection, item_ids: list[int]) -> dict[tuple[int, int], int]:
     """(item id, class id) → annotation id of the tags these items carry."""
     found: dict[tuple[int, int], int] = {}
     for start in range(0, len(item_ids), 500):
@@ -142,7 +142,7 @@ def _existing_tags(connection: Connection, item_ids: list[int]) -> dict[tuple[in
     return found
 
 
-def _insert_without_repeated_tags(
+def insert_without_repeated_tags(
     edit: Edit, rows: list[dict[str, Any]], existing_tags: dict[tuple[int, int], int]
 ) -> list[int]:
     """Insert `rows`, skipping tags already present; the ids in the order of `rows`."""
@@ -297,7 +297,7 @@ def set_item_tags(
     """
     item = _item(edit.connection, item_id)
     wanted = list(dict.fromkeys(find_class(edit.connection, label).id for label in labels))
-    existing = _existing_tags(edit.connection, [item_id])
+    existing = existing_tags(edit.connection, [item_id])
     for (_, class_id), annotation_id in existing.items():
         if class_id not in wanted:
             edit.delete(annotations, annotation_id)
@@ -352,9 +352,9 @@ def copy_annotations(edit: Edit, from_item: int, to_item: int, author: str = "")
         if kind is not AnnotationKind.TAG and geometry is None:
             continue
         rows.append(_copied_row(record, to_item, kind, geometry, edit.now, author))
-    existing = _existing_tags(edit.connection, [to_item])
+    existing = existing_tags(edit.connection, [to_item])
     known = set(existing.values())
-    copied = [i for i in _insert_without_repeated_tags(edit, rows, existing) if i not in known]
+    copied = [i for i in insert_without_repeated_tags(edit, rows, existing) if i not in known]
     if copied and target["status"] == ItemStatus.NEW.value:
         edit.update(
             items, to_item, {"status": ItemStatus.IN_PROGRESS.value, "updated_at": edit.now}

@@ -32,3 +32,26 @@ class HistoryConflictError(StudioError):
 
     The transaction rolls back, so the project and its history stay as they were.
     """
+
+
+class LabelImportError(StudioError):
+    """A label file cannot be imported; nothing was written.
+
+    The message names the file, the record in it (line, annotation id, image name) and what
+    is wrong, so the user can fix the file.
+    """
+
+    def __init__(self, file: object, problem: str, record: str | None = None) -> None:
+        self.file = str(file)
+        self.record = record
+        self.problem = problem
+        where = f"{self.file}: {record}" if record else self.file
+        super().__init__(f"{where}: {problem}")
+
+
+class LabelExportError(StudioError):
+    """An export cannot be written; the destination is left as it was."""
+
+
+class OperationCancelledError(StudioError):
+    """The user cancelled a long operation; whatever it was writing was rolled back."""

@@ -61,10 +61,10 @@ def resolve(project_root: Path, stored_path: str) -> Path:
 
 def stored_path_for(project_root: Path, file_path: Path) -> str:
     """Relative to the project folder when possible (so the pair can move together)."""
-    return _StoredPaths(project_root).of(file_path)
+    return StoredPaths(project_root).of(file_path)
 
 
-class _StoredPaths:
+class StoredPaths:
     """`stored_path_for` for many files: each folder is resolved once, not each file.
 
     A symbolic link to a file is stored as the link (its folder resolved), so the item
@@ -179,7 +179,7 @@ def import_media(
         highest_known_id = connection.execute(select(func.max(items.c.id))).scalar() or 0
     known = {row.sha256 for row in known_rows}
     known_paths = {row.path for row in known_rows}
-    stored_paths = _StoredPaths(project_root)
+    stored_paths = StoredPaths(project_root)
     store = ObjectStore(store_dir / "objects") if copy else None
     now = time.time()
     rows = []
@@ -208,15 +208,29 @@ def import_media(
 
 
 def _item_row(probed: _Probed, stored_path: str, copied: bool, now: float) -> dict:
-    info = probed.info
+    row = new_item_row(
+        probed.info,
+        probed.sha256,
+        stored_path,
+        original_name=os.path.basename(probed.path) if copied else None,
+        now=now,
+    )
+    row["_source"] = probed.path
+    return row
+
+
+def new_item_row(
+    info: ImageInfo, sha256: str, stored_path: str, original_name: str | None, now: float
+) -> dict:
+    """The `item` row of a newly imported image (`original_name` when copied into the store)."""
     meta: dict[str, object] = {}
     if info.orientation != 1:
         meta["orientation"] = info.orientation
-    if copied:
-        meta["original_name"] = os.path.basename(probed.path)
+    if original_name is not None:
+        meta["original_name"] = original_name
     return {
         "path": stored_path,
-        "sha256": probed.sha256,
+        "sha256": sha256,
         "size_bytes": info.size_bytes,
         "width": info.width,
         "height": info.height,
@@ -227,7 +241,6 @@ def _item_row(probed: _Probed, stored_path: str, copied: bool, now: float) -> di
         "meta": meta,
         "added_at": now,
         "updated_at": now,
-        "_source": probed.path,
     }
 
 

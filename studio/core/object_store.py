@@ -11,7 +11,9 @@ import hashlib
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 
 # mkstemp creates files only their owner can read; stored media are ordinary shared files.
 OBJECT_MODE = 0o644
@@ -27,24 +29,35 @@ class ObjectStore:
     def put(self, source: Path, sha256: str | None = None) -> Path:
         """Copy `source` into the store (once) and return the stored file's path."""
         source = Path(source)
-        digest = sha256 or file_sha256(source)
-        target = self.path_of(digest, source.suffix.lower())
-        if target.is_file():
-            return target
-        target.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
-        try:
-            with os.fdopen(handle, "wb") as out, source.open("rb") as stream:
-                shutil.copyfileobj(stream, out, 1 << 20)
-                out.flush()
-                os.fsync(out.fileno())
-            os.chmod(temporary, OBJECT_MODE)
-            os.replace(temporary, target)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
-        _fsync_directory(target.parent)
+        target = self.path_of(sha256 or file_sha256(source), source.suffix.lower())
+        if not target.is_file():
+            with source.open("rb") as stream:
+                _write_atomically(target, lambda out: shutil.copyfileobj(stream, out, 1 << 20))
         return target
+
+    def put_bytes(self, data: bytes, suffix: str = "") -> Path:
+        """Store `data` (once) and return the stored file's path."""
+        target = self.path_of(hashlib.sha256(data).hexdigest(), suffix.lower())
+        if not target.is_file():
+            _write_atomically(target, lambda out: out.write(data))
+        return target
+
+
+def _write_atomically(target: Path, write: Callable[[BinaryIO], object]) -> None:
+    """Write through a temporary file, fsync, rename into place, fsync the folder."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            write(out)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(temporary, OBJECT_MODE)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    _fsync_directory(target.parent)
 
 
 def _fsync_directory(directory: Path) -> None:

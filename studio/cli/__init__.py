@@ -17,114 +17,26 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
-from sqlalchemy.exc import DBAPIError
 
 from studio.api import ImportReport, Project, ProjectStats, RelinkReport
-from studio.core.errors import StudioError
-from studio.core.project_file import PROJECT_SUFFIX
-
-app = typer.Typer(
-    name="studio",
-    invoke_without_command=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
+from studio.cli.common import (
+    MISSING_PREVIEW,
+    ProjectArgument,
+    app,
+    fail,
+    opened_project,
+    progress_bar,
+    project_path,
+    user_errors,
+    with_suffix,
 )
-
-ProjectArgument = Annotated[
-    Path, typer.Argument(help="The project file (NAME.studio).", show_default=False)
-]
-MISSING_PREVIEW = 20
-
-
-# -- reporting -------------------------------------------------------------------------------
-
-
-def _fail(message: str) -> NoReturn:
-    """End the command: one line on stderr, exit status 1."""
-    typer.echo(f"studio: {' '.join(message.splitlines())}", err=True)
-    raise typer.Exit(1)
-
-
-def _describe_os_error(error: OSError, fallback: Path | None) -> str:
-    name = error.filename if error.filename is not None else fallback
-    reason = error.strerror or str(error)
-    return f"{name}: {reason}" if name is not None else reason
-
-
-@contextmanager
-def _user_errors(project: Path | None = None) -> Iterator[None]:
-    """Turn the errors a user can cause into `_fail`; Studio's own bugs keep their traceback."""
-    try:
-        yield
-    except StudioError as error:
-        _fail(str(error))
-    except OSError as error:
-        _fail(_describe_os_error(error, project))
-    except DBAPIError as error:
-        _fail(f"{project}: {error.orig}")
-
-
-@contextmanager
-def _progress_bar(description: str) -> Iterator[Callable[[int, int], None]]:
-    """A rich progress bar on stderr, fed by the API's `progress(done, total)` callbacks."""
-    columns = (
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-    )
-    console = Console(stderr=True)
-    with Progress(
-        *columns, console=console, transient=True, disable=not console.is_terminal
-    ) as bar:
-        task = bar.add_task(description, total=None)
-
-        def update(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
-        yield update
-
-
-# -- project paths ---------------------------------------------------------------------------
-
-
-def _with_suffix(path: Path) -> Path:
-    return (
-        path if path.name.endswith(PROJECT_SUFFIX) else path.with_name(path.name + PROJECT_SUFFIX)
-    )
-
-
-def _project_path(path: Path) -> Path:
-    """The project file the user means: `birds` finds `birds.studio`, and a folder holding
-    exactly one project file means that file."""
-    if path.is_dir():
-        found = sorted(path.glob(f"*{PROJECT_SUFFIX}"))
-        if len(found) == 1:
-            return found[0]
-        names = ", ".join(candidate.name for candidate in found) or "none"
-        _fail(f"{path}: is a folder; name the {PROJECT_SUFFIX} file in it (found: {names})")
-    suffixed = _with_suffix(path)
-    if not path.exists() and suffixed.is_file():
-        return suffixed
-    return path
-
-
-@contextmanager
-def _opened(path: Path) -> Iterator[Project]:
-    project_path = _project_path(path)
-    with _user_errors(project_path), Project.open(project_path) as project:
-        yield project
-
 
 # -- commands --------------------------------------------------------------------------------
 
@@ -136,8 +48,8 @@ def new(
     ],
 ) -> None:
     """Create a new, empty project file."""
-    target = _with_suffix(path)
-    with _user_errors(target):
+    target = with_suffix(path)
+    with user_errors(target):
         target.parent.mkdir(parents=True, exist_ok=True)
         Project.create(target).close()
     typer.echo(f"created {target}")
@@ -154,11 +66,11 @@ def import_media(
     ] = False,
 ) -> None:
     """Add images to a project; broken files are skipped and listed with the reason."""
-    with _opened(project) as opened, _progress_bar("importing") as progress:
+    with opened_project(project) as opened, progress_bar("importing") as progress:
         report = opened.import_media(paths, copy=copy, progress=progress)
     _print_import_report(report)
     if report.failed and not report.added and not report.duplicates:
-        _fail(f"{opened.path}: nothing imported ({len(report.failed)} failed)")
+        fail(f"{opened.path}: nothing imported ({len(report.failed)} failed)")
 
 
 def _print_import_report(report: ImportReport) -> None:
@@ -175,7 +87,7 @@ def info(
     as_json: Annotated[bool, typer.Option("--json", help="Print the counts as JSON.")] = False,
 ) -> None:
     """Show counts of items per status, split and class."""
-    with _opened(project) as opened:
+    with opened_project(project) as opened:
         stats = opened.stats()
         path = opened.path
     if as_json:
@@ -231,15 +143,15 @@ def relink(
     """Re-point items whose image files moved, finding them by content (sha256)."""
     for folder in search_dirs:
         if not folder.is_dir():
-            _fail(f"{folder}: no such folder")
-    with _opened(project) as opened, _progress_bar("searching") as progress:
+            fail(f"{folder}: no such folder")
+    with opened_project(project) as opened, progress_bar("searching") as progress:
         report = opened.relink(search_dirs, progress=progress)
         missing = opened.items_by_ids(report.still_missing[:MISSING_PREVIEW])
         path = opened.path
     _print_relink_report(report, [item.path for item in missing])
     if report.still_missing:
         count = len(report.still_missing)
-        _fail(f"{path}: {count} {'item is' if count == 1 else 'items are'} still missing")
+        fail(f"{path}: {count} {'item is' if count == 1 else 'items are'} still missing")
 
 
 def _print_relink_report(report: RelinkReport, missing_preview: list[str]) -> None:
@@ -261,9 +173,9 @@ def demo(
     """Create the demo project: 1,797 labeled handwritten digits and a few unlabeled photos."""
     from studio.core.demo import create_demo_project
 
-    with _user_errors(folder), _progress_bar("creating the demo") as progress:
+    with user_errors(folder), progress_bar("creating the demo") as progress:
         path = create_demo_project(folder, progress=progress)
-    with _opened(path) as opened:
+    with opened_project(path) as opened:
         stats = opened.stats()
     labeled = stats.by_status.get("done", 0)
     typer.echo(
@@ -282,8 +194,8 @@ def open_project(
     """Open a project in the Studio window."""
     if project is None:
         _launch_gui(None)
-    path = _project_path(project)
-    with _user_errors(path):
+    path = project_path(project)
+    with user_errors(path):
         Project.open(path).close()
     _launch_gui(path)
 
@@ -298,15 +210,15 @@ def _missing_display() -> bool:
 
 def _launch_gui(project: Path | None) -> NoReturn:
     if _missing_display():
-        _fail(
+        fail(
             "cannot open a window: no display (DISPLAY and WAYLAND_DISPLAY are unset); "
             "run Studio in a desktop session"
         )
     try:
         from studio.gui.app import run_app
     except ImportError as error:
-        _fail(f"cannot start the GUI: {error}")
-    with _user_errors(project):
+        fail(f"cannot start the GUI: {error}")
+    with user_errors(project):
         code = run_app(project)
     raise typer.Exit(code)
 
@@ -336,6 +248,10 @@ def _gui_without_command(
     """
     if context.invoked_subcommand is None:
         _launch_gui(None)
+
+
+# The sub-commands of other modules register themselves on `app` when imported.
+from studio.cli import labels  # noqa: E402, F401
 
 
 def main() -> None:

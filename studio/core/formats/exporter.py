@@ -1,0 +1,259 @@
+"""Exporting a project's labels: choose the items, let the format write, then publish at once.
+
+The format writes into a temporary folder beside the destination; only when it has finished
+is that folder renamed to the destination, so a failed or cancelled export leaves nothing
+half-written, and an existing destination is only replaced when the user asks.
+
+Which items are exported: those matching the filter (and split), minus rejected items and
+items nobody has labeled yet (status "new" or "in progress" without annotations), since a
+trainer would read those as images with no objects.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import threading
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any, Literal
+
+from sqlalchemy import Connection, select
+
+from studio.core.classes import all_classes
+from studio.core.database import Database
+from studio.core.enums import ItemStatus
+from studio.core.errors import LabelExportError
+from studio.core.formats.importer import CLASS_IDS_SETTING
+from studio.core.formats.model import ExportItem, ExportSet, Progress
+from studio.core.formats.reading import Control
+from studio.core.formats.registry import get_format
+from studio.core.media import resolve
+from studio.core.queries import ItemQuery, item_ids, items_by_ids
+from studio.core.records import AnnotationRecord, ItemRecord
+from studio.core.schema import annotation_table as annotations
+from studio.core.schema import label_class_table as classes
+from studio.core.settings import get_setting
+
+ImageMode = Literal["copy", "link", "none"]
+IMAGE_MODES = ("copy", "link", "none")
+LABELED_STATUSES = {ItemStatus.DONE.value, ItemStatus.DONE_EMPTY.value, ItemStatus.REVIEWED.value}
+
+
+@dataclass
+class LabelExportReport:
+    format: str
+    destination: Path
+    items: int = 0
+    annotations: int = 0
+    images_written: int = 0
+    skipped: Counter = field(default_factory=Counter)
+    warnings: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        text = (
+            f"exported {self.annotations:,} annotations on {self.items:,} images to "
+            f"{self.destination}"
+        )
+        if self.skipped:
+            reasons = "; ".join(f"{count:,} {reason}" for reason, count in self.skipped.items())
+            text += f" (not exported: {reasons})"
+        return text
+
+
+class ExportTarget:
+    """The folder a format writes into, with the helpers every writer needs."""
+
+    def __init__(
+        self,
+        root: Path,
+        final: Path,
+        images: ImageMode,
+        report: LabelExportReport,
+        control: Control,
+    ) -> None:
+        self.root = root
+        self.final = final
+        self.images = images
+        self.report = report
+        self.control = control
+        self._names: dict[tuple[str, int], str] = {}
+        self._taken: set[str] = set()
+
+    def path(self, relative: str) -> Path:
+        """A file inside the export (its folders created)."""
+        path = self.root.joinpath(*PurePosixPath(relative).parts)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def image_name(self, entry: ExportItem, folder: str = "") -> str:
+        """A unique file name for the item's image inside `folder` (stable per item)."""
+        key = (folder, entry.item.id)
+        if key not in self._names:
+            name = PurePosixPath(entry.item.meta.get("original_name") or entry.item.path).name
+            candidate = f"{folder}/{name}" if folder else name
+            if candidate in self._taken:
+                stem, suffix = os.path.splitext(name)
+                name = f"{stem}-{entry.item.id}{suffix}"
+                candidate = f"{folder}/{name}" if folder else name
+            self._taken.add(candidate)
+            self._names[key] = candidate
+        return self._names[key]
+
+    def place_image(self, entry: ExportItem, folder: str = "images") -> str:
+        """Copy or link the item's image into `folder`; the path a label file should name.
+
+        With images "none" nothing is written and the label file names the image by its
+        path in the project (relative to the project file), which an import into the same
+        project matches.
+        """
+        relative = self.image_name(entry, folder)
+        if self.images == "none":
+            stored = PurePosixPath(entry.item.path)
+            safe = not stored.is_absolute() and ".." not in stored.parts
+            return str(stored) if safe else stored.name
+        destination = self.path(relative)
+        if not entry.image_path.is_file():
+            raise LabelExportError(f"{entry.image_path}: the image file is missing (relink it)")
+        if self.images == "link":
+            _link(entry.image_path, destination)
+        else:
+            shutil.copy2(entry.image_path, destination)
+        self.report.images_written += 1
+        return relative
+
+    def skip(self, annotation: AnnotationRecord, reason: str) -> None:
+        """Count an annotation the format cannot hold (reported, never silently dropped)."""
+        self.report.skipped[reason] += 1
+
+    def exported(self, count: int = 1) -> None:
+        self.report.annotations += count
+
+
+def _link(source: Path, destination: Path) -> None:
+    """A symbolic link; a hard link or a copy where the system allows no symbolic link."""
+    try:
+        os.symlink(source.resolve(), destination)
+    except OSError:
+        try:
+            os.link(source, destination)
+        except OSError:
+            shutil.copy2(source, destination)
+
+
+def export_labels(
+    database: Database,
+    project_root: Path,
+    destination: Path,
+    format_name: str,
+    split: str | None = None,
+    filters: dict[str, Any] | None = None,
+    item_ids_to_export: list[int] | None = None,
+    images: ImageMode = "copy",
+    overwrite: bool = False,
+    progress: Progress | None = None,
+    cancel: threading.Event | None = None,
+) -> LabelExportReport:
+    """Write the chosen items' labels in `format_name` to the folder `destination`."""
+    label_format = get_format(format_name)
+    if images not in IMAGE_MODES:
+        raise LabelExportError(f"images must be one of {', '.join(IMAGE_MODES)}, got {images!r}")
+    destination = Path(destination).absolute()
+    _check_destination(destination, overwrite)
+    control = Control(progress, cancel)
+    export_set = _export_set(database, project_root, split, filters, item_ids_to_export)
+    report = LabelExportReport(label_format.name, destination, items=len(export_set.items))
+    if not export_set.items:
+        report.warnings.append("no item matched (rejected and unlabeled items are never exported)")
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    temporary = Path(tempfile.mkdtemp(prefix=f".{destination.name}.", dir=destination.parent))
+    try:
+        target = ExportTarget(temporary, destination, images, report, control)
+        label_format.write(export_set, target)
+        control.check()
+        _publish(temporary, destination)
+    except BaseException:
+        shutil.rmtree(temporary, ignore_errors=True)
+        raise
+    return report
+
+
+def _check_destination(destination: Path, overwrite: bool) -> None:
+    if destination.exists() and not destination.is_dir():
+        raise LabelExportError(f"{destination}: exists and is not a folder")
+    if destination.is_dir() and any(destination.iterdir()) and not overwrite:
+        raise LabelExportError(
+            f"{destination}: the folder is not empty; allow overwriting (--overwrite) to replace it"
+        )
+
+
+def _publish(temporary: Path, destination: Path) -> None:
+    """Rename the finished export into place; an old destination goes only after that."""
+    os.chmod(temporary, 0o755)
+    if not destination.exists():
+        os.replace(temporary, destination)
+        return
+    old = Path(tempfile.mkdtemp(prefix=f".{destination.name}.old.", dir=destination.parent))
+    os.replace(destination, old / "previous")
+    try:
+        os.replace(temporary, destination)
+    except OSError:
+        os.replace(old / "previous", destination)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _export_set(
+    database: Database,
+    project_root: Path,
+    split: str | None,
+    filters: dict[str, Any] | None,
+    chosen: list[int] | None,
+) -> ExportSet:
+    query_filters = dict(filters or {})
+    if split is not None:
+        query_filters["split"] = split
+    try:
+        query = ItemQuery(**query_filters)
+    except (TypeError, ValueError) as error:
+        raise LabelExportError(f"invalid filter: {error}") from None
+    with database.read() as connection:
+        ids = item_ids(connection, query)
+        if chosen is not None:
+            wanted = set(chosen)
+            ids = [item_id for item_id in ids if item_id in wanted]
+        records = items_by_ids(connection, ids)
+        by_item = _annotations_by_item(connection, ids)
+        project_classes = all_classes(connection)
+        class_ids = get_setting(connection, CLASS_IDS_SETTING, {}) or {}
+    entries = [
+        ExportItem(record, resolve(project_root, record.path), tuple(by_item.get(record.id, ())))
+        for record in records
+        if _exportable(record, by_item)
+    ]
+    name = project_root.name
+    return ExportSet(name, project_classes, entries, {k: dict(v) for k, v in class_ids.items()})
+
+
+def _exportable(record: ItemRecord, by_item: dict[int, list[AnnotationRecord]]) -> bool:
+    if record.status == ItemStatus.REJECTED.value:
+        return False
+    return record.status in LABELED_STATUSES or bool(by_item.get(record.id))
+
+
+def _annotations_by_item(
+    connection: Connection, ids: list[int]
+) -> dict[int, list[AnnotationRecord]]:
+    found: dict[int, list[AnnotationRecord]] = {}
+    for start in range(0, len(ids), 500):
+        query = (
+            select(annotations, classes.c.name.label("label"))
+            .join(classes, classes.c.id == annotations.c.class_id)
+            .where(annotations.c.item_id.in_(ids[start : start + 500]))
+            .order_by(annotations.c.id)
+        )
+        for row in connection.execute(query).mappings():
+            found.setdefault(row["item_id"], []).append(AnnotationRecord.from_row(row))
+    return found

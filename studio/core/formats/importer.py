@@ -1,0 +1,361 @@
+"""Importing a label file into a project: read, check everything, then write it all at once.
+
+1. The format's reader turns the file into a `LabelSet` (a zip is first extracted through
+   the guarded extractor).
+2. Each image is found: an item of the project (same stored path, same content, or a unique
+   file name), or a new image file to add. Declared sizes are checked against the real ones.
+3. Every label is checked against its image exactly as an edit would be.
+4. Only then, unless it is a dry run, one transaction writes the new classes, the new items
+   and the annotations, and sets statuses and splits: one undo step. Any error before or
+   during the write leaves the project as it was, and its message names the file, the record
+   and the problem.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import threading
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from studio.core import classes as class_edits
+from studio.core.annotations import existing_tags, insert_without_repeated_tags
+from studio.core.database import Database
+from studio.core.edits import Edit, user_edit
+from studio.core.enums import AnnotationSource, ItemStatus
+from studio.core.errors import LabelImportError
+from studio.core.formats.image_matching import (
+    FoundImage,
+    ProjectIndex,
+    annotation_key,
+    find_images,
+    store_copies,
+)
+from studio.core.formats.label_checks import EDGE_TOLERANCE, checked_row
+from studio.core.formats.model import LabelSet, Progress
+from studio.core.formats.reading import Control
+from studio.core.formats.registry import LabelFormat, detect_format, get_format
+from studio.core.formats.safe_zip import extract_zip, is_zip
+from studio.core.object_store import ObjectStore
+from studio.core.schema import annotation_table as annotations
+from studio.core.schema import item_table as items
+from studio.core.schema import label_class_table as classes
+from studio.core.settings import get_setting, set_setting
+
+CLASS_IDS_SETTING = "format_class_ids"
+LABELED_STATUSES = (ItemStatus.NEW.value, ItemStatus.IN_PROGRESS.value)
+
+
+@dataclass
+class LabelImportReport:
+    """What an import did, or, for a dry run, would do."""
+
+    format: str
+    source: Path
+    dry_run: bool
+    images: int = 0
+    items_added: int = 0
+    items_matched: int = 0
+    annotations_added: int = 0
+    per_class: Counter = field(default_factory=Counter)
+    new_classes: list[str] = field(default_factory=list)
+    duplicates_skipped: int = 0
+    missing_images: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    added_item_ids: list[int] = field(default_factory=list)
+
+    def summary(self) -> str:
+        verb = "would import" if self.dry_run else "imported"
+        text = (
+            f"{verb} {self.annotations_added:,} annotations on {self.images:,} images "
+            f"({self.items_added:,} new, {self.items_matched:,} already in the project)"
+        )
+        if self.new_classes:
+            text += f"; new classes: {', '.join(self.new_classes)}"
+        if self.duplicates_skipped:
+            text += f"; {self.duplicates_skipped:,} annotations already present were skipped"
+        if self.missing_images:
+            text += f"; {len(self.missing_images):,} images not found were skipped"
+        return text
+
+
+def import_labels(
+    database: Database,
+    project_root: Path,
+    store_dir: Path,
+    source: Path,
+    format_name: str | None = None,
+    class_map: Mapping[str, str] | None = None,
+    copy_images: bool = False,
+    replace: bool = False,
+    skip_missing_images: bool = False,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+    cancel: threading.Event | None = None,
+    author: str = "",
+) -> LabelImportReport:
+    """Import a label file or folder (or a zip of one); see the module docstring."""
+    source = Path(source)
+    if not source.exists():
+        raise LabelImportError(source, "no such file or folder")
+    control = Control(progress, cancel)
+    if is_zip(source):
+        with tempfile.TemporaryDirectory(prefix="studio-import-") as folder:
+            root = extract_zip(source, Path(folder))
+            return _import(
+                database,
+                project_root,
+                store_dir,
+                root,
+                format_name,
+                class_map,
+                True,
+                replace,
+                skip_missing_images,
+                dry_run,
+                control,
+                author,
+                shown=source,
+            )
+    return _import(
+        database,
+        project_root,
+        store_dir,
+        source,
+        format_name,
+        class_map,
+        copy_images,
+        replace,
+        skip_missing_images,
+        dry_run,
+        control,
+        author,
+        shown=source,
+    )
+
+
+def detect(source: Path) -> LabelFormat:
+    """The format of a label file, folder or zip (whose contents are looked at)."""
+    source = Path(source)
+    if is_zip(source):
+        with tempfile.TemporaryDirectory(prefix="studio-detect-") as folder:
+            return detect_format(extract_zip(source, Path(folder)))
+    return detect_format(source)
+
+
+def _import(
+    database: Database,
+    project_root: Path,
+    store_dir: Path,
+    source: Path,
+    format_name: str | None,
+    class_map: Mapping[str, str] | None,
+    copy_images: bool,
+    replace: bool,
+    skip_missing_images: bool,
+    dry_run: bool,
+    control: Control,
+    author: str,
+    shown: Path,
+) -> LabelImportReport:
+    label_format = get_format(format_name) if format_name else detect_format(source)
+    label_set = label_format.read(source, control)
+    report = LabelImportReport(label_format.name, shown, dry_run, warnings=list(label_set.warnings))
+    mapping = _class_mapping(label_set, class_map or {})
+    with database.read() as connection:
+        project = ProjectIndex(connection, project_root)
+        images, report.missing_images = find_images(
+            label_set, project, copy_images, skip_missing_images, control
+        )
+        existing = set() if replace else project.annotation_keys(images)
+    _build_rows(images, mapping, existing, report, control)
+    report.new_classes = [
+        name
+        for name in _classes_in_order(label_set, mapping, images)
+        if name not in project.class_ids
+    ]
+    report.images = len(images)
+    report.items_added = sum(1 for image in images if image.item_id is None)
+    report.items_matched = len(images) - report.items_added
+    if dry_run:
+        return report
+    store = ObjectStore(store_dir / "objects")
+    store_copies(images, store, project_root, copy_images)
+    description = f"import labels from {shown.name}"
+    try:
+        with user_edit(database, description, author) as edit:
+            report.added_item_ids = _write(
+                edit, label_set, images, mapping, replace, report.new_classes
+            )
+    except IntegrityError as error:
+        raise LabelImportError(
+            shown, f"the project changed during the import; nothing was written ({error.orig})"
+        ) from None
+    return report
+
+
+# -- classes ---------------------------------------------------------------------------------
+
+
+def _class_mapping(label_set: LabelSet, class_map: Mapping[str, str]) -> dict[str, str]:
+    """File label → project class name (the file's names unless the user maps them)."""
+    unknown = set(class_map) - set(label_set.classes) - _labels_used(label_set)
+    if unknown:
+        raise LabelImportError(
+            label_set.source,
+            f"the class mapping names classes the file does not have: {sorted(unknown)}",
+        )
+    mapping = {}
+    for name in [*label_set.classes, *sorted(_labels_used(label_set))]:
+        target = str(class_map.get(name, name)).strip()
+        if not target:
+            raise LabelImportError(label_set.source, f"class {name!r} maps to an empty name")
+        mapping[name] = target
+    return mapping
+
+
+def _labels_used(label_set: LabelSet) -> set[str]:
+    return {record.label for image in label_set.images for record in image.labels}
+
+
+def _classes_in_order(
+    label_set: LabelSet, mapping: Mapping[str, str], images: list[FoundImage]
+) -> list[str]:
+    """The project classes the import needs: the file's class list, then any label used."""
+    used = {mapping[record.label] for image in images for record in image.labels.labels}
+    declared = [mapping[name] for name in label_set.classes]
+    return list(dict.fromkeys([*declared, *sorted(used - set(declared))]))
+
+
+# -- checking the labels -----------------------------------------------------------------------
+
+
+def _build_rows(
+    images: list[FoundImage],
+    mapping: Mapping[str, str],
+    existing: set[tuple],
+    report: LabelImportReport,
+    control: Control,
+) -> None:
+    """Check every label against its image; keep the rows to insert on each image."""
+    seen = set(existing)
+    clamped = 0
+    total = len(images)
+    for done, image in enumerate(images, start=1):
+        control.step(done, total)
+        file = image.labels.source_file or report.source
+        for record in image.labels.labels:
+            row, was_clamped = checked_row(record, image, mapping[record.label], file)
+            clamped += was_clamped
+            key = annotation_key(image.item_id or -done, row["label"], row["kind"], row["geometry"])
+            if key in seen:
+                report.duplicates_skipped += 1
+                continue
+            seen.add(key)
+            image.rows.append(row)
+            report.per_class[row["label"]] += 1
+    report.annotations_added = sum(report.per_class.values())
+    if clamped:
+        report.warnings.append(
+            f"{clamped:,} shapes reaching less than {EDGE_TOLERANCE:g} pixel past the image "
+            "edge were clamped to it"
+        )
+
+
+# -- writing ---------------------------------------------------------------------------------
+
+
+def _write(
+    edit: Edit,
+    label_set: LabelSet,
+    images: list[FoundImage],
+    mapping: Mapping[str, str],
+    replace: bool,
+    new_classes: list[str],
+) -> list[int]:
+    class_edits.add_classes(edit, new_classes)
+    class_ids = dict(edit.connection.execute(select(classes.c.name, classes.c.id)).all())
+    new_images = [image for image in images if image.new_row is not None]
+    for image in new_images:
+        image.new_row["status"] = _new_status(image)
+        image.new_row["split"] = image.labels.split
+    new_ids = edit.insert_many(items, [image.new_row for image in new_images])
+    for image, item_id in zip(new_images, new_ids, strict=True):
+        image.item_id = item_id
+    matched = [image for image in images if image.new_row is None]
+    if replace:
+        _delete_annotations_of(edit, [image.item_id for image in matched])
+    rows = []
+    for image in images:
+        for row in image.rows:
+            label = row.pop("label")
+            rows.append(
+                {
+                    "item_id": image.item_id,
+                    "class_id": class_ids[label],
+                    **row,
+                    "author": "",
+                    "created_at": edit.now,
+                    "updated_at": edit.now,
+                }
+            )
+    tags = existing_tags(edit.connection, [image.item_id for image in images])
+    insert_without_repeated_tags(edit, rows, tags)
+    _update_items(edit, matched)
+    _remember_class_ids(edit, label_set, mapping)
+    return new_ids
+
+
+def _delete_annotations_of(edit: Edit, item_ids: list[int]) -> None:
+    for start in range(0, len(item_ids), 500):
+        query = select(annotations.c.id).where(
+            annotations.c.item_id.in_(item_ids[start : start + 500])
+        )
+        for annotation_id in edit.connection.execute(query).scalars().all():
+            edit.delete(annotations, annotation_id)
+
+
+def _new_status(image: FoundImage) -> str:
+    human = any(row["source"] == AnnotationSource.HUMAN.value for row in image.rows)
+    if image.status not in LABELED_STATUSES:
+        return image.status
+    if human or (image.status == ItemStatus.IN_PROGRESS.value and image.rows):
+        return ItemStatus.DONE.value
+    if image.labels.labeled and image.status == ItemStatus.NEW.value and not image.labels.labels:
+        return ItemStatus.DONE_EMPTY.value
+    return image.status
+
+
+def _update_items(edit: Edit, images: list[FoundImage]) -> None:
+    """Statuses (labeled images become done) and splits of the items already in the project."""
+    for image in images:
+        values = {}
+        status = _new_status(image)
+        if status != image.status:
+            values["status"] = status
+        split = image.labels.split
+        if split is not None and split != image.current_split:
+            values["split"] = split
+        if values:
+            edit.update(items, image.item_id, {**values, "updated_at": edit.now})
+
+
+def _remember_class_ids(edit: Edit, label_set: LabelSet, mapping: Mapping[str, str]) -> None:
+    """Keep the file's class numbers so exporting to the same format gives them back."""
+    if not label_set.class_ids:
+        return
+    known = dict(get_setting(edit.connection, CLASS_IDS_SETTING, {}) or {})
+    numbers = dict(known.get(label_set.format, {}))
+    taken = set(numbers.values())
+    for name, number in label_set.class_ids.items():
+        target = mapping[name]
+        if target not in numbers and number not in taken:
+            numbers[target] = number
+            taken.add(number)
+    known[label_set.format] = numbers
+    set_setting(edit.connection, CLASS_IDS_SETTING, known)
