@@ -4,7 +4,8 @@ Builds a small project in a temporary folder from scikit-image's bundled sample 
 (nothing is downloaded), opens the main window on it, waits until the visible thumbnails are
 shown, and saves the main states into `docs/images/`: the window in the light and the dark
 theme (`main_window_{light,dark}.png`), an image being labeled with a box, a polygon and a mask
-on the canvas (`labeling_{light,dark}.png`), and the shortcut help overlay (`help_overlay.png`).
+on the canvas (`labeling_{light,dark}.png`), the shortcut help overlay (`help_overlay.png`), and
+the label import and export dialogs (`import_labels_dialog.png`, `export_labels_dialog.png`).
 """
 
 from __future__ import annotations
@@ -25,11 +26,14 @@ REPOSITORY = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPOSITORY))
 
 from PySide6.QtCore import QItemSelectionModel, QSettings  # noqa: E402
+from PySide6.QtWidgets import QWidget  # noqa: E402
 from skimage import data  # noqa: E402
 
 from studio.api import Project  # noqa: E402
 from studio.gui.app import application  # noqa: E402
 from studio.gui.gallery_model import GalleryModel  # noqa: E402
+from studio.gui.labels_io.export_dialog import ExportLabelsDialog  # noqa: E402
+from studio.gui.labels_io.import_dialog import ImportLabelsDialog  # noqa: E402
 from studio.gui.main_window import MainWindow  # noqa: E402
 
 WINDOW_SIZE = (1180, 760)
@@ -132,6 +136,8 @@ def take_screenshots(output: Path, project_path: Path, settings_path: Path) -> l
         shots += [save_grab(window, theme, output, "labeling") for theme in ("dark", "light")]
         window.help_overlay.open()
         shots.append(save_grab(window, "dark", output, "help_overlay", suffix=False))
+        window.help_overlay.hide()
+        shots += take_dialog_screenshots(window, output, project_path.parent)
         return shots
     finally:
         window.close()
@@ -149,6 +155,58 @@ def open_item_named(window: MainWindow, stem: str, timeout_s: float = 30.0) -> N
         time.sleep(0.02)
     window.workspace.canvas.fit()
     window.workspace.canvas.select_annotations([])
+
+
+def wait_until(condition: Callable[[], bool], timeout_s: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError("the dialog's work did not finish")
+        application().processEvents()
+        time.sleep(0.02)
+
+
+def take_dialog_screenshots(window: MainWindow, output: Path, folder: Path) -> list[Path]:
+    """The import dialog previewing a COCO export of the project (with a class renamed),
+    and the export dialog showing the report of an export of the selected images."""
+    window.set_theme("light")
+    coco = folder / "coco"
+    window.project.export_labels(coco, "coco")
+    importer = window.import_labels()
+    assert isinstance(importer, ImportLabelsDialog)
+    importer.set_source(coco)
+    wait_until(importer.import_button.isEnabled)
+    importer.replace.setChecked(True)  # the project has these labels: replace them
+    table = importer.class_table
+    wait_until(lambda: "vehicle" in table.file_classes())
+    table.item(table.row_of("vehicle"), 1).setText("motorbike")
+    wait_until(
+        lambda: importer.import_button.isEnabled() and "motorbike" in importer.summary.text()
+    )
+    shots = [grab_dialog(importer, output / "import_labels_dialog.png")]
+    importer.close()
+    selection = window.gallery.selectionModel()
+    for row in range(window.gallery_model.rowCount()):
+        index = window.gallery_model.index(row)
+        if window.gallery_model.data(index).split(".")[0] in LABELS:
+            selection.select(index, QItemSelectionModel.SelectionFlag.Select)
+    exporter = window.export_labels()
+    assert isinstance(exporter, ExportLabelsDialog)
+    exporter.destination_edit.setText(str(folder / "exported"))
+    exporter.start_export()
+    wait_until(lambda: exporter.report is not None)
+    shots.append(grab_dialog(exporter, output / "export_labels_dialog.png"))
+    exporter.close()
+    return shots
+
+
+def grab_dialog(dialog: QWidget, target: Path) -> Path:
+    for _ in range(5):
+        application().processEvents()
+        time.sleep(0.02)
+    if not dialog.grab().save(str(target)):
+        raise OSError(f"cannot write {target}")
+    return target
 
 
 def save_grab(window: MainWindow, theme: str, output: Path, name: str, suffix: bool = True) -> Path:

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, Connection, Table, delete, func, insert, select, text, update
 
 from studio.core.database import Database
-from studio.core.history import ChangeSet, append_entry, snapshot
+from studio.core.history import ChangeSet, append_entry, snapshot, snapshot_many
 from studio.core.schema import TRACKED_TABLES
 
 
@@ -62,6 +62,32 @@ class Edit:
         self.connection.execute(update(table).where(table.c.id == row_id).values(**values))
         self.changes.record(table, row_id, before, snapshot(self.connection, table, row_id))
 
+    def update_many(self, table: Table, changes: dict[int, dict[str, Any]]) -> None:
+        """Give many rows each their own new values, logged exactly as `update` logs them.
+
+        Rows changing the same columns share one driver-level executemany, and their "before"
+        states are read in chunks, so updating 10,000 statuses costs a few statements instead
+        of 30,000. Values must be in the form the table returns them (JSON columns as Python
+        objects), since each "after" state is the "before" state with the values applied.
+        """
+        befores = snapshot_many(self.connection, table, changes)
+        missing = [row_id for row_id in changes if row_id not in befores]
+        if missing:
+            raise LookupError(f"{table.name} {missing[:10]} do not exist")
+        groups: dict[tuple[str, ...], list[int]] = {}
+        for row_id, values in changes.items():
+            groups.setdefault(tuple(values), []).append(row_id)
+        for names, ids in groups.items():
+            if any(name not in table.c or name == "id" for name in names):
+                raise ValueError(f"update_many of {table.name}: unknown columns {names}")
+            assignments = ", ".join(f"{name} = ?" for name in names)
+            statement = f"UPDATE {table.name} SET {assignments} WHERE id = ?"
+            rows = [changes[row_id] for row_id in ids]
+            self.connection.exec_driver_sql(statement, _parameters(table, list(names), rows, ids))
+        for row_id, values in changes.items():
+            before = befores[row_id]
+            self.changes.record(table, row_id, before, {**before, **values})
+
     def delete(self, table: Table, row_id: int) -> None:
         """Delete a row, and first, one by one, the tracked rows its deletion would cascade to.
 
@@ -100,8 +126,9 @@ def _parameters(
     for row, row_id in zip(rows, ids, strict=True):
         values = list(pick(row)) if len(names) > 1 else [pick(row)]
         for position in json_positions:
-            if values[position] is not None:
-                values[position] = json.dumps(values[position])
+            value = values[position]
+            if value is not None:
+                values[position] = "{}" if value == {} else json.dumps(value)
         values.append(row_id)
         parameters.append(tuple(values))
     return parameters

@@ -28,13 +28,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.api import HistoryStep, ImportReport, Project, ProjectStats
+from studio.api import HistoryStep, ImportReport, LabelImportReport, Project, ProjectStats
 from studio.core.errors import HistoryConflictError, NothingToUndoError, StudioError
 from studio.gui.bulk_actions import BulkActions
 from studio.gui.gallery_filters import GalleryFilterBar
 from studio.gui.gallery_model import STATUS_LABELS, GalleryModel
 from studio.gui.gallery_view import THUMBNAIL_SIZE, GalleryView
 from studio.gui.import_task import ImportTask
+from studio.gui.labels_io.export_dialog import ExportLabelsDialog
+from studio.gui.labels_io.import_dialog import ImportLabelsDialog
 from studio.gui.resources import icon
 from studio.gui.theme import THEMES, apply_theme, current_theme, system_theme
 from studio.gui.thumbnail_loader import ThumbnailLoader
@@ -183,6 +185,9 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self._add_action("import", self.choose_images))
         file_menu.addAction(self._add_action("import_folder", self.choose_folder))
         file_menu.addAction(actions["relink"])
+        file_menu.addSeparator()
+        file_menu.addAction(self._add_action("import_labels", self.import_labels))
+        file_menu.addAction(self._add_action("export_labels", self.export_labels))
         file_menu.addSeparator()
         file_menu.addAction(self._add_action("quit", self.close))
         edit_menu = self.menuBar().addMenu("&Edit")
@@ -337,6 +342,8 @@ class MainWindow(QMainWindow):
         has_project = project is not None
         for key in ("import", "import_folder"):
             self.menu_actions[key].setEnabled(has_project and self._import_task is None)
+        for key in ("import_labels", "export_labels"):
+            self.menu_actions[key].setEnabled(has_project)
         self._update_history_actions()
         self.gallery.viewport().update()
 
@@ -469,6 +476,33 @@ class MainWindow(QMainWindow):
             self._import_task.cancel()
             self._import_pool.waitForDone()
             self._import_task = None
+
+    # -- label files ---------------------------------------------------------------------
+
+    def import_labels(self) -> ImportLabelsDialog | None:
+        """The window-modal "Import labels" dialog; the window refreshes after the import."""
+        if self.project is None:
+            return None
+        dialog = ImportLabelsDialog(self.project, self.settings, self)
+        dialog.imported.connect(self._labels_imported)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
+    def export_labels(self) -> ExportLabelsDialog | None:
+        if self.project is None:
+            return None
+        selected = self.bulk_actions.selected_ids()
+        dialog = ExportLabelsDialog(self.project, self.settings, selected, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
+    def _labels_imported(self, report: LabelImportReport) -> None:
+        if self.project is not None:
+            self.project.poll_changes()
+            self.refresh()
+        self._show_message(f"Labels {report.summary()}")  # its warnings were in the preview
 
     # -- view ----------------------------------------------------------------------------
 

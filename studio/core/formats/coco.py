@@ -96,8 +96,9 @@ def stable_ids(export: ExportSet, format_name: str, first: int) -> dict[str, int
 
 
 def _looks_like_coco(path: Path) -> bool:
-    text = head(path)
-    return '"images"' in text and ('"annotations"' in text or '"categories"' in text)
+    text = head(path).lstrip()
+    keys = ('"annotations"', '"categories"', '"file_name"')
+    return text.startswith("{") and '"images"' in text and any(key in text for key in keys)
 
 
 def _coco_files(folder: Path) -> list[Path]:
@@ -213,7 +214,8 @@ def _read_images(
 
 
 def _label(file: Path, where: str, raw: dict[str, Any], label: str) -> LabelRecord:
-    attributes = dict(expect(raw.get("attributes", {}), dict, file, where, '"attributes"'))
+    extra = raw.get("attributes")
+    attributes = {} if extra is None else dict(expect(extra, dict, file, where, '"attributes"'))
     iscrowd = raw.get("iscrowd", 0)
     if iscrowd not in (0, 1) or isinstance(iscrowd, bool):
         raise LabelImportError(file, f"iscrowd {iscrowd!r} is not 0 or 1", where)
@@ -237,11 +239,10 @@ def _geometry(file: Path, where: str, raw: dict[str, Any]) -> tuple[AnnotationKi
             raise LabelImportError(file, "an RLE segmentation needs size and counts", where)
         return AnnotationKind.MASK, {"size": segmentation["size"], "counts": counts}
     if isinstance(segmentation, list) and segmentation:
-        rings = []
-        for ring in segmentation:
-            ring = expect(ring, list, file, where, "a polygon")
-            rings.append([number(value, file, where, "coordinate") for value in ring])
-        return AnnotationKind.POLYGON, rings
+        # Numbers are checked with the rest of the geometry, as any edit's are.
+        return AnnotationKind.POLYGON, [
+            expect(r, list, file, where, "a polygon") for r in segmentation
+        ]
     if segmentation not in (None, []):
         raise LabelImportError(file, f"segmentation {segmentation!r:.60} is not understood", where)
     bbox = raw.get("bbox")
@@ -250,7 +251,7 @@ def _geometry(file: Path, where: str, raw: dict[str, Any]) -> tuple[AnnotationKi
     bbox = expect(bbox, list, file, where, "bbox")
     if len(bbox) != 4:
         raise LabelImportError(file, f"bbox needs 4 numbers, got {len(bbox)}", where)
-    return AnnotationKind.BOX, [number(value, file, where, "bbox value") for value in bbox]
+    return AnnotationKind.BOX, bbox
 
 
 # -- writing -------------------------------------------------------------------------------

@@ -185,7 +185,7 @@ def _check_destination(destination: Path, overwrite: bool) -> None:
         raise LabelExportError(f"{destination}: exists and is not a folder")
     if destination.is_dir() and any(destination.iterdir()) and not overwrite:
         raise LabelExportError(
-            f"{destination}: the folder is not empty; allow overwriting (--overwrite) to replace it"
+            f"{destination}: the folder is not empty; allow overwriting to replace it"
         )
 
 

@@ -88,7 +88,19 @@ class ProjectIndex:
 
 
 def annotation_key(item_id: int, label: str, kind: str, geometry: Any) -> tuple:
-    return (item_id, label, kind, json.dumps(geometry, sort_keys=True))
+    """What makes two annotations the same: item, class, kind and geometry."""
+    return (item_id, label, kind, _frozen(geometry))
+
+
+def _frozen(value: Any) -> Any:
+    """A hashable copy of stored geometry (lists become tuples; masks as sorted JSON)."""
+    if isinstance(value, list):
+        if all(isinstance(part, (int, float)) for part in value):
+            return tuple(value)
+        return tuple(_frozen(part) for part in value)
+    if isinstance(value, dict):
+        return json.dumps(value, sort_keys=True)
+    return value
 
 
 def find_images(

@@ -63,6 +63,7 @@ class LabelImportReport:
     items_matched: int = 0
     annotations_added: int = 0
     per_class: Counter = field(default_factory=Counter)
+    file_classes: list[str] = field(default_factory=list)
     new_classes: list[str] = field(default_factory=list)
     duplicates_skipped: int = 0
     missing_images: list[str] = field(default_factory=list)
@@ -104,7 +105,7 @@ def import_labels(
     if not source.exists():
         raise LabelImportError(source, "no such file or folder")
     control = Control(progress, cancel)
-    if is_zip(source):
+    if _is_archive(source):
         with tempfile.TemporaryDirectory(prefix="studio-import-") as folder:
             root = extract_zip(source, Path(folder))
             return _import(
@@ -142,10 +143,15 @@ def import_labels(
 def detect(source: Path) -> LabelFormat:
     """The format of a label file, folder or zip (whose contents are looked at)."""
     source = Path(source)
-    if is_zip(source):
+    if _is_archive(source):
         with tempfile.TemporaryDirectory(prefix="studio-detect-") as folder:
             return detect_format(extract_zip(source, Path(folder)))
     return detect_format(source)
+
+
+def _is_archive(source: Path) -> bool:
+    """A zip, or a file named .zip (which the extractor then reports as unreadable)."""
+    return source.is_file() and (source.suffix.lower() == ".zip" or is_zip(source))
 
 
 def _import(
@@ -167,6 +173,7 @@ def _import(
     label_set = label_format.read(source, control)
     report = LabelImportReport(label_format.name, shown, dry_run, warnings=list(label_set.warnings))
     mapping = _class_mapping(label_set, class_map or {})
+    report.file_classes = list(mapping)
     with database.read() as connection:
         project = ProjectIndex(connection, project_root)
         images, report.missing_images = find_images(
@@ -333,6 +340,7 @@ def _new_status(image: FoundImage) -> str:
 
 def _update_items(edit: Edit, images: list[FoundImage]) -> None:
     """Statuses (labeled images become done) and splits of the items already in the project."""
+    changes = {}
     for image in images:
         values = {}
         status = _new_status(image)
@@ -342,7 +350,8 @@ def _update_items(edit: Edit, images: list[FoundImage]) -> None:
         if split is not None and split != image.current_split:
             values["split"] = split
         if values:
-            edit.update(items, image.item_id, {**values, "updated_at": edit.now})
+            changes[image.item_id] = {**values, "updated_at": edit.now}
+    edit.update_many(items, changes)
 
 
 def _remember_class_ids(edit: Edit, label_set: LabelSet, mapping: Mapping[str, str]) -> None:

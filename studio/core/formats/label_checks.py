@@ -77,6 +77,8 @@ def _to_pixels(kind: AnnotationKind, geometry: Any, width: int, height: int) -> 
 def _clamped(kind: AnnotationKind, geometry: Any, width: int, height: int) -> tuple[Any, bool]:
     """Boxes and polygons nudged inside the image when they overshoot by < EDGE_TOLERANCE."""
     if kind is AnnotationKind.BOX and isinstance(geometry, (list, tuple)) and len(geometry) == 4:
+        if _box_inside(geometry, width, height):
+            return geometry, False
         if not all(isinstance(v, (int, float)) and math.isfinite(v) for v in geometry):
             return geometry, False
         x, y, w, h = geometry
@@ -97,6 +99,15 @@ def _clamped(kind: AnnotationKind, geometry: Any, width: int, height: int) -> tu
             rings.append(new)
         return rings, changed
     return geometry, False
+
+
+def _box_inside(box: Any, width: int, height: int) -> bool:
+    """The common case, decided cheaply; anything odd goes the careful way."""
+    try:
+        x, y, w, h = box
+        return x >= 0 and y >= 0 and x + w <= width and y + h <= height
+    except TypeError:
+        return False
 
 
 def _nudge(value: float, high: float) -> float:

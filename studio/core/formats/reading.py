@@ -189,8 +189,11 @@ def find_image(relative: PurePosixPath, roots: Iterable[Path]) -> Path | None:
     for candidate in (relative, PurePosixPath(relative.name)):
         for root in roots:
             path = root.joinpath(*candidate.parts)
-            if path.is_file():
-                return path
+            try:
+                if path.is_file():
+                    return path
+            except OSError:  # a name too long for the file system, a permission error
+                continue
     return None
 
 

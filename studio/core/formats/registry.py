@@ -20,7 +20,7 @@ from studio.core.formats.reading import Control
 if TYPE_CHECKING:
     from studio.core.formats.exporter import ExportTarget
 
-BUILTIN_MODULES = ("coco",)
+BUILTIN_MODULES = ("coco", "yolo", "label_studio", "class_folders", "csv_labels")
 
 
 class LabelFormat:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import stat
 import zipfile
+import zlib
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from studio.core.errors import LabelImportError
@@ -39,7 +40,7 @@ def extract_zip(archive: Path, target: Path) -> Path:
             _check_entries(archive, entries)
             for entry in entries:
                 _extract_entry(archive, bundle, entry, target)
-    except zipfile.BadZipFile as error:
+    except (zipfile.BadZipFile, zlib.error, EOFError) as error:
         raise LabelImportError(archive, f"not a readable zip archive ({error})") from None
     except (OSError, RuntimeError, NotImplementedError) as error:
         raise LabelImportError(archive, f"cannot extract the archive ({error})") from None
@@ -56,10 +57,12 @@ def _check_entries(archive: Path, entries: list[zipfile.ZipInfo]) -> None:
     for entry in entries:
         where = f"entry {entry.filename!r}"
         _check_name(archive, entry.filename, where)
-        mode = entry.external_attr >> 16
-        if stat.S_ISLNK(mode):
+        # Unix file type bits; zips written without them (Python's writestr, Windows tools)
+        # hold plain files and folders.
+        file_type = stat.S_IFMT(entry.external_attr >> 16)
+        if file_type == stat.S_IFLNK:
             raise LabelImportError(archive, "symbolic links are refused", where)
-        if mode and not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+        if file_type not in (0, stat.S_IFREG, stat.S_IFDIR):
             raise LabelImportError(archive, "special files are refused", where)
         if entry.file_size > RATIO_FLOOR_BYTES and (
             entry.compress_size == 0 or entry.file_size / entry.compress_size > MAX_RATIO

@@ -39,6 +39,8 @@ DEFAULT_SHORTCUTS: tuple[ShortcutSpec, ...] = (
     _spec("import", "Import images…", "File", "Ctrl+I"),
     _spec("import_folder", "Import folder…", "File", "Ctrl+Shift+I"),
     _spec("relink", "Relink missing files…", "File", "Ctrl+L"),
+    _spec("import_labels", "Import labels…", "File", "Ctrl+Shift+L"),
+    _spec("export_labels", "Export labels…", "File", "Ctrl+Shift+E"),
     _spec("quit", "Quit", "File", "Ctrl+Q"),
     _spec("undo", "Undo", "Edit", "Ctrl+Z"),
     _spec("redo", "Redo", "Edit", "Ctrl+Shift+Z", "Ctrl+Y"),

@@ -124,7 +124,9 @@ def test_mutated_files_import_or_raise_import_error(
     work = tmp_path_factory.mktemp("fuzz")
     dataset = work / fixture.name
     shutil.copytree(fixture, dataset)
-    victim = data.draw(st.sampled_from(_label_files(dataset)), label="file")
+    # Class folders hold no label file: their images are what gets damaged.
+    candidates = _label_files(dataset) or sorted(p for p in dataset.rglob("*") if p.is_file())
+    victim = data.draw(st.sampled_from(candidates), label="file")
     victim.write_bytes(_mutated(data, victim))
     label_format = FORMAT_OF_FIXTURE.get(fixture.name, fixture.name)
     with Project.create(work / "fuzz.studio") as project:

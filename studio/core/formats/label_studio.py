@@ -1,0 +1,596 @@
+"""Label Studio JSON: the task list Label Studio exports, and one it can import.
+
+Import reads the "JSON" export (a list of tasks), a file or a folder holding one. Each task
+names its image in `data.image`: an upload path (`/data/upload/1/3fa2b1c4-photo.jpg`), a URL
+(`http://…`, `s3://…`, `/data/local-files/?d=…`) or a plain relative name. Only the last path
+part of an upload path or URL is used: the image is looked for as named, then without the
+8-hex-digit prefix Label Studio gives uploads, beside the JSON file and in its `images/`
+folder; an image not found there is matched with a project item of that name.
+
+Results: `rectanglelabels` (percent of the image size; a rotated rectangle becomes a
+4-point polygon), `polygonlabels`, `keypointlabels` (one point each) and `choices` (image
+tags). Other result types (brushes, text areas, ratings…) are not imported and are counted in
+the report's warnings. Of several annotations of a task (several annotators) the most
+recent one that was not cancelled is imported, with a warning; a task with no annotation is
+not labeled, one whose annotation has an empty result is labeled empty. Predictions become
+model labels with their scores.
+
+Export writes `tasks.json` with each image copied to `images/`, human labels as the task's
+annotation and model labels as its prediction, plus `config.xml`, the labeling config of a
+matching project. To continue in Label Studio: create a project, paste `config.xml` under
+Settings → Labeling Interface → Code, then import `tasks.json` with its images served by a
+local-files storage (or uploaded). Controls are named `label` (rectangles), `polygon`,
+`keypoint` and `choice` (tags), all on the image `image`. Masks are not exported (Label
+Studio's brush encoding is its own) and are counted as skipped; a polygon of several parts
+becomes one polygon per part; a Studio split is kept in `data.split`, annotation attributes
+in the result's `meta.attributes`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import xml.etree.ElementTree as ElementTree
+from collections import Counter
+from pathlib import Path, PurePosixPath, PureWindowsPath
+from statistics import fmean
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from studio.core.enums import AnnotationKind, AnnotationSource, ItemStatus
+from studio.core.errors import LabelImportError
+from studio.core.formats.exporter import ExportTarget
+from studio.core.formats.model import ExportItem, ExportSet, ImageLabels, LabelRecord, LabelSet
+from studio.core.formats.reading import (
+    SPLIT_ALIASES,
+    Control,
+    expect,
+    find_image,
+    flat_points,
+    head,
+    is_image_name,
+    load_json,
+    load_xml,
+    number,
+    safe_relative_name,
+    whole_number,
+)
+from studio.core.formats.registry import LabelFormat, register_format
+from studio.core.records import AnnotationRecord
+
+TASKS_FILE = "tasks.json"
+CONFIG_FILE = "config.xml"
+IMAGE_NAME = "image"
+# Label Studio renames uploads to "<first 8 hex digits of a uuid4>-<original name>".
+UPLOAD_PREFIX = re.compile(r"^[0-9a-f]{8}-(.+)$")
+RESULT_KINDS = {
+    "rectanglelabels": AnnotationKind.BOX,
+    "rectangle": AnnotationKind.BOX,
+    "polygonlabels": AnnotationKind.POLYGON,
+    "polygon": AnnotationKind.POLYGON,
+    "keypointlabels": AnnotationKind.KEYPOINTS,
+    "keypoint": AnnotationKind.KEYPOINTS,
+    "choices": AnnotationKind.TAG,
+}
+# Kind → (result type, control name, control tag, option tag) of what the writer produces.
+CONTROLS = {
+    AnnotationKind.BOX: ("rectanglelabels", "label", "RectangleLabels", "Label"),
+    AnnotationKind.POLYGON: ("polygonlabels", "polygon", "PolygonLabels", "Label"),
+    AnnotationKind.KEYPOINTS: ("keypointlabels", "keypoint", "KeyPointLabels", "Label"),
+    AnnotationKind.TAG: ("choices", "choice", "Choices", "Choice"),
+}
+LABELED_STATUSES = {ItemStatus.DONE.value, ItemStatus.DONE_EMPTY.value, ItemStatus.REVIEWED.value}
+
+
+class LabelStudioFormat(LabelFormat):
+    name = "label_studio"
+    title = "Label Studio JSON"
+    kinds = frozenset(CONTROLS)
+    suffixes = (".json",)
+
+    def detect(self, path: Path) -> float:
+        if path.is_dir():
+            return 0.8 if _task_files(path) else 0.0
+        return 0.9 if path.suffix.lower() == ".json" and _looks_like_tasks(path) else 0.0
+
+    def read(self, path: Path, control: Control) -> LabelSet:
+        files = _task_files(path) if path.is_dir() else [path]
+        if not files:
+            raise LabelImportError(path, "no Label Studio JSON export (a list of tasks) found")
+        reader = _Reader(LabelSet(self.name, path), control)
+        for file in files:
+            reader.read_file(file)
+        reader.label_set.warnings.extend(reader.warnings())
+        return reader.label_set
+
+    def write(self, export: ExportSet, target: ExportTarget) -> None:
+        tasks = []
+        kinds_used: set[AnnotationKind] = set()
+        split_polygons = 0
+        for done, entry in enumerate(export.items, start=1):
+            target.control.step(done, len(export.items))
+            task, kinds, parts = _task(entry, target)
+            tasks.append(task)
+            kinds_used |= kinds
+            split_polygons += parts
+        with open(target.path(TASKS_FILE), "w", encoding="utf-8") as stream:
+            json.dump(tasks, stream, indent=1, ensure_ascii=False)
+        target.path(CONFIG_FILE).write_text(labeling_config(export, kinds_used), encoding="utf-8")
+        if split_polygons:
+            target.report.warnings.append(
+                f"{split_polygons:,} polygons of several parts were written as one Label "
+                "Studio polygon per part"
+            )
+
+
+def _looks_like_tasks(path: Path) -> bool:
+    text = head(path).lstrip()
+    return (
+        text.startswith("[")
+        and '"data"' in text
+        and ('"annotations"' in text or '"predictions"' in text)
+    )
+
+
+def _task_files(folder: Path) -> list[Path]:
+    return sorted(path for path in folder.glob("*.json") if _looks_like_tasks(path))
+
+
+# -- reading ---------------------------------------------------------------------------------
+
+
+class _Reader:
+    """Reads task files into one label set, counting what it leaves out for the warnings."""
+
+    def __init__(self, label_set: LabelSet, control: Control) -> None:
+        self.label_set = label_set
+        self.control = control
+        self.ignored_types: Counter[str] = Counter()
+        self.several_annotations = 0
+        self.ignored_annotations = 0
+        self.ignored_predictions = 0
+        self.cancelled_tasks = 0
+
+    def read_file(self, file: Path) -> None:
+        self._read_config(file.parent / CONFIG_FILE)
+        tasks = expect(load_json(file), list, file, "top level", "a Label Studio export")
+        roots = [file.parent, file.parent / "images"]
+        for position, raw in enumerate(tasks):
+            self.control.step(position + 1, len(tasks))
+            self.label_set.images.append(self._read_task(file, position, raw, roots))
+
+    def _read_config(self, config: Path) -> None:
+        """Classes in the labeling config's order (with those no task uses yet)."""
+        if not config.is_file():
+            return
+        for element in load_xml(config).iter():
+            value = element.get("value")
+            if element.tag in ("Label", "Choice") and value and value.strip():
+                self.label_set.add_class(value.strip())
+
+    def _read_task(self, file: Path, position: int, raw: Any, roots: list[Path]) -> ImageLabels:
+        task = expect(raw, dict, file, f"tasks[{position}]", "a task")
+        where = f"task id {task['id']}" if "id" in task else f"tasks[{position}]"
+        data = expect(task.get("data"), dict, file, where, '"data"')
+        relative = _image_name(_image_reference(data, file, where), file, where)
+        name, path = _find(relative, roots)
+        image = ImageLabels(
+            file_name=name, path=path, split=_split(data), where=where, source_file=file
+        )
+        annotations = expect(task.get("annotations", []), list, file, where, '"annotations"')
+        chosen = self._chosen_annotation(annotations, file, where)
+        image.labeled = chosen is not None
+        sizes: set[tuple[int, int]] = set()
+        if chosen is not None:
+            label = f"annotation id {chosen['id']}" if "id" in chosen else "annotation"
+            self._read_results(image, sizes, chosen, file, where, label, AnnotationSource.HUMAN)
+        predictions = expect(task.get("predictions", []), list, file, where, '"predictions"')
+        prediction = self._chosen_prediction(predictions, file, where)
+        if prediction is not None:
+            score = prediction.get("score")
+            score = None if score is None else number(score, file, where, "prediction score")
+            self._read_results(
+                image, sizes, prediction, file, where, "prediction", AnnotationSource.MODEL, score
+            )
+        if len(sizes) > 1:
+            found = ", ".join(f"{w}×{h}" for w, h in sorted(sizes))
+            raise LabelImportError(file, f"the results disagree on the image size ({found})", where)
+        if sizes:
+            image.width, image.height = sizes.pop()
+        return image
+
+    def _chosen_annotation(self, annotations: list, file: Path, where: str) -> dict | None:
+        """The most recent annotation not cancelled (several annotators: one is kept)."""
+        valid = [
+            (position, expect(raw, dict, file, where, "an annotation"))
+            for position, raw in enumerate(annotations)
+        ]
+        kept = [(position, raw) for position, raw in valid if not raw.get("was_cancelled")]
+        if valid and not kept:
+            self.cancelled_tasks += 1
+            return None
+        if len(kept) > 1:
+            self.several_annotations += 1
+            self.ignored_annotations += len(kept) - 1
+        return max(kept, key=_recency)[1] if kept else None
+
+    def _chosen_prediction(self, predictions: list, file: Path, where: str) -> dict | None:
+        valid = [
+            (position, expect(raw, dict, file, where, "a prediction"))
+            for position, raw in enumerate(predictions)
+        ]
+        self.ignored_predictions += max(len(valid) - 1, 0)
+        return max(valid, key=_recency)[1] if valid else None
+
+    def _read_results(
+        self,
+        image: ImageLabels,
+        sizes: set[tuple[int, int]],
+        holder: dict,
+        file: Path,
+        task_where: str,
+        label: str,
+        source: AnnotationSource,
+        score: float | None = None,
+    ) -> None:
+        results = expect(holder.get("result", []), list, file, f"{task_where}, {label}", "result")
+        for position, raw in enumerate(results):
+            where = f"{label}, result {position}"
+            result = expect(raw, dict, file, f"{task_where}, {where}", "a result")
+            size = _declared_size(result, file, f"{task_where}, {where}")
+            if size is not None:
+                sizes.add(size)
+            records = self._records(result, file, task_where, where, score, size)
+            for record in records:
+                record.source = source.value
+                self.label_set.add_class(record.label)
+            image.labels.extend(records)
+
+    def _records(
+        self,
+        result: dict,
+        file: Path,
+        task_where: str,
+        where: str,
+        score: float | None,
+        size: tuple[int, int] | None,
+    ) -> list[LabelRecord]:
+        full_where = f"{task_where}, {where}"
+        result_type = result.get("type")
+        kind = RESULT_KINDS.get(result_type) if isinstance(result_type, str) else None
+        if kind is None:
+            self.ignored_types[str(result_type)] += 1
+            return []
+        rotation = number(result.get("image_rotation", 0) or 0, file, full_where, "image_rotation")
+        if rotation % 360:
+            raise LabelImportError(
+                file,
+                f"the image was rotated by {rotation:g}° in Label Studio; rotated images are "
+                "not supported (undo the rotation there and export again)",
+                full_where,
+            )
+        value = expect(result.get("value"), dict, file, full_where, '"value"')
+        if result.get("score") is not None:
+            score = number(result["score"], file, full_where, "score")
+        names = _label_names(value, result_type, kind, file, full_where)
+        kind, geometry = _shape(kind, value, size, file, full_where)
+        attributes = _attributes(result, file, full_where)
+        return [
+            LabelRecord(
+                name,
+                kind,
+                geometry,
+                relative=True,
+                attributes=dict(attributes),
+                score=score,
+                where=where,
+            )
+            for name in names
+        ]
+
+    def warnings(self) -> list[str]:
+        found = []
+        if self.ignored_types:
+            counts = ", ".join(
+                f"{kind} ×{count:,}" for kind, count in sorted(self.ignored_types.items())
+            )
+            found.append(
+                f"Label Studio results of types Studio does not import were left out: {counts}"
+            )
+        if self.several_annotations:
+            found.append(
+                f"{self.several_annotations:,} tasks have several annotations (several "
+                f"annotators): the most recent was imported, {self.ignored_annotations:,} "
+                "others were ignored"
+            )
+        if self.ignored_predictions:
+            found.append(
+                f"{self.ignored_predictions:,} older predictions were ignored (only the most "
+                "recent prediction of a task is imported)"
+            )
+        if self.cancelled_tasks:
+            found.append(
+                f"{self.cancelled_tasks:,} tasks have only cancelled (skipped) annotations: "
+                "imported as not labeled"
+            )
+        return found
+
+
+def _recency(entry: tuple[int, dict]) -> tuple[str, int, int]:
+    position, raw = entry
+    stamp = raw.get("updated_at") or raw.get("created_at") or ""
+    number_id = raw.get("id") if isinstance(raw.get("id"), int) else -1
+    return (str(stamp), number_id, position)
+
+
+def _image_reference(data: dict, file: Path, where: str) -> str:
+    """data.image, or the one value of the task's data that names an image."""
+    if IMAGE_NAME in data:
+        return expect(data[IMAGE_NAME], str, file, where, "data.image")
+    found = [
+        value
+        for value in data.values()
+        if isinstance(value, str) and is_image_name(value.split("?")[0].split("#")[0])
+    ]
+    if len(found) != 1:
+        raise LabelImportError(file, "the task names no image (data.image is missing)", where)
+    return found[0]
+
+
+def _image_name(reference: str, file: Path, where: str) -> PurePosixPath:
+    """The name to look for: the last part of a URL or absolute path, else the relative name.
+
+    A relative name goes through `safe_relative_name`, so it cannot leave the dataset folder.
+    """
+    try:
+        parts = urlsplit(reference)
+    except ValueError as error:  # a malformed URL, such as an unclosed IPv6 address
+        message = f"the image URL {reference!r} is invalid ({error})"
+        raise LabelImportError(file, message, where) from None
+    if len(parts.scheme) > 1 or reference.startswith("/"):
+        local = parse_qs(parts.query).get("d")  # local-files storage: /data/local-files/?d=…
+        text = _last_part(unquote(local[0] if local else parts.path))
+    elif reference.startswith("\\") or PureWindowsPath(reference).drive:
+        text = _last_part(reference)
+    else:
+        text = reference
+    return safe_relative_name(text, file, where)
+
+
+def _last_part(path: str) -> str:
+    return path.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1]
+
+
+def _find(relative: PurePosixPath, roots: list[Path]) -> tuple[str, Path | None]:
+    """The image file (as named, then without the upload prefix) and the name to report."""
+    names = [relative]
+    match = UPLOAD_PREFIX.match(relative.name)
+    if match:
+        names.append(relative.with_name(match.group(1)))
+    for name in names:
+        path = find_image(name, roots)
+        if path is not None:
+            return str(name), path
+    return str(names[-1]), None
+
+
+def _split(data: dict) -> str | None:
+    split = data.get("split")
+    return SPLIT_ALIASES.get(split.lower()) if isinstance(split, str) else None
+
+
+def _declared_size(result: dict, file: Path, where: str) -> tuple[int, int] | None:
+    if result.get("original_width") is None and result.get("original_height") is None:
+        return None
+    width = whole_number(result.get("original_width"), file, where, "original_width")
+    height = whole_number(result.get("original_height"), file, where, "original_height")
+    if width <= 0 or height <= 0:
+        raise LabelImportError(file, f"the image size {width}×{height} is not positive", where)
+    return width, height
+
+
+def _label_names(
+    value: dict, result_type: str, kind: AnnotationKind, file: Path, where: str
+) -> list[str]:
+    key = "choices" if kind is AnnotationKind.TAG else result_type
+    names = value.get(key, value.get("labels"))
+    names = expect(names, list, file, where, f"value.{key}")
+    if not names:
+        raise LabelImportError(file, f"the {result_type} result has no label", where)
+    cleaned = []
+    for name in names:
+        name = expect(name, str, file, where, "a label").strip()
+        if not name:
+            raise LabelImportError(file, "a label is empty", where)
+        cleaned.append(name)
+    return cleaned
+
+
+def _shape(
+    kind: AnnotationKind, value: dict, size: tuple[int, int] | None, file: Path, where: str
+) -> tuple[AnnotationKind, Any]:
+    """The geometry in fractions of the image size (Label Studio gives percents)."""
+
+    def percent(key: str) -> float:
+        return number(value.get(key), file, where, key) / 100
+
+    if kind is AnnotationKind.TAG:
+        return kind, None
+    if kind is AnnotationKind.KEYPOINTS:
+        return kind, [[percent("x"), percent("y"), 2]]
+    if kind is AnnotationKind.POLYGON:
+        flat = flat_points(value.get("points"), file, where)
+        return kind, [[coordinate / 100 for coordinate in flat]]
+    box = [percent("x"), percent("y"), percent("width"), percent("height")]
+    rotation = number(value.get("rotation", 0) or 0, file, where, "rotation")
+    if not rotation % 360:
+        return kind, box
+    if size is None:
+        raise LabelImportError(
+            file, "a rotated rectangle needs original_width and original_height", where
+        )
+    return AnnotationKind.POLYGON, [_rotated_corners(box, rotation, *size)]
+
+
+def _rotated_corners(box: list[float], degrees: float, width: int, height: int) -> list[float]:
+    """Corners of a rectangle Label Studio rotated clockwise about its top-left corner.
+
+    The rotation happens in pixels (percents of a non-square image are not isotropic), so
+    the box goes to pixels and the corners come back as fractions.
+    """
+    x, y, w, h = box[0] * width, box[1] * height, box[2] * width, box[3] * height
+    cos, sin = math.cos(math.radians(degrees)), math.sin(math.radians(degrees))
+    ring = []
+    for dx, dy in ((0, 0), (w, 0), (w, h), (0, h)):
+        ring += [(x + dx * cos - dy * sin) / width, (y + dx * sin + dy * cos) / height]
+    return ring
+
+
+def _attributes(result: dict, file: Path, where: str) -> dict[str, Any]:
+    meta = result.get("meta")
+    if not isinstance(meta, dict) or "attributes" not in meta:
+        return {}
+    return expect(meta["attributes"], dict, file, where, "meta.attributes")
+
+
+# -- writing ---------------------------------------------------------------------------------
+
+
+def _task(entry: ExportItem, target: ExportTarget) -> tuple[dict, set[AnnotationKind], int]:
+    """One task, the kinds it holds, and how many polygons had to be split into parts."""
+    item = entry.item
+    data: dict[str, Any] = {IMAGE_NAME: target.place_image(entry, "images")}
+    if item.split:
+        data["split"] = item.split
+    human: list[dict] = []
+    model: list[dict] = []
+    kinds: set[AnnotationKind] = set()
+    parts = 0
+    for annotation in entry.annotations:
+        results, reason = _results(annotation, item.width, item.height)
+        if reason:
+            target.skip(annotation, reason)
+            continue
+        is_model = annotation.source == AnnotationSource.MODEL.value
+        (model if is_model else human).extend(results)
+        kinds.add(AnnotationKind(annotation.kind))
+        parts += int(annotation.kind == AnnotationKind.POLYGON.value and len(results) > 1)
+        target.exported()
+    task: dict[str, Any] = {"id": item.id, "data": data, "annotations": [], "predictions": []}
+    if human or item.status in LABELED_STATUSES:
+        result = _merged_choices(human)
+        task["annotations"] = [{"id": item.id, "result": result, "was_cancelled": False}]
+    if model:
+        task["predictions"] = [_prediction(_merged_choices(model))]
+    return task, kinds, parts
+
+
+def _prediction(results: list[dict]) -> dict[str, Any]:
+    prediction: dict[str, Any] = {"model_version": "studio", "result": results}
+    scores = [result["score"] for result in results if "score" in result]
+    if scores:
+        prediction["score"] = fmean(scores)
+    return prediction
+
+
+def _results(
+    annotation: AnnotationRecord, width: int, height: int
+) -> tuple[list[dict], str | None]:
+    """The Label Studio results of one annotation, or why it cannot be written."""
+    kind = annotation.kind
+    geometry = annotation.geometry
+    if kind == AnnotationKind.BOX.value:
+        x, y, w, h = geometry
+        values = [
+            {
+                "x": x / width * 100,
+                "y": y / height * 100,
+                "width": w / width * 100,
+                "height": h / height * 100,
+                "rotation": 0,
+            }
+        ]
+    elif kind == AnnotationKind.POLYGON.value:
+        values = [
+            {
+                "points": [
+                    [ring[i] / width * 100, ring[i + 1] / height * 100]
+                    for i in range(0, len(ring), 2)
+                ],
+                "closed": True,
+            }
+            for ring in geometry
+        ]
+    elif kind == AnnotationKind.KEYPOINTS.value:
+        if len(geometry) != 1 or geometry[0][2] == 0:
+            return [], "keypoint sets of several or absent points (Label Studio has single points)"
+        x, y, _ = geometry[0]
+        values = [{"x": x / width * 100, "y": y / height * 100}]
+    elif kind == AnnotationKind.TAG.value:
+        values = [{}]
+    else:
+        return [], f"{kind} annotations (Label Studio's brush format is not written)"
+    result_type, control, _, _ = CONTROLS[AnnotationKind(kind)]
+    results = []
+    for part, value in enumerate(values):
+        value[result_type] = [annotation.label]
+        result: dict[str, Any] = {
+            "id": f"{annotation.id}" if len(values) == 1 else f"{annotation.id}-{part}",
+            "type": result_type,
+            "from_name": control,
+            "to_name": IMAGE_NAME,
+            "value": value,
+        }
+        if kind != AnnotationKind.TAG.value:
+            result.update(original_width=width, original_height=height, image_rotation=0)
+        if annotation.score is not None and annotation.source == AnnotationSource.MODEL.value:
+            result["score"] = annotation.score
+        if annotation.attributes:
+            result["meta"] = {"attributes": dict(annotation.attributes)}
+        results.append(result)
+    return results, None
+
+
+def _merged_choices(results: list[dict]) -> list[dict]:
+    """Tags with the same score and attributes as one `choices` result, as Label Studio has."""
+    merged: list[dict] = []
+    groups: dict[str, dict] = {}
+    for result in results:
+        if result["type"] != "choices":
+            merged.append(result)
+            continue
+        key = json.dumps([result.get("score"), result.get("meta")], sort_keys=True)
+        if key in groups:
+            groups[key]["value"]["choices"] += result["value"]["choices"]
+            continue
+        groups[key] = result
+        merged.append(result)
+    return merged
+
+
+def labeling_config(export: ExportSet, kinds: set[AnnotationKind]) -> str:
+    """The `<View>` of a Label Studio project that shows these tasks and their labels."""
+    view = ElementTree.Element("View")
+    ElementTree.SubElement(view, "Image", name=IMAGE_NAME, value=f"${IMAGE_NAME}")
+    for kind in (AnnotationKind.BOX, AnnotationKind.POLYGON, AnnotationKind.KEYPOINTS):
+        if kind in kinds or (kind is AnnotationKind.BOX and not kinds - {AnnotationKind.TAG}):
+            _control(view, kind, export)
+    if AnnotationKind.TAG in kinds:
+        _control(view, AnnotationKind.TAG, export).set("choice", "multiple")
+    ElementTree.indent(view)
+    return ElementTree.tostring(view, encoding="unicode") + "\n"
+
+
+def _control(view: ElementTree.Element, kind: AnnotationKind, export: ExportSet) -> Any:
+    _, name, tag, option = CONTROLS[kind]
+    control = ElementTree.SubElement(view, tag, name=name, toName=IMAGE_NAME)
+    for record in export.classes:
+        attributes = {"value": record.name}
+        if option == "Label" and record.color:
+            attributes["background"] = record.color
+        ElementTree.SubElement(control, option, attributes)
+    return control
+
+
+register_format(LabelStudioFormat())

@@ -1,0 +1,583 @@
+"""YOLO text labels in the Ultralytics layout: boxes and segmentation polygons.
+
+Import reads a dataset folder (or its `data.yaml`):
+
+- `data.yaml` gives the class names (`names`, a list or a dict {index: name}) and the image
+  sets (`train`, `val`, `test`: folders or `.txt` lists of images, relative to `path`, which is
+  relative to the yaml's folder). Nothing outside the dataset folder is followed. Without those
+  keys, or without a `data.yaml`, the folder is scanned: `images/<split>/` + `labels/<split>/`,
+  the flat `images/` + `labels/`, Roboflow's `<split>/images/` + `<split>/labels/`, or images
+  beside their `.txt` files, with the names in `classes.txt`.
+- An image's label file is its path with the last `images` folder replaced by `labels` and the
+  suffix by `.txt`, as Ultralytics finds it. Each line is `class cx cy w h` (a box) or
+  `class x1 y1 x2 y2 ...` (a polygon of 3 or more points), in fractions of the image size. An
+  empty label file means an image without objects; an image without one is not labeled yet.
+- The split comes from the image's folders ("train", "val2017", "valid", ...) or else from the
+  `data.yaml` key naming its folder or list (unless several keys name it).
+
+Export writes `data.yaml` (`path: .`, `names` as {index: name} with the indices given on import
+kept), `images/<split>/` and `labels/<split>/`, one `.txt` per image (empty for an image without
+objects). When no exported image has a split, the flat `images/` + `labels/` layout is written
+and `train` and `val` both name `images`. Otherwise images without a split go to `train` (what
+is not held out is trained on), which the export report says. Masks become polygons (outer
+contours; several parts joined into one outline as Ultralytics does); tags and keypoints have
+no place and are counted as skipped.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+from skimage import measure
+
+from studio.core.enums import AnnotationKind
+from studio.core.errors import LabelImportError
+from studio.core.formats.coco import stable_ids
+from studio.core.formats.exporter import ExportTarget
+from studio.core.formats.model import ExportItem, ExportSet, ImageLabels, LabelRecord, LabelSet
+from studio.core.formats.reading import (
+    SPLIT_NAMES,
+    Control,
+    find_image,
+    head,
+    images_below,
+    is_image_name,
+    read_text,
+    safe_relative_name,
+    split_of_name,
+    text_number,
+)
+from studio.core.formats.registry import LabelFormat, register_format
+from studio.core.geometry import decode_mask
+from studio.core.records import AnnotationRecord
+
+CONFIG_NAMES = ("data.yaml", "data.yml", "dataset.yaml", "dataset.yml")
+CLASSES_FILE = "classes.txt"
+MAX_CONFIG_BYTES = 16 * 1024**2
+DECIMALS = 6
+# Mask outlines smaller than this (in square pixels) are noise, not objects.
+MIN_CONTOUR_AREA = 1.0
+
+
+class YoloFormat(LabelFormat):
+    name = "yolo"
+    title = "YOLO"
+    kinds = frozenset({AnnotationKind.BOX, AnnotationKind.POLYGON, AnnotationKind.MASK})
+    suffixes = (".yaml", ".yml")
+
+    def detect(self, path: Path) -> float:
+        if path.is_file():
+            is_yaml = path.suffix.lower() in (".yaml", ".yml")
+            return 0.9 if is_yaml and "names" in head(path) else 0.0
+        if _config_file(path) is not None:
+            return 0.9
+        if _has_label_folder(path):
+            return 0.8
+        if (path / CLASSES_FILE).is_file() and any(path.glob("*.txt")):
+            return 0.6
+        return 0.0
+
+    def read(self, path: Path, control: Control) -> LabelSet:
+        if path.is_file():
+            if path.suffix.lower() not in (".yaml", ".yml"):
+                raise LabelImportError(
+                    path, "a YOLO dataset is a folder with data.yaml, or the data.yaml file"
+                )
+            root, config = path.parent, path
+        else:
+            root, config = path, _config_file(path)
+        label_set = LabelSet(self.name, path)
+        root = root.absolute()
+        if config is not None:
+            names, names_file, sources = _read_config(config, root, label_set)
+        else:
+            names, names_file = _read_classes_file(root)
+            sources = [(None, root)]
+        for index, name in sorted((names or {}).items()):
+            label_set.add_class(name, index)
+        images = _collect_images(root, sources, label_set)
+        used_labels: set[Path] = set()
+        for done, (image, split) in enumerate(images.items(), start=1):
+            control.step(done, len(images))
+            labels = _image_labels(root, image, split, names, names_file)
+            if labels.source_file is not None:
+                used_labels.add(labels.source_file)
+            label_set.images.append(labels)
+        _warn_orphan_labels(root, used_labels, label_set)
+        return label_set
+
+    def write(self, export: ExportSet, target: ExportTarget) -> None:
+        numbers = stable_ids(export, self.name, first=0)
+        flat = not any(entry.item.split for entry in export.items)
+        splits_written: set[str] = set()
+        stems: set[str] = set()
+        for done, entry in enumerate(export.items, start=1):
+            target.control.step(done, len(export.items))
+            folder = "images"
+            if not flat:
+                split = entry.item.split or "train"
+                splits_written.add(split)
+                folder = f"images/{split}"
+            label_name = _place(entry, folder, stems, target)
+            lines = _label_lines(entry, numbers, target)
+            with open(target.path(label_name), "w", encoding="utf-8") as stream:
+                stream.writelines(f"{line}\n" for line in lines)
+        unsplit = 0 if flat else sum(1 for entry in export.items if not entry.item.split)
+        if unsplit:
+            target.report.warnings.append(
+                f"{unsplit:,} images without a split were written to the train split"
+            )
+        _write_config(export, numbers, flat, splits_written, target)
+
+
+# -- finding the dataset's parts -------------------------------------------------------------
+
+
+def _config_file(folder: Path) -> Path | None:
+    for name in CONFIG_NAMES:
+        if (folder / name).is_file():
+            return folder / name
+    candidates = [
+        path
+        for suffix in ("*.yaml", "*.yml")
+        for path in folder.glob(suffix)
+        if "names" in head(path)
+    ]
+    return candidates[0] if len(candidates) == 1 else None
+
+
+def _has_label_folder(folder: Path) -> bool:
+    """`labels/` (or `<split>/labels/`) holding .txt files, beside an `images/` folder."""
+    for labels in [folder / "labels", *folder.glob("*/labels")]:
+        if labels.is_dir() and (labels.parent / "images").is_dir() and _has_text_file(labels):
+            return True
+    return False
+
+
+def _has_text_file(folder: Path) -> bool:
+    return any(name.endswith(".txt") for _, _, names in os.walk(folder) for name in names)
+
+
+def _inside(root: Path, path: Path) -> bool:
+    """Whether `path` (resolved) lies in the folder `root` (resolved here)."""
+    real_root = root.resolve()
+    return path == real_root or real_root in path.parents
+
+
+def _load_config(config: Path) -> dict[str, Any]:
+    text = read_text(config, MAX_CONFIG_BYTES)
+    try:
+        document = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark is not None else None
+        problem = getattr(error, "problem", None) or str(error)
+        raise LabelImportError(config, f"not valid plain YAML ({problem})", where) from None
+    except RecursionError:
+        raise LabelImportError(config, "not valid plain YAML (nested too deeply)") from None
+    if not isinstance(document, dict):
+        raise LabelImportError(config, "the file should be a YAML mapping with names and splits")
+    return document
+
+
+def _read_config(
+    config: Path, root: Path, label_set: LabelSet
+) -> tuple[dict[int, str], Path, list[tuple[str | None, Path]]]:
+    """Class names and the (split, folder or list) pairs a data.yaml names."""
+    document = _load_config(config)
+    if document.get("names") is None:
+        raise LabelImportError(config, "the class names (names:) are missing")
+    names = _names(document["names"], config)
+    base = config.parent.absolute()
+    if document.get("path") not in (None, ""):
+        base = _resolved(config, root, base, document["path"], "path")
+        if not base.is_dir():
+            raise LabelImportError(config, f"path: {document['path']!r} is not a folder")
+    sources: list[tuple[str | None, Path]] = []
+    for key in SPLIT_NAMES:
+        values = document.get(key)
+        if values in (None, ""):
+            continue
+        for value in values if isinstance(values, list) else [values]:
+            found = _resolved(config, root, base, value, key)
+            if found.exists():
+                sources.append((key, found))
+            else:
+                label_set.warnings.append(f"{config.name}: {key}: {value!r} does not exist")
+    return names, config, sources or [(None, base)]
+
+
+def _resolved(config: Path, root: Path, base: Path, value: Any, key: str) -> Path:
+    """`base/value` resolved, refused when it leaves the dataset folder.
+
+    Like Ultralytics, a value starting with "../" that does not exist as written is also
+    tried without that part (Roboflow writes `train: ../train/images`).
+    """
+    if not isinstance(value, str) or not value.strip():
+        raise LabelImportError(config, f"{value!r} should be a path", key)
+    try:
+        candidate = (base / value).resolve()
+        if value.startswith("../") and not (_inside(root, candidate) and candidate.exists()):
+            shortened = (base / value[3:]).resolve()
+            if _inside(root, shortened) and shortened.exists():
+                candidate = shortened
+    except (OSError, ValueError) as error:
+        problem = f"{value!r:.80} is not a usable path ({error})"
+        raise LabelImportError(config, problem, key) from None
+    if not _inside(root, candidate):
+        raise LabelImportError(config, f"{value!r} points outside the dataset folder {root}", key)
+    return root / candidate.relative_to(root.resolve())
+
+
+def _names(raw: Any, config: Path) -> dict[int, str]:
+    """Index → class name from `names` (a list, or a dict with gaps allowed)."""
+    if isinstance(raw, list):
+        pairs = list(enumerate(raw))
+    elif isinstance(raw, dict):
+        pairs = [(_index_key(key, config), value) for key, value in raw.items()]
+    else:
+        raise LabelImportError(config, f"names should be a list or a mapping, got {raw!r:.60}")
+    names: dict[int, str] = {}
+    seen: dict[str, int] = {}
+    for index, value in pairs:
+        where = f"names[{index}]"
+        if isinstance(value, bool):
+            problem = f"the class name is {value} (YAML reads an unquoted yes or no so): quote it"
+            raise LabelImportError(config, problem, where)
+        if not isinstance(value, (str, int)):
+            raise LabelImportError(config, f"the class name {value!r:.40} is not text", where)
+        name = str(value).strip()
+        if not name:
+            raise LabelImportError(config, "the class name is empty", where)
+        if name in seen:
+            raise LabelImportError(
+                config, f"the class name {name!r} is also index {seen[name]}", where
+            )
+        seen[name] = index
+        names[index] = name
+    return names
+
+
+def _index_key(key: Any, config: Path) -> int:
+    if isinstance(key, str) and key.strip().isdigit():
+        return int(key)
+    if isinstance(key, bool) or not isinstance(key, int) or key < 0:
+        raise LabelImportError(config, f"the class index {key!r} is not a whole number ≥ 0")
+    return key
+
+
+def _read_classes_file(root: Path) -> tuple[dict[int, str] | None, Path | None]:
+    for candidate in (root / CLASSES_FILE, root / "labels" / CLASSES_FILE):
+        if candidate.is_file():
+            return _classes_from(candidate), candidate
+    return None, None
+
+
+def _classes_from(file: Path) -> dict[int, str]:
+    """classes.txt: one name a line, the line's position its index."""
+    lines = read_text(file, MAX_CONFIG_BYTES).splitlines()
+    while lines and not lines[-1].strip():
+        lines.pop()
+    names: dict[int, str] = {}
+    for index, line in enumerate(lines):
+        name, where = line.strip(), f"line {index + 1}"
+        if not name:
+            raise LabelImportError(file, "the class name is empty", where)
+        if name in names.values():
+            raise LabelImportError(file, f"the class name {name!r} is listed twice", where)
+        names[index] = name
+    return names
+
+
+def _collect_images(
+    root: Path, sources: list[tuple[str | None, Path]], label_set: LabelSet
+) -> dict[Path, str | None]:
+    """Every image the sources name, with its split."""
+    named_by: dict[Path, set[str | None]] = {}
+    order: list[Path] = []
+    for key, source in sources:
+        found = _source_images(source, root)
+        for image in found:
+            if image not in named_by:
+                named_by[image] = set()
+                order.append(image)
+            named_by[image].add(key)
+    if not order:
+        label_set.warnings.append("no images found in the dataset")
+    result = {}
+    for image in order:
+        keys = named_by[image]
+        from_folder = _folder_split(root, image)
+        result[image] = from_folder or (next(iter(keys)) if len(keys) == 1 else None)
+    return result
+
+
+def _source_images(source: Path, root: Path) -> list[Path]:
+    """The images of a data.yaml entry: a folder, a `.txt` list, or one image."""
+    if source.is_dir():
+        return images_below(source)
+    if is_image_name(source.name):
+        return [source]
+    return _list_file(source, root)
+
+
+def _list_file(list_file: Path, root: Path) -> list[Path]:
+    """The images a `.txt` list names, one per line, relative to the list's folder."""
+    images = []
+    for number, line in enumerate(read_text(list_file).splitlines(), start=1):
+        line = line.strip()
+        if not line:
+            continue
+        where = f"line {number}"
+        relative = safe_relative_name(line.removeprefix("./"), list_file, where)
+        image = find_image(relative, [list_file.parent, root])
+        if image is None:
+            raise LabelImportError(list_file, f"image file not found: {line}", where)
+        images.append(image)
+    return images
+
+
+def _folder_split(root: Path, image: Path) -> str | None:
+    for part in reversed(image.relative_to(root).parts[:-1]):
+        split = split_of_name(part)
+        if split:
+            return split
+    return None
+
+
+def _label_path(root: Path, image: Path) -> Path:
+    """Ultralytics' rule: the last `images` folder becomes `labels`, the suffix `.txt`."""
+    parts = list(image.relative_to(root).parts)
+    for position in range(len(parts) - 2, -1, -1):
+        if parts[position] == "images":
+            parts[position] = "labels"
+            break
+    parts[-1] = os.path.splitext(parts[-1])[0] + ".txt"
+    return root.joinpath(*parts)
+
+
+# -- reading label files -----------------------------------------------------------------------
+
+
+def _image_labels(
+    root: Path,
+    image: Path,
+    split: str | None,
+    names: dict[int, str] | None,
+    names_file: Path | None,
+) -> ImageLabels:
+    relative = image.relative_to(root).as_posix()
+    label_file = _label_path(root, image)
+    if not label_file.is_file():
+        return ImageLabels(relative, image, split=split, labeled=False)
+    labels = _parse_label_file(label_file, names, names_file)
+    return ImageLabels(relative, image, labels=labels, split=split, source_file=label_file)
+
+
+def _parse_label_file(
+    file: Path, names: dict[int, str] | None, names_file: Path | None
+) -> list[LabelRecord]:
+    records = []
+    for number, line in enumerate(read_text(file).splitlines(), start=1):
+        values = line.split()
+        if not values:
+            continue
+        where = f"line {number}"
+        count = len(values)
+        if count != 5 and (count < 7 or count % 2 == 0):
+            raise LabelImportError(
+                file,
+                f"{count} values; a line is 'class cx cy w h' (5 values) or "
+                "'class x1 y1 x2 y2 x3 y3 ...' (a polygon of 3 or more points)",
+                where,
+            )
+        name = _class_name(values[0], file, where, names, names_file)
+        coordinates = [text_number(value, file, where, "coordinate") for value in values[1:]]
+        records.append(_record(name, coordinates, where))
+    return records
+
+
+def _class_name(
+    text: str, file: Path, where: str, names: dict[int, str] | None, names_file: Path | None
+) -> str:
+    index = _whole_number(text, file, where)
+    if names is None:
+        raise LabelImportError(
+            file,
+            f"class index {index} has no name: the dataset has neither data.yaml nor "
+            f"{CLASSES_FILE}, and Studio cannot guess class names",
+            where,
+        )
+    if index not in names:
+        known = ", ".join(str(i) for i in sorted(names)) or "none"
+        shown = names_file.name if names_file else "the names"
+        raise LabelImportError(
+            file, f"class index {index} is not in {shown} (indices: {known})", where
+        )
+    return names[index]
+
+
+def _whole_number(text: str, file: Path, where: str) -> int:
+    if text.lstrip("-").isdigit():
+        return int(text)
+    value = text_number(text, file, where, "class index")
+    if not value.is_integer():
+        raise LabelImportError(file, f"class index {text!r} is not a whole number", where)
+    return int(value)
+
+
+def _record(name: str, coordinates: list[float], where: str) -> LabelRecord:
+    if len(coordinates) == 4:
+        cx, cy, w, h = coordinates
+        box = [cx - w / 2, cy - h / 2, w, h]
+        return LabelRecord(name, AnnotationKind.BOX, box, relative=True, where=where)
+    return LabelRecord(name, AnnotationKind.POLYGON, [coordinates], relative=True, where=where)
+
+
+def _warn_orphan_labels(root: Path, used: set[Path], label_set: LabelSet) -> None:
+    """Label files without an image cannot be imported: say so rather than drop them."""
+    orphans = [
+        path
+        for path in root.rglob("*.txt")
+        if "labels" in path.relative_to(root).parts[:-1] and path.name != CLASSES_FILE
+        if path not in used
+    ]
+    if orphans:
+        first = orphans[0].relative_to(root).as_posix()
+        label_set.warnings.append(
+            f"{len(orphans):,} label files have no image and were not imported (first: {first})"
+        )
+
+
+# -- writing -------------------------------------------------------------------------------------
+
+
+def _place(entry: ExportItem, folder: str, stems: set[str], target: ExportTarget) -> str:
+    """Place the image; the path of its label file.
+
+    Ultralytics finds a label by the image's name without its suffix, so two images that
+    differ only by suffix ("a.jpg", "a.png") cannot share a folder: the second goes into a
+    subfolder named by its item id (Ultralytics reads image folders recursively).
+    """
+    name = target.image_name(entry, folder)
+    stem = os.path.splitext(name)[0]
+    if stem in stems:
+        folder = f"{folder}/{entry.item.id}"
+        name = target.image_name(entry, folder)
+        stem = os.path.splitext(name)[0]
+    stems.add(stem)
+    target.place_image(entry, folder)
+    return "labels" + stem[len("images") :] + ".txt"
+
+
+def _label_lines(entry: ExportItem, numbers: dict[str, int], target: ExportTarget) -> list[str]:
+    width, height = entry.item.width, entry.item.height
+    lines = []
+    for annotation in entry.annotations:
+        coordinates = _coordinates(annotation, width, height)
+        if coordinates is None:
+            reason = (
+                "masks too small to become a polygon"
+                if annotation.kind == AnnotationKind.MASK.value
+                else f"{annotation.kind} annotations (YOLO holds boxes and polygons)"
+            )
+            target.skip(annotation, reason)
+            continue
+        text = " ".join(_number(value) for value in coordinates)
+        lines.append(f"{numbers[annotation.label]} {text}")
+        target.exported()
+    return lines
+
+
+def _coordinates(annotation: AnnotationRecord, width: int, height: int) -> list[float] | None:
+    """The annotation as YOLO's fractions: cx cy w h, or one polygon outline."""
+    kind = annotation.kind
+    if kind == AnnotationKind.BOX.value:
+        x, y, w, h = annotation.geometry
+        return [(x + w / 2) / width, (y + h / 2) / height, w / width, h / height]
+    if kind == AnnotationKind.POLYGON.value:
+        rings = annotation.geometry
+    elif kind == AnnotationKind.MASK.value:
+        rings = mask_outlines(decode_mask(annotation.geometry))
+        if not rings:
+            return None
+    else:
+        return None
+    ring = join_rings(rings)
+    return [value / (width if i % 2 == 0 else height) for i, value in enumerate(ring)]
+
+
+def _number(value: float) -> str:
+    text = f"{value:.{DECIMALS}f}".rstrip("0").rstrip(".")
+    return "0" if text in ("", "-0") else text
+
+
+def mask_outlines(mask: np.ndarray) -> list[list[float]]:
+    """The outer outlines of a boolean mask as flat pixel rings (holes and specks dropped).
+
+    The outline follows pixel edges: a mask covering columns 2..8 spans x 2.0 to 9.0.
+    """
+    padded = np.pad(mask.astype(np.uint8), 1)
+    rings = []
+    for contour in measure.find_contours(padded, 0.5):
+        xs, ys = contour[:, 1] - 0.5, contour[:, 0] - 0.5
+        area = 0.5 * float(np.sum(xs * np.roll(ys, -1) - np.roll(xs, -1) * ys))
+        if area < MIN_CONTOUR_AREA:  # a hole winds the other way: its area is negative
+            continue
+        simplified = measure.approximate_polygon(np.column_stack([xs, ys]), tolerance=0.25)
+        if len(simplified) > 1 and np.allclose(simplified[0], simplified[-1]):
+            simplified = simplified[:-1]
+        if len(simplified) >= 3:
+            height, width = mask.shape
+            simplified[:, 0] = np.clip(simplified[:, 0], 0, width)
+            simplified[:, 1] = np.clip(simplified[:, 1], 0, height)
+            rings.append([float(value) for value in simplified.ravel()])
+    return rings
+
+
+def join_rings(rings: list[list[float]]) -> list[float]:
+    """Several rings as one outline, each joined to the first at their closest points.
+
+    YOLO gives an object one polygon; like Ultralytics' `merge_multi_segment`, the parts are
+    linked by thin bridges (there and back along the same line).
+    """
+    outline = [(rings[0][i], rings[0][i + 1]) for i in range(0, len(rings[0]), 2)]
+    for ring in rings[1:]:
+        points = [(ring[i], ring[i + 1]) for i in range(0, len(ring), 2)]
+        first = np.asarray(outline)
+        other = np.asarray(points)
+        distances = ((first[:, None, :] - other[None, :, :]) ** 2).sum(axis=2)
+        at, to = np.unravel_index(int(np.argmin(distances)), distances.shape)
+        loop = points[to:] + points[:to] + [points[to]]
+        outline = outline[: at + 1] + loop + outline[at:]
+    return [value for point in outline for value in point]
+
+
+def _write_config(
+    export: ExportSet,
+    numbers: dict[str, int],
+    flat: bool,
+    splits: set[str],
+    target: ExportTarget,
+) -> None:
+    document: dict[str, Any] = {"path": "."}
+    if flat:
+        document.update(train="images", val="images")
+    else:
+        present = [split for split in SPLIT_NAMES if split in splits]
+        folders = {split: f"images/{split}" for split in present}
+        document["train"] = folders.get("train", folders[present[0]])
+        document["val"] = folders.get("val", document["train"])
+        if "test" in folders:
+            document["test"] = folders["test"]
+    names = {numbers[record.name]: record.name for record in export.classes}
+    document["names"] = dict(sorted(names.items()))
+    with open(target.path("data.yaml"), "w", encoding="utf-8") as stream:
+        yaml.safe_dump(document, stream, sort_keys=False, allow_unicode=True)
+
+
+register_format(YoloFormat())
