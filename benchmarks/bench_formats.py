@@ -121,7 +121,7 @@ def run(session: Session) -> list[Measurement]:
             _import_seconds(session, coco, work / f"import-{media_first}-{p}.studio", media_first)
             for p in range(PASSES)
         )
-        rows.append(_import_row(f"import {label}: {case}", seconds, load_seconds))
+        rows.append(_import_row(f"label import {label}: {case}", seconds, load_seconds))
     document = _json_load(coco)
     source = work / "import-True-0.studio"
     with Project.open(source) as project:
@@ -147,7 +147,7 @@ def _export_row(
     studio = _best(lambda p: project.export_labels(work / f"{name}-{p}", name, images="none"))
     baseline = _best(lambda p: bare(document, work / f"bare-{name}-{p}"))
     return Measurement(
-        benchmark=f"export {label} to {name.upper()} (labels only)",
+        benchmark=f"label export {label} to {name.upper()} (labels only)",
         metric="time",
         unit="s",
         studio=studio,

@@ -120,6 +120,8 @@ def load_xml(path: Path, limit: int = MAX_TEXT_FILE_BYTES) -> Any:
         raise LabelImportError(
             path, f"not valid XML ({error})", f"line {line} column {column + 1}"
         ) from None
+    except LookupError as error:  # an unknown encoding in the XML declaration
+        raise LabelImportError(path, f"not valid XML ({error})") from None
 
 
 def number(value: Any, file: Path, where: str, what: str) -> float:

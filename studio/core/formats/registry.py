@@ -20,7 +20,16 @@ from studio.core.formats.reading import Control
 if TYPE_CHECKING:
     from studio.core.formats.exporter import ExportTarget
 
-BUILTIN_MODULES = ("coco", "yolo", "label_studio", "class_folders", "csv_labels")
+BUILTIN_MODULES = (
+    "coco",
+    "yolo",
+    "voc",
+    "labelme",
+    "label_studio",
+    "cvat",
+    "class_folders",
+    "csv_labels",
+)
 
 
 class LabelFormat:
@@ -65,8 +74,17 @@ def _load_builtins() -> None:
 
 
 def all_formats() -> list[LabelFormat]:
+    """The built-in formats in their usual order, then the plugins' by name."""
     _load_builtins()
-    return list(_formats.values())
+
+    def rank(label_format: LabelFormat) -> tuple[int, str]:
+        name = label_format.name
+        return (
+            BUILTIN_MODULES.index(name) if name in BUILTIN_MODULES else len(BUILTIN_MODULES),
+            name,
+        )
+
+    return sorted(_formats.values(), key=rank)
 
 
 def get_format(name: str) -> LabelFormat:

@@ -113,7 +113,7 @@ def _mutated(data: st.DataObject, file: Path) -> bytes:
 
 @pytest.mark.parametrize("fixture", FIXTURES, ids=[folder.name for folder in FIXTURES])
 @settings(
-    max_examples=25,
+    max_examples=60,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

@@ -1,0 +1,484 @@
+"""CVAT for images 1.1: one `annotations.xml` for a whole task, job or project.
+
+The file lists the labels in `<meta>` (their order is the class order) and every image with
+its shapes: `<box>`, `<polygon>`, `<mask>` (CVAT's own run-length encoding) and `<tag>`, each
+with `<attribute name="…">value</attribute>` children, which become text attributes.
+`occluded="1"` becomes the attribute `occluded` = 1 and a non-zero `z_order` the attribute
+`z_order`. A rotated box becomes the polygon of its four corners (turned clockwise about its
+centre, as CVAT draws it). Polygons of one label sharing a `group_id` are one object with
+several parts. Polylines, points, ellipses, cuboids and skeletons have no Studio shape: they
+are counted in the import's warnings, never dropped silently. An image's `subset` (or the
+task's) gives its split: Train/Validation/Test → train/val/test, "default" → none.
+
+CVAT's mask RLE: `rle="a, b, c, …"` are alternating runs of background and foreground
+pixels, starting with background, over the `width`×`height` rectangle at `left`,`top`, read
+row by row.
+
+Export writes `annotations.xml` (meta with every class in project order) and the images in
+`images/`; keypoints have no CVAT-for-images shape in Studio's mapping and are skipped and
+counted. Every shape is written with `source="manual"`; model scores are not kept.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import xml.etree.ElementTree as ET
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+from studio.core.enums import AnnotationKind
+from studio.core.errors import LabelImportError
+from studio.core.formats.exporter import ExportTarget
+from studio.core.formats.model import ExportItem, ExportSet, ImageLabels, LabelRecord, LabelSet
+from studio.core.formats.reading import (
+    SPLIT_ALIASES,
+    Control,
+    find_image,
+    head,
+    load_xml,
+    safe_relative_name,
+    text_number,
+)
+from studio.core.formats.registry import LabelFormat, register_format
+from studio.core.geometry import decode_mask
+from studio.core.records import AnnotationRecord
+
+SUBSET_OF_SPLIT = {"train": "Train", "val": "Validation", "test": "Test"}
+DEFAULT_SUBSET = "default"
+UNSUPPORTED_SHAPES = {
+    "polyline": "polylines",
+    "points": "points shapes",
+    "ellipse": "ellipses",
+    "cuboid": "cuboids",
+    "skeleton": "skeletons",
+}
+META_CONTAINERS = ("task", "job", "project")
+WHOLE_NUMBER = re.compile(r"-?[0-9]+")
+COUNT = re.compile(r"[0-9]+")
+
+
+class CvatFormat(LabelFormat):
+    name = "cvat"
+    title = "CVAT for images 1.1"
+    kinds = frozenset(
+        {AnnotationKind.BOX, AnnotationKind.POLYGON, AnnotationKind.MASK, AnnotationKind.TAG}
+    )
+    suffixes = (".xml",)
+
+    def detect(self, path: Path) -> float:
+        if path.is_file():
+            return 0.95 if path.suffix.lower() == ".xml" and _looks_like_cvat(path) else 0.0
+        return 0.9 if _cvat_files(path) else 0.0
+
+    def read(self, path: Path, control: Control) -> LabelSet:
+        files = [path] if path.is_file() else _cvat_files(path)
+        if not files:
+            raise LabelImportError(path, "no CVAT annotations.xml found")
+        label_set = LabelSet(self.name, path)
+        skipped: Counter = Counter()
+        for file in files:
+            _read_file(file, label_set, skipped, control)
+        for shape, count in sorted(skipped.items()):
+            label_set.warnings.append(_skip_warning(shape, count))
+        return label_set
+
+    def write(self, export: ExportSet, target: ExportTarget) -> None:
+        root = ET.Element("annotations")
+        ET.SubElement(root, "version").text = "1.1"
+        root.append(_meta(export))
+        for done, entry in enumerate(export.items, start=1):
+            target.control.step(done, len(export.items))
+            root.append(_image_element(done - 1, entry, target))
+        tree = ET.ElementTree(root)
+        ET.indent(tree)
+        tree.write(target.path("annotations.xml"), encoding="utf-8", xml_declaration=True)
+
+
+def _looks_like_cvat(path: Path) -> bool:
+    text = head(path, 8192)
+    return "<annotations>" in text and ("<version>" in text or "<meta>" in text)
+
+
+def _cvat_files(folder: Path) -> list[Path]:
+    preferred = folder / "annotations.xml"
+    if preferred.is_file():
+        return [preferred]
+    return sorted(p for p in folder.glob("*.xml") if _looks_like_cvat(p))
+
+
+def _skip_warning(shape: str, count: int) -> str:
+    if shape == "track":
+        return f"{count:,} tracks skipped: they belong to CVAT for video, not CVAT for images"
+    plural = UNSUPPORTED_SHAPES.get(shape, f"<{shape}> elements")
+    return f"{count:,} {plural} skipped: Studio has no {shape} shape"
+
+
+# -- reading -------------------------------------------------------------------------------
+
+
+def _read_file(file: Path, label_set: LabelSet, skipped: Counter, control: Control) -> None:
+    root = load_xml(file)
+    if root.tag != "annotations":
+        raise LabelImportError(file, f"the root element is <{root.tag}>, not CVAT <annotations>")
+    known, task_subset = _read_meta(root, label_set)
+    roots = [file.parent, file.parent / "images"]
+    elements = root.findall("image")
+    unknown_subsets: Counter = Counter()
+    skipped["track"] += len(root.findall("track"))
+    for done, element in enumerate(elements, start=1):
+        control.step(done, len(elements))
+        image = _image(file, element, roots, known, skipped)
+        subset = element.get("subset", task_subset)
+        image.split = _split(subset, unknown_subsets)
+        label_set.images.append(image)
+    for label in _labels_used(label_set):
+        label_set.add_class(label)
+    for subset, count in sorted(unknown_subsets.items()):
+        label_set.warnings.append(
+            f"{count:,} images of subset {subset!r} get no split (Studio's splits are "
+            "train, val and test)"
+        )
+    if skipped["track"] == 0:
+        del skipped["track"]
+
+
+def _labels_used(label_set: LabelSet) -> list[str]:
+    return [record.label for image in label_set.images for record in image.labels]
+
+
+def _read_meta(root: Any, label_set: LabelSet) -> tuple[set[str] | None, str]:
+    """The labels the meta declares (None when it lists none) and the task's subset."""
+    known: set[str] | None = None
+    subset = ""
+    for container in META_CONTAINERS:
+        for meta in root.findall(f"meta/{container}"):
+            labels = meta.find("labels")
+            if labels is not None:
+                known = known or set()
+                for label in labels.findall("label"):
+                    name = (label.findtext("name") or "").strip()
+                    if name and not (label.findtext("parent") or "").strip():
+                        known.add(name)
+                        label_set.add_class(name)
+            subset = subset or (meta.findtext("subset") or "").strip()
+    return known, subset
+
+
+def _split(subset: str | None, unknown: Counter) -> str | None:
+    value = (subset or "").strip()
+    if not value or value.lower() == DEFAULT_SUBSET:
+        return None
+    split = SPLIT_ALIASES.get(value.lower())
+    if split is None:
+        unknown[value] += 1
+    return split
+
+
+def _whole(file: Path, where: str, element: Any, name: str, minimum: int) -> int:
+    text = element.get(name)
+    if text is None:
+        raise LabelImportError(file, f"the {name} is missing", where)
+    value = text_number(text, file, where, name)
+    if not value.is_integer() or value < minimum:
+        raise LabelImportError(file, f"{name} {text!r} is not a whole number ≥ {minimum}", where)
+    return int(value)
+
+
+def _image(
+    file: Path, element: Any, roots: list[Path], known: set[str] | None, skipped: Counter
+) -> ImageLabels:
+    where = f"image id {element.get('id', '?')}"
+    name = safe_relative_name(element.get("name"), file, where)
+    where = f"image {str(name)!r}"
+    width = _whole(file, where, element, "width", 1)
+    height = _whole(file, where, element, "height", 1)
+    labels: list[LabelRecord] = []
+    groups: dict[tuple[str, str], LabelRecord] = {}
+    for number, child in enumerate(element, start=1):
+        shape_where = f"{where}, <{child.tag}> {number}"
+        if child.tag in UNSUPPORTED_SHAPES or child.tag not in SHAPE_READERS:
+            skipped[child.tag] += 1
+            continue
+        label = (child.get("label") or "").strip()
+        if not label:
+            raise LabelImportError(file, "the shape has no label", shape_where)
+        if known is not None and label not in known:
+            raise LabelImportError(
+                file, f"label {label!r} is not among the labels declared in <meta>", shape_where
+            )
+        record = SHAPE_READERS[child.tag](file, shape_where, child, label, width, height)
+        record.attributes.update(_attributes(child))
+        group = child.get("group_id", "0")
+        if record.kind is AnnotationKind.POLYGON and group not in ("", "0"):
+            if (label, group) in groups:
+                groups[(label, group)].geometry.extend(record.geometry)
+                continue
+            groups[(label, group)] = record
+        labels.append(record)
+    return ImageLabels(
+        file_name=str(name),
+        path=find_image(name, roots),
+        width=width,
+        height=height,
+        labels=labels,
+        where=where,
+        source_file=file,
+    )
+
+
+def _attributes(element: Any) -> dict[str, Any]:
+    attributes: dict[str, Any] = {}
+    if (element.get("occluded") or "0").strip() == "1":
+        attributes["occluded"] = 1
+    z_order = (element.get("z_order") or "0").strip()
+    if WHOLE_NUMBER.fullmatch(z_order) and int(z_order) != 0:
+        attributes["z_order"] = int(z_order)
+    for child in element.findall("attribute"):
+        name = (child.get("name") or "").strip()
+        if name:
+            attributes[name] = (child.text or "").strip()
+    return attributes
+
+
+def _coordinates(file: Path, where: str, element: Any, names: tuple[str, ...]) -> list[float]:
+    values = []
+    for name in names:
+        text = element.get(name)
+        if text is None:
+            raise LabelImportError(file, f"the {name} coordinate is missing", where)
+        values.append(text_number(text, file, where, name))
+    return values
+
+
+def _box(file: Path, where: str, element: Any, label: str, width: int, height: int) -> LabelRecord:
+    xtl, ytl, xbr, ybr = _coordinates(file, where, element, ("xtl", "ytl", "xbr", "ybr"))
+    if xbr <= xtl or ybr <= ytl:
+        raise LabelImportError(
+            file, f"the box ({xtl:g}, {ytl:g}) – ({xbr:g}, {ybr:g}) is inverted or empty", where
+        )
+    rotation = text_number(element.get("rotation") or "0", file, where, "rotation")
+    if rotation % 360:
+        corners = _rotated_corners(xtl, ytl, xbr, ybr, rotation, width, height)
+        return LabelRecord(label, AnnotationKind.POLYGON, [corners], where=where)
+    return LabelRecord(label, AnnotationKind.BOX, [xtl, ytl, xbr - xtl, ybr - ytl], where=where)
+
+
+def _rotated_corners(
+    xtl: float, ytl: float, xbr: float, ybr: float, degrees: float, width: int, height: int
+) -> list[float]:
+    """The box's corners turned clockwise about its centre, kept inside the image."""
+    cx, cy = (xtl + xbr) / 2, (ytl + ybr) / 2
+    cos, sin = math.cos(math.radians(degrees)), math.sin(math.radians(degrees))
+    ring = []
+    for x, y in ((xtl, ytl), (xbr, ytl), (xbr, ybr), (xtl, ybr)):
+        dx, dy = x - cx, y - cy
+        ring.append(min(max(cx + dx * cos - dy * sin, 0.0), float(width)))
+        ring.append(min(max(cy + dx * sin + dy * cos, 0.0), float(height)))
+    return ring
+
+
+def _polygon(
+    file: Path, where: str, element: Any, label: str, width: int, height: int
+) -> LabelRecord:
+    ring = _points(file, where, element.get("points") or "")
+    if len(ring) < 6:
+        raise LabelImportError(file, f"a polygon needs 3 points, got {len(ring) // 2}", where)
+    return LabelRecord(label, AnnotationKind.POLYGON, [ring], where=where)
+
+
+def _points(file: Path, where: str, text: str) -> list[float]:
+    """CVAT's `"x1,y1;x2,y2;…"` as a flat list."""
+    flat: list[float] = []
+    for pair in text.split(";"):
+        values = pair.split(",")
+        if len(values) != 2:
+            raise LabelImportError(
+                file, f"the point {pair!r:.40} should be two numbers 'x,y'", where
+            )
+        flat.extend(text_number(value.strip(), file, where, "coordinate") for value in values)
+    return flat
+
+
+def _tag(file: Path, where: str, element: Any, label: str, width: int, height: int) -> LabelRecord:
+    return LabelRecord(label, AnnotationKind.TAG, None, where=where)
+
+
+def _mask(file: Path, where: str, element: Any, label: str, width: int, height: int) -> LabelRecord:
+    left = _whole(file, where, element, "left", 0)
+    top = _whole(file, where, element, "top", 0)
+    crop_width = _whole(file, where, element, "width", 1)
+    crop_height = _whole(file, where, element, "height", 1)
+    if left + crop_width > width or top + crop_height > height:
+        raise LabelImportError(
+            file,
+            f"the mask's {crop_width}×{crop_height} rectangle at ({left}, {top}) reaches "
+            f"outside the {width}×{height} image",
+            where,
+        )
+    if width * height > Image.MAX_IMAGE_PIXELS:
+        raise LabelImportError(
+            file, f"the declared image size {width}×{height} is too large for a mask", where
+        )
+    crop = _decode_rle(file, where, element.get("rle") or "", crop_width, crop_height)
+    mask = np.zeros((height, width), dtype=bool)
+    mask[top : top + crop_height, left : left + crop_width] = crop
+    return LabelRecord(label, AnnotationKind.MASK, mask, where=where)
+
+
+def _decode_rle(file: Path, where: str, text: str, width: int, height: int) -> np.ndarray:
+    runs = []
+    for value in text.split(","):
+        value = value.strip()
+        if not COUNT.fullmatch(value):
+            raise LabelImportError(file, f"the mask RLE run {value!r:.20} is not a count", where)
+        runs.append(int(value))
+    if sum(runs) != width * height:
+        raise LabelImportError(
+            file,
+            f"the mask RLE covers {sum(runs):,} pixels, its {width}×{height} rectangle has "
+            f"{width * height:,}",
+            where,
+        )
+    values = np.zeros(len(runs), dtype=bool)
+    values[1::2] = True
+    return np.repeat(values, runs).reshape(height, width)
+
+
+SHAPE_READERS = {"box": _box, "polygon": _polygon, "tag": _tag, "mask": _mask}
+
+
+# -- writing -------------------------------------------------------------------------------
+
+
+def _meta(export: ExportSet) -> ET.Element:
+    meta = ET.Element("meta")
+    task = ET.SubElement(meta, "task")
+    ET.SubElement(task, "name").text = export.project_name
+    ET.SubElement(task, "size").text = str(len(export.items))
+    ET.SubElement(task, "mode").text = "annotation"
+    ET.SubElement(task, "overlap").text = "0"
+    labels = ET.SubElement(task, "labels")
+    for record in export.classes:
+        label = ET.SubElement(labels, "label")
+        ET.SubElement(label, "name").text = record.name
+        ET.SubElement(label, "color").text = record.color
+        ET.SubElement(label, "type").text = "any"
+        ET.SubElement(label, "attributes")
+    return meta
+
+
+def _image_element(image_id: int, entry: ExportItem, target: ExportTarget) -> ET.Element:
+    item = entry.item
+    name = target.place_image(entry, "images")
+    if target.images != "none":
+        name = name[len("images/") :]
+    element = ET.Element("image", {"id": str(image_id), "name": name})
+    if item.split in SUBSET_OF_SPLIT:
+        element.set("subset", SUBSET_OF_SPLIT[item.split])
+    element.set("width", str(item.width))
+    element.set("height", str(item.height))
+    groups = iter(range(1, len(entry.annotations) + 1))
+    for annotation in entry.annotations:
+        shapes = _shapes(annotation, groups)
+        if not shapes:
+            reason = (
+                "empty masks"
+                if annotation.kind == AnnotationKind.MASK.value
+                else f"{annotation.kind} annotations (not written to CVAT XML)"
+            )
+            target.skip(annotation, reason)
+            continue
+        element.extend(shapes)
+        target.exported()
+    return element
+
+
+def _shapes(annotation: AnnotationRecord, groups: Any) -> list[ET.Element]:
+    kind = annotation.kind
+    attributes = dict(annotation.attributes)
+    placed = _placement(attributes)
+    if kind == AnnotationKind.TAG.value:
+        shapes = [ET.Element("tag", {"label": annotation.label, "source": "manual"})]
+    elif kind == AnnotationKind.BOX.value:
+        x, y, w, h = annotation.geometry
+        corners = {"xtl": x, "ytl": y, "xbr": x + w, "ybr": y + h}
+        values = {key: _n(value) for key, value in corners.items()}
+        shapes = [_shape("box", annotation.label, placed, values)]
+    elif kind == AnnotationKind.POLYGON.value:
+        rings = annotation.geometry
+        group = {"group_id": str(next(groups))} if len(rings) > 1 else {}
+        shapes = [
+            _shape("polygon", annotation.label, placed, {"points": _points_text(ring), **group})
+            for ring in rings
+        ]
+    elif kind == AnnotationKind.MASK.value:
+        encoded = _mask_attributes(decode_mask(annotation.geometry))
+        shapes = [_shape("mask", annotation.label, placed, encoded)] if encoded else []
+    else:
+        return []
+    for shape in shapes:
+        for name, value in attributes.items():
+            child = ET.SubElement(shape, "attribute", {"name": name})
+            child.text = _attribute_text(value)
+    return shapes
+
+
+def _placement(attributes: dict[str, Any]) -> dict[str, str]:
+    """`occluded` and `z_order` leave the attributes for their own places in the XML."""
+    occluded = str(attributes.pop("occluded", 0)).strip().lower() in ("1", "true")
+    return {"occluded": "1" if occluded else "0", "z_order": str(attributes.pop("z_order", 0))}
+
+
+def _shape(tag: str, label: str, placed: dict[str, str], values: dict[str, str]) -> ET.Element:
+    element = ET.Element(tag, {"label": label, "source": "manual"})
+    element.set("occluded", placed["occluded"])
+    for key, value in values.items():
+        element.set(key, value)
+    element.set("z_order", placed["z_order"])
+    return element
+
+
+def _mask_attributes(mask: np.ndarray) -> dict[str, str] | None:
+    """CVAT's rle, left, top, width and height of a full-image mask (None when empty)."""
+    rows = np.flatnonzero(mask.any(axis=1))
+    columns = np.flatnonzero(mask.any(axis=0))
+    if not len(rows):
+        return None
+    top, bottom, left, right = rows[0], rows[-1], columns[0], columns[-1]
+    flat = mask[top : bottom + 1, left : right + 1].ravel()
+    changes = np.flatnonzero(np.diff(flat.astype(np.int8))) + 1
+    bounds = np.concatenate([[0], changes, [flat.size]])
+    runs = np.diff(bounds).tolist()
+    if flat[0]:
+        runs.insert(0, 0)
+    return {
+        "rle": ", ".join(str(run) for run in runs),
+        "left": str(left),
+        "top": str(top),
+        "width": str(right - left + 1),
+        "height": str(bottom - top + 1),
+    }
+
+
+def _n(value: float) -> str:
+    """A coordinate as CVAT writes it (two decimals) unless that would change it."""
+    short = f"{float(value):.2f}"
+    return short if float(short) == float(value) else repr(float(value))
+
+
+def _points_text(ring: list[float]) -> str:
+    return ";".join(f"{_n(ring[i])},{_n(ring[i + 1])}" for i in range(0, len(ring), 2))
+
+
+def _attribute_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+register_format(CvatFormat())

@@ -1,0 +1,383 @@
+"""Pascal VOC XML: one `<annotation>` file per image, holding boxes.
+
+Import reads a folder in VOC's own layout (`Annotations/*.xml` beside `JPEGImages/`, with
+the splits listed in `ImageSets/Main/{train,val,test}.txt`), a flat folder of .xml files
+beside their images, or a single .xml file. Export writes that layout back.
+
+Coordinates: `xmin`/`ymin`/`xmax`/`ymax` are taken as they are, as pixel coordinates of
+the box's corners: Studio's box is `[xmin, ymin, xmax - xmin, ymax - ymin]`. That is what
+labelImg, CVAT (and Datumaro), Roboflow and torchvision's VOC loader do, so a file written
+by any of them opens unchanged, and an export re-imports to exactly the same numbers. (The
+original devkit meant 1-based inclusive pixel indices, under which a box is one pixel wider;
+reading it that way would move every box written by those tools and put CVAT's `xmin` 0
+outside the image.) Integral values are written as integers, others in full precision.
+
+Per object, `difficult`, `truncated` and `occluded` become the attributes of those names
+(0 or 1, only when the file has them), `pose` a text attribute, and CVAT's
+`<attributes><attribute><name>…<value>…` block text attributes. VOC holds boxes only:
+polygons, masks, keypoints and image tags are skipped on export and counted in the report.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from studio.core.enums import AnnotationKind
+from studio.core.errors import LabelImportError
+from studio.core.formats.exporter import ExportTarget
+from studio.core.formats.label_checks import EDGE_TOLERANCE
+from studio.core.formats.model import ExportItem, ExportSet, ImageLabels, LabelRecord, LabelSet
+from studio.core.formats.reading import (
+    IMAGE_SUFFIXES,
+    SPLIT_NAMES,
+    Control,
+    find_image,
+    head,
+    load_xml,
+    read_text,
+    safe_relative_name,
+    text_number,
+)
+from studio.core.formats.registry import LabelFormat, register_format
+from studio.core.records import AnnotationRecord
+
+FLAG_ATTRIBUTES = ("truncated", "difficult", "occluded")
+FLAG_VALUES = {"0": 0, "1": 1, "false": 0, "true": 1}
+STANDARD_ATTRIBUTES = {"pose", *FLAG_ATTRIBUTES}
+SKIP_REASONS = {
+    AnnotationKind.POLYGON.value: "polygons and masks (VOC holds boxes only)",
+    AnnotationKind.MASK.value: "polygons and masks (VOC holds boxes only)",
+    AnnotationKind.KEYPOINTS.value: "keypoints (VOC holds boxes only)",
+    AnnotationKind.TAG.value: "tags (VOC holds boxes only)",
+}
+DETECT_SAMPLE = 20
+_VOC_ROOT = re.compile(r"<annotation[\s>]")
+
+
+class VocFormat(LabelFormat):
+    name = "voc"
+    title = "Pascal VOC XML"
+    kinds = frozenset({AnnotationKind.BOX})
+    suffixes = (".xml",)
+
+    def detect(self, path: Path) -> float:
+        if path.is_file():
+            return 0.9 if path.suffix.lower() == ".xml" and _looks_like_voc(path) else 0.0
+        annotations = path / "Annotations"
+        if annotations.is_dir() and _any_voc(sorted(annotations.glob("*.xml"))):
+            return 0.95
+        return 0.8 if _any_voc(sorted(path.glob("*.xml"))) else 0.0
+
+    def read(self, path: Path, control: Control) -> LabelSet:
+        files, dataset_root, strict = _annotation_files(path)
+        if not files:
+            raise LabelImportError(path, "no Pascal VOC .xml file found")
+        label_set = LabelSet(self.name, path)
+        splits = _read_splits(dataset_root, label_set)
+        skipped = parts = 0
+        for done, file in enumerate(files, start=1):
+            control.step(done, len(files))
+            root = load_xml(file)
+            image = _read_file(file, root, dataset_root, strict, label_set)
+            if image is None:
+                skipped += 1
+                continue
+            parts += len(root.findall("object/part"))
+            image.split = splits.get(file.stem) or splits.get(PurePosixPath(image.file_name).stem)
+            label_set.images.append(image)
+        if skipped:
+            label_set.warnings.append(
+                f"{skipped:,} .xml files that are not Pascal VOC annotations were skipped"
+            )
+        if parts:
+            label_set.warnings.append(
+                f"{parts:,} <part> boxes of the VOC person layout were skipped: Studio keeps "
+                "the whole objects"
+            )
+        if not label_set.images:
+            raise LabelImportError(path, "no Pascal VOC annotation found among the .xml files")
+        return label_set
+
+    def write(self, export: ExportSet, target: ExportTarget) -> None:
+        split_ids: dict[str, list[str]] = {}
+        taken: set[str] = set()
+        for done, entry in enumerate(export.items, start=1):
+            target.control.step(done, len(export.items))
+            file_name = target.place_image(entry, "JPEGImages")
+            if target.images != "none":
+                file_name = file_name[len("JPEGImages/") :]
+            image_id = _unique_id(PurePosixPath(file_name).stem, entry, taken)
+            root = _annotation_element(entry, file_name, target)
+            _write_xml(root, target.path(f"Annotations/{image_id}.xml"))
+            if entry.item.split:
+                split_ids.setdefault(entry.item.split, []).append(image_id)
+        for split, ids in sorted(split_ids.items()):
+            with open(target.path(f"ImageSets/Main/{split}.txt"), "w") as stream:
+                stream.write("".join(f"{image_id}\n" for image_id in ids))
+
+
+# -- detecting -----------------------------------------------------------------------------
+
+
+def _looks_like_voc(path: Path) -> bool:
+    return bool(_VOC_ROOT.search(head(path, 4096)))
+
+
+def _any_voc(files: list[Path]) -> bool:
+    return any(_looks_like_voc(file) for file in files[:DETECT_SAMPLE])
+
+
+# -- reading -------------------------------------------------------------------------------
+
+
+def _annotation_files(path: Path) -> tuple[list[Path], Path, bool]:
+    """The .xml files to read, the dataset's root folder, and whether each must be VOC.
+
+    In VOC's layout (and for a single file) a file that is not a VOC annotation is an
+    error; in a flat folder other .xml files may lie beside them and are skipped.
+    """
+    if path.is_file():
+        root = path.parent.parent if path.parent.name == "Annotations" else path.parent
+        return [path], root, True
+    if (path / "Annotations").is_dir():
+        return sorted((path / "Annotations").rglob("*.xml")), path, True
+    return sorted(p for p in path.rglob("*.xml") if not p.name.startswith(".")), path, False
+
+
+def _read_splits(dataset_root: Path, label_set: LabelSet) -> dict[str, str]:
+    """Image id → split from `ImageSets/Main/{train,val,test}.txt`."""
+    splits: dict[str, str] = {}
+    where_listed: dict[str, str] = {}
+    for split in SPLIT_NAMES:
+        file = dataset_root / "ImageSets" / "Main" / f"{split}.txt"
+        if not file.is_file():
+            continue
+        for number, line in enumerate(read_text(file).splitlines(), start=1):
+            words = line.split()
+            if not words:
+                continue
+            image_id = words[0]
+            if splits.get(image_id, split) != split:
+                raise LabelImportError(
+                    file,
+                    f"{image_id!r} is also listed in {where_listed[image_id]}; an image "
+                    "belongs to one split",
+                    f"line {number}",
+                )
+            splits[image_id] = split
+            where_listed[image_id] = file.name
+    return splits
+
+
+def _image_roots(file: Path, dataset_root: Path) -> list[Path]:
+    return [dataset_root / "JPEGImages", file.parent, dataset_root, dataset_root / "images"]
+
+
+def _read_file(
+    file: Path, root: Any, dataset_root: Path, strict: bool, label_set: LabelSet
+) -> ImageLabels | None:
+    if root.tag != "annotation":
+        if strict:
+            raise LabelImportError(
+                file, f"the root element is <{root.tag}>, not a VOC <annotation>"
+            )
+        return None
+    name = _text(root, "filename")
+    if not name:
+        raise LabelImportError(file, "the <filename> of the image is missing")
+    relative = safe_relative_name(name, file, "<filename>")
+    width, height = _declared_size(file, root)
+    labels = []
+    for number, element in enumerate(root.findall("object"), start=1):
+        record = _object(file, element, number, width, height)
+        label_set.add_class(record.label)
+        labels.append(record)
+    return ImageLabels(
+        file_name=str(relative),
+        path=_find(relative, _image_roots(file, dataset_root)),
+        width=width,
+        height=height,
+        labels=labels,
+        labeled=True,
+        source_file=file,
+    )
+
+
+def _find(relative: PurePosixPath, roots: list[Path]) -> Path | None:
+    """The image file; a `<filename>` written without its suffix is tried with each."""
+    found = find_image(relative, roots)
+    if found is None and relative.suffix.lower() not in IMAGE_SUFFIXES:
+        for suffix in sorted(IMAGE_SUFFIXES):
+            found = find_image(relative.with_name(relative.name + suffix), roots)
+            if found is not None:
+                break
+    return found
+
+
+def _text(element: Any, tag: str) -> str:
+    return (element.findtext(tag) or "").strip()
+
+
+def _declared_size(file: Path, root: Any) -> tuple[int | None, int | None]:
+    """`<size>`'s width and height; None when absent or 0 (tools that did not know it)."""
+    size = root.find("size")
+    if size is None:
+        return None, None
+    values = []
+    for tag in ("width", "height"):
+        text = _text(size, tag)
+        if not text:
+            return None, None
+        value = text_number(text, file, "<size>", tag)
+        if value < 0 or not value.is_integer():
+            raise LabelImportError(file, f"the image {tag} {text!r} is not a whole number ≥ 0")
+        values.append(int(value))
+    if 0 in values:
+        return None, None
+    return values[0], values[1]
+
+
+def _object(
+    file: Path, element: Any, number: int, width: int | None, height: int | None
+) -> LabelRecord:
+    where = f"object {number}"
+    label = _text(element, "name")
+    if not label:
+        raise LabelImportError(file, "the object has no <name>", where)
+    where = f"object {number} ({label})"
+    box = element.find("bndbox")
+    if box is None:
+        raise LabelImportError(file, "the object has no <bndbox>", where)
+    corners = []
+    for tag in ("xmin", "ymin", "xmax", "ymax"):
+        text = _text(box, tag)
+        if not text:
+            raise LabelImportError(file, f"<bndbox> has no <{tag}>", where)
+        corners.append(text_number(text, file, where, tag))
+    _check_corners(file, where, corners, width, height)
+    xmin, ymin, xmax, ymax = corners
+    geometry = [xmin, ymin, xmax - xmin, ymax - ymin]
+    attributes = _attributes(file, element, where)
+    return LabelRecord(label, AnnotationKind.BOX, geometry, attributes=attributes, where=where)
+
+
+def _check_corners(
+    file: Path, where: str, corners: list[float], width: int | None, height: int | None
+) -> None:
+    xmin, ymin, xmax, ymax = corners
+    shown = f"({xmin:g}, {ymin:g}) – ({xmax:g}, {ymax:g})"
+    if xmax <= xmin or ymax <= ymin:
+        raise LabelImportError(
+            file, f"the box {shown} is inverted or empty (xmax ≤ xmin or ymax ≤ ymin)", where
+        )
+    low = -EDGE_TOLERANCE
+    if min(xmin, ymin) <= low:
+        raise LabelImportError(file, f"the box {shown} has negative coordinates", where)
+    if (
+        width is not None
+        and height is not None
+        and (xmax >= width + EDGE_TOLERANCE or ymax >= height + EDGE_TOLERANCE)
+    ):
+        raise LabelImportError(
+            file, f"the box {shown} reaches outside the declared {width}×{height} image", where
+        )
+
+
+def _attributes(file: Path, element: Any, where: str) -> dict[str, Any]:
+    attributes: dict[str, Any] = {}
+    pose = element.find("pose")
+    if pose is not None and (pose.text or "").strip():
+        attributes["pose"] = pose.text.strip()
+    for tag in FLAG_ATTRIBUTES:
+        child = element.find(tag)
+        if child is None:
+            continue
+        text = (child.text or "").strip().lower()
+        if text not in FLAG_VALUES:
+            raise LabelImportError(file, f"<{tag}> is {child.text!r}, not 0 or 1", where)
+        attributes[tag] = FLAG_VALUES[text]
+    for attribute in element.findall("attributes/attribute"):
+        name = _text(attribute, "name")
+        if name and name not in attributes:
+            attributes[name] = (attribute.findtext("value") or "").strip()
+    return attributes
+
+
+# -- writing -------------------------------------------------------------------------------
+
+
+def _unique_id(stem: str, entry: ExportItem, taken: set[str]) -> str:
+    """The image id (file stem) of the annotation file; two images named a.jpg and a.png
+    cannot both be Annotations/a.xml."""
+    image_id = stem if stem not in taken else f"{stem}-{entry.item.id}"
+    taken.add(image_id)
+    return image_id
+
+
+def _annotation_element(entry: ExportItem, file_name: str, target: ExportTarget) -> ET.Element:
+    root = ET.Element("annotation")
+    ET.SubElement(root, "folder").text = "JPEGImages"
+    ET.SubElement(root, "filename").text = file_name
+    size = ET.SubElement(root, "size")
+    ET.SubElement(size, "width").text = str(entry.item.width)
+    ET.SubElement(size, "height").text = str(entry.item.height)
+    ET.SubElement(size, "depth").text = "3"
+    ET.SubElement(root, "segmented").text = "0"
+    for annotation in entry.annotations:
+        if annotation.kind != AnnotationKind.BOX.value:
+            target.skip(annotation, SKIP_REASONS[annotation.kind])
+            continue
+        root.append(_object_element(annotation))
+        target.exported()
+    return root
+
+
+def _object_element(annotation: AnnotationRecord) -> ET.Element:
+    element = ET.Element("object")
+    ET.SubElement(element, "name").text = annotation.label
+    attributes = dict(annotation.attributes)
+    if "pose" in attributes:
+        ET.SubElement(element, "pose").text = str(attributes["pose"])
+    for tag in FLAG_ATTRIBUTES:
+        if tag in attributes:
+            ET.SubElement(element, tag).text = "1" if _true(attributes[tag]) else "0"
+    x, y, w, h = annotation.geometry
+    box = ET.SubElement(element, "bndbox")
+    for tag, value in (("xmin", x), ("ymin", y), ("xmax", x + w), ("ymax", y + h)):
+        ET.SubElement(box, tag).text = number_text(value)
+    others = {k: v for k, v in attributes.items() if k not in STANDARD_ATTRIBUTES}
+    if others:
+        block = ET.SubElement(element, "attributes")
+        for name, value in others.items():
+            attribute = ET.SubElement(block, "attribute")
+            ET.SubElement(attribute, "name").text = name
+            ET.SubElement(attribute, "value").text = _attribute_text(value)
+    return element
+
+
+def _true(value: Any) -> bool:
+    return str(value).strip().lower() in ("1", "true")
+
+
+def _attribute_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def number_text(value: float) -> str:
+    """A coordinate as text: integers without a decimal point, others in full precision."""
+    value = float(value)
+    return str(int(value)) if value.is_integer() else repr(value)
+
+
+def _write_xml(root: ET.Element, path: Path) -> None:
+    tree = ET.ElementTree(root)
+    ET.indent(tree)
+    tree.write(path, encoding="utf-8", xml_declaration=True)
+
+
+register_format(VocFormat())

@@ -1,0 +1,302 @@
+"""CVAT for images 1.1: the task-export fixture, masks in CVAT's RLE, round trips, bad inputs."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from studio.api import Project
+from studio.core.errors import LabelImportError
+from studio.core.formats import cvat, labelme, voc  # noqa: F401 (importing registers them)
+from studio.core.formats.registry import detect_format
+from studio.core.geometry import decode_mask
+from tests.core.formats.helpers import (
+    BAD_INPUTS,
+    FORMAT_FIXTURES,
+    dump,
+    round_trip,
+)
+from tests.core.image_files import save_image
+
+FIXTURE = FORMAT_FIXTURES / "cvat"
+BAD_CVAT = sorted(BAD_INPUTS.glob("cvat--*"))
+
+
+def road_mask() -> np.ndarray:
+    """The mask of b.png: rle "1, 2, 1, 4, 2, 2" over the 4×3 rectangle at (10, 20)."""
+    mask = np.zeros((48, 64), dtype=bool)
+    mask[20:23, 10:14] = [[0, 1, 1, 0], [1, 1, 1, 1], [0, 0, 1, 1]]
+    return mask
+
+
+def by_name(project: Project) -> dict:
+    return {Path(item.path).name: item for item in project.items()}
+
+
+def shapes(project: Project, item_id: int) -> list[tuple]:
+    return sorted(
+        (a.label, a.kind, a.geometry, json.dumps(dict(a.attributes), sort_keys=True))
+        for a in project.annotations(item_id)
+        if a.kind != "mask"
+    )
+
+
+def cvat_file(path: Path, images: str, labels: tuple[str, ...] = ("car",), meta: str = "") -> Path:
+    names = "".join(f"<label><name>{name}</name></label>" for name in labels)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        "<annotations><version>1.1</version><meta><task>"
+        f"{meta}<labels>{names}</labels></task></meta>{images}</annotations>"
+    )
+    return path
+
+
+# -- detection -----------------------------------------------------------------------------
+
+
+def test_fixture_folder_and_file_are_detected_as_cvat() -> None:
+    assert detect_format(FIXTURE).name == "cvat"
+    assert detect_format(FIXTURE / "annotations.xml").name == "cvat"
+    assert Project.detect_label_format(FIXTURE) == "cvat"
+    assert cvat.CvatFormat().detect(FORMAT_FIXTURES / "voc/Annotations/000001.xml") == 0
+
+
+# -- import --------------------------------------------------------------------------------
+
+
+def test_fixture_imports_exactly(project: Project) -> None:
+    report = project.import_labels(FIXTURE)
+
+    assert report.images == 3
+    assert report.annotations_added == 6
+    assert report.per_class == {"car": 2, "person": 2, "road": 1, "day": 1}
+    assert [record.name for record in project.classes()] == [
+        "car",
+        "person",
+        "road",
+        "day",
+        "unused",
+    ]
+    assert report.warnings == [
+        "1 points shapes skipped: Studio has no points shape",
+        "1 polylines skipped: Studio has no polyline shape",
+    ]
+    items = by_name(project)
+    assert {name: (item.status, item.split) for name, item in items.items()} == {
+        "a.jpg": ("done", "train"),
+        "b.png": ("done", "val"),
+        "c.jpg": ("done_empty", None),
+    }
+    first = shapes(project, items["a.jpg"].id)
+    assert first[0] == ("car", "box", [2.5, 3.0, 27.5, 17.0], '{"color": "red", "occluded": 1}')
+    rotated = first[1]
+    assert rotated[:2] == ("car", "polygon")
+    assert rotated[2][0] == pytest.approx([50, 25, 50, 35, 40, 35, 40, 25])
+    assert rotated[3] == '{"color": "blue", "z_order": 1}'
+    assert first[2:] == [
+        ("day", "tag", None, "{}"),
+        ("person", "polygon", [[35.0, 5.0, 60.0, 5.0, 60.0, 24.5, 35.0, 24.0]], "{}"),
+    ]
+    assert shapes(project, items["b.png"].id) == [
+        (
+            "person",
+            "polygon",
+            [[2.0, 2.0, 12.0, 2.0, 12.0, 12.0], [20.0, 2.0, 30.0, 2.0, 30.0, 12.0, 20.0, 12.0]],
+            "{}",
+        )
+    ]
+    (mask,) = [a for a in project.annotations(items["b.png"].id) if a.kind == "mask"]
+    assert mask.label == "road"
+    assert np.array_equal(decode_mask(mask.geometry), road_mask())
+
+
+def test_a_task_subset_in_meta_gives_the_split(tmp_path: Path, project: Project) -> None:
+    save_image(tmp_path / "task/images/x.jpg", (32, 32), seed=1)
+    file = cvat_file(
+        tmp_path / "task/annotations.xml",
+        '<image id="0" name="x.jpg" width="32" height="32">'
+        '<box label="car" occluded="0" xtl="1" ytl="2" xbr="11" ybr="12"/></image>',
+        meta="<subset>Test</subset>",
+    )
+
+    project.import_labels(file)
+
+    (item,) = project.items()
+    assert item.split == "test"
+    assert shapes(project, item.id) == [("car", "box", [1.0, 2.0, 10.0, 10.0], "{}")]
+
+
+def test_labels_are_free_when_meta_lists_none(tmp_path: Path, project: Project) -> None:
+    save_image(tmp_path / "task/x.jpg", (32, 32), seed=1)
+    (tmp_path / "task/annotations.xml").write_text(
+        '<annotations><version>1.1</version><image id="0" name="x.jpg" width="32" height="32">'
+        '<tag label="indoor"/></image></annotations>'
+    )
+
+    report = project.import_labels(tmp_path / "task")
+
+    assert report.format == "cvat"
+    assert report.per_class == {"indoor": 1}
+
+
+def test_errors_name_the_file_the_image_and_the_shape(tmp_path: Path, project: Project) -> None:
+    shutil.copytree(FIXTURE, tmp_path / "cvat")
+    file = tmp_path / "cvat/annotations.xml"
+    file.write_text(file.read_text().replace('label="road"', 'label="river"'))
+    before = dump(project.path)
+
+    with pytest.raises(LabelImportError) as caught:
+        project.import_labels(tmp_path / "cvat")
+
+    assert caught.value.file == str(file)
+    assert caught.value.record == "image 'b.png', <mask> 1"
+    assert "label 'river' is not among the labels declared in <meta>" in caught.value.problem
+    assert dump(project.path) == before
+
+
+def test_dry_run_reports_and_writes_nothing(project: Project) -> None:
+    before = dump(project.path)
+
+    report = project.import_labels(FIXTURE, dry_run=True)
+
+    assert (report.images, report.annotations_added) == (3, 6)
+    assert dump(project.path) == before
+
+
+# -- export --------------------------------------------------------------------------------
+
+
+def test_round_trip_keeps_everything(tmp_path: Path) -> None:
+    before, after, exported = round_trip(tmp_path, FIXTURE, "cvat")
+
+    assert before == after
+    assert len(before) == 3
+    files = sorted(p.relative_to(exported).as_posix() for p in exported.rglob("*") if p.is_file())
+    assert files == ["annotations.xml", "images/a.jpg", "images/b.png", "images/c.jpg"]
+
+
+def test_export_writes_cvat_xml(tmp_path: Path) -> None:
+    with Project.create(tmp_path / "p.studio") as project:
+        project.import_labels(FIXTURE)
+        project.export_labels(tmp_path / "out", format="cvat")
+    root = ET.parse(tmp_path / "out/annotations.xml").getroot()
+
+    assert root.findtext("version") == "1.1"
+    labels = [label.findtext("name") for label in root.findall("meta/task/labels/label")]
+    assert labels == ["car", "person", "road", "day", "unused"]
+    images = {image.get("name"): image for image in root.findall("image")}
+    assert {name: image.get("subset") for name, image in images.items()} == {
+        "a.jpg": "Train",
+        "b.png": "Validation",
+        "c.jpg": None,
+    }
+    assert [(i.get("width"), i.get("height")) for i in images.values()] == [
+        ("64", "48"),
+        ("64", "48"),
+        ("32", "32"),
+    ]
+    box = images["a.jpg"].find("box")
+    assert {key: box.get(key) for key in ("label", "occluded", "xtl", "ytl", "xbr", "ybr")} == {
+        "label": "car",
+        "occluded": "1",
+        "xtl": "2.50",
+        "ytl": "3.00",
+        "xbr": "30.00",
+        "ybr": "20.00",
+    }
+    assert [(a.get("name"), a.text) for a in box.findall("attribute")] == [("color", "red")]
+    assert [tag.get("label") for tag in images["a.jpg"].findall("tag")] == ["day"]
+    (mask,) = images["b.png"].findall("mask")
+    assert {key: mask.get(key) for key in ("rle", "left", "top", "width", "height")} == {
+        "rle": "1, 2, 1, 4, 2, 2",
+        "left": "10",
+        "top": "20",
+        "width": "4",
+        "height": "3",
+    }
+    parts = images["b.png"].findall("polygon")
+    assert [p.get("points") for p in parts] == [
+        "2.00,2.00;12.00,2.00;12.00,12.00",
+        "20.00,2.00;30.00,2.00;30.00,12.00;20.00,12.00",
+    ]
+    assert parts[0].get("group_id") == parts[1].get("group_id") is not None
+    assert list(images["c.jpg"]) == []
+
+
+def test_mask_starting_with_foreground_and_keypoints(tmp_path: Path) -> None:
+    """CVAT's RLE starts with background: a mask whose first pixel is set begins with 0."""
+    save_image(tmp_path / "images/leaf.png", (40, 30), seed=5)
+    mask = np.zeros((30, 40), dtype=bool)
+    mask[5:9, 7:12] = True
+    mask[5, 7] = True
+    mask[8, 11] = False
+    with Project.create(tmp_path / "p.studio") as project:
+        project.import_media([tmp_path / "images"])
+        (item_id,) = project.item_ids()
+        project.add_classes(["leaf", "tip"])
+        project.annotate(item_id, "leaf", mask=mask)
+        project.annotate(item_id, "tip", keypoints=[(3, 4, 2)])
+        report = project.export_labels(tmp_path / "out", format="cvat")
+    element = ET.parse(tmp_path / "out/annotations.xml").getroot().find("image/mask")
+
+    assert element.get("rle") == "0, 19, 1"
+    assert (element.get("left"), element.get("top")) == ("7", "5")
+    assert report.skipped == {"keypoints annotations (not written to CVAT XML)": 1}
+    with Project.create(tmp_path / "again.studio") as again:
+        again.import_labels(tmp_path / "out")
+        (item,) = again.items()
+        (annotation,) = again.annotations(item.id)
+        assert np.array_equal(decode_mask(annotation.geometry), mask)
+
+
+def test_coordinates_cvat_rounds_differently_keep_their_precision(tmp_path: Path) -> None:
+    save_image(tmp_path / "images/x.png", (40, 30), seed=6)
+    with Project.create(tmp_path / "p.studio") as project:
+        project.import_media([tmp_path / "images"])
+        (item_id,) = project.item_ids()
+        project.add_classes(["car"])
+        project.annotate(item_id, "car", box=[1.125, 2, 10.3333, 5])
+        project.export_labels(tmp_path / "out", format="cvat")
+    box = ET.parse(tmp_path / "out/annotations.xml").getroot().find("image/box")
+
+    assert (box.get("xtl"), box.get("ytl"), box.get("ybr")) == ("1.125", "2.00", "7.00")
+    assert float(box.get("xbr")) == 1.125 + 10.3333
+
+
+# -- bad inputs ------------------------------------------------------------------------------
+
+
+def test_there_are_enough_bad_inputs() -> None:
+    assert len(BAD_CVAT) >= 4
+
+
+@pytest.fixture
+def busy_project(tmp_path: Path):
+    """A project that already holds labeled images (the bad file must not touch it)."""
+    with Project.create(tmp_path / "busy.studio") as project:
+        project.import_labels(FORMAT_FIXTURES / "voc")
+        yield project
+
+
+@pytest.mark.parametrize("as_folder", [False, True], ids=["file", "folder"])
+@pytest.mark.parametrize("entry", BAD_CVAT, ids=lambda path: path.name)
+def test_bad_input_is_refused_and_changes_nothing(
+    entry: Path, as_folder: bool, tmp_path: Path, busy_project: Project
+) -> None:
+    work = tmp_path / "work"
+    shutil.copytree(BAD_INPUTS / "images", work)
+    shutil.copy2(entry, work / entry.name)
+    before = dump(busy_project.path)
+
+    with pytest.raises(LabelImportError) as caught:
+        busy_project.import_labels(work if as_folder else work / entry.name, format="cvat")
+
+    assert entry.name in str(caught.value)
+    assert caught.value.problem.strip()
+    assert dump(busy_project.path) == before
+    assert not (busy_project.store_dir / "objects").exists()

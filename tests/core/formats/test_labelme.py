@@ -1,0 +1,359 @@
+"""labelme JSON: the fixture (every shape type, imageData, ../ paths), round trips, bad inputs."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import math
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from studio.api import Project
+from studio.core.errors import LabelImportError
+from studio.core.formats import cvat, labelme, voc  # noqa: F401 (importing registers them)
+from studio.core.formats.registry import detect_format
+from studio.core.geometry import decode_mask
+from tests.core.formats.helpers import BAD_INPUTS, FORMAT_FIXTURES, dump, round_trip
+from tests.core.image_files import save_image
+
+FIXTURE = FORMAT_FIXTURES / "labelme"
+BAD_LABELME = sorted(BAD_INPUTS.glob("labelme--*"))
+
+
+def road_mask() -> np.ndarray:
+    """The mask shape of b.json: a 5×4 PNG placed at (10, 20)."""
+    mask = np.zeros((48, 64), dtype=bool)
+    mask[20:24, 10:15] = [[0, 1, 1, 0, 0], [1, 1, 1, 1, 0], [0, 1, 1, 1, 1], [0, 0, 1, 1, 0]]
+    return mask
+
+
+def by_name(project: Project) -> dict:
+    return {
+        item.meta.get("original_name") or Path(item.path).name: item for item in project.items()
+    }
+
+
+def shapes(project: Project, item_id: int) -> list[tuple]:
+    return sorted(
+        (a.label, a.kind, a.geometry, json.dumps(dict(a.attributes), sort_keys=True))
+        for a in project.annotations(item_id)
+        if a.kind != "mask"
+    )
+
+
+def labelme_file(path: Path, image_path: str, shapes: list, size=(64, 48), **extra) -> Path:
+    document = {
+        "version": "5.4.1",
+        "flags": {},
+        "shapes": shapes,
+        "imagePath": image_path,
+        "imageData": None,
+        "imageHeight": size[1],
+        "imageWidth": size[0],
+        **extra,
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(document))
+    return path
+
+
+def rectangle(label: str = "car") -> dict:
+    return {"label": label, "points": [[1, 2], [11, 12]], "shape_type": "rectangle"}
+
+
+# -- detection -----------------------------------------------------------------------------
+
+
+def test_fixture_folder_and_file_are_detected_as_labelme() -> None:
+    assert detect_format(FIXTURE).name == "labelme"
+    assert detect_format(FIXTURE / "a.json").name == "labelme"
+    assert Project.detect_label_format(FIXTURE) == "labelme"
+
+
+# -- import --------------------------------------------------------------------------------
+
+
+def test_fixture_imports_exactly(project: Project) -> None:
+    report = project.import_labels(FIXTURE)
+
+    assert report.images == 4
+    assert report.annotations_added == 9
+    assert report.per_class == {
+        "car": 2,
+        "person": 1,
+        "tree": 1,
+        "nose": 1,
+        "day": 1,
+        "road": 1,
+        "ball": 1,
+        "hand": 1,
+    }
+    assert report.warnings == ["1 linestrips skipped: Studio has no line shape"]
+    items = by_name(project)
+    assert {name: item.status for name, item in items.items()} == {
+        "a.jpg": "done",
+        "b.png": "done",
+        "c.jpg": "done_empty",
+        "d.png": "done",
+    }
+    assert Path(items["c.jpg"].path).parent.name == "images"  # ../images/c.jpg, inside
+    assert shapes(project, items["a.jpg"].id) == [
+        ("car", "box", [5.0, 4.0, 25.0, 16.0], '{"description": "parked", "occluded": false}'),
+        ("day", "tag", None, "{}"),
+        ("nose", "keypoints", [[40.5, 30.25, 2]], "{}"),
+        (
+            "person",
+            "polygon",
+            [[35.0, 5.0, 45.0, 5.0, 45.0, 20.0], [50.0, 5.0, 60.0, 5.0, 60.0, 20.0, 50.0, 20.0]],
+            "{}",
+        ),
+        ("tree", "polygon", [[2.0, 30.0, 12.0, 30.0, 7.0, 44.5]], "{}"),
+    ]
+    second = shapes(project, items["b.png"].id)
+    assert [entry[:2] for entry in second] == [("ball", "polygon"), ("hand", "keypoints")]
+    assert second[1][2] == [[40.0, 40.0, 2], [44.0, 42.0, 2]]
+    (mask,) = [a for a in project.annotations(items["b.png"].id) if a.kind == "mask"]
+    assert np.array_equal(decode_mask(mask.geometry), road_mask())
+    assert shapes(project, items["d.png"].id) == [("car", "box", [1.0, 1.0, 8.0, 6.0], "{}")]
+
+
+def test_a_circle_becomes_a_polygon_on_the_circle(project: Project) -> None:
+    project.import_labels(FIXTURE)
+    (ball,) = [a for a in project.annotations(by_name(project)["b.png"].id) if a.label == "ball"]
+
+    (ring,) = ball.geometry
+    assert len(ring) == 2 * labelme.CIRCLE_POINTS
+    distances = [math.hypot(x - 20, y - 20) for x, y in zip(ring[0::2], ring[1::2], strict=True)]
+    assert distances == pytest.approx([5.0] * labelme.CIRCLE_POINTS)
+
+
+def test_embedded_image_data_is_stored_in_the_project(project: Project) -> None:
+    """d.json names ..\\originals\\d.png, which does not exist: its imageData is the image."""
+    project.import_labels(FIXTURE)
+    item = by_name(project)["d.png"]
+
+    document = json.loads((FIXTURE / "labels/d.json").read_text())
+    embedded = base64.b64decode(document["imageData"])
+    assert project.media_path(item).read_bytes() == embedded
+    assert (item.width, item.height) == (16, 12)
+
+
+def test_an_image_path_leaving_the_folder_is_not_followed(tmp_path: Path, project: Project) -> None:
+    save_image(tmp_path / "outside/secret.jpg", (64, 48), seed=1)
+    labelme_file(tmp_path / "data/x.json", "../outside/secret.jpg", [rectangle()])
+
+    with pytest.raises(LabelImportError) as caught:
+        project.import_labels(tmp_path / "data", format="labelme")
+
+    assert caught.value.file == str(tmp_path / "data/x.json")
+    assert "image file not found: ../outside/secret.jpg" in caught.value.problem
+    assert project.items() == []
+
+
+def test_an_image_path_leaving_the_folder_falls_back_to_the_file_beside(
+    tmp_path: Path, project: Project
+) -> None:
+    save_image(tmp_path / "outside/x.jpg", (64, 48), seed=1)
+    save_image(tmp_path / "data/x.jpg", (64, 48), seed=2)
+    labelme_file(tmp_path / "data/x.json", "../outside/x.jpg", [rectangle()])
+
+    project.import_labels(tmp_path / "data/x.json")
+
+    (item,) = project.items()
+    assert project.media_path(item) == (tmp_path / "data/x.jpg").resolve()
+
+
+def test_image_data_beyond_the_limit_is_refused(
+    tmp_path: Path, project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(labelme, "MAX_IMAGE_DATA_CHARS", 1000)
+    stream = io.BytesIO()
+    Image.new("RGB", (64, 48), "white").save(stream, format="BMP")
+    data = base64.b64encode(stream.getvalue()).decode()
+    assert len(data) > 1000
+    file = labelme_file(tmp_path / "x.json", "x.bmp", [rectangle()], imageData=data)
+
+    with pytest.raises(LabelImportError) as caught:
+        project.import_labels(file)
+
+    assert caught.value.file == str(file)
+    assert f"imageData is {len(data):,} characters of base64, more than the limit of 1,000" in (
+        caught.value.problem
+    )
+
+
+def test_unknown_shape_types_are_counted_not_dropped(tmp_path: Path, project: Project) -> None:
+    save_image(tmp_path / "x.jpg", (64, 48), seed=1)
+    line = {"label": "edge", "points": [[1, 1], [5, 5]], "shape_type": "line"}
+    spline = {"label": "edge", "points": [[1, 1], [5, 5]], "shape_type": "spline"}
+    labelme_file(tmp_path / "x.json", "x.jpg", [rectangle(), line, line, spline])
+
+    report = project.import_labels(tmp_path / "x.json")
+
+    assert report.annotations_added == 1
+    assert sorted(report.warnings) == [
+        "1 shapes of unknown shape_type 'spline' skipped",
+        "2 lines skipped: Studio has no line shape",
+    ]
+
+
+def test_errors_name_the_file_and_the_shape(tmp_path: Path, project: Project) -> None:
+    shutil.copytree(FIXTURE, tmp_path / "labelme")
+    file = tmp_path / "labelme/a.json"
+    document = json.loads(file.read_text())
+    document["shapes"][3]["points"] = document["shapes"][3]["points"][:2]
+    file.write_text(json.dumps(document))
+    before = dump(project.path)
+
+    with pytest.raises(LabelImportError) as caught:
+        project.import_labels(tmp_path / "labelme")
+
+    assert caught.value.file == str(file)
+    assert caught.value.record == "shape 4 (tree)"
+    assert "a polygon needs at least 3 points, got 2" in caught.value.problem
+    assert dump(project.path) == before
+
+
+def test_dry_run_reports_and_writes_nothing(project: Project) -> None:
+    before = dump(project.path)
+
+    report = project.import_labels(FIXTURE, dry_run=True)
+
+    assert (report.images, report.annotations_added) == (4, 9)
+    assert dump(project.path) == before
+    assert not (project.store_dir / "objects").exists()
+
+
+# -- export --------------------------------------------------------------------------------
+
+
+def test_round_trip_keeps_everything(tmp_path: Path) -> None:
+    before, after, exported = round_trip(tmp_path, FIXTURE, "labelme")
+
+    assert before == after
+    assert len(before) == 4
+    files = sorted(p.relative_to(exported).as_posix() for p in exported.rglob("*") if p.is_file())
+    assert files == [
+        "a.jpg",
+        "a.json",
+        "b.json",
+        "b.png",
+        "c.jpg",
+        "c.json",
+        "d.json",
+        "d.png",
+    ]
+
+
+def test_export_writes_labelme_json(tmp_path: Path) -> None:
+    with Project.create(tmp_path / "p.studio") as project:
+        project.import_labels(FIXTURE)
+        project.export_labels(tmp_path / "out", format="labelme")
+    first = json.loads((tmp_path / "out/a.json").read_text())
+    second = json.loads((tmp_path / "out/b.json").read_text())
+
+    assert (first["imagePath"], first["imageData"]) == ("a.jpg", None)
+    assert (first["imageWidth"], first["imageHeight"]) == (64, 48)
+    assert first["flags"] == {"day": True}
+    by_label: dict = {}
+    for shape in first["shapes"]:
+        by_label.setdefault(shape["label"], []).append(shape)
+    (car,) = by_label["car"]
+    assert (car["shape_type"], car["points"]) == ("rectangle", [[5.0, 4.0], [30.0, 20.0]])
+    assert (car["flags"], car["description"]) == ({"occluded": False}, "parked")
+    person = by_label["person"]
+    assert [p["shape_type"] for p in person] == ["polygon", "polygon"]
+    assert person[0]["group_id"] == person[1]["group_id"] is not None
+    assert person[1]["points"] == [[50.0, 5.0], [60.0, 5.0], [60.0, 20.0], [50.0, 20.0]]
+    (nose,) = by_label["nose"]
+    assert (nose["shape_type"], nose["points"], nose["group_id"]) == (
+        "point",
+        [[40.5, 30.25]],
+        None,
+    )
+    (mask,) = [s for s in second["shapes"] if s["shape_type"] == "mask"]
+    assert mask["points"] == [[10, 20], [14, 23]]
+    crop = np.asarray(Image.open(io.BytesIO(base64.b64decode(mask["mask"])))) != 0
+    assert np.array_equal(crop, road_mask()[20:24, 10:15])
+    hands = [s for s in second["shapes"] if s["label"] == "hand"]
+    assert [h["points"] for h in hands] == [[[40.0, 40.0]], [[44.0, 42.0]]]
+    assert hands[0]["group_id"] == hands[1]["group_id"] is not None
+
+
+def test_attributes_and_hidden_keypoints_on_export(tmp_path: Path) -> None:
+    save_image(tmp_path / "images/x.png", (40, 30), seed=7)
+    with Project.create(tmp_path / "p.studio") as project:
+        project.import_media([tmp_path / "images"])
+        (item_id,) = project.item_ids()
+        project.add_classes(["car", "hand"])
+        project.add_annotations(
+            [
+                {
+                    "item_id": item_id,
+                    "label": "car",
+                    "box": [1, 2, 10, 5],
+                    "attributes": {"difficult": 1, "parked": True, "color": "red"},
+                },
+                {
+                    "item_id": item_id,
+                    "label": "hand",
+                    "keypoints": [(1, 1, 2), (2, 2, 1), (3, 3, 0)],
+                },
+            ]
+        )
+        report = project.export_labels(tmp_path / "out", format="labelme")
+    document = json.loads((tmp_path / "out/x.json").read_text())
+    car, *points = document["shapes"]
+
+    assert car["flags"] == {"parked": True}
+    assert car["attributes"] == {"difficult": 1, "color": "red"}
+    assert [p["points"] for p in points] == [[[1.0, 1.0]], [[2.0, 2.0]]]
+    assert report.warnings == [
+        "2 keypoints marked hidden or absent were written as labelme points (labelme has no "
+        "visibility) or left out when absent"
+    ]
+    with Project.create(tmp_path / "again.studio") as again:
+        again.import_labels(tmp_path / "out")
+        (item,) = again.items()
+        (box,) = [a for a in again.annotations(item.id) if a.kind == "box"]
+        assert dict(box.attributes) == {"difficult": 1, "parked": True, "color": "red"}
+
+
+# -- bad inputs ------------------------------------------------------------------------------
+
+
+def test_there_are_enough_bad_inputs() -> None:
+    assert len(BAD_LABELME) >= 5
+
+
+@pytest.fixture
+def busy_project(tmp_path: Path):
+    """A project that already holds labeled images (the bad file must not touch it)."""
+    with Project.create(tmp_path / "busy.studio") as project:
+        project.import_media([BAD_INPUTS / "images"])
+        project.import_labels(FIXTURE / "a.json")
+        yield project
+
+
+@pytest.mark.parametrize("as_folder", [False, True], ids=["file", "folder"])
+@pytest.mark.parametrize("entry", BAD_LABELME, ids=lambda path: path.name)
+def test_bad_input_is_refused_and_changes_nothing(
+    entry: Path, as_folder: bool, tmp_path: Path, busy_project: Project
+) -> None:
+    work = tmp_path / "work"
+    shutil.copytree(BAD_INPUTS / "images", work)
+    shutil.copy2(entry, work / entry.name)
+    before = dump(busy_project.path)
+
+    with pytest.raises(LabelImportError) as caught:
+        busy_project.import_labels(work if as_folder else work / entry.name, format="labelme")
+
+    assert entry.name in str(caught.value)
+    assert caught.value.problem.strip()
+    assert dump(busy_project.path) == before
+    assert not (busy_project.store_dir / "objects").exists()
