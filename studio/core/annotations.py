@@ -27,7 +27,8 @@ def _item(connection: Connection, item_id: int) -> dict[str, Any]:
     return row
 
 
-def _score(score: float | None) -> float | None:
+def checked_score(score: float | None) -> float | None:
+    """A score as stored: None, or a number between 0 and 1 (else InvalidEditError)."""
     if score is None:
         return None
     value = float(score)
@@ -72,7 +73,7 @@ def add_annotation(
             "kind": kind.value,
             "geometry": stored,
             "source": source_value,
-            "score": _score(score),
+            "score": checked_score(score),
             "author": author,
             "created_at": edit.now,
             "updated_at": edit.now,
@@ -197,7 +198,7 @@ def _row_for(
         "kind": kind.value,
         "geometry": normalize_geometry(kind, spec.get(kind.value), width, height),
         "source": source,
-        "score": _score(spec.get("score")),
+        "score": checked_score(spec.get("score")),
         "author": author,
         "attributes": dict(attributes),
         "created_at": now,
@@ -226,7 +227,7 @@ def update_annotation(
     if label is not None:
         values["class_id"] = find_class(edit.connection, label).id
     if score is not None:
-        values["score"] = _score(score)
+        values["score"] = checked_score(score)
     edit.update(annotations, annotation_id, values)
 
 

@@ -16,7 +16,8 @@ from __future__ import annotations
 import tempfile
 import threading
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -105,48 +106,42 @@ def import_labels(
     if not source.exists():
         raise LabelImportError(source, "no such file or folder")
     control = Control(progress, cancel)
-    if _is_archive(source):
-        with tempfile.TemporaryDirectory(prefix="studio-import-") as folder:
-            root = extract_zip(source, Path(folder))
-            return _import(
-                database,
-                project_root,
-                store_dir,
-                root,
-                format_name,
-                class_map,
-                True,
-                replace,
-                skip_missing_images,
-                dry_run,
-                control,
-                author,
-                shown=source,
-            )
-    return _import(
-        database,
-        project_root,
-        store_dir,
-        source,
-        format_name,
-        class_map,
-        copy_images,
-        replace,
-        skip_missing_images,
-        dry_run,
-        control,
-        author,
-        shown=source,
-    )
+    with _dataset_root(source) as (root, archived):
+        return _import(
+            database,
+            project_root,
+            store_dir,
+            root,
+            format_name,
+            class_map,
+            copy_images or archived,
+            replace,
+            skip_missing_images,
+            dry_run,
+            control,
+            author,
+            shown=source,
+        )
 
 
 def detect(source: Path) -> LabelFormat:
     """The format of a label file, folder or zip (whose contents are looked at)."""
-    source = Path(source)
-    if _is_archive(source):
-        with tempfile.TemporaryDirectory(prefix="studio-detect-") as folder:
-            return detect_format(extract_zip(source, Path(folder)))
-    return detect_format(source)
+    with _dataset_root(Path(source)) as (root, _):
+        return detect_format(root)
+
+
+@contextmanager
+def _dataset_root(source: Path) -> Iterator[tuple[Path, bool]]:
+    """The folder or file to read, and whether it came out of an archive.
+
+    A zip is extracted by the guarded extractor into a temporary folder that lives as long
+    as the import; its images are then copied into the project, since the folder goes.
+    """
+    if not _is_archive(source):
+        yield source, False
+        return
+    with tempfile.TemporaryDirectory(prefix="studio-import-") as folder:
+        yield extract_zip(source, Path(folder)), True
 
 
 def _is_archive(source: Path) -> bool:

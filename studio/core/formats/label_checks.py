@@ -12,6 +12,7 @@ import math
 from pathlib import Path
 from typing import Any
 
+from studio.core.annotations import checked_score
 from studio.core.enums import AnnotationKind, AnnotationSource
 from studio.core.errors import InvalidEditError, LabelImportError
 from studio.core.formats.image_matching import FoundImage
@@ -35,7 +36,7 @@ def checked_row(
             geometry = _to_pixels(kind, geometry, image.width, image.height)
         geometry, clamped = _clamped(kind, geometry, image.width, image.height)
         stored = normalize_geometry(kind, geometry, image.width, image.height)
-        score = _score(record.score)
+        score = checked_score(record.score)
     except (InvalidEditError, ValueError, TypeError) as error:
         where = ", ".join(part for part in (image.labels.where, record.where) if part)
         raise LabelImportError(file, str(error), where or None) from None
@@ -48,15 +49,6 @@ def checked_row(
         "attributes": dict(record.attributes),
     }
     return row, clamped
-
-
-def _score(score: Any) -> float | None:
-    if score is None:
-        return None
-    value = float(score)
-    if not 0.0 <= value <= 1.0:
-        raise InvalidEditError(f"score {score!r} is not between 0 and 1")
-    return value
 
 
 def _to_pixels(kind: AnnotationKind, geometry: Any, width: int, height: int) -> Any:

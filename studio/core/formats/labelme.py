@@ -48,6 +48,7 @@ from studio.core.formats.model import ExportItem, ExportSet, ImageLabels, LabelR
 from studio.core.formats.reading import (
     Control,
     expect,
+    files_below,
     flat_points,
     head,
     load_json,
@@ -140,15 +141,7 @@ def _looks_like_labelme(path: Path) -> bool:
 
 
 def _json_files(folder: Path) -> list[Path]:
-    found = []
-    for directory, subdirectories, names in os.walk(folder):
-        subdirectories[:] = sorted(name for name in subdirectories if not name.startswith("."))
-        found.extend(
-            Path(directory, name)
-            for name in sorted(names)
-            if name.lower().endswith(".json") and not name.startswith(".")
-        )
-    return found
+    return files_below(folder, lambda name: name.lower().endswith(".json"))
 
 
 def _skip_warning(kind: str, count: int) -> str:

@@ -11,7 +11,7 @@ import json
 import math
 import os
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
@@ -213,17 +213,22 @@ def is_image_name(name: str) -> bool:
     return os.path.splitext(name)[1].lower() in IMAGE_SUFFIXES
 
 
-def images_below(folder: Path) -> list[Path]:
-    """Every visible image file below `folder`, in sorted order."""
+def files_below(folder: Path, wanted: Callable[[str], bool]) -> list[Path]:
+    """Every visible file below `folder` whose name is `wanted`, in sorted order."""
     found = []
     for directory, subdirectories, names in os.walk(folder):
         subdirectories[:] = sorted(name for name in subdirectories if not name.startswith("."))
         found.extend(
             Path(directory, name)
             for name in sorted(names)
-            if not name.startswith(".") and is_image_name(name)
+            if not name.startswith(".") and wanted(name)
         )
     return found
+
+
+def images_below(folder: Path) -> list[Path]:
+    """Every visible image file below `folder`, in sorted order."""
+    return files_below(folder, is_image_name)
 
 
 def flat_points(points: Sequence[Any], file: Path, where: str) -> list[float]:

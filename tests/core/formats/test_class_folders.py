@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +10,7 @@ import pytest
 from studio.api import LabelImportError, Project
 from studio.core.errors import LabelExportError
 from studio.core.formats.class_folders import ClassFoldersFormat
-from tests.core.formats.helpers import BAD_INPUTS, FORMAT_FIXTURES, dump, round_trip
+from tests.core.formats.helpers import FORMAT_FIXTURES, dump, round_trip
 from tests.core.image_files import save_image
 
 FIXTURE = FORMAT_FIXTURES / "class_folders"
@@ -176,23 +175,3 @@ def test_corrupt_image_names_the_folder_and_image(tmp_path: Path, project: Proje
     assert caught.value.file == str(root)
     assert caught.value.record == "dog/bad.jpg"
     assert dump(project.path) == before
-
-
-@pytest.mark.parametrize(
-    "entry", sorted(BAD_INPUTS.glob("class_folders--*")), ids=lambda entry: entry.name
-)
-def test_bad_inputs_are_refused(entry: Path, tmp_path: Path, project: Project) -> None:
-    work = tmp_path / "work"
-    work.mkdir()
-    for image in (BAD_INPUTS / "images").iterdir():
-        shutil.copy(image, work / image.name)
-    shutil.copytree(entry, work / entry.name, symlinks=True)
-    before = dump(project.path)
-    with pytest.raises(LabelImportError) as caught:
-        project.import_labels(work / entry.name, format="class_folders")
-    assert caught.value.file.startswith(str(work / entry.name))
-    assert dump(project.path) == before
-
-
-def test_there_are_enough_bad_inputs() -> None:
-    assert len(list(BAD_INPUTS.glob("class_folders--*"))) >= 3

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -13,9 +12,8 @@ from pycocotools.coco import COCO
 from pycocotools.cocoeval import COCOeval
 
 from studio.api import Project
-from studio.core.errors import LabelImportError
 from studio.core.geometry import decode_mask
-from tests.core.formats.helpers import BAD_INPUTS, FORMAT_FIXTURES, dump, round_trip, signature
+from tests.core.formats.helpers import BAD_INPUTS, FORMAT_FIXTURES, round_trip, signature
 from tests.core.image_files import save_image
 
 FIXTURE = FORMAT_FIXTURES / "coco"
@@ -267,43 +265,3 @@ def test_polygon_export_area_and_box_are_those_of_pycocotools(tmp_path: Path) ->
 
     assert dog["area"] == pytest.approx(float(coco_mask.area(rle)))
     assert dog["bbox"] == [30.0, 5.0, 30.0, 35.0]
-
-
-# -- bad inputs ------------------------------------------------------------------------------
-
-
-def test_there_are_enough_bad_inputs() -> None:
-    assert len([p for p in BAD_COCO if p.suffix == ".json"]) >= 10
-    assert len([p for p in BAD_COCO if p.suffix == ".zip"]) >= 3
-
-
-@pytest.fixture
-def busy_project(tmp_path: Path):
-    """A project that already holds an image with labels (the bad file must not touch it)."""
-    with Project.create(tmp_path / "busy.studio") as project:
-        project.import_labels(FIXTURE / "annotations/instances_val2017.json")
-        yield project
-
-
-@pytest.mark.parametrize("entry", BAD_COCO, ids=lambda path: path.name)
-def test_bad_input_is_refused_and_changes_nothing(
-    entry: Path, tmp_path: Path, busy_project: Project
-) -> None:
-    work = tmp_path / "work"
-    shutil.copytree(BAD_INPUTS / "images", work)
-    source = work / entry.name
-    if entry.is_dir():
-        shutil.copytree(entry, source)
-    else:
-        shutil.copy2(entry, source)
-    before = dump(busy_project.path)
-    files_before = sorted(work.rglob("*"))
-
-    with pytest.raises(LabelImportError) as caught:
-        busy_project.import_labels(source, format="coco")
-
-    assert entry.name in str(caught.value)
-    assert dump(busy_project.path) == before
-    assert sorted(work.rglob("*")) == files_before
-    assert not list(tmp_path.rglob("*evil.txt"))
-    assert not (busy_project.store_dir / "objects").exists()

@@ -9,7 +9,7 @@ import pytest
 
 from studio.api import LabelImportError, Project
 from studio.core.formats.csv_labels import CsvLabelsFormat
-from tests.core.formats.helpers import BAD_INPUTS, FORMAT_FIXTURES, dump, round_trip
+from tests.core.formats.helpers import FORMAT_FIXTURES, dump, round_trip
 from tests.core.image_files import save_image
 
 FIXTURE = FORMAT_FIXTURES / "csv_labels"
@@ -166,23 +166,3 @@ def test_a_folder_with_two_label_csvs_asks_for_one(tmp_path: Path, project: Proj
     (tmp_path / "two" / "more.csv").write_text("path,label\na.jpg,dog\n")
     with pytest.raises(LabelImportError, match="2 csv files"):
         project.import_labels(tmp_path / "two", format="csv_labels")
-
-
-@pytest.mark.parametrize(
-    "entry", sorted(BAD_INPUTS.glob("csv_labels--*")), ids=lambda entry: entry.name
-)
-def test_bad_inputs_are_refused(entry: Path, tmp_path: Path, project: Project) -> None:
-    work = tmp_path / "work"
-    work.mkdir()
-    for image in (BAD_INPUTS / "images").iterdir():
-        shutil.copy(image, work / image.name)
-    shutil.copy(entry, work / entry.name)
-    before = dump(project.path)
-    with pytest.raises(LabelImportError) as caught:
-        project.import_labels(work / entry.name, format="csv_labels")
-    assert caught.value.file == str(work / entry.name)
-    assert dump(project.path) == before
-
-
-def test_there_are_enough_bad_inputs() -> None:
-    assert len(list(BAD_INPUTS.glob("csv_labels--*"))) >= 4

@@ -266,37 +266,3 @@ def test_coordinates_cvat_rounds_differently_keep_their_precision(tmp_path: Path
 
     assert (box.get("xtl"), box.get("ytl"), box.get("ybr")) == ("1.125", "2.00", "7.00")
     assert float(box.get("xbr")) == 1.125 + 10.3333
-
-
-# -- bad inputs ------------------------------------------------------------------------------
-
-
-def test_there_are_enough_bad_inputs() -> None:
-    assert len(BAD_CVAT) >= 4
-
-
-@pytest.fixture
-def busy_project(tmp_path: Path):
-    """A project that already holds labeled images (the bad file must not touch it)."""
-    with Project.create(tmp_path / "busy.studio") as project:
-        project.import_labels(FORMAT_FIXTURES / "voc")
-        yield project
-
-
-@pytest.mark.parametrize("as_folder", [False, True], ids=["file", "folder"])
-@pytest.mark.parametrize("entry", BAD_CVAT, ids=lambda path: path.name)
-def test_bad_input_is_refused_and_changes_nothing(
-    entry: Path, as_folder: bool, tmp_path: Path, busy_project: Project
-) -> None:
-    work = tmp_path / "work"
-    shutil.copytree(BAD_INPUTS / "images", work)
-    shutil.copy2(entry, work / entry.name)
-    before = dump(busy_project.path)
-
-    with pytest.raises(LabelImportError) as caught:
-        busy_project.import_labels(work if as_folder else work / entry.name, format="cvat")
-
-    assert entry.name in str(caught.value)
-    assert caught.value.problem.strip()
-    assert dump(busy_project.path) == before
-    assert not (busy_project.store_dir / "objects").exists()

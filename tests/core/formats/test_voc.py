@@ -277,37 +277,3 @@ def test_images_with_the_same_stem_get_separate_annotation_files(tmp_path: Path)
     with Project.create(tmp_path / "again.studio") as again:
         again.import_labels(tmp_path / "out")
         assert signature(again, statuses=False) == before
-
-
-# -- bad inputs ------------------------------------------------------------------------------
-
-
-def test_there_are_enough_bad_inputs() -> None:
-    assert len(BAD_VOC) >= 5
-
-
-@pytest.fixture
-def busy_project(tmp_path: Path):
-    """A project that already holds labeled images (the bad file must not touch it)."""
-    with Project.create(tmp_path / "busy.studio") as project:
-        project.import_labels(FIXTURE / "Annotations/000001.xml")
-        yield project
-
-
-@pytest.mark.parametrize("as_folder", [False, True], ids=["file", "folder"])
-@pytest.mark.parametrize("entry", BAD_VOC, ids=lambda path: path.name)
-def test_bad_input_is_refused_and_changes_nothing(
-    entry: Path, as_folder: bool, tmp_path: Path, busy_project: Project
-) -> None:
-    work = tmp_path / "work"
-    shutil.copytree(BAD_INPUTS / "images", work)
-    shutil.copy2(entry, work / entry.name)
-    before = dump(busy_project.path)
-
-    with pytest.raises(LabelImportError) as caught:
-        busy_project.import_labels(work if as_folder else work / entry.name, format="voc")
-
-    assert entry.name in str(caught.value)
-    assert caught.value.problem.strip()
-    assert dump(busy_project.path) == before
-    assert not (busy_project.store_dir / "objects").exists()

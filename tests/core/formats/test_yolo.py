@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +10,7 @@ import yaml
 
 from studio.api import LabelImportError, Project
 from studio.core.formats.yolo import join_rings, mask_outlines
-from tests.core.formats.helpers import BAD_INPUTS, FORMAT_FIXTURES, dump, round_trip, signature
+from tests.core.formats.helpers import FORMAT_FIXTURES, dump, round_trip, signature
 from tests.core.image_files import save_image
 
 DETECTION = FORMAT_FIXTURES / "yolo"
@@ -459,24 +458,3 @@ def test_dry_run_writes_nothing(tmp_path: Path, project: Project) -> None:
     assert report.annotations_added == 3
     assert report.items_added == 4
     assert dump(project.path) == before
-
-
-# -- the bad inputs of this format ----------------------------------------------------------------
-
-
-@pytest.mark.parametrize("entry", sorted(BAD_INPUTS.glob("yolo--*")), ids=lambda entry: entry.name)
-def test_bad_inputs_are_refused(entry: Path, tmp_path: Path, project: Project) -> None:
-    work = tmp_path / "work"
-    work.mkdir()
-    for image in (BAD_INPUTS / "images").iterdir():
-        shutil.copy(image, work / image.name)
-    shutil.copytree(entry, work / entry.name, symlinks=True)
-    before = dump(project.path)
-    with pytest.raises(LabelImportError) as caught:
-        project.import_labels(work / entry.name, format="yolo")
-    assert caught.value.file.startswith(str(work / entry.name))
-    assert dump(project.path) == before
-
-
-def test_there_are_enough_bad_inputs() -> None:
-    assert len(list(BAD_INPUTS.glob("yolo--*"))) >= 8
