@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,6 +42,19 @@ class RunResult:
     session: Session | None = None
 
 
+@contextmanager
+def _own_garbage_collector_settings() -> Iterator[None]:
+    """Give each benchmark the collector as it found it: the gallery's `settle_heap` freezes
+    the heap and raises the thresholds, which would otherwise speed up every later row."""
+    thresholds = gc.get_threshold()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*thresholds)
+        gc.collect()
+
+
 def run_benchmarks(
     names: Sequence[str] = (), quick: bool = False, seed: int = 0, profile: bool = False
 ) -> RunResult:
@@ -53,7 +68,8 @@ def run_benchmarks(
     with tempfile.TemporaryDirectory(prefix="studio-bench-") as workdir:
         session = Session(Path(workdir), quick=quick, seed=seed, profile=profile)
         for name in selected:
-            result.measurements.extend(BENCHMARKS[name](session))
+            with _own_garbage_collector_settings():
+                result.measurements.extend(BENCHMARKS[name](session))
     result.seconds = time.perf_counter() - start
     result.session = session
     return result

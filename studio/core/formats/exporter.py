@@ -28,8 +28,8 @@ from studio.core.enums import ItemStatus
 from studio.core.errors import LabelExportError
 from studio.core.formats.importer import CLASS_IDS_SETTING
 from studio.core.formats.model import ExportItem, ExportSet, Progress
-from studio.core.formats.reading import Control
-from studio.core.formats.registry import get_format
+from studio.core.formats.reading import Control, collector_paused
+from studio.core.formats.registry import LabelFormat, get_format
 from studio.core.media import resolve
 from studio.core.queries import ItemQuery, item_ids, items_by_ids
 from studio.core.records import AnnotationRecord, ItemRecord
@@ -163,6 +163,31 @@ def export_labels(
     destination = Path(destination).absolute()
     _check_destination(destination, overwrite)
     control = Control(progress, cancel)
+    with collector_paused():
+        return _export(
+            label_format,
+            database,
+            project_root,
+            destination,
+            split,
+            filters,
+            item_ids_to_export,
+            images,
+            control,
+        )
+
+
+def _export(
+    label_format: LabelFormat,
+    database: Database,
+    project_root: Path,
+    destination: Path,
+    split: str | None,
+    filters: dict[str, Any] | None,
+    item_ids_to_export: list[int] | None,
+    images: ImageMode,
+    control: Control,
+) -> LabelExportReport:
     export_set = _export_set(database, project_root, split, filters, item_ids_to_export)
     report = LabelExportReport(label_format.name, destination, items=len(export_set.items))
     if not export_set.items:

@@ -39,7 +39,7 @@ from studio.core.formats.image_matching import (
 )
 from studio.core.formats.label_checks import EDGE_TOLERANCE, checked_row
 from studio.core.formats.model import LabelSet, Progress
-from studio.core.formats.reading import Control
+from studio.core.formats.reading import Control, collector_paused
 from studio.core.formats.registry import LabelFormat, detect_format, get_format
 from studio.core.formats.safe_zip import extract_zip, is_zip
 from studio.core.object_store import ObjectStore
@@ -106,7 +106,7 @@ def import_labels(
     if not source.exists():
         raise LabelImportError(source, "no such file or folder")
     control = Control(progress, cancel)
-    with _dataset_root(source) as (root, archived):
+    with _dataset_root(source) as (root, archived), collector_paused():
         return _import(
             database,
             project_root,

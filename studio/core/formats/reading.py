@@ -7,11 +7,13 @@ into a `LabelImportError` that names the file, the record and the problem.
 
 from __future__ import annotations
 
+import gc
 import json
 import math
 import os
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
@@ -29,6 +31,24 @@ SPLIT_ALIASES = {
     "validation": "val",
     "test": "test",
 }
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection while a label file becomes (or is made from) millions of
+    small objects.
+
+    Reading or writing a 100,000-annotation file allocates far more containers than the
+    collector's thresholds, so it would run hundreds of times over a heap that only grows and
+    holds no cycles; pausing it made the COCO benchmark rows markedly faster.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 class Control:
