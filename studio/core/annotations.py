@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Select, select
 
 from studio.core.classes import find_class
 from studio.core.edits import Edit
@@ -275,14 +275,31 @@ def delete_annotations(edit: Edit, annotation_ids: Iterable[int]) -> None:
         edit.delete(annotations, annotation_id)
 
 
-def annotations_of(connection: Connection, item_id: int) -> list[AnnotationRecord]:
-    query = (
+def _labeled_annotations() -> Select:
+    """Annotations with their class name as `label`, in id order."""
+    return (
         select(annotations, classes.c.name.label("label"))
         .join(classes, classes.c.id == annotations.c.class_id)
-        .where(annotations.c.item_id == item_id)
         .order_by(annotations.c.id)
     )
+
+
+def annotations_of(connection: Connection, item_id: int) -> list[AnnotationRecord]:
+    query = _labeled_annotations().where(annotations.c.item_id == item_id)
     return [AnnotationRecord.from_row(row) for row in connection.execute(query).mappings()]
+
+
+def annotations_of_items(
+    connection: Connection, item_ids: Sequence[int]
+) -> dict[int, list[AnnotationRecord]]:
+    """Item id → its annotations, for many items at once (in chunks of bound parameters)."""
+    found: dict[int, list[AnnotationRecord]] = {}
+    for start in range(0, len(item_ids), 500):
+        chunk = list(item_ids[start : start + 500])
+        query = _labeled_annotations().where(annotations.c.item_id.in_(chunk))
+        for row in connection.execute(query).mappings():
+            found.setdefault(row["item_id"], []).append(AnnotationRecord.from_row(row))
+    return found
 
 
 # -- image-level tags ----------------------------------------------------------------------

@@ -20,8 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
-from sqlalchemy import Connection, select
-
+from studio.core.annotations import annotations_of_items
 from studio.core.classes import all_classes
 from studio.core.database import Database
 from studio.core.enums import ItemStatus
@@ -33,8 +32,6 @@ from studio.core.formats.registry import LabelFormat, get_format
 from studio.core.media import resolve
 from studio.core.queries import ItemQuery, item_ids, items_by_ids
 from studio.core.records import AnnotationRecord, ItemRecord
-from studio.core.schema import annotation_table as annotations
-from studio.core.schema import label_class_table as classes
 from studio.core.settings import get_setting
 
 ImageMode = Literal["copy", "link", "none"]
@@ -250,7 +247,7 @@ def _export_set(
             wanted = set(chosen)
             ids = [item_id for item_id in ids if item_id in wanted]
         records = items_by_ids(connection, ids)
-        by_item = _annotations_by_item(connection, ids)
+        by_item = annotations_of_items(connection, ids)
         project_classes = all_classes(connection)
         class_ids = get_setting(connection, CLASS_IDS_SETTING, {}) or {}
     entries = [
@@ -266,19 +263,3 @@ def _exportable(record: ItemRecord, by_item: dict[int, list[AnnotationRecord]]) 
     if record.status == ItemStatus.REJECTED.value:
         return False
     return record.status in LABELED_STATUSES or bool(by_item.get(record.id))
-
-
-def _annotations_by_item(
-    connection: Connection, ids: list[int]
-) -> dict[int, list[AnnotationRecord]]:
-    found: dict[int, list[AnnotationRecord]] = {}
-    for start in range(0, len(ids), 500):
-        query = (
-            select(annotations, classes.c.name.label("label"))
-            .join(classes, classes.c.id == annotations.c.class_id)
-            .where(annotations.c.item_id.in_(ids[start : start + 500]))
-            .order_by(annotations.c.id)
-        )
-        for row in connection.execute(query).mappings():
-            found.setdefault(row["item_id"], []).append(AnnotationRecord.from_row(row))
-    return found

@@ -22,7 +22,7 @@ from studio.core.enums import ItemStatus
 from studio.core.errors import LabelImportError
 from studio.core.formats.model import ImageLabels, LabelSet
 from studio.core.formats.reading import Control
-from studio.core.image_probe import ImageInfo, ProbeError, probe_image_data
+from studio.core.image_probe import ProbeError, probe_image_data
 from studio.core.media import StoredPaths, new_item_row
 from studio.core.object_store import ObjectStore
 from studio.core.schema import annotation_table as annotations
@@ -41,6 +41,10 @@ class FoundImage:
     status: str = ItemStatus.NEW.value
     current_split: str | None = None
     new_row: dict[str, Any] | None = None
+    # A new image that goes into the project's store: from `data` (embedded in the label
+    # file) or copied from `source_file`, with the suffix of `image_format`.
+    into_store: bool = False
+    image_format: str = ""
     source_file: Path | None = None
     data: bytes | None = None
     rows: list[dict[str, Any]] = field(default_factory=list)
@@ -198,20 +202,13 @@ def _new_or_matched(
     if row is not None:
         return _matched(labels, row, file)
     _check_size(labels, info.width, info.height, file)
-    image = FoundImage(labels, info.width, info.height)
+    image = FoundImage(labels, info.width, info.height, source_file=labels.path)
     image.new_row = new_item_row(info, sha256, stored or "", None, time.time())
-    image.source_file = labels.path
     if copy or stored is None:
+        image.into_store, image.image_format = True, info.format
         image.data = data if labels.path is None else None
         image.new_row["meta"]["original_name"] = os.path.basename(labels.file_name)
-        image.new_row["_copy"] = _Copy(info, labels.path)
     return image
-
-
-@dataclass
-class _Copy:
-    info: ImageInfo
-    path: Path | None
 
 
 def _matched(labels: ImageLabels, row: Any, file: Path) -> FoundImage:
@@ -233,18 +230,17 @@ def _check_size(labels: ImageLabels, width: int, height: int, file: Path) -> Non
     )
 
 
-def store_copies(
-    images: list[FoundImage], store: ObjectStore, project_root: Path, copy_images: bool
-) -> None:
-    """Copy the images that go into the project's store (zip imports, embedded images)."""
+def store_copies(images: list[FoundImage], store: ObjectStore, project_root: Path) -> None:
+    """Copy the images that go into the project's store (zip imports, embedded images, --copy).
+
+    A copied file is read again here rather than kept in memory since it was probed: a
+    copying import of thousands of photos must not hold them all at once.
+    """
     stored_paths = StoredPaths(project_root)
     for image in images:
-        if image.new_row is None:
+        if not image.into_store:
             continue
-        copy = image.new_row.pop("_copy", None)
-        if copy is None:
-            continue
-        suffix = "." + copy.info.format.lower().replace("jpeg", "jpg")
+        suffix = "." + image.image_format.lower().replace("jpeg", "jpg")
         if image.data is not None:
             target = store.put_bytes(image.data, suffix)
         else:

@@ -25,7 +25,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from studio.core import classes as class_edits
-from studio.core.annotations import existing_tags, insert_without_repeated_tags
+from studio.core.annotations import (
+    delete_annotations_of_items,
+    existing_tags,
+    insert_without_repeated_tags,
+)
 from studio.core.database import Database
 from studio.core.edits import Edit, user_edit
 from studio.core.enums import AnnotationSource, ItemStatus
@@ -43,13 +47,13 @@ from studio.core.formats.reading import Control, collector_paused
 from studio.core.formats.registry import LabelFormat, detect_format, get_format
 from studio.core.formats.safe_zip import extract_zip, is_zip
 from studio.core.object_store import ObjectStore
-from studio.core.schema import annotation_table as annotations
 from studio.core.schema import item_table as items
 from studio.core.schema import label_class_table as classes
 from studio.core.settings import get_setting, set_setting
 
 CLASS_IDS_SETTING = "format_class_ids"
-LABELED_STATUSES = (ItemStatus.NEW.value, ItemStatus.IN_PROGRESS.value)
+# Statuses an import may move on (to done or done_empty); later ones are the user's call.
+STATUSES_AN_IMPORT_ADVANCES = (ItemStatus.NEW.value, ItemStatus.IN_PROGRESS.value)
 
 
 @dataclass
@@ -187,7 +191,7 @@ def _import(
     if dry_run:
         return report
     store = ObjectStore(store_dir / "objects")
-    store_copies(images, store, project_root, copy_images)
+    store_copies(images, store, project_root)
     description = f"import labels from {shown.name}"
     try:
         with user_edit(database, description, author) as edit:
@@ -291,7 +295,7 @@ def _write(
         image.item_id = item_id
     matched = [image for image in images if image.new_row is None]
     if replace:
-        _delete_annotations_of(edit, [image.item_id for image in matched])
+        delete_annotations_of_items(edit, [image.item_id for image in matched])
     rows = []
     for image in images:
         for row in image.rows:
@@ -313,18 +317,9 @@ def _write(
     return new_ids
 
 
-def _delete_annotations_of(edit: Edit, item_ids: list[int]) -> None:
-    for start in range(0, len(item_ids), 500):
-        query = select(annotations.c.id).where(
-            annotations.c.item_id.in_(item_ids[start : start + 500])
-        )
-        for annotation_id in edit.connection.execute(query).scalars().all():
-            edit.delete(annotations, annotation_id)
-
-
 def _new_status(image: FoundImage) -> str:
     human = any(row["source"] == AnnotationSource.HUMAN.value for row in image.rows)
-    if image.status not in LABELED_STATUSES:
+    if image.status not in STATUSES_AN_IMPORT_ADVANCES:
         return image.status
     if human or (image.status == ItemStatus.IN_PROGRESS.value and image.rows):
         return ItemStatus.DONE.value

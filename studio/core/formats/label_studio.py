@@ -38,9 +38,9 @@ from statistics import fmean
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from studio.core.enums import AnnotationKind, AnnotationSource, ItemStatus
+from studio.core.enums import AnnotationKind, AnnotationSource
 from studio.core.errors import LabelImportError
-from studio.core.formats.exporter import ExportTarget
+from studio.core.formats.exporter import LABELED_STATUSES, ExportTarget
 from studio.core.formats.model import ExportItem, ExportSet, ImageLabels, LabelRecord, LabelSet
 from studio.core.formats.reading import (
     SPLIT_ALIASES,
@@ -80,7 +80,6 @@ CONTROLS = {
     AnnotationKind.KEYPOINTS: ("keypointlabels", "keypoint", "KeyPointLabels", "Label"),
     AnnotationKind.TAG: ("choices", "choice", "Choices", "Choice"),
 }
-LABELED_STATUSES = {ItemStatus.DONE.value, ItemStatus.DONE_EMPTY.value, ItemStatus.REVIEWED.value}
 
 
 class LabelStudioFormat(LabelFormat):
