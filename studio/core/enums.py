@@ -34,6 +34,24 @@ class AnnotationSource(str, Enum):
     SAM = "sam"
 
 
+class Task(str, Enum):
+    """What a model learns from a dataset version."""
+
+    CLASSIFICATION = "classification"  # one class per image (its tag)
+    MULTILABEL = "multilabel"  # any number of classes per image (its tags)
+    DETECTION = "detection"  # boxes
+    SEGMENTATION = "segmentation"  # instance masks (from polygons and masks)
+
+
+class RunStatus(str, Enum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    FINISHED = "finished"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    INTERRUPTED = "interrupted"  # the worker died (killed, crashed, power cut): resumable
+
+
 def parse_enum(enum_type: type[Enum], value: object, what: str) -> Enum:
     """Return the member of `enum_type` named by `value`, or raise a clear ValueError."""
     if isinstance(value, enum_type):

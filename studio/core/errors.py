@@ -55,3 +55,19 @@ class LabelExportError(StudioError):
 
 class OperationCancelledError(StudioError):
     """The user cancelled a long operation; whatever it was writing was rolled back."""
+
+
+class VersionError(StudioError):
+    """A dataset version cannot be made or found as asked; nothing was written."""
+
+
+class TrainingConfigError(StudioError):
+    """A training setting is invalid (unknown model, task it cannot do, bad number)."""
+
+
+class RunError(StudioError):
+    """A run cannot be found, started, resumed or evaluated as asked."""
+
+
+class CheckpointError(StudioError):
+    """A checkpoint file is missing, damaged, or holds something other than plain tensors."""

@@ -8,7 +8,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Column, ForeignKey, Index, Integer, MetaData
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    UniqueConstraint,
+)
 from sqlmodel import Field, SQLModel
 
 # Stable constraint names make batch-mode migrations on SQLite possible.
@@ -26,6 +35,9 @@ metadata = SQLModel.metadata
 STATUS_VALUES = "'new','in_progress','done','done_empty','reviewed','rejected'"
 KIND_VALUES = "'tag','box','polygon','mask','keypoints'"
 SOURCE_VALUES = "'human','model','sam'"
+TASK_VALUES = "'classification','multilabel','detection','segmentation'"
+RUN_STATUS_VALUES = "'queued','running','finished','failed','cancelled','interrupted'"
+SPLIT_VALUES = "'train','val','test'"
 
 
 class Setting(SQLModel, table=True):
@@ -121,11 +133,191 @@ class History(SQLModel, table=True):
     undone: bool = Field(default=False, index=True)
 
 
+class DatasetVersion(SQLModel, table=True):
+    """A frozen snapshot of the labels: which items, in which split, with which annotations.
+
+    Rows are written once, by `studio.core.versions.create_version`, and never updated.
+    """
+
+    __tablename__ = "dataset_version"
+    __table_args__ = ({"sqlite_autoincrement": True},)
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True)
+    created_at: float
+    author: str = ""
+    note: str = ""
+    seed: int = 0
+    # {"train": 0.8, "val": 0.1, "test": 0.1}
+    ratios: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # The classes at that moment, in panel order: [{"id", "name", "color"}].
+    classes: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # Per-split and per-class counts, shown before training.
+    counts: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    content_hash: str = Field(index=True)
+
+
+class DatasetVersionItem(SQLModel, table=True):
+    """One item of a version, with a copy of what it was then (not a reference to `item`:
+    a version outlives later edits and deletions)."""
+
+    __tablename__ = "dataset_version_item"
+    __table_args__ = (
+        CheckConstraint(f"split IN ({SPLIT_VALUES})", name="split"),
+        Index("ix_dataset_version_item_version_id_split", "version_id", "split"),
+    )
+
+    version_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("dataset_version.id", ondelete="CASCADE"), primary_key=True
+        )
+    )
+    item_id: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
+    path: str
+    sha256: str
+    width: int
+    height: int
+    status: str
+    split: str
+    # [{"id", "class_id", "kind", "geometry", "attributes"}], accepted annotations only.
+    annotations: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+
+class Run(SQLModel, table=True):
+    """One training run: its full configuration, environment, status and summary."""
+
+    __tablename__ = "run"
+    __table_args__ = (
+        CheckConstraint(f"task IN ({TASK_VALUES})", name="task"),
+        CheckConstraint(f"status IN ({RUN_STATUS_VALUES})", name="status"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True)
+    task: str
+    model: str
+    version_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("dataset_version.id", ondelete="RESTRICT"), nullable=False
+        )
+    )
+    config: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    seed: int = 0
+    status: str = "queued"
+    device: str = ""
+    # Studio, Python, torch, torchvision, CUDA versions, GPU name, platform.
+    environment: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # "ImageNet weights from the local cache" or "from scratch: no cached weights".
+    pretrained: str = ""
+    epochs_done: int = 0
+    # Final figures (best epoch, test metrics) for the runs table.
+    summary: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    error: str = ""
+    author: str = ""
+    worker_pid: int | None = None
+    worker_host: str = ""
+    heartbeat_at: float | None = None
+    cancel_requested: bool = False
+    created_at: float
+    started_at: float | None = None
+    finished_at: float | None = None
+
+
+class Metric(SQLModel, table=True):
+    """One number of one epoch of a run ("train/loss", "val/accuracy", "lr", ...)."""
+
+    __tablename__ = "metric"
+    __table_args__ = (
+        UniqueConstraint("run_id", "epoch", "name"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("run.id", ondelete="CASCADE"), nullable=False)
+    )
+    epoch: int
+    name: str
+    value: float
+    recorded_at: float
+
+
+class Artifact(SQLModel, table=True):
+    """A file a run produced (checkpoint, log, ONNX model), stored under the project's
+    `NAME.studio.d/` folder; `path` is relative to that folder."""
+
+    __tablename__ = "artifact"
+    __table_args__ = (
+        UniqueConstraint("run_id", "name"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("run.id", ondelete="CASCADE"), nullable=False)
+    )
+    name: str
+    kind: str
+    path: str
+    sha256: str = ""
+    size_bytes: int = 0
+    epoch: int | None = None
+    meta: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: float
+
+
+class Evaluation(SQLModel, table=True):
+    """Metrics of one checkpoint of a run on one split of its dataset version."""
+
+    __tablename__ = "evaluation"
+    __table_args__ = ({"sqlite_autoincrement": True},)
+
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("run.id", ondelete="CASCADE"), nullable=False)
+    )
+    checkpoint: str
+    epoch: int | None = None
+    split: str
+    # Summary numbers, per-class figures, confusion matrix, top confusions.
+    metrics: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: float
+
+
+class Prediction(SQLModel, table=True):
+    """What a model predicted for one item in an evaluation, so every metric can be traced
+    back to images. Kept apart from annotations: predictions are never labels."""
+
+    __tablename__ = "prediction"
+    __table_args__ = (
+        Index("ix_prediction_evaluation_id_item_id", "evaluation_id", "item_id"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    evaluation_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("evaluation.id", ondelete="CASCADE"), nullable=False)
+    )
+    item_id: int
+    class_id: int
+    kind: str
+    geometry: Any = Field(default=None, sa_column=Column(JSON, nullable=True))
+    score: float
+
+
 setting_table = Setting.__table__
 label_class_table = LabelClass.__table__
 item_table = Item.__table__
 annotation_table = Annotation.__table__
 history_table = History.__table__
+dataset_version_table = DatasetVersion.__table__
+dataset_version_item_table = DatasetVersionItem.__table__
+run_table = Run.__table__
+metric_table = Metric.__table__
+artifact_table = Artifact.__table__
+evaluation_table = Evaluation.__table__
+prediction_table = Prediction.__table__
 
 # Tables whose rows a history entry may snapshot and restore.
 TRACKED_TABLES = {t.name: t for t in (label_class_table, item_table, annotation_table)}
