@@ -5,7 +5,10 @@ Builds a small project in a temporary folder from scikit-image's bundled sample 
 shown, and saves the main states into `docs/images/`: the window in the light and the dark
 theme (`main_window_{light,dark}.png`), an image being labeled with a box, a polygon and a mask
 on the canvas (`labeling_{light,dark}.png`), the shortcut help overlay (`help_overlay.png`), and
-the label import and export dialogs (`import_labels_dialog.png`, `export_labels_dialog.png`).
+the label import and export dialogs (`import_labels_dialog.png`, `export_labels_dialog.png`),
+and, after two short real training runs on scikit-learn's digits (CPU, a minute or so), the
+Train panel (`train_panel.png`), the Runs view (`runs_view.png`) and the comparison of the two
+runs (`compare_runs.png`).
 """
 
 from __future__ import annotations
@@ -35,6 +38,8 @@ from studio.gui.gallery_model import GalleryModel  # noqa: E402
 from studio.gui.labels_io.export_dialog import ExportLabelsDialog  # noqa: E402
 from studio.gui.labels_io.import_dialog import ImportLabelsDialog  # noqa: E402
 from studio.gui.main_window import MainWindow  # noqa: E402
+from studio.gui.training.runs_view import RunsView  # noqa: E402
+from studio.gui.training.train_panel import TrainPanel  # noqa: E402
 
 WINDOW_SIZE = (1180, 760)
 SAMPLES: dict[str, Callable[[], np.ndarray]] = {
@@ -200,6 +205,86 @@ def take_dialog_screenshots(window: MainWindow, output: Path, folder: Path) -> l
     return shots
 
 
+DIGIT_COUNT = 300
+TRAINING_SETTINGS = {
+    "model": "resnet18",
+    "input_size": 32,
+    "epochs": 4,
+    "batch_size": 16,
+    "augmentations": [],
+    "device": "cpu",
+    "workers": 0,
+    "pretrained": "never",
+    "early_stopping_patience": None,
+}
+TRAINING_SIZE = (1180, 640)
+
+
+def build_digits_project(folder: Path) -> Path:
+    """The first scikit-learn digits as 32×32 PNGs, tagged with their digit, done, frozen."""
+    from sklearn.datasets import load_digits
+
+    from studio.core.demo import DIGIT_CLASSES, digit_pixels
+
+    dataset = load_digits()
+    images = folder / "digits"
+    images.mkdir(parents=True, exist_ok=True)
+    labels = {}
+    for index in range(DIGIT_COUNT):
+        name = f"digit_{index:04d}.png"
+        Image.fromarray(digit_pixels(dataset.images[index])).save(images / name)
+        labels[name] = str(dataset.target[index])
+    path = folder / "digits.studio"
+    with Project.create(path, author="docs") as project:
+        project.add_classes(DIGIT_CLASSES)
+        project.import_media([images])
+        ids = {Path(item.path).name: item.id for item in project.items()}
+        project.add_annotations({"item_id": ids[n], "label": lab} for n, lab in labels.items())
+        project.set_status(list(ids.values()), "done")
+        project.create_version()
+    return path
+
+
+def train_in_panel(panel: TrainPanel, learning_rate: float) -> None:
+    panel.form.set_preset("fast")
+    panel.form.set_values({**TRAINING_SETTINGS, "learning_rate": learning_rate})
+    if panel.start() is None:
+        raise RuntimeError(f"the run did not start: {panel.error.text()}")
+    wait_until(lambda: not panel.is_running, timeout_s=600)
+    if panel.last_status != "finished":
+        raise RuntimeError(f"the run ended {panel.last_status}: {panel.error.text()}")
+
+
+def take_training_screenshots(output: Path, folder: Path) -> list[Path]:
+    """Two short runs in the Train panel, then the Runs view and their comparison."""
+    application()
+    with Project.open(build_digits_project(folder)) as project:
+        panel = TrainPanel()
+        panel.resize(*TRAINING_SIZE)
+        panel.set_project(project)
+        panel.show()
+        train_in_panel(panel, 0.01)
+        train_in_panel(panel, 0.002)
+        shots = [grab_dialog(panel, output / "train_panel.png")]
+        panel.close()
+        view = RunsView()
+        view.resize(TRAINING_SIZE[0], 420)
+        view.set_project(project)
+        view.show()
+        selection = view.table.selectionModel()
+        flags = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
+        for row in range(view.model.rowCount()):
+            selection.select(view.model.index(row, 0), flags)
+        dialog = view.compare()
+        assert dialog is not None
+        shots.append(grab_dialog(dialog, output / "compare_runs.png"))
+        dialog.close()
+        view.select_run(view.model.record_at(0).id)
+        shots.append(grab_dialog(view, output / "runs_view.png"))
+        view.close()
+    return shots
+
+
 def grab_dialog(dialog: QWidget, target: Path) -> Path:
     for _ in range(5):
         application().processEvents()
@@ -231,6 +316,8 @@ def main() -> None:
         write_samples(folder / "images")
         project_path = build_project(folder)
         for path in take_screenshots(arguments.output, project_path, folder / "settings.ini"):
+            print(path)
+        for path in take_training_screenshots(arguments.output, folder / "training"):
             print(path)
 
 

@@ -29,8 +29,9 @@ from studio.core import items as item_edits
 from studio.core import settings as project_settings
 from studio.core.database import Database
 from studio.core.edits import user_edit
-from studio.core.enums import AnnotationKind, AnnotationSource, ItemStatus, Split
+from studio.core.enums import AnnotationKind, AnnotationSource, ItemStatus, RunStatus, Split, Task
 from studio.core.errors import (
+    CheckpointError,
     HistoryConflictError,
     InvalidEditError,
     LabelExportError,
@@ -40,7 +41,10 @@ from studio.core.errors import (
     NothingToUndoError,
     OperationCancelledError,
     ProjectFileError,
+    RunError,
     StudioError,
+    TrainingConfigError,
+    VersionError,
 )
 from studio.core.formats import LabelFormat, all_formats
 from studio.core.formats import exporter as label_exporter
@@ -51,8 +55,11 @@ from studio.core.history import HistoryStep
 from studio.core.media import ImportReport, RelinkReport
 from studio.core.project_file import create_project_file, open_project_file
 from studio.core.records import AnnotationRecord, ItemRecord, LabelClassRecord
+from studio.core.runs import ArtifactRecord, EvaluationRecord, PredictionRecord, RunRecord
 from studio.core.settings import LABELING_MODE, LABELING_MODES
 from studio.core.stats import ProjectStats, project_stats
+from studio.core.versions import SplitPlan, SplitRatios, VersionItem, VersionRecord
+from studio.experiments import ExperimentsMixin, Run
 
 __all__ = [
     "LABELING_MODE",
@@ -60,6 +67,9 @@ __all__ = [
     "AnnotationKind",
     "AnnotationRecord",
     "AnnotationSource",
+    "ArtifactRecord",
+    "CheckpointError",
+    "EvaluationRecord",
     "HistoryConflictError",
     "HistoryStep",
     "ImportReport",
@@ -76,12 +86,24 @@ __all__ = [
     "NotAProjectError",
     "NothingToUndoError",
     "OperationCancelledError",
+    "PredictionRecord",
     "Project",
     "ProjectFileError",
     "ProjectStats",
     "RelinkReport",
+    "Run",
+    "RunError",
+    "RunRecord",
+    "RunStatus",
     "Split",
+    "SplitPlan",
+    "SplitRatios",
     "StudioError",
+    "Task",
+    "TrainingConfigError",
+    "VersionError",
+    "VersionItem",
+    "VersionRecord",
 ]
 
 ProgressCallback = Callable[[int, int], None]
@@ -104,7 +126,7 @@ def _paths(paths: str | Path | Iterable[str | Path]) -> list[str | Path]:
     return [paths] if isinstance(paths, (str, Path)) else list(paths)
 
 
-class Project:
+class Project(ExperimentsMixin):
     """An open Studio project file. Use `Project.create` or `Project.open`, then `close()`."""
 
     def __init__(self, database: Database, author: str | None = None) -> None:
@@ -493,3 +515,8 @@ class Project:
     def poll_changes(self) -> bool:
         """True if anyone (another process included) committed since the previous poll."""
         return self._db.changed_since_last_check()
+
+    def labels_revision(self) -> tuple[Any, ...]:
+        """Changes whenever classes, items or annotations change (not on training progress)."""
+        with self._db.read() as connection:
+            return history.labels_revision(connection)

@@ -169,8 +169,13 @@ def demo(
     folder: Annotated[
         Path, typer.Argument(help="Folder for the demo project and its images.")
     ] = Path("demo-project"),
+    train: Annotated[
+        bool,
+        typer.Option("--train", help="Also train a digit classifier and print its test accuracy."),
+    ] = False,
 ) -> None:
-    """Create the demo project: 1,797 labeled handwritten digits and a few unlabeled photos."""
+    """Create the demo project: 1,797 labeled handwritten digits (frozen as version v1) and a
+    few unlabeled photos."""
     from studio.core.demo import create_demo_project
 
     with user_errors(folder), progress_bar("creating the demo") as progress:
@@ -182,6 +187,8 @@ def demo(
         f"created {path}: {labeled:,} labeled digits in {len(stats.items_by_class)} classes, "
         f"{stats.items - labeled:,} unlabeled photos"
     )
+    if train:
+        training.train_demo_classifier(path)
 
 
 @app.command("open")
@@ -251,7 +258,7 @@ def _gui_without_command(
 
 
 # The sub-commands of other modules register themselves on `app` when imported.
-from studio.cli import labels  # noqa: E402, F401
+from studio.cli import labels, training  # noqa: E402, F401
 
 
 def main() -> None:

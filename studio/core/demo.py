@@ -2,9 +2,10 @@
 
 `create_demo_project(folder)` writes scikit-learn's 1,797 handwritten digits as 32×32 PNG
 files, labels each with its true digit (a tag annotation, status "done") so training works at
-once, and adds a few of scikit-image's bundled photographs, left unlabeled, to show what new
-work looks like. The project is built under a temporary name and renamed into place at the
-end, so an interrupted run never leaves a half-made `demo.studio` behind.
+once, freezes them as dataset version "v1", and adds a few of scikit-image's bundled
+photographs, left unlabeled, to show what new work looks like. The project is built under a
+temporary name and renamed into place at the end, so an interrupted run never leaves a
+half-made `demo.studio` behind.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from PIL import Image
 from studio.core import annotations as annotation_edits
 from studio.core import classes as class_edits
 from studio.core import items as item_edits
-from studio.core import media, queries
+from studio.core import media, queries, versions
 from studio.core import settings as project_settings
 from studio.core.database import Database
 from studio.core.edits import user_edit
@@ -39,6 +40,7 @@ PHOTOS_DIR = Path("images") / "photos"
 DIGIT_CLASSES = [str(digit) for digit in range(10)]
 DIGIT_SCALE = 4  # 8×8 → 32×32, nearest neighbour
 AUTHOR = "demo"
+FIRST_VERSION = "v1"
 
 # Photographs inside scikit-image's package folder (`skimage/data`), read straight from
 # there: its loader functions fall back to a download when a file is missing or altered.
@@ -143,6 +145,13 @@ def _label_digits(database: Database, root: Path, digits: list[DemoDigit]) -> No
         item_edits.set_status(edit, list(item_digits), ItemStatus.DONE)
 
 
+def _freeze_first_version(database: Database) -> None:
+    """Freeze the labeled digits as version "v1" (seed 0, default ratios), ready to train."""
+    versions.create_version(
+        database, name=FIRST_VERSION, seed=0, note="the demo digits", author=AUTHOR
+    )
+
+
 def _build(path: Path, folder: Path, progress: Progress | None) -> None:
     """Write the images, then create, fill and close the project file at `path`."""
     from sklearn.datasets import load_digits
@@ -166,6 +175,7 @@ def _build(path: Path, folder: Path, progress: Progress | None) -> None:
             failed_path, reason = report.failed[0]
             raise StudioError(f"{failed_path}: the demo could not import it: {reason}")
         _label_digits(database, folder, digits)
+        _freeze_first_version(database)
     finally:
         database.close()
 

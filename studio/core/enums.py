@@ -14,6 +14,12 @@ class ItemStatus(str, Enum):
     REJECTED = "rejected"
 
 
+# The statuses of items whose labels are final: exported, and frozen into dataset versions.
+LABELED_STATUSES = frozenset(
+    {ItemStatus.DONE.value, ItemStatus.DONE_EMPTY.value, ItemStatus.REVIEWED.value}
+)
+
+
 class Split(str, Enum):
     TRAIN = "train"
     VAL = "val"

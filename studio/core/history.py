@@ -17,11 +17,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, Table, delete, insert, select, update
+from sqlalchemy import Connection, Table, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from studio.core.errors import HistoryConflictError, NothingToUndoError
-from studio.core.schema import TRACKED_TABLES, history_table
+from studio.core.schema import TRACKED_TABLES, history_table, item_table
 
 Row = dict[str, Any]
 
@@ -247,3 +247,20 @@ def can_undo(connection: Connection) -> bool:
 def can_redo(connection: Connection) -> bool:
     query = select(history_table.c.id).where(history_table.c.undone.is_(True)).limit(1)
     return connection.execute(query).first() is not None
+
+
+def labels_revision(connection: Connection) -> tuple[Any, ...]:
+    """A value that changes whenever classes, items or annotations change.
+
+    Every label edit adds a history entry or flips one's `undone` flag; relinking rewrites
+    item paths with a new `updated_at`. Windows compare it after a commit by another process
+    to tell label changes (re-read the gallery) from training progress (re-read the runs).
+    """
+    entries = connection.execute(
+        select(
+            func.max(history_table.c.id),
+            func.count().filter(history_table.c.undone.is_(True)),
+        )
+    ).one()
+    newest_item = connection.execute(select(func.max(item_table.c.updated_at))).scalar()
+    return (*entries, newest_item)

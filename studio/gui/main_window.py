@@ -40,6 +40,7 @@ from studio.gui.labels_io.import_dialog import ImportLabelsDialog
 from studio.gui.resources import icon
 from studio.gui.theme import THEMES, apply_theme, current_theme, system_theme
 from studio.gui.thumbnail_loader import ThumbnailLoader
+from studio.gui.training.window_docks import TrainingDocks
 from studio.gui.workspace.help_overlay import HelpOverlay
 from studio.gui.workspace.shortcut_dialog import ShortcutDialog
 from studio.gui.workspace.shortcuts import ShortcutRegistry
@@ -81,6 +82,7 @@ class MainWindow(QMainWindow):
         self.resize(1400, 860)
         self.registry = ShortcutRegistry(self.settings, parent=self)
         self.menu_actions: dict[str, QAction] = {}
+        self._labels_revision: tuple = ()
         self._build_gallery()
         self.workspace = LabelingWorkspace(
             self.registry, self.settings, self.gallery, self.gallery_model, self
@@ -95,6 +97,11 @@ class MainWindow(QMainWindow):
         self.splitter.setSizes([GALLERY_WIDTH, self.width() - GALLERY_WIDTH])
         self.setCentralWidget(self.splitter)
         self.docks = self._build_docks()
+        self.training = TrainingDocks(self)
+        self.training.message.connect(self._show_message)
+        self.training.items_requested.connect(self.select_items)
+        self.train_panel, self.runs_view = self.training.panel, self.training.runs_view
+        self.training_docks = self.training.docks
         self._import_pool = QThreadPool(self)
         self._import_pool.setMaxThreadCount(1)
         self._import_task: ImportTask | None = None
@@ -200,6 +207,7 @@ class MainWindow(QMainWindow):
         go_menu = self.menuBar().addMenu("&Go")
         go_menu.addActions([actions[n] for n in ("next_image", "previous_image", "next_unlabeled")])
         self._build_view_menu()
+        self.training.build_menu(self.menuBar(), self._add_action)
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction(self._add_action("help", self.help_overlay_toggle))
         help_menu.addAction(self._add_action("edit_shortcuts", self.edit_shortcuts))
@@ -295,12 +303,14 @@ class MainWindow(QMainWindow):
         self.filter_bar.set_classes(project.classes() if project is not None else [])
         self.gallery.has_project = project is not None
         self.workspace.set_project(project)
+        self.training.set_project(project)
         title = f"{project.path.name} — Studio" if project is not None else "Studio"
         self.setWindowTitle(title)
         if project is None:
             self._poll_timer.stop()
         else:
             project.poll_changes()  # remember the current version; report later commits
+            self._labels_revision = project.labels_revision()
             self._poll_timer.start()
         self._update_after_change()
 
@@ -327,6 +337,7 @@ class MainWindow(QMainWindow):
         self.gallery_model.refresh()
         if self.project is not None:
             self.filter_bar.set_classes(self.project.classes())
+            self.training.refresh()
         self.workspace.reload()
         self._update_after_change()
 
@@ -345,6 +356,7 @@ class MainWindow(QMainWindow):
         for key in ("import_labels", "export_labels"):
             self.menu_actions[key].setEnabled(has_project)
         self._update_history_actions()
+        self.training.update_actions()
         self.gallery.viewport().update()
 
     def _update_history_actions(self) -> None:
@@ -353,8 +365,16 @@ class MainWindow(QMainWindow):
         self.menu_actions["redo"].setEnabled(project is not None and project.can_redo())
 
     def _poll(self) -> None:
-        if self.project is not None and self.project.poll_changes():
+        """After another process's commit: the whole window when labels changed, else only
+        the training views (a worker commits its heartbeat and metrics while it trains)."""
+        if self.project is None or not self.project.poll_changes():
+            return
+        revision = self.project.labels_revision()
+        if revision != self._labels_revision:
+            self._labels_revision = revision
             self.refresh()
+        else:
+            self.training.refresh()
 
     def _after_own_edit(self) -> None:
         """An edit made in the workspace (which shows it already): the poll skips our own
@@ -552,6 +572,23 @@ class MainWindow(QMainWindow):
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()
 
+    # -- training ------------------------------------------------------------------------
+
+    def select_items(self, item_ids: list) -> None:
+        """Select these items in the gallery (those the current filter shows) and open the
+        first; the evaluation's "top confusions" use it."""
+        model, selection = self.gallery_model, self.gallery.selectionModel()
+        rows = [row for row in (model.row_of(int(i)) for i in item_ids) if row is not None]
+        selection.clearSelection()
+        for row in rows:
+            selection.select(model.index(row), selection.SelectionFlag.Select)
+        if rows:
+            self.gallery.setCurrentIndex(model.index(rows[0]))
+            self.gallery.scrollTo(model.index(rows[0]))
+        missing = len(item_ids) - len(rows)
+        note = f" ({missing} hidden by the gallery's filter)" if missing else ""
+        self._show_message(f"{len(rows)} images selected{note}")
+
     # -- closing -------------------------------------------------------------------------
 
     def shutdown(self) -> None:
@@ -567,6 +604,9 @@ class MainWindow(QMainWindow):
             self.gallery_model.set_project(None)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        if not self.training.ask_before_close():
+            event.ignore()
+            return
         self.settings.setValue("window_geometry", self.saveGeometry())
         self.settings.setValue("window_state", self.saveState())
         self.shutdown()

@@ -27,8 +27,10 @@ ROW_PREFIXES = {
     "gallery": "gallery",
     "switch": "image",
     "formats": "label",
+    "training": "training",
+    "digits": "digits",
 }
-UNITS = {"items/s", "rows/s", "ms", "MB", "s"}
+UNITS = {"items/s", "rows/s", "ms", "MB", "s", "images/s"}
 LABEL_IMPORT_TARGET = 0.2  # Studio's time at most 5 × json.load's (issue #4)
 
 

@@ -12,6 +12,8 @@ from PIL import Image
 from sklearn.datasets import load_digits
 
 from studio.api import Project
+from studio.core import versions
+from studio.core.database import Database
 from studio.core.demo import DEMO_FILE_NAME, create_demo_project, digit_pixels
 from studio.core.errors import ProjectFileError
 
@@ -118,13 +120,37 @@ def test_a_second_demo_in_the_same_folder_is_refused_and_changes_nothing(
     assert path.read_bytes() == before
 
 
+def test_the_labeled_digits_are_frozen_as_version_v1(
+    demo: tuple[Path, list[tuple[int, int]]], demo_project: Project
+) -> None:
+    database = Database(demo[0])
+    try:
+        with database.read() as connection:
+            (record,) = versions.list_versions(connection)
+            held = versions.version_items(connection, record.id)
+    finally:
+        database.close()
+
+    assert (record.name, record.seed, record.author) == ("v1", 0, "demo")
+    assert record.ratios == {"train": 0.8, "val": 0.1, "test": 0.1}
+    assert [entry.name for entry in record.classes] == [str(d) for d in range(10)]
+    assert {entry.item_id for entry in held} == set(demo_project.item_ids(status="done"))
+    assert sum(record.counts["items"].values()) == len(held) == 1797
+    for digit, count in sorted(Counter(DIGITS.target).items()):
+        per_split = record.counts["classes"][str(digit)]
+        assert sum(per_split.values()) == count
+        assert abs(per_split["train"] - count * 0.8) <= 1
+        assert abs(per_split["test"] - count * 0.1) <= 1
+
+
+@pytest.mark.parametrize("step", ["_label_digits", "_freeze_first_version"])
 def test_an_interrupted_demo_leaves_no_project_behind(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, step: str
 ) -> None:
     def fail(*_args: object) -> None:
         raise RuntimeError("power cut while labeling")
 
-    monkeypatch.setattr("studio.core.demo._label_digits", fail)
+    monkeypatch.setattr(f"studio.core.demo.{step}", fail)
 
     with pytest.raises(RuntimeError, match="power cut"):
         create_demo_project(tmp_path)

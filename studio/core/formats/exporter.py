@@ -23,7 +23,7 @@ from typing import Any, Literal
 from studio.core.annotations import annotations_of_items
 from studio.core.classes import all_classes
 from studio.core.database import Database
-from studio.core.enums import ItemStatus
+from studio.core.enums import LABELED_STATUSES, ItemStatus
 from studio.core.errors import LabelExportError
 from studio.core.formats.importer import CLASS_IDS_SETTING
 from studio.core.formats.model import ExportItem, ExportSet, Progress
@@ -36,7 +36,6 @@ from studio.core.settings import get_setting
 
 ImageMode = Literal["copy", "link", "none"]
 IMAGE_MODES = ("copy", "link", "none")
-LABELED_STATUSES = {ItemStatus.DONE.value, ItemStatus.DONE_EMPTY.value, ItemStatus.REVIEWED.value}
 
 
 @dataclass

@@ -38,9 +38,9 @@ from statistics import fmean
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from studio.core.enums import AnnotationKind, AnnotationSource
+from studio.core.enums import LABELED_STATUSES, AnnotationKind, AnnotationSource
 from studio.core.errors import LabelImportError
-from studio.core.formats.exporter import LABELED_STATUSES, ExportTarget
+from studio.core.formats.exporter import ExportTarget
 from studio.core.formats.model import ExportItem, ExportSet, ImageLabels, LabelRecord, LabelSet
 from studio.core.formats.reading import (
     SPLIT_ALIASES,

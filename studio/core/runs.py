@@ -1,0 +1,606 @@
+"""Training runs and what they record: status, per-epoch metrics, artifacts, evaluations.
+
+A run row is created queued with its full configuration; a worker process marks it
+running, sends heartbeats, records each epoch, saves artifacts and evaluations, and
+finishes it. Files live in `<project>.studio.d/runs/<id:06d>/`; artifact paths are
+relative to `<project>.studio.d`. Like versions, these rows are records of what happened,
+not undoable edits.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import socket
+import time
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from studio.core.database import Database
+from studio.core.enums import RunStatus, parse_enum
+from studio.core.errors import RunError, VersionError
+from studio.core.schema import artifact_table as artifacts
+from studio.core.schema import dataset_version_table as versions
+from studio.core.schema import evaluation_table as evaluations
+from studio.core.schema import metric_table, prediction_table
+from studio.core.schema import run_table as runs
+
+HEARTBEAT_TIMEOUT_S = 60.0
+RUNS_FOLDER = "runs"
+
+
+def run_folder(run_id: int) -> str:
+    """The folder of a run's files, relative to `<project>.studio.d` ("runs/000042")."""
+    return f"{RUNS_FOLDER}/{int(run_id):06d}"
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    id: int
+    name: str
+    task: str
+    model: str
+    version_id: int
+    version_name: str
+    config: Mapping[str, Any]
+    seed: int
+    status: str
+    device: str
+    environment: Mapping[str, Any]
+    pretrained: str
+    epochs_done: int
+    summary: Mapping[str, Any]
+    error: str
+    author: str
+    worker_pid: int | None
+    worker_host: str
+    heartbeat_at: float | None
+    cancel_requested: bool
+    created_at: float
+    started_at: float | None
+    finished_at: float | None
+
+    @property
+    def epochs(self) -> int:
+        """The number of epochs the configuration asks for."""
+        return int(self.config.get("epochs", 0))
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> RunRecord:
+        """From a run row joined with its version's name as `version_name`."""
+        copied = {name: dict(row[name]) for name in ("config", "environment", "summary")}
+        return cls(**{**row, **copied, "cancel_requested": bool(row["cancel_requested"])})
+
+
+@dataclass(frozen=True)
+class ArtifactRecord:
+    id: int
+    run_id: int
+    name: str
+    kind: str
+    path: str
+    sha256: str
+    size_bytes: int
+    epoch: int | None
+    meta: Mapping[str, Any]
+    created_at: float
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> ArtifactRecord:
+        return cls(**{**row, "meta": dict(row["meta"])})
+
+
+@dataclass(frozen=True)
+class EvaluationRecord:
+    id: int
+    run_id: int
+    checkpoint: str
+    epoch: int | None
+    split: str
+    metrics: Mapping[str, Any]
+    created_at: float
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> EvaluationRecord:
+        return cls(**{**row, "metrics": dict(row["metrics"])})
+
+
+@dataclass(frozen=True)
+class PredictionRecord:
+    item_id: int
+    class_id: int
+    kind: str
+    geometry: Any
+    score: float
+
+
+# -- creating and reading runs ---------------------------------------------------------------
+
+
+def _run_query() -> Any:
+    return select(runs, versions.c.name.label("version_name")).join(
+        versions, versions.c.id == runs.c.version_id
+    )
+
+
+def _default_name(connection: Connection, model: str) -> str:
+    taken = set(connection.execute(select(runs.c.name)).scalars())
+    number = 1 + sum(1 for name in taken if name.startswith(f"{model}-"))
+    while f"{model}-{number}" in taken:
+        number += 1
+    return f"{model}-{number}"
+
+
+def _checked_name(connection: Connection, name: str) -> str:
+    chosen = str(name).strip()
+    if not chosen:
+        raise RunError("a run name cannot be empty")
+    exists = connection.execute(select(runs.c.id).where(runs.c.name == chosen)).first()
+    if exists is not None:
+        raise RunError(f"a run named {chosen!r} exists already; choose another name")
+    return chosen
+
+
+def create_run(
+    database: Database,
+    *,
+    task: str,
+    model: str,
+    version_id: int,
+    config: Mapping[str, Any],
+    seed: int,
+    name: str | None = None,
+    author: str = "",
+) -> RunRecord:
+    """A new queued run on a dataset version (default name "<model>-<n>", unique)."""
+    with database.write() as connection:
+        found = connection.execute(select(versions.c.id).where(versions.c.id == version_id))
+        if found.first() is None:
+            raise VersionError(f"unknown dataset version id {version_id!r}; freeze a version first")
+        chosen = (
+            _default_name(connection, model) if name is None else _checked_name(connection, name)
+        )
+        values = {
+            "name": chosen,
+            "task": str(getattr(task, "value", task)),
+            "model": model,
+            "version_id": version_id,
+            "config": dict(config),
+            "seed": int(seed),
+            "status": RunStatus.QUEUED.value,
+            "environment": {},
+            "summary": {},
+            "author": author,
+            "created_at": time.time(),
+        }
+        run_id = connection.execute(insert(runs).values(values)).inserted_primary_key[0]
+        return _get_by_id(connection, run_id)
+
+
+def _get_by_id(connection: Connection, run_id: int) -> RunRecord:
+    row = connection.execute(_run_query().where(runs.c.id == run_id)).mappings().first()
+    if row is None:
+        raise RunError(f"unknown run id {run_id!r}")
+    return RunRecord.from_row(row)
+
+
+def get_run(connection: Connection, run: int | str) -> RunRecord:
+    """The run with this id (int) or name (str; a name of digits falls back to the id)."""
+    if isinstance(run, RunRecord):
+        run = run.id
+    if isinstance(run, str):
+        row = connection.execute(_run_query().where(runs.c.name == run)).mappings().first()
+        if row is not None:
+            return RunRecord.from_row(row)
+        if not run.strip().isdigit():
+            raise RunError(f"unknown run {run!r}")
+        run = int(run)
+    return _get_by_id(connection, run)
+
+
+def list_runs(connection: Connection, version_id: int | None = None) -> list[RunRecord]:
+    """Every run (of one version when given), in id order."""
+    query = _run_query().order_by(runs.c.id)
+    if version_id is not None:
+        query = query.where(runs.c.version_id == version_id)
+    return [RunRecord.from_row(row) for row in connection.execute(query).mappings()]
+
+
+def delete_run(database: Database, run: int | str) -> None:
+    """Delete a run's rows (metrics, artifacts, evaluations cascade); not its folder."""
+    with database.write() as connection:
+        record = get_run(connection, run)
+        connection.execute(delete(runs).where(runs.c.id == record.id))
+
+
+# -- the worker's side -----------------------------------------------------------------------
+
+
+def _update(connection: Connection, run_id: int, values: Mapping[str, Any]) -> None:
+    result = connection.execute(update(runs).where(runs.c.id == run_id).values(**values))
+    if result.rowcount == 0:
+        raise RunError(f"unknown run id {run_id!r}")
+
+
+def mark_started(
+    database: Database,
+    run_id: int,
+    *,
+    pid: int,
+    host: str,
+    device: str,
+    environment: Mapping[str, Any],
+    pretrained: str,
+) -> None:
+    """The worker took the run: running, its pid and host, a fresh heartbeat.
+
+    A resumed run keeps its first `started_at`.
+    """
+    now = time.time()
+    with database.write() as connection:
+        record = _get_by_id(connection, run_id)
+        _update(
+            connection,
+            run_id,
+            {
+                "status": RunStatus.RUNNING.value,
+                "worker_pid": int(pid),
+                "worker_host": host,
+                "device": device,
+                "environment": dict(environment),
+                "pretrained": pretrained,
+                "started_at": record.started_at if record.started_at is not None else now,
+                "finished_at": None,
+                "heartbeat_at": now,
+                "cancel_requested": False,
+                "error": "",
+            },
+        )
+
+
+def heartbeat(database: Database, run_id: int) -> bool:
+    """Note that the worker is alive; returns whether a cancel was requested."""
+    with database.write() as connection:
+        _update(connection, run_id, {"heartbeat_at": time.time()})
+        requested = connection.execute(select(runs.c.cancel_requested).where(runs.c.id == run_id))
+        return bool(requested.scalar_one())
+
+
+def cancel_requested(database: Database, run_id: int) -> bool:
+    """Whether someone asked the run to stop (a read: it does not wake change pollers)."""
+    with database.read() as connection:
+        requested = connection.execute(select(runs.c.cancel_requested).where(runs.c.id == run_id))
+        return bool(requested.scalar_one())
+
+
+def request_cancel(database: Database, run_id: int) -> None:
+    """Ask the worker to stop; a queued run (no worker yet) is cancelled at once."""
+    with database.write() as connection:
+        record = _get_by_id(connection, run_id)
+        if record.status == RunStatus.QUEUED.value:
+            values = {
+                "status": RunStatus.CANCELLED.value,
+                "cancel_requested": True,
+                "finished_at": time.time(),
+            }
+            _update(connection, run_id, values)
+        elif record.status == RunStatus.RUNNING.value:
+            _update(connection, run_id, {"cancel_requested": True})
+
+
+def finish_run(
+    database: Database,
+    run_id: int,
+    status: RunStatus | str,
+    *,
+    summary: Mapping[str, Any] | None = None,
+    error: str = "",
+) -> None:
+    """The run ended with `status`; `summary` is merged into the summary it has."""
+    try:
+        value = parse_enum(RunStatus, status, "run status").value
+    except ValueError as problem:
+        raise RunError(str(problem)) from None
+    with database.write() as connection:
+        record = _get_by_id(connection, run_id)
+        _update(
+            connection,
+            run_id,
+            {
+                "status": value,
+                "summary": {**record.summary, **dict(summary or {})},
+                "error": error,
+                "finished_at": time.time(),
+                "worker_pid": None,
+            },
+        )
+
+
+def record_epoch(database: Database, run_id: int, epoch: int, metrics: Mapping[str, float]) -> None:
+    """Store an epoch's metrics (re-recording an epoch replaces its numbers).
+
+    NaN cannot be stored in SQLite (it becomes NULL), so NaN values are left out; the
+    epoch still counts. Infinities are kept.
+    """
+    now = time.time()
+    rows = [
+        {
+            "run_id": run_id,
+            "epoch": int(epoch),
+            "name": name,
+            "value": float(value),
+            "recorded_at": now,
+        }
+        for name, value in metrics.items()
+        if not math.isnan(float(value))
+    ]
+    with database.write() as connection:
+        record = _get_by_id(connection, run_id)
+        if rows:
+            statement = sqlite_insert(metric_table)
+            connection.execute(
+                statement.on_conflict_do_update(
+                    index_elements=[
+                        metric_table.c.run_id,
+                        metric_table.c.epoch,
+                        metric_table.c.name,
+                    ],
+                    set_={
+                        "value": statement.excluded.value,
+                        "recorded_at": statement.excluded.recorded_at,
+                    },
+                ),
+                rows,
+            )
+        _update(connection, run_id, {"epochs_done": max(record.epochs_done, int(epoch))})
+
+
+def discard_epochs_after(database: Database, run_id: int, epoch: int) -> None:
+    """Forget the metrics of epochs after `epoch` (a resume restarts from there)."""
+    with database.write() as connection:
+        _get_by_id(connection, run_id)
+        connection.execute(
+            delete(metric_table).where(
+                metric_table.c.run_id == run_id, metric_table.c.epoch > int(epoch)
+            )
+        )
+        _update(connection, run_id, {"epochs_done": int(epoch)})
+
+
+def metrics_of(connection: Connection, run_id: int) -> dict[str, list[tuple[int, float]]]:
+    """Metric name → [(epoch, value)] in ascending epoch order."""
+    rows = connection.execute(
+        select(metric_table.c.name, metric_table.c.epoch, metric_table.c.value)
+        .where(metric_table.c.run_id == run_id)
+        .order_by(metric_table.c.name, metric_table.c.epoch)
+    )
+    series: dict[str, list[tuple[int, float]]] = defaultdict(list)
+    for row in rows:
+        series[row.name].append((row.epoch, row.value))
+    return dict(series)
+
+
+# -- artifacts -------------------------------------------------------------------------------
+
+
+def save_artifact(
+    database: Database,
+    run_id: int,
+    *,
+    name: str,
+    kind: str,
+    path: str,
+    sha256: str,
+    size_bytes: int,
+    epoch: int | None = None,
+    meta: Mapping[str, Any] | None = None,
+) -> ArtifactRecord:
+    """Record a file of a run; one of the same name is replaced (for example `last.pt`)."""
+    values = {
+        "run_id": run_id,
+        "name": name,
+        "kind": kind,
+        "path": path,
+        "sha256": sha256,
+        "size_bytes": int(size_bytes),
+        "epoch": epoch,
+        "meta": dict(meta or {}),
+        "created_at": time.time(),
+    }
+    with database.write() as connection:
+        _get_by_id(connection, run_id)
+        statement = sqlite_insert(artifacts).values(values)
+        replaced = {key: value for key, value in values.items() if key not in ("run_id", "name")}
+        connection.execute(
+            statement.on_conflict_do_update(
+                index_elements=[artifacts.c.run_id, artifacts.c.name], set_=replaced
+            )
+        )
+        return _artifact(connection, run_id, name)
+
+
+def _artifact(connection: Connection, run_id: int, name: str) -> ArtifactRecord | None:
+    row = (
+        connection.execute(
+            select(artifacts).where(artifacts.c.run_id == run_id, artifacts.c.name == name)
+        )
+        .mappings()
+        .first()
+    )
+    return None if row is None else ArtifactRecord.from_row(row)
+
+
+def artifacts_of(connection: Connection, run_id: int) -> list[ArtifactRecord]:
+    query = select(artifacts).where(artifacts.c.run_id == run_id).order_by(artifacts.c.id)
+    return [ArtifactRecord.from_row(row) for row in connection.execute(query).mappings()]
+
+
+def get_artifact(connection: Connection, run_id: int, name: str) -> ArtifactRecord:
+    """The artifact `name` of a run; RunError naming the run, the file and what it has."""
+    found = _artifact(connection, run_id, name)
+    if found is not None:
+        return found
+    record = _get_by_id(connection, run_id)
+    present = ", ".join(entry.name for entry in artifacts_of(connection, run_id)) or "none"
+    raise RunError(f"run {record.name!r} (id {run_id}) has no file {name!r} (its files: {present})")
+
+
+# -- evaluations -----------------------------------------------------------------------------
+
+
+def save_evaluation(
+    database: Database,
+    run_id: int,
+    *,
+    checkpoint: str,
+    epoch: int | None,
+    split: str,
+    metrics: Mapping[str, Any],
+    predictions: Iterable[PredictionRecord],
+) -> EvaluationRecord:
+    """Store an evaluation with its per-item predictions, in one transaction."""
+    values = {
+        "run_id": run_id,
+        "checkpoint": checkpoint,
+        "epoch": epoch,
+        "split": split,
+        "metrics": dict(metrics),
+        "created_at": time.time(),
+    }
+    with database.write() as connection:
+        _get_by_id(connection, run_id)
+        evaluation_id = connection.execute(insert(evaluations).values(values)).inserted_primary_key[
+            0
+        ]
+        rows = [_prediction_row(evaluation_id, prediction) for prediction in predictions]
+        if rows:
+            connection.execute(insert(prediction_table), rows)
+        return EvaluationRecord(id=evaluation_id, **values)
+
+
+def _prediction_row(evaluation_id: int, prediction: Any) -> dict[str, Any]:
+    """A prediction row from a PredictionRecord or any object with the same fields."""
+    return {
+        "evaluation_id": evaluation_id,
+        "item_id": int(prediction.item_id),
+        "class_id": int(prediction.class_id),
+        "kind": prediction.kind,
+        "geometry": prediction.geometry,
+        "score": float(prediction.score),
+    }
+
+
+def evaluations_of(connection: Connection, run_id: int) -> list[EvaluationRecord]:
+    query = select(evaluations).where(evaluations.c.run_id == run_id).order_by(evaluations.c.id)
+    return [EvaluationRecord.from_row(row) for row in connection.execute(query).mappings()]
+
+
+def latest_evaluation(
+    connection: Connection, run_id: int, split: str = "test"
+) -> EvaluationRecord | None:
+    """The newest evaluation of a run on `split`, or None."""
+    row = (
+        connection.execute(
+            select(evaluations)
+            .where(evaluations.c.run_id == run_id, evaluations.c.split == split)
+            .order_by(evaluations.c.id.desc())
+            .limit(1)
+        )
+        .mappings()
+        .first()
+    )
+    return None if row is None else EvaluationRecord.from_row(row)
+
+
+def predictions_of(
+    connection: Connection, evaluation_id: int, item_id: int | None = None
+) -> list[PredictionRecord]:
+    """The predictions of an evaluation (of one item when given), in the order stored."""
+    query = select(
+        prediction_table.c.item_id,
+        prediction_table.c.class_id,
+        prediction_table.c.kind,
+        prediction_table.c.geometry,
+        prediction_table.c.score,
+    ).where(prediction_table.c.evaluation_id == evaluation_id)
+    if item_id is not None:
+        query = query.where(prediction_table.c.item_id == item_id)
+    rows = connection.execute(query.order_by(prediction_table.c.id))
+    return [
+        PredictionRecord(row.item_id, row.class_id, row.kind, row.geometry, row.score)
+        for row in rows
+    ]
+
+
+# -- runs whose worker died ------------------------------------------------------------------
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether a process with this id exists on this machine."""
+    if pid <= 0:
+        return False
+    if os.name == "nt":
+        return _windows_pid_alive(pid)
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # it exists, owned by someone else
+    return True
+
+
+def _windows_pid_alive(pid: int) -> bool:
+    import ctypes
+
+    query_limited_information, still_active = 0x1000, 259
+    kernel32 = ctypes.windll.kernel32  # type: ignore[attr-defined]
+    handle = kernel32.OpenProcess(query_limited_information, False, pid)
+    if not handle:
+        return False
+    try:
+        code = ctypes.c_ulong()
+        kernel32.GetExitCodeProcess(handle, ctypes.byref(code))
+        return code.value == still_active
+    finally:
+        kernel32.CloseHandle(handle)
+
+
+def _worker_gone(record: RunRecord, now: float, host: str) -> str | None:
+    """Why the run's worker is known to be gone, or None while it may still be working."""
+    pid = record.worker_pid
+    if record.worker_host == host and pid is not None and not pid_alive(pid):
+        return f"its worker process {pid} on {host} has ended"
+    last_sign = record.heartbeat_at or record.started_at or record.created_at
+    if now - last_sign > HEARTBEAT_TIMEOUT_S:
+        return f"no heartbeat from its worker for {now - last_sign:.0f} s"
+    return None
+
+
+def mark_interrupted(database: Database, now: float | None = None) -> list[int]:
+    """Mark running runs whose worker died as "interrupted" (resumable); their ids."""
+    moment = time.time() if now is None else now
+    host = socket.gethostname()
+    interrupted = []
+    with database.write() as connection:
+        running = connection.execute(
+            _run_query().where(runs.c.status == RunStatus.RUNNING.value).order_by(runs.c.id)
+        ).mappings()
+        for record in [RunRecord.from_row(row) for row in running]:
+            reason = _worker_gone(record, moment, host)
+            if reason is None:
+                continue
+            values = {
+                "status": RunStatus.INTERRUPTED.value,
+                "error": f"interrupted after {record.epochs_done} epoch(s): {reason}",
+                "worker_pid": None,
+                "finished_at": moment,
+            }
+            _update(connection, record.id, values)
+            interrupted.append(record.id)
+    return interrupted

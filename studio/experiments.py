@@ -1,0 +1,341 @@
+"""Dataset versions, training runs and evaluations for `studio.api.Project`.
+
+    version = project.create_version(ratios={"train": 0.8, "val": 0.1, "test": 0.1})
+    run = project.train(task="classification", model="resnet18", epochs=5)
+    run.summary["test"]["accuracy"], run.metrics()["val/accuracy"]
+    run.predictions()                 # what the best checkpoint predicted for each test item
+
+Training and evaluation run in a worker process (`python -m studio.jobs.worker`), the same
+one the GUI and the CLI start, so a crash there cannot take the project with it. This module
+imports no torch: settings are checked by `studio.ml.config`, which reads no weights.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from studio.core import runs, versions
+from studio.core.enums import RunStatus
+from studio.core.errors import RunError, VersionError
+from studio.core.runs import ArtifactRecord, EvaluationRecord, PredictionRecord, RunRecord
+from studio.core.versions import SplitPlan, SplitRatios, VersionItem, VersionRecord
+from studio.jobs.launcher import WorkerJob, worker_command
+
+if TYPE_CHECKING:
+    from studio.core.database import Database
+
+EventCallback = Callable[[dict[str, Any]], None]
+Ratios = SplitRatios | Mapping[str, float] | None
+
+
+def _ratios(ratios: Ratios) -> SplitRatios | None:
+    if ratios is None or isinstance(ratios, SplitRatios):
+        return ratios
+    return SplitRatios.from_mapping(ratios)
+
+
+def run_worker(project_path: Path, argv: list[str], on_event: EventCallback | None) -> int:
+    """Start a worker, pass its events to `on_event`, wait for it; its exit status.
+
+    Ctrl-C here cancels the worker (it keeps its last checkpoint) and waits for it.
+    Raises RunError with the worker's error when it failed.
+    """
+    job = WorkerJob.start(project_path, argv)
+    failure = ""
+    try:
+        for event in job.events():
+            if event.get("event") == "failed":
+                failure = str(event.get("error", ""))
+            if on_event is not None:
+                on_event(event)
+        code = job.wait()
+    except BaseException:
+        job.cancel()
+        job.wait()
+        raise
+    if code not in (0, 3):
+        last_lines = job.stderr_tail.strip().splitlines()
+        detail = last_lines[-1] if last_lines else f"exit status {code}"
+        raise RunError(failure or f"the worker failed: {detail}")
+    return code
+
+
+class Run:
+    """A handle on one training run; every property reads the project afresh."""
+
+    def __init__(self, project: ExperimentsMixin, run_id: int) -> None:
+        self._project = project
+        self.id = run_id
+
+    def __repr__(self) -> str:
+        record = self.record
+        return f"Run(id={self.id}, name={record.name!r}, status={record.status!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Run) and other.id == self.id and other._project is self._project
+
+    def __hash__(self) -> int:
+        return hash(self.id)
+
+    @property
+    def _db(self) -> Database:
+        return self._project._db
+
+    @property
+    def record(self) -> RunRecord:
+        with self._db.read() as connection:
+            return runs.get_run(connection, self.id)
+
+    @property
+    def name(self) -> str:
+        return self.record.name
+
+    @property
+    def status(self) -> str:
+        return self.record.status
+
+    @property
+    def config(self) -> dict[str, Any]:
+        return dict(self.record.config)
+
+    @property
+    def task(self) -> str:
+        return self.record.task
+
+    @property
+    def model(self) -> str:
+        return self.record.model
+
+    @property
+    def version(self) -> VersionRecord:
+        with self._db.read() as connection:
+            return versions.get_version(connection, self.record.version_id)
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        return dict(self.record.summary)
+
+    @property
+    def folder(self) -> Path:
+        """`<project>.studio.d/runs/<id>/`: checkpoints and the log."""
+        return self._project.store_dir / runs.run_folder(self.id)
+
+    def metrics(self) -> dict[str, list[tuple[int, float]]]:
+        """Per-epoch history: metric name → [(epoch, value)], epochs ascending."""
+        with self._db.read() as connection:
+            return runs.metrics_of(connection, self.id)
+
+    def artifacts(self) -> list[ArtifactRecord]:
+        with self._db.read() as connection:
+            return runs.artifacts_of(connection, self.id)
+
+    def artifact_path(self, name: str) -> Path:
+        """The absolute path of an artifact ("best.pt", "train.log", ...); RunError if absent."""
+        with self._db.read() as connection:
+            artifact = runs.get_artifact(connection, self.id, name)
+        return self._project.store_dir / artifact.path
+
+    def evaluations(self) -> list[EvaluationRecord]:
+        with self._db.read() as connection:
+            return runs.evaluations_of(connection, self.id)
+
+    def evaluation(self, split: str = "test") -> EvaluationRecord | None:
+        """The newest evaluation on `split`, or None."""
+        with self._db.read() as connection:
+            return runs.latest_evaluation(connection, self.id, split)
+
+    def predictions(
+        self, split: str = "test", item_id: int | None = None
+    ) -> list[PredictionRecord]:
+        """What the newest evaluation on `split` predicted (for one item when given)."""
+        with self._db.read() as connection:
+            evaluation = runs.latest_evaluation(connection, self.id, split)
+            if evaluation is None:
+                raise RunError(f"run {self.record.name} has no evaluation on the {split} split")
+            return runs.predictions_of(connection, evaluation.id, item_id)
+
+    def worker_command(self, resume: bool = False) -> list[str]:
+        """The argv that trains (or resumes) this run in a worker (the GUI runs it in a
+        QProcess and reads its stdout with `studio.jobs.events.parse_event`)."""
+        return worker_command("train", self._project.path, self.id, resume=resume)
+
+    def evaluate_command(self, split: str = "test", checkpoint: str = "best.pt") -> list[str]:
+        return worker_command(
+            "evaluate", self._project.path, self.id, split=split, checkpoint=checkpoint
+        )
+
+    def start(self, resume: bool = False, on_event: EventCallback | None = None) -> Run:
+        """Train (or resume) in a worker process and wait for it (RunError if it failed)."""
+        run_worker(self._project.path, self.worker_command(resume), on_event)
+        return self
+
+    def resume(self, on_event: EventCallback | None = None) -> Run:
+        """Continue an interrupted, cancelled or failed run from its last checkpoint."""
+        return self.start(resume=True, on_event=on_event)
+
+    def evaluate(
+        self,
+        split: str = "test",
+        checkpoint: str = "best.pt",
+        on_event: EventCallback | None = None,
+    ) -> EvaluationRecord:
+        """Evaluate a checkpoint on a split of the run's version (in a worker); the stored
+        evaluation, with per-item predictions."""
+        run_worker(self._project.path, self.evaluate_command(split, checkpoint), on_event)
+        with self._db.read() as connection:
+            evaluation = runs.latest_evaluation(connection, self.id, split)
+        if evaluation is None:
+            raise RunError(f"run {self.record.name}: the evaluation on {split} was not stored")
+        return evaluation
+
+    def cancel(self) -> None:
+        """Ask the run's worker to stop after its current batch (a queued run is cancelled)."""
+        runs.request_cancel(self._db, self.id)
+
+
+class ExperimentsMixin:
+    """Versions, runs and evaluations; `studio.api.Project` inherits these methods."""
+
+    _db: Database
+    path: Path
+    author: str
+    store_dir: Path
+
+    # -- dataset versions ------------------------------------------------------------------
+
+    def preview_split(
+        self, ratios: Ratios = None, seed: int = 0, keep_test: bool = True
+    ) -> SplitPlan:
+        """The splits and counts `create_version` would make now (writes nothing)."""
+        with self._db.read() as connection:
+            return versions.plan_splits(connection, _ratios(ratios), seed, keep_test)
+
+    def create_version(
+        self,
+        name: str | None = None,
+        ratios: Ratios = None,
+        seed: int = 0,
+        keep_test: bool = True,
+        note: str = "",
+    ) -> VersionRecord:
+        """Freeze the labeled items, their splits and accepted annotations as a version
+        ("v1", "v2", ... unless named). Not an undo step: versions are append-only."""
+        return versions.create_version(
+            self._db, name, _ratios(ratios), seed, keep_test, note, author=self.author
+        )
+
+    def versions(self) -> list[VersionRecord]:
+        """Every dataset version, oldest first."""
+        with self._db.read() as connection:
+            return versions.list_versions(connection)
+
+    def version(self, version: int | str) -> VersionRecord:
+        with self._db.read() as connection:
+            return versions.get_version(connection, version)
+
+    def latest_version(self) -> VersionRecord | None:
+        with self._db.read() as connection:
+            return versions.latest_version(connection)
+
+    def version_items(self, version: int | str, split: str | None = None) -> list[VersionItem]:
+        with self._db.read() as connection:
+            record = versions.get_version(connection, version)
+            return versions.version_items(connection, record.id, split)
+
+    def delete_version(self, version: int | str) -> None:
+        """Delete a version (refused while a run uses it)."""
+        versions.delete_version(self._db, version)
+
+    # -- runs ------------------------------------------------------------------------------
+
+    def _version_for_run(self, version: int | str | None) -> VersionRecord:
+        if version is not None:
+            return self.version(version)
+        latest = self.latest_version()
+        if latest is None:
+            raise VersionError(
+                f"{self.path}: no dataset version yet; freeze one first "
+                f"(Project.create_version or `studio version create`)"
+            )
+        return latest
+
+    def new_run(
+        self,
+        version: int | str | None = None,
+        task: str = "classification",
+        model: str | None = None,
+        preset: str = "balanced",
+        name: str | None = None,
+        **settings: Any,
+    ) -> Run:
+        """A queued run on `version` (the latest when None) with validated settings: the
+        preset's, overridden by `model` and `settings` (any TrainConfig field)."""
+        from studio.ml.config import make_config
+
+        record = self._version_for_run(version)
+        if model is not None:
+            settings["model"] = model
+        config = make_config(task, preset, **settings)
+        created = runs.create_run(
+            self._db,
+            task=config.task,
+            model=config.model,
+            version_id=record.id,
+            config=config.to_dict(),
+            seed=config.seed,
+            name=name,
+            author=self.author,
+        )
+        return Run(self, created.id)
+
+    def train(
+        self,
+        version: int | str | None = None,
+        task: str = "classification",
+        model: str | None = None,
+        preset: str = "balanced",
+        on_event: EventCallback | None = None,
+        name: str | None = None,
+        **settings: Any,
+    ) -> Run:
+        """Create a run and train it in a worker process, waiting for the end.
+
+        `on_event` receives every progress event (dicts, see `studio.jobs.events`). Returns
+        the run (finished or cancelled); raises RunError when it failed (the run keeps the
+        error, and `Run.resume()` continues it).
+        """
+        run = self.new_run(version, task, model, preset, name, **settings)
+        return run.start(on_event=on_event)
+
+    def runs(self, version: int | str | None = None) -> list[Run]:
+        """Every run (of one version when given), oldest first; runs whose worker died are
+        marked interrupted first."""
+        runs.mark_interrupted(self._db)
+        version_id = None if version is None else self.version(version).id
+        with self._db.read() as connection:
+            return [Run(self, record.id) for record in runs.list_runs(connection, version_id)]
+
+    def run(self, run: int | str) -> Run:
+        """A run by id or name (RunError if unknown)."""
+        with self._db.read() as connection:
+            return Run(self, runs.get_run(connection, run).id)
+
+    def run_records(self) -> list[RunRecord]:
+        """Every run's record in one read (for tables of runs)."""
+        runs.mark_interrupted(self._db)
+        with self._db.read() as connection:
+            return runs.list_runs(connection)
+
+    def delete_run(self, run: int | str) -> None:
+        """Delete a run, its metrics, evaluations and files (refused while it runs)."""
+        handle = self.run(run)
+        record = handle.record
+        if record.status == RunStatus.RUNNING.value:
+            runs.mark_interrupted(self._db)
+            if handle.status == RunStatus.RUNNING.value:
+                raise RunError(f"run {record.name} is running; cancel it before deleting it")
+        runs.delete_run(self._db, record.id)
+        shutil.rmtree(handle.folder, ignore_errors=True)

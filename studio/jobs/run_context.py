@@ -1,0 +1,183 @@
+"""What a training and an evaluation job share: the run's files, its text log, the data of a
+frozen version split, and the heartbeat/cancel poll."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TextIO
+
+from studio.core import runs, versions
+from studio.core.database import Database
+from studio.core.object_store import file_sha256
+from studio.core.versions import VersionItem, VersionRecord
+from studio.jobs.events import describe_event
+
+HEARTBEAT_INTERVAL_S = 0.5  # how often the cancel flag is read
+# How often the heartbeat is written: each write is a commit that wakes every open window's
+# change poll, so it stays well apart, and well inside `runs.HEARTBEAT_TIMEOUT_S`.
+HEARTBEAT_WRITE_S = 10.0
+LOG_NAME = "train.log"
+
+Emit = Callable[[Mapping[str, Any]], None]
+
+
+def store_dir_of(project_path: Path) -> Path:
+    """`NAME.studio.d`, where run folders live (artifact paths are relative to it)."""
+    return project_path.with_name(project_path.name + ".d")
+
+
+@dataclass(frozen=True)
+class RunFiles:
+    """The folder of one run, `<project>.studio.d/runs/<id:06d>/`."""
+
+    store_dir: Path
+    run_id: int
+
+    @property
+    def relative_folder(self) -> str:
+        return runs.run_folder(self.run_id)
+
+    @property
+    def folder(self) -> Path:
+        return self.store_dir / self.relative_folder
+
+    def path_of(self, name: str) -> Path:
+        return self.folder / name
+
+    def relative_path_of(self, name: str) -> str:
+        return f"{self.relative_folder}/{name}"
+
+
+def checkpoint_name(checkpoint: str) -> str:
+    """ "best" → "best.pt", "epoch-003.pt" stays: what the user may type for a checkpoint."""
+    name = checkpoint.strip()
+    return name if name.endswith(".pt") else f"{name}.pt"
+
+
+class RunLog:
+    """The run's `train.log`: every event as a line of text, appended (a resumed run keeps
+    the earlier lines), registered as an artifact of kind "log"."""
+
+    def __init__(self, database: Database, files: RunFiles) -> None:
+        self.database = database
+        self.files = files
+        files.folder.mkdir(parents=True, exist_ok=True)
+        self.path = files.path_of(LOG_NAME)
+        self._stream: TextIO = self.path.open("a", encoding="utf-8")
+        self.register()
+
+    def write(self, event: Mapping[str, Any]) -> None:
+        stamp = time.strftime("%Y-%m-%d %H:%M:%S")
+        self._stream.write(f"{stamp} {describe_event(event)}\n")
+        self._stream.flush()
+
+    def write_text(self, text: str) -> None:
+        self._stream.write(text.rstrip("\n") + "\n")
+        self._stream.flush()
+
+    def register(self) -> None:
+        """Record (or refresh) the log's artifact row: its current size and sha256."""
+        self._stream.flush()
+        runs.save_artifact(
+            self.database,
+            self.files.run_id,
+            name=LOG_NAME,
+            kind="log",
+            path=self.files.relative_path_of(LOG_NAME),
+            sha256=file_sha256(self.path),
+            size_bytes=self.path.stat().st_size,
+        )
+
+    def close(self) -> None:
+        if self._stream.closed:
+            return
+        self.register()
+        self._stream.close()
+
+
+def reporter(log: RunLog, emit: Emit) -> Emit:
+    """An emit that also writes every event to the run's log."""
+
+    def report(event: Mapping[str, Any]) -> None:
+        log.write(event)
+        emit(event)
+
+    return report
+
+
+class CancelPoll:
+    """`should_cancel` for the trainer: True once a signal arrived or someone asked through
+    the project (`request_cancel`). The flag is read at most every HEARTBEAT_INTERVAL_S and
+    the heartbeat written every HEARTBEAT_WRITE_S, however often the trainer asks."""
+
+    def __init__(
+        self,
+        database: Database,
+        run_id: int,
+        signalled: threading.Event | None = None,
+        interval_s: float = HEARTBEAT_INTERVAL_S,
+    ) -> None:
+        self.database = database
+        self.run_id = run_id
+        self.signalled = signalled if signalled is not None else threading.Event()
+        self.interval_s = interval_s
+        self._requested = False
+        self._last_poll = time.monotonic()
+        self._last_heartbeat = self._last_poll
+
+    def __call__(self) -> bool:
+        if self.signalled.is_set() or self._requested:
+            return True
+        now = time.monotonic()
+        if now - self._last_poll >= self.interval_s:
+            self._last_poll = now
+            if now - self._last_heartbeat >= HEARTBEAT_WRITE_S:
+                self._last_heartbeat = now
+                self._requested = runs.heartbeat(self.database, self.run_id)
+            else:
+                self._requested = runs.cancel_requested(self.database, self.run_id)
+        return self._requested
+
+
+@dataclass(frozen=True)
+class SplitSource:
+    """The items of one split of a version that the task can use, and what was skipped."""
+
+    split: str
+    items: list[VersionItem]
+    skipped: dict[str, int]
+
+
+def load_split(
+    database: Database, version: VersionRecord, split: str, task: str, class_index: Any
+) -> SplitSource:
+    from studio.ml.data import usable_items
+
+    with database.read() as connection:
+        items = versions.version_items(connection, version.id, split)
+    usable, skipped = usable_items(items, task, class_index)
+    return SplitSource(split, list(usable), dict(skipped))
+
+
+def skipped_message(source: SplitSource, version: VersionRecord) -> str | None:
+    """A warning naming why items of a split were left out, or None when none were."""
+    reasons = {reason: count for reason, count in source.skipped.items() if count}
+    if not reasons:
+        return None
+    total = sum(reasons.values())
+    details = ", ".join(f"{reason}: {count}" for reason, count in sorted(reasons.items()))
+    return f"version {version.name}: skipped {total} {source.split} items ({details})"
+
+
+def error_text(error: BaseException) -> str:
+    """The message stored with a failed run: the user's error as it is, a bug with its type."""
+    from studio.core.errors import StudioError
+
+    if isinstance(error, StudioError):
+        return str(error)
+    message = str(error)
+    return f"{type(error).__name__}: {message}" if message else type(error).__name__

@@ -1,0 +1,359 @@
+"""Training one run in the worker process: read the frozen version, build the data and the
+model, train with per-epoch metrics and checkpoints written into the project, then evaluate
+the best checkpoint on the test split (val when test is empty) and store a summary.
+
+The run's status follows what happened: finished (or early stopped: also "finished"),
+cancelled (a signal or `request_cancel`; the last complete checkpoint kept), failed (the
+error text stored). A worker killed outright leaves it "running" until someone calls
+`mark_interrupted`; `--resume` continues any of these from `last.pt`.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+import traceback
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from studio.core import runs
+from studio.core.database import Database
+from studio.core.enums import RunStatus
+from studio.core.errors import RunError, StudioError
+from studio.core.project_file import open_project_file
+from studio.core.runs import RunRecord
+from studio.jobs import events
+from studio.jobs.evaluation_job import (
+    EvaluationTarget,
+    evaluate_checkpoint,
+    evaluation_target,
+    flat_metrics,
+)
+from studio.jobs.run_context import (
+    CancelPoll,
+    Emit,
+    RunLog,
+    SplitSource,
+    error_text,
+    load_split,
+    reporter,
+    skipped_message,
+)
+
+RESUMABLE = frozenset(
+    {RunStatus.INTERRUPTED.value, RunStatus.CANCELLED.value, RunStatus.FAILED.value}
+)
+LAST = "last.pt"
+BEST = "best.pt"
+
+
+@dataclass
+class TrainingSession:
+    """One worker's go at a run (the first, or a resume)."""
+
+    target: EvaluationTarget
+    report: Emit
+    cancel: CancelPoll
+    resume: bool
+    started: float
+
+    @property
+    def database(self) -> Database:
+        return self.target.database
+
+    @property
+    def run(self) -> RunRecord:
+        return self.target.run
+
+
+def check_can_start(database: Database, run: RunRecord, last: Path, resume: bool) -> None:
+    """Refuse a run that is not queued (new) or not resumable (resume), with the reason."""
+    if not resume:
+        if run.status != RunStatus.QUEUED.value:
+            raise RunError(
+                f"run {run.name} is {run.status}; only a queued run starts "
+                f"(resume an interrupted, cancelled or failed one)"
+            )
+        return
+    if run.status not in RESUMABLE:
+        raise RunError(
+            f"run {run.name} is {run.status}; only an interrupted, cancelled or failed run resumes"
+        )
+    if not last.is_file():
+        raise RunError(f"run {run.name} has no {LAST} to resume from ({last})")
+
+
+def load_run(database: Database, project_path: Path, run_id: int, resume: bool) -> EvaluationTarget:
+    if resume:
+        runs.mark_interrupted(database)
+    target = evaluation_target(database, project_path, run_id)
+    check_can_start(database, target.run, target.files.path_of(LAST), resume)
+    return target
+
+
+def checkpoint_history(path: Path) -> tuple[int, dict[int, dict[str, float]]]:
+    """The epoch a checkpoint was written after, and the per-epoch metrics it carries."""
+    from studio.ml.checkpoints import load_checkpoint
+
+    state = load_checkpoint(path)
+    history = {int(epoch): dict(values) for epoch, values in state.get("history", {}).items()}
+    return int(state.get("epoch", 0)), history
+
+
+def seed_model_initialisation(seed: int) -> None:
+    """Seed torch before the model is built, so a run's initial weights (and so its whole
+    result, with the trainer's per-epoch seeds) follow from its seed."""
+    import torch
+
+    torch.manual_seed(seed)
+
+
+def train_run(
+    project_path: Path,
+    run_id: int,
+    *,
+    resume: bool = False,
+    emit: Emit = events.emit,
+    cancel: threading.Event | None = None,
+) -> str:
+    """Train (or resume) run `run_id` of the project; returns the final status.
+
+    `cancel`, when set (the worker's signal handlers set it), stops training after the
+    current batch, like `request_cancel` does through the project.
+    """
+    project_path = Path(project_path).resolve()
+    database = open_project_file(project_path)
+    try:
+        target = load_run(database, project_path, run_id, resume)
+        log = RunLog(database, target.files)
+        try:
+            session = TrainingSession(
+                target,
+                reporter(log, emit),
+                CancelPoll(database, run_id, cancel),
+                resume,
+                time.monotonic(),
+            )
+            return _train_or_fail(session, log)
+        finally:
+            log.close()
+    finally:
+        database.close()
+
+
+def _train_or_fail(session: TrainingSession, log: RunLog) -> str:
+    try:
+        return _train(session)
+    except Exception as error:
+        message = error_text(error)
+        if not isinstance(error, StudioError):
+            log.write_text(traceback.format_exc())
+            traceback.print_exc()
+        runs.finish_run(
+            session.database,
+            session.run.id,
+            RunStatus.FAILED,
+            summary={"duration_s": _duration(session)},
+            error=message,
+        )
+        session.report({"event": "failed", "error": message})
+        return RunStatus.FAILED.value
+
+
+def _duration(session: TrainingSession) -> float:
+    """Seconds of training over this and earlier worker sessions that ended normally."""
+    earlier = float(session.run.summary.get("duration_s", 0.0) or 0.0)
+    return round(earlier + time.monotonic() - session.started, 3)
+
+
+def _data(session: TrainingSession, class_index: Any) -> dict[str, SplitSource]:
+    run, version = session.run, session.target.version
+    sources = {
+        split: load_split(session.database, version, split, run.task, class_index)
+        for split in ("train", "val", "test")
+    }
+    for source in sources.values():
+        warning = skipped_message(source, version)
+        if warning:
+            session.report({"event": "warning", "message": warning})
+    if not sources["train"].items:
+        raise RunError(
+            f"version {version.name}: no train items usable for {run.task} (run {run.name})"
+        )
+    return sources
+
+
+def _train(session: TrainingSession) -> str:
+    from studio.ml.augment import build_transforms
+    from studio.ml.config import TrainConfig
+    from studio.ml.data import ClassIndex, VersionDataset
+    from studio.ml.devices import choose_device, describe_device, environment
+    from studio.ml.models import build_model
+
+    run, target = session.run, session.target
+    config = TrainConfig.from_dict(run.config).validate()
+    class_index = ClassIndex.of(target.version)
+    device = choose_device(config.device)
+    seed_model_initialisation(config.seed)
+    built = build_model(
+        config.model, config.task, len(class_index.class_ids), config.input_size, config.pretrained
+    )
+    module = built.module
+    runs.mark_started(
+        session.database,
+        run.id,
+        pid=os.getpid(),
+        host=socket.gethostname(),
+        device=describe_device(device),
+        environment=environment(device),
+        pretrained=built.pretrained_note,
+    )
+    session.report(
+        {
+            "event": "run",
+            "run_id": run.id,
+            "name": run.name,
+            "device": describe_device(device),
+            "pretrained": built.pretrained_note,
+        }
+    )
+    sources = _data(session, class_index)
+    resume_from = _prepare_resume(session) if session.resume else None
+
+    def dataset(split: str, train: bool) -> Any:
+        transforms = build_transforms(
+            config.task, config.input_size, config.augmentations if train else [], train=train
+        )
+        return VersionDataset(
+            sources[split].items, target.project_root, config.task, class_index, transforms
+        )
+
+    validate = _validator(
+        config,
+        dataset("val", False) if sources["val"].items else None,
+        sources["val"],
+        class_index,
+        device,
+    )
+    outcome = _fit(session, config, module, dataset("train", True), device, validate, resume_from)
+    return _finish(session, outcome, sources, module, device, built.pretrained_note)
+
+
+def _prepare_resume(session: TrainingSession) -> Path:
+    """Make the stored history match the checkpoint we resume from: no gap, no double.
+
+    Epochs after the checkpoint are dropped; epochs it holds are (re)written from it, which
+    fills the gap of a worker killed between writing `last.pt` and storing that epoch.
+    """
+    last = session.target.files.path_of(LAST)
+    epoch, history = checkpoint_history(last)
+    runs.discard_epochs_after(session.database, session.run.id, epoch)
+    for done_epoch, metrics in sorted(history.items()):
+        runs.record_epoch(session.database, session.run.id, done_epoch, metrics)
+    session.report(
+        {"event": "log", "message": f"resuming run {session.run.name} after epoch {epoch}"}
+    )
+    return last
+
+
+def _validator(
+    config: Any, val_set: Any, source: SplitSource, class_index: Any, device: Any
+) -> Any:
+    """`validate(model, epoch)` for the trainer: the flat "val/..." metrics of the val split."""
+    from studio.ml.evaluation import epoch_metrics, evaluate_predictions, predict
+
+    def validate(model: Any, _epoch: int) -> dict[str, float]:
+        if val_set is None:
+            return {}
+        predictions = predict(
+            model, val_set, config.task, class_index, device, batch_size=config.batch_size
+        )
+        metrics = evaluate_predictions(config.task, source.items, predictions, class_index)
+        return epoch_metrics(config.task, metrics)
+
+    return validate
+
+
+def _fit(
+    session: TrainingSession,
+    config: Any,
+    module: Any,
+    train_set: Any,
+    device: Any,
+    validate: Any,
+    resume_from: Path | None,
+) -> Any:
+    from studio.ml.trainer import Trainer
+
+    files, database, run_id = session.target.files, session.database, session.run.id
+
+    def on_checkpoint(name: str, path: Path, epoch: int, sha256: str) -> None:
+        runs.save_artifact(
+            database,
+            run_id,
+            name=name,
+            kind="checkpoint",
+            path=files.relative_path_of(name),
+            sha256=sha256,
+            size_bytes=path.stat().st_size,
+            epoch=epoch,
+        )
+
+    def on_epoch(epoch: int, metrics: Mapping[str, float]) -> None:
+        runs.record_epoch(database, run_id, epoch, metrics)
+
+    trainer = Trainer(
+        config,
+        module,
+        train_set,
+        device,
+        validate=validate,
+        on_event=session.report,
+        should_cancel=session.cancel,
+        checkpoint_dir=files.folder,
+        on_checkpoint=on_checkpoint,
+        on_epoch=on_epoch,
+    )
+    return trainer.fit(resume_from=resume_from)
+
+
+def _finish(
+    session: TrainingSession,
+    outcome: Any,
+    sources: Mapping[str, SplitSource],
+    module: Any,
+    device: Any,
+    pretrained: str,
+) -> str:
+    summary: dict[str, Any] = {
+        "best_epoch": outcome.best_epoch,
+        "monitor": outcome.monitor,
+        "best_value": outcome.best_value,
+        "epochs_done": outcome.epochs_done,
+        "pretrained": pretrained,
+    }
+    if outcome.status == "cancelled":
+        summary["duration_s"] = _duration(session)
+        runs.finish_run(session.database, session.run.id, RunStatus.CANCELLED, summary=summary)
+        session.report({"event": "finished", "status": "cancelled", "summary": summary})
+        return RunStatus.CANCELLED.value
+    summary["early_stopped"] = outcome.status == "early_stopped"
+    split = "test" if sources["test"].items else "val" if sources["val"].items else None
+    if split is None:
+        session.report({"event": "warning", "message": "no test or val items: not evaluated"})
+    else:
+        checkpoint = BEST if session.target.files.path_of(BEST).is_file() else LAST
+        record = evaluate_checkpoint(
+            session.target, checkpoint, split, session.report, module=module, device=device
+        )
+        summary["test"] = flat_metrics(record.metrics)
+        summary["test_split"] = split
+        summary["evaluation_id"] = record.id
+    summary["duration_s"] = _duration(session)
+    runs.finish_run(session.database, session.run.id, RunStatus.FINISHED, summary=summary)
+    session.report({"event": "finished", "status": "finished", "summary": summary})
+    return RunStatus.FINISHED.value

@@ -1,0 +1,105 @@
+"""The worker process: `python -m studio.jobs.worker ACTION PROJECT RUN [options]`.
+
+    python -m studio.jobs.worker train PROJECT RUN [--resume]
+    python -m studio.jobs.worker evaluate PROJECT RUN [--checkpoint best.pt] [--split test]
+
+Progress goes to stdout as JSON lines (`studio.jobs.events`), the run's log to
+`runs/<id>/train.log`. SIGTERM and SIGINT cancel: training stops after the current batch
+and keeps its last complete checkpoint. Exit status: 0 finished (or stopped early),
+3 cancelled, 1 failed (the run is marked failed with the error), 2 bad arguments.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from types import FrameType
+
+from studio.core.errors import OperationCancelledError, StudioError
+from studio.jobs import events
+from studio.jobs.run_context import error_text
+
+EXIT_FINISHED = 0
+EXIT_FAILED = 1
+EXIT_CANCELLED = 3
+EXIT_CODES = {"finished": EXIT_FINISHED, "cancelled": EXIT_CANCELLED, "failed": EXIT_FAILED}
+
+
+def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m studio.jobs.worker", description="Run a Studio training or evaluation."
+    )
+    actions = parser.add_subparsers(dest="action", required=True)
+    train = actions.add_parser("train", help="train a queued run, or resume one")
+    train.add_argument("project", type=Path)
+    train.add_argument("run", type=int)
+    train.add_argument("--resume", action="store_true", help="continue from last.pt")
+    evaluate = actions.add_parser("evaluate", help="evaluate a checkpoint of a run")
+    evaluate.add_argument("project", type=Path)
+    evaluate.add_argument("run", type=int)
+    evaluate.add_argument("--checkpoint", default="best.pt", help="best, last or epoch-NNN.pt")
+    evaluate.add_argument("--split", default="test", choices=("train", "val", "test"))
+    return parser.parse_args(argv)
+
+
+def install_cancel_handlers(on_signal: Callable[[int, FrameType | None], None]) -> None:
+    for number in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(number, on_signal)
+
+
+def run_training(arguments: argparse.Namespace) -> int:
+    from studio.jobs.training_job import train_run
+
+    cancel = threading.Event()
+
+    def on_signal(_number: int, _frame: FrameType | None) -> None:
+        cancel.set()
+
+    install_cancel_handlers(on_signal)
+    status = train_run(arguments.project, arguments.run, resume=arguments.resume, cancel=cancel)
+    return EXIT_CODES.get(status, EXIT_FINISHED)
+
+
+def run_evaluation(arguments: argparse.Namespace) -> int:
+    """Evaluate; a signal abandons it (the evaluation is stored in one transaction, so
+    either all of it is in the project or nothing)."""
+    from studio.jobs.evaluation_job import evaluate_run
+
+    def on_signal(number: int, _frame: FrameType | None) -> None:
+        raise OperationCancelledError(f"evaluation cancelled by signal {number}")
+
+    install_cancel_handlers(on_signal)
+    try:
+        evaluate_run(
+            arguments.project, arguments.run, checkpoint=arguments.checkpoint, split=arguments.split
+        )
+    except OperationCancelledError as error:
+        events.emit({"event": "finished", "status": "cancelled", "summary": {}})
+        print(error, file=sys.stderr)
+        return EXIT_CANCELLED
+    except StudioError as error:
+        events.emit({"event": "failed", "error": error_text(error)})
+        return EXIT_FAILED
+    events.emit({"event": "finished", "status": "finished", "summary": {}})
+    return EXIT_FINISHED
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    arguments = parse_arguments(argv)
+    try:
+        if arguments.action == "train":
+            return run_training(arguments)
+        return run_evaluation(arguments)
+    except StudioError as error:
+        # Before the run could be loaded (no such project or run, not resumable, ...).
+        events.emit({"event": "failed", "error": error_text(error)})
+        print(f"studio worker: {error}", file=sys.stderr)
+        return EXIT_FAILED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

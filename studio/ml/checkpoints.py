@@ -1,0 +1,126 @@
+"""Checkpoint files: written atomically, read back as plain tensors and values only.
+
+A checkpoint may come from anywhere (a shared project folder, a download), and unpickling
+runs code, so reading goes through `torch.load(weights_only=True)` and nothing else: a file
+that holds anything but tensors and plain containers is refused before any of it runs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+import warnings
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from studio.core.errors import CheckpointError
+
+CHECKPOINT_MODE = 0o644
+
+
+class _HashingWriter:
+    """A write-only stream that forwards to `out` and hashes what passes through."""
+
+    def __init__(self, out: Any) -> None:
+        self._out = out
+        self.digest = hashlib.sha256()
+
+    def write(self, data: bytes) -> int:
+        self.digest.update(data)
+        return self._out.write(data)
+
+    def flush(self) -> None:
+        self._out.flush()
+
+
+def _fsync_directory(directory: Path) -> None:
+    """Make a rename inside `directory` durable (POSIX; Windows has no directory handles)."""
+    if os.name != "posix":
+        return
+    handle = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(handle)
+    finally:
+        os.close(handle)
+
+
+def save_checkpoint(path: Path, state: Mapping[str, Any]) -> str:
+    """Write `state` to `path` through a temporary file, fsync, rename; return its sha256.
+
+    A crash mid-write leaves the previous file at `path` untouched.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            writer = _HashingWriter(out)
+            torch.save(dict(state), writer)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(temporary, CHECKPOINT_MODE)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    _fsync_directory(path.parent)
+    return writer.digest.hexdigest()
+
+
+def link_checkpoint(source: Path, target: Path) -> None:
+    """Make `target` hold the same bytes as `source` (a hard link when the disk allows it).
+
+    A hard link costs no space or time; once `source` is replaced by the next epoch's
+    file, `target` keeps the old contents. The rename into place keeps it atomic.
+    """
+    source, target = Path(source), Path(target)
+    temporary = target.with_name(f".{target.name}-{os.getpid()}.link")
+    temporary.unlink(missing_ok=True)
+    try:
+        try:
+            os.link(source, temporary)
+        except OSError:
+            _copy_durably(source, temporary)
+        os.replace(temporary, target)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    _fsync_directory(target.parent)
+
+
+def _copy_durably(source: Path, target: Path) -> None:
+    with source.open("rb") as reader, target.open("wb") as writer:
+        while block := reader.read(1 << 20):
+            writer.write(block)
+        writer.flush()
+        os.fsync(writer.fileno())
+
+
+def load_checkpoint(path: Path, map_location: Any = "cpu") -> dict[str, Any]:
+    """The dictionary saved at `path`; CheckpointError naming the file when it cannot be read.
+
+    Missing, truncated or damaged files and files holding anything but tensors and plain
+    values (which could run code when unpickled) are all refused.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"checkpoint {path} does not exist")
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", "Detected pickle protocol", UserWarning)
+            state = torch.load(path, map_location=map_location, weights_only=True)
+    except Exception as error:
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise CheckpointError(
+            f"checkpoint {path} cannot be read (damaged, truncated, or not a plain-tensor "
+            f"checkpoint): {reason}"
+        ) from error
+    if not isinstance(state, dict):
+        raise CheckpointError(
+            f"checkpoint {path} holds a {type(state).__name__}, not a dictionary of tensors"
+        )
+    return state

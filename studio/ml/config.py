@@ -1,0 +1,397 @@
+"""Training settings: one validated, JSON-friendly record per run, and the presets.
+
+The GUI and the CLI read this module to show and check settings, so it must not import torch;
+the model registry (`studio.ml.models`, torch-free at import) is consulted lazily.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+from studio.core.enums import Task
+from studio.core.errors import TrainingConfigError
+
+PRESET_NAMES = ("fast", "balanced", "accurate")
+OPTIMIZERS = ("sgd", "adam", "adamw")
+SCHEDULES = ("cosine", "step", "constant", "onecycle")
+PRETRAINED_CHOICES = ("auto", "download", "never")
+KEEP_CHECKPOINTS = ("last_best", "every_epoch")
+# The augmentation names of studio.ml.augment.AUGMENTATIONS (that module imports torch).
+AUGMENTATION_NAMES = (
+    "hflip",
+    "vflip",
+    "color_jitter",
+    "random_resized_crop",
+    "scale_jitter",
+    "rotate",
+)
+DEFAULT_MONITOR = {
+    Task.CLASSIFICATION.value: "val/accuracy",
+    Task.MULTILABEL.value: "val/map",
+    Task.DETECTION.value: "val/map",
+    Task.SEGMENTATION.value: "val/map",
+}
+_COMMON_METRICS = ("train/loss", "val/loss")
+TASK_METRICS = {
+    Task.CLASSIFICATION.value: (*_COMMON_METRICS, "val/accuracy", "val/macro_f1"),
+    Task.MULTILABEL.value: (*_COMMON_METRICS, "val/map", "val/f1"),
+    Task.DETECTION.value: (*_COMMON_METRICS, "val/map", "val/map_50"),
+    Task.SEGMENTATION.value: (*_COMMON_METRICS, "val/map", "val/map_50", "val/box_map"),
+}
+_DEVICE_PATTERN = re.compile(r"auto|cpu|mps|cuda(:\d+)?")
+_MAX_INPUT_SIZE = 4096
+_MIN_INPUT_SIZE = 32
+
+
+def monitor_mode(metric: str) -> str:
+    """ "min" for losses, "max" for every other metric (accuracy, mAP, F1)."""
+    return "min" if metric.endswith("loss") else "max"
+
+
+@dataclass
+class TrainConfig:
+    """Every setting of one training run; `validate()` checks them all at once."""
+
+    task: str
+    model: str
+    epochs: int = 10
+    batch_size: int = 16
+    learning_rate: float = 1e-3
+    optimizer: str = "adamw"
+    momentum: float = 0.9
+    weight_decay: float = 1e-4
+    schedule: str = "cosine"
+    warmup_epochs: int = 0
+    input_size: int = 224
+    augmentations: list[str] = field(default_factory=lambda: ["hflip"])
+    early_stopping_patience: int | None = None
+    monitor: str = ""
+    seed: int = 0
+    device: str = "auto"
+    amp: bool = True
+    channels_last: bool = True
+    workers: int = -1
+    pretrained: str = "auto"
+    keep_checkpoints: str = "last_best"
+    preset: str = ""
+    max_steps_per_epoch: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-serialisable values, in field order."""
+        values = asdict(self)
+        values["augmentations"] = list(self.augmentations)
+        return values
+
+    @classmethod
+    def from_dict(cls, values: Mapping[str, Any]) -> TrainConfig:
+        """The config of `values` (as stored with a run); unknown or missing keys are refused."""
+        known = {item.name for item in fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise TrainingConfigError(
+                f"unknown training setting(s) {', '.join(unknown)}; "
+                f"known settings: {', '.join(sorted(known))}"
+            )
+        missing = [name for name in ("task", "model") if name not in values]
+        if missing:
+            raise TrainingConfigError(f"training settings lack {', '.join(missing)}")
+        config = cls(**dict(values))
+        if isinstance(config.augmentations, (list, tuple)):
+            config.augmentations = list(config.augmentations)
+        return config
+
+    @property
+    def monitored_metric(self) -> str:
+        """The metric that picks best.pt and drives early stopping."""
+        return self.monitor or DEFAULT_MONITOR.get(self.task, "val/loss")
+
+    def validate(self) -> TrainConfig:
+        """Return self when every setting is valid; else TrainingConfigError naming each problem."""
+        problems = _type_problems(self)
+        if not problems:
+            problems = _value_problems(self)
+        if problems:
+            raise TrainingConfigError("invalid training settings: " + "; ".join(problems))
+        return self
+
+
+_INT_FIELDS = ("epochs", "batch_size", "warmup_epochs", "input_size", "seed", "workers")
+_OPTIONAL_INT_FIELDS = ("early_stopping_patience", "max_steps_per_epoch")
+_FLOAT_FIELDS = ("learning_rate", "momentum", "weight_decay")
+_BOOL_FIELDS = ("amp", "channels_last")
+_STR_FIELDS = (
+    "task",
+    "model",
+    "optimizer",
+    "schedule",
+    "monitor",
+    "device",
+    "pretrained",
+    "keep_checkpoints",
+    "preset",
+)
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _type_problems(config: TrainConfig) -> list[str]:
+    """Wrong types (as JSON or a careless script would give them); floats accept ints."""
+    problems = []
+    for name in _INT_FIELDS:
+        if not _is_int(getattr(config, name)):
+            problems.append(f"{name} must be a whole number, not {getattr(config, name)!r}")
+    for name in _OPTIONAL_INT_FIELDS:
+        value = getattr(config, name)
+        if value is not None and not _is_int(value):
+            problems.append(f"{name} must be a whole number or null, not {value!r}")
+    for name in _FLOAT_FIELDS:
+        value = getattr(config, name)
+        if _is_int(value):
+            setattr(config, name, float(value))
+        elif not isinstance(value, float) or not math.isfinite(value):
+            problems.append(f"{name} must be a finite number, not {value!r}")
+    for name in _BOOL_FIELDS:
+        if not isinstance(getattr(config, name), bool):
+            problems.append(f"{name} must be true or false, not {getattr(config, name)!r}")
+    for name in _STR_FIELDS:
+        if not isinstance(getattr(config, name), str):
+            problems.append(f"{name} must be text, not {getattr(config, name)!r}")
+    augmentations = config.augmentations
+    if not isinstance(augmentations, (list, tuple)) or not all(
+        isinstance(name, str) for name in augmentations
+    ):
+        problems.append(f"augmentations must be a list of names, not {augmentations!r}")
+    return problems
+
+
+def _choice(name: str, value: str, allowed: tuple[str, ...]) -> list[str]:
+    if value in allowed:
+        return []
+    return [f"unknown {name} {value!r}; choose from: {', '.join(allowed)}"]
+
+
+def _at_least(name: str, value: int | float | None, lowest: float) -> list[str]:
+    if value is None or value >= lowest:
+        return []
+    return [f"{name} must be at least {lowest:g}, not {value!r}"]
+
+
+def _value_problems(config: TrainConfig) -> list[str]:
+    problems = _choice("task", config.task, tuple(task.value for task in Task))
+    problems += _choice("optimizer", config.optimizer, OPTIMIZERS)
+    problems += _choice("schedule", config.schedule, SCHEDULES)
+    problems += _choice("pretrained", config.pretrained, PRETRAINED_CHOICES)
+    problems += _choice("keep_checkpoints", config.keep_checkpoints, KEEP_CHECKPOINTS)
+    if config.preset:
+        problems += _choice("preset", config.preset, PRESET_NAMES)
+    for name in ("epochs", "batch_size", "early_stopping_patience", "max_steps_per_epoch"):
+        problems += _at_least(name, getattr(config, name), 1)
+    problems += _at_least("seed", config.seed, 0)
+    problems += _at_least("workers", config.workers, -1)
+    problems += _at_least("weight_decay", config.weight_decay, 0)
+    problems += _number_problems(config)
+    problems += _augmentation_problems(config.augmentations)
+    if not _DEVICE_PATTERN.fullmatch(config.device):
+        problems.append(
+            f"unknown device {config.device!r}; choose from: auto, cpu, cuda, cuda:N, mps"
+        )
+    if not problems:
+        problems += _task_problems(config)
+    return problems
+
+
+def _number_problems(config: TrainConfig) -> list[str]:
+    problems = []
+    if config.learning_rate <= 0 or config.learning_rate > 10:
+        problems.append(f"learning_rate must be above 0 and at most 10, not {config.learning_rate}")
+    if not 0 <= config.momentum < 1:
+        problems.append(f"momentum must be in [0, 1), not {config.momentum}")
+    if not 0 <= config.warmup_epochs < max(config.epochs, 1):
+        problems.append(
+            f"warmup_epochs must be at least 0 and below epochs ({config.epochs}), "
+            f"not {config.warmup_epochs}"
+        )
+    if not _MIN_INPUT_SIZE <= config.input_size <= _MAX_INPUT_SIZE:
+        problems.append(
+            f"input_size must be between {_MIN_INPUT_SIZE} and {_MAX_INPUT_SIZE} pixels, "
+            f"not {config.input_size}"
+        )
+    return problems
+
+
+def _augmentation_problems(augmentations: list[str]) -> list[str]:
+    unknown = [name for name in augmentations if name not in AUGMENTATION_NAMES]
+    problems = []
+    if unknown:
+        problems.append(
+            f"unknown augmentation(s) {', '.join(map(repr, unknown))}; "
+            f"choose from: {', '.join(AUGMENTATION_NAMES)}"
+        )
+    if len(set(augmentations)) != len(augmentations):
+        problems.append(f"augmentations are listed twice in {augmentations}")
+    return problems
+
+
+def _task_problems(config: TrainConfig) -> list[str]:
+    """The model must exist and do the task; the monitored metric must be one the task has."""
+    from studio.ml import models
+
+    spec = models.get_model_spec(config.model)
+    problems = []
+    if config.task not in spec.tasks:
+        problems.append(
+            f"model {config.model!r} cannot do {config.task}; models for {config.task}: "
+            f"{', '.join(models.model_names(config.task))}"
+        )
+    if config.monitor and config.monitor not in TASK_METRICS[config.task]:
+        problems.append(
+            f"unknown monitor {config.monitor!r} for {config.task}; "
+            f"choose from: {', '.join(TASK_METRICS[config.task])}"
+        )
+    return problems
+
+
+_CLASSIFIER_PRESETS = {
+    "fast": {
+        "model": "mobilenet_v3_small",
+        "input_size": 128,
+        "epochs": 15,
+        "batch_size": 64,
+        "learning_rate": 2e-3,
+        "optimizer": "adamw",
+        "weight_decay": 1e-4,
+        "schedule": "cosine",
+        "warmup_epochs": 0,
+        "augmentations": ["hflip"],
+        "early_stopping_patience": 5,
+    },
+    "balanced": {
+        "model": "resnet18",
+        "input_size": 224,
+        "epochs": 30,
+        "batch_size": 32,
+        "learning_rate": 1e-3,
+        "optimizer": "adamw",
+        "weight_decay": 1e-4,
+        "schedule": "cosine",
+        "warmup_epochs": 1,
+        "augmentations": ["random_resized_crop", "hflip", "color_jitter"],
+        "early_stopping_patience": 10,
+    },
+    "accurate": {
+        "model": "efficientnet_b0",
+        "input_size": 288,
+        "epochs": 60,
+        "batch_size": 16,
+        "learning_rate": 1e-3,
+        "optimizer": "adamw",
+        "weight_decay": 0.05,
+        "schedule": "cosine",
+        "warmup_epochs": 3,
+        "augmentations": ["random_resized_crop", "hflip", "color_jitter", "rotate"],
+        "early_stopping_patience": 15,
+    },
+}
+_DETECTOR_PRESETS = {
+    "fast": {
+        "model": "fasterrcnn_mobilenet_v3_large_320_fpn",
+        "input_size": 320,
+        "epochs": 20,
+        "batch_size": 8,
+        "learning_rate": 0.01,
+        "optimizer": "sgd",
+        "momentum": 0.9,
+        "weight_decay": 1e-4,
+        "schedule": "cosine",
+        "warmup_epochs": 1,
+        "augmentations": ["hflip"],
+        "early_stopping_patience": 5,
+    },
+    "balanced": {
+        "model": "fasterrcnn_mobilenet_v3_large_fpn",
+        "input_size": 512,
+        "epochs": 30,
+        "batch_size": 4,
+        "learning_rate": 0.01,
+        "optimizer": "sgd",
+        "momentum": 0.9,
+        "weight_decay": 1e-4,
+        "schedule": "cosine",
+        "warmup_epochs": 1,
+        "augmentations": ["hflip", "color_jitter", "scale_jitter"],
+        "early_stopping_patience": 10,
+    },
+    "accurate": {
+        "model": "fasterrcnn_resnet50_fpn_v2",
+        "input_size": 800,
+        "epochs": 40,
+        "batch_size": 2,
+        "learning_rate": 0.01,
+        "optimizer": "sgd",
+        "momentum": 0.9,
+        "weight_decay": 1e-4,
+        "schedule": "cosine",
+        "warmup_epochs": 1,
+        "augmentations": ["hflip", "color_jitter", "scale_jitter"],
+        "early_stopping_patience": 15,
+    },
+}
+_SEGMENTER_PRESETS = {
+    "fast": {**_DETECTOR_PRESETS["fast"], "model": "maskrcnn_resnet50_fpn", "input_size": 512},
+    "balanced": {
+        **_DETECTOR_PRESETS["balanced"],
+        "model": "maskrcnn_resnet50_fpn",
+        "input_size": 640,
+        "batch_size": 2,
+    },
+    "accurate": {**_DETECTOR_PRESETS["accurate"], "model": "maskrcnn_resnet50_fpn_v2"},
+}
+_PRESETS = {
+    Task.CLASSIFICATION.value: _CLASSIFIER_PRESETS,
+    Task.MULTILABEL.value: _CLASSIFIER_PRESETS,
+    Task.DETECTION.value: _DETECTOR_PRESETS,
+    Task.SEGMENTATION.value: _SEGMENTER_PRESETS,
+}
+
+
+def _presets_of(task: str) -> dict[str, dict[str, Any]]:
+    try:
+        return _PRESETS[task]
+    except KeyError:
+        raise TrainingConfigError(
+            f"unknown task {task!r}; choose from: {', '.join(_PRESETS)}"
+        ) from None
+
+
+def preset_table(task: str) -> dict[str, dict[str, Any]]:
+    """The settings each preset picks for `task` (copies), for display and comparison."""
+    return {
+        name: {**settings, "augmentations": list(settings["augmentations"])}
+        for name, settings in _presets_of(task).items()
+    }
+
+
+def make_config(task: str, preset: str = "balanced", **settings: Any) -> TrainConfig:
+    """The preset's settings for `task`, with `settings` taking precedence; validated.
+
+    A model chosen in `settings` keeps the preset's input size, schedule and the rest, so
+    "accurate" with a smaller model still trains longer on larger images. The preset's
+    warm-up shrinks to fit fewer epochs asked for (it is always shorter than the run).
+    """
+    presets = _presets_of(task)
+    if preset not in presets:
+        raise TrainingConfigError(
+            f"unknown preset {preset!r}; choose from: {', '.join(PRESET_NAMES)}"
+        )
+    values = {"task": task, **preset_table(task)[preset], "preset": preset, **settings}
+    if "monitor" not in settings:
+        values["monitor"] = DEFAULT_MONITOR[task]
+    if "warmup_epochs" not in settings and _is_int(values["epochs"]):
+        values["warmup_epochs"] = min(values["warmup_epochs"], max(values["epochs"] - 1, 0))
+    return TrainConfig.from_dict(values).validate()

@@ -1,0 +1,191 @@
+"""Training and evaluation runs in real worker processes: detection and instance segmentation
+on synthetic scenes, cancel, failure, the events a worker prints."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from studio.api import Project, RunError
+from studio.core.synthetic_scenes import SCENE_CLASSES, create_scene_project
+from studio.jobs.events import parse_event
+from studio.jobs.launcher import WorkerJob, worker_environment
+from tests.jobs.projects import TINY_CLASSIFIER, digits_project
+
+DETECTOR = {
+    "model": "fasterrcnn_mobilenet_v3_large_320_fpn",
+    "input_size": 96,
+    "batch_size": 4,
+    "epochs": 1,
+    "max_steps_per_epoch": 3,
+    "augmentations": [],
+    "device": "cpu",
+    "workers": 0,
+    "pretrained": "never",
+}
+
+
+def scenes(tmp_path: Path, geometry: str) -> Project:
+    path = create_scene_project(tmp_path / "scenes.studio", count=16, seed=3, geometry=geometry)
+    project = Project.open(path, author="tester")
+    project.create_version(ratios={"train": 0.5, "val": 0.25, "test": 0.25})
+    return project
+
+
+@pytest.mark.slow
+def test_a_detector_trains_and_its_coco_metrics_are_stored(tmp_path: Path) -> None:
+    with scenes(tmp_path, "box") as project:
+        events: list[dict] = []
+        run = project.train(task="detection", on_event=events.append, **DETECTOR)
+        assert run.status == "finished"
+        evaluation = run.evaluation("test")
+        assert evaluation is not None
+        assert {"map", "map_50", "per_class"} <= set(evaluation.metrics)
+        assert set(evaluation.metrics["per_class"]) <= set(SCENE_CLASSES)
+        assert 0.0 <= evaluation.metrics["map"] <= 1.0
+        assert run.summary["test"]["map"] == pytest.approx(evaluation.metrics["map"])
+        assert all(prediction.kind == "box" for prediction in run.predictions())
+        history = run.metrics()
+        assert [epoch for epoch, _ in history["train/loss"]] == [1]
+        assert "val/map" in history
+        names = {artifact.name for artifact in run.artifacts()}
+        assert {"last.pt", "best.pt", "train.log"} <= names
+        kinds = [event["event"] for event in events]
+        assert kinds[0] == "run"
+        assert kinds[-1] == "finished"
+        assert "epoch" in kinds
+        assert "evaluated" in kinds
+        again = run.evaluate(split="val", checkpoint="last")
+        assert (again.split, again.checkpoint, again.epoch) == ("val", "last.pt", 1)
+        assert [e.split for e in run.evaluations()] == ["test", "val"]
+        with pytest.raises(RunError, match=r"epoch-009\.pt"):
+            run.evaluate(checkpoint="epoch-009.pt")
+
+
+@pytest.mark.slow
+def test_mask_rcnn_trains_and_reports_mask_and_box_map(tmp_path: Path) -> None:
+    settings = {**DETECTOR, "model": "maskrcnn_resnet50_fpn", "input_size": 64, "batch_size": 2}
+    settings["max_steps_per_epoch"] = 2
+    with scenes(tmp_path, "polygon") as project:
+        run = project.train(task="segmentation", **settings)
+        evaluation = run.evaluation("test")
+        assert evaluation is not None
+        assert {"map", "map_50", "box_map", "per_class"} <= set(evaluation.metrics)
+        assert {"val/map", "val/box_map"} <= set(run.metrics())
+        predictions = run.predictions()
+        assert all(prediction.kind == "mask" for prediction in predictions)
+        assert all(set(p.geometry) == {"size", "counts"} for p in predictions)
+
+
+def _epochs_then(job: WorkerJob, after_epoch: int, action) -> list[dict]:
+    seen = []
+    acted = False
+    for event in job.events():
+        seen.append(event)
+        if not acted and event["event"] == "epoch" and event["epoch"] == after_epoch:
+            action()
+            acted = True
+    return seen
+
+
+@pytest.mark.slow
+def test_request_cancel_stops_the_worker_and_keeps_the_last_checkpoint(tmp_path: Path) -> None:
+    with Project.open(digits_project(tmp_path, 60), author="tester") as project:
+        run = project.new_run(task="classification", epochs=30, **TINY_CLASSIFIER)
+        job = WorkerJob.start(project.path, run.worker_command())
+        events = _epochs_then(job, 1, run.cancel)
+        assert job.wait(60) == 3
+        record = run.record
+        assert record.status == "cancelled"
+        assert 1 <= record.epochs_done < 30
+        assert run.artifact_path("last.pt").is_file()
+        assert events[-1]["event"] == "finished"
+        assert events[-1]["status"] == "cancelled"
+
+
+@pytest.mark.slow
+def test_resume_restores_an_epoch_checkpointed_but_not_yet_stored(tmp_path: Path) -> None:
+    """A worker killed between writing last.pt and storing that epoch's metrics leaves the
+    history one epoch short; the resume refills it from the checkpoint."""
+    with Project.open(digits_project(tmp_path, 60), author="tester") as project:
+        run = project.new_run(task="classification", epochs=8, **TINY_CLASSIFIER)
+        job = WorkerJob.start(project.path, run.worker_command())
+        _epochs_then(job, 1, run.cancel)
+        assert job.wait(60) == 3
+        done = run.record.epochs_done
+        with sqlite3.connect(project.path) as connection:
+            connection.execute("DELETE FROM metric WHERE run_id = ? AND epoch = ?", (run.id, done))
+        assert done not in [epoch for epoch, _ in run.metrics().get("train/loss", [])]
+
+        resumed = subprocess.run(
+            run.worker_command(resume=True),
+            capture_output=True,
+            text=True,
+            env=worker_environment(),
+            timeout=300,
+        )
+        assert resumed.returncode == 0, resumed.stderr
+        epochs = [epoch for epoch, _ in run.metrics()["train/loss"]]
+        assert run.record.epochs_done > done  # it went on (the preset may stop it early)
+        assert epochs == list(range(1, run.record.epochs_done + 1))
+
+
+@pytest.mark.slow
+def test_sigterm_cancels_like_request_cancel(tmp_path: Path) -> None:
+    with Project.open(digits_project(tmp_path, 60), author="tester") as project:
+        run = project.new_run(task="classification", epochs=30, **TINY_CLASSIFIER)
+        job = WorkerJob.start(project.path, run.worker_command())
+        _epochs_then(job, 1, job.cancel)
+        assert job.wait(60) == 3
+        assert run.status == "cancelled"
+        log = run.artifact_path("train.log").read_text(encoding="utf-8")
+        assert "epoch" in log
+        assert "cancelled" in log
+
+
+def test_every_line_the_worker_prints_on_stdout_is_an_event(tmp_path: Path) -> None:
+    with Project.open(digits_project(tmp_path, 60), author="tester") as project:
+        run = project.new_run(task="classification", epochs=1, **TINY_CLASSIFIER)
+        result = subprocess.run(
+            run.worker_command(), capture_output=True, text=True, env=worker_environment()
+        )
+        assert result.returncode == 0, result.stderr
+        lines = result.stdout.splitlines()
+        events = [parse_event(line) for line in lines]
+        assert all(event is not None for event in events), lines
+        assert events[0]["event"] == "run"
+        assert events[0]["run_id"] == run.id
+        assert events[-1]["event"] == "finished"
+        assert run.status == "finished"
+
+
+def test_a_missing_image_fails_the_run_with_its_name(tmp_path: Path) -> None:
+    with Project.open(digits_project(tmp_path, 60), author="tester") as project:
+        missing = project.version_items("v1", "train")[0]
+        (project.root / missing.path).unlink()
+        run = project.new_run(task="classification", epochs=1, **TINY_CLASSIFIER)
+        job = WorkerJob.start(project.path, run.worker_command())
+        events = list(job.events())
+        assert job.wait(60) == 1
+        file_name = Path(missing.path).name
+        assert events[-1]["event"] == "failed"
+        assert file_name in events[-1]["error"]
+        record = run.record
+        assert record.status == "failed"
+        assert file_name in record.error
+        assert record.finished_at is not None
+        with pytest.raises(RunError, match=file_name):
+            project.train(task="classification", epochs=1, **TINY_CLASSIFIER)
+
+
+def test_a_finished_run_does_not_start_again(tmp_path: Path) -> None:
+    with Project.open(digits_project(tmp_path, 40), author="tester") as project:
+        run = project.train(task="classification", epochs=1, **TINY_CLASSIFIER)
+        with pytest.raises(RunError, match="only a queued run starts"):
+            run.start()
+        with pytest.raises(RunError, match="only an interrupted, cancelled or failed"):
+            run.resume()
+        assert run.status == "finished"
