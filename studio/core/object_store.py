@@ -57,10 +57,10 @@ def _write_atomically(target: Path, write: Callable[[BinaryIO], object]) -> None
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
-    _fsync_directory(target.parent)
+    fsync_directory(target.parent)
 
 
-def _fsync_directory(directory: Path) -> None:
+def fsync_directory(directory: Path) -> None:
     """Make a rename inside `directory` durable (POSIX; Windows has no directory handles)."""
     if os.name != "posix":
         return

@@ -10,7 +10,6 @@ not undoable edits.
 from __future__ import annotations
 
 import math
-import os
 import socket
 import time
 from collections import defaultdict
@@ -24,6 +23,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from studio.core.database import Database
 from studio.core.enums import RunStatus, parse_enum
 from studio.core.errors import RunError, VersionError
+from studio.core.processes import pid_alive
 from studio.core.schema import artifact_table as artifacts
 from studio.core.schema import dataset_version_table as versions
 from studio.core.schema import evaluation_table as evaluations
@@ -538,37 +538,6 @@ def predictions_of(
 
 
 # -- runs whose worker died ------------------------------------------------------------------
-
-
-def pid_alive(pid: int) -> bool:
-    """Whether a process with this id exists on this machine."""
-    if pid <= 0:
-        return False
-    if os.name == "nt":
-        return _windows_pid_alive(pid)
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # it exists, owned by someone else
-    return True
-
-
-def _windows_pid_alive(pid: int) -> bool:
-    import ctypes
-
-    query_limited_information, still_active = 0x1000, 259
-    kernel32 = ctypes.windll.kernel32  # type: ignore[attr-defined]
-    handle = kernel32.OpenProcess(query_limited_information, False, pid)
-    if not handle:
-        return False
-    try:
-        code = ctypes.c_ulong()
-        kernel32.GetExitCodeProcess(handle, ctypes.byref(code))
-        return code.value == still_active
-    finally:
-        kernel32.CloseHandle(handle)
 
 
 def _worker_gone(record: RunRecord, now: float, host: str) -> str | None:

@@ -24,7 +24,7 @@ from typing import Any, NamedTuple
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QPixmap
 
-from studio.api import ItemRecord, Project, ProjectFileError
+from studio.api import ItemRecord, Project, ProjectFileError, ProjectStats
 from studio.gui.refcount_guard import protect_singletons
 from studio.gui.resources import centered_icon_pixmap
 from studio.gui.row_diff import plan_row_changes
@@ -390,3 +390,15 @@ class GalleryModel(QAbstractListModel):
         if problem is not None:
             lines.append(problem.message)
         return "\n".join(lines)
+
+
+def describe_stats(stats: ProjectStats) -> str:
+    """ "30 items · 20 new · 10 done · 12 annotations": the status bar's summary."""
+    parts = [f"{stats.items:,} item{'s' if stats.items != 1 else ''}"]
+    parts += [
+        f"{count:,} {STATUS_LABELS.get(status, status)}"
+        for status, count in stats.by_status.items()
+        if count
+    ]
+    parts.append(f"{stats.annotations:,} annotation{'s' if stats.annotations != 1 else ''}")
+    return " · ".join(parts)

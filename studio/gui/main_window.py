@@ -28,11 +28,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.api import HistoryStep, ImportReport, LabelImportReport, Project, ProjectStats
+from studio.api import HistoryStep, ImportReport, LabelImportReport, Project
 from studio.core.errors import HistoryConflictError, NothingToUndoError, StudioError
 from studio.gui.bulk_actions import BulkActions
 from studio.gui.gallery_filters import GalleryFilterBar
-from studio.gui.gallery_model import STATUS_LABELS, GalleryModel
+from studio.gui.gallery_model import GalleryModel, describe_stats
 from studio.gui.gallery_view import THUMBNAIL_SIZE, GalleryView
 from studio.gui.import_task import ImportTask
 from studio.gui.labels_io.export_dialog import ExportLabelsDialog
@@ -55,18 +55,6 @@ GALLERY_WIDTH = 380
 TOOL_ICON_SIZE = 24
 IMAGE_FILTER = "Images (*.jpg *.jpeg *.png *.bmp *.tif *.tiff *.webp);;All files (*)"
 PROJECT_FILTER = "Studio projects (*.studio);;All files (*)"
-
-
-def describe_stats(stats: ProjectStats) -> str:
-    """ "30 items · 20 new · 10 done · 12 annotations": the status bar's summary."""
-    parts = [f"{stats.items:,} item{'s' if stats.items != 1 else ''}"]
-    parts += [
-        f"{count:,} {STATUS_LABELS.get(status, status)}"
-        for status, count in stats.by_status.items()
-        if count
-    ]
-    parts.append(f"{stats.annotations:,} annotation{'s' if stats.annotations != 1 else ''}")
-    return " · ".join(parts)
 
 
 class MainWindow(QMainWindow):

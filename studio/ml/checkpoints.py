@@ -18,6 +18,7 @@ from typing import Any
 import torch
 
 from studio.core.errors import CheckpointError
+from studio.core.object_store import fsync_directory
 
 CHECKPOINT_MODE = 0o644
 
@@ -35,17 +36,6 @@ class _HashingWriter:
 
     def flush(self) -> None:
         self._out.flush()
-
-
-def _fsync_directory(directory: Path) -> None:
-    """Make a rename inside `directory` durable (POSIX; Windows has no directory handles)."""
-    if os.name != "posix":
-        return
-    handle = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(handle)
-    finally:
-        os.close(handle)
 
 
 def save_checkpoint(path: Path, state: Mapping[str, Any]) -> str:
@@ -67,7 +57,7 @@ def save_checkpoint(path: Path, state: Mapping[str, Any]) -> str:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
-    _fsync_directory(path.parent)
+    fsync_directory(path.parent)
     return writer.digest.hexdigest()
 
 
@@ -89,7 +79,7 @@ def link_checkpoint(source: Path, target: Path) -> None:
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
-    _fsync_directory(target.parent)
+    fsync_directory(target.parent)
 
 
 def _copy_durably(source: Path, target: Path) -> None:
