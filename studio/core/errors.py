@@ -71,3 +71,11 @@ class RunError(StudioError):
 
 class CheckpointError(StudioError):
     """A checkpoint file is missing, damaged, or holds something other than plain tensors."""
+
+
+class ModelRegistryError(StudioError):
+    """A model version or alias cannot be found or changed as asked; nothing was written."""
+
+
+class ExportError(StudioError):
+    """A model cannot be exported, or its export failed the parity gate; nothing was written."""

@@ -306,6 +306,53 @@ class Prediction(SQLModel, table=True):
     score: float
 
 
+class ModelVersion(SQLModel, table=True):
+    """A run's checkpoint registered under a model name with a version number (1, 2, ...),
+    with the figures it had and the data it came from; aliases point at these rows."""
+
+    __tablename__ = "model_version"
+    __table_args__ = (
+        UniqueConstraint("name", "version"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(index=True)
+    version: int
+    run_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("run.id", ondelete="RESTRICT"), nullable=False)
+    )
+    checkpoint: str = "best.pt"
+    # The checkpoint's sha256 when registered: a later re-training cannot swap it silently.
+    checkpoint_sha256: str = ""
+    task: str
+    architecture: str
+    dataset_version_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("dataset_version.id", ondelete="RESTRICT"), nullable=False
+        )
+    )
+    metrics: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    notes: str = ""
+    author: str = ""
+    created_at: float
+
+
+class ModelAlias(SQLModel, table=True):
+    """A movable name (`production`, `candidate`) for one version of a model."""
+
+    __tablename__ = "model_alias"
+
+    name: str = Field(primary_key=True)
+    alias: str = Field(primary_key=True)
+    model_version_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("model_version.id", ondelete="CASCADE"), nullable=False
+        )
+    )
+    updated_at: float
+
+
 setting_table = Setting.__table__
 label_class_table = LabelClass.__table__
 item_table = Item.__table__
@@ -318,6 +365,8 @@ metric_table = Metric.__table__
 artifact_table = Artifact.__table__
 evaluation_table = Evaluation.__table__
 prediction_table = Prediction.__table__
+model_version_table = ModelVersion.__table__
+model_alias_table = ModelAlias.__table__
 
 # Tables whose rows a history entry may snapshot and restore.
 TRACKED_TABLES = {t.name: t for t in (label_class_table, item_table, annotation_table)}

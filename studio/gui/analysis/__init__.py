@@ -1,0 +1,1 @@
+"""Error analysis: confusion matrix, precision-recall curves, detection errors over images."""

@@ -1,0 +1,1 @@
+"""Exporting trained models: ONNX, the parity gate, INT8 quantisation, deployment bundles."""
