@@ -27,6 +27,7 @@ BENCHMARKS: dict[str, str] = {
     "formats": "bench_formats",  # interchange formats (#4)
     "training": "bench_training",  # training loop against a hand-written one (#5)
     "digits": "bench_digits",  # digits classifier to 95 % test accuracy (#5)
+    "bundle": "bench_bundle",  # ONNX Runtime bundle against torch eager (#6)
 }
 
 

@@ -8,7 +8,9 @@ on the canvas (`labeling_{light,dark}.png`), the shortcut help overlay (`help_ov
 the label import and export dialogs (`import_labels_dialog.png`, `export_labels_dialog.png`),
 and, after two short real training runs on scikit-learn's digits (CPU, a minute or so), the
 Train panel (`train_panel.png`), the Runs view (`runs_view.png`) and the comparison of the two
-runs (`compare_runs.png`).
+runs (`compare_runs.png`); then, with both runs registered as versions of a model, the Models
+view with a version's lineage (`models_view.png`) and the Export dialog after a real export
+with its parity check (`export_model_dialog.png`).
 """
 
 from __future__ import annotations
@@ -38,6 +40,8 @@ from studio.gui.gallery_model import GalleryModel  # noqa: E402
 from studio.gui.labels_io.export_dialog import ExportLabelsDialog  # noqa: E402
 from studio.gui.labels_io.import_dialog import ImportLabelsDialog  # noqa: E402
 from studio.gui.main_window import MainWindow  # noqa: E402
+from studio.gui.models.export_dialog import ExportModelDialog  # noqa: E402
+from studio.gui.models.models_view import ModelsView  # noqa: E402
 from studio.gui.training.runs_view import RunsView  # noqa: E402
 from studio.gui.training.train_panel import TrainPanel  # noqa: E402
 
@@ -285,6 +289,39 @@ def take_training_screenshots(output: Path, folder: Path) -> list[Path]:
     return shots
 
 
+def take_model_screenshots(output: Path, project_path: Path) -> list[Path]:
+    """The finished runs registered as versions of "digits" (the newest one "production"),
+    the Models view on the production version, and the Export dialog after exporting it."""
+    application()
+    with Project.open(project_path) as project:
+        finished = [run for run in project.runs() if run.status == "finished"]
+        for number, run in enumerate(finished):
+            notes = "first try" if number == 0 else "lower learning rate"
+            project.register_model(run.id, name="digits", notes=notes)
+        project.set_alias("digits", len(finished), "production")
+        project.set_alias("digits", 1, "baseline")
+        view = ModelsView()
+        view.resize(TRAINING_SIZE[0], 460)
+        view.set_project(project)
+        view.show()
+        view.select_version(project.model("digits:production").id)
+        shots = [grab_dialog(view, output / "models_view.png")]
+        view.close()
+        dialog = ExportModelDialog(project, "digits:production")
+        dialog.out_edit.setText(str(project_path.parent / "bundles" / "digits"))
+        dialog.zip_check.setChecked(True)
+        dialog.int8_check.setChecked(True)
+        dialog.show()
+        if not dialog.export():
+            raise RuntimeError(f"the export did not start: {dialog.error.text()}")
+        wait_until(lambda: not dialog.worker.running, timeout_s=600)
+        if dialog.result_event is None:
+            raise RuntimeError(f"the export failed: {dialog.error.text()}")
+        shots.append(grab_dialog(dialog, output / "export_model_dialog.png"))
+        dialog.close()
+    return shots
+
+
 def grab_dialog(dialog: QWidget, target: Path) -> Path:
     for _ in range(5):
         application().processEvents()
@@ -318,6 +355,9 @@ def main() -> None:
         for path in take_screenshots(arguments.output, project_path, folder / "settings.ini"):
             print(path)
         for path in take_training_screenshots(arguments.output, folder / "training"):
+            print(path)
+        digits = folder / "training" / "digits.studio"
+        for path in take_model_screenshots(arguments.output, digits):
             print(path)
 
 

@@ -22,6 +22,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from studio.analysis_api import AnalysisMixin
 from studio.core import annotations as annotation_edits
 from studio.core import classes as class_edits
 from studio.core import history, media, queries
@@ -32,10 +33,12 @@ from studio.core.edits import user_edit
 from studio.core.enums import AnnotationKind, AnnotationSource, ItemStatus, RunStatus, Split, Task
 from studio.core.errors import (
     CheckpointError,
+    ExportError,
     HistoryConflictError,
     InvalidEditError,
     LabelExportError,
     LabelImportError,
+    ModelRegistryError,
     NewerProjectError,
     NotAProjectError,
     NothingToUndoError,
@@ -53,6 +56,7 @@ from studio.core.formats.exporter import LabelExportReport
 from studio.core.formats.importer import LabelImportReport
 from studio.core.history import HistoryStep
 from studio.core.media import ImportReport, RelinkReport
+from studio.core.model_registry import ModelVersionRecord
 from studio.core.project_file import create_project_file, open_project_file
 from studio.core.records import AnnotationRecord, ItemRecord, LabelClassRecord
 from studio.core.runs import ArtifactRecord, EvaluationRecord, PredictionRecord, RunRecord
@@ -60,6 +64,7 @@ from studio.core.settings import LABELING_MODE, LABELING_MODES
 from studio.core.stats import ProjectStats, project_stats
 from studio.core.versions import SplitPlan, SplitRatios, VersionItem, VersionRecord
 from studio.experiments import ExperimentsMixin, Run
+from studio.models_api import ModelsMixin
 
 __all__ = [
     "LABELING_MODE",
@@ -70,6 +75,7 @@ __all__ = [
     "ArtifactRecord",
     "CheckpointError",
     "EvaluationRecord",
+    "ExportError",
     "HistoryConflictError",
     "HistoryStep",
     "ImportReport",
@@ -82,6 +88,8 @@ __all__ = [
     "LabelFormat",
     "LabelImportError",
     "LabelImportReport",
+    "ModelRegistryError",
+    "ModelVersionRecord",
     "NewerProjectError",
     "NotAProjectError",
     "NothingToUndoError",
@@ -126,7 +134,7 @@ def _paths(paths: str | Path | Iterable[str | Path]) -> list[str | Path]:
     return [paths] if isinstance(paths, (str, Path)) else list(paths)
 
 
-class Project(ExperimentsMixin):
+class Project(ExperimentsMixin, ModelsMixin, AnalysisMixin):
     """An open Studio project file. Use `Project.create` or `Project.open`, then `close()`."""
 
     def __init__(self, database: Database, author: str | None = None) -> None:

@@ -258,7 +258,7 @@ def _gui_without_command(
 
 
 # The sub-commands of other modules register themselves on `app` when imported.
-from studio.cli import labels, training  # noqa: E402, F401
+from studio.cli import labels, models, training  # noqa: E402, F401
 
 
 def main() -> None:

@@ -28,6 +28,7 @@ from studio.core.schema import artifact_table as artifacts
 from studio.core.schema import dataset_version_table as versions
 from studio.core.schema import evaluation_table as evaluations
 from studio.core.schema import metric_table, prediction_table
+from studio.core.schema import model_version_table as model_versions
 from studio.core.schema import run_table as runs
 
 HEARTBEAT_TIMEOUT_S = 60.0
@@ -215,6 +216,17 @@ def delete_run(database: Database, run: int | str) -> None:
     """Delete a run's rows (metrics, artifacts, evaluations cascade); not its folder."""
     with database.write() as connection:
         record = get_run(connection, run)
+        registered = connection.execute(
+            select(model_versions.c.name, model_versions.c.version)
+            .where(model_versions.c.run_id == record.id)
+            .order_by(model_versions.c.name, model_versions.c.version)
+        ).all()
+        if registered:
+            refs = ", ".join(f"{name}:{version}" for name, version in registered)
+            raise RunError(
+                f"run {record.name!r} is registered as model {refs}; "
+                "delete those model versions first"
+            )
         connection.execute(delete(runs).where(runs.c.id == record.id))
 
 

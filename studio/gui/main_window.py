@@ -40,7 +40,7 @@ from studio.gui.labels_io.import_dialog import ImportLabelsDialog
 from studio.gui.resources import icon
 from studio.gui.theme import THEMES, apply_theme, current_theme, system_theme
 from studio.gui.thumbnail_loader import ThumbnailLoader
-from studio.gui.training.window_docks import TrainingDocks
+from studio.gui.training.window_docks import TrainingDocks, open_gallery_item, select_gallery_items
 from studio.gui.workspace.help_overlay import HelpOverlay
 from studio.gui.workspace.shortcut_dialog import ShortcutDialog
 from studio.gui.workspace.shortcuts import ShortcutRegistry
@@ -85,9 +85,10 @@ class MainWindow(QMainWindow):
         self.splitter.setSizes([GALLERY_WIDTH, self.width() - GALLERY_WIDTH])
         self.setCentralWidget(self.splitter)
         self.docks = self._build_docks()
-        self.training = TrainingDocks(self)
+        self.training = TrainingDocks(self, self.settings)
         self.training.message.connect(self._show_message)
         self.training.items_requested.connect(self.select_items)
+        self.training.open_item_requested.connect(self.open_item)
         self.train_panel, self.runs_view = self.training.panel, self.training.runs_view
         self.training_docks = self.training.docks
         self._import_pool = QThreadPool(self)
@@ -565,17 +566,14 @@ class MainWindow(QMainWindow):
     def select_items(self, item_ids: list) -> None:
         """Select these items in the gallery (those the current filter shows) and open the
         first; the evaluation's "top confusions" use it."""
-        model, selection = self.gallery_model, self.gallery.selectionModel()
-        rows = [row for row in (model.row_of(int(i)) for i in item_ids) if row is not None]
-        selection.clearSelection()
-        for row in rows:
-            selection.select(model.index(row), selection.SelectionFlag.Select)
-        if rows:
-            self.gallery.setCurrentIndex(model.index(rows[0]))
-            self.gallery.scrollTo(model.index(rows[0]))
-        missing = len(item_ids) - len(rows)
-        note = f" ({missing} hidden by the gallery's filter)" if missing else ""
-        self._show_message(f"{len(rows)} images selected{note}")
+        self._show_message(select_gallery_items(self, item_ids))
+
+    def open_item(self, item_id: int) -> None:
+        """Show this item in the labeling canvas, selected in the gallery (whose filters are
+        cleared when they hide it); the error analysis and the lineage use it."""
+        problem = open_gallery_item(self, item_id)
+        if problem:
+            self._show_message(problem)
 
     # -- closing -------------------------------------------------------------------------
 

@@ -2,11 +2,15 @@
 
     python -m studio.jobs.worker train PROJECT RUN [--resume]
     python -m studio.jobs.worker evaluate PROJECT RUN [--checkpoint best.pt] [--split test]
+    python -m studio.jobs.worker export PROJECT SOURCE OUT [--checkpoint C] [--zip] [--int8]
+                                        [--nms graph|manifest] [--static-batch] [--overwrite]
 
 Progress goes to stdout as JSON lines (`studio.jobs.events`), the run's log to
 `runs/<id>/train.log`. SIGTERM and SIGINT cancel: training stops after the current batch
-and keeps its last complete checkpoint. Exit status: 0 finished (or stopped early),
-3 cancelled, 1 failed (the run is marked failed with the error), 2 bad arguments.
+and keeps its last complete checkpoint; an evaluation or an export is abandoned whole.
+Exit status: 0 finished (or stopped early), 3 cancelled, 1 failed (the run is marked failed
+with the error; a failed export prints a `failed` event and leaves nothing at OUT),
+2 bad arguments. An export ends with {"event": "exported", "folder", "zip", "parity", ...}.
 """
 
 from __future__ import annotations
@@ -31,7 +35,8 @@ EXIT_CODES = {"finished": EXIT_FINISHED, "cancelled": EXIT_CANCELLED, "failed": 
 
 def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog="python -m studio.jobs.worker", description="Run a Studio training or evaluation."
+        prog="python -m studio.jobs.worker",
+        description="Run a Studio training, evaluation or export.",
     )
     actions = parser.add_subparsers(dest="action", required=True)
     train = actions.add_parser("train", help="train a queued run, or resume one")
@@ -43,7 +48,26 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     evaluate.add_argument("run", type=int)
     evaluate.add_argument("--checkpoint", default="best.pt", help="best, last or epoch-NNN.pt")
     evaluate.add_argument("--split", default="test", choices=("train", "val", "test"))
+    add_export_parser(actions)
     return parser.parse_args(argv)
+
+
+def add_export_parser(actions: argparse._SubParsersAction) -> None:
+    export = actions.add_parser("export", help="export a run or a model as a deployment bundle")
+    export.add_argument("project", type=Path)
+    export.add_argument("source", help="a run (id or name) or a model: NAME[:VERSION|:ALIAS]")
+    export.add_argument("out", type=Path, help="the bundle folder to write")
+    export.add_argument("--checkpoint", default=None, help="default: the source's (best.pt)")
+    export.add_argument("--zip", action="store_true", help="also write OUT.zip")
+    export.add_argument("--int8", action="store_true", help="dynamic INT8 quantisation")
+    export.add_argument(
+        "--nms",
+        default="graph",
+        choices=("graph", "manifest"),
+        help="detectors: NMS in the graph or the bundle",
+    )
+    export.add_argument("--static-batch", action="store_true", help="fixed batch size of 1")
+    export.add_argument("--overwrite", action="store_true", help="replace a non-empty OUT")
 
 
 def install_cancel_handlers(on_signal: Callable[[int, FrameType | None], None]) -> None:
@@ -88,14 +112,43 @@ def run_evaluation(arguments: argparse.Namespace) -> int:
     return EXIT_FINISHED
 
 
+def run_export(arguments: argparse.Namespace) -> int:
+    """Export; a signal abandons it (the bundle is renamed into place only at the end)."""
+    from studio.jobs.export_job import export_source
+
+    def on_signal(number: int, _frame: FrameType | None) -> None:
+        raise OperationCancelledError(f"export cancelled by signal {number}")
+
+    install_cancel_handlers(on_signal)
+    try:
+        export_source(
+            arguments.project,
+            arguments.source,
+            arguments.out,
+            checkpoint=arguments.checkpoint,
+            zip=arguments.zip,
+            int8=arguments.int8,
+            nms=arguments.nms,
+            dynamic_batch=not arguments.static_batch,
+            overwrite=arguments.overwrite,
+        )
+    except OperationCancelledError as error:
+        events.emit({"event": "finished", "status": "cancelled", "summary": {}})
+        print(error, file=sys.stderr)
+        return EXIT_CANCELLED
+    return EXIT_FINISHED
+
+
+ACTIONS = {"train": run_training, "evaluate": run_evaluation, "export": run_export}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = parse_arguments(argv)
     try:
-        if arguments.action == "train":
-            return run_training(arguments)
-        return run_evaluation(arguments)
+        return ACTIONS[arguments.action](arguments)
     except StudioError as error:
-        # Before the run could be loaded (no such project or run, not resumable, ...).
+        # Before the run could be loaded (no such project or run, not resumable, ...), or a
+        # failed export (nothing was written at OUT).
         events.emit({"event": "failed", "error": error_text(error)})
         print(f"studio worker: {error}", file=sys.stderr)
         return EXIT_FAILED

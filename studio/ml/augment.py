@@ -84,14 +84,28 @@ def build_transforms(
         steps += [_augmentation(name, task, input_size) for name in chosen]
         steps += [v2.ToDtype(torch.float32, scale=True), v2.SanitizeBoundingBoxes()]
         return v2.Compose(steps)
+    if not train:
+        return v2.Compose([*_evaluation_resize(input_size), *_normalised_float()])
     if "random_resized_crop" in chosen:
         chosen.remove("random_resized_crop")
         steps.append(_augmentation("random_resized_crop", task, input_size))
     else:
         steps.append(v2.Resize((input_size, input_size), antialias=True))
     steps += [_augmentation(name, task, input_size) for name in chosen]
-    steps += [
+    steps += _normalised_float()
+    return v2.Compose(steps)
+
+
+def _normalised_float() -> list[Any]:
+    return [
         v2.ToDtype(torch.float32, scale=True),
         v2.Normalize(mean=IMAGENET_MEAN, std=IMAGENET_STD),
     ]
-    return v2.Compose(steps)
+
+
+def _evaluation_resize(input_size: int) -> list[Any]:
+    """Resize, then make a tensor: a PIL image is resized by PIL itself (bilinear, with its
+    antialiasing), exactly as an exported bundle resizes without torch, so the model sees the
+    same pixels in Studio and in the bundle (torch's uint8 resize differs by one grey level
+    on some pixels)."""
+    return [v2.Resize((input_size, input_size), antialias=True), v2.ToImage()]

@@ -29,6 +29,7 @@ ROW_PREFIXES = {
     "formats": "label",
     "training": "training",
     "digits": "digits",
+    "bundle": "bundle",
 }
 UNITS = {"items/s", "rows/s", "ms", "MB", "s", "images/s"}
 LABEL_IMPORT_TARGET = 0.2  # Studio's time at most 5 × json.load's (issue #4)

@@ -1,5 +1,5 @@
 """The Runs view: every run of the project in a table, the selected run's curves beside it,
-and the actions on the selection: compare, evaluation details, delete.
+and the actions on the selection: compare, error analysis of its evaluations, delete.
 
 `refresh()` runs on the main window's change polling, so runs started from the CLI or a
 script appear and update while they train.
@@ -25,16 +25,17 @@ from PySide6.QtWidgets import (
 
 from studio.api import Project
 from studio.core.errors import StudioError
+from studio.gui.analysis.window import ErrorAnalysisWindow
 from studio.gui.labels_io import error_label, show_error
 from studio.gui.training.charts import TrainingCharts
 from studio.gui.training.compare_view import CompareDialog
-from studio.gui.training.evaluation_view import EvaluationDialog
 from studio.gui.training.runs_model import RunsModel
 
 
 class RunsView(QWidget):
     selection_changed = Signal(list)  # the selected run ids, in row order
     items_requested = Signal(list)  # item ids to select in the gallery
+    open_item_requested = Signal(int)  # an item to show in the labeling canvas
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -54,6 +55,10 @@ class RunsView(QWidget):
         self.compare_button.setToolTip("Compare the selected runs (select two or more)")
         self.evaluation_button = QPushButton("Evaluation…")
         self.evaluation_button.setObjectName("runEvaluation")
+        self.evaluation_button.setToolTip(
+            "Error analysis of the run's evaluations: confusion matrix, per-class figures, "
+            "precision-recall curves, the images behind every mistake"
+        )
         self.delete_button = QPushButton("Delete…")
         self.delete_button.setObjectName("deleteRun")
         self.delete_button.setToolTip("Delete the run, its metrics and checkpoints (not undoable)")
@@ -167,15 +172,16 @@ class RunsView(QWidget):
         dialog.show()
         return dialog
 
-    def show_evaluation(self) -> EvaluationDialog | None:
+    def show_evaluation(self) -> ErrorAnalysisWindow | None:
         runs = self.selected_runs()
-        if len(runs) != 1:
+        if len(runs) != 1 or self.project is None:
             return None
-        dialog = EvaluationDialog(runs[0], self)
-        dialog.items_requested.connect(self.items_requested)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.show()
-        return dialog
+        window = ErrorAnalysisWindow(self.project, runs[0], self)
+        window.items_requested.connect(self.items_requested)
+        window.open_item_requested.connect(self.open_item_requested)
+        window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        window.show()
+        return window
 
     def delete_selected(self) -> bool:
         runs = self.selected_runs()

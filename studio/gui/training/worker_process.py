@@ -30,7 +30,7 @@ from studio.jobs.launcher import worker_environment
 
 READ_INTERVAL_MS = 150
 STDERR_TAIL_LINES = 25
-FINAL_EVENTS = ("finished", "failed")
+FINAL_EVENTS = ("finished", "failed", "exported")
 STDOUT_NAME = "stdout.jsonl"
 STDERR_NAME = "stderr.txt"
 
@@ -141,7 +141,7 @@ class WorkerProcess(QObject):
         if final is None:
             tail = self.stderr_tail()
             code = self.process.returncode if self.process is not None else None
-            return f"The training worker stopped without reporting an end (exit status {code})." + (
+            return f"The worker stopped without reporting an end (exit status {code})." + (
                 f"\n\n{tail}" if tail else ""
             )
         if final.get("event") == "failed":

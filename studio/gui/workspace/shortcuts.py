@@ -85,6 +85,10 @@ DEFAULT_SHORTCUTS: tuple[ShortcutSpec, ...] = (
     _spec("resume_run", "Resume the selected run", "Train", "Ctrl+F5"),
     _spec("compare_runs", "Compare the selected runs", "Train", "Ctrl+Shift+D"),
     _spec("run_evaluation", "Evaluation of the selected run", "Train", "Ctrl+E"),
+    _spec("models_view", "Show the models", "Models", "Ctrl+Alt+M"),
+    _spec("register_model", "Register a run's checkpoint as a model…", "Models", "Ctrl+Alt+R"),
+    _spec("edit_aliases", "Aliases of the selected model version…", "Models", "Ctrl+Alt+A"),
+    _spec("export_model", "Export a model as a deployment bundle…", "Models", "Ctrl+Alt+X"),
     _spec("help", "Keyboard shortcuts", "Help", "F1", "?"),
     _spec("edit_shortcuts", "Change keyboard shortcuts…", "Help", "Ctrl+Shift+K"),
 )

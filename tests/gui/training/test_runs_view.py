@@ -8,9 +8,9 @@ from pytestqt.qtbot import QtBot
 
 from studio.api import Project
 from studio.core import runs as core_runs
-from studio.core.runs import PredictionRecord
 from studio.gui.training.runs_model import COLUMN_KEYS
 from studio.gui.training.runs_view import RunsView
+from tests.gui.shots import save_shot
 from tests.gui.training import TINY_SETTINGS
 
 CURVES = {
@@ -105,43 +105,5 @@ def test_compare_shows_both_runs_and_overlaid_curves(view: RunsView, two_runs: l
     assert list(y) == pytest.approx([0.4, 0.5, 0.6])
     dialog.metric_combo.setCurrentText("train/loss")
     assert list(dialog.chart.curves["small-lr"].getData()[1]) == pytest.approx([1.0, 0.6, 0.4])
-    dialog.grab().save("/tmp/gui_shots/compare_runs.png")
-    dialog.close()
-
-
-def test_the_evaluation_detail_shows_classes_and_confusions(
-    qtbot: QtBot, view: RunsView, versioned: Project, two_runs: list[int]
-) -> None:
-    metrics = {
-        "accuracy": 0.75,
-        "macro_f1": 0.7,
-        "per_class": {
-            "0": {"precision": 1.0, "recall": 0.5, "f1": 0.667, "support": 2},
-            "1": {"precision": 0.667, "recall": 1.0, "f1": 0.8, "support": 2},
-        },
-        "confusion": {"labels": ["0", "1"], "matrix": [[1, 1], [0, 2]]},
-        "top_confusions": [{"true": "0", "predicted": "1", "count": 1, "item_ids": [3]}],
-    }
-    core_runs.save_evaluation(
-        versioned._db,
-        two_runs[0],
-        checkpoint="best.pt",
-        epoch=3,
-        split="test",
-        metrics=metrics,
-        predictions=[PredictionRecord(3, 1, "tag", None, 0.9)],
-    )
-    view.refresh()
-    view.select_run(two_runs[0])
-
-    dialog = view.show_evaluation()
-
-    assert dialog is not None
-    assert "accuracy 0.75" in dialog.summary.text()
-    assert dialog.per_class.rowCount() == 2
-    assert dialog.confusion.item(0, 1).text() == "1"
-    with qtbot.waitSignal(dialog.items_requested) as requested:
-        dialog.confusions.setCurrentRow(0)
-        dialog._request_items(dialog.confusions.currentItem())
-    assert requested.args == [[3]]
+    save_shot(dialog, "compare_runs.png")
     dialog.close()

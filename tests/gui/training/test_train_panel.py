@@ -11,6 +11,7 @@ from pytestqt.qtbot import QtBot
 
 from studio.api import Project
 from studio.gui.training.train_panel import TrainPanel
+from tests.gui.shots import save_shot
 from tests.gui.training import TINY_SETTINGS
 
 RUN_TIMEOUT_MS = 180_000
@@ -74,7 +75,7 @@ def test_start_trains_a_run_with_live_charts(
         "mobilenet_v3_small",
     )
     assert record.config["input_size"] == 32
-    panel.grab().save(str(_shot_path("train_panel_finished.png")))
+    save_shot(panel, "train_panel_finished.png")
 
 
 @pytest.mark.slow
@@ -130,11 +131,3 @@ def test_no_version_no_start_and_freeze_opens_the_dialog(qtbot: QtBot, digits: P
     assert panel.start_button.isEnabled()
     assert panel.delete_version()
     assert digits.versions() == []
-
-
-def _shot_path(name: str) -> Any:
-    from pathlib import Path
-
-    folder = Path("/tmp/gui_shots")
-    folder.mkdir(exist_ok=True)
-    return folder / name

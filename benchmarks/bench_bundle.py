@@ -1,0 +1,206 @@
+"""Deployment bundle speed: ONNX Runtime (through the bundle's runtime) against torch eager.
+
+A classifier (resnet18 at 224 px; mobilenet_v3_small at 32 px in quick mode) is exported
+through Studio's whole export (parity gate included) from a run whose checkpoint holds
+seeded weights. Both sides then run the same model on the same pre-processed images:
+
+- batch-1 latency: `Bundle.run` on one image against `module(tensor)` under inference mode
+  (median of many calls); the issue's target is ONNX Runtime at most half torch's latency;
+- throughput at batch 16: `Bundle.run` on a batch against the torch module on it;
+- cold start: `python predict.py IMAGE` in a fresh interpreter against
+  `python -c "import onnxruntime"`, the least any ONNX Runtime program pays.
+"""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image
+
+from benchmarks.harness import Measurement, Session, median
+from studio.api import Project
+from studio.bundle.preprocess import preprocess
+from studio.bundle.runtime import Bundle
+from studio.core import runs
+from studio.ml.checkpoints import save_checkpoint
+from studio.ml.export.pipeline import export_bundle
+from studio.ml.models import build_model
+
+LATENCY_TARGET = 2.0  # torch's latency ÷ ONNX Runtime's: ORT at most half of torch's
+CLASSES = ("circle", "square", "triangle")
+
+
+@dataclass(frozen=True)
+class Sizes:
+    model: str
+    input_size: int
+    images: int
+    calls: int
+    batches: int
+    cold_starts: int
+
+
+FULL = Sizes("resnet18", 224, 24, 50, 6, 3)
+QUICK = Sizes("mobilenet_v3_small", 32, 6, 10, 2, 1)
+
+
+def _write_images(folder: Path, count: int, seed: int) -> list[Path]:
+    folder.mkdir(parents=True)
+    rng = np.random.default_rng(seed)
+    paths = []
+    for index in range(count):
+        coarse = rng.integers(0, 256, size=(8, 8, 3), dtype=np.uint8)
+        image = Image.fromarray(coarse).resize((256, 192), Image.Resampling.BICUBIC)
+        path = folder / f"photo_{index:03d}.png"
+        image.save(path)
+        paths.append(path)
+    return paths
+
+
+def _project_with_run(
+    folder: Path, sizes: Sizes, seed: int
+) -> tuple[Project, int, torch.nn.Module]:
+    """A project of tagged images, a version, and a finished run with seeded weights."""
+    paths = _write_images(folder / "images", sizes.images, seed)
+    project = Project.create(folder / "bench.studio", author="bench")
+    project.add_classes(CLASSES)
+    project.import_media(paths)
+    items = project.items()
+    project.add_annotations(
+        {"item_id": item.id, "label": CLASSES[index % len(CLASSES)]}
+        for index, item in enumerate(items)
+    )
+    project.set_status([item.id for item in items], "done")
+    project.create_version()
+    run = project.new_run(
+        task="classification",
+        model=sizes.model,
+        epochs=1,
+        input_size=sizes.input_size,
+        augmentations=[],
+        device="cpu",
+        workers=0,
+        pretrained="never",
+    )
+    torch.manual_seed(seed)
+    module = build_model(sizes.model, "classification", len(CLASSES), sizes.input_size, "never")
+    relative = f"{runs.run_folder(run.id)}/best.pt"
+    target = project.store_dir / relative
+    state = {"task": "classification", "model_name": sizes.model, "epoch": 1}
+    digest = save_checkpoint(target, {**state, "model": module.module.state_dict()})
+    size = target.stat().st_size
+    runs.save_artifact(
+        project._db,
+        run.id,
+        name="best.pt",
+        kind="checkpoint",
+        path=relative,
+        sha256=digest,
+        size_bytes=size,
+        epoch=1,
+    )
+    runs.finish_run(project._db, run.id, "finished")
+    return project, run.id, module.module.eval()
+
+
+ROUNDS = 3  # blocks of each side, alternating, so both see the same machine load
+SETTLE = 2  # calls after each switch left untimed: the other side's threads still spin
+
+
+def _interleaved(studio, baseline, inputs: list, repeats: int) -> tuple[list[float], list[float]]:
+    """Seconds per call of each side: alternating blocks of calls, the first calls of each
+    block untimed (thread pools of the other runtime spin for a while after it returns)."""
+    times: tuple[list[float], list[float]] = ([], [])
+    block = max(1, repeats // ROUNDS)
+    for _ in range(ROUNDS):
+        for call, samples in ((studio, times[0]), (baseline, times[1])):
+            for index in range(SETTLE + block):
+                item = inputs[index % len(inputs)]
+                start = time.perf_counter()
+                call(item)
+                if index >= SETTLE:
+                    samples.append(time.perf_counter() - start)
+    return times
+
+
+def _seconds(argv: list[str], cwd: Path, tries: int) -> float:
+    samples = []
+    for _ in range(tries):
+        start = time.perf_counter()
+        subprocess.run(argv, cwd=cwd, check=True, capture_output=True, timeout=120)
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples)
+
+
+def run(session: Session) -> list[Measurement]:
+    sizes = QUICK if session.quick else FULL
+    folder = session.folder("bundle")
+    project, run_id, module = _project_with_run(folder, sizes, session.seed)
+    with project:
+        with project._db.read() as connection:
+            record = runs.get_run(connection, run_id)
+        out = folder / "bundle"
+        export_bundle(project._db, project.store_dir, project.path, record, out, parity_images=4)
+    bundle = Bundle.load(out)
+    steps = bundle.manifest["preprocess"]
+    images = sorted((folder / "images").glob("*.png"))
+    arrays = [preprocess(path, steps)[0] for path in images]
+
+    def torch_call(array: np.ndarray | torch.Tensor) -> None:
+        tensor = torch.as_tensor(array)
+        with torch.inference_mode():
+            module(tensor if tensor.ndim == 4 else tensor[None])
+
+    with session.studio_side("bundle"):
+        onnx_calls, torch_calls = _interleaved(bundle.run, torch_call, arrays, sizes.calls)
+        batch = np.stack([arrays[index % len(arrays)] for index in range(16)])
+        onnx_batches, torch_batches = _interleaved(
+            bundle.run, lambda b: torch_call(torch.from_numpy(b)), [batch], sizes.batches
+        )
+    onnx_ms, torch_ms = median(onnx_calls) * 1000, median(torch_calls) * 1000
+    onnx_rate, torch_rate = 16 / median(onnx_batches), 16 / median(torch_batches)
+    predict = [sys.executable, "predict.py", str(images[0])]
+    cold = _seconds(predict, out, sizes.cold_starts)
+    bare = _seconds([sys.executable, "-c", "import onnxruntime"], out, sizes.cold_starts)
+    bundle.close()
+    label = f"bundle {sizes.model} {sizes.input_size} px on CPU"
+    threads = torch.get_num_threads()
+    return [
+        Measurement(
+            benchmark=f"{label}: ONNX Runtime vs torch eager",
+            metric="batch-1 latency",
+            unit="ms",
+            studio=onnx_ms,
+            baseline=torch_ms,
+            higher_is_better=False,
+            target=LATENCY_TARGET,
+            note=f"bundle: same weights and pre-processed images; median of {sizes.calls} "
+            f"calls in alternating blocks; target = ONNX Runtime's latency at most 0.5 × torch's "
+            f"({threads} torch threads)",
+        ),
+        Measurement(
+            benchmark=f"{label}: ONNX Runtime vs torch eager",
+            metric="batch 16",
+            unit="images/s",
+            studio=onnx_rate,
+            baseline=torch_rate,
+            higher_is_better=True,
+        ),
+        Measurement(
+            benchmark=f"{label}: predict.py cold start vs import onnxruntime",
+            metric="cold start",
+            unit="s",
+            studio=cold,
+            baseline=bare,
+            higher_is_better=False,
+            note="bundle cold start: a fresh `python predict.py IMAGE` (load, verify sha256, "
+            "predict, print) against a bare `python -c 'import onnxruntime'`",
+        ),
+    ]

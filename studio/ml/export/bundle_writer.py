@@ -1,0 +1,177 @@
+"""Writing a bundle folder: built complete in a temporary folder beside the target, then
+renamed into place, so the target is either the whole verified bundle or untouched.
+
+Layout: model.onnx, manifest.json, studio_bundle/ (the runtime, copied from studio/bundle),
+predict.py, serve.py, requirements.txt (from studio/bundle/templates), selftest/inputs/*.png
+with selftest/expected.json, README.md.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import zipfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image, ImageOps
+
+import studio.bundle
+from studio.core.errors import ExportError
+from studio.core.object_store import file_sha256, fsync_directory
+
+RUNTIME_FOLDER = "studio_bundle"
+MANIFEST_NAME = "manifest.json"
+SELFTEST_INPUTS = "selftest/inputs"
+SELFTEST_EXPECTED = "selftest/expected.json"
+SELFTEST_SIDE = 640  # selftest images are stored at most this many pixels a side
+
+
+def runtime_source() -> Path:
+    return Path(studio.bundle.__file__).resolve().parent
+
+
+def check_target(out: Path, overwrite: bool) -> None:
+    """Refuse a target that holds something (a file, a non-empty folder) unless `overwrite`."""
+    if out.is_file() or out.is_symlink():
+        if not overwrite:
+            raise ExportError(f"{out}: a file is in the way of the bundle folder (use overwrite)")
+    elif out.is_dir() and any(out.iterdir()) and not overwrite:
+        raise ExportError(
+            f"{out}: the folder is not empty; choose another or overwrite it (--overwrite)"
+        )
+    if not out.parent.is_dir():
+        raise ExportError(f"{out.parent}: the folder to export into does not exist")
+
+
+def staging_folder(out: Path) -> Path:
+    """An empty temporary folder beside `out` (same disk, so the final rename is atomic)."""
+    return Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}-export-"))
+
+
+def copy_runtime(folder: Path) -> None:
+    """The runtime package and the entry-point templates (predict.py, serve.py, ...)."""
+    source = runtime_source()
+    runtime = folder / RUNTIME_FOLDER
+    runtime.mkdir()
+    for module in sorted(source.glob("*.py")):
+        shutil.copyfile(module, runtime / module.name)
+    templates = source / "templates"
+    if not templates.is_dir():
+        raise ExportError(f"{templates}: the bundle templates are missing from this Studio")
+    for template in sorted(templates.iterdir()):
+        if template.is_file() and template.suffix != ".pyc":
+            shutil.copyfile(template, folder / template.name)
+
+
+def selftest_image(source: Path, target: Path) -> None:
+    """The image upright, in RGB, no larger than SELFTEST_SIDE a side, as a PNG."""
+    with Image.open(source) as opened:
+        image = ImageOps.exif_transpose(opened).convert("RGB")
+    image.thumbnail((SELFTEST_SIDE, SELFTEST_SIDE), Image.Resampling.BILINEAR)
+    image.save(target, format="PNG")
+
+
+def selftest_inputs_folder(folder: Path) -> Path:
+    path = folder / SELFTEST_INPUTS
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@dataclass(frozen=True)
+class SelftestCase:
+    input: str  # path inside the bundle
+    outputs: Mapping[str, np.ndarray]
+
+
+def write_selftest(folder: Path, cases: Sequence[SelftestCase], tolerances: Mapping) -> None:
+    expected = {
+        "tolerances": dict(tolerances),
+        "cases": [
+            {"input": case.input, "outputs": {k: v.tolist() for k, v in case.outputs.items()}}
+            for case in cases
+        ],
+    }
+    write_json(folder / SELFTEST_EXPECTED, expected)
+
+
+def write_json(path: Path, document: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(document, indent=2, allow_nan=False) + "\n", encoding="utf-8")
+
+
+def file_hashes(folder: Path) -> dict[str, str]:
+    """sha256 of every file of the bundle but the manifest, by POSIX path inside it."""
+    hashes = {}
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            name = path.relative_to(folder).as_posix()
+            if name != MANIFEST_NAME:
+                hashes[name] = file_sha256(path)
+    return hashes
+
+
+def folder_size(folder: Path) -> int:
+    return sum(path.stat().st_size for path in folder.rglob("*") if path.is_file())
+
+
+def _sync_tree(folder: Path) -> None:
+    for path in folder.rglob("*"):
+        if path.is_file():
+            with path.open("rb") as stream:
+                os.fsync(stream.fileno())
+    for path in [folder, *(p for p in folder.rglob("*") if p.is_dir())]:
+        fsync_directory(path)
+
+
+def publish(staging: Path, out: Path, overwrite: bool) -> None:
+    """Move the finished `staging` folder to `out`; an old `out` goes only once it is there."""
+    _sync_tree(staging)
+    check_target(out, overwrite)
+    old = None
+    if out.is_dir() and not out.is_symlink():
+        old = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}-old-"))
+        os.replace(out, old / "bundle")
+    elif out.exists() or out.is_symlink():
+        out.unlink()
+    try:
+        os.replace(staging, out)
+    except OSError:
+        if old is not None:
+            os.replace(old / "bundle", out)
+            shutil.rmtree(old, ignore_errors=True)
+        raise
+    fsync_directory(out.parent)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def zip_path_of(out: Path) -> Path:
+    return out.with_name(out.name + ".zip")
+
+
+def write_zip(folder: Path, target: Path) -> Path:
+    """`target` (OUT.zip) holding the bundle in a top-level folder named like it."""
+    handle, temporary = tempfile.mkstemp(
+        dir=target.parent, prefix=f".{target.name}-", suffix=".tmp"
+    )
+    os.close(handle)
+    try:
+        with zipfile.ZipFile(temporary, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            for path in sorted(folder.rglob("*")):
+                if path.is_file() and "__pycache__" not in path.parts:
+                    relative = path.relative_to(folder).as_posix()
+                    archive.write(path, f"{folder.name}/{relative}")
+        with open(temporary, "rb") as stream:
+            os.fsync(stream.fileno())
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    fsync_directory(target.parent)
+    return target

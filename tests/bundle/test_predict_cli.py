@@ -1,0 +1,82 @@
+"""predict.py's command line (studio_bundle.predict_cli), run in-process on hand-built bundles."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from studio.bundle import predict_cli
+from tests.bundle.builders import BuiltBundle
+
+
+def test_json_output_parses_as_one_result_per_image(
+    classification_bundle: BuiltBundle, capsys: pytest.CaptureFixture[str]
+) -> None:
+    images = [str(path) for path in classification_bundle.inputs[:2]]
+
+    status = predict_cli.main([*images, "--json"], folder=classification_bundle.folder)
+
+    results = json.loads(capsys.readouterr().out)
+    assert status == 0
+    assert [result["image"] for result in results] == images
+    assert {"label", "score", "top", "width", "height"} <= set(results[0])
+
+
+def test_text_output_names_the_image_and_its_label(
+    detection_bundle: BuiltBundle, capsys: pytest.CaptureFixture[str]
+) -> None:
+    image = str(detection_bundle.inputs[0])
+
+    status = predict_cli.main([image], folder=detection_bundle.folder)
+
+    out = capsys.readouterr().out
+    assert status == 0
+    assert out.startswith(f"{image}: 2 detection(s)\n  circle 0.")
+
+
+def test_a_bad_image_path_exits_1_naming_the_file_and_the_others_still_run(
+    classification_bundle: BuiltBundle, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "missing.png"
+    good = str(classification_bundle.inputs[0])
+
+    status = predict_cli.main([str(missing), good, "--json"], folder=classification_bundle.folder)
+
+    captured = capsys.readouterr()
+    assert status == 1
+    assert f"{missing}: no such file" in captured.err
+    assert [result["image"] for result in json.loads(captured.out)] == [good]
+
+
+def test_selftest_prints_each_case_and_exits_0(
+    segmentation_bundle: BuiltBundle, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status = predict_cli.main(["--selftest"], folder=segmentation_bundle.folder)
+
+    out = capsys.readouterr().out
+    assert status == 0
+    assert "ok   selftest/inputs/000.png: all 4 detection(s) match" in out
+    assert out.rstrip().endswith("self-test passed: 3/3 cases")
+
+
+def test_a_damaged_bundle_exits_1_naming_the_file(
+    classification_bundle: BuiltBundle,
+    copy_bundle: Callable[[BuiltBundle], Path],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    folder = copy_bundle(classification_bundle)
+    (folder / "studio_bundle" / "runtime.py").write_text("# edited\n", encoding="utf-8")
+
+    status = predict_cli.main(["--selftest", "--bundle", str(folder)])
+
+    assert status == 1
+    assert "error: studio_bundle/runtime.py: altered or damaged" in capsys.readouterr().err
+
+
+def test_nothing_to_do_is_a_usage_error(classification_bundle: BuiltBundle) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        predict_cli.main([], folder=classification_bundle.folder)
+    assert exit_info.value.code == 2

@@ -1,0 +1,91 @@
+"""Projects with a finished run to export: trained for real (digits) or given a checkpoint of
+seeded random weights in the trainer's format (cheap, and a random detector finds many
+objects, so boxes and masks are really compared)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from studio.api import Project
+from studio.core import runs
+from studio.core.runs import RunRecord
+from studio.core.synthetic_scenes import create_scene_project
+from studio.jobs.training_job import train_run
+from studio.ml.checkpoints import save_checkpoint
+from studio.ml.models import build_model
+from studio.ml.trainer import CHECKPOINT_FORMAT, CHECKPOINT_VERSION
+from tests.jobs.projects import TINY_CLASSIFIER, digits_project
+
+DETECTOR = "fasterrcnn_mobilenet_v3_large_320_fpn"
+SEGMENTER = "maskrcnn_resnet50_fpn"
+
+
+def run_record(project: Project, run_id: int) -> RunRecord:
+    with project._db.read() as connection:
+        return runs.get_run(connection, run_id)
+
+
+def trained_classifier(folder: Path, count: int = 40) -> tuple[Project, RunRecord]:
+    """A digits project whose resnet18 (32 px) trained one epoch through the training job."""
+    path = digits_project(folder, count)
+    project = Project.open(path, author="tester")
+    run = project.new_run(task="classification", epochs=1, **TINY_CLASSIFIER)
+    assert train_run(path, run.id, emit=lambda event: None) == "finished"
+    return project, run_record(project, run.id)
+
+
+def seeded_run(
+    project: Project, task: str, model: str, input_size: int, seed: int = 0
+) -> RunRecord:
+    """A finished run of `model` whose best.pt holds seeded random weights."""
+    run = project.new_run(
+        task=task,
+        model=model,
+        epochs=1,
+        input_size=input_size,
+        augmentations=[],
+        device="cpu",
+        workers=0,
+        pretrained="never",
+    )
+    classes = len(project.version(run.record.version_id).classes)
+    torch.manual_seed(seed)
+    module = build_model(model, task, classes, input_size, "never").module
+    relative = f"{runs.run_folder(run.id)}/best.pt"
+    state: dict[str, Any] = {
+        "format": CHECKPOINT_FORMAT,
+        "version": CHECKPOINT_VERSION,
+        "task": task,
+        "model_name": model,
+        "epoch": 1,
+        "model": module.state_dict(),
+    }
+    target = project.store_dir / relative
+    digest = save_checkpoint(target, state)
+    runs.save_artifact(
+        project._db,
+        run.id,
+        name="best.pt",
+        kind="checkpoint",
+        path=relative,
+        sha256=digest,
+        size_bytes=target.stat().st_size,
+        epoch=1,
+    )
+    summary = {"test": {"map": 0.25, "items": 3.0}, "test_split": "test"}
+    runs.finish_run(project._db, run.id, "finished", summary=summary)
+    return run_record(project, run.id)
+
+
+def scene_project(folder: Path, geometry: str, count: int = 12) -> Project:
+    path = create_scene_project(folder / "scenes.studio", count=count, seed=3, geometry=geometry)
+    project = Project.open(path, author="tester")
+    project.create_version(ratios={"train": 0.5, "val": 0.25, "test": 0.25})
+    return project
+
+
+def digits(folder: Path, count: int = 30) -> Project:
+    return Project.open(digits_project(folder, count), author="tester")
