@@ -2,13 +2,14 @@
 
 studio train → studio models register → studio models alias … production →
 studio export-model … NAME:production OUT --zip → studio predict OUT IMAGES
-(and the bundle's own predict.py with Studio and torch unimportable)."""
+(and the bundle, copied elsewhere, run by its own predict.py in a fresh virtual environment
+that holds only onnxruntime, numpy and pillow)."""
 
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from typer.testing import CliRunner, Result
 
 from studio.api import Project
 from studio.cli import app
+from tests.bundle.builders import clean_environment, create_fresh_venv
 from tests.jobs.projects import digits_project
 
 TRAIN = (
@@ -24,16 +26,6 @@ TRAIN = (
     "--pretrained", "never", "--seed", "5", "--name", "digits-run",
 )  # fmt: skip
 
-# Runs a bundle's predict.py with `studio` and `torch` made unimportable.
-WITHOUT_STUDIO = (
-    "import os, runpy, sys\n"
-    "sys.modules['studio'] = None\n"
-    "sys.modules['torch'] = None\n"
-    "sys.argv = sys.argv[1:]\n"
-    "sys.path.insert(0, os.path.dirname(sys.argv[0]))\n"
-    "runpy.run_path(sys.argv[0], run_name='__main__')\n"
-)
-
 
 def studio(*args: str | Path) -> Result:
     result = CliRunner().invoke(app, [str(arg) for arg in args])
@@ -41,11 +33,17 @@ def studio(*args: str | Path) -> Result:
     return result
 
 
-def bundle_alone(folder: Path, *args: str | Path) -> subprocess.CompletedProcess[str]:
-    """The bundle's own predict.py, run from outside the bundle, without Studio or torch."""
-    argv = [sys.executable, "-c", WITHOUT_STUDIO, str(folder / "predict.py"), *map(str, args)]
+def bundle_alone(python: Path, folder: Path, *args: str | Path) -> subprocess.CompletedProcess:
+    """The bundle's own predict.py, run from outside the bundle by `python`."""
+    argv = [str(python), str(folder / "predict.py"), *map(str, args)]
     return subprocess.run(
-        argv, capture_output=True, text=True, cwd=folder.parent, timeout=120, check=False
+        argv,
+        capture_output=True,
+        text=True,
+        cwd=folder.parent,
+        env=clean_environment(),
+        timeout=120,
+        check=False,
     )
 
 
@@ -91,9 +89,20 @@ def test_a_registered_model_exported_and_run_without_studio(tmp_path: Path) -> N
     from_zip = json.loads(studio("predict", exported["zip"], *images[:3], "--json").stdout)
     assert [r["label"] for r in from_zip] == [r["label"] for r in predicted[:3]]
 
-    selftest = bundle_alone(out, "--selftest")
+    delivered = tmp_path / "elsewhere" / "digits"
+    shutil.copytree(out, delivered)
+    python = create_fresh_venv(tmp_path / "fresh")
+    for module in ("torch", "studio"):
+        probe = [str(python), "-c", f"import {module}"]
+        assert (
+            subprocess.run(
+                probe, capture_output=True, env=clean_environment(), cwd=tmp_path
+            ).returncode
+            == 1
+        )
+    selftest = bundle_alone(python, delivered, "--selftest")
     assert selftest.returncode == 0, selftest.stderr
     assert "self-test passed" in selftest.stdout
-    alone = bundle_alone(out, "--json", *images)
+    alone = bundle_alone(python, delivered, "--json", *images)
     assert alone.returncode == 0, alone.stderr
     assert [r["label"] for r in json.loads(alone.stdout)] == [r["label"] for r in predicted]
