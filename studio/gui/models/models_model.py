@@ -13,13 +13,13 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
 
 from studio.api import Project
 from studio.gui.models import result_text
+from studio.gui.record_table import RecordTableModel
 
-AnyIndex = QModelIndex | QPersistentModelIndex
 COLUMNS = (
     ("name", "Model"),
     ("version", "Version"),
@@ -67,74 +67,25 @@ def tooltip_of(record: Any) -> str:
     return "\n".join(lines)
 
 
-class ModelsModel(QAbstractTableModel):
+class ModelsModel(RecordTableModel):
     VersionIdRole = Qt.ItemDataRole.UserRole + 1
     RefRole = Qt.ItemDataRole.UserRole + 2
+    columns = COLUMNS
 
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.project: Project | None = None
-        self.records: list[Any] = []
-
-    def set_project(self, project: Project | None) -> None:
-        self.beginResetModel()
-        self.project = project
-        self.records = []
-        self.endResetModel()
-        self.refresh()
-
-    def refresh(self) -> None:
-        records = self.project.models() if self.project is not None else []
-        self.update_records(records)
-
-    def update_records(self, records: Sequence[Any]) -> None:
-        if [record.id for record in records] != [record.id for record in self.records]:
-            self.beginResetModel()
-            self.records = list(records)
-            self.endResetModel()
-            return
-        changed = [row for row, record in enumerate(records) if record != self.records[row]]
-        self.records = list(records)
-        for row in changed:
-            self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
-
-    def record_at(self, row: int) -> Any:
-        return self.records[row]
-
-    def row_of(self, version_id: int) -> int:
-        for row, record in enumerate(self.records):
-            if record.id == version_id:
-                return row
-        return -1
+    def read_records(self, project: Project) -> Sequence[Any]:
+        return project.models()
 
     def names(self) -> list[str]:
         """The model names, each once, in table order."""
         return list(dict.fromkeys(record.name for record in self.records))
 
-    # -- QAbstractTableModel -------------------------------------------------------------
+    def cell_text(self, record: Any, key: str) -> str:
+        return cell_text(record, key)
 
-    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: N802
-        return 0 if parent.isValid() else len(self.records)
+    def tooltip(self, record: Any) -> str:
+        return tooltip_of(record)
 
-    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: N802
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(  # noqa: N802
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return COLUMNS[section][1]
-        return None
-
-    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or index.row() >= len(self.records):
-            return None
-        record = self.records[index.row()]
-        key = COLUMN_KEYS[index.column()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return cell_text(record, key)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return tooltip_of(record)
+    def role_data(self, record: Any, key: str, role: int) -> Any:
         if role == Qt.ItemDataRole.FontRole and key == "aliases" and record.aliases:
             font = QFont()
             font.setBold(True)

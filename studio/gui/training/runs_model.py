@@ -12,14 +12,14 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
 from studio.api import Project
+from studio.gui.record_table import RecordTableModel
 from studio.gui.training import format_duration, format_metric, short_metric_name
 from studio.ml.config import DEFAULT_MONITOR
 
-AnyIndex = QModelIndex | QPersistentModelIndex
 COLUMNS = (
     ("name", "Run"),
     ("status", "Status"),
@@ -105,79 +105,22 @@ def tooltip_of(record: Any) -> str:
     return "\n".join(lines)
 
 
-class RunsModel(QAbstractTableModel):
+class RunsModel(RecordTableModel):
     RunIdRole = Qt.ItemDataRole.UserRole + 1
     StatusRole = Qt.ItemDataRole.UserRole + 2
+    columns = COLUMNS
 
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.project: Project | None = None
-        self.records: list[Any] = []
+    def read_records(self, project: Project) -> Sequence[Any]:
+        """Every run (runs whose worker died are marked interrupted first)."""
+        return project.run_records()
 
-    def set_project(self, project: Project | None) -> None:
-        self.beginResetModel()
-        self.project = project
-        self.records = []
-        self.endResetModel()
-        self.refresh()
+    def cell_text(self, record: Any, key: str) -> str:
+        return cell_text(record, key)
 
-    def refresh(self) -> None:
-        """Re-read the runs; rows stay in place, new runs are appended."""
-        records = self.project.run_records() if self.project is not None else []
-        self.update_records(records)
+    def tooltip(self, record: Any) -> str:
+        return tooltip_of(record)
 
-    def update_records(self, records: Sequence[Any]) -> None:
-        old_ids = [record.id for record in self.records]
-        new_ids = [record.id for record in records]
-        if new_ids[: len(old_ids)] != old_ids:
-            self.beginResetModel()
-            self.records = list(records)
-            self.endResetModel()
-            return
-        kept = records[: len(old_ids)]
-        changed = [row for row, record in enumerate(kept) if record != self.records[row]]
-        self.records[: len(old_ids)] = kept
-        for row in changed:
-            last = self.index(row, len(COLUMNS) - 1)
-            self.dataChanged.emit(self.index(row, 0), last)
-        if len(records) > len(old_ids):
-            self.beginInsertRows(QModelIndex(), len(old_ids), len(records) - 1)
-            self.records.extend(records[len(old_ids) :])
-            self.endInsertRows()
-
-    def record_at(self, row: int) -> Any:
-        return self.records[row]
-
-    def row_of(self, run_id: int) -> int:
-        for row, record in enumerate(self.records):
-            if record.id == run_id:
-                return row
-        return -1
-
-    # -- QAbstractTableModel -------------------------------------------------------------
-
-    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: N802
-        return 0 if parent.isValid() else len(self.records)
-
-    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: N802
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(  # noqa: N802
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return COLUMNS[section][1]
-        return None
-
-    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or index.row() >= len(self.records):
-            return None
-        record = self.records[index.row()]
-        key = COLUMN_KEYS[index.column()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return cell_text(record, key)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return tooltip_of(record)
+    def role_data(self, record: Any, key: str, role: int) -> Any:
         if role == Qt.ItemDataRole.ForegroundRole and key == "status":
             color = STATUS_COLORS.get(record.status)
             return QColor(color) if color else None
