@@ -43,24 +43,10 @@ def run_worker(project_path: Path, argv: list[str], on_event: EventCallback | No
     Ctrl-C here cancels the worker (it keeps its last checkpoint) and waits for it.
     Raises RunError with the worker's error when it failed.
     """
-    job = WorkerJob.start(project_path, argv)
-    failure = ""
-    try:
-        for event in job.events():
-            if event.get("event") == "failed":
-                failure = str(event.get("error", ""))
-            if on_event is not None:
-                on_event(event)
-        code = job.wait()
-    except BaseException:
-        job.cancel()
-        job.wait()
-        raise
-    if code not in (0, 3):
-        last_lines = job.stderr_tail.strip().splitlines()
-        detail = last_lines[-1] if last_lines else f"exit status {code}"
-        raise RunError(failure or f"the worker failed: {detail}")
-    return code
+    outcome = WorkerJob.start(project_path, argv).follow(on_event)
+    if outcome.code not in (0, 3):
+        raise RunError(outcome.failure or f"the worker failed: {outcome.detail()}")
+    return outcome.code
 
 
 class Run:

@@ -48,29 +48,13 @@ def run_export_worker(
     Ctrl-C here stops the worker (nothing is left at OUT). Raises ExportError with the
     worker's message when the export failed or was cancelled.
     """
-    job = WorkerJob.start(project_path, argv)
-    failure, exported = "", None
-    try:
-        for event in job.events():
-            kind = event.get("event")
-            if kind == "failed":
-                failure = str(event.get("error", ""))
-            elif kind == "exported":
-                exported = event
-            if on_event is not None:
-                on_event(event)
-        code = job.wait()
-    except BaseException:
-        job.cancel()
-        job.wait()
-        raise
-    if code == 0 and exported is not None:
+    outcome = WorkerJob.start(project_path, argv).follow(on_event)
+    exported = outcome.last.get("exported")
+    if outcome.code == 0 and exported is not None:
         return exported
-    if failure:
-        raise ExportError(failure)
-    last_lines = job.stderr_tail.strip().splitlines()
-    detail = last_lines[-1] if last_lines else f"exit status {code}"
-    raise ExportError(f"the export worker stopped without a bundle: {detail}")
+    if outcome.failure:
+        raise ExportError(outcome.failure)
+    raise ExportError(f"the export worker stopped without a bundle: {outcome.detail()}")
 
 
 class ModelsMixin:

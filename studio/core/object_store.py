@@ -32,18 +32,18 @@ class ObjectStore:
         target = self.path_of(sha256 or file_sha256(source), source.suffix.lower())
         if not target.is_file():
             with source.open("rb") as stream:
-                _write_atomically(target, lambda out: shutil.copyfileobj(stream, out, 1 << 20))
+                write_atomically(target, lambda out: shutil.copyfileobj(stream, out, 1 << 20))
         return target
 
     def put_bytes(self, data: bytes, suffix: str = "") -> Path:
         """Store `data` (once) and return the stored file's path."""
         target = self.path_of(hashlib.sha256(data).hexdigest(), suffix.lower())
         if not target.is_file():
-            _write_atomically(target, lambda out: out.write(data))
+            write_atomically(target, lambda out: out.write(data))
         return target
 
 
-def _write_atomically(target: Path, write: Callable[[BinaryIO], object]) -> None:
+def write_atomically(target: Path, write: Callable[[BinaryIO], object]) -> None:
     """Write through a temporary file, fsync, rename into place, fsync the folder."""
     target.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")

@@ -12,7 +12,8 @@ import subprocess
 import sys
 import threading
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +64,21 @@ def _full_argv(command: Sequence[str]) -> list[str]:
     return [sys.executable, "-m", WORKER_MODULE, *parts]
 
 
+@dataclass(frozen=True)
+class JobOutcome:
+    """How a followed worker ended."""
+
+    code: int
+    failure: str  # the error of its "failed" event, "" when it printed none
+    last: Mapping[str, dict[str, Any]]  # event kind -> the last event of that kind
+    stderr_tail: str
+
+    def detail(self) -> str:
+        """The failure, else the last stderr line, else the exit status."""
+        lines = self.stderr_tail.strip().splitlines()
+        return self.failure or (lines[-1] if lines else f"exit status {self.code}")
+
+
 class WorkerJob:
     """A running worker process: its events, cancel, and exit status."""
 
@@ -109,6 +125,24 @@ class WorkerJob:
             event = parse_event(line)
             if event is not None:
                 yield event
+
+    def follow(self, on_event: Callable[[dict[str, Any]], None] | None) -> JobOutcome:
+        """Pass every event to `on_event` until the worker ends; its exit status, its error
+        and its last event of each kind. An exception here (Ctrl-C) cancels the worker and
+        waits for it before going on."""
+        last: dict[str, dict[str, Any]] = {}
+        try:
+            for event in self.events():
+                last[str(event.get("event"))] = event
+                if on_event is not None:
+                    on_event(event)
+            code = self.wait()
+        except BaseException:
+            self.cancel()
+            self.wait()
+            raise
+        failure = str(last.get("failed", {}).get("error", ""))
+        return JobOutcome(code, failure, last, self.stderr_tail)
 
     def cancel(self) -> None:
         """Ask the worker to stop (SIGTERM, which it treats as cancel: it keeps the last

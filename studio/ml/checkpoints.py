@@ -9,26 +9,24 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
+import shutil
 import warnings
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import torch
 
 from studio.core.errors import CheckpointError
-from studio.core.object_store import fsync_directory
-
-CHECKPOINT_MODE = 0o644
+from studio.core.object_store import fsync_directory, write_atomically
 
 
 class _HashingWriter:
     """A write-only stream that forwards to `out` and hashes what passes through."""
 
-    def __init__(self, out: Any) -> None:
+    def __init__(self, out: BinaryIO, digest: Any) -> None:
         self._out = out
-        self.digest = hashlib.sha256()
+        self.digest = digest
 
     def write(self, data: bytes) -> int:
         self.digest.update(data)
@@ -43,22 +41,13 @@ def save_checkpoint(path: Path, state: Mapping[str, Any]) -> str:
 
     A crash mid-write leaves the previous file at `path` untouched.
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            writer = _HashingWriter(out)
-            torch.save(dict(state), writer)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(temporary, CHECKPOINT_MODE)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    fsync_directory(path.parent)
-    return writer.digest.hexdigest()
+    digest = hashlib.sha256()
+
+    def write(out: BinaryIO) -> None:
+        torch.save(dict(state), _HashingWriter(out, digest))
+
+    write_atomically(Path(path), write)
+    return digest.hexdigest()
 
 
 def link_checkpoint(source: Path, target: Path) -> None:
@@ -71,23 +60,17 @@ def link_checkpoint(source: Path, target: Path) -> None:
     temporary = target.with_name(f".{target.name}-{os.getpid()}.link")
     temporary.unlink(missing_ok=True)
     try:
-        try:
-            os.link(source, temporary)
-        except OSError:
-            _copy_durably(source, temporary)
+        os.link(source, temporary)
+    except OSError:
+        with source.open("rb") as reader:
+            write_atomically(target, lambda out: shutil.copyfileobj(reader, out, 1 << 20))
+        return
+    try:
         os.replace(temporary, target)
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
     fsync_directory(target.parent)
-
-
-def _copy_durably(source: Path, target: Path) -> None:
-    with source.open("rb") as reader, target.open("wb") as writer:
-        while block := reader.read(1 << 20):
-            writer.write(block)
-        writer.flush()
-        os.fsync(writer.fileno())
 
 
 def load_checkpoint(path: Path, map_location: Any = "cpu") -> dict[str, Any]:

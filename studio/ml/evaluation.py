@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import io
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,6 +36,7 @@ from studio.ml.data import (
     object_annotations,
     tag_class_ids,
 )
+from studio.ml.models import temporarily
 
 CLASSIFICATION_TOP_K = 5
 MASK_THRESHOLD = 0.5
@@ -131,21 +132,16 @@ def _strongest(output: Mapping[str, torch.Tensor], threshold: float, count: int)
     return {key: value[order] for key, value in output.items()}
 
 
-@contextlib.contextmanager
-def _detection_limits(module: torch.nn.Module, score: float, count: int) -> Iterator[None]:
+def _detection_limits(module: torch.nn.Module, score: float, count: int) -> Any:
     """Let torchvision detectors keep detections down to `score` (FCOS keeps >= 0.2 by
     default, the R-CNNs >= 0.05) and at most `count` per image, for the time of a prediction."""
-    saved: list[tuple[Any, str, Any]] = []
-    for owner in (module, getattr(module, "roi_heads", None)):
-        for name, value in (("score_thresh", score), ("detections_per_img", count)):
-            if owner is not None and isinstance(getattr(owner, name, None), (int, float)):
-                saved.append((owner, name, getattr(owner, name)))
-                setattr(owner, name, value)
-    try:
-        yield
-    finally:
-        for owner, name, value in saved:
-            setattr(owner, name, value)
+    assignments = [
+        (owner, name, value)
+        for owner in (module, getattr(module, "roi_heads", None))
+        for name, value in (("score_thresh", score), ("detections_per_img", count))
+        if owner is not None and isinstance(getattr(owner, name, None), (int, float))
+    ]
+    return temporarily(assignments)
 
 
 def _predict_tags(

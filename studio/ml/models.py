@@ -11,8 +11,9 @@ is replaced to the project's classes after the weights are loaded.
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -447,3 +448,17 @@ def _register_builtins() -> None:
 
 
 _register_builtins()
+
+
+@contextlib.contextmanager
+def temporarily(assignments: Iterable[tuple[Any, str, Any]]) -> Iterator[None]:
+    """Set each (object, attribute, value) for the time of the block, then put every old
+    value back (a detector's score floor, NMS overlap and count per image, say)."""
+    saved = [(owner, name, getattr(owner, name)) for owner, name, _ in assignments]
+    try:
+        for owner, name, value in assignments:
+            setattr(owner, name, value)
+        yield
+    finally:
+        for owner, name, value in saved:
+            setattr(owner, name, value)

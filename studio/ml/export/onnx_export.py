@@ -13,9 +13,7 @@ declares the thresholds the bundle's numpy NMS applies.
 
 from __future__ import annotations
 
-import contextlib
 import warnings
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,6 +23,7 @@ from torch import nn
 
 from studio.core.enums import Task
 from studio.core.errors import ExportError
+from studio.ml.models import temporarily
 
 NMS_MODES = ("graph", "manifest")
 DETECTION_TASKS = (Task.DETECTION.value, Task.SEGMENTATION.value)
@@ -125,20 +124,16 @@ def _limit_owners(module: nn.Module) -> list[tuple[Any, str, str, str]]:
     )
 
 
-@contextlib.contextmanager
-def detection_limits(module: nn.Module, limits: DetectionLimits) -> Iterator[None]:
+def detection_limits(module: nn.Module, limits: DetectionLimits) -> Any:
     """Set the detector's score floor, NMS overlap and count per image for a while."""
-    saved: list[tuple[Any, str, Any]] = []
     values = (limits.score_threshold, limits.iou_threshold, limits.max_detections)
-    for owner, *names in _limit_owners(module):
-        for name, value in zip(names, values, strict=True):
-            saved.append((owner, name, getattr(owner, name)))
-            setattr(owner, name, value)
-    try:
-        yield
-    finally:
-        for owner, name, value in saved:
-            setattr(owner, name, value)
+    return temporarily(
+        [
+            (owner, name, value)
+            for owner, *names in _limit_owners(module)
+            for name, value in zip(names, values, strict=True)
+        ]
+    )
 
 
 def graph_module(module: nn.Module, task: str) -> nn.Module:
