@@ -563,19 +563,30 @@ def _worker_gone(record: RunRecord, now: float, host: str) -> str | None:
     return None
 
 
+def _gone_workers(connection: Connection, moment: float, host: str) -> list[tuple[RunRecord, str]]:
+    running = connection.execute(
+        _run_query().where(runs.c.status == RunStatus.RUNNING.value).order_by(runs.c.id)
+    ).mappings()
+    found = [
+        (record, _worker_gone(record, moment, host)) for record in map(RunRecord.from_row, running)
+    ]
+    return [(record, reason) for record, reason in found if reason is not None]
+
+
 def mark_interrupted(database: Database, now: float | None = None) -> list[int]:
-    """Mark running runs whose worker died as "interrupted" (resumable); their ids."""
+    """Mark running runs whose worker died as "interrupted" (resumable); their ids.
+
+    Views call this on every refresh, so it only reads unless a worker is gone: no write
+    lock to wait for, and no commit to wake every window's change poll.
+    """
     moment = time.time() if now is None else now
     host = socket.gethostname()
+    with database.read() as connection:
+        if not _gone_workers(connection, moment, host):
+            return []
     interrupted = []
     with database.write() as connection:
-        running = connection.execute(
-            _run_query().where(runs.c.status == RunStatus.RUNNING.value).order_by(runs.c.id)
-        ).mappings()
-        for record in [RunRecord.from_row(row) for row in running]:
-            reason = _worker_gone(record, moment, host)
-            if reason is None:
-                continue
+        for record, reason in _gone_workers(connection, moment, host):
             values = {
                 "status": RunStatus.INTERRUPTED.value,
                 "error": f"interrupted after {record.epochs_done} epoch(s): {reason}",
