@@ -9,6 +9,7 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
 from studio.api import Project
+from studio.gui.gui_thread_collector import GuiThreadCollector
 from studio.gui.main_window import MainWindow
 from studio.gui.refcount_guard import settle_heap
 from studio.gui.resources import icon
@@ -39,7 +40,10 @@ def run_app(project_path: Path | None = None, settings: QSettings | None = None)
     window = MainWindow(project, settings=settings)
     window.show()
     settle_heap()  # start-up is over: later full collections skip its ~100,000 objects
+    collector = GuiThreadCollector(parent=app)  # worker threads must never collect Qt objects
     try:
         return app.exec()
     finally:
         window.shutdown()
+        collector.stop()
+        collector.deleteLater()

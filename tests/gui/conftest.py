@@ -12,12 +12,32 @@ from pytestqt.qtbot import QtBot
 
 from studio.api import Project
 from studio.gui.gallery_model import GalleryModel
+from studio.gui.gui_thread_collector import GuiThreadCollector
 from studio.gui.main_window import MainWindow
 from tests.conftest import write_images
 
 IMAGE_COUNT = 30
 LABELED = 10  # the first 10 items get a box each
 DONE = 8  # of which 8 are done and 2 in progress
+
+
+@pytest.fixture(scope="package", autouse=True)
+def gui_thread_collector(qapp: QApplication) -> Iterator[GuiThreadCollector]:
+    """Garbage is collected on the GUI thread only while GUI tests run, as in `run_app`.
+
+    Without it a worker thread of one test (a label import, a thumbnail decode) could collect
+    a cycle holding a widget of an earlier test, and Qt crashes deleting it off its thread.
+    """
+    collector = GuiThreadCollector()
+    yield collector
+    collector.stop()
+
+
+@pytest.fixture(autouse=True)
+def _collect_what_is_due(gui_thread_collector: GuiThreadCollector) -> Iterator[None]:
+    """Short tests seldom let the collector's timer fire: collect after each, on this thread."""
+    yield
+    gui_thread_collector.collect_due()
 
 
 @pytest.fixture

@@ -33,6 +33,7 @@ def test_run_app_shows_the_project_and_returns_when_closed(
     def inspect_and_close() -> None:
         windows = visible_main_windows()
         seen["frozen"] = gc.get_freeze_count() > 0  # start-up's heap is settled
+        seen["automatic collection"] = gc.isenabled()  # worker threads must never collect
         seen["windows"] = len(windows)
         seen["rows"] = windows[0].gallery_model.rowCount()
         seen["title"] = windows[0].windowTitle()
@@ -45,16 +46,21 @@ def test_run_app_shows_the_project_and_returns_when_closed(
     safety.start(30_000)
 
     gc.unfreeze()  # so that only run_app can have frozen the heap seen below
+    gc.enable()  # as in a fresh process, so that only run_app can have turned it off
     try:
         exit_code = run_app(gallery_project, settings=settings)
+        collection_after = gc.isenabled()
     finally:
         gc.unfreeze()  # give the rest of the test session its usual collector back
+        gc.disable()  # the GUI tests' own state (tests/gui/conftest.py)
 
     assert safety.isActive()  # the window's close ended the loop, not the safety timer
     safety.stop()
     assert exit_code == 0
+    assert collection_after  # run_app gave the process its collector back
     assert seen == {
         "frozen": True,
+        "automatic collection": False,
         "windows": 1,
         "rows": IMAGE_COUNT,
         "title": "gallery.studio — Studio",
