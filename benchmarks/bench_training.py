@@ -27,6 +27,7 @@ from PIL import Image
 from torch.utils.data import DataLoader, Dataset
 from torchvision.transforms import v2
 
+from benchmarks.fixtures import photo_pixels
 from benchmarks.harness import Measurement, Session
 from studio.core.versions import VersionItem
 from studio.ml import augment, data, models
@@ -61,10 +62,7 @@ def write_pngs(folder: Path, sizes: Sizes, seed: int) -> list[VersionItem]:
     side = sizes.file_size
     items = []
     for index in range(sizes.images):
-        coarse = rng.integers(0, 256, size=(6, 6, 3), dtype=np.uint8)
-        smooth = np.asarray(Image.fromarray(coarse).resize((side, side), Image.Resampling.BICUBIC))
-        grain = rng.integers(-12, 13, size=(side, side, 3), dtype=np.int16)
-        pixels = np.clip(smooth.astype(np.int16) + grain, 0, 255).astype(np.uint8)
+        pixels = photo_pixels(rng, (side, side), (6, 6))
         name = f"image_{index:05d}.png"
         Image.fromarray(pixels).save(folder / name, compress_level=1)
         tag = {"id": index + 1, "class_id": 1 + index % len(CLASSES), "kind": "tag",

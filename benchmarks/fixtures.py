@@ -35,11 +35,20 @@ def write_jpegs(folder: Path, count: int, seed: int, size: tuple[int, int] = JPE
     rng = np.random.default_rng(seed)
     width, height = size
     for index in range(count):
-        coarse = rng.integers(0, 256, size=(height // 20, width // 20, 3), dtype=np.uint8)
-        smooth = np.asarray(Image.fromarray(coarse).resize(size, Image.Resampling.BICUBIC))
-        grain = rng.integers(-12, 13, size=(height, width, 3), dtype=np.int16)
-        pixels = np.clip(smooth.astype(np.int16) + grain, 0, 255).astype(np.uint8)
+        pixels = photo_pixels(rng, size, (height // 20, width // 20))
         Image.fromarray(pixels).save(folder / f"photo_{index:05d}.jpg", quality=90)
+
+
+def photo_pixels(
+    rng: np.random.Generator, size: tuple[int, int], coarse: tuple[int, int]
+) -> np.ndarray:
+    """Photograph-like RGB pixels of `size` (width, height): random colours on a `coarse`
+    (rows, columns) grid upscaled bicubically, then mild noise."""
+    width, height = size
+    grid = rng.integers(0, 256, size=(*coarse, 3), dtype=np.uint8)
+    smooth = np.asarray(Image.fromarray(grid).resize(size, Image.Resampling.BICUBIC))
+    grain = rng.integers(-12, 13, size=(height, width, 3), dtype=np.int16)
+    return np.clip(smooth.astype(np.int16) + grain, 0, 255).astype(np.uint8)
 
 
 def connect_like_studio(path: Path) -> sqlite3.Connection:

@@ -12,19 +12,15 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner, Result
+from typer.testing import Result
 
 from studio.api import Project
-from studio.cli import app
 from studio.core.errors import ProjectFileError
 from studio.core.project_file import head_revision
+from tests.cli_helpers import run_cli
 from tests.conftest import write_images
 
 STUDIO_SCRIPT = Path(sys.executable).with_name("studio")
-
-
-def run_cli(*args: str | Path) -> Result:
-    return CliRunner().invoke(app, [str(arg) for arg in args])
 
 
 def assert_user_error(result: Result, *expected: str) -> str:

@@ -7,23 +7,10 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
-from typer.testing import CliRunner, Result
 
 from studio.api import Project
-from studio.cli import app
-from tests.jobs.projects import TINY_CLASSIFIER, digits_project
-from tests.test_models_api import finished_run
-
-
-def run_cli(*args: str | Path) -> Result:
-    return CliRunner().invoke(app, [str(arg) for arg in args])
-
-
-def assert_user_error(result: Result, *expected: str) -> None:
-    assert result.exit_code == 1, result.output
-    assert "Traceback" not in result.output
-    for text in expected:
-        assert text in result.stderr, result.stderr
+from tests.cli_helpers import assert_user_error, run_cli
+from tests.jobs.projects import TINY_CLASSIFIER, digits_project, finished_run
 
 
 @pytest.fixture

@@ -6,10 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner, Result
 
 from studio.api import Project
-from studio.cli import app
+from tests.cli_helpers import assert_user_error, run_cli
 from tests.jobs.projects import digits_project
 
 TRAIN_OPTIONS = (
@@ -17,17 +16,6 @@ TRAIN_OPTIONS = (
     "--lr", "0.002", "--input-size", "32", "--device", "cpu", "--seed", "3", "--workers", "0",
     "--pretrained", "never",
 )  # fmt: skip
-
-
-def run_cli(*args: str | Path) -> Result:
-    return CliRunner().invoke(app, [str(arg) for arg in args])
-
-
-def assert_user_error(result: Result, *expected: str) -> None:
-    assert result.exit_code == 1, result.output
-    assert "Traceback" not in result.output
-    for text in expected:
-        assert text in result.stderr
 
 
 def test_version_create_prints_split_and_class_counts(tmp_path: Path) -> None:

@@ -9,50 +9,7 @@ from pathlib import Path
 import pytest
 
 from studio.api import ExportError, ModelRegistryError, ModelVersionRecord, Project, RunError
-from studio.core import runs
-from studio.core.object_store import file_sha256
-from studio.core.runs import run_folder
-from tests.jobs.projects import TINY_CLASSIFIER, digits_project
-
-
-def finished_run(project: Project, name: str, accuracy: float = 0.5) -> runs.RunRecord:
-    """A finished classification run with a (tiny, not loadable) best.pt and a test
-    evaluation, written straight into the project: the registry reads rows, not weights."""
-    version = project.latest_version()
-    assert version is not None
-    record = runs.create_run(
-        project._db,
-        task="classification",
-        model="resnet18",
-        version_id=version.id,
-        config={"epochs": 1},
-        seed=0,
-        name=name,
-    )
-    checkpoint = project.store_dir / run_folder(record.id) / "best.pt"
-    checkpoint.parent.mkdir(parents=True)
-    checkpoint.write_bytes(f"weights of {name}".encode())
-    runs.save_artifact(
-        project._db,
-        record.id,
-        name="best.pt",
-        kind="checkpoint",
-        path=f"{run_folder(record.id)}/best.pt",
-        sha256=file_sha256(checkpoint),
-        size_bytes=checkpoint.stat().st_size,
-        epoch=1,
-    )
-    runs.save_evaluation(
-        project._db,
-        record.id,
-        checkpoint="best.pt",
-        epoch=1,
-        split="test",
-        metrics={"accuracy": accuracy, "items": 4},
-        predictions=[],
-    )
-    runs.finish_run(project._db, record.id, "finished", summary={"test": {"accuracy": accuracy}})
-    return project.run(record.id).record
+from tests.jobs.projects import TINY_CLASSIFIER, digits_project, finished_run
 
 
 @pytest.fixture

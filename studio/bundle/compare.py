@@ -53,11 +53,12 @@ def _compare_logits(
         actual = actual.reshape(expected.shape)
         difference = np.abs(actual - expected)
         if difference.size:
-            worst = max(worst, float(np.max(difference)))
-            if float(np.max(difference)) > limits["logits"]:
+            largest = float(np.max(difference))
+            worst = max(worst, largest)
+            if largest > limits["logits"]:
                 where = np.unravel_index(int(np.argmax(difference)), difference.shape)
                 problems.append(
-                    f"output {name!r} differs by {float(np.max(difference)):.3g} at index "
+                    f"output {name!r} differs by {largest:.3g} at index "
                     f"{list(map(int, where))} (tolerance {limits['logits']:.3g})"
                 )
             if expected.ndim and not np.array_equal(

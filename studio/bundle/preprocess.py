@@ -29,7 +29,7 @@ _INTERPOLATIONS = {
 class _State:
     """The image between steps: a PIL image first, an array after `to_float`."""
 
-    def __init__(self, image: Image.Image | None, source: str) -> None:
+    def __init__(self, image: Image.Image, source: str) -> None:
         self.image = image
         self.array: np.ndarray | None = None
         self.channels_first = False
@@ -37,7 +37,7 @@ class _State:
         self.original_size: tuple[int, int] | None = None
 
     def pil(self, op: str) -> Image.Image:
-        if self.image is None or self.array is not None:
+        if self.array is not None:
             raise BundleError(f"manifest.json: preprocess op {op!r} must come before to_float")
         return self.image
 
@@ -70,8 +70,7 @@ def preprocess(
     if isinstance(image, Image.Image):
         state = _State(image, getattr(image, "filename", "") or "image")
     else:
-        state = _State(None, str(image))
-        state.image = load_image(image)
+        state = _State(load_image(image), str(image))
     for step in steps:
         operation = _OPS.get(step.get("op", ""))
         if operation is None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -59,8 +59,8 @@ def user_errors(project: Path | None = None) -> Iterator[None]:
 
 
 @contextmanager
-def progress_bar(description: str) -> Iterator[Callable[[int, int], None]]:
-    """A rich progress bar on stderr, fed by the API's `progress(done, total)` callbacks."""
+def stderr_progress() -> Iterator[tuple[Console, Progress]]:
+    """A rich progress display on stderr (hidden when stderr is not a terminal)."""
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),
@@ -70,13 +70,31 @@ def progress_bar(description: str) -> Iterator[Callable[[int, int], None]]:
     console = Console(stderr=True)
     with Progress(
         *columns, console=console, transient=True, disable=not console.is_terminal
-    ) as bar:
+    ) as progress:
+        yield console, progress
+
+
+@contextmanager
+def progress_bar(description: str) -> Iterator[Callable[[int, int], None]]:
+    """A rich progress bar on stderr, fed by the API's `progress(done, total)` callbacks."""
+    with stderr_progress() as (_console, bar):
         task = bar.add_task(description, total=None)
 
         def update(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
 
         yield update
+
+
+def table_console() -> Console:
+    """stdout; when it is a pipe or a file, wide enough that a table never wraps."""
+    console = Console()
+    return console if console.is_terminal else Console(width=200)
+
+
+def number(value: Any) -> str:
+    """A metric as a table or a line shows it: floats with four decimals."""
+    return f"{value:.4f}" if isinstance(value, float) else str(value)
 
 
 # -- project paths ---------------------------------------------------------------------------

@@ -29,9 +29,12 @@ from studio.cli.common import (
     app,
     describe_os_error,
     fail,
+    number,
     opened_project,
+    table_console,
     user_errors,
 )
+from studio.jobs.export_job import NMS_MODES
 
 EXIT_CANCELLED = 3
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
@@ -56,16 +59,6 @@ models_app = typer.Typer(
 app.add_typer(models_app, name="models")
 
 
-def _console() -> Console:
-    """stdout; when it is a pipe or a file, wide enough that a table never wraps."""
-    console = Console()
-    return console if console.is_terminal else Console(width=200)
-
-
-def _number(value: Any) -> str:
-    return f"{value:.4f}" if isinstance(value, float) else str(value)
-
-
 def model_json(record: ModelVersionRecord) -> dict[str, Any]:
     values = asdict(record)
     values["ref"] = record.ref
@@ -75,7 +68,7 @@ def model_json(record: ModelVersionRecord) -> dict[str, Any]:
 def _headline(metrics: Mapping[str, Any]) -> str:
     for name in HEADLINE_METRICS:
         if isinstance(metrics.get(name), (int, float)):
-            return f"{name} {_number(metrics[name])}"
+            return f"{name} {number(metrics[name])}"
     return ""
 
 
@@ -114,7 +107,7 @@ def list_models(
             _headline(record.metrics),
             time.strftime("%Y-%m-%d %H:%M", time.localtime(record.created_at)),
         )
-    _console().print(table)
+    table_console().print(table)
 
 
 @models_app.command("register")
@@ -242,8 +235,8 @@ def export_model(
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
     """Export a run or a model version as an ONNX deployment bundle, checked against torch."""
-    if nms not in ("graph", "manifest"):
-        fail(f"--nms {nms!r}: expected graph or manifest")
+    if nms not in NMS_MODES:
+        fail(f"--nms {nms!r}: expected {' or '.join(NMS_MODES)}")
     console = Console(stderr=True)
     with opened_project(project) as opened:
         try:
@@ -283,8 +276,8 @@ def _print_export(exported: Mapping[str, Any]) -> None:
     if quantization:
         typer.echo(
             "int8     accuracy "
-            f"{_number(quantization.get('accuracy_before'))} → "
-            f"{_number(quantization.get('accuracy_after'))}, size "
+            f"{number(quantization.get('accuracy_before'))} → "
+            f"{number(quantization.get('accuracy_after'))}, size "
             f"{quantization.get('size_before')} → {quantization.get('size_after')} bytes"
         )
 
@@ -371,7 +364,7 @@ def _check_selftest(report: Mapping[str, Any], bundle: Path) -> None:
 def prediction_text(result: Mapping[str, Any]) -> tuple[str, str]:
     """(what was predicted, its score) for the table of `studio predict`."""
     if "label" in result:
-        return str(result["label"]), _number(float(result["score"]))
+        return str(result["label"]), number(float(result["score"]))
     if "labels" in result:
         scores = result.get("scores", {})
         return ", ".join(result["labels"]) or "-", ", ".join(
@@ -389,4 +382,4 @@ def _print_predictions(results: Sequence[Mapping[str, Any]]) -> None:
         table.add_column(heading)
     for result in results:
         table.add_row(str(result.get("image", "")), *prediction_text(result))
-    _console().print(table)
+    table_console().print(table)

@@ -20,23 +20,26 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import Progress
 from rich.table import Table
 
-from studio.api import Project, Run, RunRecord, VersionRecord
-from studio.cli.common import ProjectArgument, app, fail, opened_project, user_errors
+from studio.api import Project, Run, VersionRecord
+from studio.cli.common import (
+    ProjectArgument,
+    app,
+    fail,
+    number,
+    opened_project,
+    stderr_progress,
+    table_console,
+    user_errors,
+)
 
 EXIT_CANCELLED = 3
 SPLITS = ("train", "val", "test")
 
 version_app = typer.Typer(help="Freeze and list dataset versions.", no_args_is_help=True)
 app.add_typer(version_app, name="version")
-
-
-def _table_console() -> Console:
-    """stdout; when it is a pipe or file, wide enough that a runs table never wraps."""
-    console = Console()
-    return console if console.is_terminal else Console(width=200)
 
 
 # -- versions --------------------------------------------------------------------------------
@@ -65,15 +68,14 @@ def version_create(
     with opened_project(project) as opened:
         version = opened.create_version(name, ratios, seed, keep_test, note)
     if as_json:
-        typer.echo(json.dumps(_version_json(version), indent=2))
+        typer.echo(json.dumps(_as_json(version), indent=2))
         return
     _print_version(version)
 
 
-def _version_json(version: VersionRecord) -> dict[str, Any]:
-    values = asdict(version)
-    values["classes"] = [asdict(entry) for entry in version.classes]
-    return json.loads(json.dumps(values, default=dict))
+def _as_json(record: Any) -> dict[str, Any]:
+    """A record (a version, a run, an evaluation) as plain JSON values."""
+    return json.loads(json.dumps(asdict(record), default=dict))
 
 
 def _print_version(version: VersionRecord) -> None:
@@ -105,7 +107,7 @@ def version_list(
     with opened_project(project) as opened:
         found = opened.versions()
     if as_json:
-        typer.echo(json.dumps([_version_json(version) for version in found], indent=2))
+        typer.echo(json.dumps([_as_json(version) for version in found], indent=2))
         return
     if not found:
         typer.echo("no versions yet; freeze one with `studio version create`")
@@ -171,16 +173,7 @@ def _epoch_line(event: Mapping[str, Any]) -> str:
 
 @contextmanager
 def event_display() -> Iterator[Callable[[Mapping[str, Any]], None]]:
-    console = Console(stderr=True)
-    columns = (
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-    )
-    with Progress(
-        *columns, console=console, transient=True, disable=not console.is_terminal
-    ) as progress:
+    with stderr_progress() as (console, progress):
         yield EventProgress(console, progress)
 
 
@@ -264,30 +257,19 @@ def _run_in_worker(project: Project, run: Run, resume: bool) -> None:
 def _print_run_result(run: Run, as_json: bool) -> None:
     record = run.record
     if as_json:
-        typer.echo(json.dumps(_run_json(record), indent=2))
+        typer.echo(json.dumps(_as_json(record), indent=2))
         return
     typer.echo(f"run {record.name}: {record.status}")
     summary = record.summary
     if summary.get("best_epoch") is not None:
         typer.echo(
             f"best epoch {summary['best_epoch']}: {summary.get('monitor')} "
-            f"{_number(summary.get('best_value'))}"
+            f"{number(summary.get('best_value'))}"
         )
     for metric, value in summary.get("test", {}).items():
-        typer.echo(f"{summary.get('test_split', 'test')} {metric:<10} {_number(value)}")
+        typer.echo(f"{summary.get('test_split', 'test')} {metric:<10} {number(value)}")
     if record.status != "finished":
         raise typer.Exit(EXIT_CANCELLED if record.status == "cancelled" else 1)
-
-
-def _number(value: Any) -> str:
-    if isinstance(value, float):
-        return f"{value:.4f}"
-    return str(value)
-
-
-def _run_json(record: RunRecord) -> dict[str, Any]:
-    values = asdict(record)
-    return json.loads(json.dumps(values, default=dict))
 
 
 # -- runs and evaluation ---------------------------------------------------------------------
@@ -302,7 +284,7 @@ def list_runs(
     with opened_project(project) as opened:
         records = opened.run_records()
     if as_json:
-        typer.echo(json.dumps([_run_json(record) for record in records], indent=2))
+        typer.echo(json.dumps([_as_json(record) for record in records], indent=2))
         return
     if not records:
         typer.echo("no runs yet; start one with `studio train`")
@@ -322,20 +304,20 @@ def list_runs(
             _best_text(record.summary),
             _test_text(record.summary),
         )
-    _table_console().print(table)
+    table_console().print(table)
 
 
 def _best_text(summary: Mapping[str, Any]) -> str:
     if summary.get("best_value") is None:
         return ""
-    return f"{summary.get('monitor')} {_number(summary['best_value'])} @{summary.get('best_epoch')}"
+    return f"{summary.get('monitor')} {number(summary['best_value'])} @{summary.get('best_epoch')}"
 
 
 def _test_text(summary: Mapping[str, Any]) -> str:
     test = summary.get("test", {})
     for metric in ("accuracy", "map", "macro_f1"):
         if metric in test:
-            return f"{metric} {_number(test[metric])}"
+            return f"{metric} {number(test[metric])}"
     return ""
 
 
@@ -359,21 +341,17 @@ def evaluate(
             evaluation = handle.evaluate(split, checkpoint, on_event=display)
         run_name = handle.name
     if as_json:
-        typer.echo(json.dumps(_run_json_like(evaluation), indent=2))
+        typer.echo(json.dumps(_as_json(evaluation), indent=2))
         return
     typer.echo(f"run {run_name}, {evaluation.checkpoint} (epoch {evaluation.epoch}) on {split}:")
     for metric, value in evaluation.metrics.items():
         if isinstance(value, (int, float)):
-            typer.echo(f"  {metric:<10} {_number(value)}")
+            typer.echo(f"  {metric:<10} {number(value)}")
     for confusion in evaluation.metrics.get("top_confusions", [])[:5]:
         typer.echo(
             f"  {confusion['true']} → {confusion['predicted']}: {confusion['count']} "
             f"(items {', '.join(str(item) for item in confusion['item_ids'][:8])})"
         )
-
-
-def _run_json_like(record: Any) -> dict[str, Any]:
-    return json.loads(json.dumps(asdict(record), default=dict))
 
 
 DEMO_SETTINGS = {

@@ -86,7 +86,7 @@ class _Evaluation:
         return self.names[self.index_of(class_id)]
 
 
-def _load(connection: Connection, evaluation_id: int) -> _Evaluation:
+def _load(connection: Connection, evaluation_id: int, predictions: bool = True) -> _Evaluation:
     row = (
         connection.execute(select(evaluation_table).where(evaluation_table.c.id == evaluation_id))
         .mappings()
@@ -105,6 +105,8 @@ def _load(connection: Connection, evaluation_id: int) -> _Evaluation:
         names=tuple(entry.name for entry in version.classes),
         items=items,
     )
+    if not predictions:
+        return evaluation
     known = set(evaluation.class_ids)
     in_split = {item.item_id for item in items}
     grouped: dict[int, list[PredictionRecord]] = defaultdict(list)
@@ -117,7 +119,7 @@ def _load(connection: Connection, evaluation_id: int) -> _Evaluation:
 
 def evaluation_items(connection: Connection, evaluation_id: int) -> list[VersionItem]:
     """The version items of the split an evaluation ran on (item id order)."""
-    return _load(connection, evaluation_id).items
+    return _load(connection, evaluation_id, predictions=False).items
 
 
 def _tag_class_ids(item: VersionItem, class_ids: Sequence[int]) -> list[int]:

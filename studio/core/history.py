@@ -256,11 +256,11 @@ def labels_revision(connection: Connection) -> tuple[Any, ...]:
     item paths with a new `updated_at`. Windows compare it after a commit by another process
     to tell label changes (re-read the gallery) from training progress (re-read the runs).
     """
-    entries = connection.execute(
-        select(
-            func.max(history_table.c.id),
-            func.count().filter(history_table.c.undone.is_(True)),
-        )
-    ).one()
+    # Three index lookups (history's primary key, ix_history_undone, ix_item_updated_at):
+    # windows ask on the GUI thread after every commit by another process.
+    newest_entry = connection.execute(select(func.max(history_table.c.id))).scalar()
+    undone = connection.execute(
+        select(func.count()).select_from(history_table).where(history_table.c.undone.is_(True))
+    ).scalar()
     newest_item = connection.execute(select(func.max(item_table.c.updated_at))).scalar()
-    return (*entries, newest_item)
+    return (newest_entry, undone, newest_item)

@@ -483,13 +483,6 @@ def _dataset_version_part(version: versions.VersionRecord) -> dict[str, Any]:
     }
 
 
-def _items_by_split(connection: Connection, version_id: int) -> dict[str, list[int]]:
-    split_ids: dict[str, list[int]] = {split.value: [] for split in Split}
-    for item in versions.version_items(connection, version_id):
-        split_ids[item.split].append(item.item_id)
-    return split_ids
-
-
 def lineage(connection: Connection, ref: str | ModelVersionRecord) -> dict[str, Any]:
     """Where a model version came from, as JSON-ready data: the version itself, its run
     (configuration, seed, environment, status), its dataset version and the item ids of
@@ -501,5 +494,5 @@ def lineage(connection: Connection, ref: str | ModelVersionRecord) -> dict[str, 
         "model_version": _model_version_part(connection, record),
         "run": _run_part(run),
         "dataset_version": _dataset_version_part(version),
-        "items": _items_by_split(connection, version.id),
+        "items": versions.item_ids_by_split(connection, version.id),
     }

@@ -279,15 +279,18 @@ def heartbeat(database: Database, run_id: int) -> bool:
     """Note that the worker is alive; returns whether a cancel was requested."""
     with database.write() as connection:
         _update(connection, run_id, {"heartbeat_at": time.time()})
-        requested = connection.execute(select(runs.c.cancel_requested).where(runs.c.id == run_id))
-        return bool(requested.scalar_one())
+        return _cancel_flag(connection, run_id)
 
 
 def cancel_requested(database: Database, run_id: int) -> bool:
     """Whether someone asked the run to stop (a read: it does not wake change pollers)."""
     with database.read() as connection:
-        requested = connection.execute(select(runs.c.cancel_requested).where(runs.c.id == run_id))
-        return bool(requested.scalar_one())
+        return _cancel_flag(connection, run_id)
+
+
+def _cancel_flag(connection: Connection, run_id: int) -> bool:
+    requested = connection.execute(select(runs.c.cancel_requested).where(runs.c.id == run_id))
+    return bool(requested.scalar_one())
 
 
 def request_cancel(database: Database, run_id: int) -> None:

@@ -83,7 +83,7 @@ class Item(SQLModel, table=True):
     tags: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     meta: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     added_at: float = Field(index=True)
-    updated_at: float
+    updated_at: float = Field(index=True)  # labels_revision's max(), on the GUI thread
 
 
 class Annotation(SQLModel, table=True):

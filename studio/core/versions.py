@@ -74,7 +74,7 @@ class SplitRatios:
             raise VersionError(f"split ratios must sum to 1; {shown} sum to {total:g}")
 
     @classmethod
-    def from_mapping(cls, values: Mapping[str, float] | None) -> SplitRatios:
+    def from_mapping(cls, values: SplitRatios | Mapping[str, float] | None) -> SplitRatios:
         """Ratios from {"train", "val", "test"} (missing keys take the defaults)."""
         if values is None:
             return cls()
@@ -380,10 +380,6 @@ def _plan(
     return plan, version_classes
 
 
-def _checked_ratios(ratios: SplitRatios | Mapping[str, float] | None) -> SplitRatios:
-    return ratios if isinstance(ratios, SplitRatios) else SplitRatios.from_mapping(ratios)
-
-
 def plan_splits(
     connection: Connection,
     ratios: SplitRatios | None = None,
@@ -392,7 +388,7 @@ def plan_splits(
 ) -> SplitPlan:
     """The splits and counts a version made now would have (a preview; writes nothing)."""
     candidates = _read_candidates(connection, with_geometry=False)
-    plan, _ = _plan(connection, candidates, _checked_ratios(ratios), int(seed), keep_test)
+    plan, _ = _plan(connection, candidates, SplitRatios.from_mapping(ratios), int(seed), keep_test)
     return plan
 
 
@@ -478,7 +474,7 @@ def create_version(
     author: str = "",
 ) -> VersionRecord:
     """Freeze the labeled items, their splits and accepted annotations, in one transaction."""
-    checked = _checked_ratios(ratios)
+    checked = SplitRatios.from_mapping(ratios)
     with database.write() as connection:
         chosen = _version_name(connection, name)
         candidates = _read_candidates(connection, with_geometry=True)
@@ -570,6 +566,20 @@ def version_items(
         )
         for row in rows
     ]
+
+
+def item_ids_by_split(connection: Connection, version_id: int) -> dict[str, list[int]]:
+    """The item ids of each split of a version (every split, in item id order), without
+    reading the annotations `version_items` copies."""
+    by_split: dict[str, list[int]] = {split: [] for split in SPLITS}
+    rows = connection.execute(
+        select(version_items_table.c.item_id, version_items_table.c.split)
+        .where(version_items_table.c.version_id == version_id)
+        .order_by(version_items_table.c.item_id)
+    )
+    for row in rows:
+        by_split[row.split].append(row.item_id)
+    return by_split
 
 
 def delete_version(database: Database, version: int | str) -> None:

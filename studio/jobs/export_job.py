@@ -24,15 +24,21 @@ from studio.core.model_registry import ModelVersionRecord
 from studio.core.project_file import open_project_file
 from studio.core.runs import RunRecord
 from studio.jobs import events
+from studio.jobs.launcher import WORKER_MODULE
 from studio.jobs.run_context import Emit, checkpoint_name, store_dir_of
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
-WORKER_MODULE = "studio.jobs.worker"
 NMS_MODES = ("graph", "manifest")
 
 Source = RunRecord | ModelVersionRecord
+
+
+def check_nms(nms: str) -> None:
+    """Refuse an NMS mode other than "graph" and "manifest"."""
+    if nms not in NMS_MODES:
+        raise ExportError(f"unknown NMS mode {nms!r}; expected one of: {', '.join(NMS_MODES)}")
 
 
 def export_command(
@@ -48,8 +54,7 @@ def export_command(
     overwrite: bool = False,
 ) -> list[str]:
     """The full argv of an export worker (`python -m studio.jobs.worker export ...`)."""
-    if nms not in NMS_MODES:
-        raise ExportError(f"unknown NMS mode {nms!r}; expected one of: {', '.join(NMS_MODES)}")
+    check_nms(nms)
     argv = [sys.executable, "-m", WORKER_MODULE, "export"]
     argv += [str(Path(project_path)), str(source), str(Path(out))]
     if checkpoint is not None:
@@ -156,8 +161,7 @@ def export_source(
     """Open the project, export SOURCE to OUT (and OUT.zip); the `exported` event, emitted."""
     from studio.ml.export.pipeline import export_bundle
 
-    if nms not in NMS_MODES:
-        raise ExportError(f"unknown NMS mode {nms!r}; expected one of: {', '.join(NMS_MODES)}")
+    check_nms(nms)
     project_path = Path(project_path).resolve()
     out = Path(out).resolve()
     database = open_project_file(project_path)

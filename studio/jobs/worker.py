@@ -25,6 +25,7 @@ from types import FrameType
 
 from studio.core.errors import OperationCancelledError, StudioError
 from studio.jobs import events
+from studio.jobs.export_job import NMS_MODES
 from studio.jobs.run_context import error_text
 
 EXIT_FINISHED = 0
@@ -63,7 +64,7 @@ def add_export_parser(actions: argparse._SubParsersAction) -> None:
     export.add_argument(
         "--nms",
         default="graph",
-        choices=("graph", "manifest"),
+        choices=NMS_MODES,
         help="detectors: NMS in the graph or the bundle",
     )
     export.add_argument("--static-batch", action="store_true", help="fixed batch size of 1")
@@ -88,40 +89,52 @@ def run_training(arguments: argparse.Namespace) -> int:
     return EXIT_CODES.get(status, EXIT_FINISHED)
 
 
+def _abandon_on_signal(what: str, work: Callable[[], object]) -> int:
+    """Run `work`; a signal abandons it whole (a `finished` event with status cancelled)."""
+
+    def on_signal(number: int, _frame: FrameType | None) -> None:
+        raise OperationCancelledError(f"{what} cancelled by signal {number}")
+
+    install_cancel_handlers(on_signal)
+    try:
+        work()
+    except OperationCancelledError as error:
+        events.emit({"event": "finished", "status": "cancelled", "summary": {}})
+        print(error, file=sys.stderr)
+        return EXIT_CANCELLED
+    return EXIT_FINISHED
+
+
 def run_evaluation(arguments: argparse.Namespace) -> int:
     """Evaluate; a signal abandons it (the evaluation is stored in one transaction, so
     either all of it is in the project or nothing)."""
     from studio.jobs.evaluation_job import evaluate_run
 
-    def on_signal(number: int, _frame: FrameType | None) -> None:
-        raise OperationCancelledError(f"evaluation cancelled by signal {number}")
-
-    install_cancel_handlers(on_signal)
     try:
-        evaluate_run(
-            arguments.project, arguments.run, checkpoint=arguments.checkpoint, split=arguments.split
+        code = _abandon_on_signal(
+            "evaluation",
+            lambda: evaluate_run(
+                arguments.project,
+                arguments.run,
+                checkpoint=arguments.checkpoint,
+                split=arguments.split,
+            ),
         )
-    except OperationCancelledError as error:
-        events.emit({"event": "finished", "status": "cancelled", "summary": {}})
-        print(error, file=sys.stderr)
-        return EXIT_CANCELLED
     except StudioError as error:
         events.emit({"event": "failed", "error": error_text(error)})
         return EXIT_FAILED
-    events.emit({"event": "finished", "status": "finished", "summary": {}})
-    return EXIT_FINISHED
+    if code == EXIT_FINISHED:
+        events.emit({"event": "finished", "status": "finished", "summary": {}})
+    return code
 
 
 def run_export(arguments: argparse.Namespace) -> int:
     """Export; a signal abandons it (the bundle is renamed into place only at the end)."""
     from studio.jobs.export_job import export_source
 
-    def on_signal(number: int, _frame: FrameType | None) -> None:
-        raise OperationCancelledError(f"export cancelled by signal {number}")
-
-    install_cancel_handlers(on_signal)
-    try:
-        export_source(
+    return _abandon_on_signal(
+        "export",
+        lambda: export_source(
             arguments.project,
             arguments.source,
             arguments.out,
@@ -131,12 +144,8 @@ def run_export(arguments: argparse.Namespace) -> int:
             nms=arguments.nms,
             dynamic_batch=not arguments.static_batch,
             overwrite=arguments.overwrite,
-        )
-    except OperationCancelledError as error:
-        events.emit({"event": "finished", "status": "cancelled", "summary": {}})
-        print(error, file=sys.stderr)
-        return EXIT_CANCELLED
-    return EXIT_FINISHED
+        ),
+    )
 
 
 ACTIONS = {"train": run_training, "evaluate": run_evaluation, "export": run_export}

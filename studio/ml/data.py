@@ -92,17 +92,17 @@ def tag_class_ids(item: VersionItem, class_index: ClassIndex) -> list[int]:
     return [class_id for class_id in class_index.class_ids if class_id in tagged]
 
 
-def object_annotations(
+def object_boxes(
     item: VersionItem, task: str, class_index: ClassIndex
-) -> list[Mapping[str, Any]]:
-    """The annotations a detector (boxes) or a segmenter (polygons, masks) learns from."""
+) -> list[tuple[Mapping[str, Any], list[float]]]:
+    """(annotation, its `[x, y, w, h]`) of each annotation with an area that a detector
+    (boxes) or a segmenter (polygons, masks) learns from."""
     kinds = MASK_KINDS if task == Task.SEGMENTATION.value else BOX_KINDS
-    return [a for a in _known(item.annotations, kinds, class_index) if _has_area(a, item)]
-
-
-def _has_area(annotation: Mapping[str, Any], item: VersionItem) -> bool:
-    _, _, width, height = annotation_box(annotation, item.width, item.height)
-    return width > 0 and height > 0
+    boxed = [
+        (a, annotation_box(a, item.width, item.height))
+        for a in _known(item.annotations, kinds, class_index)
+    ]
+    return [(a, box) for a, box in boxed if box[2] > 0 and box[3] > 0]
 
 
 def annotation_box(annotation: Mapping[str, Any], width: int, height: int) -> list[float]:
@@ -148,7 +148,7 @@ def _skip_reason(item: VersionItem, task: str, class_index: ClassIndex) -> str |
         return None if len(tags) == 1 else ("no tag" if not tags else "several tags")
     if task == Task.MULTILABEL.value:
         return None
-    if object_annotations(item, task, class_index):
+    if object_boxes(item, task, class_index):
         return None
     if item.status == ItemStatus.DONE_EMPTY.value:
         return None  # checked and empty: a useful negative example
@@ -263,12 +263,10 @@ class VersionDataset(Dataset):
         return target
 
     def _objects(self, item: VersionItem) -> dict[str, Any]:
-        objects = object_annotations(item, self.task, self.class_index)
+        boxed = object_boxes(item, self.task, self.class_index)
+        objects = [annotation for annotation, _ in boxed]
         size = (item.height, item.width)
-        boxes = torch.tensor(
-            [_xyxy(annotation_box(a, item.width, item.height)) for a in objects],
-            dtype=torch.float32,
-        ).reshape(-1, 4)
+        boxes = torch.tensor([_xyxy(box) for _, box in boxed], dtype=torch.float32).reshape(-1, 4)
         target: dict[str, Any] = {
             "boxes": tv_tensors.BoundingBoxes(boxes, format="XYXY", canvas_size=size),
             "labels": torch.tensor(

@@ -69,11 +69,15 @@ def choose_device(preference: str = "auto") -> torch.device:
     )
 
 
+def _cuda_index(device: torch.device) -> int:
+    return torch.cuda.current_device() if device.index is None else device.index
+
+
 def describe_device(device: torch.device | str) -> str:
     """Human text: "cuda:0 (NVIDIA H100 80GB HBM3)", "cpu (2 threads)", "mps (Apple GPU)"."""
     device = torch.device(device)
     if device.type == "cuda":
-        index = torch.cuda.current_device() if device.index is None else device.index
+        index = _cuda_index(device)
         return f"cuda:{index} ({torch.cuda.get_device_name(index)})"
     if device.type == "mps":
         return "mps (Apple GPU)"
@@ -85,8 +89,7 @@ def describe_device(device: torch.device | str) -> str:
 def _gpu_details(device: torch.device) -> dict[str, Any] | None:
     if device.type != "cuda":
         return None
-    index = torch.cuda.current_device() if device.index is None else device.index
-    properties = torch.cuda.get_device_properties(index)
+    properties = torch.cuda.get_device_properties(_cuda_index(device))
     return {
         "name": properties.name,
         "memory_gb": round(properties.total_memory / 2**30, 1),

@@ -27,13 +27,14 @@ from studio.core.geometry import encode_mask
 from studio.core.versions import VersionItem
 from studio.ml.data import (
     BOX_KINDS,
+    DETECTION_TASKS,
     MASK_KINDS,
     ClassIndex,
     VersionDataset,
     annotation_box,
     coco_rle,
     make_loader,
-    object_annotations,
+    object_boxes,
     tag_class_ids,
 )
 from studio.ml.models import temporarily
@@ -92,7 +93,7 @@ def predict(
         with torch.inference_mode(), _detection_limits(module, score_threshold, max_detections):
             position = 0
             for images, targets in loader:
-                if task in (Task.DETECTION.value, Task.SEGMENTATION.value):
+                if task in DETECTION_TASKS:
                     outputs = module([image.to(device) for image in images])
                     found = zip(images, targets, outputs, strict=True)
                     predictions += _predict_objects(found, items_by_id, task, class_index, limits)
@@ -356,12 +357,12 @@ def _coco_ground_truth(
 ) -> COCO:
     annotations = []
     for item in items:
-        for annotation in object_annotations(item, task, class_index):
+        for annotation, box in object_boxes(item, task, class_index):
             entry = {
                 "id": len(annotations) + 1,
                 "image_id": item.item_id,
                 "category_id": annotation["class_id"],
-                "bbox": annotation_box(annotation, item.width, item.height),
+                "bbox": box,
                 "iscrowd": 0,
             }
             if iou_type == "segm":

@@ -21,11 +21,11 @@ from urllib.parse import urlparse
 
 from studio.core.enums import Task
 from studio.core.errors import TrainingConfigError
+from studio.ml.config import PRETRAINED_CHOICES
 
 if TYPE_CHECKING:
     import torch
 
-PRETRAINED_MODES = ("auto", "download", "never")
 CLASSIFICATION_TASKS = frozenset({Task.CLASSIFICATION.value, Task.MULTILABEL.value})
 DETECTION_TASKS = frozenset({Task.DETECTION.value})
 SEGMENTATION_TASKS = frozenset({Task.SEGMENTATION.value})
@@ -123,9 +123,9 @@ def _kind_of(weights: str) -> str:
 
 
 def _choose_weights(spec: ModelSpec, pretrained: str) -> _WeightsChoice:
-    if pretrained not in PRETRAINED_MODES:
+    if pretrained not in PRETRAINED_CHOICES:
         raise TrainingConfigError(
-            f"pretrained must be one of {', '.join(PRETRAINED_MODES)}, not {pretrained!r}"
+            f"pretrained must be one of {', '.join(PRETRAINED_CHOICES)}, not {pretrained!r}"
         )
     wanted = spec.weights or spec.backbone_weights
     if pretrained == "never" or wanted is None:

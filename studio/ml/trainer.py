@@ -23,6 +23,7 @@ from studio.core.enums import Task
 from studio.core.errors import CheckpointError, RunError
 from studio.ml.checkpoints import link_checkpoint, load_checkpoint, save_checkpoint
 from studio.ml.config import TrainConfig, monitor_mode
+from studio.ml.data import make_loader
 from studio.ml.schedules import build_optimizer, learning_rate_at, set_learning_rate
 from studio.ml.training_steps import (
     compute_loss,
@@ -192,28 +193,26 @@ class Trainer:
         self._seed_epoch(epoch)
         self.model.train()
         loader = self._loader(epoch)
-        steps = self._steps_of(loader)
+        steps = self.steps_per_epoch()
         loss_sum = torch.zeros((), device=self.device)
         bad_steps = torch.zeros((), device=self.device, dtype=torch.int64)
-        images, first_rate, started = 0, None, time.perf_counter()
+        images, started = 0, time.perf_counter()
         for step, batch in enumerate(loader):
             if step >= steps:
                 break
             if self.should_cancel():
                 return None
-            rate = learning_rate_at(self.config, epoch, step, steps)
-            first_rate = rate if first_rate is None else first_rate
-            set_learning_rate(self.optimizer, rate)
+            set_learning_rate(self.optimizer, learning_rate_at(self.config, epoch, step, steps))
             loss, count = self._train_step(batch)
             finite = torch.isfinite(loss)
-            loss_sum += torch.where(finite, loss, torch.zeros_like(loss))
+            loss_sum += torch.where(finite, loss, 0.0)
             bad_steps += (~finite).to(torch.int64)
             images += count
             self._maybe_emit_batch(epoch, step, steps, loss, images, started)
         seconds = time.perf_counter() - started
         return _EpochTraining(
             loss=self._epoch_loss(epoch, loss_sum, int(bad_steps.item()), steps),
-            learning_rate=float(first_rate if first_rate is not None else 0.0),
+            learning_rate=learning_rate_at(self.config, epoch, 0, steps),
             images=images,
             seconds=seconds,
         )
@@ -259,10 +258,8 @@ class Trainer:
         numpy.random.seed(seed % 2**32)
 
     def _loader(self, epoch: int) -> Any:
-        from studio.ml import data
-
         batch_size = self.progress.batch_size
-        return data.make_loader(
+        return make_loader(
             self.train_set,
             batch_size,
             shuffle=True,
@@ -281,12 +278,6 @@ class Trainer:
             and len(self.train_set) > batch_size
             and (len(self.train_set) % batch_size == 1)
         )
-
-    def _steps_of(self, loader: Any) -> int:
-        steps = len(loader)
-        if self.config.max_steps_per_epoch is not None:
-            steps = min(steps, self.config.max_steps_per_epoch)
-        return steps
 
     def steps_per_epoch(self) -> int:
         """Optimizer steps per epoch at the current batch size."""

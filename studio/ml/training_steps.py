@@ -14,8 +14,8 @@ from typing import Any
 import torch
 
 from studio.core.enums import Task
+from studio.ml.data import DETECTION_TASKS
 
-DETECTION_TASKS = frozenset({Task.DETECTION.value, Task.SEGMENTATION.value})
 MAX_AUTO_WORKERS = 8
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -259,3 +260,25 @@ def test_deleting_a_row_records_the_rows_it_cascades_to(
     assert project.items_by_ids([item_ids[0]]) == []
     project.undo()
     assert project.annotations(item_ids[0]) == before
+
+
+def test_labels_revision_moves_with_label_changes_only(
+    labeled: tuple[Project, list[int]],
+) -> None:
+    project, ids = labeled
+    seen = [project.labels_revision()]
+
+    project.add_annotations([{"item_id": ids[0], "label": "cat", "box": [1, 1, 8, 8]}])
+    seen.append(project.labels_revision())
+    project.undo()
+    seen.append(project.labels_revision())
+    project.redo()
+    seen.append(project.labels_revision())
+    project.set_status(ids, "done")
+    seen.append(project.labels_revision())
+    # every label change gives a new revision (redo comes back to the state after the add)
+    assert all(before != after for before, after in pairwise(seen))
+
+    project.create_version()
+    project.new_run(model="resnet18", epochs=1, pretrained="never")
+    assert project.labels_revision() == seen[-1]  # versions and runs are not label changes

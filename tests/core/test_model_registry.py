@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -20,8 +20,7 @@ from studio.core import runs
 from studio.core.database import Database
 from studio.core.enums import RunStatus
 from studio.core.errors import ModelRegistryError, RunError
-from studio.core.versions import VersionRecord, create_version, version_items
-from tests.conftest import write_images
+from studio.core.versions import VersionRecord, version_items
 
 BEST_SHA = hashlib.sha256(b"best weights").hexdigest()
 LAST_SHA = hashlib.sha256(b"last weights").hexdigest()
@@ -29,22 +28,8 @@ TEST_METRICS = {"accuracy": 0.75, "macro_f1": 0.7, "items": 4, "per_class": {"ca
 
 
 @pytest.fixture
-def database(project: Project) -> Iterator[Database]:
-    opened = Database(project.path)
-    yield opened
-    opened.close()
-
-
-@pytest.fixture
-def version(project: Project, database: Database, tmp_path: Path) -> VersionRecord:
-    project.add_classes(["cat", "dog"])
-    project.import_media(write_images(tmp_path / "images", 10, size=(24, 16)))
-    ids = project.item_ids()
-    project.add_annotations(
-        {"item_id": item_id, "label": "cat" if n % 2 else "dog"} for n, item_id in enumerate(ids)
-    )
-    project.set_status(ids, "done")
-    return create_version(database)
+def version(tagged_version: Callable[[int], VersionRecord]) -> VersionRecord:
+    return tagged_version(10)
 
 
 def make_run(

@@ -8,38 +8,21 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 
-from studio.api import Project
 from studio.core import runs
 from studio.core.database import Database
 from studio.core.enums import RunStatus
 from studio.core.errors import RunError, VersionError
 from studio.core.runs import PredictionRecord
 from studio.core.versions import VersionRecord, create_version
-from tests.conftest import write_images
 
 
 @pytest.fixture
-def database(project: Project) -> Iterator[Database]:
-    opened = Database(project.path)
-    yield opened
-    opened.close()
-
-
-@pytest.fixture
-def version(project: Project, database: Database, tmp_path: Path) -> VersionRecord:
-    project.add_classes(["cat", "dog"])
-    project.import_media(write_images(tmp_path / "images", 4, size=(24, 16)))
-    ids = project.item_ids()
-    project.add_annotations(
-        {"item_id": item_id, "label": "cat" if n % 2 else "dog"} for n, item_id in enumerate(ids)
-    )
-    project.set_status(ids, "done")
-    return create_version(database)
+def version(tagged_version: Callable[[int], VersionRecord]) -> VersionRecord:
+    return tagged_version(4)
 
 
 def new_run(database: Database, version: VersionRecord, **options: object) -> runs.RunRecord:

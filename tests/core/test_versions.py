@@ -6,7 +6,7 @@ import hashlib
 import math
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 
@@ -20,14 +20,6 @@ from studio.core.runs import create_run
 from studio.core.schema import annotation_table, item_table, label_class_table
 from studio.core.versions import SplitRatios
 from tests.conftest import write_images
-
-
-@pytest.fixture
-def database(project: Project) -> Iterator[Database]:
-    """A second connection pool on the project's file, as a worker or the CLI would open."""
-    opened = Database(project.path)
-    yield opened
-    opened.close()
 
 
 def import_labeled(

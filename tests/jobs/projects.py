@@ -1,4 +1,5 @@
-"""Small real projects for the training tests: scikit-learn digits and synthetic scenes."""
+"""Small real projects for the training tests: scikit-learn digits, and finished runs
+fabricated without training."""
 
 from __future__ import annotations
 
@@ -8,7 +9,10 @@ from typing import Any
 from PIL import Image
 
 from studio.api import Project
+from studio.core import runs
 from studio.core.demo import DIGIT_CLASSES, digit_pixels
+from studio.core.object_store import file_sha256
+from studio.core.runs import run_folder
 
 # A classifier that trains on a few hundred 32×32 digits in about a second per epoch on 2 CPUs.
 TINY_CLASSIFIER: dict[str, Any] = {
@@ -50,3 +54,43 @@ def digits_project(folder: Path, count: int = 200, version: bool = True) -> Path
         if version:
             project.create_version()
     return project_path
+
+
+def finished_run(project: Project, name: str, accuracy: float = 0.5) -> runs.RunRecord:
+    """A finished classification run with a (tiny, not loadable) best.pt and a test
+    evaluation, written straight into the project: the registry reads rows, not weights."""
+    version = project.latest_version()
+    assert version is not None
+    record = runs.create_run(
+        project._db,
+        task="classification",
+        model="resnet18",
+        version_id=version.id,
+        config={"epochs": 1},
+        seed=0,
+        name=name,
+    )
+    checkpoint = project.store_dir / run_folder(record.id) / "best.pt"
+    checkpoint.parent.mkdir(parents=True)
+    checkpoint.write_bytes(f"weights of {name}".encode())
+    runs.save_artifact(
+        project._db,
+        record.id,
+        name="best.pt",
+        kind="checkpoint",
+        path=f"{run_folder(record.id)}/best.pt",
+        sha256=file_sha256(checkpoint),
+        size_bytes=checkpoint.stat().st_size,
+        epoch=1,
+    )
+    runs.save_evaluation(
+        project._db,
+        record.id,
+        checkpoint="best.pt",
+        epoch=1,
+        split="test",
+        metrics={"accuracy": accuracy, "items": 4},
+        predictions=[],
+    )
+    runs.finish_run(project._db, record.id, "finished", summary={"test": {"accuracy": accuracy}})
+    return project.run(record.id).record

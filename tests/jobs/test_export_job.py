@@ -15,8 +15,7 @@ from studio.jobs.events import parse_event
 from studio.jobs.export_job import export_command, resolve_source
 from studio.jobs.launcher import WorkerJob, worker_environment
 from studio.jobs.worker import parse_arguments
-from tests.jobs.projects import TINY_CLASSIFIER, digits_project
-from tests.test_models_api import finished_run
+from tests.jobs.projects import TINY_CLASSIFIER, digits_project, finished_run
 
 
 def run_worker(*args: str | Path) -> tuple[int, list[dict]]:

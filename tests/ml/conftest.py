@@ -11,6 +11,7 @@ import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -18,7 +19,7 @@ from PIL import Image
 
 from studio.core.synthetic_scenes import SCENE_CLASSES, write_scenes
 from studio.core.versions import VersionClass, VersionItem, VersionRecord
-from studio.ml.data import ClassIndex
+from studio.ml.data import ClassIndex, VersionDataset
 
 COLOURS = {"red": (200, 40, 40), "green": (40, 180, 60), "blue": (40, 60, 200)}
 
@@ -29,6 +30,10 @@ class VersionFixture:
     version: VersionRecord
     items: list[VersionItem]
     class_index: ClassIndex
+
+    def dataset(self, task: str, transforms: Callable[..., Any] | None = None) -> VersionDataset:
+        """The fixture's items as a dataset for `task`."""
+        return VersionDataset(self.items, self.root, task, self.class_index, transforms)
 
 
 def version_record(names: Sequence[str], first_id: int = 10) -> VersionRecord:

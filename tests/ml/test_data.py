@@ -88,9 +88,7 @@ def test_detection_uses_boxes_polygons_and_masks_and_checked_empty_items() -> No
 def test_classification_dataset_gives_normalised_images_and_class_indices(tagged_version) -> None:
     fixture = tagged_version(per_class=2)
     transforms = build_transforms("classification", 32, [], train=False)
-    dataset = VersionDataset(
-        fixture.items, fixture.root, "classification", fixture.class_index, transforms
-    )
+    dataset = fixture.dataset("classification", transforms)
     assert len(dataset) == 6
     image, label = dataset[1]
     assert image.shape == (3, 32, 32)
@@ -100,7 +98,7 @@ def test_classification_dataset_gives_normalised_images_and_class_indices(tagged
 
 def test_multilabel_dataset_gives_multi_hot_targets(tagged_version) -> None:
     fixture = tagged_version(per_class=2, multilabel=True)
-    dataset = VersionDataset(fixture.items, fixture.root, "multilabel", fixture.class_index, None)
+    dataset = fixture.dataset("multilabel")
     _, first = dataset[0]
     _, second = dataset[1]
     assert first.tolist() == [1.0, 0.0, 0.0]
@@ -111,13 +109,7 @@ def test_multilabel_dataset_gives_multi_hot_targets(tagged_version) -> None:
 def test_detection_dataset_gives_exact_boxes_and_labels(scene_version) -> None:
     fixture = scene_version(count=3, geometry="polygon")
     scenes = write_scenes(fixture.root / "again", 3, seed=0)
-    dataset = VersionDataset(
-        fixture.items,
-        fixture.root,
-        "detection",
-        fixture.class_index,
-        build_transforms("detection", 96, [], train=False),
-    )
+    dataset = fixture.dataset("detection", build_transforms("detection", 96, [], train=False))
     for index, scene in enumerate(scenes):
         image, target = dataset[index]
         assert image.shape == (3, scene.height, scene.width)
@@ -142,7 +134,7 @@ def _polygon_extent(ring: list[float]) -> list[float]:
 def test_segmentation_dataset_gives_the_drawn_masks(scene_version, geometry: str) -> None:
     fixture = scene_version(count=2, geometry=geometry)
     scenes = write_scenes(fixture.root / "again", 2, seed=0)
-    dataset = VersionDataset(fixture.items, fixture.root, "segmentation", fixture.class_index, None)
+    dataset = fixture.dataset("segmentation")
     for index, scene in enumerate(scenes):
         _, target = dataset[index]
         masks = target["masks"]
@@ -193,9 +185,7 @@ def _augmenting_dataset(fixture) -> VersionDataset:
     transforms = build_transforms(
         "classification", 24, ["random_resized_crop", "hflip", "color_jitter"], train=True
     )
-    return VersionDataset(
-        fixture.items, fixture.root, "classification", fixture.class_index, transforms
-    )
+    return fixture.dataset("classification", transforms)
 
 
 def test_loaders_are_deterministic_per_seed_and_epoch_with_or_without_workers(
@@ -259,12 +249,8 @@ def test_unshuffled_loader_keeps_the_item_order_and_cuda_pins_memory(tagged_vers
 
 def test_detection_batches_are_lists_of_images_and_targets(scene_version) -> None:
     fixture = scene_version(count=3)
-    dataset = VersionDataset(
-        fixture.items,
-        fixture.root,
-        "segmentation",
-        fixture.class_index,
-        build_transforms("segmentation", 96, ["hflip"], train=True),
+    dataset = fixture.dataset(
+        "segmentation", build_transforms("segmentation", 96, ["hflip"], train=True)
     )
     loader = make_loader(dataset, 2, shuffle=True, workers=0, seed=0, epoch=1, device_type="cpu")
     images, targets = next(iter(loader))
@@ -286,13 +272,7 @@ def test_augmented_batches_train_a_torchvision_detector(
 ) -> None:
     fixture = scene_version(count=2)
     every = ["hflip", "vflip", "rotate", "scale_jitter", "color_jitter", "random_resized_crop"]
-    dataset = VersionDataset(
-        fixture.items,
-        fixture.root,
-        task,
-        fixture.class_index,
-        build_transforms(task, 64, every, train=True),
-    )
+    dataset = fixture.dataset(task, build_transforms(task, 64, every, train=True))
     model = build_model(name, task, len(fixture.class_index), 64, pretrained="never").module
     model.train()
     loader = make_loader(dataset, 2, shuffle=True, workers=0, seed=0, epoch=1, device_type="cpu")

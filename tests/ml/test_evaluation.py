@@ -8,7 +8,7 @@ from torchvision.transforms import v2
 from studio.core.geometry import decode_mask, encode_mask
 from studio.core.versions import VersionItem
 from studio.ml.augment import build_transforms
-from studio.ml.data import ClassIndex, VersionDataset, annotation_box, annotation_mask
+from studio.ml.data import ClassIndex, annotation_box, annotation_mask
 from studio.ml.evaluation import (
     ItemPrediction,
     classification_metrics,
@@ -237,9 +237,7 @@ def test_predicted_boxes_are_in_original_pixels(scene_version, resize: bool) -> 
     transforms = build_transforms("detection", 96, [], train=False)
     if resize:
         transforms = v2.Compose([v2.Resize((48, 40)), transforms])
-    dataset = VersionDataset(
-        fixture.items, fixture.root, "detection", fixture.class_index, transforms
-    )
+    dataset = fixture.dataset("detection", transforms)
     sizes = [(item.height, item.width) for item in fixture.items]
     model = _Replay(_answers(fixture), sizes)
     predictions = predict(model, dataset, "detection", fixture.class_index, "cpu", batch_size=3)
@@ -261,7 +259,7 @@ def test_predict_keeps_scores_above_the_threshold_best_first(scene_version) -> N
         "scores": torch.tensor([0.3, 0.9, 0.01, 0.95]),
     }
     model = _Replay([answer], [(96, 96)])
-    dataset = VersionDataset(fixture.items, fixture.root, "detection", fixture.class_index, None)
+    dataset = fixture.dataset("detection")
     predictions = predict(model, dataset, "detection", fixture.class_index, "cpu", max_detections=5)
     assert [p.score for p in predictions] == pytest.approx([0.9, 0.3])
     assert predictions[0].geometry == [5.0, 5.0, 15.0, 15.0]
@@ -281,9 +279,7 @@ def test_segmentation_predictions_are_masks_of_the_image_size(scene_version) -> 
     for answer in answers:
         answer["masks"] = torch.nn.functional.interpolate(answer["masks"], size=(48, 48))
     transforms = v2.Compose([v2.Resize((48, 48)), build_transforms("segmentation", 96, [], False)])
-    dataset = VersionDataset(
-        fixture.items, fixture.root, "segmentation", fixture.class_index, transforms
-    )
+    dataset = fixture.dataset("segmentation", transforms)
     model = _Replay(answers, [(96, 96)] * 2)
     predictions = predict(model, dataset, "segmentation", fixture.class_index, "cpu")
     assert {p.kind for p in predictions} == {"mask"}
@@ -296,12 +292,8 @@ def test_segmentation_predictions_are_masks_of_the_image_size(scene_version) -> 
 def test_classifier_predictions_are_the_top_classes_with_probabilities(tagged_version) -> None:
     fixture = tagged_version(per_class=2, names=("a", "b", "c", "d", "e", "f", "g"))
     model = build_model("mobilenet_v3_small", "classification", 7, 32, pretrained="never").module
-    dataset = VersionDataset(
-        fixture.items,
-        fixture.root,
-        "classification",
-        fixture.class_index,
-        build_transforms("classification", 32, [], train=False),
+    dataset = fixture.dataset(
+        "classification", build_transforms("classification", 32, [], train=False)
     )
     model.train()
     predictions = predict(model, dataset, "classification", fixture.class_index, "cpu", 4)
@@ -323,13 +315,7 @@ def test_a_real_detector_predicts_inside_the_image(scene_version) -> None:
     model = build_model(
         "fasterrcnn_mobilenet_v3_large_320_fpn", "detection", 3, 96, pretrained="never"
     ).module
-    dataset = VersionDataset(
-        fixture.items,
-        fixture.root,
-        "detection",
-        fixture.class_index,
-        build_transforms("detection", 96, [], train=False),
-    )
+    dataset = fixture.dataset("detection", build_transforms("detection", 96, [], train=False))
     predictions = predict(
         model, dataset, "detection", fixture.class_index, "cpu", score_threshold=0.0
     )

@@ -32,21 +32,9 @@ from studio.core.formats.reading import (
     whole_number,
 )
 from studio.core.formats.registry import LabelFormat, register_format
+from studio.core.formats.writing import stable_ids
 from studio.core.records import AnnotationRecord
 
-KNOWN_ANNOTATION_KEYS = {
-    "id",
-    "image_id",
-    "category_id",
-    "bbox",
-    "segmentation",
-    "area",
-    "iscrowd",
-    "score",
-    "attributes",
-    "keypoints",
-    "num_keypoints",
-}
 DEFAULT_GROUP = "default"
 
 
@@ -82,19 +70,6 @@ class CocoFormat(LabelFormat):
                 json.dump(document, stream, separators=(",", ":"))
 
 
-def stable_ids(export: ExportSet, format_name: str, first: int) -> dict[str, int]:
-    """Class name → number: the numbers given on import, then the next free ones in order."""
-    known = export.class_ids.get(format_name, {})
-    names = [record.name for record in export.classes]
-    numbers = {name: known[name] for name in names if name in known}
-    following = max([first - 1, *numbers.values()]) + 1
-    for name in names:
-        if name not in numbers:
-            numbers[name] = following
-            following += 1
-    return numbers
-
-
 def _looks_like_coco(path: Path) -> bool:
     text = head(path).lstrip()
     keys = ('"annotations"', '"categories"', '"file_name"')
@@ -119,10 +94,10 @@ def _image_roots(file: Path) -> list[Path]:
     bases = [folder, folder.parent] if folder.name == "annotations" else [folder]
     stem = file.stem
     token = stem.split("_", 1)[1] if "_" in stem else stem
+    split = split_of_name(file.name)
     roots = []
     for base in bases:
         roots += [base, base / "images", base / token, base / "images" / token]
-        split = split_of_name(file.name)
         if split:
             roots += [base / split, base / "images" / split]
     return roots
@@ -171,7 +146,7 @@ def _read_categories(file: Path, raw: Any, label_set: LabelSet, categories: dict
         name = expect(category.get("name"), str, file, where, "the category name").strip()
         if not name:
             raise LabelImportError(file, "the category name is empty", where)
-        if name in names_here or category_id in [names_here.get(n) for n in names_here]:
+        if name in names_here or category_id in names_here.values():
             raise LabelImportError(file, f"duplicate category {name!r} / id {category_id}", where)
         names_here[name] = category_id
         if categories.get(category_id, name) != name:
@@ -268,10 +243,7 @@ def _document(
     for done, entry in enumerate(entries, start=1):
         target.control.step(done, len(entries))
         item = entry.item
-        folder = f"images/{group}"
-        file_name = target.place_image(entry, folder)
-        if target.images != "none":
-            file_name = file_name[len(folder) + 1 :]
+        file_name = target.place_image_relative(entry, f"images/{group}")
         images.append(
             {"id": item.id, "file_name": file_name, "width": item.width, "height": item.height}
         )
@@ -326,19 +298,15 @@ def _annotation(annotation: AnnotationRecord, category_id: int) -> dict[str, Any
 def _segmentation(annotation: AnnotationRecord) -> tuple[Any, list[float], float]:
     """COCO segmentation, bbox and area of a polygon or mask, as pycocotools computes them."""
     if annotation.kind == AnnotationKind.MASK.value:
-        geometry = annotation.geometry
-        rle = {"size": geometry["size"], "counts": geometry["counts"].encode()}
-        segmentation: Any = {"size": geometry["size"], "counts": geometry["counts"]}
-    else:
-        rings = annotation.geometry
-        height = max(int(max(ring[1::2])) + 1 for ring in rings)
-        width = max(int(max(ring[0::2])) + 1 for ring in rings)
-        rle = coco_mask.merge(coco_mask.frPyObjects(rings, height, width))
-        segmentation = rings
-        bbox = _polygon_bbox(rings)
-        return segmentation, bbox, float(coco_mask.area(rle))
-    bbox = [float(value) for value in coco_mask.toBbox(rle)]
-    return segmentation, bbox, float(coco_mask.area(rle))
+        size, counts = annotation.geometry["size"], annotation.geometry["counts"]
+        rle = {"size": size, "counts": counts.encode()}
+        bbox = [float(value) for value in coco_mask.toBbox(rle)]
+        return {"size": size, "counts": counts}, bbox, float(coco_mask.area(rle))
+    rings = annotation.geometry
+    height = max(int(max(ring[1::2])) + 1 for ring in rings)
+    width = max(int(max(ring[0::2])) + 1 for ring in rings)
+    rle = coco_mask.merge(coco_mask.frPyObjects(rings, height, width))
+    return rings, _polygon_bbox(rings), float(coco_mask.area(rle))
 
 
 def _polygon_bbox(rings: list[list[float]]) -> list[float]:

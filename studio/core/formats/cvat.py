@@ -45,6 +45,7 @@ from studio.core.formats.reading import (
     text_number,
 )
 from studio.core.formats.registry import LabelFormat, register_format
+from studio.core.formats.writing import attribute_text, is_true, mask_bounds, write_xml
 from studio.core.geometry import decode_mask
 from studio.core.records import AnnotationRecord
 
@@ -94,9 +95,7 @@ class CvatFormat(LabelFormat):
         for done, entry in enumerate(export.items, start=1):
             target.control.step(done, len(export.items))
             root.append(_image_element(done - 1, entry, target))
-        tree = ET.ElementTree(root)
-        ET.indent(tree)
-        tree.write(target.path("annotations.xml"), encoding="utf-8", xml_declaration=True)
+        write_xml(root, target.path("annotations.xml"))
 
 
 def _looks_like_cvat(path: Path) -> bool:
@@ -136,8 +135,8 @@ def _read_file(file: Path, label_set: LabelSet, skipped: Counter, control: Contr
         subset = element.get("subset", task_subset)
         image.split = _split(subset, unknown_subsets)
         label_set.images.append(image)
-    for label in _labels_used(label_set):
-        label_set.add_class(label)
+        for record in image.labels:
+            label_set.add_class(record.label)
     for subset, count in sorted(unknown_subsets.items()):
         label_set.warnings.append(
             f"{count:,} images of subset {subset!r} get no split (Studio's splits are "
@@ -145,10 +144,6 @@ def _read_file(file: Path, label_set: LabelSet, skipped: Counter, control: Contr
         )
     if skipped["track"] == 0:
         del skipped["track"]
-
-
-def _labels_used(label_set: LabelSet) -> list[str]:
-    return [record.label for image in label_set.images for record in image.labels]
 
 
 def _read_meta(root: Any, label_set: LabelSet) -> tuple[set[str] | None, str]:
@@ -374,9 +369,7 @@ def _meta(export: ExportSet) -> ET.Element:
 
 def _image_element(image_id: int, entry: ExportItem, target: ExportTarget) -> ET.Element:
     item = entry.item
-    name = target.place_image(entry, "images")
-    if target.images != "none":
-        name = name[len("images/") :]
+    name = target.place_image_relative(entry, "images")
     element = ET.Element("image", {"id": str(image_id), "name": name})
     if item.split in SUBSET_OF_SPLIT:
         element.set("subset", SUBSET_OF_SPLIT[item.split])
@@ -424,13 +417,13 @@ def _shapes(annotation: AnnotationRecord, groups: Any) -> list[ET.Element]:
     for shape in shapes:
         for name, value in attributes.items():
             child = ET.SubElement(shape, "attribute", {"name": name})
-            child.text = _attribute_text(value)
+            child.text = attribute_text(value)
     return shapes
 
 
 def _placement(attributes: dict[str, Any]) -> dict[str, str]:
     """`occluded` and `z_order` leave the attributes for their own places in the XML."""
-    occluded = str(attributes.pop("occluded", 0)).strip().lower() in ("1", "true")
+    occluded = is_true(attributes.pop("occluded", 0))
     return {"occluded": "1" if occluded else "0", "z_order": str(attributes.pop("z_order", 0))}
 
 
@@ -445,15 +438,14 @@ def _shape(tag: str, label: str, placed: dict[str, str], values: dict[str, str])
 
 def _mask_attributes(mask: np.ndarray) -> dict[str, str] | None:
     """CVAT's rle, left, top, width and height of a full-image mask (None when empty)."""
-    rows = np.flatnonzero(mask.any(axis=1))
-    columns = np.flatnonzero(mask.any(axis=0))
-    if not len(rows):
+    bounds = mask_bounds(mask)
+    if bounds is None:
         return None
-    top, bottom, left, right = rows[0], rows[-1], columns[0], columns[-1]
+    top, bottom, left, right = bounds
     flat = mask[top : bottom + 1, left : right + 1].ravel()
     changes = np.flatnonzero(np.diff(flat.astype(np.int8))) + 1
-    bounds = np.concatenate([[0], changes, [flat.size]])
-    runs = np.diff(bounds).tolist()
+    edges = np.concatenate([[0], changes, [flat.size]])
+    runs = np.diff(edges).tolist()
     if flat[0]:
         runs.insert(0, 0)
     return {
@@ -473,12 +465,6 @@ def _n(value: float) -> str:
 
 def _points_text(ring: list[float]) -> str:
     return ";".join(f"{_n(ring[i])},{_n(ring[i + 1])}" for i in range(0, len(ring), 2))
-
-
-def _attribute_text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
 
 
 register_format(CvatFormat())

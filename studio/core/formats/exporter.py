@@ -65,13 +65,11 @@ class ExportTarget:
     def __init__(
         self,
         root: Path,
-        final: Path,
         images: ImageMode,
         report: LabelExportReport,
         control: Control,
     ) -> None:
         self.root = root
-        self.final = final
         self.images = images
         self.report = report
         self.control = control
@@ -119,6 +117,12 @@ class ExportTarget:
             shutil.copy2(entry.image_path, destination)
         self.report.images_written += 1
         return relative
+
+    def place_image_relative(self, entry: ExportItem, folder: str) -> str:
+        """`place_image`, the name given relative to `folder` (formats whose label files name
+        their images from beside that folder); with images "none", the path in the project."""
+        name = self.place_image(entry, folder)
+        return name if self.images == "none" else name[len(folder) + 1 :]
 
     def skip(self, annotation: AnnotationRecord, reason: str) -> None:
         """Count an annotation the format cannot hold (reported, never silently dropped)."""
@@ -191,7 +195,7 @@ def _export(
     destination.parent.mkdir(parents=True, exist_ok=True)
     temporary = Path(tempfile.mkdtemp(prefix=f".{destination.name}.", dir=destination.parent))
     try:
-        target = ExportTarget(temporary, destination, images, report, control)
+        target = ExportTarget(temporary, images, report, control)
         label_format.write(export_set, target)
         control.check()
         _publish(temporary, destination)

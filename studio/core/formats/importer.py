@@ -210,23 +210,20 @@ def _import(
 
 def _class_mapping(label_set: LabelSet, class_map: Mapping[str, str]) -> dict[str, str]:
     """File label → project class name (the file's names unless the user maps them)."""
-    unknown = set(class_map) - set(label_set.classes) - _labels_used(label_set)
+    used = {record.label for image in label_set.images for record in image.labels}
+    unknown = set(class_map) - set(label_set.classes) - used
     if unknown:
         raise LabelImportError(
             label_set.source,
             f"the class mapping names classes the file does not have: {sorted(unknown)}",
         )
     mapping = {}
-    for name in [*label_set.classes, *sorted(_labels_used(label_set))]:
+    for name in [*label_set.classes, *sorted(used)]:
         target = str(class_map.get(name, name)).strip()
         if not target:
             raise LabelImportError(label_set.source, f"class {name!r} maps to an empty name")
         mapping[name] = target
     return mapping
-
-
-def _labels_used(label_set: LabelSet) -> set[str]:
-    return {record.label for image in label_set.images for record in image.labels}
 
 
 def _classes_in_order(

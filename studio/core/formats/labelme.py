@@ -51,10 +51,12 @@ from studio.core.formats.reading import (
     files_below,
     flat_points,
     head,
+    is_inside,
     load_json,
     whole_number,
 )
 from studio.core.formats.registry import LabelFormat, register_format
+from studio.core.formats.writing import mask_bounds, unique_stem
 from studio.core.geometry import decode_mask
 from studio.core.records import AnnotationRecord
 
@@ -123,9 +125,7 @@ class LabelmeFormat(LabelFormat):
             image_path = target.place_image(entry, "")
             document, lost = _document(entry, image_path, target)
             lost_points += lost
-            stem = PurePosixPath(image_path).stem
-            name = stem if stem not in taken else f"{stem}-{entry.item.id}"
-            taken.add(name)
+            name = unique_stem(PurePosixPath(image_path).stem, entry.item.id, taken)
             with open(target.path(f"{name}.json"), "w", encoding="utf-8") as stream:
                 json.dump(document, stream, indent=2, ensure_ascii=False)
         if lost_points:
@@ -194,7 +194,7 @@ def _image_file(file: Path, raw: Any, root: Path) -> tuple[str, Path | None]:
     posix = raw.replace("\\", "/")
     if not posix.startswith("/") and not PureWindowsPath(raw).drive:
         candidate = Path(os.path.normpath(file.parent / posix))
-        if _inside(candidate, root) and _is_file(candidate):
+        if is_inside(candidate, root) and _is_file(candidate):
             return posix, candidate
     basename = PurePosixPath(posix).name
     for folder in (file.parent, root):
@@ -202,14 +202,6 @@ def _image_file(file: Path, raw: Any, root: Path) -> tuple[str, Path | None]:
         if basename not in ("", "..") and _is_file(candidate):
             return posix, candidate
     return posix, None
-
-
-def _inside(path: Path, root: Path) -> bool:
-    try:
-        path.resolve().relative_to(root.resolve())
-    except (OSError, ValueError):
-        return False
-    return True
 
 
 def _is_file(path: Path) -> bool:
@@ -485,11 +477,10 @@ def _shape(
 
 def _mask_shapes(annotation: AnnotationRecord) -> list[dict[str, Any]]:
     mask = decode_mask(annotation.geometry)
-    rows = np.flatnonzero(mask.any(axis=1))
-    columns = np.flatnonzero(mask.any(axis=0))
-    if not len(rows):
+    bounds = mask_bounds(mask)
+    if bounds is None:
         return []
-    y1, y2, x1, x2 = int(rows[0]), int(rows[-1]), int(columns[0]), int(columns[-1])
+    y1, y2, x1, x2 = bounds
     crop = mask[y1 : y2 + 1, x1 : x2 + 1].astype(np.uint8)
     stream = io.BytesIO()
     Image.fromarray(crop).save(stream, format="PNG")

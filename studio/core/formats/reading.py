@@ -205,6 +205,15 @@ def safe_relative_name(name: str, file: Path, where: str) -> PurePosixPath:
     return path
 
 
+def is_inside(path: Path, root: Path) -> bool:
+    """Whether `path` lies in the folder `root` (or is it), both resolved."""
+    try:
+        path.resolve().relative_to(root.resolve())
+    except (OSError, ValueError):
+        return False
+    return True
+
+
 def find_image(relative: PurePosixPath, roots: Iterable[Path]) -> Path | None:
     """The first existing file `root/relative` (then `root/basename`) over `roots`."""
     roots = list(dict.fromkeys(roots))

@@ -42,6 +42,7 @@ from studio.core.formats.reading import (
     text_number,
 )
 from studio.core.formats.registry import LabelFormat, register_format
+from studio.core.formats.writing import attribute_text, is_true, unique_stem, write_xml
 from studio.core.records import AnnotationRecord
 
 FLAG_ATTRIBUTES = ("truncated", "difficult", "occluded")
@@ -106,12 +107,11 @@ class VocFormat(LabelFormat):
         taken: set[str] = set()
         for done, entry in enumerate(export.items, start=1):
             target.control.step(done, len(export.items))
-            file_name = target.place_image(entry, "JPEGImages")
-            if target.images != "none":
-                file_name = file_name[len("JPEGImages/") :]
-            image_id = _unique_id(PurePosixPath(file_name).stem, entry, taken)
+            file_name = target.place_image_relative(entry, "JPEGImages")
+            # Two images named a.jpg and a.png cannot both be Annotations/a.xml.
+            image_id = unique_stem(PurePosixPath(file_name).stem, entry.item.id, taken)
             root = _annotation_element(entry, file_name, target)
-            _write_xml(root, target.path(f"Annotations/{image_id}.xml"))
+            write_xml(root, target.path(f"Annotations/{image_id}.xml"))
             if entry.item.split:
                 split_ids.setdefault(entry.item.split, []).append(image_id)
         for split, ids in sorted(split_ids.items()):
@@ -309,14 +309,6 @@ def _attributes(file: Path, element: Any, where: str) -> dict[str, Any]:
 # -- writing -------------------------------------------------------------------------------
 
 
-def _unique_id(stem: str, entry: ExportItem, taken: set[str]) -> str:
-    """The image id (file stem) of the annotation file; two images named a.jpg and a.png
-    cannot both be Annotations/a.xml."""
-    image_id = stem if stem not in taken else f"{stem}-{entry.item.id}"
-    taken.add(image_id)
-    return image_id
-
-
 def _annotation_element(entry: ExportItem, file_name: str, target: ExportTarget) -> ET.Element:
     root = ET.Element("annotation")
     ET.SubElement(root, "folder").text = "JPEGImages"
@@ -343,7 +335,7 @@ def _object_element(annotation: AnnotationRecord) -> ET.Element:
         ET.SubElement(element, "pose").text = str(attributes["pose"])
     for tag in FLAG_ATTRIBUTES:
         if tag in attributes:
-            ET.SubElement(element, tag).text = "1" if _true(attributes[tag]) else "0"
+            ET.SubElement(element, tag).text = "1" if is_true(attributes[tag]) else "0"
     x, y, w, h = annotation.geometry
     box = ET.SubElement(element, "bndbox")
     for tag, value in (("xmin", x), ("ymin", y), ("xmax", x + w), ("ymax", y + h)):
@@ -354,30 +346,14 @@ def _object_element(annotation: AnnotationRecord) -> ET.Element:
         for name, value in others.items():
             attribute = ET.SubElement(block, "attribute")
             ET.SubElement(attribute, "name").text = name
-            ET.SubElement(attribute, "value").text = _attribute_text(value)
+            ET.SubElement(attribute, "value").text = attribute_text(value)
     return element
-
-
-def _true(value: Any) -> bool:
-    return str(value).strip().lower() in ("1", "true")
-
-
-def _attribute_text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
 
 
 def number_text(value: float) -> str:
     """A coordinate as text: integers without a decimal point, others in full precision."""
     value = float(value)
     return str(int(value)) if value.is_integer() else repr(value)
-
-
-def _write_xml(root: ET.Element, path: Path) -> None:
-    tree = ET.ElementTree(root)
-    ET.indent(tree)
-    tree.write(path, encoding="utf-8", xml_declaration=True)
 
 
 register_format(VocFormat())

@@ -36,7 +36,6 @@ from skimage import measure
 
 from studio.core.enums import AnnotationKind
 from studio.core.errors import LabelImportError
-from studio.core.formats.coco import stable_ids
 from studio.core.formats.exporter import ExportTarget
 from studio.core.formats.model import ExportItem, ExportSet, ImageLabels, LabelRecord, LabelSet
 from studio.core.formats.reading import (
@@ -46,12 +45,14 @@ from studio.core.formats.reading import (
     head,
     images_below,
     is_image_name,
+    is_inside,
     read_text,
     safe_relative_name,
     split_of_name,
     text_number,
 )
 from studio.core.formats.registry import LabelFormat, register_format
+from studio.core.formats.writing import stable_ids
 from studio.core.geometry import decode_mask
 from studio.core.records import AnnotationRecord
 
@@ -162,12 +163,6 @@ def _has_text_file(folder: Path) -> bool:
     return any(name.endswith(".txt") for _, _, names in os.walk(folder) for name in names)
 
 
-def _inside(root: Path, path: Path) -> bool:
-    """Whether `path` (resolved) lies in the folder `root` (resolved here)."""
-    real_root = root.resolve()
-    return path == real_root or real_root in path.parents
-
-
 def _load_config(config: Path) -> dict[str, Any]:
     text = read_text(config, MAX_CONFIG_BYTES)
     try:
@@ -221,14 +216,14 @@ def _resolved(config: Path, root: Path, base: Path, value: Any, key: str) -> Pat
         raise LabelImportError(config, f"{value!r} should be a path", key)
     try:
         candidate = (base / value).resolve()
-        if value.startswith("../") and not (_inside(root, candidate) and candidate.exists()):
+        if value.startswith("../") and not (is_inside(candidate, root) and candidate.exists()):
             shortened = (base / value[3:]).resolve()
-            if _inside(root, shortened) and shortened.exists():
+            if is_inside(shortened, root) and shortened.exists():
                 candidate = shortened
     except (OSError, ValueError) as error:
         problem = f"{value!r:.80} is not a usable path ({error})"
         raise LabelImportError(config, problem, key) from None
-    if not _inside(root, candidate):
+    if not is_inside(candidate, root):
         raise LabelImportError(config, f"{value!r} points outside the dataset folder {root}", key)
     return root / candidate.relative_to(root.resolve())
 

@@ -7,7 +7,6 @@ gallery), so a gallery of errors over large photographs stays cheap.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -149,7 +148,6 @@ class OverlayRenderer(QObject):
         super().__init__(parent)
         self.cache = cache or ThumbnailCache()
         self.generation = 0
-        self._lock = threading.Lock()
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(max(1, min(MAX_THREADS, QThread.idealThreadCount())))
         self.channel = _Channel(self)
@@ -159,8 +157,7 @@ class OverlayRenderer(QObject):
         self._pool.start(_RenderJob(self, request, self.generation))
 
     def cancel(self) -> None:
-        with self._lock:
-            self.generation += 1
+        self.generation += 1  # jobs of older generations skip themselves
         self._pool.clear()
 
     def wait(self, msecs: int = -1) -> bool:

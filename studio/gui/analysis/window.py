@@ -10,7 +10,7 @@ Every image opens in the labeling canvas with Enter or a double-click: the windo
 Keys: Ctrl+1..4 switch tabs, arrows move between confusion cells, Enter (or Ctrl+O) opens
 the current image, Ctrl+G selects the cell's images in the gallery, [ and ] lower and raise
 the score threshold, Alt+E / Alt+K / Alt+L focus the evaluation, kind and class choosers.
-Reading and matching predictions runs off the GUI thread (`LatestCall`).
+Reading and matching predictions runs off the GUI thread (a `TaskRunner` each).
 """
 
 from __future__ import annotations
@@ -36,11 +36,11 @@ from PySide6.QtWidgets import (
 
 from studio.core.runs import EvaluationRecord
 from studio.core.versions import VersionItem
-from studio.gui.analysis.background import LatestCall
 from studio.gui.analysis.confusion_view import ConfusionMatrixView
 from studio.gui.analysis.errors_view import ErrorsPanel
 from studio.gui.analysis.image_grid import GridEntry, ImageGrid
 from studio.gui.analysis.pr_chart import PrecisionRecallChart
+from studio.gui.task_runner import TaskRunner
 from studio.gui.thumbnail_loader import ThumbnailLoader, ThumbnailState
 from studio.gui.training import headline_metrics
 from studio.gui.training.evaluation_view import PerClassTable
@@ -119,11 +119,11 @@ class ErrorAnalysisWindow(QDialog):
         self.cell: tuple[int, int] | None = None
         self.setWindowTitle(f"Error analysis of {self.record.name}")
         self.resize(1180, 760)
-        self._load_call = LatestCall(self)
-        self._load_call.done.connect(self._loaded)
+        self._load_call = TaskRunner(self)
+        self._load_call.finished.connect(self._loaded)
         self._load_call.failed.connect(self._failed)
-        self._threshold_call = LatestCall(self)
-        self._threshold_call.done.connect(self._threshold_loaded)
+        self._threshold_call = TaskRunner(self)
+        self._threshold_call.finished.connect(self._threshold_loaded)
         self._threshold_call.failed.connect(self._failed)
         self._threshold_timer = QTimer(self)
         self._threshold_timer.setSingleShot(True)
@@ -270,7 +270,7 @@ class ErrorAnalysisWindow(QDialog):
         self._pending = 1
         self.status.setText("Reading the predictions…")
         project, task, threshold = self.project, self.task, self.threshold
-        self._load_call.submit(lambda: load_analysis(project, evaluation, task, threshold))
+        self._load_call.start(lambda *_: load_analysis(project, evaluation, task, threshold))
 
     def _loaded(self, data: AnalysisData) -> None:
         self.data = data
@@ -307,7 +307,9 @@ class ErrorAnalysisWindow(QDialog):
         self.status.setText("Matching detections…")
         project, evaluation_id, task = self.project, self.data.evaluation.id, self.task
         threshold = self.threshold
-        self._threshold_call.submit(lambda: load_threshold(project, evaluation_id, task, threshold))
+        self._threshold_call.start(
+            lambda *_: load_threshold(project, evaluation_id, task, threshold)
+        )
 
     def _threshold_loaded(self, result: tuple[dict[str, Any], list[dict[str, Any]] | None]) -> None:
         self._pending = 0
@@ -424,6 +426,6 @@ class ErrorAnalysisWindow(QDialog):
         if self.errors_panel is not None:
             self.errors_panel.renderer.cancel()
             self.errors_panel.renderer.wait(2000)
-        self._load_call.wait(5000)
-        self._threshold_call.wait(5000)
+        self._load_call.pool.waitForDone(5000)
+        self._threshold_call.pool.waitForDone(5000)
         super().closeEvent(event)

@@ -42,7 +42,8 @@ from studio.gui.labels_io import (
     show_progress,
     start_busy,
 )
-from studio.gui.labels_io.tasks import ExportRequest, TaskRunner, export_labels
+from studio.gui.labels_io.tasks import ExportRequest, export_labels
+from studio.gui.task_runner import TaskRunner
 
 FORMAT_KEY = "labels_export_format"
 LAST_DIR_KEY = "last_labels_export_dir"

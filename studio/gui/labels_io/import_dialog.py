@@ -54,10 +54,10 @@ from studio.gui.labels_io import (
 from studio.gui.labels_io.tasks import (
     ImportRequest,
     PreviewResult,
-    TaskRunner,
     import_labels,
     preview,
 )
+from studio.gui.task_runner import TaskRunner
 
 LAST_DIR_KEY = "last_labels_dir"
 PREVIEW_DELAY_MS = 250  # options and class names typed in quick succession: one preview
@@ -98,11 +98,6 @@ def preview_lines(report: LabelImportReport) -> list[str]:
 def listed(names: list[str]) -> str:
     shown = ", ".join(names[:MAX_LISTED])
     return shown + (f" and {len(names) - MAX_LISTED:,} more" if len(names) > MAX_LISTED else "")
-
-
-def file_classes(report: LabelImportReport, class_map: dict[str, str]) -> list[str]:
-    """The label file's own class names, in its order (before any mapping)."""
-    return list(report.file_classes)
 
 
 class ProjectClassDelegate(QStyledItemDelegate):
@@ -440,7 +435,7 @@ class ImportLabelsDialog(QDialog):
             self._clear_preview("The labels cannot be imported")
             show_error(self.error, result.error)
             return
-        self.class_table.add_classes(file_classes(report, request.class_map))
+        self.class_table.add_classes(list(report.file_classes))  # before any mapping
         self.summary.setText("\n".join(preview_lines(report)))
         self._fill_class_counts(report)
         if request == self.current_request():

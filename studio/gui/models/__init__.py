@@ -14,15 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from studio.gui.training import format_metric, short_metric_name
-from studio.ml.config import DEFAULT_MONITOR
-
-NOT_UNDOABLE = "Not a label edit: this is not in the undo history."
-
-
-def headline_metric_name(task: str) -> str:
-    """ "accuracy" for classifiers, "map" for the others: the metric a table shows."""
-    return short_metric_name(DEFAULT_MONITOR.get(task, "val/accuracy"))
+from studio.gui.training import format_metric, headline_metric_name
 
 
 def result_text(task: str, metrics: Mapping[str, Any]) -> str:

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 from studio.api import Project
 from studio.core.errors import StudioError
 from studio.gui.labels_io import error_label, show_error
-from studio.gui.models import NOT_UNDOABLE
+from studio.gui.training import NOT_UNDOABLE
 
 SUGGESTED_ALIASES = ("production", "staging", "candidate")
 

@@ -281,9 +281,9 @@ class ExportModelDialog(QDialog):
         ready = self.source() is not None and bool(self.out_edit.text().strip())
         self.export_button.setEnabled(ready and not running)
         self.stop_button.setEnabled(running)
-        for widget in (self.source_combo, self.out_edit, self.zip_check, self.int8_check):
+        options = (self.zip_check, self.int8_check, self.overwrite_check)
+        for widget in (self.source_combo, self.out_edit, *options):
             widget.setEnabled(not running)
-        self.overwrite_check.setEnabled(not running)
 
     # -- exporting -------------------------------------------------------------------------
 

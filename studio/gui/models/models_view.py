@@ -151,6 +151,7 @@ class ModelsView(QWidget):
         self.project: Project | None = None
         self.model = ModelsModel(self)
         self.lineage: dict[str, Any] = {}
+        self._shown_record: Any = None  # the version whose lineage is shown
         self._build()
         self._after_refresh()
 
@@ -226,6 +227,7 @@ class ModelsView(QWidget):
 
     def set_project(self, project: Project | None) -> None:
         self.project = project
+        self._shown_record = None
         self.model.set_project(project)
         self._after_refresh()
 
@@ -267,8 +269,13 @@ class ModelsView(QWidget):
         self.selection_changed.emit(self.selected_record())
 
     def _show_lineage(self) -> None:
-        record = self.selected_record()
-        if record is None or self.project is None:
+        """The selected version's lineage, re-read only when the selection or its record
+        changed (a poll while another process trains must not re-read it every time)."""
+        record = self.selected_record() if self.project is not None else None
+        if record is not None and record == self._shown_record:
+            return
+        self._shown_record = record
+        if record is None:
             self.lineage = {}
             self.lineage_view.clear()
             return

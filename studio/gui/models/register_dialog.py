@@ -27,7 +27,8 @@ from studio.api import Project
 from studio.core.errors import StudioError
 from studio.core.model_registry import default_model_name
 from studio.gui.labels_io import error_label, show_error
-from studio.gui.models import NOT_UNDOABLE, result_text
+from studio.gui.models import result_text
+from studio.gui.training import NOT_UNDOABLE
 
 FINISHED = "finished"
 CHECKPOINT_KIND = "checkpoint"
@@ -63,7 +64,9 @@ class RegisterModelDialog(QDialog):
         self.setMinimumWidth(520)
         self.project = project
         self.record: Any = None
-        self.runs = [r for r in project.run_records() if r.status == FINISHED]
+        records = project.run_records()
+        self.runs = [r for r in records if r.status == FINISHED]
+        self._statuses = {r.id: r.status for r in records}
         self._build()
         self._fill_runs(run_id)
 
@@ -118,9 +121,7 @@ class RegisterModelDialog(QDialog):
         else:
             show_error(self.error, "No finished run yet: train a model first (Train ▸ Start).")
         if run_id is not None and chosen < 0 and self.runs:
-            status = next(
-                (r.status for r in self.project.run_records() if r.id == run_id), "unknown"
-            )
+            status = self._statuses.get(run_id, "unknown")
             show_error(self.error, f"The selected run is {status}: only a finished run counts.")
         self._run_changed()
 

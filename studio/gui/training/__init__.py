@@ -17,6 +17,8 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from studio.ml.config import DEFAULT_MONITOR
+
 NOT_UNDOABLE = "Not a label edit: this is not in the undo history."
 SPLITS = ("train", "val", "test")
 ACTIVE_STATUSES = ("queued", "running")
@@ -60,6 +62,11 @@ def split_counts_text(counts: Mapping[str, Any]) -> str:
 def short_metric_name(name: str) -> str:
     """ "val/accuracy" → "accuracy" for column titles (the split stays in the header)."""
     return name.split("/", 1)[-1]
+
+
+def headline_metric_name(task: str) -> str:
+    """ "accuracy" for classifiers, "map" for the others: the metric a table shows."""
+    return short_metric_name(DEFAULT_MONITOR.get(task, "val/accuracy"))
 
 
 def headline_metrics(metrics: Mapping[str, Any]) -> str:

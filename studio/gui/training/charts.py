@@ -9,6 +9,7 @@ current Qt palette, so they read well on the light and the dark theme.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import pyqtgraph as pg
 from PySide6.QtGui import QPalette
@@ -34,6 +35,17 @@ Points = Sequence[tuple[float, float]]
 
 def curve_color(index: int) -> str:
     return CURVE_COLORS[index % len(CURVE_COLORS)]
+
+
+def curve_style(color: str) -> dict[str, Any]:
+    """`plot()` options of an epoch curve: a line with round markers, in `color`."""
+    return {
+        "pen": pg.mkPen(color, width=2),
+        "symbol": "o",
+        "symbolSize": 6,
+        "symbolBrush": color,
+        "symbolPen": None,
+    }
 
 
 def make_plot(title: str, y_label: str) -> pg.PlotWidget:
@@ -125,16 +137,7 @@ class TrainingCharts(QWidget):
         if curve is None:
             plot = self._plot_for(name)
             color = curve_color(len([n for n in self._curves if self._plot_for(n) is plot]))
-            curve = plot.plot(
-                [],
-                [],
-                pen=pg.mkPen(color, width=2),
-                symbol="o",
-                symbolSize=6,
-                symbolBrush=color,
-                symbolPen=None,
-                name=name,
-            )
+            curve = plot.plot([], [], name=name, **curve_style(color))
             self._curves[name] = curve
         return curve
 
@@ -162,13 +165,6 @@ class OverlayChart(QWidget):
         for index, (name, points) in enumerate(curves.items()):
             if not points:
                 continue
-            color = curve_color(index)
             self.curves[name] = self.plot.plot(
-                *_xy(points),
-                pen=pg.mkPen(color, width=2),
-                symbol="o",
-                symbolSize=6,
-                symbolBrush=color,
-                symbolPen=None,
-                name=name,
+                *_xy(points), name=name, **curve_style(curve_color(index))
             )

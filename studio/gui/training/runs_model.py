@@ -17,8 +17,12 @@ from PySide6.QtGui import QColor
 
 from studio.api import Project
 from studio.gui.record_table import RecordTableModel
-from studio.gui.training import format_duration, format_metric, short_metric_name
-from studio.ml.config import DEFAULT_MONITOR
+from studio.gui.training import (
+    format_duration,
+    format_metric,
+    headline_metric_name,
+    short_metric_name,
+)
 
 COLUMNS = (
     ("name", "Run"),
@@ -43,11 +47,6 @@ STATUS_COLORS = {
 }
 
 
-def test_metric_name(task: str) -> str:
-    """The headline test metric of a task: "accuracy" for classifiers, "map" otherwise."""
-    return short_metric_name(DEFAULT_MONITOR.get(task, "val/accuracy"))
-
-
 def best_text(record: Any) -> str:
     summary = record.summary or {}
     value = summary.get("best_value")
@@ -61,7 +60,7 @@ def best_text(record: Any) -> str:
 
 def test_text(record: Any) -> str:
     test = (record.summary or {}).get("test") or {}
-    name = test_metric_name(record.task)
+    name = headline_metric_name(record.task)
     if name not in test:
         return ""
     return f"{name} {format_metric(test[name])}"

@@ -250,12 +250,12 @@ class TrainPanel(QWidget):
         self._update_buttons()
 
     def can_resume(self) -> bool:
-        run = self.selected_run
+        if self.selected_run is None or self.is_running:
+            return False
+        record = self.selected_run.record  # one read of the project
         return (
-            run is not None
-            and not self.is_running
-            and run.record.status in RESUMABLE_STATUSES
-            and 0 < run.record.epochs_done < run.record.epochs  # a checkpoint to resume from
+            record.status in RESUMABLE_STATUSES
+            and 0 < record.epochs_done < record.epochs  # a checkpoint to resume from
         )
 
     def start(self) -> Any:

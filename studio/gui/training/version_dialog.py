@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
 from studio.api import Project
 from studio.core.errors import StudioError
 from studio.gui.labels_io import error_label, show_error
-from studio.gui.labels_io.tasks import TaskRunner
+from studio.gui.task_runner import TaskRunner
 from studio.gui.training import NOT_UNDOABLE, SPLITS
 
 PREVIEW_DELAY_MS = 150

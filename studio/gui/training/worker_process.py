@@ -111,18 +111,18 @@ class WorkerProcess(QObject):
         self.process = None
 
     def _read(self) -> None:
+        self._emit_new_events()
+        if self.process is not None and self.process.poll() is not None:
+            self._emit_new_events()  # what it printed just before the end
+            self._timer.stop()
+            self.ended.emit(self._end_error())
+            self._cleanup()
+
+    def _emit_new_events(self) -> None:
         for event in self._new_events():
             if event.get("event") in FINAL_EVENTS:
                 self.final_event = event
             self.event.emit(event)
-        if self.process is not None and self.process.poll() is not None:
-            for event in self._new_events():  # what it printed just before the end
-                if event.get("event") in FINAL_EVENTS:
-                    self.final_event = event
-                self.event.emit(event)
-            self._timer.stop()
-            self.ended.emit(self._end_error())
-            self._cleanup()
 
     def _new_events(self) -> list[dict[str, Any]]:
         path = self.stdout_path

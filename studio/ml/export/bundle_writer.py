@@ -105,15 +105,20 @@ def write_json(path: Path, document: Any) -> None:
     path.write_text(json.dumps(document, indent=2, allow_nan=False) + "\n", encoding="utf-8")
 
 
+def _bundle_files(folder: Path) -> list[tuple[Path, str]]:
+    """(file, POSIX path inside `folder`) of every file but Python's caches, sorted."""
+    return [
+        (path, path.relative_to(folder).as_posix())
+        for path in sorted(folder.rglob("*"))
+        if path.is_file() and "__pycache__" not in path.parts
+    ]
+
+
 def file_hashes(folder: Path) -> dict[str, str]:
     """sha256 of every file of the bundle but the manifest, by POSIX path inside it."""
-    hashes = {}
-    for path in sorted(folder.rglob("*")):
-        if path.is_file() and "__pycache__" not in path.parts:
-            name = path.relative_to(folder).as_posix()
-            if name != MANIFEST_NAME:
-                hashes[name] = file_sha256(path)
-    return hashes
+    return {
+        name: file_sha256(path) for path, name in _bundle_files(folder) if name != MANIFEST_NAME
+    }
 
 
 def folder_size(folder: Path) -> int:
@@ -163,10 +168,8 @@ def write_zip(folder: Path, target: Path) -> Path:
     os.close(handle)
     try:
         with zipfile.ZipFile(temporary, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-            for path in sorted(folder.rglob("*")):
-                if path.is_file() and "__pycache__" not in path.parts:
-                    relative = path.relative_to(folder).as_posix()
-                    archive.write(path, f"{folder.name}/{relative}")
+            for path, relative in _bundle_files(folder):
+                archive.write(path, f"{folder.name}/{relative}")
         with open(temporary, "rb") as stream:
             os.fsync(stream.fileno())
         os.replace(temporary, target)

@@ -23,10 +23,10 @@ from torch import nn
 
 from studio.core.enums import Task
 from studio.core.errors import ExportError
+from studio.ml.data import DETECTION_TASKS
 from studio.ml.models import temporarily
 
 NMS_MODES = ("graph", "manifest")
-DETECTION_TASKS = (Task.DETECTION.value, Task.SEGMENTATION.value)
 
 # The operating point of Studio's evaluation (studio.ml.evaluation.predict): the metrics in
 # the manifest were measured with these, so the bundle reports detections the same way.

@@ -32,6 +32,7 @@ from studio.ml.export.onnx_export import (
     DetectionLimits,
     OnnxModel,
     detection_limits,
+    output_names,
 )
 
 TOLERANCES: dict[str, float] = dict(DEFAULT_TOLERANCES)
@@ -98,9 +99,9 @@ def torch_outputs(
     if task in DETECTION_TASKS:
         with torch.inference_mode(), detection_limits(graph.module, limits):
             found = [graph(image.float()) for image in inputs]
-        names = ["boxes", "labels", "scores", "masks"]
+        names = output_names(task)
         return [
-            {name: value.numpy() for name, value in zip(names, output, strict=False)}
+            {name: value.numpy() for name, value in zip(names, output, strict=True)}
             for output in found
         ]
     with torch.inference_mode():
@@ -130,8 +131,7 @@ def bundle_nms(outputs: Mapping[str, np.ndarray], iou: float, count: int) -> dic
     """The bundle's class-wise NMS applied to raw candidate detections, best first."""
     scores = np.asarray(outputs["scores"])
     keep = class_nms(np.asarray(outputs["boxes"]), np.asarray(outputs["labels"]), scores, iou)
-    keep = keep[:count]
-    return {name: np.asarray(value)[keep] for name, value in outputs.items()}
+    return _rows(outputs, keep[:count])
 
 
 def nms_as_torchvision(outputs: Sequence[Mapping[str, np.ndarray]]) -> list[dict]:

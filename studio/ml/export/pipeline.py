@@ -234,12 +234,11 @@ def _parity_gate(
     inputs = _studio_inputs(items, root, loaded)
     if options.nms == "manifest":
         gate_limits = DetectionLimits(GRAPH_CANDIDATE_SCORE, IOU_THRESHOLD, MAX_DETECTIONS)
-        references = torch_outputs(graph, task, inputs, gate_limits)
         candidates = nms_as_torchvision(raw)
     else:
         gate_limits = model.graph_limits
-        references = torch_outputs(graph, task, inputs, gate_limits)
         candidates = raw
+    references = torch_outputs(graph, task, inputs, gate_limits)
     comparison = Comparison(images, candidates=candidates)
     report = compare_all(task, comparison, references, gate_limits)
     return GateResult(report, images, arrays, raw)

@@ -151,3 +151,20 @@ def test_deleting_a_version_keeps_the_run(view: ModelsView, registered: Project)
     assert [record.ref for record in registered.models()] == ["digits:1", "digits:2"]
     assert view.model.rowCount() == 2
     assert len(registered.runs()) == 2
+
+
+def test_a_refresh_re_reads_the_lineage_only_when_the_selected_version_changed(
+    monkeypatch: pytest.MonkeyPatch, view: ModelsView, registered: Project
+) -> None:
+    reads: list[str] = []
+    read_lineage = registered.lineage
+    monkeypatch.setattr(registered, "lineage", lambda ref: reads.append(ref) or read_lineage(ref))
+    view.select_version(registered.model("digits:2").id)
+    assert reads == ["digits:2"]
+    view.refresh()  # the change polling, while another process trains: nothing new here
+    view.refresh()
+    assert reads == ["digits:2"]
+    registered.set_alias("digits", 2, "production")
+    view.refresh()
+    assert reads == ["digits:2", "digits:2"]
+    assert "candidate, production" in view.lineage_view.toPlainText()
