@@ -57,7 +57,7 @@ from studio.core.formats.importer import LabelImportReport
 from studio.core.history import HistoryStep
 from studio.core.media import ImportReport, RelinkReport
 from studio.core.model_registry import ModelVersionRecord
-from studio.core.project_file import create_project_file, open_project_file
+from studio.core.project_file import create_project_file, open_project_file, store_dir_of
 from studio.core.records import AnnotationRecord, ItemRecord, LabelClassRecord
 from studio.core.runs import ArtifactRecord, EvaluationRecord, PredictionRecord, RunRecord
 from studio.core.settings import LABELING_MODE, LABELING_MODES
@@ -177,7 +177,7 @@ class Project(ExperimentsMixin, ModelsMixin, AnalysisMixin):
     @property
     def store_dir(self) -> Path:
         """`NAME.studio.d`: copied media, checkpoints and caches that belong to the project."""
-        return self.path.with_name(self.path.name + ".d")
+        return store_dir_of(self.path)
 
     # -- label classes -------------------------------------------------------------------
 

@@ -29,7 +29,7 @@ from studio.core.database import Database
 from studio.core.edits import user_edit
 from studio.core.enums import ItemStatus
 from studio.core.errors import ProjectFileError, StudioError
-from studio.core.project_file import create_project_file
+from studio.core.project_file import create_project_file, store_dir_of
 from studio.core.settings import LABELING_MODE
 
 Progress = Callable[[int, int], None]
@@ -167,7 +167,7 @@ def _build(path: Path, folder: Path, progress: Progress | None) -> None:
         report = media.import_media(
             database,
             folder,
-            path.with_name(path.name + ".d"),
+            store_dir_of(path),
             [folder / DIGITS_DIR, *photos],
             progress=lambda _done, _total: steps.advance(),
         )

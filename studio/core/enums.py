@@ -49,6 +49,10 @@ class Task(str, Enum):
     SEGMENTATION = "segmentation"  # instance masks (from polygons and masks)
 
 
+# Tasks whose targets are objects (a box or a mask each), not whole-image classes.
+OBJECT_TASKS = (Task.DETECTION.value, Task.SEGMENTATION.value)
+
+
 class RunStatus(str, Enum):
     QUEUED = "queued"
     RUNNING = "running"

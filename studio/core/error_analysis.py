@@ -25,8 +25,9 @@ from pycocotools import mask as coco_mask
 from sqlalchemy import Connection, select
 
 from studio.core import runs, versions
-from studio.core.enums import AnnotationKind, Task
+from studio.core.enums import OBJECT_TASKS, AnnotationKind, Task
 from studio.core.errors import RunError
+from studio.core.geometry import shape_box, shape_rle
 from studio.core.runs import EvaluationRecord, PredictionRecord, RunRecord
 from studio.core.schema import evaluation_table
 from studio.core.versions import VersionItem
@@ -50,7 +51,6 @@ TAG = AnnotationKind.TAG.value
 BOX = AnnotationKind.BOX.value
 POLYGON = AnnotationKind.POLYGON.value
 MASK = AnnotationKind.MASK.value
-OBJECT_TASKS = (Task.DETECTION.value, Task.SEGMENTATION.value)
 
 
 # --- what an evaluation holds -----------------------------------------------------------------
@@ -144,26 +144,11 @@ def _scores(evaluation: _Evaluation, item_id: int) -> np.ndarray:
 
 
 def _box(shape: _Shape, width: int, height: int) -> list[float]:
-    """`[x, y, w, h]` of a box, or the extent of a polygon or mask."""
-    if shape.kind == BOX:
-        return [float(value) for value in shape.geometry]
-    if shape.kind == POLYGON:
-        xs = [x for ring in shape.geometry for x in ring[0::2]]
-        ys = [y for ring in shape.geometry for y in ring[1::2]]
-        return [min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys)]
-    return [float(value) for value in coco_mask.toBbox(_rle(shape, width, height))]
+    return shape_box(shape.kind, shape.geometry, width, height)
 
 
 def _rle(shape: _Shape, width: int, height: int) -> dict[str, Any]:
-    """The pycocotools RLE (bytes counts) of a shape; a box covers its rectangle."""
-    if shape.kind == MASK:
-        counts = shape.geometry["counts"]
-        size = [int(side) for side in shape.geometry["size"]]
-        return {"size": size, "counts": counts.encode() if isinstance(counts, str) else counts}
-    if shape.kind == POLYGON:
-        rings = [list(ring) for ring in shape.geometry]
-        return coco_mask.merge(coco_mask.frPyObjects(rings, height, width))
-    return coco_mask.frPyObjects([list(_box(shape, width, height))], height, width)[0]
+    return shape_rle(shape.kind, shape.geometry, width, height)
 
 
 def box_iou(first: np.ndarray, second: np.ndarray) -> np.ndarray:

@@ -111,12 +111,43 @@ def encode_mask(mask: np.ndarray) -> dict[str, Any]:
 
 def decode_mask(rle: dict[str, Any]) -> np.ndarray:
     """The boolean array of a stored (compressed) RLE mask."""
+    return coco_mask.decode(_pycocotools_rle(rle)).astype(bool)
+
+
+def _pycocotools_rle(rle: dict[str, Any]) -> dict[str, Any]:
+    """A stored RLE mask as pycocotools takes it: counts as bytes."""
     counts = rle["counts"]
-    compressed = {
-        "size": rle["size"],
+    return {
+        "size": [int(side) for side in rle["size"]],
         "counts": counts.encode() if isinstance(counts, str) else counts,
     }
-    return coco_mask.decode(compressed).astype(bool)
+
+
+def shape_rle(kind: str, geometry: Any, width: int, height: int) -> dict[str, Any]:
+    """The pycocotools RLE of a stored box, polygon or mask (a box covers its rectangle),
+    the form pycocotools' `iou`, `area` and `toBbox` take."""
+    if kind == AnnotationKind.MASK.value:
+        return _pycocotools_rle(geometry)
+    if kind == AnnotationKind.POLYGON.value:
+        rings = [list(ring) for ring in geometry]
+        return coco_mask.merge(coco_mask.frPyObjects(rings, height, width))
+    if kind == AnnotationKind.BOX.value:
+        corners = np.asarray([geometry], dtype=np.float64)  # pycocotools takes boxes as N×4
+        return coco_mask.frPyObjects(corners, height, width)[0]
+    raise ValueError(f"a {kind} annotation has no area")
+
+
+def shape_box(kind: str, geometry: Any, width: int, height: int) -> list[float]:
+    """`[x, y, w, h]` of a stored box, or the extent of a polygon or mask, in image pixels."""
+    if kind == AnnotationKind.BOX.value:
+        return [float(value) for value in geometry]
+    if kind == AnnotationKind.POLYGON.value:
+        xs = [x for ring in geometry for x in ring[0::2]]
+        ys = [y for ring in geometry for y in ring[1::2]]
+        return [min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys)]
+    if kind == AnnotationKind.MASK.value:
+        return [float(value) for value in coco_mask.toBbox(_pycocotools_rle(geometry))]
+    raise ValueError(f"a {kind} annotation has no box")
 
 
 def _counts_of_string(counts: str) -> list[int]:

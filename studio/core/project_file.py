@@ -33,6 +33,12 @@ MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 PROJECT_SUFFIX = ".studio"
 
 
+def store_dir_of(project_path: Path) -> Path:
+    """`NAME.studio.d` beside the project file: copied media, run folders (checkpoints, logs),
+    caches. Artifact paths stored in the project are relative to it."""
+    return project_path.with_name(project_path.name + ".d")
+
+
 def alembic_config() -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))

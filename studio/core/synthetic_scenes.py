@@ -28,7 +28,7 @@ from studio.core.edits import user_edit
 from studio.core.enums import ItemStatus
 from studio.core.errors import StudioError
 from studio.core.geometry import encode_mask
-from studio.core.project_file import create_project_file
+from studio.core.project_file import create_project_file, store_dir_of
 
 SCENE_CLASSES = ("circle", "square", "triangle")
 GEOMETRIES = ("box", "polygon", "mask")
@@ -192,7 +192,7 @@ def create_scene_project(
         report = media.import_media(
             database,
             path.parent,
-            path.with_name(path.name + ".d"),
+            store_dir_of(path),
             [scene.path for scene in scenes],
             author=AUTHOR,
         )

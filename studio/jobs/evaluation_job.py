@@ -12,7 +12,7 @@ from typing import Any
 from studio.core import runs, versions
 from studio.core.database import Database
 from studio.core.errors import CheckpointError, RunError
-from studio.core.project_file import open_project_file
+from studio.core.project_file import open_project_file, store_dir_of
 from studio.core.runs import EvaluationRecord, PredictionRecord, RunRecord
 from studio.core.versions import VersionRecord
 from studio.jobs import events
@@ -22,7 +22,6 @@ from studio.jobs.run_context import (
     checkpoint_name,
     load_split,
     skipped_message,
-    store_dir_of,
 )
 
 
@@ -46,22 +45,6 @@ def flat_metrics(metrics: Mapping[str, Any]) -> dict[str, float]:
     }
 
 
-def load_weights(module: Any, path: Path) -> int | None:
-    """Load a checkpoint's model weights into `module`; returns the checkpoint's epoch."""
-    from studio.ml.checkpoints import load_checkpoint
-
-    state = load_checkpoint(path)
-    weights = state.get("model")
-    if not isinstance(weights, Mapping):
-        raise CheckpointError(f"{path}: holds no model weights")
-    try:
-        module.load_state_dict(weights)
-    except RuntimeError as error:
-        raise CheckpointError(f"{path}: does not fit the run's model: {error}") from error
-    epoch = state.get("epoch")
-    return int(epoch) if epoch is not None else None
-
-
 def build_run_module(run: RunRecord, num_classes: int) -> Any:
     """The run's architecture with random weights (the checkpoint supplies them)."""
     from studio.ml.models import build_model
@@ -81,6 +64,7 @@ def evaluate_checkpoint(
     """Predict `split` with the weights of `checkpoint`, compute the task's metrics and store
     them with every prediction (one transaction). `module`/`device` reuse a built model."""
     from studio.ml.augment import build_transforms
+    from studio.ml.checkpoints import load_model_weights
     from studio.ml.data import ClassIndex, VersionDataset
     from studio.ml.devices import choose_device
     from studio.ml.evaluation import evaluate_predictions, predict
@@ -103,7 +87,7 @@ def evaluate_checkpoint(
         device = choose_device(str(run.config.get("device", "auto")))
     if module is None:
         module = build_run_module(run, len(class_index.class_ids)).to(device)
-    epoch = load_weights(module, path)
+    epoch = load_model_weights(module, path, "the run's model")
     input_size = int(run.config.get("input_size", 224))
     transforms = build_transforms(run.task, input_size, [], train=False)
     dataset = VersionDataset(source.items, target.project_root, run.task, class_index, transforms)

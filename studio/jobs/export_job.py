@@ -21,11 +21,11 @@ from typing import TYPE_CHECKING, Any
 from studio.core import model_registry, runs
 from studio.core.errors import ExportError, RunError
 from studio.core.model_registry import ModelVersionRecord
-from studio.core.project_file import open_project_file
+from studio.core.project_file import open_project_file, store_dir_of
 from studio.core.runs import RunRecord
 from studio.jobs import events
 from studio.jobs.launcher import WORKER_MODULE
-from studio.jobs.run_context import Emit, checkpoint_name, store_dir_of
+from studio.jobs.run_context import Emit, checkpoint_name
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection

@@ -25,11 +25,6 @@ LOG_NAME = "train.log"
 Emit = Callable[[Mapping[str, Any]], None]
 
 
-def store_dir_of(project_path: Path) -> Path:
-    """`NAME.studio.d`, where run folders live (artifact paths are relative to it)."""
-    return project_path.with_name(project_path.name + ".d")
-
-
 @dataclass(frozen=True)
 class RunFiles:
     """The folder of one run, `<project>.studio.d/runs/<id:06d>/`."""

@@ -19,9 +19,8 @@ from typing import Any
 import torch
 from torchvision.transforms import v2
 
-from studio.core.enums import Task
+from studio.core.enums import OBJECT_TASKS, Task
 from studio.core.errors import TrainingConfigError
-from studio.ml.data import DETECTION_TASKS
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
@@ -57,7 +56,7 @@ def _augmentation(name: str, task: str, input_size: int) -> Any:
     if name == "color_jitter":
         return v2.ColorJitter(brightness=0.2, contrast=0.2, saturation=0.2, hue=0.02)
     if name == "random_resized_crop":
-        scale = (0.25, 1.0) if task in DETECTION_TASKS else (0.08, 1.0)
+        scale = (0.25, 1.0) if task in OBJECT_TASKS else (0.08, 1.0)
         return v2.RandomResizedCrop(input_size, scale=scale, antialias=True)
     if name == "scale_jitter":
         return v2.RandomAffine(degrees=0, scale=(0.75, 1.25), interpolation=_BILINEAR)
@@ -80,7 +79,7 @@ def build_transforms(
     names = check_augmentations(augmentations) if train else []
     chosen = [name for name in _ORDER if name in names]
     steps: list[Any] = [v2.ToImage()]
-    if task in DETECTION_TASKS:
+    if task in OBJECT_TASKS:
         steps += [_augmentation(name, task, input_size) for name in chosen]
         steps += [v2.ToDtype(torch.float32, scale=True), v2.SanitizeBoundingBoxes()]
         return v2.Compose(steps)

@@ -97,3 +97,18 @@ def load_checkpoint(path: Path, map_location: Any = "cpu") -> dict[str, Any]:
             f"checkpoint {path} holds a {type(state).__name__}, not a dictionary of tensors"
         )
     return state
+
+
+def load_model_weights(module: torch.nn.Module, path: Path, model_text: str) -> int | None:
+    """Load the model weights of the checkpoint at `path` into `module`; returns the
+    checkpoint's epoch. `model_text` names the model in the error when they do not fit."""
+    state = load_checkpoint(path)
+    weights = state.get("model")
+    if not isinstance(weights, Mapping):
+        raise CheckpointError(f"{path}: holds no model weights")
+    try:
+        module.load_state_dict(weights)
+    except RuntimeError as error:
+        raise CheckpointError(f"{path}: does not fit {model_text}: {error}") from error
+    epoch = state.get("epoch")
+    return int(epoch) if epoch is not None else None

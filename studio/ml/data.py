@@ -23,13 +23,12 @@ from torch.utils.data import DataLoader, Dataset, RandomSampler, SequentialSampl
 from torchvision import tv_tensors
 from torchvision.transforms import v2
 
-from studio.core.enums import AnnotationKind, ItemStatus, Task
+from studio.core.enums import OBJECT_TASKS, AnnotationKind, ItemStatus, Task
 from studio.core.errors import RunError, TrainingConfigError
-from studio.core.geometry import decode_mask
+from studio.core.geometry import shape_box, shape_rle
 from studio.core.media import resolve
 from studio.core.versions import VersionItem, VersionRecord
 
-DETECTION_TASKS = (Task.DETECTION.value, Task.SEGMENTATION.value)
 BOX_KINDS = (AnnotationKind.BOX.value, AnnotationKind.POLYGON.value, AnnotationKind.MASK.value)
 MASK_KINDS = (AnnotationKind.POLYGON.value, AnnotationKind.MASK.value)
 TAG = AnnotationKind.TAG.value
@@ -99,44 +98,16 @@ def object_boxes(
     (boxes) or a segmenter (polygons, masks) learns from."""
     kinds = MASK_KINDS if task == Task.SEGMENTATION.value else BOX_KINDS
     boxed = [
-        (a, annotation_box(a, item.width, item.height))
+        (a, shape_box(a["kind"], a["geometry"], item.width, item.height))
         for a in _known(item.annotations, kinds, class_index)
     ]
     return [(a, box) for a, box in boxed if box[2] > 0 and box[3] > 0]
 
 
-def annotation_box(annotation: Mapping[str, Any], width: int, height: int) -> list[float]:
-    """`[x, y, w, h]` of a box, or the extent of a polygon or mask, in image pixels."""
-    kind, geometry = annotation["kind"], annotation["geometry"]
-    if kind == AnnotationKind.BOX.value:
-        return [float(value) for value in geometry]
-    if kind == AnnotationKind.POLYGON.value:
-        xs = [x for ring in geometry for x in ring[0::2]]
-        ys = [y for ring in geometry for y in ring[1::2]]
-        return [min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys)]
-    if kind == AnnotationKind.MASK.value:
-        return [float(value) for value in coco_mask.toBbox(coco_rle(annotation, width, height))]
-    raise ValueError(f"a {kind} annotation has no box")
-
-
-def coco_rle(annotation: Mapping[str, Any], width: int, height: int) -> dict[str, Any]:
-    """The pycocotools RLE (bytes counts) of a polygon or mask annotation."""
-    kind, geometry = annotation["kind"], annotation["geometry"]
-    if kind == AnnotationKind.POLYGON.value:
-        return coco_mask.merge(coco_mask.frPyObjects([list(r) for r in geometry], height, width))
-    if kind == AnnotationKind.MASK.value:
-        counts = geometry["counts"]
-        return {
-            "size": list(geometry["size"]),
-            "counts": counts.encode() if isinstance(counts, str) else counts,
-        }
-    raise ValueError(f"a {kind} annotation has no mask")
-
-
 def annotation_mask(annotation: Mapping[str, Any], width: int, height: int) -> np.ndarray:
-    if annotation["kind"] == AnnotationKind.MASK.value:
-        return decode_mask(annotation["geometry"])
-    return coco_mask.decode(coco_rle(annotation, width, height)).astype(bool)
+    """The boolean pixels of a polygon or mask annotation."""
+    rle = shape_rle(annotation["kind"], annotation["geometry"], width, height)
+    return coco_mask.decode(rle).astype(bool)
 
 
 # --- which items a task can use -------------------------------------------------------------
@@ -241,13 +212,13 @@ class VersionDataset(Dataset):
     def __getitem__(self, index: int) -> tuple[Any, Any]:
         item = self.items[index]
         image = load_image(self.root, item)
-        if self.task in DETECTION_TASKS:
+        if self.task in OBJECT_TASKS:
             return self._transformed(image, self._objects(item))
         return self._transformed(image, self._label(item))
 
     def _transformed(self, image: Image.Image, target: Any) -> tuple[Any, Any]:
         transform = self.transforms or _TO_FLOAT
-        if self.task in DETECTION_TASKS:
+        if self.task in OBJECT_TASKS:
             return transform(image, target)
         return transform(image), target
 
@@ -373,7 +344,7 @@ def make_loader(
         batch_size=batch_size,
         sampler=sampler,
         num_workers=max(0, workers),
-        collate_fn=collate_detection if task in DETECTION_TASKS else None,
+        collate_fn=collate_detection if task in OBJECT_TASKS else None,
         pin_memory=device_type == "cuda",
         drop_last=drop_last,
         worker_init_fn=_seed_worker,

@@ -21,18 +21,15 @@ from pycocotools.coco import COCO
 from pycocotools.cocoeval import COCOeval
 from sklearn import metrics as sk
 
-from studio.core.enums import AnnotationKind, Task
+from studio.core.enums import OBJECT_TASKS, AnnotationKind, Task
 from studio.core.errors import TrainingConfigError
-from studio.core.geometry import encode_mask
+from studio.core.geometry import encode_mask, shape_box, shape_rle
 from studio.core.versions import VersionItem
 from studio.ml.data import (
     BOX_KINDS,
-    DETECTION_TASKS,
     MASK_KINDS,
     ClassIndex,
     VersionDataset,
-    annotation_box,
-    coco_rle,
     make_loader,
     object_boxes,
     tag_class_ids,
@@ -93,7 +90,7 @@ def predict(
         with torch.inference_mode(), _detection_limits(module, score_threshold, max_detections):
             position = 0
             for images, targets in loader:
-                if task in DETECTION_TASKS:
+                if task in OBJECT_TASKS:
                     outputs = module([image.to(device) for image in images])
                     found = zip(images, targets, outputs, strict=True)
                     predictions += _predict_objects(found, items_by_id, task, class_index, limits)
@@ -366,7 +363,7 @@ def _coco_ground_truth(
                 "iscrowd": 0,
             }
             if iou_type == "segm":
-                rle = coco_rle(annotation, item.width, item.height)
+                rle = shape_rle(annotation["kind"], annotation["geometry"], item.width, item.height)
                 entry["segmentation"] = rle
                 entry["area"] = float(coco_mask.area(rle))
             else:
@@ -389,8 +386,7 @@ def _coco_ground_truth(
 
 
 def _coco_result(prediction: Any, item: VersionItem, iou_type: str) -> dict[str, Any] | None:
-    kind = prediction.kind
-    annotation = {"kind": kind, "geometry": prediction.geometry}
+    kind, geometry = prediction.kind, prediction.geometry
     result = {
         "image_id": prediction.item_id,
         "category_id": prediction.class_id,
@@ -399,10 +395,10 @@ def _coco_result(prediction: Any, item: VersionItem, iou_type: str) -> dict[str,
     if iou_type == "segm":
         if kind not in MASK_KINDS:
             return None
-        return {**result, "segmentation": coco_rle(annotation, item.width, item.height)}
+        return {**result, "segmentation": shape_rle(kind, geometry, item.width, item.height)}
     if kind not in BOX_KINDS:
         return None
-    return {**result, "bbox": annotation_box(annotation, item.width, item.height)}
+    return {**result, "bbox": shape_box(kind, geometry, item.width, item.height)}
 
 
 def coco_metrics(

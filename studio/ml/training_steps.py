@@ -13,8 +13,7 @@ from typing import Any
 
 import torch
 
-from studio.core.enums import Task
-from studio.ml.data import DETECTION_TASKS
+from studio.core.enums import OBJECT_TASKS, Task
 
 MAX_AUTO_WORKERS = 8
 
@@ -61,7 +60,7 @@ def move_batch(
 ) -> tuple[Any, Any, int]:
     """(inputs, targets, number of images) of `batch`, on `device`."""
     images, targets = batch[0], batch[1]
-    if task in DETECTION_TASKS:
+    if task in OBJECT_TASKS:
         moved = [_plain(image).to(device, non_blocking=True) for image in images]
         return moved, [_target_to(target, device) for target in targets], len(moved)
     memory_format = torch.channels_last if channels_last else torch.contiguous_format
@@ -74,7 +73,7 @@ def move_batch(
 
 def compute_loss(model: torch.nn.Module, inputs: Any, targets: Any, task: str) -> torch.Tensor:
     """The scalar training loss of one batch."""
-    if task in DETECTION_TASKS:
+    if task in OBJECT_TASKS:
         losses = model(inputs, targets)
         return sum(losses.values())
     logits = model(inputs)

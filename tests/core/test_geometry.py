@@ -18,6 +18,8 @@ from studio.core.geometry import (
     normalize_keypoints,
     normalize_mask,
     normalize_polygon,
+    shape_box,
+    shape_rle,
 )
 
 W, H = 64, 48
@@ -160,3 +162,24 @@ def test_tag_has_no_geometry_and_other_kinds_need_one() -> None:
     assert normalize_geometry(AnnotationKind.TAG, None, W, H) is None
     with pytest.raises(InvalidEditError, match="geometry is missing"):
         normalize_geometry(AnnotationKind.BOX, None, W, H)
+
+
+def test_every_stored_shape_gives_its_box_and_its_pixels() -> None:
+    box = [2.0, 3.0, 10.0, 5.0]
+    pixels = np.zeros((H, W), dtype=bool)
+    pixels[3:8, 2:12] = True
+    rectangle = [2.0, 3.0, 12.0, 3.0, 12.0, 8.0, 2.0, 8.0]
+    shapes = {"box": box, "polygon": [rectangle], "mask": encode_mask(pixels)}
+
+    for kind, geometry in shapes.items():
+        assert shape_box(kind, geometry, W, H) == box, kind
+        assert coco_mask.area(shape_rle(kind, geometry, W, H)) == 50, kind
+    assert np.array_equal(coco_mask.decode(shape_rle("mask", shapes["mask"], W, H)), pixels)
+
+
+@pytest.mark.parametrize("kind", ["tag", "keypoints"])
+def test_shapes_without_an_area_have_no_box_and_no_pixels(kind: str) -> None:
+    with pytest.raises(ValueError, match="has no box"):
+        shape_box(kind, None, W, H)
+    with pytest.raises(ValueError, match="has no area"):
+        shape_rle(kind, None, W, H)

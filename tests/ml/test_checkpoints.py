@@ -12,7 +12,12 @@ import pytest
 import torch
 
 from studio.core.errors import CheckpointError
-from studio.ml.checkpoints import link_checkpoint, load_checkpoint, save_checkpoint
+from studio.ml.checkpoints import (
+    link_checkpoint,
+    load_checkpoint,
+    load_model_weights,
+    save_checkpoint,
+)
 
 
 def _state() -> dict:
@@ -121,3 +126,22 @@ def test_a_failed_write_leaves_the_previous_file(tmp_path: Path) -> None:
         save_checkpoint(path, {"epoch": 2, "bad": lambda: None})
     assert load_checkpoint(path) == {"epoch": 1}
     assert [entry.name for entry in tmp_path.iterdir()] == ["last.pt"]
+
+
+def test_model_weights_load_into_a_module_and_give_the_epoch(tmp_path: Path) -> None:
+    state = _state()
+    save_checkpoint(tmp_path / "best.pt", state)
+    module = torch.nn.Linear(4, 3)
+
+    assert load_model_weights(module, tmp_path / "best.pt", "the run's model") == 3
+    assert torch.equal(module.weight, state["model"]["weight"])
+
+
+def test_model_weights_that_are_missing_or_do_not_fit_are_refused(tmp_path: Path) -> None:
+    save_checkpoint(tmp_path / "empty.pt", {"epoch": 1})
+    save_checkpoint(tmp_path / "best.pt", _state())
+
+    with pytest.raises(CheckpointError, match=r"empty\.pt: holds no model weights"):
+        load_model_weights(torch.nn.Linear(4, 3), tmp_path / "empty.pt", "the run's model")
+    with pytest.raises(CheckpointError, match=r"best\.pt: does not fit run a's resnet18"):
+        load_model_weights(torch.nn.Linear(5, 3), tmp_path / "best.pt", "run a's resnet18")

@@ -5,10 +5,10 @@ import pytest
 import torch
 from torchvision.transforms import v2
 
-from studio.core.geometry import decode_mask, encode_mask
+from studio.core.geometry import decode_mask, encode_mask, shape_box
 from studio.core.versions import VersionItem
 from studio.ml.augment import build_transforms
-from studio.ml.data import ClassIndex, annotation_box, annotation_mask
+from studio.ml.data import ClassIndex, annotation_mask
 from studio.ml.evaluation import (
     ItemPrediction,
     classification_metrics,
@@ -30,7 +30,10 @@ def _truth_as_boxes(items, shift: float = 0.0) -> list[ItemPrediction]:
             item.item_id,
             a["class_id"],
             "box",
-            [v + (shift if i < 2 else 0) for i, v in enumerate(annotation_box(a, 96, 96))],
+            [
+                v + (shift if i < 2 else 0)
+                for i, v in enumerate(shape_box(a["kind"], a["geometry"], 96, 96))
+            ],
             1.0,
         )
         for item in items
@@ -218,7 +221,9 @@ class _Replay(torch.nn.Module):
 def _answers(fixture) -> list[dict]:
     answers = []
     for item in fixture.items:
-        boxes = [annotation_box(a, item.width, item.height) for a in item.annotations]
+        boxes = [
+            shape_box(a["kind"], a["geometry"], item.width, item.height) for a in item.annotations
+        ]
         answers.append(
             {
                 "boxes": torch.tensor([[x, y, x + w, y + h] for x, y, w, h in boxes]),

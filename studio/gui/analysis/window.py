@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from studio.core.enums import OBJECT_TASKS
 from studio.core.runs import EvaluationRecord
 from studio.core.versions import VersionItem
 from studio.gui.analysis.confusion_view import ConfusionMatrixView
@@ -45,7 +46,6 @@ from studio.gui.thumbnail_loader import ThumbnailLoader, ThumbnailState
 from studio.gui.training import headline_metrics
 from studio.gui.training.evaluation_view import PerClassTable
 
-OBJECT_TASKS = ("detection", "segmentation")
 THUMBNAIL_SIDE = 112
 DEFAULT_THRESHOLD = 50  # percent
 THRESHOLD_STEP = 5

@@ -38,13 +38,13 @@ from PySide6.QtWidgets import (
 )
 
 from studio.api import Project
+from studio.core.enums import OBJECT_TASKS
 from studio.core.errors import StudioError
 from studio.gui.labels_io import error_label, show_error, start_busy
 from studio.gui.models import version_label
 from studio.gui.models.parity import parity_rows, quantization_rows
 from studio.gui.training.worker_process import WorkerProcess
 
-DETECTION_TASKS = ("detection", "segmentation")
 NMS_CHOICES = (
     ("graph", "In the ONNX graph"),
     ("manifest", "In the bundle (thresholds in the manifest)"),
@@ -252,7 +252,7 @@ class ExportModelDialog(QDialog):
         elif info:
             self.checkpoint_combo.addItem(f"{info['checkpoint']} (registered)", None)
             self.checkpoint_combo.setEnabled(False)
-        self.nms_combo.setEnabled(info.get("task") in DETECTION_TASKS)
+        self.nms_combo.setEnabled(info.get("task") in OBJECT_TASKS)
         if source is not None and not self._out_edited:
             self.out_edit.setText(str(self._default_folder() / folder_name(self._title())))
         self._update_buttons()
@@ -295,7 +295,7 @@ class ExportModelDialog(QDialog):
             Path(self.out_edit.text().strip()).expanduser(),
             zip=self.zip_check.isChecked(),
             int8=self.int8_check.isChecked(),
-            nms=self.nms_combo.currentData() if info.get("task") in DETECTION_TASKS else "graph",
+            nms=self.nms_combo.currentData() if info.get("task") in OBJECT_TASKS else "graph",
             checkpoint=self.checkpoint_combo.currentData(),
             overwrite=self.overwrite_check.isChecked(),
         )

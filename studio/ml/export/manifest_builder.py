@@ -12,10 +12,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from studio.core.enums import Task
+from studio.core.enums import OBJECT_TASKS, Task
 from studio.ml.augment import IMAGENET_MEAN, IMAGENET_STD
 from studio.ml.export.onnx_export import (
-    DETECTION_TASKS,
     IOU_THRESHOLD,
     MASK_THRESHOLD,
     MAX_DETECTIONS,
@@ -39,7 +38,7 @@ def preprocess_steps(task: str, input_size: int) -> list[dict[str, Any]]:
     get the image as it is, in [0, 1]: they resize and normalise inside the graph.
     """
     steps: list[dict[str, Any]] = [{"op": "load_rgb", "exif_transpose": True}]
-    if task not in DETECTION_TASKS:
+    if task not in OBJECT_TASKS:
         steps.append(
             {
                 "op": "resize",
@@ -49,7 +48,7 @@ def preprocess_steps(task: str, input_size: int) -> list[dict[str, Any]]:
             }
         )
     steps.append({"op": "to_float", "scale": PIXEL_SCALE})
-    if task not in DETECTION_TASKS:
+    if task not in OBJECT_TASKS:
         steps.append({"op": "normalize", "mean": list(IMAGENET_MEAN), "std": list(IMAGENET_STD)})
     steps.append({"op": "to_chw"})
     return steps
@@ -61,7 +60,7 @@ def input_spec(task: str, input_size: int, steps: Sequence[Mapping[str, Any]]) -
     resize = by_op.get("resize")
     normalize = by_op.get("normalize")
     return {
-        "layout": "NCHW" if task not in DETECTION_TASKS else "CHW",
+        "layout": "NCHW" if task not in OBJECT_TASKS else "CHW",
         "color_order": "RGB",
         "size": list(resize["size"]) if resize else None,
         "resize": resize["mode"] if resize else "none",
@@ -69,7 +68,7 @@ def input_spec(task: str, input_size: int, steps: Sequence[Mapping[str, Any]]) -
         "scale": by_op["to_float"]["scale"] if "to_float" in by_op else PIXEL_SCALE,
         "mean": list(normalize["mean"]) if normalize else [0.0, 0.0, 0.0],
         "std": list(normalize["std"]) if normalize else [1.0, 1.0, 1.0],
-        "shorter_side": input_size if task in DETECTION_TASKS else None,
+        "shorter_side": input_size if task in OBJECT_TASKS else None,
     }
 
 

@@ -21,9 +21,8 @@ from typing import Any
 import torch
 from torch import nn
 
-from studio.core.enums import Task
+from studio.core.enums import OBJECT_TASKS, Task
 from studio.core.errors import ExportError
-from studio.ml.data import DETECTION_TASKS
 from studio.ml.models import temporarily
 
 NMS_MODES = ("graph", "manifest")
@@ -90,7 +89,7 @@ class DetectorGraph(nn.Module):
 
 
 def output_names(task: str) -> list[str]:
-    if task in DETECTION_TASKS:
+    if task in OBJECT_TASKS:
         names = ["boxes", "labels", "scores"]
         return [*names, "masks"] if task == Task.SEGMENTATION.value else names
     return ["logits"]
@@ -99,7 +98,7 @@ def output_names(task: str) -> list[str]:
 def check_nms_mode(nms: str, task: str) -> str:
     if nms not in NMS_MODES:
         raise ExportError(f"nms must be one of {', '.join(NMS_MODES)}, not {nms!r}")
-    return nms if task in DETECTION_TASKS else "graph"
+    return nms if task in OBJECT_TASKS else "graph"
 
 
 def graph_limits(nms: str) -> DetectionLimits:
@@ -139,7 +138,7 @@ def detection_limits(module: nn.Module, limits: DetectionLimits) -> Any:
 def graph_module(module: nn.Module, task: str) -> nn.Module:
     """The module as the ONNX graph computes it (eval mode, CPU, float32)."""
     module = module.eval().float().cpu()
-    if task in DETECTION_TASKS:
+    if task in OBJECT_TASKS:
         return DetectorGraph(module, masks=task == Task.SEGMENTATION.value).eval()
     return ClassifierGraph(module).eval()
 
@@ -159,7 +158,7 @@ def export_onnx(
     Detectors are traced on an image of `input_size` pixels a side with `limits` in force
     (the graph keeps them); their height and width stay dynamic.
     """
-    if task in DETECTION_TASKS:
+    if task in OBJECT_TASKS:
         if limits is None:
             raise ExportError("a detector export needs its detection limits")
         with detection_limits(graph.module, limits):

@@ -25,8 +25,8 @@ import torch
 from studio.bundle.compare import DEFAULT_TOLERANCES, compare_outputs
 from studio.bundle.postprocess import class_nms
 from studio.bundle.preprocess import preprocess
+from studio.core.enums import OBJECT_TASKS
 from studio.ml.export.onnx_export import (
-    DETECTION_TASKS,
     IOU_THRESHOLD,
     MAX_DETECTIONS,
     DetectionLimits,
@@ -96,7 +96,7 @@ def torch_outputs(
     limits: DetectionLimits | None = None,
 ) -> list[dict[str, np.ndarray]]:
     """The graph's outputs for each CHW input, as numpy arrays by output name."""
-    if task in DETECTION_TASKS:
+    if task in OBJECT_TASKS:
         with torch.inference_mode(), detection_limits(graph.module, limits):
             found = [graph(image.float()) for image in inputs]
         names = output_names(task)
@@ -111,7 +111,7 @@ def torch_outputs(
 
 def onnx_outputs(session: Any, model: OnnxModel, arrays: Sequence[np.ndarray]) -> list[dict]:
     """ONNX Runtime's outputs for each CHW array (classifiers in one batch when it may)."""
-    if model.task in DETECTION_TASKS:
+    if model.task in OBJECT_TASKS:
         return [_named(model, session.run(None, {model.input_name: array})) for array in arrays]
     if model.dynamic_batch and arrays:
         (logits,) = session.run(None, {model.input_name: np.stack(arrays)})
@@ -212,7 +212,7 @@ def compare_image(
     task: str, reference: Mapping, candidate: Mapping, limits: DetectionLimits | None
 ) -> dict[str, Any]:
     """One image's comparison; detectors without border and NMS-tie detections."""
-    if task not in DETECTION_TASKS or limits is None:
+    if task not in OBJECT_TASKS or limits is None:
         return compare_outputs(task, dict(reference), dict(candidate), dict(TOLERANCES))
     tolerances = {**TOLERANCES, "min_score": _border([reference, candidate], limits)}
     reference, candidate, ties = _without_nms_ties(reference, candidate, IOU_THRESHOLD)
@@ -297,7 +297,7 @@ def report_of(task: str, comparison: Comparison) -> ParityReport:
     """The gate's verdict with a message naming what differed, and on which items."""
     reports, images = comparison.reports, comparison.images
     failed = [image for image, report in zip(images, reports, strict=True) if not report["passed"]]
-    summary = _detections_summary if task in DETECTION_TASKS else _logits_summary
+    summary = _detections_summary if task in OBJECT_TASKS else _logits_summary
     parts, details = summary(comparison)
     if not images:
         verdict = "parity gate had no image to check"

@@ -19,16 +19,16 @@ import torch
 
 from studio.core import runs
 from studio.core.database import Database
-from studio.core.errors import CheckpointError, ExportError
+from studio.core.enums import OBJECT_TASKS
+from studio.core.errors import ExportError
 from studio.core.object_store import file_sha256
 from studio.ml.augment import build_transforms
-from studio.ml.checkpoints import load_checkpoint
+from studio.ml.checkpoints import load_model_weights
 from studio.ml.data import VersionDataset
 from studio.ml.export import bundle_writer as writer
 from studio.ml.export.manifest_builder import ManifestParts, build_manifest, preprocess_steps
 from studio.ml.export.model_card import model_card
 from studio.ml.export.onnx_export import (
-    DETECTION_TASKS,
     GRAPH_CANDIDATE_SCORE,
     IOU_THRESHOLD,
     MAX_DETECTIONS,
@@ -156,7 +156,7 @@ def _build(
     emit: Emit | None,
 ) -> tuple[dict[str, Any], GateResult, dict[str, Any] | None]:
     graph = graph_module(_load_module(loaded), loaded.run.task)
-    limits = graph_limits(options.nms) if loaded.run.task in DETECTION_TASKS else None
+    limits = graph_limits(options.nms) if loaded.run.task in OBJECT_TASKS else None
     model = export_onnx(
         graph,
         loaded.run.task,
@@ -187,18 +187,9 @@ def _load_module(loaded: ExportSource) -> torch.nn.Module:
     from studio.ml.models import build_model
 
     run = loaded.run
-    state = load_checkpoint(loaded.checkpoint_path)
-    weights = state.get("model")
-    if not isinstance(weights, Mapping):
-        raise CheckpointError(f"{loaded.checkpoint_path}: holds no model weights")
     classes = len(loaded.class_index)
     module = build_model(run.model, run.task, classes, loaded.input_size, "never").module
-    try:
-        module.load_state_dict(weights)
-    except RuntimeError as error:
-        raise CheckpointError(
-            f"{loaded.checkpoint_path}: does not fit run {run.name}'s {run.model}: {error}"
-        ) from error
+    load_model_weights(module, loaded.checkpoint_path, f"run {run.name}'s {run.model}")
     return module.eval()
 
 

@@ -18,9 +18,9 @@ from typing import Any
 
 import numpy as np
 
-from studio.core.enums import Task
+from studio.core.enums import OBJECT_TASKS, Task
 from studio.core.errors import ExportError
-from studio.ml.export.onnx_export import DETECTION_TASKS, OnnxModel
+from studio.ml.export.onnx_export import OnnxModel
 from studio.ml.export.parity import ParityImage, onnx_outputs, onnx_session
 
 MIN_AGREEMENT = 0.9
@@ -52,7 +52,7 @@ def _quiet_quantizer() -> Iterator[None]:
 
 
 def check_int8(task: str) -> None:
-    if task in DETECTION_TASKS:
+    if task in OBJECT_TASKS:
         raise ExportError(
             f"int8 export is offered for classification and multilabel models, not {task}: "
             "onnxruntime's dynamic quantization does not fit torchvision detectors"
