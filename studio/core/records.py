@@ -19,6 +19,8 @@ class LabelClassRecord:
     hotkey: str | None
     position: int
     archived: bool
+    # What a format said of the class beyond its name (keypoint names and skeleton).
+    meta: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> LabelClassRecord:
@@ -29,6 +31,7 @@ class LabelClassRecord:
             hotkey=row["hotkey"],
             position=row["position"],
             archived=bool(row["archived"]),
+            meta=dict(row.get("meta") or {}),
         )
 
 

@@ -60,6 +60,7 @@ class RunRecord:
     author: str
     worker_pid: int | None
     worker_host: str
+    worker_started_at: float | None
     heartbeat_at: float | None
     cancel_requested: bool
     created_at: float

@@ -60,6 +60,10 @@ class LabelClass(SQLModel, table=True):
     position: int = 0
     archived: bool = False
     created_at: float
+    # What a format says of the class beyond its name: {"keypoints": [...], "skeleton": [[1, 2]]}.
+    meta: dict = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}")
+    )
 
 
 class Item(SQLModel, table=True):
@@ -217,6 +221,8 @@ class Run(SQLModel, table=True):
     author: str = ""
     worker_pid: int | None = None
     worker_host: str = ""
+    # The OS start time of the worker process: with pid and host it names one process.
+    worker_started_at: float | None = None
     heartbeat_at: float | None = None
     cancel_requested: bool = False
     created_at: float
