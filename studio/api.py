@@ -33,6 +33,7 @@ from studio.core.edits import user_edit
 from studio.core.enums import AnnotationKind, AnnotationSource, ItemStatus, RunStatus, Split, Task
 from studio.core.errors import (
     CheckpointError,
+    DamagedProjectError,
     ExportError,
     HistoryConflictError,
     InvalidEditError,
@@ -44,6 +45,7 @@ from studio.core.errors import (
     NothingToUndoError,
     OperationCancelledError,
     ProjectFileError,
+    ReadOnlyProjectError,
     RunError,
     StudioError,
     TrainingConfigError,
@@ -74,6 +76,7 @@ __all__ = [
     "AnnotationSource",
     "ArtifactRecord",
     "CheckpointError",
+    "DamagedProjectError",
     "EvaluationRecord",
     "ExportError",
     "HistoryConflictError",
@@ -98,6 +101,7 @@ __all__ = [
     "Project",
     "ProjectFileError",
     "ProjectStats",
+    "ReadOnlyProjectError",
     "RelinkReport",
     "Run",
     "RunError",
@@ -151,7 +155,11 @@ class Project(ExperimentsMixin, ModelsMixin, AnalysisMixin):
 
     @classmethod
     def open(cls, path: str | Path, author: str | None = None) -> Project:
-        """Open a project; an older file is backed up and upgraded, a newer one refused."""
+        """Open a project; an older file is backed up and upgraded, a newer one refused.
+
+        A project this process cannot write (read-only file or folder) opens read-only:
+        everything can be read, and every change raises `ReadOnlyProjectError`.
+        """
         return cls(open_project_file(Path(path)), author)
 
     def close(self) -> None:
@@ -168,6 +176,16 @@ class Project(ExperimentsMixin, ModelsMixin, AnalysisMixin):
         traceback: TracebackType | None,
     ) -> None:
         self.close()
+
+    @property
+    def read_only(self) -> bool:
+        """Whether the project was opened read-only; `read_only_reason` says why."""
+        return self._db.read_only
+
+    @property
+    def read_only_reason(self) -> str | None:
+        """ "the file is read-only" or "cannot write FOLDER"; None for a writable project."""
+        return self._db.read_only_reason
 
     @property
     def root(self) -> Path:

@@ -183,7 +183,7 @@ def test_info_json_matches_the_api(labeled_project: Path) -> None:
     printed = json.loads(result.stdout)
     with Project.open(labeled_project) as project:
         expected = project.stats().as_dict()
-    assert printed == {"project": str(labeled_project.resolve()), **expected}
+    assert printed == {"project": str(labeled_project.resolve()), "read_only": False, **expected}
     assert printed["by_status"]["in_progress"] == 2
     assert printed["items_by_class"] == {"cat": 2, "dog": 1, "bird": 0}
 

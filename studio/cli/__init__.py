@@ -90,10 +90,12 @@ def info(
     with opened_project(project) as opened:
         stats = opened.stats()
         path = opened.path
+        read_only_reason = opened.read_only_reason
     if as_json:
-        typer.echo(json.dumps({"project": str(path), **stats.as_dict()}, indent=2))
+        document = {"project": str(path), "read_only": read_only_reason is not None}
+        typer.echo(json.dumps({**document, **stats.as_dict()}, indent=2))
     else:
-        _print_stats(path, stats)
+        _print_stats(path, stats, read_only_reason)
 
 
 def _count_table(title: str, heading: str, counts: dict[str, int]) -> Table:
@@ -105,9 +107,12 @@ def _count_table(title: str, heading: str, counts: dict[str, int]) -> Table:
     return table
 
 
-def _print_stats(path: Path, stats: ProjectStats) -> None:
+def _print_stats(path: Path, stats: ProjectStats, read_only_reason: str | None) -> None:
     console = Console()
     console.print(f"[bold]{path}[/bold]", highlight=False)
+    if read_only_reason is not None:
+        notice = f"read-only: {read_only_reason}; changes are refused"
+        console.print(notice, highlight=False, soft_wrap=True)
     console.print(
         f"{stats.items:,} items, {stats.annotations:,} annotations, "
         f"{len(stats.items_by_class):,} classes\n",

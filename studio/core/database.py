@@ -5,10 +5,15 @@ Every connection gets WAL, foreign keys, a busy timeout, `synchronous=FULL` and
 that write at once take turns (see `begin_immediate`) instead of failing with "database is
 locked" when a reader tries to upgrade its lock. Reads use ordinary deferred transactions,
 which in WAL mode never block and never are blocked.
+
+A project this process cannot write (a read-only file, or a file in a read-only folder) is
+opened read-only and immutable: SQLite then neither writes the file nor creates `-wal` and
+`-shm` beside it, and `Database.write` refuses every change with one line saying why.
 """
 
 from __future__ import annotations
 
+import os
 import random
 import sqlite3
 import threading
@@ -20,7 +25,7 @@ from pathlib import Path
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.pool import Pool, QueuePool
 
-from studio.core.errors import ProjectFileError
+from studio.core.errors import ProjectFileError, ReadOnlyProjectError
 
 # "STDO" in ASCII: marks a SQLite file as a Studio project (see `PRAGMA application_id`).
 APPLICATION_ID = 0x5354444F
@@ -35,6 +40,13 @@ CONNECTION_PRAGMAS = (
     "PRAGMA synchronous=FULL",
     "PRAGMA trusted_schema=OFF",
 )
+# A read-only connection writes nothing: no journal mode or synchronous setting to change.
+READ_ONLY_PRAGMAS = (
+    "PRAGMA foreign_keys=ON",
+    f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}",
+    "PRAGMA trusted_schema=OFF",
+    "PRAGMA query_only=ON",
+)
 
 
 def file_uri(path: Path, mode: str) -> str:
@@ -43,6 +55,30 @@ def file_uri(path: Path, mode: str) -> str:
     Unlike a plain path, these modes never create a missing file.
     """
     return f"{Path(path).absolute().as_uri()}?mode={mode}"
+
+
+def read_only_uri(path: Path) -> str:
+    """A `file:` URI that reads `path` as an immutable snapshot.
+
+    `mode=ro` alone would still create `-wal` and `-shm` beside a WAL file (and could not
+    remove them again); `immutable=1` reads the main file only. The file must be one no one
+    writes meanwhile, which holds for a file or folder this process cannot write either.
+    """
+    return file_uri(path, "ro") + "&immutable=1"
+
+
+def write_problem(path: Path) -> str | None:
+    """Why this process cannot change the project file at `path`; None when it can.
+
+    Changing a project writes the file and creates `-wal`/`-shm` beside it, so both the
+    file and its folder must be writable.
+    """
+    path = Path(path).absolute()
+    if not os.access(path, os.W_OK):
+        return "the file is read-only"
+    if not os.access(path.parent, os.W_OK | os.X_OK):
+        return f"cannot write {path.parent}"
+    return None
 
 
 def configure_connection(dbapi_connection: sqlite3.Connection) -> None:
@@ -62,8 +98,19 @@ def configure_connection(dbapi_connection: sqlite3.Connection) -> None:
         cursor.close()
 
 
-def _on_connect(dbapi_connection: sqlite3.Connection, _record: object) -> None:
-    configure_connection(dbapi_connection)
+def configure_read_only_connection(dbapi_connection: sqlite3.Connection) -> None:
+    """The pragmas of `configure_connection` that read, on a read-only connection."""
+    dbapi_connection.isolation_level = None
+    for pragma in READ_ONLY_PRAGMAS:
+        dbapi_connection.execute(pragma)
+
+
+def connect_read_only(path: Path, check_same_thread: bool = True) -> sqlite3.Connection:
+    """A raw sqlite3 connection that reads `path` without ever writing beside it."""
+    try:
+        return sqlite3.connect(read_only_uri(path), uri=True, check_same_thread=check_same_thread)
+    except sqlite3.OperationalError as error:
+        raise ProjectFileError(f"{path}: cannot be opened: {error}") from error
 
 
 def _is_busy(error: sqlite3.OperationalError) -> bool:
@@ -138,25 +185,33 @@ def open_sqlite(path: Path, check_same_thread: bool = True) -> sqlite3.Connectio
     return connection
 
 
-def create_file_engine(path: Path, poolclass: type[Pool] = QueuePool) -> Engine:
-    """A SQLAlchemy engine on an existing file, connecting through `connect_file`.
-
-    Listeners for the pragmas and BEGIN are left to the caller.
+def create_file_engine(
+    path: Path, poolclass: type[Pool] = QueuePool, read_only: bool = False
+) -> Engine:
+    """A SQLAlchemy engine on an existing file, connecting through `connect_file` (or
+    `connect_read_only`). Listeners for the pragmas and BEGIN are left to the caller.
     """
+    connect = connect_read_only if read_only else connect_file
     return create_engine(
         "sqlite://",
-        creator=lambda: connect_file(path, check_same_thread=False),
+        creator=lambda: connect(path, check_same_thread=False),
         poolclass=poolclass,
     )
 
 
 class Database:
-    """The engine of one project file, with `read()` and `write()` transaction scopes."""
+    """The engine of one project file, with `read()` and `write()` transaction scopes.
 
-    def __init__(self, path: Path) -> None:
+    With a `read_only_reason` (what `write_problem` said) the file is only read: `write()`
+    refuses, and closing writes nothing.
+    """
+
+    def __init__(self, path: Path, read_only_reason: str | None = None) -> None:
         self.path = Path(path)
-        self.engine: Engine = create_file_engine(self.path)
-        event.listen(self.engine, "connect", _on_connect)
+        self.read_only_reason = read_only_reason
+        self.engine: Engine = create_file_engine(self.path, read_only=self.read_only)
+        configure = configure_read_only_connection if self.read_only else configure_connection
+        event.listen(self.engine, "connect", lambda connection, _record: configure(connection))
         event.listen(self.engine, "begin", _on_begin)
         self._watcher: sqlite3.Connection | None = None
         self._watcher_lock = threading.Lock()
@@ -167,9 +222,21 @@ class Database:
     def closed(self) -> bool:
         return self._closed
 
+    @property
+    def read_only(self) -> bool:
+        return self.read_only_reason is not None
+
     def _check_open(self) -> None:
         if self._closed:
             raise ProjectFileError(f"{self.path}: the project is closed")
+
+    def check_writable(self) -> None:
+        """Refuse a change to a read-only project before anything is written."""
+        if self.read_only_reason is not None:
+            raise ReadOnlyProjectError(
+                f"{self.path}: the project is open read-only ({self.read_only_reason}); "
+                "the change was not made"
+            )
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
@@ -182,6 +249,7 @@ class Database:
     def write(self) -> Iterator[Connection]:
         """One short `BEGIN IMMEDIATE` transaction; commits on success, rolls back on error."""
         self._check_open()
+        self.check_writable()
         with (
             self.engine.connect().execution_options(studio_write=True) as connection,
             connection.begin(),
@@ -197,7 +265,11 @@ class Database:
         self._check_open()
         with self._watcher_lock:
             if self._watcher is None:
-                self._watcher = open_sqlite(self.path, check_same_thread=False)
+                self._watcher = (
+                    connect_read_only(self.path, check_same_thread=False)
+                    if self.read_only
+                    else open_sqlite(self.path, check_same_thread=False)
+                )
             version = self._watcher.execute("PRAGMA data_version").fetchone()[0]
             changed = self._seen_data_version is not None and version != self._seen_data_version
             self._seen_data_version = version
@@ -218,6 +290,8 @@ class Database:
                 self._watcher.close()
                 self._watcher = None
         self.engine.dispose()
+        if self.read_only:
+            return
         connection = open_sqlite(self.path)
         try:
             # No waiting: a reader in another process may keep its snapshot for long; the

@@ -19,6 +19,14 @@ class NotAProjectError(ProjectFileError):
     """The file exists but is not a Studio project."""
 
 
+class DamagedProjectError(ProjectFileError):
+    """The file is a Studio project, but SQLite cannot read it (its reason is in the message)."""
+
+
+class ReadOnlyProjectError(ProjectFileError):
+    """The project was opened read-only (a read-only file or folder); a change was refused."""
+
+
 class InvalidEditError(StudioError):
     """An edit was refused because its arguments are invalid; nothing was written."""
 

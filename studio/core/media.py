@@ -172,6 +172,7 @@ def import_media(
     progress: Progress | None = None,
     author: str = "",
 ) -> ImportReport:
+    database.check_writable()  # before any copy into the store
     files, problems = _expand(paths)
     report = ImportReport(failed=list(problems))
     with database.read() as connection:

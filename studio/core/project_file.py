@@ -4,10 +4,16 @@ A project file is a SQLite database whose `application_id` is Studio's and whose
 revision is one this Studio knows. Opening an older file first copies it through the SQLite
 backup API to `NAME.studio.backup-<revision>-<time>`, then upgrades it in one transaction.
 A file from a newer Studio is refused and left untouched: it is only read, read-only.
+
+A project this process cannot write (the file or its folder is read-only) opens read-only
+(see `studio.core.database`); an older one of those cannot be backed up and upgraded, so it
+is refused. Errors say what is true: a foreign file is "not a Studio project", a Studio file
+SQLite cannot read is a "damaged Studio project" (with SQLite's reason).
 """
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import time
 from pathlib import Path
@@ -26,11 +32,23 @@ from studio.core.database import (
     configure_connection,
     create_file_engine,
     file_uri,
+    read_only_uri,
+    write_problem,
 )
-from studio.core.errors import NewerProjectError, NotAProjectError, ProjectFileError
+from studio.core.errors import (
+    DamagedProjectError,
+    NewerProjectError,
+    NotAProjectError,
+    ProjectFileError,
+    ReadOnlyProjectError,
+)
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 PROJECT_SUFFIX = ".studio"
+# The first 100 bytes of every SQLite file: a magic string, and the application id at 68.
+SQLITE_HEADER_SIZE = 100
+SQLITE_MAGIC = b"SQLite format 3\x00"
+APPLICATION_ID_OFFSET = 68
 
 
 def store_dir_of(project_path: Path) -> Path:
@@ -83,32 +101,56 @@ def upgrade_schema(path: Path, target: str = "head") -> None:
         engine.dispose()
 
 
-def read_identity(path: Path) -> tuple[int, str | None]:
-    """The file's application_id and alembic revision, read without changing the file.
+def header_application_id(path: Path) -> int:
+    """The application id in the file's SQLite header; NotAProjectError for a foreign file.
 
-    The connection is read-write but `query_only`: a read-only connection to a WAL file
-    cannot remove the `-wal` and `-shm` files it creates, so a refused file would not be
-    left as it was found.
+    Read from the bytes, not through SQLite, so a Studio project whose pages are damaged is
+    still recognised as one.
+    """
+    with open(path, "rb") as stream:
+        header = stream.read(SQLITE_HEADER_SIZE)
+    if not header:
+        raise NotAProjectError(f"{path}: not a Studio project (the file is empty)")
+    if len(header) < SQLITE_HEADER_SIZE or not header.startswith(SQLITE_MAGIC):
+        raise NotAProjectError(f"{path}: not a Studio project (not a SQLite database)")
+    application_id = int.from_bytes(header[APPLICATION_ID_OFFSET : APPLICATION_ID_OFFSET + 4])
+    if application_id != APPLICATION_ID:
+        raise NotAProjectError(f"{path}: not a Studio project (application_id {application_id:#x})")
+    return application_id
+
+
+def read_revision(path: Path, read_only: bool) -> str | None:
+    """The file's alembic revision, read without changing the file.
+
+    A writable file is read through a read-write but `query_only` connection: a read-only
+    connection to a WAL file cannot remove the `-wal` and `-shm` files it creates, so a
+    refused file would not be left as it was found. A read-only file is read immutable.
     """
     try:
-        connection = sqlite3.connect(file_uri(path, "rw"), uri=True)
-        connection.execute("PRAGMA query_only=ON")
+        if read_only:
+            connection = sqlite3.connect(read_only_uri(path), uri=True)
+        else:
+            connection = sqlite3.connect(file_uri(path, "rw"), uri=True)
+            connection.execute("PRAGMA query_only=ON")
     except sqlite3.Error as error:
-        raise NotAProjectError(f"{path}: cannot be opened: {error}") from error
+        raise ProjectFileError(f"{path}: cannot be opened: {error}") from error
     try:
-        application_id = connection.execute("PRAGMA application_id").fetchone()[0]
         has_version = connection.execute(
             "SELECT 1 FROM sqlite_master WHERE type='table' AND name='alembic_version'"
         ).fetchone()
-        revision = None
-        if has_version:
-            row = connection.execute("SELECT version_num FROM alembic_version").fetchone()
-            revision = row[0] if row else None
-        return application_id, revision
+        if not has_version:
+            return None
+        row = connection.execute("SELECT version_num FROM alembic_version").fetchone()
+        return row[0] if row else None
     except sqlite3.DatabaseError as error:
-        raise NotAProjectError(f"{path}: not a Studio project ({error})") from error
+        raise DamagedProjectError(f"{path}: damaged Studio project ({error})") from error
     finally:
         connection.close()
+
+
+def read_identity(path: Path, read_only: bool = False) -> tuple[int, str | None]:
+    """The file's application id and alembic revision (see the two functions above)."""
+    return header_application_id(path), read_revision(path, read_only)
 
 
 def create_project_file(path: Path) -> Database:
@@ -117,6 +159,8 @@ def create_project_file(path: Path) -> Database:
         raise ProjectFileError(f"{path}: already exists; open it instead")
     if not path.parent.is_dir():
         raise ProjectFileError(f"{path}: the folder {path.parent} does not exist")
+    if not os.access(path.parent, os.W_OK | os.X_OK):
+        raise ProjectFileError(f"{path}: cannot write {path.parent}")
     connection = sqlite3.connect(str(path))
     try:
         configure_connection(connection)
@@ -137,13 +181,16 @@ def backup_path_for(path: Path, revision: str) -> Path:
 
 
 def open_project_file(path: Path) -> Database:
-    """Open an existing project, upgrading an older schema after a backup."""
+    """Open an existing project, upgrading an older schema after a backup.
+
+    A project this process cannot write opens read-only; an older one is refused, since
+    neither its backup nor its upgrade could be written.
+    """
     path = Path(path)
     if not path.is_file():
         raise ProjectFileError(f"{path}: no such project file")
-    application_id, revision = read_identity(path)
-    if application_id != APPLICATION_ID:
-        raise NotAProjectError(f"{path}: not a Studio project (application_id {application_id:#x})")
+    read_only_reason = write_problem(path)
+    _, revision = read_identity(path, read_only=read_only_reason is not None)
     if revision is None:
         raise NotAProjectError(f"{path}: has no schema revision; it is not a Studio project")
     if revision not in known_revisions():
@@ -152,9 +199,14 @@ def open_project_file(path: Path) -> Database:
             f"{head_revision()}). Update Studio to open it; the file was not changed."
         )
     if revision != head_revision():
+        if read_only_reason is not None:
+            raise ReadOnlyProjectError(
+                f"{path} is read-only and from an older Studio; copy it somewhere writable to "
+                "upgrade"
+            )
         backup_file(path, backup_path_for(path, revision))
         upgrade_schema(path)
-    return Database(path)
+    return Database(path, read_only_reason)
 
 
 def current_revision(database: Database) -> str | None:

@@ -581,8 +581,11 @@ def mark_interrupted(database: Database, now: float | None = None) -> list[int]:
     """Mark running runs whose worker died as "interrupted" (resumable); their ids.
 
     Views call this on every refresh, so it only reads unless a worker is gone: no write
-    lock to wait for, and no commit to wake every window's change poll.
+    lock to wait for, and no commit to wake every window's change poll. A read-only project
+    cannot record it, so nothing is marked there.
     """
+    if database.read_only:
+        return []
     moment = time.time() if now is None else now
     host = socket.gethostname()
     with database.read() as connection:

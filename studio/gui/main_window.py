@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from studio.api import HistoryStep, ImportReport, LabelImportReport, Project
-from studio.core.errors import HistoryConflictError, NothingToUndoError, StudioError
+from studio.core.errors import NothingToUndoError, StudioError
 from studio.gui.bulk_actions import BulkActions
 from studio.gui.gallery_filters import GalleryFilterBar
 from studio.gui.gallery_model import GalleryModel, describe_stats
@@ -166,6 +166,10 @@ class MainWindow(QMainWindow):
         self.counts_label = QLabel()
         self.counts_label.setObjectName("counts")
         self.statusBar().addPermanentWidget(self.counts_label)
+        self.read_only_label = QLabel("Read-only")
+        self.read_only_label.setObjectName("read_only")
+        self.read_only_label.setVisible(False)
+        self.statusBar().addPermanentWidget(self.read_only_label)
 
     def _add_action(self, key: str, slot: Callable[[], object]) -> QAction:
         action = self.registry.make_action(key, self, slot)
@@ -293,8 +297,7 @@ class MainWindow(QMainWindow):
         self.gallery.has_project = project is not None
         self.workspace.set_project(project)
         self.training.set_project(project)
-        title = f"{project.path.name} — Studio" if project is not None else "Studio"
-        self.setWindowTitle(title)
+        self._show_read_only(project)
         if project is None:
             self._poll_timer.stop()
         else:
@@ -302,6 +305,19 @@ class MainWindow(QMainWindow):
             self._labels_revision = project.labels_revision()
             self._poll_timer.start()
         self._update_after_change()
+
+    def _show_read_only(self, project: Project | None) -> None:
+        """The title and a status-bar notice say when the project was opened read-only."""
+        read_only = project is not None and project.read_only
+        self.read_only_label.setVisible(read_only)
+        self.read_only_label.setToolTip(
+            f"{project.read_only_reason}; changes are refused" if read_only else ""
+        )
+        if project is None:
+            self.setWindowTitle("Studio")
+        else:
+            notice = " (read-only)" if read_only else ""
+            self.setWindowTitle(f"{project.path.name}{notice} — Studio")
 
     def open_project_file(self, path: Path) -> bool:
         """Open the project at `path` in this window; on failure say why and keep the old one."""
@@ -410,7 +426,7 @@ class MainWindow(QMainWindow):
         except NothingToUndoError:
             self._show_message(f"Nothing to {direction}")
             return
-        except HistoryConflictError as error:
+        except StudioError as error:  # a conflict, or a read-only project
             self._show_error(f"Cannot {direction}", str(error))
             return
         self.project.poll_changes()

@@ -10,7 +10,12 @@ import pytest
 
 from studio.api import Project
 from studio.core.database import APPLICATION_ID
-from studio.core.errors import NewerProjectError, NotAProjectError, ProjectFileError
+from studio.core.errors import (
+    DamagedProjectError,
+    NewerProjectError,
+    NotAProjectError,
+    ProjectFileError,
+)
 from studio.core.project_file import backup_path_for, head_revision, read_identity
 
 
@@ -94,6 +99,37 @@ def test_a_sqlite_file_of_another_application_is_refused_unchanged(tmp_path: Pat
     with pytest.raises(NotAProjectError, match="0x4d2"):
         Project.open(path)
     assert _digest(path) == before
+
+
+def test_a_studio_project_sqlite_cannot_read_is_called_damaged_with_sqlites_reason(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "damaged.studio"
+    Project.create(path).close()
+    data = bytearray(path.read_bytes())
+    data[100:400] = b"\xff" * 300  # the schema page's b-tree, just past the file header
+    path.write_bytes(bytes(data))
+    with pytest.raises(DamagedProjectError) as raised:
+        Project.open(path)
+    assert str(raised.value) == (
+        f"{path}: damaged Studio project (database disk image is malformed)"
+    )
+    assert path.read_bytes() == data
+    assert _names(tmp_path) == ["damaged.studio"]
+
+
+def test_a_sqlite_file_of_another_application_is_not_called_damaged(tmp_path: Path) -> None:
+    path = tmp_path / "other.studio"
+    connection = sqlite3.connect(path)
+    with connection:
+        connection.execute("CREATE TABLE item (id INTEGER PRIMARY KEY, name TEXT)")
+    connection.close()
+    data = bytearray(path.read_bytes())
+    data[100:400] = b"\xff" * 300
+    path.write_bytes(bytes(data))
+    with pytest.raises(NotAProjectError) as raised:
+        Project.open(path)
+    assert str(raised.value) == f"{path}: not a Studio project (application_id 0x0)"
 
 
 def test_a_studio_marked_file_without_a_schema_revision_is_refused(tmp_path: Path) -> None:
