@@ -52,3 +52,19 @@ def project(tmp_path: Path) -> Iterator:
 
     with Project.create(tmp_path / "test.studio", author="tester") as opened:
         yield opened
+
+
+@pytest.fixture
+def umask_022() -> Iterator[None]:
+    """The common umask, 0o022, for the test (restored after): new folders 0o755, files 0o644."""
+    previous = os.umask(0o022)
+    yield
+    os.umask(previous)
+
+
+def modes(folder: Path) -> set[tuple[str, int]]:
+    """("dir" or "file", permission bits) of `folder` and of everything in it."""
+    return {
+        ("dir" if path.is_dir() else "file", path.stat().st_mode & 0o777)
+        for path in [folder, *folder.rglob("*")]
+    }

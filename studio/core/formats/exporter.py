@@ -1,8 +1,9 @@
 """Exporting a project's labels: choose the items, let the format write, then publish at once.
 
-The format writes into a temporary folder beside the destination; only when it has finished
-is that folder renamed to the destination, so a failed or cancelled export leaves nothing
-half-written, and an existing destination is only replaced when the user asks.
+The format writes into a staging folder beside the destination (`studio.core.staging`); only
+when it has finished is its output renamed to the destination, so a failed, cancelled or
+killed export leaves nothing half-written, and an existing destination is only replaced when
+the user asks.
 
 Which items are exported: those matching the filter (and split), minus rejected items and
 items nobody has labeled yet (status "new" or "in progress" without annotations), since a
@@ -13,7 +14,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
@@ -33,6 +33,7 @@ from studio.core.media import resolve
 from studio.core.queries import ItemQuery, item_ids, items_by_ids
 from studio.core.records import AnnotationRecord, ItemRecord
 from studio.core.settings import get_setting
+from studio.core.staging import recover_leftovers, staged_output
 
 ImageMode = Literal["copy", "link", "none"]
 IMAGE_MODES = ("copy", "link", "none")
@@ -114,7 +115,7 @@ class ExportTarget:
         if self.images == "link":
             _link(entry.image_path, destination)
         else:
-            shutil.copy2(entry.image_path, destination)
+            shutil.copyfile(entry.image_path, destination)
         self.report.images_written += 1
         return relative
 
@@ -140,7 +141,7 @@ def _link(source: Path, destination: Path) -> None:
         try:
             os.link(source, destination)
         except OSError:
-            shutil.copy2(source, destination)
+            shutil.copyfile(source, destination)
 
 
 def export_labels(
@@ -161,6 +162,7 @@ def export_labels(
     if images not in IMAGE_MODES:
         raise LabelExportError(f"images must be one of {', '.join(IMAGE_MODES)}, got {images!r}")
     destination = Path(destination).absolute()
+    recover_leftovers(destination)
     _check_destination(destination, overwrite)
     control = Control(progress, cancel)
     with collector_paused():
@@ -193,15 +195,11 @@ def _export(
     if not export_set.items:
         report.warnings.append("no item matched (rejected and unlabeled items are never exported)")
     destination.parent.mkdir(parents=True, exist_ok=True)
-    temporary = Path(tempfile.mkdtemp(prefix=f".{destination.name}.", dir=destination.parent))
-    try:
-        target = ExportTarget(temporary, images, report, control)
+    with staged_output(destination) as staged:
+        target = ExportTarget(staged.make_folder(), images, report, control)
         label_format.write(export_set, target)
         control.check()
-        _publish(temporary, destination)
-    except BaseException:
-        shutil.rmtree(temporary, ignore_errors=True)
-        raise
+        staged.publish()
     return report
 
 
@@ -212,22 +210,6 @@ def _check_destination(destination: Path, overwrite: bool) -> None:
         raise LabelExportError(
             f"{destination}: the folder is not empty; allow overwriting to replace it"
         )
-
-
-def _publish(temporary: Path, destination: Path) -> None:
-    """Rename the finished export into place; an old destination goes only after that."""
-    os.chmod(temporary, 0o755)
-    if not destination.exists():
-        os.replace(temporary, destination)
-        return
-    old = Path(tempfile.mkdtemp(prefix=f".{destination.name}.old.", dir=destination.parent))
-    os.replace(destination, old / "previous")
-    try:
-        os.replace(temporary, destination)
-    except OSError:
-        os.replace(old / "previous", destination)
-        raise
-    shutil.rmtree(old, ignore_errors=True)
 
 
 def _export_set(

@@ -1,5 +1,6 @@
-"""Writing a bundle folder: built complete in a temporary folder beside the target, then
-renamed into place, so the target is either the whole verified bundle or untouched.
+"""Writing a bundle folder: built complete in a staging folder beside the target, then
+renamed into place, so the target is either the whole verified bundle or untouched (see
+`studio.core.staging`, which also cleans up after an export that was killed).
 
 Layout: model.onnx, manifest.json, studio_bundle/ (the runtime, copied from studio/bundle),
 predict.py, serve.py, requirements.txt (from studio/bundle/templates), selftest/inputs/*.png
@@ -11,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import tempfile
 import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -24,6 +24,7 @@ from PIL import Image, ImageOps
 import studio.bundle
 from studio.core.errors import ExportError
 from studio.core.object_store import file_sha256, fsync_directory
+from studio.core.staging import StagedOutput, staged_output
 
 RUNTIME_FOLDER = "studio_bundle"
 MANIFEST_NAME = "manifest.json"
@@ -47,11 +48,6 @@ def check_target(out: Path, overwrite: bool) -> None:
         )
     if not out.parent.is_dir():
         raise ExportError(f"{out.parent}: the folder to export into does not exist")
-
-
-def staging_folder(out: Path) -> Path:
-    """An empty temporary folder beside `out` (same disk, so the final rename is atomic)."""
-    return Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}-export-"))
 
 
 def copy_runtime(folder: Path) -> None:
@@ -134,26 +130,11 @@ def _sync_tree(folder: Path) -> None:
         fsync_directory(path)
 
 
-def publish(staging: Path, out: Path, overwrite: bool) -> None:
-    """Move the finished `staging` folder to `out`; an old `out` goes only once it is there."""
-    _sync_tree(staging)
-    check_target(out, overwrite)
-    old = None
-    if out.is_dir() and not out.is_symlink():
-        old = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}-old-"))
-        os.replace(out, old / "bundle")
-    elif out.exists() or out.is_symlink():
-        out.unlink()
-    try:
-        os.replace(staging, out)
-    except OSError:
-        if old is not None:
-            os.replace(old / "bundle", out)
-            shutil.rmtree(old, ignore_errors=True)
-        raise
-    fsync_directory(out.parent)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+def publish(staged: StagedOutput, overwrite: bool) -> None:
+    """Move the finished bundle to its target; an old target goes only once it is there."""
+    _sync_tree(staged.output)
+    check_target(staged.destination, overwrite)
+    staged.publish()
 
 
 def zip_path_of(out: Path) -> Path:
@@ -162,19 +143,11 @@ def zip_path_of(out: Path) -> Path:
 
 def write_zip(folder: Path, target: Path) -> Path:
     """`target` (OUT.zip) holding the bundle in a top-level folder named like it."""
-    handle, temporary = tempfile.mkstemp(
-        dir=target.parent, prefix=f".{target.name}-", suffix=".tmp"
-    )
-    os.close(handle)
-    try:
-        with zipfile.ZipFile(temporary, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+    with staged_output(target) as staged:
+        with zipfile.ZipFile(staged.output, "w", compression=zipfile.ZIP_DEFLATED) as archive:
             for path, relative in _bundle_files(folder):
                 archive.write(path, f"{folder.name}/{relative}")
-        with open(temporary, "rb") as stream:
+        with open(staged.output, "rb") as stream:
             os.fsync(stream.fileno())
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    fsync_directory(target.parent)
+        staged.publish()
     return target

@@ -1,13 +1,13 @@
 """`export_bundle`: checkpoint → ONNX → parity gate → (int8) → bundle folder (→ zip).
 
-Everything is built in a temporary folder beside `out`; the folder is renamed into place only
-once the parity gate passed and the finished bundle loaded and passed its own self-test with
-the bundle runtime. Any failure removes the temporary folder and leaves `out` as it was.
+Everything is built in a staging folder beside `out` (`studio.core.staging`); the bundle is
+renamed into place only once the parity gate passed and the finished bundle loaded and passed
+its own self-test with the bundle runtime. Any failure removes the staging folder and leaves
+`out` as it was.
 """
 
 from __future__ import annotations
 
-import shutil
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -22,6 +22,7 @@ from studio.core.database import Database
 from studio.core.enums import OBJECT_TASKS
 from studio.core.errors import ExportError
 from studio.core.object_store import file_sha256
+from studio.core.staging import recover_leftovers, staged_output
 from studio.ml.augment import build_transforms
 from studio.ml.checkpoints import load_model_weights
 from studio.ml.data import VersionDataset
@@ -113,6 +114,8 @@ def export_bundle(
     """Export the checkpoint of `source` (a RunRecord or a ModelVersionRecord) as a bundle."""
     started = time.perf_counter()
     out = Path(out).absolute()
+    recover_leftovers(out)
+    recover_leftovers(writer.zip_path_of(out))
     writer.check_target(out, overwrite)
     if zip and writer.zip_path_of(out).exists() and not overwrite:
         raise ExportError(
@@ -131,15 +134,11 @@ def export_bundle(
         steps=preprocess_override or preprocess_steps(task, loaded.input_size),
     )
     _log(emit, f"exporting run {loaded.run.name} ({loaded.checkpoint.name}, {task})")
-    staging = writer.staging_folder(out)
-    try:
+    with staged_output(out) as staged:
         manifest, gate, quantization = _build(
-            database, project_path, loaded, options, staging, emit
+            database, project_path, loaded, options, staged.make_folder(), emit
         )
-        writer.publish(staging, out, overwrite)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+        writer.publish(staged, overwrite)
     zip_path = writer.write_zip(out, writer.zip_path_of(out)) if zip else None
     _record_artifact(database, Path(store_dir), loaded, out, zip_path, manifest)
     _log(emit, f"bundle written to {out}")

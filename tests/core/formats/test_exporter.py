@@ -10,6 +10,7 @@ import pytest
 
 from studio.api import LabelExportError, Project
 from studio.core.formats import coco
+from tests.conftest import modes
 from tests.core.image_files import save_image
 
 
@@ -129,3 +130,14 @@ def test_same_file_names_in_two_folders_stay_apart(project: Project, tmp_path: P
     assert len(set(names)) == 2
     for name in names:
         assert (tmp_path / "out/images/default" / name).is_file()
+
+
+@pytest.mark.usefixtures("umask_022")
+def test_an_export_gets_the_usual_permissions_not_private_ones(
+    labeled: Project, tmp_path: Path
+) -> None:
+    for image in (tmp_path / "photos").iterdir():
+        image.chmod(0o600)  # a private source image: its copy is still readable
+    destination = tmp_path / "out"
+    labeled.export_labels(destination, "coco")
+    assert modes(destination) == {("dir", 0o755), ("file", 0o644)}

@@ -22,6 +22,7 @@ from studio.core.runs import RunRecord
 from studio.ml.augment import build_transforms
 from studio.ml.export.manifest_builder import preprocess_steps
 from studio.ml.export.pipeline import ExportReport, export_bundle
+from tests.conftest import modes
 from tests.ml.export.helpers import digits, seeded_run, trained_classifier
 
 
@@ -52,6 +53,7 @@ def test_the_evaluation_transform_is_exactly_the_bundle_preprocessing(tmp_path: 
         assert np.abs(studio.numpy() - bundle).max() < 1e-6
 
 
+@pytest.mark.usefixtures("umask_022")
 def test_a_trained_classifier_becomes_a_verified_bundle(
     trained: tuple[Project, RunRecord], tmp_path: Path
 ) -> None:
@@ -65,6 +67,8 @@ def test_a_trained_classifier_becomes_a_verified_bundle(
     assert report.folder == out
     assert report.zip_path == tmp_path / "digits-bundle.zip"
     assert leftovers(tmp_path) == []
+    assert modes(out) == {("dir", 0o755), ("file", 0o644)}  # readable by a service account
+    assert report.zip_path.stat().st_mode & 0o777 == 0o644
     assert any("parity gate passed" in event["message"] for event in events)
 
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
