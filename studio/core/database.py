@@ -23,9 +23,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.exc import DatabaseError
 from sqlalchemy.pool import Pool, QueuePool
 
-from studio.core.errors import ProjectFileError, ReadOnlyProjectError
+from studio.core.errors import DamagedProjectError, ProjectFileError, ReadOnlyProjectError
 
 # "STDO" in ASCII: marks a SQLite file as a Studio project (see `PRAGMA application_id`).
 APPLICATION_ID = 0x5354444F
@@ -239,10 +240,23 @@ class Database:
             )
 
     @contextmanager
+    def _damage_named(self) -> Iterator[None]:
+        """SQLite's corruption errors ("database disk image is malformed"), said as what they
+        are: a damaged project. Its other errors (locked, constraint, ...) pass unchanged."""
+        try:
+            yield
+        except DatabaseError as error:
+            if type(error.orig) is not sqlite3.DatabaseError:
+                raise
+            raise DamagedProjectError(
+                f"{self.path}: damaged Studio project ({error.orig})"
+            ) from error
+
+    @contextmanager
     def read(self) -> Iterator[Connection]:
         """A deferred (snapshot) transaction for queries."""
         self._check_open()
-        with self.engine.connect() as connection, connection.begin():
+        with self._damage_named(), self.engine.connect() as connection, connection.begin():
             yield connection
 
     @contextmanager
@@ -251,6 +265,7 @@ class Database:
         self._check_open()
         self.check_writable()
         with (
+            self._damage_named(),
             self.engine.connect().execution_options(studio_write=True) as connection,
             connection.begin(),
         ):

@@ -118,6 +118,25 @@ def test_a_studio_project_sqlite_cannot_read_is_called_damaged_with_sqlites_reas
     assert _names(tmp_path) == ["damaged.studio"]
 
 
+def test_damage_found_after_opening_is_called_damaged_too(tmp_path: Path) -> None:
+    path = tmp_path / "damaged.studio"
+    Project.create(path).close()
+    connection = sqlite3.connect(path)
+    root_page = connection.execute(
+        "SELECT rootpage FROM sqlite_master WHERE name = 'label_class'"
+    ).fetchone()[0]
+    page_size = connection.execute("PRAGMA page_size").fetchone()[0]
+    connection.close()
+    with path.open("r+b") as stream:
+        stream.seek((root_page - 1) * page_size)
+        stream.write(b"\xff" * page_size)  # the classes' table, read only when asked for
+    with Project.open(path) as project, pytest.raises(DamagedProjectError) as raised:
+        project.classes()
+    assert str(raised.value) == (
+        f"{path}: damaged Studio project (database disk image is malformed)"
+    )
+
+
 def test_a_sqlite_file_of_another_application_is_not_called_damaged(tmp_path: Path) -> None:
     path = tmp_path / "other.studio"
     connection = sqlite3.connect(path)
