@@ -30,9 +30,9 @@ from studio.core.database import (
     Database,
     backup_file,
     configure_connection,
+    connect_file,
+    connect_read_only,
     create_file_engine,
-    file_uri,
-    read_only_uri,
     write_problem,
 )
 from studio.core.errors import (
@@ -113,7 +113,9 @@ def header_application_id(path: Path) -> int:
         raise NotAProjectError(f"{path}: not a Studio project (the file is empty)")
     if len(header) < SQLITE_HEADER_SIZE or not header.startswith(SQLITE_MAGIC):
         raise NotAProjectError(f"{path}: not a Studio project (not a SQLite database)")
-    application_id = int.from_bytes(header[APPLICATION_ID_OFFSET : APPLICATION_ID_OFFSET + 4])
+    application_id = int.from_bytes(
+        header[APPLICATION_ID_OFFSET : APPLICATION_ID_OFFSET + 4], "big"
+    )
     if application_id != APPLICATION_ID:
         raise NotAProjectError(f"{path}: not a Studio project (application_id {application_id:#x})")
     return application_id
@@ -126,15 +128,10 @@ def read_revision(path: Path, read_only: bool) -> str | None:
     connection to a WAL file cannot remove the `-wal` and `-shm` files it creates, so a
     refused file would not be left as it was found. A read-only file is read immutable.
     """
+    connection = connect_read_only(path) if read_only else connect_file(path)
     try:
-        if read_only:
-            connection = sqlite3.connect(read_only_uri(path), uri=True)
-        else:
-            connection = sqlite3.connect(file_uri(path, "rw"), uri=True)
+        if not read_only:
             connection.execute("PRAGMA query_only=ON")
-    except sqlite3.Error as error:
-        raise ProjectFileError(f"{path}: cannot be opened: {error}") from error
-    try:
         has_version = connection.execute(
             "SELECT 1 FROM sqlite_master WHERE type='table' AND name='alembic_version'"
         ).fetchone()
