@@ -113,6 +113,7 @@ def export_bundle(
 ) -> ExportReport:
     """Export the checkpoint of `source` (a RunRecord or a ModelVersionRecord) as a bundle."""
     started = time.perf_counter()
+    database.check_writable()  # the bundle is recorded as an artifact of its run
     out = Path(out).absolute()
     recover_leftovers(out)
     recover_leftovers(writer.zip_path_of(out))

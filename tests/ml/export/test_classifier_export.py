@@ -17,7 +17,8 @@ from studio.bundle.integrity import sha256_file
 from studio.bundle.preprocess import preprocess
 from studio.bundle.runtime import Bundle
 from studio.core import model_registry, runs
-from studio.core.errors import ExportError
+from studio.core.database import Database
+from studio.core.errors import ExportError, ReadOnlyProjectError
 from studio.core.runs import RunRecord
 from studio.ml.augment import build_transforms
 from studio.ml.export.manifest_builder import preprocess_steps
@@ -181,6 +182,19 @@ def test_a_non_empty_folder_is_kept_unless_overwrite_is_asked(
     with Bundle.load(out) as bundle:
         images = sorted((out / "selftest" / "inputs").glob("*.png"))
         assert len(bundle.predict_many(images, batch_size=2)) == len(images)
+
+
+def test_a_read_only_project_refuses_a_bundle_export_before_writing_anything(
+    trained: tuple[Project, RunRecord], tmp_path: Path
+) -> None:
+    project, run = trained
+    read_only = Database(project.path, read_only_reason="the file is read-only")
+    try:
+        with pytest.raises(ReadOnlyProjectError, match="open read-only"):
+            export_bundle(read_only, project.store_dir, project.path, run, tmp_path / "bundle")
+    finally:
+        read_only.close()
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_a_registered_model_exports_with_its_lineage_and_refuses_a_changed_checkpoint(
