@@ -91,7 +91,9 @@ class LabelStudioFormat(LabelFormat):
     def detect(self, path: Path) -> float:
         if path.is_dir():
             return 0.8 if _task_files(path) else 0.0
-        return 0.9 if path.suffix.lower() == ".json" and _looks_like_tasks(path) else 0.0
+        if path.suffix.lower() != ".json":
+            return 0.0
+        return 0.9 if _looks_like_tasks(path) or _looks_like_json_min(path) else 0.0
 
     def read(self, path: Path, control: Control) -> LabelSet:
         files = _task_files(path) if path.is_dir() else [path]
@@ -132,6 +134,27 @@ def _looks_like_tasks(path: Path) -> bool:
     )
 
 
+def _looks_like_json_min(path: Path) -> bool:
+    """Label Studio's JSON-MIN export: flat records (image, label, annotator) without tasks."""
+    text = head(path).lstrip()
+    keys = ('"annotation_id"', '"annotator"')
+    return text.startswith("[") and '"data"' not in text and any(key in text for key in keys)
+
+
+def _refuse_json_min(tasks: list, file: Path) -> None:
+    first = tasks[0] if tasks else None
+    if (
+        isinstance(first, dict)
+        and "data" not in first
+        and ("annotation_id" in first or "annotator" in first)
+    ):
+        raise LabelImportError(
+            file,
+            "a Label Studio JSON-MIN export, which Studio does not read (it leaves out the "
+            "image sizes and the result types); export the project as JSON instead",
+        )
+
+
 def _task_files(folder: Path) -> list[Path]:
     return sorted(path for path in folder.glob("*.json") if _looks_like_tasks(path))
 
@@ -150,10 +173,12 @@ class _Reader:
         self.ignored_annotations = 0
         self.ignored_predictions = 0
         self.cancelled_tasks = 0
+        self.drafts = 0
 
     def read_file(self, file: Path) -> None:
         self._read_config(file.parent / CONFIG_FILE)
         tasks = expect(load_json(file), list, file, "top level", "a Label Studio export")
+        _refuse_json_min(tasks, file)
         roots = [file.parent, file.parent / "images"]
         for position, raw in enumerate(tasks):
             self.control.step(position + 1, len(tasks))
@@ -179,6 +204,9 @@ class _Reader:
         )
         annotations = expect(task.get("annotations", []), list, file, where, '"annotations"')
         chosen = self._chosen_annotation(annotations, file, where)
+        drafts = task.get("drafts")
+        if isinstance(drafts, list):
+            self.drafts += len(drafts)
         image.labeled = chosen is not None
         sizes: set[tuple[int, int]] = set()
         if chosen is not None:
@@ -307,6 +335,10 @@ class _Reader:
             found.append(
                 f"{self.ignored_predictions:,} older predictions were ignored (only the most "
                 "recent prediction of a task is imported)"
+            )
+        if self.drafts:
+            found.append(
+                f"{self.drafts:,} drafts (work not submitted in Label Studio) were not imported"
             )
         if self.cancelled_tasks:
             found.append(
