@@ -8,10 +8,15 @@ Import reads a dataset folder (or its `data.yaml`):
   keys, or without a `data.yaml`, the folder is scanned: `images/<split>/` + `labels/<split>/`,
   the flat `images/` + `labels/`, Roboflow's `<split>/images/` + `<split>/labels/`, or images
   beside their `.txt` files, with the names in `classes.txt`.
+- A relative `path` that names nothing here (Ultralytics reads it under its own datasets
+  folder: `path: ../datasets/coco8-pose`) is replaced by the yaml's folder, with a warning.
 - An image's label file is its path with the last `images` folder replaced by `labels` and the
   suffix by `.txt`, as Ultralytics finds it. Each line is `class cx cy w h` (a box) or
   `class x1 y1 x2 y2 ...` (a polygon of 3 or more points), in fractions of the image size. An
   empty label file means an image without objects; an image without one is not labeled yet.
+- A pose dataset (`kpt_shape: [points, 2 or 3]`) has the box followed by the points on each
+  line: they become a box and a keypoints annotation. The keypoint names come from
+  `kpt_names` (else they are numbered from 1) and are kept on the class with `flip_idx`.
 - The split comes from the image's folders ("train", "val2017", "valid", ...) or else from the
   `data.yaml` key naming its folder or list (unless several keys name it).
 
