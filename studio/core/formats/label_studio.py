@@ -12,8 +12,9 @@ Results: `rectanglelabels` (percent of the image size; a rotated rectangle becom
 tags). Other result types (brushes, text areas, ratings…) are not imported and are counted in
 the report's warnings. Of several annotations of a task (several annotators) the most
 recent one that was not cancelled is imported, with a warning; a task with no annotation is
-not labeled, one whose annotation has an empty result is labeled empty. Predictions become
-model labels with their scores.
+not labeled, one whose annotation has an empty result is labeled empty. Drafts (work not
+submitted) are counted in the warnings. Predictions become model labels with their scores.
+The JSON-MIN export (flat records without `data`) is detected and refused with its name.
 
 Export writes `tasks.json` with each image copied to `images/`, human labels as the task's
 annotation and model labels as its prediction, plus `config.xml`, the labeling config of a
