@@ -21,6 +21,7 @@ on, and the category's keypoints and skeleton are written; the result loads in p
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +50,11 @@ from studio.core.records import AnnotationRecord, LabelClassRecord
 DEFAULT_GROUP = "default"
 # The files of COCO's annotations/ folder that hold objects (not captions, not panoptic).
 OBJECT_FILE_PREFIXES = ("instances_", "person_keypoints_")
+# What an annotation's fields become; any other field set on one is named in a warning.
+ANNOTATION_FIELDS = frozenset(
+    {"id", "image_id", "category_id", "segmentation", "bbox", "area", "iscrowd", "score"}
+    | {"keypoints", "num_keypoints", "attributes"}
+)
 
 
 class CocoFormat(LabelFormat):
@@ -79,6 +85,13 @@ class CocoFormat(LabelFormat):
         for file in files:
             reader.read_file(file)
         label_set.images.extend(reader.images.values())
+        if reader.fields_left_out:
+            counts = ", ".join(
+                f"{key} ×{count:,}" for key, count in sorted(reader.fields_left_out.items())
+            )
+            label_set.warnings.append(
+                f"COCO annotation fields Studio does not import were left out: {counts}"
+            )
         return label_set
 
     def write(self, export: ExportSet, target: ExportTarget) -> None:
@@ -181,6 +194,7 @@ class _Reader:
         self.keypoint_counts: dict[int, int] = {}
         self.images: dict[tuple[str | None, str], ImageLabels] = {}
         self.objects_read: set[tuple[str | None, str, int]] = set()
+        self.fields_left_out: Counter[str] = Counter()
 
     def read_file(self, file: Path) -> None:
         raw_document = load_json(file)
@@ -221,6 +235,9 @@ class _Reader:
             category_id = whole_number(raw.get("category_id"), file, where, "category_id")
             if category_id not in self.categories:
                 raise LabelImportError(file, f"category_id {category_id} names no category", where)
+            self.fields_left_out.update(
+                key for key, value in raw.items() if key not in ANNOTATION_FIELDS and value
+            )
             image = images[image_id]
             label = self.categories[category_id]
             for record in _labels(file, where, raw, label, self.keypoint_counts.get(category_id)):

@@ -74,6 +74,9 @@ RESULT_KINDS = {
     "keypoint": AnnotationKind.KEYPOINTS,
     "choices": AnnotationKind.TAG,
 }
+SHAPE_TYPES = frozenset(
+    name for name, kind in RESULT_KINDS.items() if kind is not AnnotationKind.TAG
+) | {"brushlabels", "brush", "ellipselabels", "ellipse"}
 # Kind → (result type, control name, control tag, option tag) of what the writer produces.
 CONTROLS = {
     AnnotationKind.BOX: ("rectanglelabels", "label", "RectangleLabels", "Label"),
@@ -175,6 +178,7 @@ class _Reader:
         self.ignored_predictions = 0
         self.cancelled_tasks = 0
         self.drafts = 0
+        self.per_region: Counter[str] = Counter()
 
     def read_file(self, file: Path) -> None:
         self._read_config(file.parent / CONFIG_FILE)
@@ -263,12 +267,16 @@ class _Reader:
         score: float | None = None,
     ) -> None:
         results = expect(holder.get("result", []), list, file, f"{task_where}, {label}", "result")
+        regions = _region_ids(results)
         for position, raw in enumerate(results):
             where = f"{label}, result {position}"
             result = expect(raw, dict, file, f"{task_where}, {where}", "a result")
             size = _declared_size(result, file, f"{task_where}, {where}")
             if size is not None:
                 sizes.add(size)
+            if result.get("type") not in SHAPE_TYPES and str(result.get("id")) in regions:
+                self.per_region[str(result.get("type"))] += 1
+                continue
             records = self._records(result, file, task_where, where, score, size)
             for record in records:
                 record.source = source.value
@@ -337,6 +345,14 @@ class _Reader:
                 f"{self.ignored_predictions:,} older predictions were ignored (only the most "
                 "recent prediction of a task is imported)"
             )
+        if self.per_region:
+            counts = ", ".join(
+                f"{kind} ×{count:,}" for kind, count in sorted(self.per_region.items())
+            )
+            found.append(
+                "Label Studio per-region results (attached to a shape, not to the image) were "
+                f"left out: {counts}"
+            )
         if self.drafts:
             found.append(
                 f"{self.drafts:,} drafts (work not submitted in Label Studio) were not imported"
@@ -347,6 +363,16 @@ class _Reader:
                 "imported as not labeled"
             )
         return found
+
+
+def _region_ids(results: list) -> set[str]:
+    """The ids of a result list's shapes: a choice or text result with one of them is a
+    per-region answer about that shape, not an image tag."""
+    return {
+        str(result["id"])
+        for result in results
+        if isinstance(result, dict) and result.get("type") in SHAPE_TYPES and result.get("id")
+    }
 
 
 def _recency(entry: tuple[int, dict]) -> tuple[str, int, int]:

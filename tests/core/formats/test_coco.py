@@ -511,3 +511,19 @@ def test_coco_layouts_studio_does_not_read_are_named(
         project.import_labels(source, format="coco")
     assert named in caught.value.problem
     assert caught.value.file == str(source)
+
+
+def test_annotation_fields_studio_does_not_import_are_named(
+    project: Project, tmp_path: Path
+) -> None:
+    root = coco2017_folder(tmp_path / "coco")
+    file = root / "annotations/instances_val2017.json"
+    document = json.loads(file.read_text())
+    document["annotations"][0].update(ignore=1, track_id=4)
+    document["annotations"][1].update(ignore=0)  # Label Studio writes "ignore": 0 everywhere
+    file.write_text(json.dumps(document))
+    report = project.import_labels(root)
+    assert (
+        "COCO annotation fields Studio does not import were left out: ignore ×1, track_id ×1"
+        in (report.warnings)
+    )

@@ -523,3 +523,29 @@ def test_drafts_are_reported_not_dropped_silently(project: Project, tmp_path: Pa
     report = project.import_labels(write_tasks(tmp_path, tasks))
     assert report.annotations_added == 1
     assert "1 drafts (work not submitted in Label Studio) were not imported" in report.warnings
+
+
+def test_per_region_choices_are_reported_not_imported_as_image_tags(
+    project: Project, tmp_path: Path
+) -> None:
+    save_image(tmp_path / "photo.jpg", (64, 48))
+    region = rectangle(10, 10, 20, 20, id="r1")
+    per_region = {
+        "id": "r1",
+        "type": "choices",
+        "from_name": "breed",
+        "to_name": "image",
+        "value": {"x": 10, "y": 10, "width": 20, "height": 20, "choices": ["tabby"]},
+    }
+    whole_image = {
+        "id": "t1",
+        "type": "choices",
+        "from_name": "scene",
+        "to_name": "image",
+        "value": {"choices": ["indoor"]},
+    }
+    report = project.import_labels(
+        write_tasks(tmp_path, one_task("photo.jpg", [region, per_region, whole_image]))
+    )
+    assert report.per_class == {"cat": 1, "indoor": 1}
+    assert any("per-region results" in w and "choices ×1" in w for w in report.warnings)
