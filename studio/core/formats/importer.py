@@ -384,6 +384,8 @@ def _update_items(edit: Edit, images: list[FoundImage]) -> None:
 
 
 def _item_metas(edit: Edit, item_ids: list[int]) -> dict[int, dict]:
+    if not item_ids:
+        return {}
     query = select(items.c.id, items.c.meta).where(items.c.id.in_(item_ids))
     return {row.id: dict(row.meta or {}) for row in edit.connection.execute(query)}
 
