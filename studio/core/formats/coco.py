@@ -235,9 +235,9 @@ class _Reader:
             category_id = whole_number(raw.get("category_id"), file, where, "category_id")
             if category_id not in self.categories:
                 raise LabelImportError(file, f"category_id {category_id} names no category", where)
-            self.fields_left_out.update(
-                key for key, value in raw.items() if key not in ANNOTATION_FIELDS and value
-            )
+            extra = raw.keys() - ANNOTATION_FIELDS
+            if extra:
+                self.fields_left_out.update(key for key in extra if raw[key])
             image = images[image_id]
             label = self.categories[category_id]
             for record in _labels(file, where, raw, label, self.keypoint_counts.get(category_id)):
