@@ -274,7 +274,7 @@ class _Reader:
             size = _declared_size(result, file, f"{task_where}, {where}")
             if size is not None:
                 sizes.add(size)
-            if result.get("type") not in SHAPE_TYPES and str(result.get("id")) in regions:
+            if not _is_shape(result) and str(result.get("id")) in regions:
                 self.per_region[str(result.get("type"))] += 1
                 continue
             records = self._records(result, file, task_where, where, score, size)
@@ -371,8 +371,13 @@ def _region_ids(results: list) -> set[str]:
     return {
         str(result["id"])
         for result in results
-        if isinstance(result, dict) and result.get("type") in SHAPE_TYPES and result.get("id")
+        if isinstance(result, dict) and _is_shape(result) and result.get("id")
     }
+
+
+def _is_shape(result: dict) -> bool:
+    kind = result.get("type")
+    return isinstance(kind, str) and kind in SHAPE_TYPES
 
 
 def _recency(entry: tuple[int, dict]) -> tuple[str, int, int]:
