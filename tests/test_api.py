@@ -125,6 +125,7 @@ def test_add_classes_is_idempotent(project: Project) -> None:
         ({"color": "#ff0000"}, "has no name"),
         ("   ", "name is empty"),
         ({"name": "cat", "size": 3}, "unknown fields ['size']"),
+        ({"name": "cat", "meta": ["nose"]}, "is not a mapping"),
     ],
 )
 def test_add_classes_refuses_bad_specs(project: Project, spec: Any, words: str) -> None:

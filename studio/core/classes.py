@@ -15,7 +15,7 @@ from studio.core.records import LabelClassRecord
 from studio.core.schema import label_class_table as classes
 
 _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
-_EDITABLE = {"name", "color", "hotkey", "position", "archived"}
+_EDITABLE = {"name", "color", "hotkey", "position", "archived", "meta"}
 
 
 def default_color(index: int) -> str:
@@ -50,6 +50,8 @@ def _check_values(values: dict[str, Any]) -> None:
         values["name"] = str(values["name"]).strip()
         if not values["name"]:
             raise InvalidEditError("class: the name is empty")
+    if "meta" in values and not isinstance(values["meta"], dict):
+        raise InvalidEditError(f"class: meta {values['meta']!r:.60} is not a mapping")
     if "color" in values and not _COLOR.match(str(values["color"])):
         raise InvalidEditError(f"class: colour {values['color']!r} is not of the form #rrggbb")
 

@@ -1,15 +1,27 @@
-"""COCO JSON: boxes, polygons (several per object) and masks (RLE, compressed or not).
+"""COCO JSON: boxes, polygons (several per object), masks (RLE, compressed or not), keypoints.
 
-Import reads one `instances_*.json` file or a folder with several (COCO's own layout:
-`annotations/instances_train2017.json` beside `train2017/`); the split comes from the file's
-name. Category ids are kept, so an export gives every class its old id back. Export writes
+Import reads one COCO file or a folder of them:
+
+- COCO's own layout, `annotations/instances_train2017.json` (and `person_keypoints_*.json`)
+  beside `train2017/`: only the `instances_*` and `person_keypoints_*` files are read when
+  there are any, and the other JSON files there (captions, panoptic) are named in a warning;
+- Roboflow's layout, `<split>/_annotations.coco.json` with the images beside it: every split.
+
+The split comes from the file's name, else from its folder's ("valid" → val). An annotation
+with `keypoints` becomes its shape plus a keypoints annotation `[[x, y, v], ...]`; the
+category's keypoint names and skeleton are kept on the class (`label_class.meta`). An
+`image_info` file (images without an `annotations` list) brings its images in unlabeled.
+Layouts Studio does not read (panoptic, captions, detection results) are named in the error.
+Category ids are kept, so an export gives every class its old id back. Export writes
 `annotations/instances_<split>.json` per split (`default` for items without one) and the
-images under `images/<split>/`; the result loads in pycocotools.
+images under `images/<split>/`; keypoints go back into the annotation of the shape they lie
+on, and the category's keypoints and skeleton are written; the result loads in pycocotools.
 """
 
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -33,15 +45,24 @@ from studio.core.formats.reading import (
 )
 from studio.core.formats.registry import LabelFormat, register_format
 from studio.core.formats.writing import stable_ids
-from studio.core.records import AnnotationRecord
+from studio.core.records import AnnotationRecord, LabelClassRecord
 
 DEFAULT_GROUP = "default"
+# The files of COCO's annotations/ folder that hold objects (not captions, not panoptic).
+OBJECT_FILE_PREFIXES = ("instances_", "person_keypoints_")
+# What an annotation's fields become; any other field set on one is named in a warning.
+ANNOTATION_FIELDS = frozenset(
+    {"id", "image_id", "category_id", "segmentation", "bbox", "area", "iscrowd", "score"}
+    | {"keypoints", "num_keypoints", "attributes"}
+)
 
 
 class CocoFormat(LabelFormat):
     name = "coco"
     title = "COCO JSON"
-    kinds = frozenset({AnnotationKind.BOX, AnnotationKind.POLYGON, AnnotationKind.MASK})
+    kinds = frozenset(
+        {AnnotationKind.BOX, AnnotationKind.POLYGON, AnnotationKind.MASK, AnnotationKind.KEYPOINTS}
+    )
     suffixes = (".json",)
 
     def detect(self, path: Path) -> float:
@@ -52,11 +73,25 @@ class CocoFormat(LabelFormat):
     def read(self, path: Path, control: Control) -> LabelSet:
         files = _coco_files(path) if path.is_dir() else [path]
         if not files:
-            raise LabelImportError(path, "no COCO JSON file found (looked in annotations/)")
+            raise LabelImportError(
+                path,
+                "no COCO JSON file found (looked in annotations/, the folder itself and "
+                "its split folders)",
+            )
         label_set = LabelSet(self.name, path)
-        categories: dict[int, str] = {}
+        reader = _Reader(label_set, control)
+        if path.is_dir():
+            files = _files_to_read(files, label_set)
         for file in files:
-            _read_file(file, label_set, categories, control)
+            reader.read_file(file)
+        label_set.images.extend(reader.images.values())
+        if reader.fields_left_out:
+            counts = ", ".join(
+                f"{key} ×{count:,}" for key, count in sorted(reader.fields_left_out.items())
+            )
+            label_set.warnings.append(
+                f"COCO annotation fields Studio does not import were left out: {counts}"
+            )
         return label_set
 
     def write(self, export: ExportSet, target: ExportTarget) -> None:
@@ -77,12 +112,51 @@ def _looks_like_coco(path: Path) -> bool:
 
 
 def _coco_files(folder: Path) -> list[Path]:
-    for candidate in (folder / "annotations", folder):
-        if candidate.is_dir():
-            found = sorted(p for p in candidate.glob("*.json") if _looks_like_coco(p))
-            if found:
-                return found
+    """The COCO files of a dataset folder: in annotations/, in the folder, or one per split
+    folder (Roboflow's `train/_annotations.coco.json`)."""
+    for candidates in (
+        (folder / "annotations").glob("*.json"),
+        folder.glob("*.json"),
+        folder.glob("*/*.json"),
+    ):
+        found = sorted(path for path in candidates if _looks_like_coco(path))
+        if found:
+            return found
     return []
+
+
+def _files_to_read(files: list[Path], label_set: LabelSet) -> list[Path]:
+    """COCO's own annotations/ folder also holds captions (and maybe panoptic) files: when
+    instance or keypoint files are there, only they are read, and the others are named."""
+    wanted = [file for file in files if file.name.startswith(OBJECT_FILE_PREFIXES)]
+    if not wanted:
+        return files
+    others = [file.name for file in files if file not in wanted]
+    if others:
+        label_set.warnings.append(
+            f"COCO files other than {' and '.join(p + '*' for p in OBJECT_FILE_PREFIXES)} "
+            f"were not read: {', '.join(others)}"
+        )
+    return wanted
+
+
+def _split_of_file(file: Path) -> str | None:
+    """From the file name ("instances_val2017.json"), else its folder's ("valid/")."""
+    return split_of_name(file.name) or split_of_name(file.parent.name)
+
+
+def _unsupported_layout(document: dict[str, Any]) -> str | None:
+    """The name of a COCO layout Studio does not read, when `document` is one."""
+    annotations = document.get("annotations")
+    first = annotations[0] if isinstance(annotations, list) and annotations else None
+    if isinstance(first, dict) and "segments_info" in first:
+        return (
+            "a COCO panoptic file (segments_info with PNG masks), which Studio does not read; "
+            "import the instances_*.json file instead"
+        )
+    if isinstance(first, dict) and "caption" in first:
+        return "a COCO captions file, which Studio does not read (it holds no labels)"
+    return None
 
 
 # -- reading -------------------------------------------------------------------------------
@@ -92,76 +166,149 @@ def _image_roots(file: Path) -> list[Path]:
     """Where a COCO file's images may lie: beside it, in images/, in the split's folder."""
     folder = file.parent
     bases = [folder, folder.parent] if folder.name == "annotations" else [folder]
+    # "instances_val2017" → val2017/, "image_info_test-dev2017" → test-dev2017/
     stem = file.stem
-    token = stem.split("_", 1)[1] if "_" in stem else stem
+    tokens = [stem.split("_", 1)[-1], stem.rsplit("_", 1)[-1]]
     split = split_of_name(file.name)
     roots = []
     for base in bases:
-        roots += [base, base / "images", base / token, base / "images" / token]
+        roots += [base, base / "images"]
+        for token in dict.fromkeys(tokens):
+            roots += [base / token, base / "images" / token]
         if split:
             roots += [base / split, base / "images" / split]
     return roots
 
 
-def _read_file(
-    file: Path, label_set: LabelSet, categories: dict[int, str], control: Control
-) -> None:
-    document = expect(load_json(file), dict, file, "top level", "the file")
-    for key in ("images", "categories"):
-        if key not in document:
-            raise LabelImportError(file, f'the "{key}" list is missing')
-    _read_categories(file, document["categories"], label_set, categories)
-    split = split_of_name(file.name)
-    roots = _image_roots(file)
-    images = _read_images(file, document["images"], split, roots)
-    raw_annotations = expect(
-        document.get("annotations", []), list, file, "top level", '"annotations"'
-    )
-    seen_ids: set[int] = set()
-    for position, raw in enumerate(raw_annotations):
-        control.step(position + 1, len(raw_annotations))
-        where = f"annotations[{position}]"
-        raw = expect(raw, dict, file, where, "an annotation")
-        annotation_id = whole_number(raw.get("id"), file, where, "annotation id")
-        where = f"annotation id {annotation_id}"
-        if annotation_id in seen_ids:
-            raise LabelImportError(file, "duplicate annotation id", where)
-        seen_ids.add(annotation_id)
-        image_id = whole_number(raw.get("image_id"), file, where, "image_id")
-        if image_id not in images:
-            raise LabelImportError(file, f"image_id {image_id} names no image", where)
-        category_id = whole_number(raw.get("category_id"), file, where, "category_id")
-        if category_id not in categories:
-            raise LabelImportError(file, f"category_id {category_id} names no category", where)
-        images[image_id].labels.append(_label(file, where, raw, categories[category_id]))
-    label_set.images.extend(images.values())
+class _Reader:
+    """Reads COCO files into one label set.
 
+    Images are kept by split and file name: COCO's instances and person_keypoints files list
+    the same images and the same annotation ids, so an object read from both is taken once.
+    """
 
-def _read_categories(file: Path, raw: Any, label_set: LabelSet, categories: dict[int, str]) -> None:
-    names_here: dict[str, int] = {}
-    for position, category in enumerate(expect(raw, list, file, "top level", '"categories"')):
-        where = f"categories[{position}]"
-        category = expect(category, dict, file, where, "a category")
-        category_id = whole_number(category.get("id"), file, where, "category id")
-        name = expect(category.get("name"), str, file, where, "the category name").strip()
-        if not name:
-            raise LabelImportError(file, "the category name is empty", where)
-        if name in names_here or category_id in names_here.values():
-            raise LabelImportError(file, f"duplicate category {name!r} / id {category_id}", where)
-        names_here[name] = category_id
-        if categories.get(category_id, name) != name:
+    def __init__(self, label_set: LabelSet, control: Control) -> None:
+        self.label_set = label_set
+        self.control = control
+        self.categories: dict[int, str] = {}
+        self.keypoint_counts: dict[int, int] = {}
+        self.images: dict[tuple[str | None, str], ImageLabels] = {}
+        self.objects_read: set[tuple[str | None, str, int]] = set()
+        self.fields_left_out: Counter[str] = Counter()
+
+    def read_file(self, file: Path) -> None:
+        raw_document = load_json(file)
+        if isinstance(raw_document, list):
             raise LabelImportError(
                 file,
-                f"category id {category_id} is {name!r} here but {categories[category_id]!r} "
-                "in another file",
+                "a COCO detection results file (a list of detections without images), which "
+                "Studio does not read; import the dataset's instances file",
+            )
+        document = expect(raw_document, dict, file, "top level", "the file")
+        problem = _unsupported_layout(document)
+        if problem:
+            raise LabelImportError(file, problem)
+        for key in ("images", "categories"):
+            if key not in document:
+                raise LabelImportError(file, f'the "{key}" list is missing')
+        self._read_categories(file, document["categories"])
+        split = _split_of_file(file)
+        # An image_info file lists images without labels: they are not known to be empty.
+        labeled = "annotations" in document
+        images = _read_images(file, document["images"], split, _image_roots(file), labeled)
+        raw_annotations = expect(
+            document.get("annotations", []), list, file, "top level", '"annotations"'
+        )
+        seen_ids: set[int] = set()
+        for position, raw in enumerate(raw_annotations):
+            self.control.step(position + 1, len(raw_annotations))
+            where = f"annotations[{position}]"
+            raw = expect(raw, dict, file, where, "an annotation")
+            annotation_id = whole_number(raw.get("id"), file, where, "annotation id")
+            where = f"annotation id {annotation_id}"
+            if annotation_id in seen_ids:
+                raise LabelImportError(file, "duplicate annotation id", where)
+            seen_ids.add(annotation_id)
+            image_id = whole_number(raw.get("image_id"), file, where, "image_id")
+            if image_id not in images:
+                raise LabelImportError(file, f"image_id {image_id} names no image", where)
+            category_id = whole_number(raw.get("category_id"), file, where, "category_id")
+            if category_id not in self.categories:
+                raise LabelImportError(file, f"category_id {category_id} names no category", where)
+            extra = raw.keys() - ANNOTATION_FIELDS
+            if extra:
+                self.fields_left_out.update(key for key in extra if raw[key])
+            image = images[image_id]
+            label = self.categories[category_id]
+            for record in _labels(file, where, raw, label, self.keypoint_counts.get(category_id)):
+                key = (image.split, image.file_name, annotation_id, record.kind.value)
+                if key not in self.objects_read:
+                    self.objects_read.add(key)
+                    image.labels.append(record)
+        for image in images.values():
+            known = self.images.setdefault((image.split, image.file_name), image)
+            if known is not image and known.source_file == file:
+                raise LabelImportError(
+                    file,
+                    f"the image {image.file_name!r} is listed twice (also as {known.where})",
+                    image.where,
+                )
+            if known is not image:
+                known.labels.extend(image.labels)
+                known.labeled = known.labeled or image.labeled
+
+    def _read_categories(self, file: Path, raw: Any) -> None:
+        names_here: dict[str, int] = {}
+        for position, category in enumerate(expect(raw, list, file, "top level", '"categories"')):
+            where = f"categories[{position}]"
+            category = expect(category, dict, file, where, "a category")
+            category_id = whole_number(category.get("id"), file, where, "category id")
+            name = expect(category.get("name"), str, file, where, "the category name").strip()
+            if not name:
+                raise LabelImportError(file, "the category name is empty", where)
+            if name in names_here or category_id in names_here.values():
+                raise LabelImportError(
+                    file, f"duplicate category {name!r} / id {category_id}", where
+                )
+            names_here[name] = category_id
+            if self.categories.get(category_id, name) != name:
+                raise LabelImportError(
+                    file,
+                    f"category id {category_id} is {name!r} here but "
+                    f"{self.categories[category_id]!r} in another file",
+                    where,
+                )
+            self.categories[category_id] = name
+            self.label_set.add_class(name, category_id)
+            meta = _keypoint_meta(file, where, category)
+            if meta:
+                self.keypoint_counts[category_id] = len(meta["keypoints"])
+                self.label_set.class_meta.setdefault(name, meta)
+
+
+def _keypoint_meta(file: Path, where: str, category: dict[str, Any]) -> dict[str, Any]:
+    """A keypoint category's point names and skeleton (pairs of 1-based point numbers)."""
+    if not category.get("keypoints"):
+        return {}
+    names = expect(category["keypoints"], list, file, where, "keypoints")
+    for name in names:
+        expect(name, str, file, where, "a keypoint name")
+    skeleton = []
+    for pair in expect(category.get("skeleton") or [], list, file, where, "skeleton"):
+        pair = expect(pair, list, file, where, "a skeleton pair")
+        ends = [whole_number(end, file, where, "a skeleton point") for end in pair]
+        if len(ends) != 2 or not all(1 <= end <= len(names) for end in ends):
+            raise LabelImportError(
+                file,
+                f"skeleton pair {pair!r} does not join two of the {len(names)} keypoints",
                 where,
             )
-        categories[category_id] = name
-        label_set.add_class(name, category_id)
+        skeleton.append(ends)
+    return {"keypoints": list(names), "skeleton": skeleton}
 
 
 def _read_images(
-    file: Path, raw: Any, split: str | None, roots: list[Path]
+    file: Path, raw: Any, split: str | None, roots: list[Path], labeled: bool
 ) -> dict[int, ImageLabels]:
     images: dict[int, ImageLabels] = {}
     for position, image in enumerate(expect(raw, list, file, "top level", '"images"')):
@@ -182,13 +329,17 @@ def _read_images(
             width=width,
             height=height,
             split=split,
+            labeled=labeled,
             where=where,
             source_file=file,
         )
     return images
 
 
-def _label(file: Path, where: str, raw: dict[str, Any], label: str) -> LabelRecord:
+def _labels(
+    file: Path, where: str, raw: dict[str, Any], label: str, keypoint_count: int | None
+) -> list[LabelRecord]:
+    """The shape of one COCO annotation, and its keypoints when it has any."""
     extra = raw.get("attributes")
     attributes = {} if extra is None else dict(expect(extra, dict, file, where, '"attributes"'))
     iscrowd = raw.get("iscrowd", 0)
@@ -201,9 +352,41 @@ def _label(file: Path, where: str, raw: dict[str, Any], label: str) -> LabelReco
         score = number(score, file, where, "score")
     source = AnnotationSource.MODEL.value if score is not None else AnnotationSource.HUMAN.value
     kind, geometry = _geometry(file, where, raw)
-    return LabelRecord(
-        label, kind, geometry, attributes=attributes, score=score, source=source, where=where
-    )
+    records = [
+        LabelRecord(
+            label, kind, geometry, attributes=attributes, score=score, source=source, where=where
+        )
+    ]
+    points = _keypoints(file, where, raw.get("keypoints"), keypoint_count)
+    if points:
+        records.append(
+            LabelRecord(
+                label, AnnotationKind.KEYPOINTS, points, score=score, source=source, where=where
+            )
+        )
+    return records
+
+
+def _keypoints(file: Path, where: str, raw: Any, expected: int | None) -> list[list[float]] | None:
+    """`[x1, y1, v1, x2, ...]` as `[[x, y, v], ...]`; None when no point is labeled."""
+    if raw in (None, []):
+        return None
+    values = [
+        number(value, file, where, "keypoint value")
+        for value in expect(raw, list, file, where, "keypoints")
+    ]
+    if len(values) % 3:
+        raise LabelImportError(
+            file, f"keypoints has {len(values)} values; it should be x, y, v for each point", where
+        )
+    if expected is not None and len(values) != 3 * expected:
+        raise LabelImportError(
+            file,
+            f"keypoints has {len(values) // 3} points but its category names {expected}",
+            where,
+        )
+    points = [values[i : i + 3] for i in range(0, len(values), 3)]
+    return points if any(v for _, _, v in points) else None
 
 
 def _geometry(file: Path, where: str, raw: dict[str, Any]) -> tuple[AnnotationKind, Any]:
@@ -247,17 +430,31 @@ def _document(
         images.append(
             {"id": item.id, "file_name": file_name, "width": item.width, "height": item.height}
         )
+        written_here: list[tuple[AnnotationRecord, dict[str, Any]]] = []
+        keypoints = []
         for annotation in entry.annotations:
+            if annotation.kind == AnnotationKind.KEYPOINTS.value:
+                keypoints.append(annotation)
+                continue
             written = _annotation(annotation, category_ids[annotation.label])
             if written is None:
                 target.skip(annotation, f"{annotation.kind} annotations (COCO has no place)")
                 continue
-            annotations.append(written)
+            written_here.append((annotation, written))
             target.exported()
-    categories = [
-        {"id": category_ids[record.name], "name": record.name, "supercategory": ""}
-        for record in export.classes
-    ]
+        for annotation in keypoints:
+            holder = _keypoints_holder(annotation, written_here)
+            if holder is None:
+                holder = _points_box_annotation(
+                    annotation, category_ids[annotation.label], item.width, item.height
+                )
+                written_here.append((annotation, holder))
+            flat = [value for point in annotation.geometry for value in point]
+            holder["keypoints"] = flat
+            holder["num_keypoints"] = sum(1 for point in annotation.geometry if point[2])
+            target.exported()
+        annotations.extend(written for _, written in written_here)
+    categories = [_category(record, category_ids[record.name]) for record in export.classes]
     return {
         "info": {"description": f"exported by Studio from {export.project_name}"},
         "licenses": [],
@@ -265,6 +462,65 @@ def _document(
         "annotations": annotations,
         "categories": sorted(categories, key=lambda category: category["id"]),
     }
+
+
+def _category(record: LabelClassRecord, category_id: int) -> dict[str, Any]:
+    category: dict[str, Any] = {"id": category_id, "name": record.name, "supercategory": ""}
+    if record.meta.get("keypoints"):
+        category["keypoints"] = list(record.meta["keypoints"])
+        category["skeleton"] = [list(pair) for pair in record.meta.get("skeleton", [])]
+    return category
+
+
+def _keypoints_holder(
+    keypoints: AnnotationRecord, written: list[tuple[AnnotationRecord, dict[str, Any]]]
+) -> dict[str, Any] | None:
+    """The written shape of the same class that holds most of the visible points.
+
+    COCO keeps an object's keypoints in the annotation of its box or outline; Studio keeps
+    them apart, so on export each keypoints annotation goes back into the shape it lies on.
+    """
+    visible = [(x, y) for x, y, v in keypoints.geometry if v]
+    best, best_count = None, 0
+    for annotation, candidate in written:
+        if annotation.label != keypoints.label or "keypoints" in candidate:
+            continue
+        left, top, width, height = candidate["bbox"]
+        count = sum(1 for x, y in visible if left <= x <= left + width and top <= y <= top + height)
+        if count > best_count:
+            best, best_count = candidate, count
+    return best
+
+
+def _points_box_annotation(
+    keypoints: AnnotationRecord, category_id: int, width: int, height: int
+) -> dict[str, Any]:
+    """A COCO annotation for keypoints no shape of their class holds: the box of the points
+    (at least a pixel wide and high, inside the image, so that it imports back)."""
+    visible = [(x, y) for x, y, v in keypoints.geometry if v] or [(0.0, 0.0)]
+    left, right = _span([x for x, _ in visible], width)
+    top, bottom = _span([y for _, y in visible], height)
+    bbox = [left, top, right - left, bottom - top]
+    written = {
+        "id": keypoints.id,
+        "image_id": keypoints.item_id,
+        "category_id": category_id,
+        "segmentation": [],
+        "area": bbox[2] * bbox[3],
+        "bbox": bbox,
+        "iscrowd": 0,
+    }
+    if keypoints.score is not None and keypoints.source != AnnotationSource.HUMAN.value:
+        written["score"] = keypoints.score
+    return written
+
+
+def _span(values: list[float], limit: int) -> tuple[float, float]:
+    low, high = min(values), max(values)
+    if high - low < 1:
+        high = min(low + 1, float(limit))
+        low = high - 1
+    return low, high
 
 
 def _annotation(annotation: AnnotationRecord, category_id: int) -> dict[str, Any] | None:

@@ -3,7 +3,10 @@
 An image is matched, in this order, by its stored path, by its content (sha256, so a copy
 elsewhere is the same item), or, when the file is not beside the label file, by a file name
 that exactly one item has. Declared sizes are checked against the real image; an image listed
-twice is an error.
+twice is an error. Byte-identical files under two names (a photo copied into two folders,
+Roboflow's splits sharing a frame) are one item: the labels of both go on it, the other names
+are recorded in its `meta["duplicate_names"]`, and the report warns. The project keeps one
+item per content (`item.sha256` is unique), so the two cannot become two items.
 """
 
 from __future__ import annotations
@@ -48,6 +51,25 @@ class FoundImage:
     source_file: Path | None = None
     data: bytes | None = None
     rows: list[dict[str, Any]] = field(default_factory=list)
+    # Other entries of the label file naming a byte-identical file under another name.
+    duplicates: list[ImageLabels] = field(default_factory=list)
+
+    @property
+    def entries(self) -> list[ImageLabels]:
+        """The label file's entries for this image: its own, then its duplicates'."""
+        return [self.labels, *self.duplicates]
+
+    @property
+    def labeled(self) -> bool:
+        return any(entry.labeled for entry in self.entries)
+
+    @property
+    def has_labels(self) -> bool:
+        return any(entry.labels for entry in self.entries)
+
+    @property
+    def duplicate_names(self) -> list[str]:
+        return [entry.file_name for entry in self.duplicates]
 
 
 class ProjectIndex:
@@ -115,7 +137,7 @@ def find_images(
     control: Control,
 ) -> tuple[list[FoundImage], list[str]]:
     found: list[FoundImage] = []
-    seen: dict[Any, ImageLabels] = {}
+    seen: dict[Any, FoundImage] = {}
     missing: list[ImageLabels] = []
     total = len(label_set.images)
     for done, labels in enumerate(label_set.images, start=1):
@@ -125,15 +147,19 @@ def find_images(
             missing.append(labels)
             continue
         identity = image.item_id or image.new_row["sha256"]
-        if identity in seen:
+        first = seen.get(identity)
+        if first is None:
+            seen[identity] = image
+            found.append(image)
+        elif _same_file(first.labels, labels):
             raise LabelImportError(
                 labels.source_file or label_set.source,
                 f"the image {labels.file_name!r} is listed twice "
-                f"(also as {seen[identity].where or seen[identity].file_name})",
+                f"(also as {first.labels.where or first.labels.file_name})",
                 labels.where,
             )
-        seen[identity] = labels
-        found.append(image)
+        else:
+            first.duplicates.append(labels)
     if missing and not skip_missing:
         first = missing[0]
         more = f" (and {len(missing) - 1:,} more)" if len(missing) > 1 else ""
@@ -144,6 +170,31 @@ def find_images(
             first.where,
         )
     return found, [labels.file_name for labels in missing]
+
+
+def _same_file(first: ImageLabels, second: ImageLabels) -> bool:
+    """Whether two entries name one file (not two files with the same bytes).
+
+    Entries without a file on disk (matched to an item by name) count as the same file: they
+    carry no evidence of being two copies.
+    """
+    if first.path is None or second.path is None:
+        return first.data is None or second.data is None
+    return first.path.resolve() == second.path.resolve()
+
+
+def duplicates_warning(found: list[FoundImage]) -> str | None:
+    """The report's line on byte-identical images merged into one item, if there were any."""
+    with_copies = [image for image in found if image.duplicates]
+    if not with_copies:
+        return None
+    copies = sum(len(image.duplicates) for image in with_copies)
+    example = with_copies[0]
+    return (
+        f"{copies:,} images are byte-identical copies of another image of the file and were "
+        f"imported as one item with both names (first: {example.labels.file_name} = "
+        f"{example.duplicate_names[0]})"
+    )
 
 
 def _find_image(

@@ -38,6 +38,7 @@ from studio.core.formats.image_matching import (
     FoundImage,
     ProjectIndex,
     annotation_key,
+    duplicates_warning,
     find_images,
     store_copies,
 )
@@ -54,6 +55,8 @@ from studio.core.settings import get_setting, set_setting
 CLASS_IDS_SETTING = "format_class_ids"
 # Statuses an import may move on (to done or done_empty); later ones are the user's call.
 STATUSES_AN_IMPORT_ADVANCES = (ItemStatus.NEW.value, ItemStatus.IN_PROGRESS.value)
+# item.meta key: the other names under which a label file listed the item's exact bytes.
+DUPLICATE_NAMES = "duplicate_names"
 
 
 @dataclass
@@ -179,6 +182,9 @@ def _import(
             label_set, project, copy_images, skip_missing_images, control
         )
         existing = set() if replace else project.annotation_keys(images)
+    merged = duplicates_warning(images)
+    if merged:
+        report.warnings.append(merged)
     _build_rows(images, mapping, existing, report, control)
     report.new_classes = [
         name
@@ -230,7 +236,12 @@ def _classes_in_order(
     label_set: LabelSet, mapping: Mapping[str, str], images: list[FoundImage]
 ) -> list[str]:
     """The project classes the import needs: the file's class list, then any label used."""
-    used = {mapping[record.label] for image in images for record in image.labels.labels}
+    used = {
+        mapping[record.label]
+        for image in images
+        for entry in image.entries
+        for record in entry.labels
+    }
     declared = [mapping[name] for name in label_set.classes]
     return list(dict.fromkeys([*declared, *sorted(used - set(declared))]))
 
@@ -251,17 +262,20 @@ def _build_rows(
     total = len(images)
     for done, image in enumerate(images, start=1):
         control.step(done, total)
-        file = image.labels.source_file or report.source
-        for record in image.labels.labels:
-            row, was_clamped = checked_row(record, image, mapping[record.label], file)
-            clamped += was_clamped
-            key = annotation_key(image.item_id or -done, row["label"], row["kind"], row["geometry"])
-            if key in seen:
-                report.duplicates_skipped += 1
-                continue
-            seen.add(key)
-            image.rows.append(row)
-            report.per_class[row["label"]] += 1
+        for entry in image.entries:
+            file = entry.source_file or report.source
+            for record in entry.labels:
+                row, was_clamped = checked_row(record, image, mapping[record.label], file)
+                clamped += was_clamped
+                key = annotation_key(
+                    image.item_id or -done, row["label"], row["kind"], row["geometry"]
+                )
+                if key in seen:
+                    report.duplicates_skipped += 1
+                    continue
+                seen.add(key)
+                image.rows.append(row)
+                report.per_class[row["label"]] += 1
     report.annotations_added = sum(report.per_class.values())
     if clamped:
         report.warnings.append(
@@ -281,12 +295,18 @@ def _write(
     replace: bool,
     new_classes: list[str],
 ) -> list[int]:
-    class_edits.add_classes(edit, new_classes)
+    class_meta = {mapping[name]: meta for name, meta in label_set.class_meta.items()}
+    class_edits.add_classes(
+        edit, [{"name": name, "meta": class_meta.get(name, {})} for name in new_classes]
+    )
+    _complete_class_meta(edit, class_meta)
     class_ids = dict(edit.connection.execute(select(classes.c.name, classes.c.id)).all())
     new_images = [image for image in images if image.new_row is not None]
     for image in new_images:
         image.new_row["status"] = _new_status(image)
         image.new_row["split"] = image.labels.split
+        if image.duplicates:
+            image.new_row["meta"][DUPLICATE_NAMES] = image.duplicate_names
     new_ids = edit.insert_many(items, [image.new_row for image in new_images])
     for image, item_id in zip(new_images, new_ids, strict=True):
         image.item_id = item_id
@@ -314,13 +334,30 @@ def _write(
     return new_ids
 
 
+def _complete_class_meta(edit: Edit, class_meta: Mapping[str, dict]) -> None:
+    """Give the project's classes the keypoint names and skeleton the file has for them,
+    where they have none yet (what a class already says is the user's)."""
+    if not class_meta:
+        return
+    rows = edit.connection.execute(
+        select(classes.c.id, classes.c.name, classes.c.meta).where(
+            classes.c.name.in_(list(class_meta))
+        )
+    ).all()
+    for row in rows:
+        meta = dict(row.meta or {})
+        missing = {key: value for key, value in class_meta[row.name].items() if key not in meta}
+        if missing:
+            edit.update(classes, row.id, {"meta": {**meta, **missing}})
+
+
 def _new_status(image: FoundImage) -> str:
     human = any(row["source"] == AnnotationSource.HUMAN.value for row in image.rows)
     if image.status not in STATUSES_AN_IMPORT_ADVANCES:
         return image.status
     if human or (image.status == ItemStatus.IN_PROGRESS.value and image.rows):
         return ItemStatus.DONE.value
-    if image.labels.labeled and image.status == ItemStatus.NEW.value and not image.labels.labels:
+    if image.labeled and image.status == ItemStatus.NEW.value and not image.has_labels:
         return ItemStatus.DONE_EMPTY.value
     return image.status
 
@@ -328,8 +365,13 @@ def _new_status(image: FoundImage) -> str:
 def _update_items(edit: Edit, images: list[FoundImage]) -> None:
     """Statuses (labeled images become done) and splits of the items already in the project."""
     changes = {}
+    metas = _item_metas(edit, [image.item_id for image in images if image.duplicates])
     for image in images:
-        values = {}
+        values: dict = {}
+        if image.duplicates:
+            meta = metas[image.item_id]
+            names = [*meta.get(DUPLICATE_NAMES, []), *image.duplicate_names]
+            values["meta"] = {**meta, DUPLICATE_NAMES: list(dict.fromkeys(names))}
         status = _new_status(image)
         if status != image.status:
             values["status"] = status
@@ -339,6 +381,13 @@ def _update_items(edit: Edit, images: list[FoundImage]) -> None:
         if values:
             changes[image.item_id] = {**values, "updated_at": edit.now}
     edit.update_many(items, changes)
+
+
+def _item_metas(edit: Edit, item_ids: list[int]) -> dict[int, dict]:
+    if not item_ids:
+        return {}
+    query = select(items.c.id, items.c.meta).where(items.c.id.in_(item_ids))
+    return {row.id: dict(row.meta or {}) for row in edit.connection.execute(query)}
 
 
 def _remember_class_ids(edit: Edit, label_set: LabelSet, mapping: Mapping[str, str]) -> None:

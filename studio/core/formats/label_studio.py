@@ -12,8 +12,9 @@ Results: `rectanglelabels` (percent of the image size; a rotated rectangle becom
 tags). Other result types (brushes, text areas, ratings…) are not imported and are counted in
 the report's warnings. Of several annotations of a task (several annotators) the most
 recent one that was not cancelled is imported, with a warning; a task with no annotation is
-not labeled, one whose annotation has an empty result is labeled empty. Predictions become
-model labels with their scores.
+not labeled, one whose annotation has an empty result is labeled empty. Drafts (work not
+submitted) are counted in the warnings. Predictions become model labels with their scores.
+The JSON-MIN export (flat records without `data`) is detected and refused with its name.
 
 Export writes `tasks.json` with each image copied to `images/`, human labels as the task's
 annotation and model labels as its prediction, plus `config.xml`, the labeling config of a
@@ -73,6 +74,9 @@ RESULT_KINDS = {
     "keypoint": AnnotationKind.KEYPOINTS,
     "choices": AnnotationKind.TAG,
 }
+SHAPE_TYPES = frozenset(
+    name for name, kind in RESULT_KINDS.items() if kind is not AnnotationKind.TAG
+) | {"brushlabels", "brush", "ellipselabels", "ellipse"}
 # Kind → (result type, control name, control tag, option tag) of what the writer produces.
 CONTROLS = {
     AnnotationKind.BOX: ("rectanglelabels", "label", "RectangleLabels", "Label"),
@@ -91,7 +95,9 @@ class LabelStudioFormat(LabelFormat):
     def detect(self, path: Path) -> float:
         if path.is_dir():
             return 0.8 if _task_files(path) else 0.0
-        return 0.9 if path.suffix.lower() == ".json" and _looks_like_tasks(path) else 0.0
+        if path.suffix.lower() != ".json":
+            return 0.0
+        return 0.9 if _looks_like_tasks(path) or _looks_like_json_min(path) else 0.0
 
     def read(self, path: Path, control: Control) -> LabelSet:
         files = _task_files(path) if path.is_dir() else [path]
@@ -132,6 +138,27 @@ def _looks_like_tasks(path: Path) -> bool:
     )
 
 
+def _looks_like_json_min(path: Path) -> bool:
+    """Label Studio's JSON-MIN export: flat records (image, label, annotator) without tasks."""
+    text = head(path).lstrip()
+    keys = ('"annotation_id"', '"annotator"')
+    return text.startswith("[") and '"data"' not in text and any(key in text for key in keys)
+
+
+def _refuse_json_min(tasks: list, file: Path) -> None:
+    first = tasks[0] if tasks else None
+    if (
+        isinstance(first, dict)
+        and "data" not in first
+        and ("annotation_id" in first or "annotator" in first)
+    ):
+        raise LabelImportError(
+            file,
+            "a Label Studio JSON-MIN export, which Studio does not read (it leaves out the "
+            "image sizes and the result types); export the project as JSON instead",
+        )
+
+
 def _task_files(folder: Path) -> list[Path]:
     return sorted(path for path in folder.glob("*.json") if _looks_like_tasks(path))
 
@@ -150,10 +177,13 @@ class _Reader:
         self.ignored_annotations = 0
         self.ignored_predictions = 0
         self.cancelled_tasks = 0
+        self.drafts = 0
+        self.per_region: Counter[str] = Counter()
 
     def read_file(self, file: Path) -> None:
         self._read_config(file.parent / CONFIG_FILE)
         tasks = expect(load_json(file), list, file, "top level", "a Label Studio export")
+        _refuse_json_min(tasks, file)
         roots = [file.parent, file.parent / "images"]
         for position, raw in enumerate(tasks):
             self.control.step(position + 1, len(tasks))
@@ -179,6 +209,9 @@ class _Reader:
         )
         annotations = expect(task.get("annotations", []), list, file, where, '"annotations"')
         chosen = self._chosen_annotation(annotations, file, where)
+        drafts = task.get("drafts")
+        if isinstance(drafts, list):
+            self.drafts += len(drafts)
         image.labeled = chosen is not None
         sizes: set[tuple[int, int]] = set()
         if chosen is not None:
@@ -234,12 +267,16 @@ class _Reader:
         score: float | None = None,
     ) -> None:
         results = expect(holder.get("result", []), list, file, f"{task_where}, {label}", "result")
+        regions = _region_ids(results)
         for position, raw in enumerate(results):
             where = f"{label}, result {position}"
             result = expect(raw, dict, file, f"{task_where}, {where}", "a result")
             size = _declared_size(result, file, f"{task_where}, {where}")
             if size is not None:
                 sizes.add(size)
+            if not _is_shape(result) and str(result.get("id")) in regions:
+                self.per_region[str(result.get("type"))] += 1
+                continue
             records = self._records(result, file, task_where, where, score, size)
             for record in records:
                 record.source = source.value
@@ -308,12 +345,39 @@ class _Reader:
                 f"{self.ignored_predictions:,} older predictions were ignored (only the most "
                 "recent prediction of a task is imported)"
             )
+        if self.per_region:
+            counts = ", ".join(
+                f"{kind} ×{count:,}" for kind, count in sorted(self.per_region.items())
+            )
+            found.append(
+                "Label Studio per-region results (attached to a shape, not to the image) were "
+                f"left out: {counts}"
+            )
+        if self.drafts:
+            found.append(
+                f"{self.drafts:,} drafts (work not submitted in Label Studio) were not imported"
+            )
         if self.cancelled_tasks:
             found.append(
                 f"{self.cancelled_tasks:,} tasks have only cancelled (skipped) annotations: "
                 "imported as not labeled"
             )
         return found
+
+
+def _region_ids(results: list) -> set[str]:
+    """The ids of a result list's shapes: a choice or text result with one of them is a
+    per-region answer about that shape, not an image tag."""
+    return {
+        str(result["id"])
+        for result in results
+        if isinstance(result, dict) and _is_shape(result) and result.get("id")
+    }
+
+
+def _is_shape(result: dict) -> bool:
+    kind = result.get("type")
+    return isinstance(kind, str) and kind in SHAPE_TYPES
 
 
 def _recency(entry: tuple[int, dict]) -> tuple[str, int, int]:

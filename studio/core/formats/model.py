@@ -70,13 +70,16 @@ class LabelSet:
     """Everything a reader found: classes in the file's order, images, and warnings.
 
     `class_ids` keeps the file's own numbering (COCO category ids, YOLO indices) so that an
-    export to the same format gives every class its old number back.
+    export to the same format gives every class its old number back. `class_meta` holds what
+    the file says of a class beyond its name (keypoint names and skeleton), kept on the
+    project's class (`label_class.meta`).
     """
 
     format: str
     source: Path
     classes: list[str] = field(default_factory=list)
     class_ids: dict[str, int] = field(default_factory=dict)
+    class_meta: dict[str, dict[str, Any]] = field(default_factory=dict)
     images: list[ImageLabels] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 

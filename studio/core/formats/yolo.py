@@ -8,10 +8,15 @@ Import reads a dataset folder (or its `data.yaml`):
   keys, or without a `data.yaml`, the folder is scanned: `images/<split>/` + `labels/<split>/`,
   the flat `images/` + `labels/`, Roboflow's `<split>/images/` + `<split>/labels/`, or images
   beside their `.txt` files, with the names in `classes.txt`.
+- A relative `path` that names nothing here (Ultralytics reads it under its own datasets
+  folder: `path: ../datasets/coco8-pose`) is replaced by the yaml's folder, with a warning.
 - An image's label file is its path with the last `images` folder replaced by `labels` and the
   suffix by `.txt`, as Ultralytics finds it. Each line is `class cx cy w h` (a box) or
   `class x1 y1 x2 y2 ...` (a polygon of 3 or more points), in fractions of the image size. An
   empty label file means an image without objects; an image without one is not labeled yet.
+- A pose dataset (`kpt_shape: [points, 2 or 3]`) has the box followed by the points on each
+  line: they become a box and a keypoints annotation. The keypoint names come from
+  `kpt_names` (else they are numbered from 1) and are kept on the class with `flip_idx`.
 - The split comes from the image's folders ("train", "val2017", "valid", ...) or else from the
   `data.yaml` key naming its folder or list (unless several keys name it).
 
@@ -27,6 +32,7 @@ no place and are counted as skipped.
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -94,17 +100,17 @@ class YoloFormat(LabelFormat):
         label_set = LabelSet(self.name, path)
         root = root.absolute()
         if config is not None:
-            names, names_file, sources = _read_config(config, root, label_set)
+            rules, sources = _read_config(config, root, label_set)
         else:
-            names, names_file = _read_classes_file(root)
+            rules = _LineRules(*_read_classes_file(root))
             sources = [(None, root)]
-        for index, name in sorted((names or {}).items()):
+        for index, name in sorted((rules.names or {}).items()):
             label_set.add_class(name, index)
         images = _collect_images(root, sources, label_set)
         used_labels: set[Path] = set()
         for done, (image, split) in enumerate(images.items(), start=1):
             control.step(done, len(images))
-            labels = _image_labels(root, image, split, names, names_file)
+            labels = _image_labels(root, image, split, rules)
             if labels.source_file is not None:
                 used_labels.add(labels.source_file)
             label_set.images.append(labels)
@@ -179,19 +185,42 @@ def _load_config(config: Path) -> dict[str, Any]:
     return document
 
 
+@dataclass(frozen=True)
+class _LineRules:
+    """How to read a label file's lines: the class names (and the file that gave them), and
+    for a pose dataset the keypoints each line has (`kpt_shape: [points, dims]`)."""
+
+    names: dict[int, str] | None
+    names_file: Path | None
+    keypoints: int = 0
+    keypoint_dims: int = 0
+
+
 def _read_config(
     config: Path, root: Path, label_set: LabelSet
-) -> tuple[dict[int, str], Path, list[tuple[str | None, Path]]]:
-    """Class names and the (split, folder or list) pairs a data.yaml names."""
+) -> tuple[_LineRules, list[tuple[str | None, Path]]]:
+    """How to read the lines, and the (split, folder or list) pairs a data.yaml names."""
     document = _load_config(config)
     if document.get("names") is None:
         raise LabelImportError(config, "the class names (names:) are missing")
     names = _names(document["names"], config)
+    rules = _LineRules(names, config)
+    if document.get("kpt_shape") is not None:
+        points, dims = _keypoint_shape(document["kpt_shape"], config)
+        rules = _LineRules(names, config, points, dims)
+        for index, name in names.items():
+            label_set.class_meta[name] = _keypoint_meta(document, index, points, config)
     base = config.parent.absolute()
-    if document.get("path") not in (None, ""):
+    if document.get("path") not in (None, "") and not _names_nothing(base, document["path"]):
         base = _resolved(config, root, base, document["path"], "path")
         if not base.is_dir():
             raise LabelImportError(config, f"path: {document['path']!r} is not a folder")
+    elif document.get("path") not in (None, ""):
+        label_set.warnings.append(
+            f"{config.name}: path: {document['path']!r} does not exist here (Ultralytics "
+            "reads it under its own datasets folder); the paths were read from the folder "
+            f"of {config.name}"
+        )
     sources: list[tuple[str | None, Path]] = []
     for key in SPLIT_NAMES:
         values = document.get(key)
@@ -203,7 +232,60 @@ def _read_config(
                 sources.append((key, found))
             else:
                 label_set.warnings.append(f"{config.name}: {key}: {value!r} does not exist")
-    return names, config, sources or [(None, base)]
+    return rules, sources or [(None, base)]
+
+
+def _names_nothing(base: Path, value: Any) -> bool:
+    """Whether a data.yaml `path` names nothing on this machine (as written, or without a
+    leading "../"); an unusable value is left to `_resolved` to report."""
+    if not isinstance(value, str) or not value.strip():
+        return False
+    try:
+        tried = [base / value]
+        if value.startswith("../"):
+            tried.append(base / value[3:])
+        return not any(path.exists() for path in tried)
+    except (OSError, ValueError):
+        return False
+
+
+def _keypoint_shape(raw: Any, config: Path) -> tuple[int, int]:
+    """`kpt_shape: [points, dims]`, dims 2 (x y) or 3 (x y visibility)."""
+    valid = (
+        isinstance(raw, list)
+        and len(raw) == 2
+        and all(isinstance(value, int) and not isinstance(value, bool) for value in raw)
+        and raw[0] > 0
+        and raw[1] in (2, 3)
+    )
+    if not valid:
+        raise LabelImportError(
+            config, f"kpt_shape {raw!r:.60} should be [number of keypoints, 2 or 3]", "kpt_shape"
+        )
+    return raw[0], raw[1]
+
+
+def _keypoint_meta(document: dict[str, Any], index: int, points: int, config: Path) -> dict:
+    """The keypoint names of class `index`: from `kpt_names` (a dict by class index, a list
+    per class, or one list for all), else numbered from 1; `flip_idx` is kept beside them."""
+    raw = document.get("kpt_names")
+    if isinstance(raw, dict):
+        raw = raw.get(index, raw.get(str(index)))
+    elif isinstance(raw, list) and raw and all(isinstance(entry, list) for entry in raw):
+        raw = raw[index] if index < len(raw) else None
+    if raw is None:
+        names = [str(number) for number in range(1, points + 1)]
+    elif isinstance(raw, list) and len(raw) == points and all(isinstance(n, str) for n in raw):
+        names = list(raw)
+    else:
+        raise LabelImportError(
+            config, f"kpt_names for class {index} should be {points} names", "kpt_names"
+        )
+    meta: dict[str, Any] = {"keypoints": names}
+    flip = document.get("flip_idx")
+    if isinstance(flip, list) and len(flip) == points:
+        meta["flip_idx"] = flip
+    return meta
 
 
 def _resolved(config: Path, root: Path, base: Path, value: Any, key: str) -> Path:
@@ -358,48 +440,52 @@ def _label_path(root: Path, image: Path) -> Path:
 # -- reading label files -----------------------------------------------------------------------
 
 
-def _image_labels(
-    root: Path,
-    image: Path,
-    split: str | None,
-    names: dict[int, str] | None,
-    names_file: Path | None,
-) -> ImageLabels:
+def _image_labels(root: Path, image: Path, split: str | None, rules: _LineRules) -> ImageLabels:
     relative = image.relative_to(root).as_posix()
     label_file = _label_path(root, image)
     if not label_file.is_file():
         return ImageLabels(relative, image, split=split, labeled=False)
-    labels = _parse_label_file(label_file, names, names_file)
+    labels = _parse_label_file(label_file, rules)
     return ImageLabels(relative, image, labels=labels, split=split, source_file=label_file)
 
 
-def _parse_label_file(
-    file: Path, names: dict[int, str] | None, names_file: Path | None
-) -> list[LabelRecord]:
+def _parse_label_file(file: Path, rules: _LineRules) -> list[LabelRecord]:
     records = []
+    pose_values = 5 + rules.keypoints * rules.keypoint_dims
     for number, line in enumerate(read_text(file).splitlines(), start=1):
         values = line.split()
         if not values:
             continue
         where = f"line {number}"
         count = len(values)
-        if count != 5 and (count < 7 or count % 2 == 0):
+        if rules.keypoints and count != pose_values:
+            raise LabelImportError(
+                file,
+                f"{count} values; data.yaml's kpt_shape [{rules.keypoints}, "
+                f"{rules.keypoint_dims}] makes a line 'class cx cy w h' and "
+                f"{rules.keypoints} points of {rules.keypoint_dims} values ({pose_values} "
+                "values)",
+                where,
+            )
+        if not rules.keypoints and count != 5 and (count < 7 or count % 2 == 0):
             raise LabelImportError(
                 file,
                 f"{count} values; a line is 'class cx cy w h' (5 values) or "
                 "'class x1 y1 x2 y2 x3 y3 ...' (a polygon of 3 or more points)",
                 where,
             )
-        name = _class_name(values[0], file, where, names, names_file)
+        name = _class_name(values[0], file, where, rules)
         coordinates = [text_number(value, file, where, "coordinate") for value in values[1:]]
-        records.append(_record(name, coordinates, where))
+        if rules.keypoints:
+            records += _pose_records(name, coordinates, rules.keypoint_dims, where)
+        else:
+            records.append(_record(name, coordinates, where))
     return records
 
 
-def _class_name(
-    text: str, file: Path, where: str, names: dict[int, str] | None, names_file: Path | None
-) -> str:
+def _class_name(text: str, file: Path, where: str, rules: _LineRules) -> str:
     index = _whole_number(text, file, where)
+    names = rules.names
     if names is None:
         raise LabelImportError(
             file,
@@ -409,7 +495,7 @@ def _class_name(
         )
     if index not in names:
         known = ", ".join(str(i) for i in sorted(names)) or "none"
-        shown = names_file.name if names_file else "the names"
+        shown = rules.names_file.name if rules.names_file else "the names"
         raise LabelImportError(
             file, f"class index {index} is not in {shown} (indices: {known})", where
         )
@@ -431,6 +517,25 @@ def _record(name: str, coordinates: list[float], where: str) -> LabelRecord:
         box = [cx - w / 2, cy - h / 2, w, h]
         return LabelRecord(name, AnnotationKind.BOX, box, relative=True, where=where)
     return LabelRecord(name, AnnotationKind.POLYGON, [coordinates], relative=True, where=where)
+
+
+def _pose_records(name: str, coordinates: list[float], dims: int, where: str) -> list[LabelRecord]:
+    """A pose line: the object's box, and its keypoints `[[x, y, v], ...]`.
+
+    With two values a point, a point at (0, 0) is one Ultralytics marks as absent (v 0); the
+    others are visible (v 2).
+    """
+    box = _record(name, coordinates[:4], where)
+    values = coordinates[4:]
+    points = []
+    for start in range(0, len(values), dims):
+        x, y, *rest = values[start : start + dims]
+        visibility = rest[0] if rest else (0.0 if x == 0 and y == 0 else 2.0)
+        points.append([x, y, visibility])
+    if not any(visibility for _, _, visibility in points):
+        return [box]
+    keypoints = LabelRecord(name, AnnotationKind.KEYPOINTS, points, relative=True, where=where)
+    return [box, keypoints]
 
 
 def _warn_orphan_labels(root: Path, used: set[Path], label_set: LabelSet) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -11,8 +12,9 @@ from pycocotools import mask as coco_mask
 from pycocotools.coco import COCO
 from pycocotools.cocoeval import COCOeval
 
-from studio.api import Project
+from studio.api import LabelImportError, Project
 from studio.core.geometry import decode_mask
+from tests.cli_helpers import run_cli
 from tests.core.formats.helpers import BAD_INPUTS, FORMAT_FIXTURES, round_trip, signature
 from tests.core.image_files import save_image
 
@@ -265,3 +267,263 @@ def test_polygon_export_area_and_box_are_those_of_pycocotools(tmp_path: Path) ->
 
     assert dog["area"] == pytest.approx(float(coco_mask.area(rle)))
     assert dog["bbox"] == [30.0, 5.0, 30.0, 35.0]
+
+
+# -- layouts of the tools themselves -------------------------------------------------------
+# Written here after the files COCO 2017 (annotations_trainval2017.zip, image_info_test2017),
+# pycocotools' tests and Roboflow's COCO export ship: same keys, same nesting, tiny sizes.
+
+KEYPOINT_NAMES = ["nose", "left_eye", "right_eye", "left_hand", "right_hand"]
+SKELETON = [[1, 2], [1, 3], [2, 4], [3, 5]]
+
+
+def person_category(keypoints: bool) -> dict:
+    category = {"supercategory": "person", "id": 1, "name": "person"}
+    if keypoints:
+        category.update(keypoints=KEYPOINT_NAMES, skeleton=SKELETON)
+    return category
+
+
+def coco_document(images: list[dict], annotations: list[dict] | None, categories: list[dict]):
+    document = {
+        "info": {"description": "COCO 2017 Dataset", "version": "1.0", "year": 2017},
+        "licenses": [{"url": "http://creativecommons.org/licenses/by/2.0/", "id": 4}],
+        "images": images,
+        "categories": categories,
+    }
+    if annotations is not None:
+        document["annotations"] = annotations
+    return document
+
+
+def coco_image(image_id: int, file_name: str) -> dict:
+    return {"license": 4, "file_name": file_name, "height": 48, "width": 64, "id": image_id}
+
+
+PERSON_OUTLINE = [[10.0, 5.0, 30.0, 5.0, 30.0, 40.0, 10.0, 40.0]]
+PERSON_POINTS = [20, 8, 2, 18, 7, 2, 22, 7, 1, 0, 0, 0, 28, 30, 2]
+
+
+def person(annotation_id: int, keypoints: bool) -> dict:
+    annotation = {
+        "segmentation": PERSON_OUTLINE,
+        "area": 700.0,
+        "iscrowd": 0,
+        "image_id": 139,
+        "bbox": [10.0, 5.0, 20.0, 35.0],
+        "category_id": 1,
+        "id": annotation_id,
+    }
+    if keypoints:
+        annotation.update(num_keypoints=4, keypoints=PERSON_POINTS)
+    return annotation
+
+
+def write_json(path: Path, document: Any) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(document))
+    return path
+
+
+def coco2017_folder(root: Path) -> Path:
+    """COCO's own annotations/ folder: captions, instances and person_keypoints of val2017."""
+    save_image(root / "val2017/000000000139.jpg", (64, 48), seed=139)
+    images = [coco_image(139, "000000000139.jpg")]
+    dog = {"supercategory": "animal", "id": 18, "name": "dog"}
+    dog_box = {
+        "segmentation": [],
+        "area": 80.0,
+        "iscrowd": 0,
+        "image_id": 139,
+        "bbox": [40.0, 20.0, 10.0, 8.0],
+        "category_id": 18,
+        "id": 7,
+    }
+    captions = [{"image_id": 139, "id": 1, "caption": "A person next to a dog."}]
+    write_json(root / "annotations/captions_val2017.json", coco_document(images, captions, []))
+    write_json(
+        root / "annotations/instances_val2017.json",
+        coco_document(images, [person(5, False), dog_box], [person_category(False), dog]),
+    )
+    write_json(
+        root / "annotations/person_keypoints_val2017.json",
+        coco_document(images, [person(5, True)], [person_category(True)]),
+    )
+    return root
+
+
+def test_coco2017_folder_reads_instances_and_keypoints_and_names_the_captions(
+    project: Project, tmp_path: Path
+) -> None:
+    report = project.import_labels(coco2017_folder(tmp_path / "coco"))
+
+    assert (report.images, report.annotations_added, report.duplicates_skipped) == (1, 3, 0)
+    assert report.per_class == {"person": 2, "dog": 1}
+    assert any("captions_val2017.json" in warning for warning in report.warnings)
+    (item,) = project.items()
+    assert (item.status, item.split) == ("done", "val")
+    kinds = {a.kind: a for a in project.annotations(item.id)}
+    assert kinds["polygon"].geometry == PERSON_OUTLINE
+    assert kinds["keypoints"].label == "person"
+    assert kinds["keypoints"].geometry == [
+        [20.0, 8.0, 2],
+        [18.0, 7.0, 2],
+        [22.0, 7.0, 1],
+        [0.0, 0.0, 0],
+        [28.0, 30.0, 2],
+    ]
+    classes = {record.name: record for record in project.classes()}
+    assert classes["person"].meta == {"keypoints": KEYPOINT_NAMES, "skeleton": SKELETON}
+    assert classes["dog"].meta == {}
+
+
+def test_keypoints_and_their_names_survive_a_coco_round_trip(tmp_path: Path) -> None:
+    before, after, exported = round_trip(tmp_path, coco2017_folder(tmp_path / "coco"), "coco")
+
+    assert before == after
+    document = json.loads((exported / "annotations/instances_val.json").read_text())
+    (category,) = [c for c in document["categories"] if c["name"] == "person"]
+    assert (category["keypoints"], category["skeleton"]) == (KEYPOINT_NAMES, SKELETON)
+    (holder,) = [a for a in document["annotations"] if "keypoints" in a]
+    assert holder["segmentation"] == PERSON_OUTLINE
+    assert (holder["keypoints"], holder["num_keypoints"]) == (PERSON_POINTS, 4)
+    with Project.open(tmp_path / "second.studio") as second:
+        assert {r.name: dict(r.meta) for r in second.classes()}["person"]["skeleton"] == SKELETON
+
+
+def test_keypoints_without_a_shape_of_their_class_export_with_the_box_of_their_points(
+    tmp_path: Path,
+) -> None:
+    save_image(tmp_path / "media/a.png", (64, 48), seed=3)
+    with Project.create(tmp_path / "p.studio") as project:
+        project.import_media([tmp_path / "media"])
+        project.add_classes(["hand"])
+        project.annotate(project.item_ids()[0], "hand", keypoints=[[5, 6, 2], [5, 6, 2]])
+        project.export_labels(tmp_path / "out", "coco")
+    document = json.loads((tmp_path / "out/annotations/instances_default.json").read_text())
+    (written,) = document["annotations"]
+    assert (written["bbox"], written["keypoints"]) == ([5, 6, 1, 1], [5, 6, 2, 5, 6, 2])
+
+
+def test_keypoint_count_must_match_the_category(project: Project, tmp_path: Path) -> None:
+    root = coco2017_folder(tmp_path / "coco")
+    file = root / "annotations/person_keypoints_val2017.json"
+    document = json.loads(file.read_text())
+    document["annotations"][0]["keypoints"] = PERSON_POINTS[:-3]
+    file.write_text(json.dumps(document))
+    with pytest.raises(LabelImportError, match="keypoints has 4 points but its category names 5"):
+        project.import_labels(root)
+    assert project.item_ids() == []
+
+
+def roboflow_export(root: Path) -> Path:
+    """Roboflow's COCO export: one `_annotations.coco.json` per split folder, images beside."""
+    superclass = {"id": 0, "name": "cells", "supercategory": "none"}
+    cell = {"id": 1, "name": "RBC", "supercategory": "cells"}
+    for seed, (split, name) in enumerate(
+        [("train", "a_jpg.rf.1f2e.jpg"), ("valid", "b_jpg.rf.9c0d.jpg")]
+    ):
+        save_image(root / split / name, (64, 48), seed=40 + seed)
+        image = {
+            "id": 0,
+            "license": 1,
+            "file_name": name,
+            "height": 48,
+            "width": 64,
+            "date_captured": "2021-03-08T19:30:24+00:00",
+        }
+        box = {
+            "id": 0,
+            "image_id": 0,
+            "category_id": 1,
+            "bbox": [4, 5, 20, 10],
+            "area": 200,
+            "segmentation": [],
+            "iscrowd": 0,
+        }
+        document = {
+            "info": {"year": "2021"},
+            "licenses": [],
+            "categories": [superclass, cell],
+            "images": [image],
+            "annotations": [box],
+        }
+        write_json(root / split / "_annotations.coco.json", document)
+    (root / "README.roboflow.txt").write_text("exported via roboflow.com\n")
+    return root
+
+
+def test_roboflow_coco_export_imports_every_split_through_the_cli(tmp_path: Path) -> None:
+    source = roboflow_export(tmp_path / "roboflow")
+    project_file = tmp_path / "p.studio"
+    Project.create(project_file).close()
+
+    result = run_cli("import-labels", project_file, source, "--format", "coco", "--json")
+
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["annotations_added"] == 2
+    with Project.open(project_file) as project:
+        assert Project.detect_label_format(source) == "coco"
+        assert sorted((Path(i.path).name, i.split, i.status) for i in project.items()) == [
+            ("a_jpg.rf.1f2e.jpg", "train", "done"),
+            ("b_jpg.rf.9c0d.jpg", "val", "done"),
+        ]
+
+
+def test_image_info_file_brings_its_images_in_unlabeled(project: Project, tmp_path: Path) -> None:
+    save_image(tmp_path / "test2017/000000000001.jpg", (64, 48), seed=1)
+    info = write_json(
+        tmp_path / "annotations/image_info_test2017.json",
+        coco_document([coco_image(1, "000000000001.jpg")], None, [person_category(False)]),
+    )
+
+    report = project.import_labels(info)
+
+    assert (report.images, report.annotations_added) == (1, 0)
+    assert [(item.status, item.split) for item in project.items()] == [("new", "test")]
+    project.export_labels(tmp_path / "out", "coco")
+    assert not (tmp_path / "out/annotations").exists()
+
+
+@pytest.mark.parametrize(
+    ("document", "named"),
+    [
+        (
+            {
+                "images": [],
+                "categories": [],
+                "annotations": [{"image_id": 1, "file_name": "1.png", "segments_info": []}],
+            },
+            "COCO panoptic file",
+        ),
+        (
+            {"images": [], "annotations": [{"image_id": 1, "id": 1, "caption": "a dog"}]},
+            "COCO captions file",
+        ),
+        ([{"image_id": 1, "category_id": 1, "bbox": [1, 2, 3, 4], "score": 0.9}], "results file"),
+    ],
+)
+def test_coco_layouts_studio_does_not_read_are_named(
+    project: Project, tmp_path: Path, document: Any, named: str
+) -> None:
+    source = write_json(tmp_path / "panoptic_val2017.json", document)
+    with pytest.raises(LabelImportError) as caught:
+        project.import_labels(source, format="coco")
+    assert named in caught.value.problem
+    assert caught.value.file == str(source)
+
+
+def test_annotation_fields_studio_does_not_import_are_named(
+    project: Project, tmp_path: Path
+) -> None:
+    root = coco2017_folder(tmp_path / "coco")
+    file = root / "annotations/instances_val2017.json"
+    document = json.loads(file.read_text())
+    document["annotations"][0].update(ignore=1, track_id=4)
+    document["annotations"][1].update(ignore=0)  # Label Studio writes "ignore": 0 everywhere
+    file.write_text(json.dumps(document))
+    report = project.import_labels(root)
+    assert (
+        "COCO annotation fields Studio does not import were left out: ignore ×1, track_id ×1"
+        in (report.warnings)
+    )

@@ -233,3 +233,48 @@ def test_category_ids_survive_an_export(project: Project, dataset: Path, tmp_pat
     exported = json.loads((tmp_path / "out/annotations/instances_default.json").read_text())
     assert {c["name"]: c["id"] for c in exported["categories"]} == {"cat": 12, "dog": 7, "bird": 13}
     assert exported["annotations"][0]["category_id"] == 12
+
+
+# -- byte-identical images under two names -----------------------------------------------------
+
+
+def test_identical_images_under_two_names_become_one_item_with_both_names(
+    project: Project, dataset: Path
+) -> None:
+    shutil.copy(dataset / "photo0.jpg", dataset / "photo0 copy.jpg")
+    images = [("photo0.jpg", 64, 48), ("photo0 copy.jpg", 64, 48), ("photo1.jpg", 64, 48)]
+    source = coco_file(dataset, images, [box(1, 1, [1, 2, 10, 20]), box(2, 2, [5, 5, 5, 5])])
+
+    report = project.import_labels(source)
+
+    assert (report.images, report.items_added, report.annotations_added) == (2, 2, 2)
+    assert any("photo0.jpg = photo0 copy.jpg" in warning for warning in report.warnings)
+    (item_id,) = project.item_ids(text="photo0.jpg")
+    item = project.item(item_id)
+    assert item.meta["duplicate_names"] == ["photo0 copy.jpg"]
+    assert sorted(a.label for a in project.annotations(item_id)) == ["cat", "dog"]
+
+
+def test_identical_image_already_in_the_project_records_the_other_name(
+    project: Project, dataset: Path
+) -> None:
+    project.import_media([dataset / "photo0.jpg"])
+    shutil.copy(dataset / "photo0.jpg", dataset / "again.jpg")
+    source = coco_file(dataset, [("photo0.jpg", 64, 48), ("again.jpg", 64, 48)], [])
+    report = project.import_labels(source)
+    assert (report.images, report.items_added, report.items_matched) == (1, 0, 1)
+    (item,) = project.items()
+    assert (item.status, item.meta["duplicate_names"]) == ("done_empty", ["again.jpg"])
+
+
+def test_same_image_in_two_class_folders_is_one_item_with_both_tags(
+    project: Project, tmp_path: Path
+) -> None:
+    save_image(tmp_path / "pets/cat/a.jpg", (64, 48), seed=7)
+    (tmp_path / "pets/dog").mkdir()
+    shutil.copy(tmp_path / "pets/cat/a.jpg", tmp_path / "pets/dog/a.jpg")
+    report = project.import_labels(tmp_path / "pets", format="class_folders")
+    (item,) = project.items()
+    assert sorted(a.label for a in project.annotations(item.id)) == ["cat", "dog"]
+    assert item.meta["duplicate_names"] == ["dog/a.jpg"]
+    assert any("byte-identical" in warning for warning in report.warnings)

@@ -479,3 +479,73 @@ def test_percent_values_are_fractions_of_the_image_size(tmp_path: Path) -> None:
     assert [value[key] for key in ("x", "y", "width", "height")] == pytest.approx([25, 20, 50, 50])
     assert value["rotation"] == 0
     assert (result["original_width"], result["original_height"]) == (200, 50)
+
+
+# -- exports Studio does not read, and what is left out ----------------------------------------
+
+
+def test_json_min_export_is_detected_and_named(project: Project, tmp_path: Path) -> None:
+    # Label Studio's JSON-MIN export: one flat record per task, the results under "label".
+    record = {
+        "image": "/data/upload/1/3fa2b1c4-photo.jpg",
+        "id": 1,
+        "label": [
+            {
+                "x": 10,
+                "y": 20,
+                "width": 30,
+                "height": 40,
+                "rotation": 0,
+                "rectanglelabels": ["cat"],
+                "original_width": 64,
+                "original_height": 48,
+            }
+        ],
+        "annotator": 1,
+        "annotation_id": 1,
+        "created_at": "2024-05-02T10:31:00.000000Z",
+        "updated_at": "2024-05-02T10:31:00.000000Z",
+        "lead_time": 4.2,
+    }
+    source = write_tasks(tmp_path, [record], "project-1-at-2024-05-02-10-31-min.json")
+
+    assert Project.detect_label_format(source) == "label_studio"
+    with pytest.raises(LabelImportError) as caught:
+        project.import_labels(source)
+    assert "Label Studio JSON-MIN export" in caught.value.problem
+    assert caught.value.file == str(source)
+
+
+def test_drafts_are_reported_not_dropped_silently(project: Project, tmp_path: Path) -> None:
+    save_image(tmp_path / "photo.jpg", (64, 48))
+    tasks = one_task("photo.jpg", [rectangle(10, 10, 20, 20)])
+    tasks[0]["drafts"] = [{"id": 3, "result": [rectangle(50, 50, 10, 10)]}]
+    report = project.import_labels(write_tasks(tmp_path, tasks))
+    assert report.annotations_added == 1
+    assert "1 drafts (work not submitted in Label Studio) were not imported" in report.warnings
+
+
+def test_per_region_choices_are_reported_not_imported_as_image_tags(
+    project: Project, tmp_path: Path
+) -> None:
+    save_image(tmp_path / "photo.jpg", (64, 48))
+    region = rectangle(10, 10, 20, 20, id="r1")
+    per_region = {
+        "id": "r1",
+        "type": "choices",
+        "from_name": "breed",
+        "to_name": "image",
+        "value": {"x": 10, "y": 10, "width": 20, "height": 20, "choices": ["tabby"]},
+    }
+    whole_image = {
+        "id": "t1",
+        "type": "choices",
+        "from_name": "scene",
+        "to_name": "image",
+        "value": {"choices": ["indoor"]},
+    }
+    report = project.import_labels(
+        write_tasks(tmp_path, one_task("photo.jpg", [region, per_region, whole_image]))
+    )
+    assert report.per_class == {"cat": 1, "indoor": 1}
+    assert any("per-region results" in w and "choices ×1" in w for w in report.warnings)

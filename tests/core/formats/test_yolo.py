@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -10,6 +11,7 @@ import yaml
 
 from studio.api import LabelImportError, Project
 from studio.core.formats.yolo import join_rings, mask_outlines
+from tests.cli_helpers import run_cli
 from tests.core.formats.helpers import FORMAT_FIXTURES, dump, round_trip, signature
 from tests.core.image_files import save_image
 
@@ -458,3 +460,85 @@ def test_dry_run_writes_nothing(tmp_path: Path, project: Project) -> None:
     assert report.annotations_added == 3
     assert report.items_added == 4
     assert dump(project.path) == before
+
+
+# -- pose ----------------------------------------------------------------------------------------
+# Written after Ultralytics' own pose datasets: coco8-pose.yaml (kpt_shape [17, 3], flip_idx),
+# tiger-pose.yaml (kpt_shape [12, 2]), and the kpt_names dict of its newer dataset yamls.
+
+
+def test_pose_dataset_with_visibility_imports_box_and_named_keypoints(tmp_path: Path) -> None:
+    folder = _dataset(
+        tmp_path / "coco8-pose",
+        "path: ../datasets/coco8-pose\ntrain: images/train\nval: images/val\ntest:\n"
+        "kpt_shape: [3, 3]\nflip_idx: [0, 2, 1]\nnames:\n  0: person\n"
+        "kpt_names:\n  0: [nose, left_eye, right_eye]\n",
+        {
+            "labels/train/a.txt": "0 0.5 0.5 0.5 0.5 0.5 0.375 2.000000 0.25 0.5 1.0 0 0 0\n",
+            "labels/val/b.txt": "",
+        },
+        ["images/train/a.jpg", "images/val/b.jpg"],
+    )
+    with Project.create(tmp_path / "pose.studio") as project:
+        report = project.import_labels(folder)
+        contents = _contents(project)
+        classes = {record.name: dict(record.meta) for record in project.classes()}
+
+    assert contents["a.jpg"] == (
+        "done",
+        "train",
+        [
+            ("person", "box", [16.0, 12.0, 32.0, 24.0]),
+            ("person", "keypoints", [[32.0, 18.0, 2], [16.0, 24.0, 1], [0.0, 0.0, 0]]),
+        ],
+    )
+    assert contents["b.jpg"] == ("done_empty", "val", [])
+    assert classes == {
+        "person": {"keypoints": ["nose", "left_eye", "right_eye"], "flip_idx": [0, 2, 1]}
+    }
+    assert any("../datasets/coco8-pose" in warning for warning in report.warnings)
+
+
+def test_pose_dataset_of_two_values_a_point_numbers_the_keypoints(tmp_path: Path) -> None:
+    folder = _dataset(
+        tmp_path / "tiger-pose",
+        "path: tiger-pose\ntrain: train\nval: val\nkpt_shape: [2, 2]\nnames:\n  0: tiger\n",
+        {"train/labels/a.txt": "0 0.5 0.5 0.5 0.5 0.5 0.25 0 0\n"},
+        ["train/images/a.jpg"],
+    )
+    with Project.create(tmp_path / "tiger.studio") as project:
+        project.import_labels(folder, format="yolo")
+        contents = _contents(project)
+        assert [dict(record.meta) for record in project.classes()] == [{"keypoints": ["1", "2"]}]
+
+    assert contents["a.jpg"][2] == [
+        ("tiger", "box", [16.0, 12.0, 32.0, 24.0]),
+        ("tiger", "keypoints", [[32.0, 12.0, 2], [0.0, 0.0, 0]]),
+    ]
+
+
+def test_pose_line_of_the_wrong_length_names_kpt_shape(tmp_path: Path, project: Project) -> None:
+    folder = _dataset(
+        tmp_path / "pose",
+        "train: images\nkpt_shape: [2, 3]\nnames: [person]\n",
+        {"labels/a.txt": "0 0.5 0.5 0.5 0.5 0.1 0.1 2\n"},
+        ["images/a.jpg"],
+    )
+    with pytest.raises(LabelImportError) as caught:
+        project.import_labels(folder)
+    assert (caught.value.file, caught.value.record) == (str(folder / "labels/a.txt"), "line 1")
+    assert "kpt_shape [2, 3]" in caught.value.problem
+    assert project.item_ids() == []
+
+
+def test_pose_dataset_imports_through_the_cli(tmp_path: Path) -> None:
+    folder = _dataset(
+        tmp_path / "pose",
+        "train: images\nkpt_shape: [1, 3]\nnames: [hand]\n",
+        {"labels/a.txt": "0 0.5 0.5 0.5 0.5 0.5 0.5 2\n"},
+        ["images/a.jpg"],
+    )
+    Project.create(tmp_path / "p.studio").close()
+    result = run_cli("import-labels", tmp_path / "p.studio", folder, "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["annotations_per_class"] == {"hand": 2}

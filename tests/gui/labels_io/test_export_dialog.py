@@ -22,11 +22,11 @@ TIMEOUT_MS = 20_000
 
 @pytest.fixture
 def labeled_project(project: Project, tmp_path: Path) -> Project:
-    """a.jpg (a cat) and b.png (a dog, a cat, a keypoint COCO cannot hold), both done, in
+    """a.jpg (a cat) and b.png (a dog, a cat, an image tag COCO cannot hold), both done, in
     train; plus a rejected image and a new one without labels."""
     project.import_labels(write_coco_dataset(tmp_path / "coco"))
     b_png = next(item.id for item in project.items() if item.path.endswith("b.png"))
-    project.annotate(b_png, "dog", keypoints=[[10, 10, 2]])
+    project.set_image_tags(b_png, ["dog"])
     save_image(tmp_path / "more" / "rejected.jpg", (64, 48), seed=3)
     save_image(tmp_path / "more" / "unlabeled.jpg", (64, 48), seed=4)
     report = project.import_media([tmp_path / "more"])
@@ -96,7 +96,7 @@ def test_export_writes_the_folder_and_shows_the_report(
     assert "Exported 3 annotations on 2 images" in report
     assert f"to {destination}" in report
     assert "2 image files written" in report
-    assert "Not exported: 1 keypoints annotations (COCO has no place)" in report
+    assert "Not exported: 1 tag annotations (COCO has no place)" in report
     assert dialog.report_label.isVisible()
     assert dialog.status.text() == "Done"
     assert dialog.isVisible()  # the report stays until the user closes the dialog
