@@ -15,6 +15,7 @@ exported before those two fields existed still load; the report lists them as no
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -63,7 +64,7 @@ def run_selftest(bundle: Bundle) -> dict[str, Any]:
     }
 
 
-def selftest_failure(report: dict[str, Any]) -> str | None:
+def selftest_failure(report: Mapping[str, Any]) -> str | None:
     """One line saying why a self-test report failed, or None when it passed."""
     if report["passed"]:
         return None
