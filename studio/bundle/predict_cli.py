@@ -72,15 +72,17 @@ def load_checked(folder: Path, options: argparse.Namespace) -> Bundle:
         return bundle
     try:
         report = bundle.selftest()
-        failure = selftest_failure(report)
-        if failure is not None:
-            raise BundleError(
-                f"the self-test failed, refusing to start: {failure} (--skip-selftest to run "
-                "anyway)"
-            )
-    except BundleError:
+    except BundleError as error:
         bundle.close()
-        raise
+        raise BundleError(
+            f"the self-test cannot run, refusing to start: {error} (--skip-selftest to run anyway)"
+        ) from None
+    failure = selftest_failure(report)
+    if failure is not None:
+        bundle.close()
+        raise BundleError(
+            f"the self-test failed, refusing to start: {failure} (--skip-selftest to run anyway)"
+        )
     for unchecked in report["unchecked"]:
         print(f"note: the self-test could not check the {unchecked}", file=sys.stderr)
     return bundle

@@ -172,3 +172,25 @@ def test_an_image_over_max_pixels_is_refused_from_its_header(
     ) in err
     assert lowered == 1
     assert "it has 360 pixels; the limit is 100" in err
+
+
+def test_a_bundle_without_its_selftest_refuses_to_start_unless_told_to_skip(
+    classification_bundle: BuiltBundle,
+    copy_bundle: Callable[[BuiltBundle], Path],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    folder = copy_bundle(classification_bundle)
+    (folder / "selftest" / "expected.json").unlink()
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    del manifest["files"]["selftest/expected.json"]
+    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    image = str(classification_bundle.inputs[0])
+
+    refused = predict_cli.main([image, "--bundle", str(folder)])
+    skipped = predict_cli.main([image, "--bundle", str(folder), "--skip-selftest"])
+
+    assert (refused, skipped) == (1, 0)
+    assert capsys.readouterr().err == (
+        "error: the self-test cannot run, refusing to start: selftest/expected.json: missing, "
+        "this bundle has no self-test (--skip-selftest to run anyway)\n"
+    )
