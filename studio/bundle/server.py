@@ -54,6 +54,7 @@ RETRY_AFTER_SECONDS = 1
 # the answer instead of a reset; at most REFUSED_KEPT such sockets are kept.
 REFUSED_LINGER_SECONDS = 1.0
 REFUSED_KEPT = 256
+SHUTDOWN_GRACE_SECONDS = 5.0
 _DRAIN_LIMIT = 64 << 20
 _CHUNK = 1 << 16
 
@@ -136,8 +137,10 @@ class BundleServer(HTTPServer):
                 self._slots.release()
         for _worker in self._workers:
             self._waiting.put(None)
+        # Requests in progress get a moment to finish; the daemon workers end with the process.
+        deadline = time.monotonic() + SHUTDOWN_GRACE_SECONDS
         for worker in self._workers:
-            worker.join(timeout=self.options.read_timeout)
+            worker.join(timeout=max(0.0, deadline - time.monotonic()))
         while self._refused:
             _close_quietly(self._refused.popleft()[1])
 
