@@ -8,15 +8,21 @@ seeded weights. Both sides then run the same model on the same pre-processed ima
   (median of many calls); the issue's target is ONNX Runtime at most half torch's latency;
 - throughput at batch 16: `Bundle.run` on a batch against the torch module on it;
 - cold start: `python predict.py IMAGE` in a fresh interpreter against
-  `python -c "import onnxruntime"`, the least any ONNX Runtime program pays.
+  `python -c "import onnxruntime"`, the least any ONNX Runtime program pays;
+- serving: `serve.py` answering 200 clients (20 in quick mode) that connect at once, each
+  posting images one after another, against `Bundle.predict` on the same images in one thread
+  (the HTTP server's cost: parsing, threads, JSON); every answer must be a 200.
 """
 
 from __future__ import annotations
 
+import http.client
 import statistics
 import subprocess
 import sys
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,7 +30,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from benchmarks.harness import Measurement, Session, median
+from benchmarks.harness import Measurement, Session, median, timed
 from studio.api import Project
 from studio.bundle.preprocess import preprocess
 from studio.bundle.runtime import Bundle
@@ -45,10 +51,12 @@ class Sizes:
     calls: int
     batches: int
     cold_starts: int
+    clients: int  # connecting to serve.py at once
+    requests_per_client: int
 
 
-FULL = Sizes("resnet18", 224, 24, 50, 6, 3)
-QUICK = Sizes("mobilenet_v3_small", 32, 6, 10, 2, 1)
+FULL = Sizes("resnet18", 224, 24, 50, 6, 3, 200, 3)
+QUICK = Sizes("mobilenet_v3_small", 32, 6, 10, 2, 1, 20, 1)
 
 
 def _write_images(folder: Path, count: int, seed: int) -> list[Path]:
@@ -139,6 +147,46 @@ def _seconds(argv: list[str], cwd: Path, tries: int) -> float:
     return statistics.median(samples)
 
 
+def _serve_rate(folder: Path, bodies: list[bytes], sizes: Sizes) -> float:
+    """Images/s that `serve.py` answers to `sizes.clients` clients connecting at once; every
+    answer must be a 200 (a reset or a 503 fails the benchmark)."""
+    process = subprocess.Popen(
+        [sys.executable, "serve.py", "--port", "0"],
+        cwd=folder,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        line = process.stdout.readline() if process.stdout else ""
+        host, port = line.split("http://")[1].strip().rsplit(":", 1)
+        ready = threading.Barrier(sizes.clients + 1)
+
+        def client(number: int) -> list[int]:
+            ready.wait()
+            statuses = []
+            for request in range(sizes.requests_per_client):
+                connection = http.client.HTTPConnection(host, int(port), timeout=600)
+                body = bodies[(number + request) % len(bodies)]
+                connection.request("POST", "/predict", body)
+                statuses.append(connection.getresponse().status)
+                connection.close()
+            return statuses
+
+        with ThreadPoolExecutor(max_workers=sizes.clients) as pool:
+            futures = [pool.submit(client, number) for number in range(sizes.clients)]
+            ready.wait()
+            start = time.perf_counter()
+            statuses = [status for future in futures for status in future.result()]
+            seconds = time.perf_counter() - start
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    if set(statuses) != {200}:
+        raise RuntimeError(f"serve.py did not answer every request with 200: {set(statuses)}")
+    return len(statuses) / seconds
+
+
 def run(session: Session) -> list[Measurement]:
     sizes = QUICK if session.quick else FULL
     folder = session.folder("bundle")
@@ -169,6 +217,12 @@ def run(session: Session) -> list[Measurement]:
     predict = [sys.executable, "predict.py", str(images[0])]
     cold = _seconds(predict, out, sizes.cold_starts)
     bare = _seconds([sys.executable, "-c", "import onnxruntime"], out, sizes.cold_starts)
+    bodies = [path.read_bytes() for path in images]
+    with session.studio_side("bundle"):
+        served = _serve_rate(out, bodies, sizes)
+    direct_calls = max(1, sizes.clients * sizes.requests_per_client // 4)
+    direct = [images[index % len(images)] for index in range(direct_calls)]
+    direct_seconds, _results = timed(lambda: [bundle.predict(image) for image in direct])
     bundle.close()
     label = f"bundle {sizes.model} {sizes.input_size} px on CPU"
     threads = torch.get_num_threads()
@@ -201,6 +255,17 @@ def run(session: Session) -> list[Measurement]:
             baseline=bare,
             higher_is_better=False,
             note="bundle cold start: a fresh `python predict.py IMAGE` (load, verify sha256, "
-            "predict, print) against a bare `python -c 'import onnxruntime'`",
+            "self-test, predict, print) against a bare `python -c 'import onnxruntime'`",
+        ),
+        Measurement(
+            benchmark=f"{label}: serve.py under {sizes.clients} clients vs Bundle.predict",
+            metric="throughput",
+            unit="images/s",
+            studio=served,
+            baseline=direct_calls / direct_seconds,
+            higher_is_better=True,
+            note=f"serving: {sizes.clients} clients connect at once and post "
+            f"{sizes.requests_per_client} image(s) each to serve.py (default 8 workers), all "
+            "answered 200, against Bundle.predict on the same files in one thread",
         ),
     ]

@@ -3,13 +3,18 @@
 Each step is a dict with an `op`; the image travels as a PIL image until `to_float` turns it
 into an HWC float32 array, and `to_chw` puts the channels first. The original size reported is
 the size after EXIF orientation, the frame every output box is expressed in.
+
+An image is refused from its header, before its pixels are decoded, when it has more than
+`max_pixels` pixels (default Pillow's own limit, the one `studio import` applies): a 17 KB
+PNG can claim 12000×12000 pixels and would take 432 MB to decode.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 from PIL import Image, ImageOps
@@ -17,6 +22,8 @@ from PIL import Image, ImageOps
 from .manifest import BundleError
 
 ImageInput = Image.Image | str | Path
+# Pillow's Image.MAX_IMAGE_PIXELS, the limit `studio import` applies.
+DEFAULT_MAX_PIXELS = 89_478_485
 
 _INTERPOLATIONS = {
     "nearest": Image.Resampling.NEAREST,
@@ -47,30 +54,79 @@ class _State:
         return self.array
 
 
-def load_image(path: Path | str) -> Image.Image:
-    """The image at `path`, decoded (first frame); BundleError naming the file when it cannot be."""
+class ImageTooLargeError(BundleError):
+    """An image refused from its header for having more than `max_pixels` pixels.
+
+    `pixels` is None when Pillow refused it first, before its size could be read.
+    """
+
+    def __init__(self, source: str, pixels: int | None, max_pixels: int) -> None:
+        self.pixels = pixels
+        self.max_pixels = max_pixels
+        count = f"{pixels:,} pixels" if pixels is not None else "more pixels than Pillow allows"
+        super().__init__(
+            f"{source}: refused before decoding, it has {count}; the limit is {max_pixels:,} "
+            "(--max-pixels)"
+        )
+
+
+def open_image(
+    source: Path | str | IO[bytes], name: str, max_pixels: int = DEFAULT_MAX_PIXELS
+) -> Image.Image:
+    """The image decoded (first frame) once its header shows at most `max_pixels` pixels.
+
+    `name` is how errors call it (a path, "the uploaded image"). BundleError when it cannot be
+    read, ImageTooLargeError when it has too many pixels.
+    """
     try:
-        with Image.open(path) as opened:
+        with Image.open(source) as opened:
+            pixels = opened.width * opened.height
+            if pixels > max_pixels:
+                raise ImageTooLargeError(name, pixels, max_pixels)
             opened.load()
         return opened
     except FileNotFoundError:
-        raise BundleError(f"{path}: no such file") from None
+        raise BundleError(f"{name}: no such file") from None
     except IsADirectoryError:
-        raise BundleError(f"{path}: is a folder, not an image") from None
-    except Image.DecompressionBombError as error:
-        raise BundleError(f"{path}: refused, too many pixels ({error})") from None
+        raise BundleError(f"{name}: is a folder, not an image") from None
+    except Image.DecompressionBombError:
+        raise ImageTooLargeError(name, None, max_pixels) from None
     except (OSError, ValueError, SyntaxError) as error:
-        raise BundleError(f"{path}: not an image Pillow can read ({error})") from None
+        raise BundleError(f"{name}: not an image Pillow can read ({error})") from None
+
+
+def load_image(path: Path | str, max_pixels: int = DEFAULT_MAX_PIXELS) -> Image.Image:
+    """The image at `path`, decoded (first frame); BundleError naming the file when it cannot be."""
+    return open_image(path, str(path), max_pixels)
+
+
+@contextmanager
+def pixel_limit_from_header_only() -> Iterator[None]:
+    """Lift Pillow's process-wide pixel limit while a command applies its own `max_pixels`.
+
+    Pillow refuses images over twice its limit inside `Image.open`, before their size can be
+    reported, and warns over it; `open_image` checks every header itself, so a command (not a
+    library caller) turns Pillow's check off for as long as it runs.
+    """
+    saved = Image.MAX_IMAGE_PIXELS
+    Image.MAX_IMAGE_PIXELS = None
+    try:
+        yield
+    finally:
+        Image.MAX_IMAGE_PIXELS = saved
 
 
 def preprocess(
-    image: ImageInput, steps: list[dict[str, Any]]
+    image: ImageInput, steps: list[dict[str, Any]], max_pixels: int = DEFAULT_MAX_PIXELS
 ) -> tuple[np.ndarray, tuple[int, int]]:
-    """Apply `steps` to `image` (path or PIL image): (float32 array, original (width, height))."""
+    """Apply `steps` to `image` (path or PIL image): (float32 array, original (width, height)).
+
+    A path over `max_pixels` is refused from its header (ImageTooLargeError).
+    """
     if isinstance(image, Image.Image):
         state = _State(image, getattr(image, "filename", "") or "image")
     else:
-        state = _State(load_image(image), str(image))
+        state = _State(load_image(image, max_pixels), str(image))
     for step in steps:
         operation = _OPS.get(step.get("op", ""))
         if operation is None:

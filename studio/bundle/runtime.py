@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import tempfile
-import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -20,18 +19,29 @@ from .manifest import (
     read_manifest,
 )
 from .postprocess import postprocess
-from .preprocess import ImageInput, preprocess
+from .preprocess import DEFAULT_MAX_PIXELS, ImageInput, preprocess
+from .safe_zip import extract_zip, is_zip
 from .selftest import run_selftest
 
 ErrorHandler = Callable[[ImageInput, BundleError], None]
 
 
 class Bundle:
-    """A loaded bundle. Use `Bundle.load(folder)`; a zip is unpacked into a temporary folder."""
+    """A loaded bundle. Use `Bundle.load(folder)`; a zip is unpacked into a temporary folder.
 
-    def __init__(self, folder: Path, manifest: dict[str, Any], session: Any) -> None:
+    Image files with more than `max_pixels` pixels are refused from their header.
+    """
+
+    def __init__(
+        self,
+        folder: Path,
+        manifest: dict[str, Any],
+        session: Any,
+        max_pixels: int = DEFAULT_MAX_PIXELS,
+    ) -> None:
         self.folder = folder
         self.manifest = manifest
+        self.max_pixels = max_pixels
         self.task: str = manifest["task"]
         self.classes: list[str] = class_names(manifest)
         self.session = session
@@ -41,13 +51,20 @@ class Bundle:
         self._unpacked: tempfile.TemporaryDirectory[str] | None = None
 
     @classmethod
-    def load(cls, folder: Path | str, verify: bool = True) -> Bundle:
-        """Read the manifest, check each file's sha256 (unless not `verify`), open the model."""
+    def load(
+        cls, folder: Path | str, verify: bool = True, max_pixels: int = DEFAULT_MAX_PIXELS
+    ) -> Bundle:
+        """Read the manifest, check each file's sha256 (unless not `verify`), open the model.
+
+        A zip is extracted with the guarded extractor (no escaping paths, size and ratio
+        limits). The self-test is not run here: call `selftest()`.
+        """
         folder = Path(folder)
-        if folder.is_file() and zipfile.is_zipfile(folder):
+        if is_zip(folder):
             unpacked = tempfile.TemporaryDirectory(prefix="studio-bundle-")
             try:
-                bundle = cls._load_folder(_unzip(folder, Path(unpacked.name)), verify)
+                root = _bundle_root(folder, extract_zip(folder, Path(unpacked.name)))
+                bundle = cls._load_folder(root, verify, max_pixels)
             except BaseException:
                 unpacked.cleanup()
                 raise
@@ -55,14 +72,15 @@ class Bundle:
             return bundle
         if not folder.is_dir():
             raise BundleError(f"{folder}: not a bundle folder or zip")
-        return cls._load_folder(folder, verify)
+        return cls._load_folder(folder, verify, max_pixels)
 
     @classmethod
-    def _load_folder(cls, folder: Path, verify: bool) -> Bundle:
+    def _load_folder(cls, folder: Path, verify: bool, max_pixels: int) -> Bundle:
         manifest = read_manifest(folder)
         if verify:
             verify_files(folder, manifest)
-        return cls(folder, manifest, _open_session(folder / model_file_name(manifest)))
+        session = _open_session(folder / model_file_name(manifest))
+        return cls(folder, manifest, session, max_pixels)
 
     @property
     def dynamic_batch(self) -> bool:
@@ -87,7 +105,7 @@ class Bundle:
 
     def predict(self, image: ImageInput) -> dict[str, Any]:
         """Pre-process, run and post-process one image (a path or a PIL image)."""
-        array, original_size = preprocess(image, self.manifest["preprocess"])
+        array, original_size = preprocess(image, self.manifest["preprocess"], self.max_pixels)
         result = postprocess(self.run(array), self.manifest, original_size)
         return self._with_source(result, image, original_size)
 
@@ -134,7 +152,9 @@ class Bundle:
     ) -> list[dict[str, Any]]:
         prepared = []
         for image in images:
-            loaded = self._guarded(preprocess, image, on_error, self.manifest["preprocess"])
+            loaded = self._guarded(
+                preprocess, image, on_error, self.manifest["preprocess"], self.max_pixels
+            )
             if loaded is not None:
                 prepared.append((image, *loaded))
         if not prepared:
@@ -182,17 +202,9 @@ def _open_session(model_path: Path) -> Any:
         raise BundleError(f"{model_path.name}: ONNX Runtime cannot load it ({error})") from None
 
 
-def _unzip(archive: Path, target: Path) -> Path:
-    """Unpack `archive` safely; the bundle is its root or its single top-level folder."""
-    with zipfile.ZipFile(archive) as zipped:
-        for member in zipped.infolist():
-            name = Path(member.filename)
-            if name.is_absolute() or ".." in name.parts:
-                raise BundleError(f"{archive}: member {member.filename!r} leaves the archive")
-        zipped.extractall(target)
-    if (target / MANIFEST_NAME).is_file():
-        return target
-    folders = [path for path in target.iterdir() if path.is_dir()]
-    if len(folders) == 1 and (folders[0] / MANIFEST_NAME).is_file():
-        return folders[0]
+def _bundle_root(archive: Path, root: Path) -> Path:
+    """The extracted bundle: `root` when the manifest is there (at the zip's root or in its
+    single top-level folder); BundleError otherwise."""
+    if (root / MANIFEST_NAME).is_file():
+        return root
     raise BundleError(f"{archive}: no {MANIFEST_NAME} at its root or in its single folder")

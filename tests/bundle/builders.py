@@ -10,13 +10,17 @@ module's outputs on the bundle's own pre-processing, and every file's sha256.
 from __future__ import annotations
 
 import importlib.metadata
+import io
 import json
 import os
 import re
 import shutil
+import struct
 import subprocess
 import sys
 import warnings
+import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -249,7 +253,12 @@ def _finish(folder: Path, module: nn.Module, manifest: dict[str, Any]) -> BuiltB
                 "outputs": {name: value.tolist() for name, value in outputs.items()},
             }
         )
-    expected = {"tolerances": {"logits": 1e-4, "iou": 0.99, "score": 1e-3}, "cases": cases}
+    expected = {
+        "tolerances": {"logits": 1e-4, "iou": 0.99, "score": 1e-3},
+        "classes": [entry["name"] for entry in manifest["classes"]],
+        "preprocess": manifest["preprocess"],
+        "cases": cases,
+    }
     (folder / "selftest" / "expected.json").write_text(json.dumps(expected), encoding="utf-8")
     write_manifest(folder, manifest)
     return BuiltBundle(folder, module, manifest, inputs)
@@ -274,6 +283,34 @@ def expected_cases(folder: Path) -> list[dict[str, Any]]:
         }
         for case in cases
     ]
+
+
+# --- bundles edited after export ------------------------------------------------------------
+
+
+def edit_manifest(folder: Path, edit: Callable[[dict[str, Any]], None]) -> None:
+    """Change manifest.json as a person would by hand (its own hash is nowhere)."""
+    path = folder / "manifest.json"
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    edit(manifest)
+    path.write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+
+
+def rename_second_class(manifest: dict[str, Any]) -> None:
+    manifest["classes"][1]["name"] = "wolf"
+
+
+def change_mean_and_std(manifest: dict[str, Any]) -> None:
+    manifest["preprocess"][3].update(mean=[0.5, 0.5, 0.5], std=[0.5, 0.5, 0.5])
+
+
+def make_older(folder: Path) -> None:
+    """Rewrite the bundle as if exported before expected.json recorded classes and preprocess."""
+    expected_path = folder / "selftest" / "expected.json"
+    expected = json.loads(expected_path.read_text(encoding="utf-8"))
+    del expected["classes"], expected["preprocess"]
+    expected_path.write_text(json.dumps(expected), encoding="utf-8")
+    write_manifest(folder, json.loads((folder / "manifest.json").read_text(encoding="utf-8")))
 
 
 # --- a fresh virtual environment holding only the bundle's three dependencies ---------------
@@ -348,3 +385,30 @@ def _add_missing_imports(python: Path, linked: Path) -> None:
         for distribution in providers[missing.group(1)]:
             _link_distribution(distribution, linked)
     raise RuntimeError("the runtime's dependencies did not resolve in 10 tries")
+
+
+# --- images whose header claims more pixels than the file holds -----------------------------
+
+
+def image_claiming(width: int, height: int, image_format: str) -> bytes:
+    """A tiny PNG or JPEG made by Pillow (8×8) whose header then claims `width`×`height`.
+
+    Decoding it would allocate the claimed size; a server must refuse it from the header.
+    """
+    stream = io.BytesIO()
+    Image.new("RGB", (8, 8), (90, 160, 40)).save(stream, format=image_format)
+    data = bytearray(stream.getvalue())
+    size = struct.pack(">II", width, height)
+    if image_format == "PNG":  # IHDR: length, type, width, height, ..., CRC of type + data
+        data[16:24] = size
+        data[29:33] = struct.pack(">I", zlib.crc32(bytes(data[12:29])))
+    else:  # JPEG: walk the marker segments to the start of frame (height, then width)
+        offset = 2
+        while data[offset + 1] not in (0xC0, 0xC1, 0xC2):
+            offset += 2 + int.from_bytes(data[offset + 2 : offset + 4], "big")
+        data[offset + 5 : offset + 9] = struct.pack(">HH", height, width)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        with Image.open(io.BytesIO(bytes(data))) as claimed:
+            assert claimed.size == (width, height), "the header edit did not take"
+    return bytes(data)

@@ -9,6 +9,7 @@ import pytest
 from PIL import Image
 
 from studio.bundle import BundleError, preprocess
+from studio.bundle.preprocess import DEFAULT_MAX_PIXELS
 from tests.bundle.builders import IMAGENET_MEAN, IMAGENET_STD, classification_manifest
 
 STEPS = classification_manifest(size=16)["preprocess"]
@@ -136,3 +137,8 @@ def test_bad_steps_are_refused_naming_the_op(steps: list, message: str, tmp_path
     _photo(path)
     with pytest.raises(BundleError, match=message):
         preprocess(path, steps)
+
+
+def test_the_default_pixel_limit_is_the_one_studio_import_applies() -> None:
+    """studio import refuses images over Pillow's Image.MAX_IMAGE_PIXELS (core/image_probe)."""
+    assert DEFAULT_MAX_PIXELS == Image.MAX_IMAGE_PIXELS == 89_478_485

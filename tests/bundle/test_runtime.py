@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 
 from studio.bundle import Bundle, BundleError, postprocess, preprocess
+from studio.bundle.preprocess import ImageTooLargeError
+from studio.bundle.safe_zip import UnsafeZipError
 from tests.bundle.builders import BUNDLE_SOURCE, BuiltBundle, torch_outputs, write_manifest
 
 ALLOWED_IMPORTS = {"numpy", "PIL", "onnxruntime"}
@@ -221,3 +223,36 @@ def test_a_zipped_bundle_loads_from_its_single_folder(
         unpacked = bundle.folder
         assert bundle.selftest()["passed"]
     assert not unpacked.exists()
+
+
+def test_predict_refuses_an_image_over_max_pixels_before_decoding_it(
+    classification_bundle: BuiltBundle,
+) -> None:
+    image = classification_bundle.inputs[0]  # 20×18
+
+    with Bundle.load(classification_bundle.folder, max_pixels=359) as bundle:
+        with pytest.raises(ImageTooLargeError) as refused:
+            bundle.predict(image)
+        assert bundle.predict_many([image], on_error=lambda *_: None) == []
+
+    assert (refused.value.pixels, refused.value.max_pixels) == (360, 359)
+    assert str(refused.value).startswith(f"{image}: refused before decoding, it has 360 pixels")
+
+
+def test_a_bundle_zip_with_a_path_leaving_it_is_refused_and_nothing_is_written(
+    classification_bundle: BuiltBundle, tmp_path: Path
+) -> None:
+    archive = tmp_path / "incoming" / "classifier.zip"
+    archive.parent.mkdir()
+    with zipfile.ZipFile(archive, "w") as zipped:
+        for path in sorted(classification_bundle.folder.rglob("*")):
+            if path.is_file():
+                zipped.write(path, f"classifier/{path.relative_to(classification_bundle.folder)}")
+        zipped.writestr("classifier/../../evil.txt", b"x")
+
+    with pytest.raises(UnsafeZipError, match="a path leading outside the archive") as refused:
+        Bundle.load(archive)
+
+    assert isinstance(refused.value, BundleError)
+    assert str(refused.value).startswith(str(archive))
+    assert not list(tmp_path.rglob("evil.txt"))

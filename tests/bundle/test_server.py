@@ -1,15 +1,19 @@
-"""serve.py: a real server process on a free port, real HTTP requests, JSON answers."""
+"""serve.py: a real server process on a free port, real HTTP requests, JSON answers, bounded
+memory however many clients connect."""
 
 from __future__ import annotations
 
 import io
 import json
+import socket
 import subprocess
 import sys
+import threading
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -17,16 +21,38 @@ import pytest
 from PIL import Image
 
 from studio.bundle import server
-from tests.bundle.builders import BuiltBundle, clean_environment
+from tests.bundle.builders import (
+    BuiltBundle,
+    change_mean_and_std,
+    clean_environment,
+    edit_manifest,
+    image_claiming,
+)
+from tests.bundle.raw_http import (
+    Answer,
+    address_of,
+    exchange,
+    peak_resident_bytes,
+    read_answer,
+    request_bytes,
+)
 
 MAX_BYTES = 4000
+MEMORY_GROWTH_LIMIT = 300 * 2**20
+CONNECT_TIMEOUT = 0.9
+
+
+@dataclass(frozen=True)
+class Served:
+    url: str
+    pid: int
 
 
 @pytest.fixture(scope="module")
-def served(
+def server_process(
     classification_bundle: BuiltBundle, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
-    """The URL of serve.py started with --port 0 and no --host (its default)."""
+) -> Iterator[Served]:
+    """serve.py started with --port 0 and no --host (its default)."""
     folder = tmp_path_factory.mktemp("server")
     log = folder / "server.log"
     with log.open("w") as errors:
@@ -49,11 +75,19 @@ def served(
     if "http://" not in line:
         process.kill()
         pytest.fail(f"serve.py did not start: {line}{log.read_text()}")
-    yield line.split()[-1]
+    yield Served(line.split()[-1], process.pid)
     process.terminate()
     assert process.wait(timeout=10) == 0
     process.stdout.close()
-    assert "POST /predict" in log.read_text()
+    log_text = log.read_text()
+    assert "POST /predict" in log_text
+    assert "Traceback" not in log_text
+
+
+@pytest.fixture
+def served(server_process: Served) -> str:
+    """The URL of the module's serve.py."""
+    return server_process.url
 
 
 def _request(url: str, body: bytes | None = None, method: str | None = None) -> tuple[int, Any]:
@@ -154,3 +188,101 @@ def test_a_port_in_use_is_reported_not_raised(
 
     assert status == 1
     assert "error:" in capsys.readouterr().err
+
+
+def test_200_simultaneous_connections_are_all_answered_in_bounded_memory(
+    server_process: Served, classification_bundle: BuiltBundle
+) -> None:
+    """All connect at once, then all send: every one is served.
+
+    The kernel completes a connection by itself while the listen queue has room; one it had no
+    room for waits at least for TCP's first SYN retransmission (1 s), hence CONNECT_TIMEOUT.
+    """
+    request = request_bytes("POST", "/predict", _png(classification_bundle.inputs[0]))
+    ready = threading.Barrier(200)
+    before = peak_resident_bytes(server_process.pid)
+
+    def client(_number: int) -> Answer:
+        ready.wait(timeout=60)
+        address = address_of(server_process.url)
+        with socket.create_connection(address, timeout=CONNECT_TIMEOUT) as connection:
+            connection.settimeout(60)
+            connection.sendall(request)
+            return read_answer(connection)
+
+    with ThreadPoolExecutor(max_workers=200) as pool:
+        answers = list(pool.map(client, range(200)))
+
+    assert [answer.status for answer in answers] == [200] * 200
+    assert {answer.payload["label"] for answer in answers} == {answers[0].payload["label"]}
+    assert peak_resident_bytes(server_process.pid) - before < MEMORY_GROWTH_LIMIT
+
+
+def test_four_parallel_144_megapixel_uploads_are_refused_from_their_header(
+    server_process: Served, classification_bundle: BuiltBundle
+) -> None:
+    bodies = [image_claiming(12000, 12000, kind) for kind in ("PNG", "JPEG", "PNG", "JPEG")]
+    assert max(map(len, bodies)) < MAX_BYTES
+    before = peak_resident_bytes(server_process.pid)
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        answers = list(
+            pool.map(lambda body: _request(f"{server_process.url}/predict", body), bodies)
+        )
+
+    for status, answer in answers:
+        assert status == 413
+        assert (answer["pixels"], answer["max_pixels"]) == (144_000_000, 89_478_485)
+        assert "144,000,000 pixels" in answer["error"]
+    assert peak_resident_bytes(server_process.pid) - before < MEMORY_GROWTH_LIMIT
+    assert (
+        _request(f"{server_process.url}/predict", _png(classification_bundle.inputs[1]))[0] == 200
+    )
+
+
+@pytest.mark.parametrize("method", ["PUT", "DELETE", "PATCH", "OPTIONS", "HEAD", "TRACE", "BREW"])
+def test_every_other_method_is_a_json_405(served: str, method: str) -> None:
+    answer = exchange(served, request_bytes(method, "/predict", b"x"))
+
+    assert answer.status == 405
+    assert answer.payload == {
+        "error": f"method {method} is not allowed; use GET or POST",
+        "status": 405,
+    }
+    assert answer.headers["allow"] == "POST"
+
+
+@pytest.mark.parametrize(
+    ("request_line", "status"),
+    [
+        (b"garbage\r\n\r\n", 400),
+        (b"GET /health HTTP/1.1 extra\r\n\r\n", 400),
+        (b"GET /health HTTP/x.y\r\n\r\n", 400),
+        (b"GET /health HTTP/2.0\r\n\r\n", 505),
+        (b"GET /" + b"a" * 70_000 + b" HTTP/1.1\r\n\r\n", 414),
+    ],
+)
+def test_a_malformed_request_line_is_a_json_4xx(
+    served: str, request_line: bytes, status: int
+) -> None:
+    answer = exchange(served, request_line)
+
+    assert answer.status == status
+    assert answer.payload["status"] == status
+    assert answer.payload["error"]
+
+
+def test_serve_refuses_to_start_when_the_selftest_fails(
+    classification_bundle: BuiltBundle,
+    copy_bundle: Callable[[BuiltBundle], Path],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    folder = copy_bundle(classification_bundle)
+    edit_manifest(folder, change_mean_and_std)
+
+    status = server.main(["--port", "0", "--bundle", str(folder)])
+
+    captured = capsys.readouterr()
+    assert status == 1
+    assert captured.out == ""
+    assert captured.err.startswith("error: the self-test failed, refusing to start: manifest.json")

@@ -24,6 +24,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from studio.bundle.safe_zip import UnsafeZipError, extract_zip, is_zip
 from studio.core import classes as class_edits
 from studio.core.annotations import (
     delete_annotations_of_items,
@@ -46,7 +47,6 @@ from studio.core.formats.label_checks import EDGE_TOLERANCE, checked_row
 from studio.core.formats.model import LabelSet, Progress
 from studio.core.formats.reading import Control, collector_paused
 from studio.core.formats.registry import LabelFormat, detect_format, get_format
-from studio.core.formats.safe_zip import extract_zip, is_zip
 from studio.core.object_store import ObjectStore
 from studio.core.schema import item_table as items
 from studio.core.schema import label_class_table as classes
@@ -148,7 +148,11 @@ def _dataset_root(source: Path) -> Iterator[tuple[Path, bool]]:
         yield source, False
         return
     with tempfile.TemporaryDirectory(prefix="studio-import-") as folder:
-        yield extract_zip(source, Path(folder)), True
+        try:
+            root = extract_zip(source, Path(folder))
+        except UnsafeZipError as error:
+            raise LabelImportError(error.archive, error.problem, error.entry) from None
+        yield root, True
 
 
 def _is_archive(source: Path) -> bool:

@@ -85,9 +85,19 @@ class SelftestCase:
     outputs: Mapping[str, np.ndarray]
 
 
-def write_selftest(folder: Path, cases: Sequence[SelftestCase], tolerances: Mapping) -> None:
+def write_selftest(
+    folder: Path,
+    cases: Sequence[SelftestCase],
+    tolerances: Mapping,
+    class_names: Sequence[str],
+    steps: Sequence[Mapping[str, Any]],
+) -> None:
+    """selftest/expected.json: the cases, and the class names and pre-processing steps the
+    model was exported with, which the self-test compares with manifest.json."""
     expected = {
         "tolerances": dict(tolerances),
+        "classes": list(class_names),
+        "preprocess": [dict(step) for step in steps],
         "cases": [
             {"input": case.input, "outputs": {k: v.tolist() for k, v in case.outputs.items()}}
             for case in cases

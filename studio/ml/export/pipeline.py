@@ -177,7 +177,9 @@ def _build(
     if options.int8:
         model, quantization = _quantize(model, gate, staging)
         _log(emit, f"int8 accepted: agreement {quantization['agreement']:.0%}")
-    write_selftest(staging, graph, model, gate.images, options.steps, quantization is not None)
+    int8 = quantization is not None
+    names = loaded.class_index.names
+    write_selftest(staging, graph, model, gate.images, options.steps, int8, names)
     manifest = _write_manifest(staging, project_path, loaded, model, options, gate, quantization)
     _verify(staging)
     return manifest, gate, quantization

@@ -5,6 +5,8 @@ PNG (int8 bundles: ONNX Runtime's int8 outputs, which the torch model cannot giv
 detectors, the images whose detections all have an exact twin in ONNX Runtime's are chosen
 first; where a detection has none (equal scores that NMS split differently, a score at the
 floor) the self-test's `min_score` is raised above it, so it checks what is reproducible.
+The class names and pre-processing steps are recorded beside the cases, so that the self-test
+also notices a manifest.json edited after the export.
 """
 
 from __future__ import annotations
@@ -72,6 +74,7 @@ def write_selftest(
     images: Sequence[ParityImage],
     steps: list[dict[str, Any]],
     int8: bool,
+    class_names: Sequence[str],
 ) -> None:
     folder = writer.selftest_inputs_folder(staging)
     session = onnx_session(model.path)
@@ -91,4 +94,4 @@ def write_selftest(
     floors = [trial.min_score for trial in chosen if trial.min_score is not None]
     if floors:
         tolerances["min_score"] = max(floors)
-    writer.write_selftest(staging, cases, tolerances)
+    writer.write_selftest(staging, cases, tolerances, class_names, steps)

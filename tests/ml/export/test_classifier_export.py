@@ -98,8 +98,13 @@ def test_a_trained_classifier_becomes_a_verified_bundle(
     assert "onnxruntime" in (out / "requirements.txt").read_text()
     assert "resnet18" in (out / "README.md").read_text()
 
+    expected = json.loads((out / "selftest" / "expected.json").read_text(encoding="utf-8"))
+    assert expected["classes"] == [entry["name"] for entry in manifest["classes"]]
+    assert expected["preprocess"] == manifest["preprocess"]
     with Bundle.load(out) as bundle:
-        assert bundle.selftest()["passed"]
+        selftest = bundle.selftest()
+        assert selftest["passed"]
+        assert (selftest["manifest"], selftest["unchecked"]) == ([], [])
         result = bundle.predict(out / "selftest" / "inputs" / "000.png")
         assert result["label"] in bundle.classes
     with zipfile.ZipFile(report.zip_path) as archive:

@@ -41,7 +41,9 @@ def test_a_detector_exports_with_nms_where_asked(tmp_path: Path, nms: str) -> No
         assert [step["op"] for step in manifest["preprocess"]] == ["load_rgb", "to_float", "to_chw"]
         onnx.checker.check_model(str(out / "model.onnx"))
         with Bundle.load(out) as bundle:
-            assert bundle.selftest()["passed"]
+            selftest = bundle.selftest()
+            assert selftest["passed"]
+            assert (selftest["manifest"], selftest["unchecked"]) == ([], [])
             result = bundle.predict(out / "selftest" / "inputs" / "000.png")
             assert isinstance(result["detections"], list)
 
