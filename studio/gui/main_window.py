@@ -13,16 +13,20 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QThreadPool, QTimer
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeyEvent
 from PySide6.QtWidgets import (
+    QAbstractSpinBox,
     QApplication,
     QDockWidget,
     QFileDialog,
     QLabel,
+    QLineEdit,
     QMainWindow,
     QMessageBox,
+    QPlainTextEdit,
     QProgressBar,
     QSplitter,
+    QTextEdit,
     QToolBar,
     QVBoxLayout,
     QWidget,
@@ -53,6 +57,7 @@ CATCH_UP_DELAY_MS = 150  # the gallery and counts follow the workspace's edits a
 STATUS_MESSAGE_MS = 5000
 GALLERY_WIDTH = 380
 TOOL_ICON_SIZE = 24
+TEXT_FIELDS = (QLineEdit, QAbstractSpinBox, QTextEdit, QPlainTextEdit)  # Esc leaves them
 IMAGE_FILTER = "Images (*.jpg *.jpeg *.png *.bmp *.tif *.tiff *.webp);;All files (*)"
 PROJECT_FILTER = "Studio projects (*.studio);;All files (*)"
 
@@ -131,6 +136,7 @@ class MainWindow(QMainWindow):
         self.bulk_actions.edited.connect(self._bulk_edited)
         self.bulk_actions.failed.connect(self._show_message)
         self.addActions(self.filter_bar.shortcut_actions())
+        self.gallery.offer_clear_filters(self.filter_bar.clear_action)
         self.gallery_pane = QWidget()
         self.gallery_pane.setObjectName("galleryPane")
         layout = QVBoxLayout(self.gallery_pane)
@@ -574,6 +580,17 @@ class MainWindow(QMainWindow):
         problem = open_gallery_item(self, item_id)
         if problem:
             self._show_message(problem)
+
+    # -- the keyboard --------------------------------------------------------------------
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+        """Esc in a text field of the window (a gallery filter, a score, a panel's field)
+        gives the keyboard back to the canvas, where the labeling keys work again."""
+        if event.key() == Qt.Key.Key_Escape and isinstance(self.focusWidget(), TEXT_FIELDS):
+            self.workspace.canvas.setFocus(Qt.FocusReason.ShortcutFocusReason)
+            event.accept()
+            return
+        super().keyPressEvent(event)
 
     # -- closing -------------------------------------------------------------------------
 
