@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QThreadPool, QTimer
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeyEvent
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeyEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QApplication,
@@ -39,6 +39,7 @@ from studio.gui.gallery_filters import GalleryFilterBar
 from studio.gui.gallery_model import GalleryModel, describe_stats
 from studio.gui.gallery_view import THUMBNAIL_SIZE, GalleryView
 from studio.gui.import_task import ImportTask
+from studio.gui.key_repeat import KeyRepeatFilter
 from studio.gui.labels_io.export_dialog import ExportLabelsDialog
 from studio.gui.labels_io.import_dialog import ImportLabelsDialog
 from studio.gui.resources import icon
@@ -74,6 +75,7 @@ class MainWindow(QMainWindow):
         self.setWindowIcon(icon("studio"))
         self.resize(1400, 860)
         self.registry = ShortcutRegistry(self.settings, parent=self)
+        self._key_repeats = KeyRepeatFilter(self)
         self.menu_actions: dict[str, QAction] = {}
         self._labels_revision: tuple = ()
         self._build_gallery()
@@ -582,6 +584,14 @@ class MainWindow(QMainWindow):
             self._show_message(problem)
 
     # -- the keyboard --------------------------------------------------------------------
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
+        """Tell X11's auto-repeats from presses before shortcuts and widgets see a key (the
+        native window exists from the first show on; installing again is harmless)."""
+        super().showEvent(event)
+        handle = self.windowHandle()
+        if handle is not None:
+            handle.installEventFilter(self._key_repeats)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
         """Esc in a text field of the window (a gallery filter, a score, a panel's field)
