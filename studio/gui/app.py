@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QApplication
 from studio.api import Project
 from studio.gui.gui_thread_collector import GuiThreadCollector
 from studio.gui.main_window import MainWindow
+from studio.gui.platform_libraries import check_platform_libraries
 from studio.gui.refcount_guard import settle_heap
 from studio.gui.resources import icon
 
@@ -32,9 +33,11 @@ def application() -> QApplication:
 def run_app(project_path: Path | None = None, settings: QSettings | None = None) -> int:
     """Open the main window (on `project_path` if given) and run the event loop.
 
-    Returns the event loop's exit code. A project that cannot be opened raises its
-    StudioError before any window appears, so the command line can report it.
+    Returns the event loop's exit code. A project that cannot be opened, or a system without
+    the libraries of Qt's platform plugin (Qt would abort), raises its StudioError before any
+    window appears, so the command line can report it.
     """
+    check_platform_libraries()
     app = application()
     project = Project.open(project_path) if project_path is not None else None
     window = MainWindow(project, settings=settings)

@@ -6,7 +6,7 @@ reads the selection from the gallery view, refreshes the gallery model after eac
 reports it through `edited(message)`, or a refused edit through `failed(message)`.
 
 Shortcuts apply while the gallery (or a child of it) has the focus, so they never compete
-with the canvas's keys:
+with the canvas's keys; each edits once per press, however long its key is held:
 
     Alt+1 … Alt+6          status: new, in progress, done, done (empty), reviewed, rejected
     Ctrl+Alt+1/2/3, +0     split: train, val, test, none
@@ -102,6 +102,7 @@ class BulkActions(QObject):
         action = QAction(text, self)
         action.setShortcut(QKeySequence(shortcut))
         action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        action.setAutoRepeat(False)  # a held key edits once
         action.triggered.connect(slot)
         return action
 

@@ -140,7 +140,8 @@ class ScoreBox(QDoubleSpinBox):
 
 
 class _EscapeClears(QObject):
-    """Escape in a non-empty line edit clears it (and keeps the focus there)."""
+    """Escape in a line edit clears it; the key goes on to the window, which gives the
+    keyboard back to the canvas (see `MainWindow.keyPressEvent`)."""
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
         if (
@@ -148,10 +149,8 @@ class _EscapeClears(QObject):
             and event.type() == QEvent.Type.KeyPress
             and isinstance(event, QKeyEvent)
             and event.key() == Qt.Key.Key_Escape
-            and watched.text()
         ):
             watched.clear()
-            return True
         return False
 
 

@@ -42,6 +42,7 @@ PAGE_BEFORE = PAGE_SIZE // 4  # of which before the row asked for (scrolling up)
 MAX_CACHED_RECORDS = 4_000
 MAX_CACHED_PIXMAPS = 600
 LOADING = "loading"  # ThumbnailStateRole of a row whose thumbnail has not arrived yet
+ORDER_KEYS = ("sort", "descending")  # the query's keys that order rows; the others filter
 
 STATUS_LABELS = {
     "new": "new",
@@ -144,6 +145,11 @@ class GalleryModel(QAbstractListModel):
     def query(self) -> dict[str, Any]:
         """The filters and sort in force (keyword arguments of `Project.item_ids`)."""
         return dict(self._query)
+
+    @property
+    def filtered(self) -> bool:
+        """True when a filter, not only the sort order, chooses the rows shown."""
+        return any(key not in ORDER_KEYS for key in self._query)
 
     def set_project(self, project: Project | None) -> None:
         """Show all of `project` (or nothing): clears the query, every cached row and thumbnail."""

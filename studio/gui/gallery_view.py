@@ -23,9 +23,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSize, Qt
-from PySide6.QtGui import QPainter, QPaintEvent, QPalette
-from PySide6.QtWidgets import QAbstractItemView, QListView, QWidget
+from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, QSize, Qt
+from PySide6.QtGui import QAction, QKeySequence, QResizeEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QLabel,
+    QListView,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from studio.gui.gallery_delegate import GalleryDelegate
 from studio.gui.gallery_model import GalleryModel
@@ -34,10 +41,44 @@ THUMBNAIL_SIZE = QSize(160, 120)
 SPACING = 8
 LAYOUT_BATCH = 5_000
 SCROLL_HOLD_MS = 120  # thumbnails wait until the scrolling has paused this long
-EMPTY_HINTS = {
-    False: "No project is open.\nOpen one with File → Open project… (Ctrl+O).",
-    True: "This project has no images yet.\nAdd some with File → Import images… (Ctrl+I).",
-}
+NO_PROJECT_MESSAGE = "No project is open.\nOpen one with File → Open project… (Ctrl+O)."
+NO_IMAGES_MESSAGE = "This project has no images yet.\nAdd some with File → Import images… (Ctrl+I)."
+NO_MATCH_MESSAGE = "No image matches these filters."
+
+
+class EmptyGalleryMessage(QWidget):
+    """What an empty gallery says, over its viewport: no project, no images yet, or no image
+    matching the filters, with a button that clears them."""
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setObjectName("galleryEmptyMessage")
+        self.text = QLabel(self)
+        self.text.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.text.setWordWrap(True)
+        self.clear_button = QToolButton(self)
+        self.clear_button.setObjectName("clearFiltersButton")
+        layout = QVBoxLayout(self)
+        layout.addStretch(1)
+        layout.addWidget(self.text)
+        layout.addWidget(self.clear_button, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addStretch(1)
+        self._clear_action: QAction | None = None
+        self.clear_button.clicked.connect(self._clear)
+
+    def offer(self, clear_action: QAction) -> None:
+        self._clear_action = clear_action
+        keys = clear_action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+        self.clear_button.setText(f"Clear the filters ({keys})" if keys else "Clear the filters")
+
+    def show_message(self, text: str, offer_clear: bool) -> None:
+        self.text.setText(text)
+        self.clear_button.setVisible(offer_clear and self._clear_action is not None)
+        self.show()
+
+    def _clear(self) -> None:
+        if self._clear_action is not None:
+            self._clear_action.trigger()
 
 
 class GalleryView(QListView):
@@ -62,7 +103,50 @@ class GalleryView(QListView):
         self.verticalScrollBar().setSingleStep(THUMBNAIL_SIZE.height() // 3)
         self.setMouseTracking(True)
         self.verticalScrollBar().valueChanged.connect(self._hold_thumbnails)
-        self.has_project = False
+        self._has_project = False
+        self.empty_message = EmptyGalleryMessage(self.viewport())
+
+    @property
+    def has_project(self) -> bool:
+        return self._has_project
+
+    @has_project.setter
+    def has_project(self, value: bool) -> None:
+        self._has_project = value
+        self._update_empty_message()
+
+    def offer_clear_filters(self, action: QAction) -> None:
+        """The action that clears the gallery's filters: a button of the "no image matches"
+        message triggers it, and names its shortcut."""
+        self.empty_message.offer(action)
+        self._update_empty_message()
+
+    def setModel(self, model: QAbstractItemModel | None) -> None:  # noqa: N802
+        super().setModel(model)
+        if model is not None:
+            for signal in (
+                model.modelReset,
+                model.layoutChanged,
+                model.rowsInserted,
+                model.rowsRemoved,
+            ):
+                signal.connect(self._update_empty_message)
+        self._update_empty_message()
+
+    def _update_empty_message(self) -> None:
+        model = self.model()
+        if model is not None and model.rowCount() > 0:
+            self.empty_message.hide()
+        elif not self._has_project:
+            self.empty_message.show_message(NO_PROJECT_MESSAGE, offer_clear=False)
+        elif isinstance(model, GalleryModel) and model.filtered:
+            self.empty_message.show_message(NO_MATCH_MESSAGE, offer_clear=True)
+        else:
+            self.empty_message.show_message(NO_IMAGES_MESSAGE, offer_clear=False)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self.empty_message.setGeometry(self.viewport().rect())
 
     def _hold_thumbnails(self) -> None:
         model = self.model()
@@ -77,15 +161,3 @@ class GalleryView(QListView):
     ) -> None:
         """Repaint the changed cells without QListView's relayout of every row."""
         QAbstractItemView.dataChanged(self, top_left, bottom_right, list(roles))
-
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
-        super().paintEvent(event)
-        model = self.model()
-        if model is not None and model.rowCount() > 0:
-            return
-        painter = QPainter(self.viewport())
-        painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
-        painter.drawText(
-            self.viewport().rect(), Qt.AlignmentFlag.AlignCenter, EMPTY_HINTS[self.has_project]
-        )
-        painter.end()

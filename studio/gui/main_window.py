@@ -13,16 +13,20 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QThreadPool, QTimer
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeyEvent, QShowEvent
 from PySide6.QtWidgets import (
+    QAbstractSpinBox,
     QApplication,
     QDockWidget,
     QFileDialog,
     QLabel,
+    QLineEdit,
     QMainWindow,
     QMessageBox,
+    QPlainTextEdit,
     QProgressBar,
     QSplitter,
+    QTextEdit,
     QToolBar,
     QVBoxLayout,
     QWidget,
@@ -35,6 +39,7 @@ from studio.gui.gallery_filters import GalleryFilterBar
 from studio.gui.gallery_model import GalleryModel, describe_stats
 from studio.gui.gallery_view import THUMBNAIL_SIZE, GalleryView
 from studio.gui.import_task import ImportTask
+from studio.gui.key_repeat import KeyRepeatFilter
 from studio.gui.labels_io.export_dialog import ExportLabelsDialog
 from studio.gui.labels_io.import_dialog import ImportLabelsDialog
 from studio.gui.resources import icon
@@ -53,6 +58,7 @@ CATCH_UP_DELAY_MS = 150  # the gallery and counts follow the workspace's edits a
 STATUS_MESSAGE_MS = 5000
 GALLERY_WIDTH = 380
 TOOL_ICON_SIZE = 24
+TEXT_FIELDS = (QLineEdit, QAbstractSpinBox, QTextEdit, QPlainTextEdit)  # Esc leaves them
 IMAGE_FILTER = "Images (*.jpg *.jpeg *.png *.bmp *.tif *.tiff *.webp);;All files (*)"
 PROJECT_FILTER = "Studio projects (*.studio);;All files (*)"
 
@@ -69,6 +75,7 @@ class MainWindow(QMainWindow):
         self.setWindowIcon(icon("studio"))
         self.resize(1400, 860)
         self.registry = ShortcutRegistry(self.settings, parent=self)
+        self._key_repeats = KeyRepeatFilter(self)
         self.menu_actions: dict[str, QAction] = {}
         self._labels_revision: tuple = ()
         self._build_gallery()
@@ -131,6 +138,7 @@ class MainWindow(QMainWindow):
         self.bulk_actions.edited.connect(self._bulk_edited)
         self.bulk_actions.failed.connect(self._show_message)
         self.addActions(self.filter_bar.shortcut_actions())
+        self.gallery.offer_clear_filters(self.filter_bar.clear_action)
         self.gallery_pane = QWidget()
         self.gallery_pane.setObjectName("galleryPane")
         layout = QVBoxLayout(self.gallery_pane)
@@ -590,6 +598,25 @@ class MainWindow(QMainWindow):
         problem = open_gallery_item(self, item_id)
         if problem:
             self._show_message(problem)
+
+    # -- the keyboard --------------------------------------------------------------------
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
+        """Tell X11's auto-repeats from presses before shortcuts and widgets see a key (the
+        native window exists from the first show on; installing again is harmless)."""
+        super().showEvent(event)
+        handle = self.windowHandle()
+        if handle is not None:
+            handle.installEventFilter(self._key_repeats)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+        """Esc in a text field of the window (a gallery filter, a score, a panel's field)
+        gives the keyboard back to the canvas, where the labeling keys work again."""
+        if event.key() == Qt.Key.Key_Escape and isinstance(self.focusWidget(), TEXT_FIELDS):
+            self.workspace.canvas.setFocus(Qt.FocusReason.ShortcutFocusReason)
+            event.accept()
+            return
+        super().keyPressEvent(event)
 
     # -- closing -------------------------------------------------------------------------
 

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
 from studio.api import Project
@@ -19,6 +20,7 @@ from tests.conftest import write_images
 IMAGE_COUNT = 30
 LABELED = 10  # the first 10 items get a box each
 DONE = 8  # of which 8 are done and 2 in progress
+HELD_REPEATS = 7  # auto-repeats of a held key (X11: a quarter second); 8 presses toggle back
 
 
 @pytest.fixture(scope="package", autouse=True)
@@ -106,3 +108,22 @@ def thumbnail_states(model: GalleryModel) -> list[str]:
 def wait_for_thumbnails(qtbot: QtBot, model: GalleryModel, timeout_ms: int = 20_000) -> None:
     request_all_thumbnails(model)
     qtbot.waitUntil(lambda: "loading" not in thumbnail_states(model), timeout=timeout_ms)
+
+
+def hold_key(
+    widget: QWidget,
+    key: Qt.Key,
+    modifier: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier,
+    repeats: int = HELD_REPEATS,
+) -> None:
+    """Hold `key` down on `widget` as X11 delivers it: a press, `repeats` auto-repeated release
+    and press pairs, then the last release. The events take the path of real keys: window
+    shortcuts (which see the auto-repeat flag) first, then the widget."""
+    text = chr(key) if 0x20 <= key < 0x7F else ""
+    if not modifier & Qt.KeyboardModifier.ShiftModifier:
+        text = text.lower()
+    QTest.simulateEvent(widget, True, key, modifier, text, False)
+    for _ in range(repeats):
+        QTest.simulateEvent(widget, False, key, modifier, text, True)
+        QTest.simulateEvent(widget, True, key, modifier, text, True)
+    QTest.simulateEvent(widget, False, key, modifier, text, False)

@@ -486,15 +486,20 @@ class Canvas(QGraphicsView):
         return super().event(event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+        """The canvas's keys. A held key repeats only view commands (zoom, brush size): the
+        repeats of Enter, Delete or Backspace would finish, delete or remove again."""
         if event.key() == Qt.Key.Key_Space:
             if not event.isAutoRepeat():
                 self._space_held = True
                 self.viewport().setCursor(Qt.CursorShape.OpenHandCursor)
             return
+        command = keys.navigation_command(event.key(), event.modifiers())
+        if event.isAutoRepeat() and command is None:
+            event.accept()
+            return
         if self._tool.key_press(event):
             self._apply_pending()
             return
-        command = keys.navigation_command(event.key(), event.modifiers())
         if command is not None:
             self._navigate(command)
             return

@@ -5,6 +5,10 @@ and the conflict check all read one list. A user's keys for an action are stored
 `shortcuts/<name>` as a list of portable key texts (["Ctrl+K", "/"]); an empty text there
 means "no key".
 Two actions never share a key: Qt would then fire neither (an "ambiguous" shortcut).
+
+A held key auto-repeats (about 30 presses a second on X11). Only the actions a spec marks
+`repeats` (zoom, brush size: pure view) fire again while their key is held; every other
+action, above all those that change data or move to another image, fires once per press.
 """
 
 from __future__ import annotations
@@ -26,10 +30,16 @@ class ShortcutSpec:
     title: str
     group: str
     keys: tuple[str, ...]
+    repeats: bool = False  # fires again while its key is held (only for pure view actions)
 
 
 def _spec(name: str, title: str, group: str, *keys: str) -> ShortcutSpec:
     return ShortcutSpec(name, title, group, keys)
+
+
+def _repeating(name: str, title: str, group: str, *keys: str) -> ShortcutSpec:
+    """An action that fires again and again while its key is held: zoom, brush size."""
+    return ShortcutSpec(name, title, group, keys, repeats=True)
 
 
 CLASS_SLOTS = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "0")
@@ -52,8 +62,8 @@ DEFAULT_SHORTCUTS: tuple[ShortcutSpec, ...] = (
     _spec("tool_brush", "Brush (mask)", "Tools", "R"),
     _spec("tool_eraser", "Eraser (mask)", "Tools", "E"),
     _spec("tool_keypoints", "Keypoints", "Tools", "K"),
-    _spec("brush_bigger", "Bigger brush", "Tools", "]"),
-    _spec("brush_smaller", "Smaller brush", "Tools", "["),
+    _repeating("brush_bigger", "Bigger brush", "Tools", "]"),
+    _repeating("brush_smaller", "Smaller brush", "Tools", "["),
     *(
         _spec(f"class_{slot}", f"Class with the key {slot}", "Classes", slot)
         for slot in CLASS_SLOTS
@@ -74,8 +84,8 @@ DEFAULT_SHORTCUTS: tuple[ShortcutSpec, ...] = (
     _spec("toggle_gallery", "Show or hide the gallery", "View", "G"),
     _spec("fit", "Fit the image", "View", "F"),
     _spec("actual_size", "Actual size (1:1)", "View", "Ctrl+1"),
-    _spec("zoom_in", "Zoom in", "View", "+", "Ctrl+="),
-    _spec("zoom_out", "Zoom out", "View", "-", "Ctrl+-"),
+    _repeating("zoom_in", "Zoom in", "View", "+", "Ctrl+="),
+    _repeating("zoom_out", "Zoom out", "View", "-", "Ctrl+-"),
     _spec("freeze_version", "Freeze a dataset version…", "Train", "Ctrl+Alt+V"),
     _spec("delete_version", "Delete the chosen dataset version", "Train", "Ctrl+Alt+Shift+V"),
     _spec("train_panel", "Show the Train panel", "Train", "Ctrl+Shift+M"),
@@ -182,9 +192,12 @@ class ShortcutRegistry(QObject):
     # -- actions -----------------------------------------------------------------------
 
     def make_action(self, name: str, parent: QObject, slot: Callable[[], object]) -> QAction:
-        """A QAction titled and keyed from the registry, kept up to date when keys change."""
-        action = QAction(self._specs[name].title, parent)
+        """A QAction titled and keyed from the registry, kept up to date when keys change;
+        a held key fires it once unless its spec `repeats`."""
+        spec = self._specs[name]
+        action = QAction(spec.title, parent)
         action.setObjectName(name)
+        action.setAutoRepeat(spec.repeats)
         action.triggered.connect(slot)
         self._actions[name] = action
         self._apply(name)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, QThreadPool, Signal
+from PySide6.QtCore import QSettings, Qt, QThreadPool, Signal
 from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import QAbstractItemView, QFileDialog, QVBoxLayout, QWidget
 
@@ -74,6 +74,7 @@ class LabelingWorkspace(QWidget):
         self.labeling_actions: dict[str, QAction] = {}
         self._build_actions()
         self.navigator.item_requested.connect(self.controller.show_item)
+        self.navigator.item_requested.connect(self._give_canvas_the_keyboard)
         self.controller.item_changed.connect(self._item_changed)
         self.controller.edited.connect(self.edited)
         self.controller.failed.connect(self.message)
@@ -159,6 +160,12 @@ class LabelingWorkspace(QWidget):
             if model.row_of(item_id) is not None:
                 self.navigator.open_item(item_id)
                 return
+
+    def _give_canvas_the_keyboard(self, item_id: int | None) -> None:
+        """An image opened: the labeling keys go to it, never to the field the user was in
+        (typing N V in the gallery's file-name filter would filter the gallery to nothing)."""
+        if item_id is not None:
+            self.canvas.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _item_changed(self, item: ItemRecord | None) -> None:
         if item is None and self.navigator.item_id is not None:

@@ -13,7 +13,9 @@ from PySide6.QtWidgets import QApplication, QMainWindow
 from pytestqt.qtbot import QtBot
 
 from studio.gui.canvas import Canvas
+from studio.gui.canvas.view import KEY_ZOOM_STEP
 from tests.gui.canvas.conftest import CLASSES, IMAGE_SIZE, click, record, record_signal
+from tests.gui.conftest import HELD_REPEATS, hold_key
 
 
 @pytest.fixture
@@ -78,3 +80,37 @@ def test_navigation_keys_stay_with_the_canvas_and_others_reach_the_window(
     qtbot.keyClick(canvas, Qt.Key.Key_F, Qt.KeyboardModifier.ShiftModifier)
     qtbot.keyClick(canvas, Qt.Key.Key_B)
     assert window_keys == ["Shift+F", "B"]
+
+
+def test_a_held_delete_asks_to_delete_once(
+    qtbot: QtBot, window_keys: list[str], canvas: Canvas
+) -> None:
+    deleted = record_signal(canvas.delete_requested)
+    canvas.set_annotations([record(4, "box", [10, 10, 50, 50])], CLASSES)
+    canvas.select_annotations([4])
+
+    hold_key(canvas, Qt.Key.Key_Delete)
+
+    assert deleted.calls == [([4],)]
+    assert window_keys == []
+
+
+def test_a_held_backspace_removes_one_point_of_the_polygon_in_progress(
+    qtbot: QtBot, window_keys: list[str], canvas: Canvas
+) -> None:
+    canvas.set_tool("polygon")
+    for x, y in ((50, 50), (100, 50), (100, 100), (50, 100)):
+        click(qtbot, canvas, x, y)
+
+    hold_key(canvas, Qt.Key.Key_Backspace)
+
+    assert len(canvas.current_tool().points()) == 3
+    assert window_keys == []
+
+
+def test_a_held_plus_keeps_zooming(qtbot: QtBot, window_keys: list[str], canvas: Canvas) -> None:
+    canvas.actual_size()
+
+    hold_key(canvas, Qt.Key.Key_Plus)
+
+    assert canvas.zoom() == pytest.approx(KEY_ZOOM_STEP ** (HELD_REPEATS + 1))

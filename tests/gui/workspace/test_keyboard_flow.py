@@ -12,6 +12,7 @@ from pytestqt.qtbot import QtBot
 from studio.api import Project
 from studio.gui.main_window import MainWindow
 from studio.gui.workspace.reject_dialog import RejectDialog
+from tests.gui.conftest import hold_key
 from tests.gui.workspace.conftest import TAG_IMAGES, focused, open_first_image, press
 
 DIGIT_KEYS = [getattr(Qt.Key, f"Key_{digit}") for digit in range(10)]
@@ -171,3 +172,75 @@ def test_done_with_no_objects_refuses_an_image_with_shapes(
 
     assert window.project.item(item_id).status == "in_progress"
     assert "delete them" in window.statusBar().currentMessage()
+
+
+def test_held_keys_change_data_and_move_once_however_long_they_repeat(
+    qtbot: QtBot, open_window: Callable[[Path], MainWindow], tag_project: Path
+) -> None:
+    with Project.open(tag_project) as project:
+        project.set_setting("labeling_mode", "multi_label")  # a repeated digit would toggle
+    window = open_window(tag_project)
+    project, canvas = window.project, window.workspace.canvas
+    ids = project.item_ids()
+    open_first_image(qtbot, window)
+
+    def shown() -> int:
+        return ids.index(window.workspace.controller.item.id)
+
+    hold_key(focused(), Qt.Key.Key_1)
+    assert tags_of(project, ids[0]) == ["1"]
+    hold_key(focused(), Qt.Key.Key_Space)  # on the canvas: the tap filter's path
+    assert [project.item(i).status for i in ids[:2]] == ["done", "new"]
+    assert shown() == 1
+    window.gallery.setFocus()  # the window's Space action, not the canvas's tap
+    hold_key(focused(), Qt.Key.Key_Space)
+    assert [project.item(i).status for i in ids[:3]] == ["done", "done", "new"]
+    assert shown() == 2
+    for key, expected in ((Qt.Key.Key_D, 3), (Qt.Key.Key_Left, 2), (Qt.Key.Key_N, 3)):
+        hold_key(focused(), key)
+        assert shown() == expected, key
+    assert focused() is canvas
+    assert [project.item(i).status for i in ids] == ["done"] * 2 + ["new"] * (TAG_IMAGES - 2)
+
+
+def test_an_opened_image_takes_the_keyboard_from_the_file_name_filter(
+    qtbot: QtBot, open_window: Callable[[Path], MainWindow], tag_project: Path
+) -> None:
+    window = open_window(tag_project)
+    canvas, name_filter = window.workspace.canvas, window.filter_bar.text_edit
+    ids = window.project.item_ids()
+    qtbot.waitUntil(lambda: focused() is canvas)  # the first image opened with the window
+    press(qtbot, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert focused() is name_filter
+
+    viewport = window.gallery.viewport()
+    target = window.gallery.visualRect(window.gallery_model.index(4)).center()
+    qtbot.mouseClick(viewport, Qt.MouseButton.LeftButton, pos=target)
+    qtbot.mouseDClick(viewport, Qt.MouseButton.LeftButton, pos=target)
+    assert window.workspace.controller.item.id == ids[4]
+    assert focused() is canvas
+    press(qtbot, Qt.Key.Key_N)
+    press(qtbot, Qt.Key.Key_V)
+
+    assert name_filter.text() == ""
+    assert window.gallery_model.rowCount() == TAG_IMAGES
+    assert window.workspace.controller.item.id == ids[5]  # N: the next new image
+
+
+def test_escape_leaves_the_window_s_text_fields_for_the_canvas(
+    qtbot: QtBot, open_window: Callable[[Path], MainWindow], tag_project: Path
+) -> None:
+    window = open_window(tag_project)
+    canvas, bar = window.workspace.canvas, window.filter_bar
+    bar.focus_text()
+    qtbot.keyClicks(focused(), "nv")
+
+    press(qtbot, Qt.Key.Key_Escape)
+
+    assert focused() is canvas
+    assert bar.text_edit.text() == ""  # what was typed there is gone too
+    for field in (bar.tag_edit, bar.score_min_box):
+        field.setFocus()
+        qtbot.waitUntil(lambda field=field: focused() is field)
+        press(qtbot, Qt.Key.Key_Escape)
+        assert focused() is canvas

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QObject, QSettings, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
@@ -41,6 +41,16 @@ def test_the_default_shortcuts_are_valid_and_distinct(settings: QSettings) -> No
     assert registry.conflicts() == {}
     names = [spec.name for spec in DEFAULT_SHORTCUTS]
     assert len(names) == len(set(names))
+
+
+def test_a_held_key_repeats_only_view_actions(settings: QSettings) -> None:
+    registry = ShortcutRegistry(settings)
+    owner = QObject()
+    actions = [registry.make_action(spec.name, owner, lambda: None) for spec in DEFAULT_SHORTCUTS]
+
+    repeating = {action.objectName() for action in actions if action.autoRepeat()}
+
+    assert repeating == {"zoom_in", "zoom_out", "brush_bigger", "brush_smaller"}
 
 
 def test_no_two_actions_of_the_window_share_a_key(window: MainWindow) -> None:
