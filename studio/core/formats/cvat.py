@@ -10,9 +10,10 @@ becomes that flag; see `studio.core.attributes`). `occluded="1"` becomes the res
 corners (turned clockwise about its centre, as CVAT draws it). Polygons of one label sharing
 a `group_id` are one object with several parts. Polylines, points, ellipses, cuboids and
 skeletons have no Studio shape: they are counted in the import's warnings, never dropped
-silently. An image's `subset` (or the task's) gives its split: Train/Validation/Test →
-train/val/test, "default" → none. Images are looked for in `images/<subset>/` (a project
-export), `images/` (a task export) and beside the file.
+silently; so are shapes with an empty label (Datumaro's test files have them), and an image
+with skipped shapes is not taken to be empty. An image's `subset` (or the task's) gives its
+split: Train/Validation/Test → train/val/test, "default" → none. Images are looked for in
+`images/<subset>/` (a project export), `images/` (a task export) and beside the file.
 
 CVAT's mask RLE: `rle="a, b, c, …"` are alternating runs of background and foreground
 pixels, starting with background, over the `width`×`height` rectangle at `left`,`top`, read
@@ -64,6 +65,9 @@ UNSUPPORTED_SHAPES = {
     "skeleton": "skeletons",
 }
 META_CONTAINERS = ("task", "job", "project")
+# The key counting shapes with an empty label (Datumaro's own test files have them); no XML
+# tag can be named so.
+UNLABELED = "unlabeled shape"
 # The reserved flags (studio.core.attributes) CVAT has places of its own for.
 NATIVE_FLAGS = frozenset({"occluded", "z_order"})
 WHOLE_NUMBER = re.compile(r"-?[0-9]+")
@@ -120,6 +124,8 @@ def _cvat_files(folder: Path) -> list[Path]:
 def _skip_warning(shape: str, count: int) -> str:
     if shape == "track":
         return f"{count:,} tracks skipped: they belong to CVAT for video, not CVAT for images"
+    if shape == UNLABELED:
+        return f"{count:,} shapes without a label skipped: every Studio shape has a class"
     plural = UNSUPPORTED_SHAPES.get(shape, f"<{shape}> elements")
     return f"{count:,} {plural} skipped: Studio has no {shape} shape"
 
@@ -210,6 +216,7 @@ def _image(
     height = _whole(file, where, element, "height", 1)
     labels: list[LabelRecord] = []
     groups: dict[tuple[str, str], LabelRecord] = {}
+    skipped_before = sum(skipped.values())
     for number, child in enumerate(element, start=1):
         shape_where = f"{where}, <{child.tag}> {number}"
         if child.tag in UNSUPPORTED_SHAPES or child.tag not in SHAPE_READERS:
@@ -217,7 +224,8 @@ def _image(
             continue
         label = (child.get("label") or "").strip()
         if not label:
-            raise LabelImportError(file, "the shape has no label", shape_where)
+            skipped[UNLABELED] += 1
+            continue
         if known is not None and label not in known:
             raise LabelImportError(
                 file, f"label {label!r} is not among the labels declared in <meta>", shape_where
@@ -237,6 +245,8 @@ def _image(
         width=width,
         height=height,
         labels=labels,
+        # An image whose shapes were all skipped is not known to be empty.
+        labeled=sum(skipped.values()) == skipped_before,
         where=where,
         source_file=file,
     )

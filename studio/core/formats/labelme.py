@@ -14,7 +14,8 @@ Each file holds `shapes` (`label`, `points`, `shape_type`, `group_id`, `flags`,
 - `mask` (labelme ≥ 5.4: a PNG, in base64, of the mask inside the rectangle of its two
   points, both ends included) → mask;
 - `line`, `linestrip` and unknown shape types have no Studio shape: they are counted in the
-  import's warnings, never dropped silently.
+  import's warnings, never dropped silently, and an image with such shapes is not taken to
+  be empty.
 
 Image-level flags that are true become tags, and export writes tags as flags. A shape's
 flags become boolean user attributes, its description the reserved flag `description`, and
@@ -170,6 +171,7 @@ def _read_document(
     if data is not None:
         file_name, path = _embedded_image(file, file_name, path, data)
     shapes = expect(document["shapes"], list, file, "top level", '"shapes"')
+    skipped_before = sum(skipped.values())
     labels = _shapes(file, shapes, width, height, skipped)
     labels += _tags(file, document.get("flags"))
     for record in labels:
@@ -180,6 +182,8 @@ def _read_document(
         width=width,
         height=height,
         labels=labels,
+        # An image whose shapes were all skipped (lines) is not known to be empty.
+        labeled=sum(skipped.values()) == skipped_before,
         data=data,
         source_file=file,
     )

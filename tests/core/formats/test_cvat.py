@@ -405,3 +405,75 @@ def test_a_project_export_round_trip_keeps_every_shapes_flags_and_attributes(
     assert result.exit_code == 0, result.output
 
     assert shape_flags(tmp_path / "out/annotations.xml") == shape_flags(source / "annotations.xml")
+
+
+# Datumaro's own CVAT test file (tests/assets/cvat_dataset/for_images/train.xml): named after
+# its subset, label attributes of every input type, a skeleton label with its point labels,
+# and shapes with an empty label.
+DATUMARO_TASK = """<annotations>
+  <version>1.1</version>
+  <meta>
+    <task>
+      <z_order>True</z_order>
+      <mode>annotation</mode>
+      <labels>
+        <label>
+          <name>label1</name>
+          <attributes>
+            <attribute><name>a1</name><input_type>checkbox</input_type></attribute>
+            <attribute><name>a2</name><input_type>radio</input_type></attribute>
+          </attributes>
+        </label>
+        <label><name>label2</name></label>
+        <label><name>skeleton</name><type>skeleton</type></label>
+        <label><name>1</name><type>points</type><parent>skeleton</parent></label>
+        <label><name>2</name><type>points</type><parent>skeleton</parent></label>
+      </labels>
+    </task>
+  </meta>
+  <image height="8" id="0" name="img0.jpg" width="8">
+    <box label="label1" occluded="1" xbr="4" xtl="0" ybr="4" ytl="2" z_order="1">
+      <attribute name="a1">true</attribute>
+      <attribute name="a2">v3</attribute>
+    </box>
+    <polyline label="" points="1.0,2;3,4;5,6;7,8"/>
+    <skeleton label="skeleton" occluded="0" source="manual" points="" z_order="0">
+      <points label="1" occluded="0" source="manual" outside="1" points="1,1" z_order="0"/>
+      <points label="2" occluded="0" source="manual" outside="0" points="2,2" z_order="0"/>
+    </skeleton>
+  </image>
+  <image height="10" id="1" name="img1.jpg" width="10">
+    <polygon label="" points="1,2;3,4;6,5" z_order="1"/>
+    <points label="label2" points="1,2;3,4;5,6" z_order="2"/>
+  </image>
+</annotations>
+"""
+
+
+def test_datumaros_test_file_imports_and_reports_what_it_skips(
+    tmp_path: Path, project: Project
+) -> None:
+    save_image(tmp_path / "for_images/images/img0.jpg", (8, 8), seed=14)
+    save_image(tmp_path / "for_images/images/img1.jpg", (10, 10), seed=15)
+    (tmp_path / "for_images/train.xml").write_text(DATUMARO_TASK)
+
+    report = project.import_labels(tmp_path / "for_images")
+
+    assert report.format == "cvat"
+    assert sorted(report.warnings) == [
+        "1 points shapes skipped: Studio has no points shape",
+        "1 polylines skipped: Studio has no polyline shape",
+        "1 shapes without a label skipped: every Studio shape has a class",
+        "1 skeletons skipped: Studio has no skeleton shape",
+    ]
+    items = by_name(project)
+    assert shapes(project, items["img0.jpg"].id) == [
+        (
+            "label1",
+            "box",
+            [0.0, 2.0, 4.0, 2.0],
+            '{"occluded": 1, "user": {"a1": "true", "a2": "v3"}, "z_order": 1}',
+        )
+    ]
+    # Its shapes were all skipped: img1 is not known to be empty.
+    assert (items["img1.jpg"].status, items["img0.jpg"].status) == ("new", "done")

@@ -203,6 +203,23 @@ def test_unknown_shape_types_are_counted_not_dropped(tmp_path: Path, project: Pr
     ]
 
 
+def test_an_image_whose_shapes_were_all_skipped_is_not_marked_empty(
+    tmp_path: Path, project: Project
+) -> None:
+    save_image(tmp_path / "x.jpg", (64, 48), seed=1)
+    save_image(tmp_path / "y.jpg", (64, 48), seed=2)
+    line = {"label": "edge", "points": [[1, 1], [5, 5]], "shape_type": "linestrip"}
+    labelme_file(tmp_path / "x.json", "x.jpg", [line])
+    labelme_file(tmp_path / "y.json", "y.jpg", [])
+
+    project.import_labels(tmp_path, format="labelme")
+
+    assert {name: item.status for name, item in by_name(project).items()} == {
+        "x.jpg": "new",
+        "y.jpg": "done_empty",
+    }
+
+
 def test_errors_name_the_file_and_the_shape(tmp_path: Path, project: Project) -> None:
     shutil.copytree(FIXTURE, tmp_path / "labelme")
     file = tmp_path / "labelme/a.json"
