@@ -48,7 +48,7 @@ from studio.core.formats.reading import (
     text_number,
 )
 from studio.core.formats.registry import LabelFormat, register_format
-from studio.core.formats.voc import number_text
+from studio.core.formats.writing import number_text
 
 SIZE_COLUMNS = ("width", "height")
 EXPORT_FILE = "labels.csv"

@@ -48,7 +48,13 @@ from studio.core.formats.reading import (
     text_number,
 )
 from studio.core.formats.registry import LabelFormat, register_format
-from studio.core.formats.writing import attribute_text, is_true, unique_stem, write_xml
+from studio.core.formats.writing import (
+    attribute_text,
+    is_true,
+    number_text,
+    unique_stem,
+    write_xml,
+)
 from studio.core.records import AnnotationRecord
 
 FLAG_ATTRIBUTES = ("truncated", "difficult", "occluded")
@@ -382,12 +388,6 @@ def _object_element(annotation: AnnotationRecord) -> ET.Element:
             ET.SubElement(attribute, "name").text = name
             ET.SubElement(attribute, "value").text = attribute_text(value)
     return element
-
-
-def number_text(value: float) -> str:
-    """A coordinate as text: integers without a decimal point, others in full precision."""
-    value = float(value)
-    return str(int(value)) if value.is_integer() else repr(value)
 
 
 register_format(VocFormat())
