@@ -23,8 +23,8 @@ FormatOption = Annotated[
     typer.Option(
         "--format",
         "-f",
-        help="coco, yolo, voc, labelme, label_studio, cvat, class_folders or csv_labels "
-        "(see `studio formats`); detected when left out.",
+        help="coco, yolo, voc, labelme, label_studio, cvat, class_folders, csv_labels or "
+        "csv_boxes (see `studio formats`); detected when left out.",
         show_default=False,
     ),
 ]

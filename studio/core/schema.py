@@ -114,8 +114,11 @@ class Annotation(SQLModel, table=True):
     source: str = "human"
     score: float | None = None
     author: str = ""
-    # Format-specific flags kept through round trips: COCO iscrowd, VOC difficult/truncated,
-    # CVAT occluded. Added by revision 0002.
+    # Reserved flags of the label formats at the top level (COCO iscrowd, VOC difficult,
+    # truncated, occluded, pose, CVAT occluded and z_order, labelme description) and the
+    # user's own attributes under "user": {"occluded": 1, "user": {"occluded": "no"}}. Older
+    # projects kept user attributes at the top level; a top-level key that is not a reserved
+    # flag still reads as one. See studio.core.attributes. Added by revision 0002.
     attributes: dict = Field(
         default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}")
     )

@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 from pycocotools import mask as coco_mask
 
+from studio.core.attributes import format_attributes
 from studio.core.enums import AnnotationKind, AnnotationSource
 from studio.core.errors import LabelImportError
 from studio.core.formats.exporter import ExportTarget
@@ -55,6 +56,9 @@ ANNOTATION_FIELDS = frozenset(
     {"id", "image_id", "category_id", "segmentation", "bbox", "area", "iscrowd", "score"}
     | {"keypoints", "num_keypoints", "attributes"}
 )
+# The reserved flag (studio.core.attributes) COCO has a place of its own for; the others and
+# the user attributes go, flat, into an annotation's "attributes" object, as CVAT writes it.
+NATIVE_FLAGS = frozenset({"iscrowd"})
 
 
 class CocoFormat(LabelFormat):
@@ -525,8 +529,8 @@ def _span(values: list[float], limit: int) -> tuple[float, float]:
 
 def _annotation(annotation: AnnotationRecord, category_id: int) -> dict[str, Any] | None:
     kind = annotation.kind
-    attributes = dict(annotation.attributes)
-    iscrowd = int(attributes.pop("iscrowd", 0))
+    flags, attributes = format_attributes(annotation.attributes, NATIVE_FLAGS)
+    iscrowd = int(flags.get("iscrowd", 0))
     if kind == AnnotationKind.BOX.value:
         x, y, w, h = annotation.geometry
         segmentation: Any = []

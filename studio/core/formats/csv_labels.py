@@ -3,7 +3,8 @@
 Import reads a `.csv` file (or a folder holding exactly one such file) whose header names a
 path column (`path`, `filename`, `file_name`, `file`, `image`, `image_path`) and a label column
 (`label`, `labels`, `class`, `tags`); a `split` column is optional and other columns are
-ignored with a warning. A cell may hold several labels separated by `;` or `|`, and several
+ignored with a warning. A CSV whose header also names a box's corners is a detection CSV
+(`csv_boxes`), not this format. A cell may hold several labels separated by `;` or `|`, and several
 rows may name one image: its labels add up. An empty label cell means an image known to have
 no class. Paths are relative to the csv's folder and may not leave it.
 
@@ -36,6 +37,13 @@ from studio.core.formats.registry import LabelFormat, register_format
 PATH_COLUMNS = ("path", "filename", "file_name", "file", "image", "image_path")
 LABEL_COLUMNS = ("label", "labels", "class", "tags")
 SPLIT_COLUMN = "split"
+# A box's corners, as VoTT (xmin…), TensorFlow's object detection CSVs and Roboflow name them.
+BOX_COLUMNS = {
+    "xmin": ("xmin", "x_min"),
+    "ymin": ("ymin", "y_min"),
+    "xmax": ("xmax", "x_max"),
+    "ymax": ("ymax", "y_max"),
+}
 SEPARATORS = (";", "|")
 EXPORT_FILE = "labels.csv"
 
@@ -53,7 +61,7 @@ class CsvLabelsFormat(LabelFormat):
 
     def read(self, path: Path, control: Control) -> LabelSet:
         file = _csv_file(path)
-        rows = _rows(file)
+        rows = csv_rows(file)
         label_set = LabelSet(self.name, path)
         columns = _columns(file, rows[0][1] if rows else [], label_set)
         images = _read_rows(file, rows, columns, control)
@@ -80,15 +88,25 @@ class CsvLabelsFormat(LabelFormat):
 # -- finding the file ----------------------------------------------------------------------------
 
 
-def _header_columns(path: Path) -> list[str]:
+def header_columns(path: Path) -> list[str]:
     first_line = head(path, 8192).splitlines()[:1]
     row = next(csv.reader(first_line), []) if first_line else []
     return [cell.strip().lower() for cell in row]
 
 
 def _has_label_header(path: Path) -> bool:
-    columns = _header_columns(path)
-    return any(c in PATH_COLUMNS for c in columns) and any(c in LABEL_COLUMNS for c in columns)
+    """A path and a label column, and no box columns (those make it a csv_boxes file)."""
+    columns = header_columns(path)
+    return (
+        any(c in PATH_COLUMNS for c in columns)
+        and any(c in LABEL_COLUMNS for c in columns)
+        and not has_box_columns(columns)
+    )
+
+
+def has_box_columns(columns: list[str]) -> bool:
+    """Whether a header names a box's four corners (a detection CSV, see csv_boxes)."""
+    return all(any(name in columns for name in names) for names in BOX_COLUMNS.values())
 
 
 def _label_csvs(folder: Path) -> list[Path]:
@@ -110,7 +128,7 @@ def _csv_file(path: Path) -> Path:
 # -- reading ---------------------------------------------------------------------------------
 
 
-def _rows(file: Path) -> list[tuple[int, list[str]]]:
+def csv_rows(file: Path) -> list[tuple[int, list[str]]]:
     """(line number, cells) of every row; a row's number is the line it starts on."""
     reader = csv.reader(io.StringIO(read_text(file), newline=""), strict=True)
     rows = []
@@ -163,7 +181,7 @@ def _read_rows(
                 file, f"the row has {len(row)} values but the header has {width}", where
             )
         relative = safe_relative_name(row[columns["path"]].strip(), file, where)
-        split = _split(row, columns, file, where)
+        split = split_cell(row, columns, file, where)
         key = relative.as_posix()
         if key not in images:
             path = find_image(relative, [file.parent])
@@ -179,7 +197,7 @@ def _read_rows(
     return images
 
 
-def _split(row: list[str], columns: dict[str, int], file: Path, where: str) -> str | None:
+def split_cell(row: list[str], columns: dict[str, int], file: Path, where: str) -> str | None:
     if SPLIT_COLUMN not in columns:
         return None
     value = row[columns[SPLIT_COLUMN]].strip()

@@ -2,13 +2,18 @@
 
 The file lists the labels in `<meta>` (their order is the class order) and every image with
 its shapes: `<box>`, `<polygon>`, `<mask>` (CVAT's own run-length encoding) and `<tag>`, each
-with `<attribute name="…">value</attribute>` children, which become text attributes.
-`occluded="1"` becomes the attribute `occluded` = 1 and a non-zero `z_order` the attribute
-`z_order`. A rotated box becomes the polygon of its four corners (turned clockwise about its
-centre, as CVAT draws it). Polygons of one label sharing a `group_id` are one object with
-several parts. Polylines, points, ellipses, cuboids and skeletons have no Studio shape: they
-are counted in the import's warnings, never dropped silently. An image's `subset` (or the
-task's) gives its split: Train/Validation/Test → train/val/test, "default" → none.
+with `<attribute name="…">value</attribute>` children, which become text user attributes
+(a label attribute named like a reserved flag CVAT has no place for, such as `difficult`,
+becomes that flag; see `studio.core.attributes`). `occluded="1"` becomes the reserved flag
+`occluded` = 1 and a non-zero `z_order` the flag `z_order`; a label attribute named
+`occluded` stays a user attribute beside it. A rotated box becomes the polygon of its four
+corners (turned clockwise about its centre, as CVAT draws it). Polygons of one label sharing
+a `group_id` are one object with several parts. Polylines, points, ellipses, cuboids and
+skeletons have no Studio shape: they are counted in the import's warnings, never dropped
+silently; so are shapes with an empty label (Datumaro's test files have them), and an image
+with skipped shapes is not taken to be empty. An image's `subset` (or the task's) gives its
+split: Train/Validation/Test → train/val/test, "default" → none. Images are looked for in
+`images/<subset>/` (a project export), `images/` (a task export) and beside the file.
 
 CVAT's mask RLE: `rle="a, b, c, …"` are alternating runs of background and foreground
 pixels, starting with background, over the `width`×`height` rectangle at `left`,`top`, read
@@ -31,6 +36,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from studio.core.attributes import format_attributes, read_format_attributes
 from studio.core.enums import AnnotationKind
 from studio.core.errors import LabelImportError
 from studio.core.formats.exporter import ExportTarget
@@ -59,6 +65,11 @@ UNSUPPORTED_SHAPES = {
     "skeleton": "skeletons",
 }
 META_CONTAINERS = ("task", "job", "project")
+# The key counting shapes with an empty label (Datumaro's own test files have them); no XML
+# tag can be named so.
+UNLABELED = "unlabeled shape"
+# The reserved flags (studio.core.attributes) CVAT has places of its own for.
+NATIVE_FLAGS = frozenset({"occluded", "z_order"})
 WHOLE_NUMBER = re.compile(r"-?[0-9]+")
 COUNT = re.compile(r"[0-9]+")
 
@@ -113,6 +124,8 @@ def _cvat_files(folder: Path) -> list[Path]:
 def _skip_warning(shape: str, count: int) -> str:
     if shape == "track":
         return f"{count:,} tracks skipped: they belong to CVAT for video, not CVAT for images"
+    if shape == UNLABELED:
+        return f"{count:,} shapes without a label skipped: every Studio shape has a class"
     plural = UNSUPPORTED_SHAPES.get(shape, f"<{shape}> elements")
     return f"{count:,} {plural} skipped: Studio has no {shape} shape"
 
@@ -125,14 +138,13 @@ def _read_file(file: Path, label_set: LabelSet, skipped: Counter, control: Contr
     if root.tag != "annotations":
         raise LabelImportError(file, f"the root element is <{root.tag}>, not CVAT <annotations>")
     known, task_subset = _read_meta(root, label_set)
-    roots = [file.parent, file.parent / "images"]
     elements = root.findall("image")
     unknown_subsets: Counter = Counter()
     skipped["track"] += len(root.findall("track"))
     for done, element in enumerate(elements, start=1):
         control.step(done, len(elements))
-        image = _image(file, element, roots, known, skipped)
         subset = element.get("subset", task_subset)
+        image = _image(file, element, _image_roots(file, subset), known, skipped)
         image.split = _split(subset, unknown_subsets)
         label_set.images.append(image)
         for record in image.labels:
@@ -144,6 +156,16 @@ def _read_file(file: Path, label_set: LabelSet, skipped: Counter, control: Contr
         )
     if skipped["track"] == 0:
         del skipped["track"]
+
+
+def _image_roots(file: Path, subset: str | None) -> list[Path]:
+    """Where an image may lie: a project export keeps them in `images/<subset>/`, a task
+    export in `images/`."""
+    folders = [file.parent, file.parent / "images"]
+    subset = (subset or "").strip()
+    if subset and subset not in (".", "..") and "/" not in subset and "\\" not in subset:
+        folders.insert(0, file.parent / "images" / subset)
+    return folders
 
 
 def _read_meta(root: Any, label_set: LabelSet) -> tuple[set[str] | None, str]:
@@ -194,6 +216,7 @@ def _image(
     height = _whole(file, where, element, "height", 1)
     labels: list[LabelRecord] = []
     groups: dict[tuple[str, str], LabelRecord] = {}
+    skipped_before = sum(skipped.values())
     for number, child in enumerate(element, start=1):
         shape_where = f"{where}, <{child.tag}> {number}"
         if child.tag in UNSUPPORTED_SHAPES or child.tag not in SHAPE_READERS:
@@ -201,13 +224,14 @@ def _image(
             continue
         label = (child.get("label") or "").strip()
         if not label:
-            raise LabelImportError(file, "the shape has no label", shape_where)
+            skipped[UNLABELED] += 1
+            continue
         if known is not None and label not in known:
             raise LabelImportError(
                 file, f"label {label!r} is not among the labels declared in <meta>", shape_where
             )
         record = SHAPE_READERS[child.tag](file, shape_where, child, label, width, height)
-        record.attributes.update(_attributes(child))
+        record.attributes = _attributes(child)
         group = child.get("group_id", "0")
         if record.kind is AnnotationKind.POLYGON and group not in ("", "0"):
             if (label, group) in groups:
@@ -221,23 +245,28 @@ def _image(
         width=width,
         height=height,
         labels=labels,
+        # An image whose shapes were all skipped is not known to be empty.
+        labeled=sum(skipped.values()) == skipped_before,
         where=where,
         source_file=file,
     )
 
 
 def _attributes(element: Any) -> dict[str, Any]:
-    attributes: dict[str, Any] = {}
+    """The shape's `occluded` and `z_order` (flags) and its `<attribute>` children (the
+    label's attributes, user attributes even when one is named `occluded`)."""
+    flags: dict[str, Any] = {}
     if (element.get("occluded") or "0").strip() == "1":
-        attributes["occluded"] = 1
+        flags["occluded"] = 1
     z_order = (element.get("z_order") or "0").strip()
     if WHOLE_NUMBER.fullmatch(z_order) and int(z_order) != 0:
-        attributes["z_order"] = int(z_order)
+        flags["z_order"] = int(z_order)
+    listed: dict[str, Any] = {}
     for child in element.findall("attribute"):
         name = (child.get("name") or "").strip()
         if name:
-            attributes[name] = (child.text or "").strip()
-    return attributes
+            listed[name] = (child.text or "").strip()
+    return read_format_attributes(flags, listed, NATIVE_FLAGS)
 
 
 def _coordinates(file: Path, where: str, element: Any, names: tuple[str, ...]) -> list[float]:
@@ -393,8 +422,8 @@ def _image_element(image_id: int, entry: ExportItem, target: ExportTarget) -> ET
 
 def _shapes(annotation: AnnotationRecord, groups: Any) -> list[ET.Element]:
     kind = annotation.kind
-    attributes = dict(annotation.attributes)
-    placed = _placement(attributes)
+    flags, listed = format_attributes(annotation.attributes, NATIVE_FLAGS)
+    placed = _placement(flags)
     if kind == AnnotationKind.TAG.value:
         shapes = [ET.Element("tag", {"label": annotation.label, "source": "manual"})]
     elif kind == AnnotationKind.BOX.value:
@@ -415,16 +444,16 @@ def _shapes(annotation: AnnotationRecord, groups: Any) -> list[ET.Element]:
     else:
         return []
     for shape in shapes:
-        for name, value in attributes.items():
+        for name, value in listed.items():
             child = ET.SubElement(shape, "attribute", {"name": name})
             child.text = attribute_text(value)
     return shapes
 
 
-def _placement(attributes: dict[str, Any]) -> dict[str, str]:
-    """`occluded` and `z_order` leave the attributes for their own places in the XML."""
-    occluded = is_true(attributes.pop("occluded", 0))
-    return {"occluded": "1" if occluded else "0", "z_order": str(attributes.pop("z_order", 0))}
+def _placement(flags: dict[str, Any]) -> dict[str, str]:
+    """The `occluded` and `z_order` of a shape's XML element."""
+    occluded = is_true(flags.get("occluded", 0))
+    return {"occluded": "1" if occluded else "0", "z_order": str(flags.get("z_order", 0))}
 
 
 def _shape(tag: str, label: str, placed: dict[str, str], values: dict[str, str]) -> ET.Element:

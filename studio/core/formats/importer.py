@@ -283,7 +283,7 @@ def _build_rows(
     report.annotations_added = sum(report.per_class.values())
     if clamped:
         report.warnings.append(
-            f"{clamped:,} shapes reaching less than {EDGE_TOLERANCE:g} pixel past the image "
+            f"{clamped:,} shapes reaching up to {EDGE_TOLERANCE:g} pixel past the image "
             "edge were clamped to it"
         )
 

@@ -1,7 +1,7 @@
 """Checking one label of a file against its image, as an edit would, before anything is written.
 
 Relative coordinates (YOLO, Label Studio) become pixels here, shapes overshooting the image by
-less than `EDGE_TOLERANCE` are clamped (other tools' float rounding), and the geometry is
+up to `EDGE_TOLERANCE` are clamped (other tools' float rounding), and the geometry is
 normalised by `studio.core.geometry`, so an imported annotation is exactly what the editor
 would have stored.
 """
@@ -13,14 +13,16 @@ from pathlib import Path
 from typing import Any
 
 from studio.core.annotations import checked_score
+from studio.core.attributes import normalized_attributes
 from studio.core.enums import AnnotationKind, AnnotationSource
 from studio.core.errors import InvalidEditError, LabelImportError
 from studio.core.formats.image_matching import FoundImage
 from studio.core.formats.model import LabelRecord
 from studio.core.geometry import normalize_geometry
 
-# Shapes a few hundredths of a pixel outside the image (float rounding in other tools) are
-# clamped to it; anything further out is an error.
+# Shapes up to one pixel outside the image are clamped to it: other tools' float rounding, and
+# VOC writers (Roboflow) that end a box at `width + 1`, the devkit's 1-based last pixel.
+# Anything further out is an error.
 EDGE_TOLERANCE = 1.0
 
 
@@ -46,7 +48,7 @@ def checked_row(
         "geometry": stored,
         "source": source,
         "score": score,
-        "attributes": dict(record.attributes),
+        "attributes": normalized_attributes(record.attributes),
     }
     return row, clamped
 
@@ -67,7 +69,7 @@ def _to_pixels(kind: AnnotationKind, geometry: Any, width: int, height: int) -> 
 
 
 def _clamped(kind: AnnotationKind, geometry: Any, width: int, height: int) -> tuple[Any, bool]:
-    """Boxes and polygons nudged inside the image when they overshoot by < EDGE_TOLERANCE."""
+    """Boxes and polygons nudged inside the image when they overshoot by ≤ EDGE_TOLERANCE."""
     if kind is AnnotationKind.BOX and isinstance(geometry, (list, tuple)) and len(geometry) == 4:
         if _box_inside(geometry, width, height):
             return geometry, False
@@ -103,8 +105,8 @@ def _box_inside(box: Any, width: int, height: int) -> bool:
 
 
 def _nudge(value: float, high: float) -> float:
-    if -EDGE_TOLERANCE < value < 0:
+    if -EDGE_TOLERANCE <= value < 0:
         return 0.0
-    if high < value < high + EDGE_TOLERANCE:
+    if high < value <= high + EDGE_TOLERANCE:
         return float(high)
     return value

@@ -14,16 +14,19 @@ Each file holds `shapes` (`label`, `points`, `shape_type`, `group_id`, `flags`,
 - `mask` (labelme ≥ 5.4: a PNG, in base64, of the mask inside the rectangle of its two
   points, both ends included) → mask;
 - `line`, `linestrip` and unknown shape types have no Studio shape: they are counted in the
-  import's warnings, never dropped silently.
+  import's warnings, never dropped silently, and an image with such shapes is not taken to
+  be empty.
 
 Image-level flags that are true become tags, and export writes tags as flags. A shape's
-flags become boolean attributes, its description the attribute `description`, and other
-attributes travel in an `attributes` object on the shape (labelme keeps unknown keys).
+flags become boolean user attributes, its description the reserved flag `description`, and
+other attributes (user attributes, and reserved flags labelme has no place for, such as
+`difficult`) travel in an `attributes` object on the shape (labelme keeps unknown keys).
 
-The image is `imagePath`, relative to the .json file, accepted only while it stays inside
-the folder being imported (labelme often writes `../images/x.jpg`); otherwise its file name
-is looked for beside the .json file and in that folder, then `imageData` is used, and
-failing all that the importer looks for a project item of that name.
+The image is `imageData` when the file embeds one, as in labelme itself (see
+`_embedded_image`). Otherwise it is `imagePath`, relative to the .json file, accepted only
+while it stays inside the folder being imported (labelme often writes `../images/x.jpg`); else
+its file name is looked for beside the .json file and in that folder, and failing that the
+importer looks for a project item of that name.
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from studio.core.attributes import format_attributes, read_format_attributes
 from studio.core.enums import AnnotationKind
 from studio.core.errors import LabelImportError
 from studio.core.formats.exporter import ExportTarget
@@ -51,6 +55,7 @@ from studio.core.formats.reading import (
     files_below,
     flat_points,
     head,
+    is_image_name,
     is_inside,
     load_json,
     whole_number,
@@ -58,6 +63,7 @@ from studio.core.formats.reading import (
 from studio.core.formats.registry import LabelFormat, register_format
 from studio.core.formats.writing import mask_bounds, unique_stem
 from studio.core.geometry import decode_mask
+from studio.core.image_probe import ProbeError, probe_image, probe_image_data
 from studio.core.records import AnnotationRecord
 
 LABELME_VERSION = "5.5.0"
@@ -65,6 +71,8 @@ LABELME_VERSION = "5.5.0"
 # decoding: a label file should not make Studio allocate gigabytes.
 MAX_IMAGE_DATA_CHARS = 64 * 1024**2
 CIRCLE_POINTS = 32
+# The reserved flags (studio.core.attributes) labelme has a place of its own for.
+NATIVE_FLAGS = frozenset({"description"})
 LINE_SHAPES = {"line": "lines", "linestrip": "linestrips"}
 DETECT_SAMPLE = 20
 EMPTY_REASONS = {
@@ -159,8 +167,11 @@ def _read_document(
     width = _declared(file, document, "imageWidth")
     height = _declared(file, document, "imageHeight")
     file_name, path = _image_file(file, document.get("imagePath"), root)
-    data = None if path is not None else _image_data(file, document.get("imageData"))
+    data = _image_data(file, document.get("imageData"))
+    if data is not None:
+        file_name, path = _embedded_image(file, file_name, path, data)
     shapes = expect(document["shapes"], list, file, "top level", '"shapes"')
+    skipped_before = sum(skipped.values())
     labels = _shapes(file, shapes, width, height, skipped)
     labels += _tags(file, document.get("flags"))
     for record in labels:
@@ -171,6 +182,8 @@ def _read_document(
         width=width,
         height=height,
         labels=labels,
+        # An image whose shapes were all skipped (lines) is not known to be empty.
+        labeled=sum(skipped.values()) == skipped_before,
         data=data,
         source_file=file,
     )
@@ -202,6 +215,46 @@ def _image_file(file: Path, raw: Any, root: Path) -> tuple[str, Path | None]:
         if basename not in ("", "..") and _is_file(candidate):
             return posix, candidate
     return posix, None
+
+
+def _embedded_image(
+    file: Path, file_name: str, path: Path | None, data: bytes
+) -> tuple[str, Path | None]:
+    """The image's name and file when the document embeds it: `imageData` is the image, as
+    labelme itself uses it first.
+
+    `imagePath` is kept only when it names an image file of the same displayed size, the
+    file labelme made imageData from (re-encoding it), so that labels land on the project's
+    item of that file. Otherwise (it names the .json itself, as labelme's tutorial and
+    2018-era files do, or another image, or nothing) the embedded image is used, under the
+    .json file's name when `imagePath` is not an image name.
+    """
+    try:
+        embedded = probe_image_data(data)
+    except ProbeError:
+        return file_name, None  # the importer reports the broken image with its file
+    if (
+        path is not None
+        and is_image_name(path.name)
+        and _displayed_size(path)
+        == (
+            embedded.width,
+            embedded.height,
+        )
+    ):
+        return file_name, path
+    if not is_image_name(file_name):
+        suffix = embedded.format.lower().replace("jpeg", "jpg")
+        file_name = f"{file.stem}.{suffix}"
+    return file_name, None
+
+
+def _displayed_size(path: Path) -> tuple[int, int] | None:
+    try:
+        info = probe_image(path)
+    except (ProbeError, OSError):
+        return None
+    return info.width, info.height
 
 
 def _is_file(path: Path) -> bool:
@@ -285,16 +338,19 @@ def _shapes(
 
 
 def _attributes(file: Path, where: str, shape: dict) -> dict[str, Any]:
-    attributes: dict[str, Any] = {}
+    """The shape's `description` (a reserved flag), and its flags and `attributes` object
+    (user attributes, but for reserved flags labelme has no place for)."""
+    listed: dict[str, Any] = {}
     extra = shape.get("attributes")
     if extra is not None:
-        attributes.update(expect(extra, dict, file, where, '"attributes"'))
+        listed.update(expect(extra, dict, file, where, '"attributes"'))
     flags = shape.get("flags") or {}
-    attributes.update(expect(flags, dict, file, where, '"flags"'))
+    listed.update(expect(flags, dict, file, where, '"flags"'))
+    own_places = {}
     description = shape.get("description")
     if isinstance(description, str) and description.strip():
-        attributes["description"] = description
-    return attributes
+        own_places["description"] = description
+    return read_format_attributes(own_places, listed, NATIVE_FLAGS)
 
 
 def _count(file: Path, where: str, points: list[float], counts: tuple[int, ...], what: str) -> None:
@@ -457,10 +513,10 @@ def _pairs(ring: list[float]) -> list[list[float]]:
 def _shape(
     annotation: AnnotationRecord, shape_type: str, points: list, group_id: int | None = None
 ) -> dict[str, Any]:
-    attributes = dict(annotation.attributes)
-    description = attributes.pop("description", "")
-    flags = {k: v for k, v in attributes.items() if isinstance(v, bool)}
-    others = {k: v for k, v in attributes.items() if k not in flags}
+    own_places, listed = format_attributes(annotation.attributes, NATIVE_FLAGS)
+    description = own_places.get("description", "")
+    flags = {k: v for k, v in listed.items() if isinstance(v, bool)}
+    others = {k: v for k, v in listed.items() if k not in flags}
     shape: dict[str, Any] = {
         "label": annotation.label,
         "points": points,

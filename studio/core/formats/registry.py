@@ -29,6 +29,7 @@ BUILTIN_MODULES = (
     "cvat",
     "class_folders",
     "csv_labels",
+    "csv_boxes",
 )
 
 

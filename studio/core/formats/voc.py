@@ -2,7 +2,8 @@
 
 Import reads a folder in VOC's own layout (`Annotations/*.xml` beside `JPEGImages/`, with
 the splits listed in `ImageSets/Main/{train,val,test}.txt`), a flat folder of .xml files
-beside their images, or a single .xml file. Export writes that layout back.
+beside their images (in `train/`, `valid/` and `test/` folders, which give the split, as
+Roboflow exports them), or a single .xml file. Export writes that layout back.
 
 Coordinates: `xmin`/`ymin`/`xmax`/`ymax` are taken as they are, as pixel coordinates of
 the box's corners: Studio's box is `[xmin, ymin, xmax - xmin, ymax - ymin]`. That is what
@@ -12,10 +13,13 @@ original devkit meant 1-based inclusive pixel indices, under which a box is one 
 reading it that way would move every box written by those tools and put CVAT's `xmin` 0
 outside the image.) Integral values are written as integers, others in full precision.
 
-Per object, `difficult`, `truncated` and `occluded` become the attributes of those names
-(0 or 1, only when the file has them), `pose` a text attribute, and CVAT's
-`<attributes><attribute><name>…<value>…` block text attributes. VOC holds boxes only:
-polygons, masks, keypoints and image tags are skipped on export and counted in the report.
+Per object, `difficult`, `truncated` and `occluded` become the reserved flags of those names
+(0 or 1, only when the file has them; an empty `<truncated/>` as labelme2voc.py writes says
+nothing), `pose` a text flag, and CVAT's `<attributes><attribute><name>…<value>…` block user
+attributes (see `studio.core.attributes`). A box ending up to one pixel past the declared
+size (Roboflow writes `xmax` = width + 1) is clamped to the image with a warning. VOC holds
+boxes only: polygons, masks, keypoints and image tags are skipped on export and counted in
+the report.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from studio.core.attributes import format_attributes, read_format_attributes
 from studio.core.enums import AnnotationKind
 from studio.core.errors import LabelImportError
 from studio.core.formats.exporter import ExportTarget
@@ -32,6 +37,7 @@ from studio.core.formats.label_checks import EDGE_TOLERANCE
 from studio.core.formats.model import ExportItem, ExportSet, ImageLabels, LabelRecord, LabelSet
 from studio.core.formats.reading import (
     IMAGE_SUFFIXES,
+    SPLIT_ALIASES,
     SPLIT_NAMES,
     Control,
     find_image,
@@ -42,7 +48,13 @@ from studio.core.formats.reading import (
     text_number,
 )
 from studio.core.formats.registry import LabelFormat, register_format
-from studio.core.formats.writing import attribute_text, is_true, unique_stem, write_xml
+from studio.core.formats.writing import (
+    attribute_text,
+    is_true,
+    number_text,
+    unique_stem,
+    write_xml,
+)
 from studio.core.records import AnnotationRecord
 
 FLAG_ATTRIBUTES = ("truncated", "difficult", "occluded")
@@ -70,7 +82,7 @@ class VocFormat(LabelFormat):
         annotations = path / "Annotations"
         if annotations.is_dir() and _any_voc(sorted(annotations.glob("*.xml"))):
             return 0.95
-        return 0.8 if _any_voc(sorted(path.glob("*.xml"))) else 0.0
+        return 0.8 if _any_voc(_flat_files(path)) else 0.0
 
     def read(self, path: Path, control: Control) -> LabelSet:
         files, dataset_root, strict = _annotation_files(path)
@@ -87,7 +99,11 @@ class VocFormat(LabelFormat):
                 skipped += 1
                 continue
             parts += len(root.findall("object/part"))
-            image.split = splits.get(file.stem) or splits.get(PurePosixPath(image.file_name).stem)
+            image.split = (
+                splits.get(file.stem)
+                or splits.get(PurePosixPath(image.file_name).stem)
+                or _folder_split(file, dataset_root)
+            )
             label_set.images.append(image)
         if skipped:
             label_set.warnings.append(
@@ -124,6 +140,13 @@ class VocFormat(LabelFormat):
 
 def _looks_like_voc(path: Path) -> bool:
     return bool(_VOC_ROOT.search(head(path, 4096)))
+
+
+def _flat_files(folder: Path) -> list[Path]:
+    """The .xml files of a flat folder and of its split folders (`train/`, `valid/`…)."""
+    splits = (child for child in folder.iterdir() if child.name.lower() in SPLIT_ALIASES)
+    folders = [folder, *sorted(child for child in splits if child.is_dir())]
+    return [file for each in folders for file in sorted(each.glob("*.xml"))]
 
 
 def _any_voc(files: list[Path]) -> bool:
@@ -170,6 +193,19 @@ def _read_splits(dataset_root: Path, label_set: LabelSet) -> dict[str, str]:
             splits[image_id] = split
             where_listed[image_id] = file.name
     return splits
+
+
+def _folder_split(file: Path, dataset_root: Path) -> str | None:
+    """The split of a folder the file lies in, as Roboflow's export has them: `train/`,
+    `valid/`, `test/`, each holding images and .xml files side by side."""
+    try:
+        folders = file.relative_to(dataset_root).parts[:-1]
+    except ValueError:
+        return None
+    for folder in folders:
+        if folder.lower() in SPLIT_ALIASES:
+            return SPLIT_ALIASES[folder.lower()]
+    return None
 
 
 def _image_roots(file: Path, dataset_root: Path) -> list[Path]:
@@ -273,13 +309,12 @@ def _check_corners(
         raise LabelImportError(
             file, f"the box {shown} is inverted or empty (xmax ≤ xmin or ymax ≤ ymin)", where
         )
-    low = -EDGE_TOLERANCE
-    if min(xmin, ymin) <= low:
+    if min(xmin, ymin) < -EDGE_TOLERANCE:
         raise LabelImportError(file, f"the box {shown} has negative coordinates", where)
     if (
         width is not None
         and height is not None
-        and (xmax >= width + EDGE_TOLERANCE or ymax >= height + EDGE_TOLERANCE)
+        and (xmax > width + EDGE_TOLERANCE or ymax > height + EDGE_TOLERANCE)
     ):
         raise LabelImportError(
             file, f"the box {shown} reaches outside the declared {width}×{height} image", where
@@ -287,23 +322,29 @@ def _check_corners(
 
 
 def _attributes(file: Path, element: Any, where: str) -> dict[str, Any]:
-    attributes: dict[str, Any] = {}
+    """The object's flags and its `<attributes>` block, in Studio's stored layout.
+
+    An empty flag element (`<truncated/>`, as labelme's labelme2voc.py writes) says nothing
+    and is left out, like an absent one.
+    """
+    flags: dict[str, Any] = {}
     pose = element.find("pose")
     if pose is not None and (pose.text or "").strip():
-        attributes["pose"] = pose.text.strip()
+        flags["pose"] = pose.text.strip()
     for tag in FLAG_ATTRIBUTES:
         child = element.find(tag)
-        if child is None:
+        text = "" if child is None else (child.text or "").strip().lower()
+        if not text:
             continue
-        text = (child.text or "").strip().lower()
         if text not in FLAG_VALUES:
             raise LabelImportError(file, f"<{tag}> is {child.text!r}, not 0 or 1", where)
-        attributes[tag] = FLAG_VALUES[text]
+        flags[tag] = FLAG_VALUES[text]
+    listed: dict[str, Any] = {}
     for attribute in element.findall("attributes/attribute"):
         name = _text(attribute, "name")
-        if name and name not in attributes:
-            attributes[name] = (attribute.findtext("value") or "").strip()
-    return attributes
+        if name and name not in listed:
+            listed[name] = (attribute.findtext("value") or "").strip()
+    return read_format_attributes(flags, listed, STANDARD_ATTRIBUTES)
 
 
 # -- writing -------------------------------------------------------------------------------
@@ -330,17 +371,16 @@ def _annotation_element(entry: ExportItem, file_name: str, target: ExportTarget)
 def _object_element(annotation: AnnotationRecord) -> ET.Element:
     element = ET.Element("object")
     ET.SubElement(element, "name").text = annotation.label
-    attributes = dict(annotation.attributes)
-    if "pose" in attributes:
-        ET.SubElement(element, "pose").text = str(attributes["pose"])
+    flags, others = format_attributes(annotation.attributes, STANDARD_ATTRIBUTES)
+    if "pose" in flags:
+        ET.SubElement(element, "pose").text = str(flags["pose"])
     for tag in FLAG_ATTRIBUTES:
-        if tag in attributes:
-            ET.SubElement(element, tag).text = "1" if is_true(attributes[tag]) else "0"
+        if tag in flags:
+            ET.SubElement(element, tag).text = "1" if is_true(flags[tag]) else "0"
     x, y, w, h = annotation.geometry
     box = ET.SubElement(element, "bndbox")
     for tag, value in (("xmin", x), ("ymin", y), ("xmax", x + w), ("ymax", y + h)):
         ET.SubElement(box, tag).text = number_text(value)
-    others = {k: v for k, v in attributes.items() if k not in STANDARD_ATTRIBUTES}
     if others:
         block = ET.SubElement(element, "attributes")
         for name, value in others.items():
@@ -348,12 +388,6 @@ def _object_element(annotation: AnnotationRecord) -> ET.Element:
             ET.SubElement(attribute, "name").text = name
             ET.SubElement(attribute, "value").text = attribute_text(value)
     return element
-
-
-def number_text(value: float) -> str:
-    """A coordinate as text: integers without a decimal point, others in full precision."""
-    value = float(value)
-    return str(int(value)) if value.is_integer() else repr(value)
 
 
 register_format(VocFormat())

@@ -38,6 +38,12 @@ def attribute_text(value: Any) -> str:
     return str(value)
 
 
+def number_text(value: float) -> str:
+    """A coordinate as text: integers without a decimal point, others in full precision."""
+    value = float(value)
+    return str(int(value)) if value.is_integer() else repr(value)
+
+
 def is_true(value: Any) -> bool:
     """Whether a flag attribute (occluded, difficult, ...) is set: 1, "1", True or "true"."""
     return str(value).strip().lower() in ("1", "true")

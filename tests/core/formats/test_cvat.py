@@ -15,6 +15,7 @@ from studio.core.errors import LabelImportError
 from studio.core.formats import cvat, labelme, voc  # noqa: F401 (importing registers them)
 from studio.core.formats.registry import detect_format
 from studio.core.geometry import decode_mask
+from tests.cli_helpers import run_cli
 from tests.core.formats.helpers import (
     BAD_INPUTS,
     FORMAT_FIXTURES,
@@ -93,11 +94,16 @@ def test_fixture_imports_exactly(project: Project) -> None:
         "c.jpg": ("done_empty", None),
     }
     first = shapes(project, items["a.jpg"].id)
-    assert first[0] == ("car", "box", [2.5, 3.0, 27.5, 17.0], '{"color": "red", "occluded": 1}')
+    assert first[0] == (
+        "car",
+        "box",
+        [2.5, 3.0, 27.5, 17.0],
+        '{"occluded": 1, "user": {"color": "red"}}',
+    )
     rotated = first[1]
     assert rotated[:2] == ("car", "polygon")
     assert rotated[2][0] == pytest.approx([50, 25, 50, 35, 40, 35, 40, 25])
-    assert rotated[3] == '{"color": "blue", "z_order": 1}'
+    assert rotated[3] == '{"user": {"color": "blue"}, "z_order": 1}'
     assert first[2:] == [
         ("day", "tag", None, "{}"),
         ("person", "polygon", [[35.0, 5.0, 60.0, 5.0, 60.0, 24.5, 35.0, 24.0]], "{}"),
@@ -266,3 +272,208 @@ def test_coordinates_cvat_rounds_differently_keep_their_precision(tmp_path: Path
 
     assert (box.get("xtl"), box.get("ytl"), box.get("ybr")) == ("1.125", "2.00", "7.00")
     assert float(box.get("xbr")) == 1.125 + 10.3333
+
+
+# -- files of CVAT itself --------------------------------------------------------------------
+
+# A project export ("CVAT for images 1.1", with images): the labels in <meta><project>, one
+# task per subset, each image naming its subset and lying in images/<subset>/. Two tasks may
+# hold images of one name. The "car" label defines an attribute named "occluded", as teams
+# that track partial visibility by hand do, beside CVAT's own occluded flag.
+PROJECT_EXPORT = """<?xml version="1.0" encoding="utf-8"?>
+<annotations>
+  <version>1.1</version>
+  <meta>
+    <project>
+      <id>3</id>
+      <name>streets</name>
+      <labels>
+        <label>
+          <name>car</name>
+          <color>#fa3253</color>
+          <type>any</type>
+          <attributes>
+            <attribute>
+              <name>occluded</name>
+              <mutable>False</mutable>
+              <input_type>select</input_type>
+              <default_value>no</default_value>
+              <values>no
+yes</values>
+            </attribute>
+          </attributes>
+        </label>
+        <label><name>person</name><color>#33ddff</color><type>any</type><attributes/></label>
+      </labels>
+      <tasks>
+        <task><id>7</id><name>train part</name><subset>Train</subset></task>
+        <task><id>8</id><name>val part</name><subset>Validation</subset></task>
+      </tasks>
+    </project>
+    <dumped>2024-03-01 10:00:00.000000+00:00</dumped>
+  </meta>
+  <image id="0" name="street.jpg" subset="Train" task_id="7" width="64" height="48">
+    <box label="car" source="manual" occluded="1"
+          xtl="2.00" ytl="3.00" xbr="30.00" ybr="20.00" z_order="0">
+      <attribute name="occluded">no</attribute>
+    </box>
+    <box label="car" source="manual" occluded="0"
+          xtl="32.00" ytl="3.00" xbr="60.00" ybr="20.00" z_order="2">
+      <attribute name="occluded">yes</attribute>
+    </box>
+    <polygon label="person" source="manual" occluded="1"
+          points="5.00,25.00;20.00,25.00;12.00,40.00" z_order="1">
+    </polygon>
+  </image>
+  <image id="1" name="street.jpg" subset="Validation" task_id="8" width="40" height="30">
+    <box label="car" source="manual" occluded="0"
+          xtl="1.00" ytl="1.00" xbr="10.00" ybr="10.00" z_order="0">
+      <attribute name="occluded">no</attribute>
+    </box>
+  </image>
+  <image id="2" name="crossing.jpg" subset="Train" task_id="7" width="64" height="48">
+  </image>
+</annotations>
+"""
+
+
+def project_export(folder: Path) -> Path:
+    save_image(folder / "images/Train/street.jpg", (64, 48), seed=11)
+    save_image(folder / "images/Train/crossing.jpg", (64, 48), seed=12)
+    save_image(folder / "images/Validation/street.jpg", (40, 30), seed=13)
+    (folder / "annotations.xml").write_text(PROJECT_EXPORT)
+    return folder
+
+
+def shape_flags(file: Path) -> list[tuple]:
+    """(subset, label, occluded, z_order, attributes) of every shape of a CVAT file."""
+    root = ET.parse(file).getroot()
+    return sorted(
+        (
+            image.get("subset"),
+            shape.get("label"),
+            shape.get("occluded"),
+            shape.get("z_order"),
+            sorted((a.get("name"), a.text) for a in shape.findall("attribute")),
+        )
+        for image in root.findall("image")
+        for shape in image
+    )
+
+
+def test_a_project_export_finds_each_image_in_its_subset_folder(
+    tmp_path: Path, project: Project
+) -> None:
+    report = project.import_labels(project_export(tmp_path / "export"))
+
+    assert (report.images, report.annotations_added) == (3, 4)
+    splits = sorted(
+        (Path(item.path).parent.name, item.split, item.width) for item in project.items()
+    )
+    assert splits == [("Train", "train", 64), ("Train", "train", 64), ("Validation", "val", 40)]
+    assert [c.name for c in project.classes()] == ["car", "person"]
+
+
+def test_an_occluded_label_attribute_stays_apart_from_the_occluded_flag(
+    tmp_path: Path, project: Project
+) -> None:
+    project.import_labels(project_export(tmp_path / "export"))
+
+    (train_street,) = [
+        item for item in project.items() if item.width == 64 and item.status == "done"
+    ]
+    boxes = sorted(
+        (a.geometry[0], dict(a.attributes))
+        for a in project.annotations(train_street.id)
+        if a.kind == "box"
+    )
+    assert boxes == [
+        (2.0, {"occluded": 1, "user": {"occluded": "no"}}),
+        (32.0, {"z_order": 2, "user": {"occluded": "yes"}}),
+    ]
+
+
+def test_a_project_export_round_trip_keeps_every_shapes_flags_and_attributes(
+    tmp_path: Path,
+) -> None:
+    source = project_export(tmp_path / "export")
+    project_file = tmp_path / "p.studio"
+    Project.create(project_file).close()
+
+    assert run_cli("import-labels", project_file, source).exit_code == 0
+    result = run_cli("export-labels", project_file, tmp_path / "out", "--format", "cvat")
+    assert result.exit_code == 0, result.output
+
+    assert shape_flags(tmp_path / "out/annotations.xml") == shape_flags(source / "annotations.xml")
+
+
+# Datumaro's own CVAT test file (tests/assets/cvat_dataset/for_images/train.xml): named after
+# its subset, label attributes of every input type, a skeleton label with its point labels,
+# and shapes with an empty label.
+DATUMARO_TASK = """<annotations>
+  <version>1.1</version>
+  <meta>
+    <task>
+      <z_order>True</z_order>
+      <mode>annotation</mode>
+      <labels>
+        <label>
+          <name>label1</name>
+          <attributes>
+            <attribute><name>a1</name><input_type>checkbox</input_type></attribute>
+            <attribute><name>a2</name><input_type>radio</input_type></attribute>
+          </attributes>
+        </label>
+        <label><name>label2</name></label>
+        <label><name>skeleton</name><type>skeleton</type></label>
+        <label><name>1</name><type>points</type><parent>skeleton</parent></label>
+        <label><name>2</name><type>points</type><parent>skeleton</parent></label>
+      </labels>
+    </task>
+  </meta>
+  <image height="8" id="0" name="img0.jpg" width="8">
+    <box label="label1" occluded="1" xbr="4" xtl="0" ybr="4" ytl="2" z_order="1">
+      <attribute name="a1">true</attribute>
+      <attribute name="a2">v3</attribute>
+    </box>
+    <polyline label="" points="1.0,2;3,4;5,6;7,8"/>
+    <skeleton label="skeleton" occluded="0" source="manual" points="" z_order="0">
+      <points label="1" occluded="0" source="manual" outside="1" points="1,1" z_order="0"/>
+      <points label="2" occluded="0" source="manual" outside="0" points="2,2" z_order="0"/>
+    </skeleton>
+  </image>
+  <image height="10" id="1" name="img1.jpg" width="10">
+    <polygon label="" points="1,2;3,4;6,5" z_order="1"/>
+    <points label="label2" points="1,2;3,4;5,6" z_order="2"/>
+  </image>
+</annotations>
+"""
+
+
+def test_datumaros_test_file_imports_and_reports_what_it_skips(
+    tmp_path: Path, project: Project
+) -> None:
+    save_image(tmp_path / "for_images/images/img0.jpg", (8, 8), seed=14)
+    save_image(tmp_path / "for_images/images/img1.jpg", (10, 10), seed=15)
+    (tmp_path / "for_images/train.xml").write_text(DATUMARO_TASK)
+
+    report = project.import_labels(tmp_path / "for_images")
+
+    assert report.format == "cvat"
+    assert sorted(report.warnings) == [
+        "1 points shapes skipped: Studio has no points shape",
+        "1 polylines skipped: Studio has no polyline shape",
+        "1 shapes without a label skipped: every Studio shape has a class",
+        "1 skeletons skipped: Studio has no skeleton shape",
+    ]
+    items = by_name(project)
+    assert shapes(project, items["img0.jpg"].id) == [
+        (
+            "label1",
+            "box",
+            [0.0, 2.0, 4.0, 2.0],
+            '{"occluded": 1, "user": {"a1": "true", "a2": "v3"}, "z_order": 1}',
+        )
+    ]
+    # Its shapes were all skipped: img1 is not known to be empty.
+    assert (items["img1.jpg"].status, items["img0.jpg"].status) == ("new", "done")

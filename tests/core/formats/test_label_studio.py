@@ -457,7 +457,7 @@ def test_export_keeps_splits_attributes_tags_and_scores(
     }
     assert after["2.jpg"] == before["2.jpg"]
     (box,) = [a for a in after["0.jpg"][2] if a[1] == "box"]
-    assert json.loads(box[3]) == {"occluded": True, "note": "behind the chair"}
+    assert json.loads(box[3]) == {"occluded": True, "user": {"note": "behind the chair"}}
     tasks = json.loads((tmp_path / "out/tasks.json").read_text())
     (tagged,) = [task for task in tasks if task["data"]["split"] == "test"]
     (predicted_tags,) = tagged["predictions"]

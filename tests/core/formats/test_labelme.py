@@ -18,6 +18,7 @@ from studio.core.errors import LabelImportError
 from studio.core.formats import cvat, labelme, voc  # noqa: F401 (importing registers them)
 from studio.core.formats.registry import detect_format
 from studio.core.geometry import decode_mask
+from tests.cli_helpers import run_cli
 from tests.core.formats.helpers import BAD_INPUTS, FORMAT_FIXTURES, dump, round_trip
 from tests.core.image_files import save_image
 
@@ -202,6 +203,23 @@ def test_unknown_shape_types_are_counted_not_dropped(tmp_path: Path, project: Pr
     ]
 
 
+def test_an_image_whose_shapes_were_all_skipped_is_not_marked_empty(
+    tmp_path: Path, project: Project
+) -> None:
+    save_image(tmp_path / "x.jpg", (64, 48), seed=1)
+    save_image(tmp_path / "y.jpg", (64, 48), seed=2)
+    line = {"label": "edge", "points": [[1, 1], [5, 5]], "shape_type": "linestrip"}
+    labelme_file(tmp_path / "x.json", "x.jpg", [line])
+    labelme_file(tmp_path / "y.json", "y.jpg", [])
+
+    project.import_labels(tmp_path, format="labelme")
+
+    assert {name: item.status for name, item in by_name(project).items()} == {
+        "x.jpg": "new",
+        "y.jpg": "done_empty",
+    }
+
+
 def test_errors_name_the_file_and_the_shape(tmp_path: Path, project: Project) -> None:
     shutil.copytree(FIXTURE, tmp_path / "labelme")
     file = tmp_path / "labelme/a.json"
@@ -321,4 +339,102 @@ def test_attributes_and_hidden_keypoints_on_export(tmp_path: Path) -> None:
         again.import_labels(tmp_path / "out")
         (item,) = again.items()
         (box,) = [a for a in again.annotations(item.id) if a.kind == "box"]
-        assert dict(box.attributes) == {"difficult": 1, "parked": True, "color": "red"}
+        assert dict(box.attributes) == {"difficult": 1, "user": {"parked": True, "color": "red"}}
+
+
+# -- image data first, as labelme reads it ---------------------------------------------------
+
+
+def encoded(path: Path, image_format: str) -> str:
+    """labelme's imageData of an image file: the picture re-encoded, in base64."""
+    stream = io.BytesIO()
+    with Image.open(path) as image:
+        image.save(stream, format=image_format)
+    return base64.b64encode(stream.getvalue()).decode("ascii")
+
+
+def old_labelme_file(path: Path, image_data: str) -> Path:
+    """A 2018-era file, as labelme's own examples/tutorial/apc2016_obj3.json: no version,
+    shape_type or image size, line and fill colours, and an imagePath naming the .json."""
+    document = {
+        "shapes": [
+            {
+                "label": "shelf",
+                "line_color": None,
+                "fill_color": None,
+                "points": [[1.5, 2.0], [30.0, 4.0], [28.0, 40.0], [3.0, 38.0]],
+            },
+            {
+                "label": "notes",
+                "line_color": None,
+                "fill_color": None,
+                "points": [[40.0, 10.0], [60.0, 10.0], [50.0, 30.0]],
+            },
+        ],
+        "lineColor": [0, 255, 0, 128],
+        "fillColor": [255, 0, 0, 128],
+        "imagePath": path.name,
+        "imageData": image_data,
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(document, indent=2))
+    return path
+
+
+def test_a_2018_file_whose_image_path_names_itself_imports_its_image_data(
+    tmp_path: Path,
+) -> None:
+    picture = save_image(tmp_path / "source/apc.jpg", (64, 48), seed=21)
+    old_labelme_file(tmp_path / "tutorial/apc2016_obj3.json", encoded(picture, "JPEG"))
+    project_file = tmp_path / "p.studio"
+    Project.create(project_file).close()
+
+    result = run_cli("import-labels", project_file, tmp_path / "tutorial")
+
+    assert result.exit_code == 0, result.output
+    with Project.open(project_file) as project:
+        (item,) = project.items()
+        assert item.meta["original_name"] == "apc2016_obj3.jpg"
+        assert (item.width, item.height, item.status) == (64, 48, "done")
+        assert project.media_path(item).parent.parent.name == "objects"
+        assert [(label, kind) for label, kind, *_ in shapes(project, item.id)] == [
+            ("notes", "polygon"),
+            ("shelf", "polygon"),
+        ]
+
+
+def test_image_data_wins_over_an_image_path_naming_another_picture(
+    tmp_path: Path, project: Project
+) -> None:
+    """imagePath names a file of another size: labelme shows imageData, and so does Studio."""
+    save_image(tmp_path / "data/x.png", (32, 32), seed=22)
+    embedded = save_image(tmp_path / "elsewhere/x.png", (64, 48), seed=23)
+    labelme_file(
+        tmp_path / "data/x.json", "x.png", [rectangle()], imageData=encoded(embedded, "PNG")
+    )
+
+    project.import_labels(tmp_path / "data", format="labelme")
+
+    (item,) = project.items()
+    assert (item.width, item.height) == (64, 48)
+    assert project.media_path(item).read_bytes() == base64.b64decode(
+        json.loads((tmp_path / "data/x.json").read_text())["imageData"]
+    )
+
+
+def test_image_data_of_the_file_named_keeps_the_labels_on_that_item(
+    tmp_path: Path, project: Project
+) -> None:
+    """labelme re-encodes the image it embeds, so imageData's bytes differ from the file's:
+    the file of the same size is the one the labels belong to."""
+    picture = save_image(tmp_path / "data/x.jpg", (64, 48), seed=24)
+    project.import_media([tmp_path / "data"])
+    labelme_file(
+        tmp_path / "data/x.json", "x.jpg", [rectangle()], imageData=encoded(picture, "JPEG")
+    )
+
+    report = project.import_labels(tmp_path / "data/x.json")
+
+    assert (report.items_added, report.items_matched) == (0, 1)
+    (item,) = project.items()
+    assert project.media_path(item) == picture.resolve()

@@ -14,6 +14,7 @@ from studio.api import Project
 from studio.core.errors import LabelImportError
 from studio.core.formats import cvat, labelme, voc  # noqa: F401 (importing registers them)
 from studio.core.formats.registry import detect_format
+from tests.cli_helpers import run_cli
 from tests.core.formats.helpers import (
     BAD_INPUTS,
     FORMAT_FIXTURES,
@@ -105,7 +106,7 @@ def test_fixture_imports_exactly(project: Project) -> None:
             "cat",
             "box",
             [1.0, 1.0, 19.0, 19.0],
-            '{"color": "black", "difficult": 1, "pose": "Unspecified", "truncated": 0}',
+            '{"difficult": 1, "pose": "Unspecified", "truncated": 0, "user": {"color": "black"}}',
         )
     ]
 
@@ -277,3 +278,109 @@ def test_images_with_the_same_stem_get_separate_annotation_files(tmp_path: Path)
     with Project.create(tmp_path / "again.studio") as again:
         again.import_labels(tmp_path / "out")
         assert signature(again, statuses=False) == before
+
+
+# -- files of other tools --------------------------------------------------------------------
+
+
+def labelme2voc_file(path: Path, file_name: str, size: tuple[int, int], boxes: list) -> Path:
+    """What labelme's examples/bbox_detection/labelme2voc.py writes: empty <folder/>,
+    <database/>, <annotation/>, <image/>, <segmented/>, and per object an empty <pose/>,
+    <truncated/> and <difficult/>; float corners."""
+    width, height = size
+    objects = "".join(
+        f"<object><name>{name}</name><pose/><truncated/><difficult/><bndbox>"
+        f"<xmin>{x1}</xmin><ymin>{y1}</ymin><xmax>{x2}</xmax><ymax>{y2}</ymax></bndbox></object>"
+        for name, x1, y1, x2, y2 in boxes
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        f"<annotation><folder/><filename>{file_name}</filename><database/><annotation/>"
+        f"<image/><size><height>{height}</height><width>{width}</width><depth>3</depth></size>"
+        f"<segmented/>{objects}</annotation>"
+    )
+    return path
+
+
+def roboflow_file(path: Path, file_name: str, size: tuple[int, int], boxes: list) -> Path:
+    """A Roboflow VOC export's file: beside its image in train/, valid/ or test/."""
+    width, height = size
+    objects = "".join(
+        f"<object><name>{name}</name><pose>Unspecified</pose><truncated>0</truncated>"
+        f"<difficult>0</difficult><occluded>0</occluded><bndbox><xmin>{x1}</xmin>"
+        f"<xmax>{x2}</xmax><ymin>{y1}</ymin><ymax>{y2}</ymax></bndbox></object>"
+        for name, x1, y1, x2, y2 in boxes
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        f"<annotation><folder></folder><filename>{file_name}</filename><path>{file_name}</path>"
+        "<source><database>roboflow.com</database></source><size>"
+        f"<width>{width}</width><height>{height}</height><depth>3</depth></size>"
+        f"<segmented>0</segmented>{objects}</annotation>"
+    )
+    return path
+
+
+def test_labelme2voc_output_with_empty_flags_imports(tmp_path: Path) -> None:
+    root = tmp_path / "data_dataset_voc"
+    save_image(root / "JPEGImages/2011_000003.jpg", (50, 34), seed=5)
+    labelme2voc_file(
+        root / "Annotations/2011_000003.xml",
+        "2011_000003.jpg",
+        (50, 34),
+        [("person", 19.0, 10.5, 31.0, 32.75), ("person", 36.5, 8.0, 50.0, 33.0)],
+    )
+    (root / "class_names.txt").write_text("_background_\nperson\n")
+    project_file = tmp_path / "p.studio"
+    Project.create(project_file).close()
+
+    result = run_cli("import-labels", project_file, root)
+
+    assert result.exit_code == 0, result.output
+    with Project.open(project_file) as project:
+        (item,) = project.items()
+        assert boxes(project, item.id) == [
+            ("person", "box", [19.0, 10.5, 12.0, 22.25], "{}"),
+            ("person", "box", [36.5, 8.0, 13.5, 25.0], "{}"),
+        ]
+
+
+def test_a_box_ending_one_pixel_past_the_image_is_clamped_with_a_warning(
+    tmp_path: Path, project: Project
+) -> None:
+    save_image(tmp_path / "export/train/bird_jpg.rf.1a2b.jpg", (64, 48), seed=6)
+    roboflow_file(
+        tmp_path / "export/train/bird_jpg.rf.1a2b.xml",
+        "bird_jpg.rf.1a2b.jpg",
+        (64, 48),
+        [("bird", 40, 20, 65, 49), ("bird", 1, 1, 10, 10)],
+    )
+
+    report = project.import_labels(tmp_path / "export")
+
+    (item,) = project.items()
+    assert item.split == "train"
+    flags = '{"difficult": 0, "occluded": 0, "pose": "Unspecified", "truncated": 0}'
+    assert boxes(project, item.id) == [
+        ("bird", "box", [1.0, 1.0, 9.0, 9.0], flags),
+        ("bird", "box", [40.0, 20.0, 24.0, 28.0], flags),
+    ]
+    assert "1 shapes reaching up to 1 pixel past the image edge were clamped to it" in (
+        report.warnings
+    )
+
+
+def test_a_box_more_than_one_pixel_past_the_image_is_refused(
+    tmp_path: Path, project: Project
+) -> None:
+    save_image(tmp_path / "export/valid/a.jpg", (64, 48), seed=6)
+    file = roboflow_file(
+        tmp_path / "export/valid/a.xml", "a.jpg", (64, 48), [("bird", 40, 20, 65.5, 48)]
+    )
+
+    with pytest.raises(LabelImportError) as caught:
+        project.import_labels(tmp_path / "export")
+
+    assert caught.value.file == str(file)
+    assert "reaches outside the declared 64×48 image" in caught.value.problem
+    assert project.count_items() == 0
