@@ -12,6 +12,7 @@ from typing import Any
 from studio.core import runs, versions
 from studio.core.database import Database
 from studio.core.errors import CheckpointError, RunError
+from studio.core.object_store import file_sha256
 from studio.core.project_file import open_project_file, store_dir_of
 from studio.core.runs import EvaluationRecord, PredictionRecord, RunRecord
 from studio.core.versions import VersionRecord
@@ -63,17 +64,15 @@ def evaluate_checkpoint(
 ) -> EvaluationRecord:
     """Predict `split` with the weights of `checkpoint`, compute the task's metrics and store
     them with every prediction (one transaction). `module`/`device` reuse a built model."""
+    run, version = target.run, target.version
+    name = checkpoint_name(checkpoint)
+    path = checked_checkpoint(target, name)
     from studio.ml.augment import build_transforms
     from studio.ml.checkpoints import load_model_weights
     from studio.ml.data import ClassIndex, VersionDataset
     from studio.ml.devices import choose_device
     from studio.ml.evaluation import evaluate_predictions, predict
 
-    run, version = target.run, target.version
-    name = checkpoint_name(checkpoint)
-    path = target.files.path_of(name)
-    if not path.is_file():
-        raise CheckpointError(f"run {run.name}: checkpoint {name} not found ({path})")
     class_index = ClassIndex.of(version)
     source = load_split(target.database, version, split, run.task, class_index)
     if not source.items:
@@ -116,6 +115,24 @@ def evaluate_checkpoint(
     )
     emit({"event": "evaluated", "split": split, "checkpoint": name, "metrics": metrics})
     return record
+
+
+def checked_checkpoint(target: EvaluationTarget, name: str) -> Path:
+    """The path of the run's checkpoint `name`, once its bytes match the sha256 the run
+    recorded (as export and registration check): a file changed since is not loaded."""
+    run = target.run
+    path = target.files.path_of(name)
+    if not path.is_file():
+        raise CheckpointError(f"run {run.name}: checkpoint {name} not found ({path})")
+    with target.database.read() as connection:
+        artifact = runs.get_artifact(connection, run.id, name)
+    actual = file_sha256(path)
+    if artifact.sha256 and actual != artifact.sha256:
+        raise CheckpointError(
+            f"run {run.name}: checkpoint {path} does not match its record "
+            f"(sha256 {actual[:12]}…, recorded {artifact.sha256[:12]}…); it was not loaded"
+        )
+    return path
 
 
 def evaluation_target(database: Database, project_path: Path, run_id: int) -> EvaluationTarget:
