@@ -4,7 +4,7 @@ predictions stored so every metric can be traced back to the images behind it.""
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -61,9 +61,11 @@ def evaluate_checkpoint(
     emit: Emit,
     module: Any = None,
     device: Any = None,
+    should_cancel: Callable[[], bool] | None = None,
 ) -> EvaluationRecord:
     """Predict `split` with the weights of `checkpoint`, compute the task's metrics and store
-    them with every prediction (one transaction). `module`/`device` reuse a built model."""
+    them with every prediction (one transaction). `module`/`device` reuse a built model;
+    `should_cancel` is asked between batches (OperationCancelledError: nothing is stored)."""
     run, version = target.run, target.version
     name = checkpoint_name(checkpoint)
     path = checked_checkpoint(target, name)
@@ -87,6 +89,7 @@ def evaluate_checkpoint(
     if module is None:
         module = build_run_module(run, len(class_index.class_ids)).to(device)
     epoch = load_model_weights(module, path, "the run's model")
+    emit({"event": "evaluating", "split": split, "checkpoint": name, "items": len(source.items)})
     input_size = int(run.config.get("input_size", 224))
     transforms = build_transforms(run.task, input_size, [], train=False)
     dataset = VersionDataset(source.items, target.project_root, run.task, class_index, transforms)
@@ -98,6 +101,7 @@ def evaluate_checkpoint(
         class_index,
         device,
         batch_size=int(run.config.get("batch_size", 16)),
+        should_cancel=should_cancel,
     )
     metrics = evaluate_predictions(run.task, source.items, predictions, class_index)
     metrics = {**metrics, "seconds": round(time.perf_counter() - started, 3)}
