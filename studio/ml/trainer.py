@@ -79,8 +79,8 @@ class Trainer:
     """Trains `model` on `train_set` as `config` says, reporting through the callbacks.
 
     `should_cancel` is asked before every batch; `validate` may raise OperationCancelledError
-    (it is given the same question between its batches): either ends the run as cancelled,
-    with the checkpoints of the epochs completed before.
+    (a validator that asks the same question between its batches): either ends the run as
+    cancelled, with the checkpoints of the epochs completed before.
     """
 
     def __init__(
