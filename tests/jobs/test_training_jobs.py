@@ -221,7 +221,7 @@ def test_a_worker_whose_steps_outlast_the_heartbeat_timeout_stays_running(
     with Project.open(digits_project(tmp_path, 30), author="tester") as project:
         settings = {**TINY_CLASSIFIER, "epochs": 1, "max_steps_per_epoch": 2}
         run = project.new_run(task="classification", **settings)
-        job = start_slow_worker(run, step_s=1.0)
+        job = start_slow_worker(run, step_s=0.6)
         checked = 0
         for event in job.events():
             if event["event"] != "batch":
