@@ -9,7 +9,7 @@ import pytest
 
 from studio.api import Project
 from tests.cli_helpers import assert_user_error, run_cli
-from tests.jobs.projects import digits_project
+from tests.jobs.projects import digits_project, finished_run
 
 TRAIN_OPTIONS = (
     "--task", "classification", "--model", "resnet18", "--epochs", "1", "--batch-size", "16",
@@ -102,3 +102,16 @@ def test_demo_train_prints_the_test_accuracy(
     assert "trained demo-digits: test accuracy " in result.stdout
     with Project.open(tmp_path / "demo" / "demo.studio") as project:
         assert project.run("demo-digits").status == "finished"
+
+
+def test_evaluate_refuses_a_checkpoint_whose_sha256_differs_from_its_record(
+    tmp_path: Path,
+) -> None:
+    with Project.open(digits_project(tmp_path, 10), author="tester") as opened:
+        finished_run(opened, "recorded")
+        checkpoint = opened.run("recorded").artifact_path("best.pt")
+    checkpoint.write_bytes(checkpoint.read_bytes() + b" and something else")
+    result = run_cli("evaluate", project_path := tmp_path / "digits.studio", "recorded")
+    assert_user_error(result, str(checkpoint), "does not match its record")
+    with Project.open(project_path) as opened:
+        assert opened.run("recorded").evaluations()[-1].split == "test"  # only the fabricated one

@@ -154,6 +154,11 @@ class EventProgress:
                 completed=event.get("step", 0),
                 total=event.get("steps"),
             )
+        elif kind == "validating":
+            self.progress.update(self.task, description=f"epoch {event.get('epoch')}: validating")
+        elif kind == "evaluating":
+            description = f"evaluating {event.get('checkpoint')} on {event.get('split')}"
+            self.progress.update(self.task, description=description, completed=0, total=None)
         elif kind == "epoch":
             self.console.print(_epoch_line(event), highlight=False)
         elif kind in ("warning", "failed"):

@@ -77,6 +77,11 @@ class RunError(StudioError):
     """A run cannot be found, started, resumed or evaluated as asked."""
 
 
+class RunTakenError(RunError):
+    """A worker's run is no longer its own: it was judged gone and given to another worker,
+    or its project file was deleted. The worker stops without writing to the run."""
+
+
 class CheckpointError(StudioError):
     """A checkpoint file is missing, damaged, or holds something other than plain tensors."""
 

@@ -10,7 +10,6 @@ not undoable edits.
 from __future__ import annotations
 
 import math
-import socket
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
@@ -22,8 +21,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from studio.core.database import Database
 from studio.core.enums import RunStatus, parse_enum
-from studio.core.errors import RunError, VersionError
-from studio.core.processes import pid_alive
+from studio.core.errors import RunError, RunTakenError, VersionError
+from studio.core.processes import WorkerIdentity
 from studio.core.schema import artifact_table as artifacts
 from studio.core.schema import dataset_version_table as versions
 from studio.core.schema import evaluation_table as evaluations
@@ -31,8 +30,13 @@ from studio.core.schema import metric_table, prediction_table
 from studio.core.schema import model_version_table as model_versions
 from studio.core.schema import run_table as runs
 
+# A run whose worker runs on another host (where its process cannot be checked) is judged
+# gone when its heartbeat is older than this; workers write one every few seconds.
 HEARTBEAT_TIMEOUT_S = 60.0
 RUNS_FOLDER = "runs"
+RESUMABLE_STATUSES = frozenset(
+    {RunStatus.INTERRUPTED.value, RunStatus.CANCELLED.value, RunStatus.FAILED.value}
+)
 
 
 def run_folder(run_id: int) -> str:
@@ -71,6 +75,31 @@ class RunRecord:
     def epochs(self) -> int:
         """The number of epochs the configuration asks for."""
         return int(self.config.get("epochs", 0))
+
+    @property
+    def worker(self) -> WorkerIdentity | None:
+        """The process that holds the run (None when no worker holds it)."""
+        if self.worker_pid is None:
+            return None
+        return WorkerIdentity(self.worker_pid, self.worker_host, self.worker_started_at)
+
+    def duration_s(self, now: float | None = None) -> float | None:
+        """Seconds spent training: the worker sessions that ended (`summary["duration_s"]`),
+        plus, while running, the current one since its worker started. The time a run sat
+        cancelled, failed or interrupted before a resume is not counted."""
+        if self.started_at is None:
+            return None
+        earlier = self.summary.get("duration_s")
+        if self.status != RunStatus.RUNNING.value:
+            if isinstance(earlier, (int, float)):
+                return float(earlier)
+            return None if self.finished_at is None else self.finished_at - self.started_at
+        moment = time.time() if now is None else now
+        if self.worker_started_at is not None:
+            session_start = max(self.worker_started_at, self.started_at)
+        else:
+            session_start = self.started_at
+        return float(earlier or 0.0) + max(0.0, moment - session_start)
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> RunRecord:
@@ -240,6 +269,61 @@ def _update(connection: Connection, run_id: int, values: Mapping[str, Any]) -> N
         raise RunError(f"unknown run id {run_id!r}")
 
 
+def _alive_worker_text(record: RunRecord) -> str:
+    worker = record.worker
+    assert worker is not None
+    return f"its worker (process {worker.pid} on {worker.host or 'an unknown host'}) is alive"
+
+
+def claim_run(
+    database: Database, run_id: int, worker: WorkerIdentity, *, resume: bool
+) -> RunRecord:
+    """Make `worker` the one worker of the run, in one write transaction, or refuse.
+
+    A new run must be queued; a resumed one interrupted, cancelled or failed (a running run
+    whose worker is gone is marked interrupted first). A run whose worker is alive is never
+    taken: two workers would write the same checkpoints and history.
+    """
+    now = time.time()
+    with database.write() as connection:
+        record = _get_by_id(connection, run_id)
+        if record.status == RunStatus.RUNNING.value:
+            reason = _worker_gone(record, now)
+            if reason is None:
+                raise RunError(
+                    f"run {record.name} is running: {_alive_worker_text(record)}; "
+                    "cancel it or wait for it to end"
+                )
+            _mark_interrupted(connection, record, reason, now)
+            record = _get_by_id(connection, run_id)
+        if not resume and record.status != RunStatus.QUEUED.value:
+            raise RunError(
+                f"run {record.name} is {record.status}; only a queued run starts "
+                f"(resume an interrupted, cancelled or failed one)"
+            )
+        if resume and record.status not in RESUMABLE_STATUSES:
+            raise RunError(
+                f"run {record.name} is {record.status}; "
+                "only an interrupted, cancelled or failed run resumes"
+            )
+        _update(
+            connection,
+            run_id,
+            {
+                "status": RunStatus.RUNNING.value,
+                "worker_pid": worker.pid,
+                "worker_host": worker.host,
+                "worker_started_at": worker.started_at,
+                "started_at": record.started_at if record.started_at is not None else now,
+                "finished_at": None,
+                "heartbeat_at": now,
+                "cancel_requested": False,
+                "error": "",
+            },
+        )
+        return _get_by_id(connection, run_id)
+
+
 def mark_started(
     database: Database,
     run_id: int,
@@ -249,38 +333,50 @@ def mark_started(
     device: str,
     environment: Mapping[str, Any],
     pretrained: str,
+    worker_started_at: float | None = None,
 ) -> None:
-    """The worker took the run: running, its pid and host, a fresh heartbeat.
+    """The worker took the run: running, its process, device and environment, a fresh
+    heartbeat.
 
-    A resumed run keeps its first `started_at`.
+    A resumed run keeps its first `started_at`. A new worker clears an earlier cancel
+    request; the worker that claimed the run (`claim_run`) keeps one asked for since.
     """
     now = time.time()
     with database.write() as connection:
         record = _get_by_id(connection, run_id)
-        _update(
-            connection,
-            run_id,
-            {
-                "status": RunStatus.RUNNING.value,
-                "worker_pid": int(pid),
-                "worker_host": host,
-                "device": device,
-                "environment": dict(environment),
-                "pretrained": pretrained,
-                "started_at": record.started_at if record.started_at is not None else now,
-                "finished_at": None,
-                "heartbeat_at": now,
-                "cancel_requested": False,
-                "error": "",
-            },
-        )
+        values = {
+            "status": RunStatus.RUNNING.value,
+            "worker_pid": int(pid),
+            "worker_host": host,
+            "worker_started_at": worker_started_at,
+            "device": device,
+            "environment": dict(environment),
+            "pretrained": pretrained,
+            "started_at": record.started_at if record.started_at is not None else now,
+            "finished_at": None,
+            "heartbeat_at": now,
+        }
+        if (record.worker_pid, record.worker_host) != (int(pid), host):
+            values.update({"cancel_requested": False, "error": ""})
+        _update(connection, run_id, values)
 
 
-def heartbeat(database: Database, run_id: int) -> bool:
-    """Note that the worker is alive; returns whether a cancel was requested."""
+def heartbeat(database: Database, run_id: int, worker: WorkerIdentity) -> bool:
+    """Note that `worker` is alive; returns whether a cancel was requested.
+
+    RunTakenError when the run is no longer `worker`'s (it was marked interrupted, and
+    maybe resumed by another worker): the worker must stop without writing to it.
+    """
     with database.write() as connection:
+        record = _get_by_id(connection, run_id)
+        if record.status != RunStatus.RUNNING.value or record.worker != worker:
+            raise RunTakenError(
+                f"run {record.name} is no longer this worker's (it is {record.status}"
+                + (f", held by process {record.worker_pid}" if record.worker_pid else "")
+                + "); this worker stops"
+            )
         _update(connection, run_id, {"heartbeat_at": time.time()})
-        return _cancel_flag(connection, run_id)
+        return record.cancel_requested
 
 
 def cancel_requested(database: Database, run_id: int) -> bool:
@@ -556,25 +652,48 @@ def predictions_of(
 # -- runs whose worker died ------------------------------------------------------------------
 
 
-def _worker_gone(record: RunRecord, now: float, host: str) -> str | None:
-    """Why the run's worker is known to be gone, or None while it may still be working."""
-    pid = record.worker_pid
-    if record.worker_host == host and pid is not None and not pid_alive(pid):
-        return f"its worker process {pid} on {host} has ended"
+def _worker_gone(record: RunRecord, now: float) -> str | None:
+    """Why the run's worker is known to be gone, or None while it may still be working.
+
+    On the worker's own host its process decides (pid and start time), however old its
+    heartbeat: a long batch or a busy machine delays nothing but heartbeats. A worker on
+    another host is judged by its heartbeat's age.
+    """
+    worker = record.worker
+    if worker is not None and worker.is_local():
+        if worker.is_running():
+            return None
+        return f"its worker process {worker.pid} on {worker.host} has ended"
     last_sign = record.heartbeat_at or record.started_at or record.created_at
     if now - last_sign > HEARTBEAT_TIMEOUT_S:
         return f"no heartbeat from its worker for {now - last_sign:.0f} s"
     return None
 
 
-def _gone_workers(connection: Connection, moment: float, host: str) -> list[tuple[RunRecord, str]]:
+def _gone_workers(connection: Connection, moment: float) -> list[tuple[RunRecord, str]]:
     running = connection.execute(
         _run_query().where(runs.c.status == RunStatus.RUNNING.value).order_by(runs.c.id)
     ).mappings()
-    found = [
-        (record, _worker_gone(record, moment, host)) for record in map(RunRecord.from_row, running)
-    ]
+    found = [(record, _worker_gone(record, moment)) for record in map(RunRecord.from_row, running)]
     return [(record, reason) for record, reason in found if reason is not None]
+
+
+def _mark_interrupted(connection: Connection, record: RunRecord, reason: str, now: float) -> None:
+    """Interrupted as of the worker's last sign of life, with that session's training time
+    added to the run's duration."""
+    last_sign = min(now, record.heartbeat_at or now)
+    summary = dict(record.summary)
+    if record.worker_started_at is not None:
+        session = max(0.0, last_sign - record.worker_started_at)
+        summary["duration_s"] = round(float(summary.get("duration_s") or 0.0) + session, 3)
+    values = {
+        "status": RunStatus.INTERRUPTED.value,
+        "error": f"interrupted after {record.epochs_done} epoch(s): {reason}",
+        "worker_pid": None,
+        "finished_at": last_sign,
+        "summary": summary,
+    }
+    _update(connection, record.id, values)
 
 
 def mark_interrupted(database: Database, now: float | None = None) -> list[int]:
@@ -587,19 +706,12 @@ def mark_interrupted(database: Database, now: float | None = None) -> list[int]:
     if database.read_only:
         return []
     moment = time.time() if now is None else now
-    host = socket.gethostname()
     with database.read() as connection:
-        if not _gone_workers(connection, moment, host):
+        if not _gone_workers(connection, moment):
             return []
     interrupted = []
     with database.write() as connection:
-        for record, reason in _gone_workers(connection, moment, host):
-            values = {
-                "status": RunStatus.INTERRUPTED.value,
-                "error": f"interrupted after {record.epochs_done} epoch(s): {reason}",
-                "worker_pid": None,
-                "finished_at": moment,
-            }
-            _update(connection, record.id, values)
+        for record, reason in _gone_workers(connection, moment):
+            _mark_interrupted(connection, record, reason, moment)
             interrupted.append(record.id)
     return interrupted

@@ -4,7 +4,7 @@ predictions stored so every metric can be traced back to the images behind it.""
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -12,6 +12,7 @@ from typing import Any
 from studio.core import runs, versions
 from studio.core.database import Database
 from studio.core.errors import CheckpointError, RunError
+from studio.core.object_store import file_sha256
 from studio.core.project_file import open_project_file, store_dir_of
 from studio.core.runs import EvaluationRecord, PredictionRecord, RunRecord
 from studio.core.versions import VersionRecord
@@ -60,20 +61,20 @@ def evaluate_checkpoint(
     emit: Emit,
     module: Any = None,
     device: Any = None,
+    should_cancel: Callable[[], bool] | None = None,
 ) -> EvaluationRecord:
     """Predict `split` with the weights of `checkpoint`, compute the task's metrics and store
-    them with every prediction (one transaction). `module`/`device` reuse a built model."""
+    them with every prediction (one transaction). `module`/`device` reuse a built model;
+    `should_cancel` is asked between batches (OperationCancelledError: nothing is stored)."""
+    run, version = target.run, target.version
+    name = checkpoint_name(checkpoint)
+    path = checked_checkpoint(target, name)
     from studio.ml.augment import build_transforms
     from studio.ml.checkpoints import load_model_weights
     from studio.ml.data import ClassIndex, VersionDataset
     from studio.ml.devices import choose_device
     from studio.ml.evaluation import evaluate_predictions, predict
 
-    run, version = target.run, target.version
-    name = checkpoint_name(checkpoint)
-    path = target.files.path_of(name)
-    if not path.is_file():
-        raise CheckpointError(f"run {run.name}: checkpoint {name} not found ({path})")
     class_index = ClassIndex.of(version)
     source = load_split(target.database, version, split, run.task, class_index)
     if not source.items:
@@ -88,6 +89,7 @@ def evaluate_checkpoint(
     if module is None:
         module = build_run_module(run, len(class_index.class_ids)).to(device)
     epoch = load_model_weights(module, path, "the run's model")
+    emit({"event": "evaluating", "split": split, "checkpoint": name, "items": len(source.items)})
     input_size = int(run.config.get("input_size", 224))
     transforms = build_transforms(run.task, input_size, [], train=False)
     dataset = VersionDataset(source.items, target.project_root, run.task, class_index, transforms)
@@ -99,6 +101,7 @@ def evaluate_checkpoint(
         class_index,
         device,
         batch_size=int(run.config.get("batch_size", 16)),
+        should_cancel=should_cancel,
     )
     metrics = evaluate_predictions(run.task, source.items, predictions, class_index)
     metrics = {**metrics, "seconds": round(time.perf_counter() - started, 3)}
@@ -116,6 +119,24 @@ def evaluate_checkpoint(
     )
     emit({"event": "evaluated", "split": split, "checkpoint": name, "metrics": metrics})
     return record
+
+
+def checked_checkpoint(target: EvaluationTarget, name: str) -> Path:
+    """The path of the run's checkpoint `name`, once its bytes match the sha256 the run
+    recorded (as export and registration check): a file changed since is not loaded."""
+    run = target.run
+    path = target.files.path_of(name)
+    if not path.is_file():
+        raise CheckpointError(f"run {run.name}: checkpoint {name} not found ({path})")
+    with target.database.read() as connection:
+        artifact = runs.get_artifact(connection, run.id, name)
+    actual = file_sha256(path)
+    if artifact.sha256 and actual != artifact.sha256:
+        raise CheckpointError(
+            f"run {run.name}: checkpoint {path} does not match its record "
+            f"(sha256 {actual[:12]}…, recorded {artifact.sha256[:12]}…); it was not loaded"
+        )
+    return path
 
 
 def evaluation_target(database: Database, project_path: Path, run_id: int) -> EvaluationTarget:

@@ -1,5 +1,5 @@
 """What a training and an evaluation job share: the run's files, its text log, the data of a
-frozen version split, and the heartbeat/cancel poll."""
+frozen version split, and the watch on the run (heartbeat, cancel, a project file gone)."""
 
 from __future__ import annotations
 
@@ -10,16 +10,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from studio.core import runs, versions
 from studio.core.database import Database
+from studio.core.errors import RunTakenError, StudioError
 from studio.core.object_store import file_sha256
+from studio.core.processes import WorkerIdentity
 from studio.core.versions import VersionItem, VersionRecord
 from studio.jobs.events import describe_event
 
-HEARTBEAT_INTERVAL_S = 0.5  # how often the cancel flag is read
-# How often the heartbeat is written: each write is a commit that wakes every open window's
-# change poll, so it stays well apart, and well inside `runs.HEARTBEAT_TIMEOUT_S`.
-HEARTBEAT_WRITE_S = 10.0
 LOG_NAME = "train.log"
 
 Emit = Callable[[Mapping[str, Any]], None]
@@ -87,10 +87,13 @@ class RunLog:
             size_bytes=self.path.stat().st_size,
         )
 
-    def close(self) -> None:
+    def close(self, register: bool = True) -> None:
+        """Close the log; `register=False` writes nothing to the project (a worker that lost
+        its run)."""
         if self._stream.closed:
             return
-        self.register()
+        if register:
+            self.register()
         self._stream.close()
 
 
@@ -104,38 +107,86 @@ def reporter(log: RunLog, emit: Emit) -> Emit:
     return report
 
 
-class CancelPoll:
-    """`should_cancel` for the trainer: True once a signal arrived or someone asked through
-    the project (`request_cancel`). The flag is read at most every HEARTBEAT_INTERVAL_S and
-    the heartbeat written every HEARTBEAT_WRITE_S, however often the trainer asks."""
+@dataclass(frozen=True)
+class WatchTiming:
+    """How often a worker's watch thread looks at its run."""
+
+    poll_s: float = 0.5  # the cancel flag and the project file
+    # Each heartbeat is a commit that wakes every open window's change poll: well apart, and
+    # well inside `runs.HEARTBEAT_TIMEOUT_S`.
+    heartbeat_s: float = 10.0
+
+
+class RunWatch:
+    """A worker's link to its run, kept by a daemon thread so that no batch, validation or
+    evaluation, however long, delays it.
+
+    Every `poll_s` the thread reads the cancel flag and checks that the project file is still
+    there; every `heartbeat_s` it writes the heartbeat (its own short transaction), which
+    also checks that the run is still this worker's. Calling the watch (the trainer's
+    `should_cancel`) only reads memory: True once a signal arrived (`signalled`), someone
+    asked through the project (`request_cancel`), or the run was lost (`lost`: the project
+    file is gone, or another worker took the run), after which the worker writes nothing.
+    """
 
     def __init__(
         self,
         database: Database,
         run_id: int,
+        worker: WorkerIdentity,
         signalled: threading.Event | None = None,
-        interval_s: float = HEARTBEAT_INTERVAL_S,
+        timing: WatchTiming = WatchTiming(),
     ) -> None:
         self.database = database
         self.run_id = run_id
+        self.worker = worker
         self.signalled = signalled if signalled is not None else threading.Event()
-        self.interval_s = interval_s
-        self._requested = False
-        self._last_poll = time.monotonic()
-        self._last_heartbeat = self._last_poll
+        self.timing = timing
+        self.lost: RunTakenError | None = None
+        self._requested = threading.Event()
+        self._closed = threading.Event()
+        self._thread = threading.Thread(target=self._watch, name="run-watch", daemon=True)
+
+    def start(self) -> RunWatch:
+        self._thread.start()
+        return self
+
+    def close(self) -> None:
+        self._closed.set()
+        if self._thread.is_alive():
+            self._thread.join()
 
     def __call__(self) -> bool:
-        if self.signalled.is_set() or self._requested:
-            return True
-        now = time.monotonic()
-        if now - self._last_poll >= self.interval_s:
-            self._last_poll = now
-            if now - self._last_heartbeat >= HEARTBEAT_WRITE_S:
-                self._last_heartbeat = now
-                self._requested = runs.heartbeat(self.database, self.run_id)
-            else:
-                self._requested = runs.cancel_requested(self.database, self.run_id)
-        return self._requested
+        return self.signalled.is_set() or self._requested.is_set() or self.lost is not None
+
+    def raise_if_lost(self) -> None:
+        if self.lost is not None:
+            raise self.lost
+
+    def _watch(self) -> None:
+        last_heartbeat = time.monotonic()
+        while not self._closed.wait(self.timing.poll_s):
+            if not self.database.path.exists():
+                self.lost = RunTakenError(
+                    f"{self.database.path}: the project file is gone; the worker stopped"
+                )
+                return
+            now = time.monotonic()
+            try:
+                if now - last_heartbeat >= self.timing.heartbeat_s:
+                    last_heartbeat = now
+                    requested = runs.heartbeat(self.database, self.run_id, self.worker)
+                else:
+                    requested = runs.cancel_requested(self.database, self.run_id)
+            except RunTakenError as error:
+                self.lost = error
+                return
+            except (StudioError, SQLAlchemyError):
+                # The file busy for long, or going away: the next round tries again (and
+                # notices a file that is gone).
+                continue
+            if requested:
+                self._requested.set()
 
 
 @dataclass(frozen=True)
@@ -170,8 +221,6 @@ def skipped_message(source: SplitSource, version: VersionRecord) -> str | None:
 
 def error_text(error: BaseException) -> str:
     """The message stored with a failed run: the user's error as it is, a bug with its type."""
-    from studio.core.errors import StudioError
-
     if isinstance(error, StudioError):
         return str(error)
     message = str(error)

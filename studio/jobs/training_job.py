@@ -6,24 +6,34 @@ The run's status follows what happened: finished (or early stopped: also "finish
 cancelled (a signal or `request_cancel`; the last complete checkpoint kept), failed (the
 error text stored). A worker killed outright leaves it "running" until someone calls
 `mark_interrupted`; `--resume` continues any of these from `last.pt`.
+
+A run has one worker: it claims the run first (`runs.claim_run`, refused while another
+worker of the run is alive), and a `RunWatch` thread keeps its heartbeat and reads cancel
+requests whatever the trainer is doing. A worker that loses its run (its project file
+deleted, or the run given to another worker) stops and writes nothing more to it.
 """
 
 from __future__ import annotations
 
-import os
-import socket
 import threading
 import time
 import traceback
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from studio.core import runs
 from studio.core.database import Database
 from studio.core.enums import RunStatus
-from studio.core.errors import RunError, StudioError
+from studio.core.errors import (
+    OperationCancelledError,
+    ProjectFileError,
+    RunError,
+    RunTakenError,
+    StudioError,
+)
+from studio.core.processes import WorkerIdentity
 from studio.core.project_file import open_project_file
 from studio.core.runs import RunRecord
 from studio.jobs import events
@@ -34,9 +44,9 @@ from studio.jobs.evaluation_job import (
     flat_metrics,
 )
 from studio.jobs.run_context import (
-    CancelPoll,
     Emit,
     RunLog,
+    RunWatch,
     SplitSource,
     error_text,
     load_split,
@@ -44,9 +54,6 @@ from studio.jobs.run_context import (
     skipped_message,
 )
 
-RESUMABLE = frozenset(
-    {RunStatus.INTERRUPTED.value, RunStatus.CANCELLED.value, RunStatus.FAILED.value}
-)
 LAST = "last.pt"
 BEST = "best.pt"
 
@@ -57,7 +64,7 @@ class TrainingSession:
 
     target: EvaluationTarget
     report: Emit
-    cancel: CancelPoll
+    watch: RunWatch
     resume: bool
     started: float
 
@@ -70,29 +77,16 @@ class TrainingSession:
         return self.target.run
 
 
-def check_can_start(database: Database, run: RunRecord, last: Path, resume: bool) -> None:
-    """Refuse a run that is not queued (new) or not resumable (resume), with the reason."""
-    if not resume:
-        if run.status != RunStatus.QUEUED.value:
-            raise RunError(
-                f"run {run.name} is {run.status}; only a queued run starts "
-                f"(resume an interrupted, cancelled or failed one)"
-            )
-        return
-    if run.status not in RESUMABLE:
-        raise RunError(
-            f"run {run.name} is {run.status}; only an interrupted, cancelled or failed run resumes"
-        )
-    if not last.is_file():
-        raise RunError(f"run {run.name} has no {LAST} to resume from ({last})")
-
-
-def load_run(database: Database, project_path: Path, run_id: int, resume: bool) -> EvaluationTarget:
-    if resume:
-        runs.mark_interrupted(database)
+def load_run(
+    database: Database, project_path: Path, run_id: int, resume: bool, worker: WorkerIdentity
+) -> EvaluationTarget:
+    """The run, once `worker` holds it (`runs.claim_run`: refused while another worker is
+    alive, or when the run is not queued, or not resumable, as asked)."""
     target = evaluation_target(database, project_path, run_id)
-    check_can_start(database, target.run, target.files.path_of(LAST), resume)
-    return target
+    last = target.files.path_of(LAST)
+    if resume and target.run.status in runs.RESUMABLE_STATUSES and not last.is_file():
+        raise RunError(f"run {target.run.name} has no {LAST} to resume from ({last})")
+    return replace(target, run=runs.claim_run(database, run_id, worker, resume=resume))
 
 
 def checkpoint_history(path: Path) -> tuple[int, dict[int, dict[str, float]]]:
@@ -127,27 +121,38 @@ def train_run(
     """
     project_path = Path(project_path).resolve()
     database = open_project_file(project_path)
+    worker = WorkerIdentity.current()
     try:
-        target = load_run(database, project_path, run_id, resume)
+        target = load_run(database, project_path, run_id, resume, worker)
         log = RunLog(database, target.files)
+        watch = RunWatch(database, run_id, worker, cancel).start()
         try:
-            session = TrainingSession(
-                target,
-                reporter(log, emit),
-                CancelPoll(database, run_id, cancel),
-                resume,
-                time.monotonic(),
-            )
+            session = TrainingSession(target, reporter(log, emit), watch, resume, time.monotonic())
             return _train_or_fail(session, log)
         finally:
-            log.close()
+            watch.close()
+            log.close(register=watch.lost is None)
     finally:
+        _close_project(database)
+
+
+def _close_project(database: Database) -> None:
+    """Close the project; one deleted while the worker ran (it stopped for that) is left
+    gone, not checkpointed."""
+    try:
         database.close()
+    except ProjectFileError:
+        if database.path.exists():
+            raise
 
 
 def _train_or_fail(session: TrainingSession, log: RunLog) -> str:
     try:
         return _train(session)
+    except RunTakenError as error:
+        # Nothing more is written to the run: it is another worker's, or its file is gone.
+        session.report({"event": "failed", "error": str(error)})
+        return RunStatus.FAILED.value
     except Exception as error:
         message = error_text(error)
         if not isinstance(error, StudioError):
@@ -203,14 +208,16 @@ def _train(session: TrainingSession) -> str:
         config.model, config.task, len(class_index.class_ids), config.input_size, config.pretrained
     )
     module = built.module
+    worker = session.watch.worker
     runs.mark_started(
         session.database,
         run.id,
-        pid=os.getpid(),
-        host=socket.gethostname(),
+        pid=worker.pid,
+        host=worker.host,
         device=describe_device(device),
         environment=environment(device),
         pretrained=built.pretrained_note,
+        worker_started_at=worker.started_at,
     )
     session.report(
         {
@@ -238,6 +245,7 @@ def _train(session: TrainingSession) -> str:
         sources["val"],
         class_index,
         device,
+        session.watch,
     )
     outcome = _fit(session, config, module, dataset("train", True), device, validate, resume_from)
     return _finish(session, outcome, sources, module, device, built.pretrained_note)
@@ -261,16 +269,28 @@ def _prepare_resume(session: TrainingSession) -> Path:
 
 
 def _validator(
-    config: Any, val_set: Any, source: SplitSource, class_index: Any, device: Any
+    config: Any,
+    val_set: Any,
+    source: SplitSource,
+    class_index: Any,
+    device: Any,
+    should_cancel: Callable[[], bool],
 ) -> Any:
-    """`validate(model, epoch)` for the trainer: the flat "val/..." metrics of the val split."""
+    """`validate(model, epoch)` for the trainer: the flat "val/..." metrics of the val split
+    (OperationCancelledError within a batch of a cancel)."""
     from studio.ml.evaluation import epoch_metrics, evaluate_predictions, predict
 
     def validate(model: Any, _epoch: int) -> dict[str, float]:
         if val_set is None:
             return {}
         predictions = predict(
-            model, val_set, config.task, class_index, device, batch_size=config.batch_size
+            model,
+            val_set,
+            config.task,
+            class_index,
+            device,
+            batch_size=config.batch_size,
+            should_cancel=should_cancel,
         )
         metrics = evaluate_predictions(config.task, source.items, predictions, class_index)
         return epoch_metrics(config.task, metrics)
@@ -313,7 +333,7 @@ def _fit(
         device,
         validate=validate,
         on_event=session.report,
-        should_cancel=session.cancel,
+        should_cancel=session.watch,
         checkpoint_dir=files.folder,
         on_checkpoint=on_checkpoint,
         on_epoch=on_epoch,
@@ -336,20 +356,28 @@ def _finish(
         "epochs_done": outcome.epochs_done,
         "pretrained": pretrained,
     }
+    session.watch.raise_if_lost()
     if outcome.status == "cancelled":
-        summary["duration_s"] = _duration(session)
-        runs.finish_run(session.database, session.run.id, RunStatus.CANCELLED, summary=summary)
-        session.report({"event": "finished", "status": "cancelled", "summary": summary})
-        return RunStatus.CANCELLED.value
+        return _cancelled(session, summary)
     summary["early_stopped"] = outcome.status == "early_stopped"
     split = "test" if sources["test"].items else "val" if sources["val"].items else None
     if split is None:
         session.report({"event": "warning", "message": "no test or val items: not evaluated"})
     else:
         checkpoint = BEST if session.target.files.path_of(BEST).is_file() else LAST
-        record = evaluate_checkpoint(
-            session.target, checkpoint, split, session.report, module=module, device=device
-        )
+        try:
+            record = evaluate_checkpoint(
+                session.target,
+                checkpoint,
+                split,
+                session.report,
+                module=module,
+                device=device,
+                should_cancel=session.watch,
+            )
+        except OperationCancelledError:
+            session.watch.raise_if_lost()
+            return _cancelled(session, summary)
         summary["test"] = flat_metrics(record.metrics)
         summary["test_split"] = split
         summary["evaluation_id"] = record.id
@@ -357,3 +385,11 @@ def _finish(
     runs.finish_run(session.database, session.run.id, RunStatus.FINISHED, summary=summary)
     session.report({"event": "finished", "status": "finished", "summary": summary})
     return RunStatus.FINISHED.value
+
+
+def _cancelled(session: TrainingSession, summary: dict[str, Any]) -> str:
+    """End the run as cancelled (its last complete checkpoint kept)."""
+    summary["duration_s"] = _duration(session)
+    runs.finish_run(session.database, session.run.id, RunStatus.CANCELLED, summary=summary)
+    session.report({"event": "finished", "status": "cancelled", "summary": summary})
+    return RunStatus.CANCELLED.value

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import pickle
 import shutil
 import warnings
 from collections.abc import Mapping
@@ -86,17 +87,36 @@ def load_checkpoint(path: Path, map_location: Any = "cpu") -> dict[str, Any]:
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", "Detected pickle protocol", UserWarning)
             state = torch.load(path, map_location=map_location, weights_only=True)
-    except Exception as error:
-        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    except pickle.UnpicklingError as error:
         raise CheckpointError(
-            f"checkpoint {path} cannot be read (damaged, truncated, or not a plain-tensor "
-            f"checkpoint): {reason}"
+            f"checkpoint {path} is refused: it holds objects other than tensors and plain "
+            f"values, which could run code when loaded ({_refused_object(error)})"
+        ) from error
+    except Exception as error:
+        text = str(error).strip()
+        reason = text.splitlines()[0].split(". ")[0] if text else type(error).__name__
+        raise CheckpointError(
+            f"checkpoint {path} cannot be read (damaged or truncated): {reason}"
         ) from error
     if not isinstance(state, dict):
         raise CheckpointError(
             f"checkpoint {path} holds a {type(state).__name__}, not a dictionary of tensors"
         )
     return state
+
+
+def _refused_object(error: pickle.UnpicklingError) -> str:
+    """What torch's safe loader refused, without its advice to load the file unsafely.
+
+    torch's message tells the user to retry with `weights_only=False`, which would run
+    whatever code the file holds: the one thing never to do with a file of unknown origin.
+    Only its line naming what was refused (a GLOBAL such as `posix.system`, an opcode) is kept.
+    """
+    for line in str(error).splitlines():
+        text = line.strip()
+        if ("GLOBAL" in text or text.startswith("Unsupported")) and "weights_only" not in text:
+            return text.rstrip(".")
+    return type(error).__name__
 
 
 def load_model_weights(module: torch.nn.Module, path: Path, model_text: str) -> int | None:

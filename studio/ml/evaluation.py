@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import io
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,7 +22,7 @@ from pycocotools.cocoeval import COCOeval
 from sklearn import metrics as sk
 
 from studio.core.enums import OBJECT_TASKS, AnnotationKind, Task
-from studio.core.errors import TrainingConfigError
+from studio.core.errors import OperationCancelledError, TrainingConfigError
 from studio.core.geometry import encode_mask, shape_box, shape_rle
 from studio.core.versions import VersionItem
 from studio.ml.data import (
@@ -69,8 +69,12 @@ def predict(
     batch_size: int = 16,
     score_threshold: float = 0.05,
     max_detections: int = 100,
+    should_cancel: Callable[[], bool] | None = None,
 ) -> list[ItemPrediction]:
-    """Run `module` over `dataset` (in order, without augmentation) and list its predictions."""
+    """Run `module` over `dataset` (in order, without augmentation) and list its predictions.
+
+    `should_cancel` is asked before each batch; OperationCancelledError once it says yes.
+    """
     device = torch.device(device)
     loader = make_loader(
         dataset,
@@ -90,6 +94,8 @@ def predict(
         with torch.inference_mode(), _detection_limits(module, score_threshold, max_detections):
             position = 0
             for images, targets in loader:
+                if should_cancel is not None and should_cancel():
+                    raise OperationCancelledError("prediction cancelled")
                 if task in OBJECT_TASKS:
                     outputs = module([image.to(device) for image in images])
                     found = zip(images, targets, outputs, strict=True)

@@ -20,7 +20,7 @@ import numpy
 import torch
 
 from studio.core.enums import Task
-from studio.core.errors import CheckpointError, RunError
+from studio.core.errors import CheckpointError, OperationCancelledError, RunError
 from studio.ml.checkpoints import link_checkpoint, load_checkpoint, save_checkpoint
 from studio.ml.config import TrainConfig, monitor_mode
 from studio.ml.data import make_loader
@@ -76,7 +76,12 @@ def epoch_seed(seed: int, epoch: int) -> int:
 
 
 class Trainer:
-    """Trains `model` on `train_set` as `config` says, reporting through the callbacks."""
+    """Trains `model` on `train_set` as `config` says, reporting through the callbacks.
+
+    `should_cancel` is asked before every batch; `validate` may raise OperationCancelledError
+    (a validator that asks the same question between its batches): either ends the run as
+    cancelled, with the checkpoints of the epochs completed before.
+    """
 
     def __init__(
         self,
@@ -153,9 +158,14 @@ class Trainer:
         training = self._train_epoch_within_memory(epoch)
         if training is None or self.should_cancel():
             return False
+        self.on_event({"event": "validating", "epoch": epoch, "epochs": self.config.epochs})
+        try:
+            validation = self._validation_metrics(epoch)
+        except OperationCancelledError:
+            return False
         metrics = {
             "train/loss": training.loss,
-            **self._validation_metrics(epoch),
+            **validation,
             "lr": training.learning_rate,
             "epoch_time_s": 0.0,
             "images_per_s": training.images / max(training.seconds, 1e-9),

@@ -15,7 +15,8 @@ import pytest
 from studio.core import runs
 from studio.core.database import Database
 from studio.core.enums import RunStatus
-from studio.core.errors import RunError, VersionError
+from studio.core.errors import RunError, RunTakenError, VersionError
+from studio.core.processes import WorkerIdentity
 from studio.core.runs import PredictionRecord
 from studio.core.versions import VersionRecord, create_version
 
@@ -147,11 +148,13 @@ def test_start_heartbeat_cancel_and_finish(database: Database, version: VersionR
     assert started.pretrained == "from scratch"
     assert started.started_at is not None
     assert started.heartbeat_at is not None
-    assert runs.heartbeat(database, run.id) is False
+    worker = started.worker
+    assert worker is not None
+    assert runs.heartbeat(database, run.id, worker) is False
     assert fetch(database, run.id).heartbeat_at >= started.heartbeat_at
 
     runs.request_cancel(database, run.id)
-    assert runs.heartbeat(database, run.id) is True
+    assert runs.heartbeat(database, run.id, worker) is True
     assert fetch(database, run.id).status == "running"  # the worker stops it
 
     runs.finish_run(database, run.id, "cancelled", summary={"best_epoch": 1}, error="")
@@ -198,7 +201,7 @@ def test_an_unknown_status_or_run_is_refused(database: Database, version: Versio
     with pytest.raises(RunError, match="unknown run status 'done'"):
         runs.finish_run(database, run.id, "done")
     with pytest.raises(RunError, match="unknown run id 99"):
-        runs.heartbeat(database, 99)
+        runs.heartbeat(database, 99, WorkerIdentity.current())
     with pytest.raises(RunError, match="unknown run id 99"):
         runs.record_epoch(database, 99, 1, {"train/loss": 1.0})
 
@@ -412,16 +415,106 @@ def test_a_live_worker_with_a_fresh_heartbeat_keeps_running(
     assert fetch(database, queued.id).status == "queued"
 
 
-def test_a_stale_heartbeat_interrupts_even_a_live_or_remote_worker(
+def test_a_live_local_worker_is_never_interrupted_however_old_its_heartbeat(
     database: Database, version: VersionRecord
 ) -> None:
-    local = new_run(database, version)
+    run = new_run(database, version)
+    start(database, run.id)  # this test process: alive, on this host
+    much_later = time.time() + 100 * runs.HEARTBEAT_TIMEOUT_S
+
+    assert runs.mark_interrupted(database, now=much_later) == []
+    assert fetch(database, run.id).status == "running"
+
+
+def test_a_remote_worker_is_interrupted_only_once_its_heartbeat_is_stale(
+    database: Database, version: VersionRecord
+) -> None:
     remote = new_run(database, version)
-    start(database, local.id)
     start(database, remote.id, pid=dead_pid(), host="another-machine")
     later = time.time() + runs.HEARTBEAT_TIMEOUT_S - 5
 
     assert runs.mark_interrupted(database, now=later) == []  # remote pid is not checkable
     much_later = time.time() + runs.HEARTBEAT_TIMEOUT_S + 5
-    assert runs.mark_interrupted(database, now=much_later) == [local.id, remote.id]
+    assert runs.mark_interrupted(database, now=much_later) == [remote.id]
     assert "no heartbeat" in fetch(database, remote.id).error
+
+
+def test_a_pid_reused_by_another_process_counts_as_ended(
+    database: Database, version: VersionRecord
+) -> None:
+    run = new_run(database, version)
+    me = WorkerIdentity.current()
+    assert me.started_at is not None  # this platform can tell a process's start time
+    runs.mark_started(
+        database,
+        run.id,
+        pid=me.pid,  # alive, but it started long after the worker that is recorded
+        host=me.host,
+        device="cpu",
+        environment={},
+        pretrained="",
+        worker_started_at=me.started_at - 3600,
+    )
+
+    assert runs.mark_interrupted(database) == [run.id]
+    assert "has ended" in fetch(database, run.id).error
+
+
+def test_a_run_whose_worker_is_alive_cannot_be_claimed_by_another(
+    database: Database, version: VersionRecord
+) -> None:
+    run = new_run(database, version)
+    holder = runs.claim_run(database, run.id, WorkerIdentity.current(), resume=False)
+    assert holder.status == "running"
+    second = WorkerIdentity(pid=holder.worker_pid + 1, host=holder.worker_host, started_at=None)
+
+    for resume in (False, True):
+        with pytest.raises(RunError, match=rf"run {run.name} is running: its worker \(process"):
+            runs.claim_run(database, run.id, second, resume=resume)
+    assert fetch(database, run.id).worker == WorkerIdentity.current()
+
+
+def test_a_run_whose_worker_ended_is_claimed_by_a_resume(
+    database: Database, version: VersionRecord
+) -> None:
+    run = new_run(database, version)
+    start(database, run.id, pid=dead_pid())
+    me = WorkerIdentity.current()
+
+    with pytest.raises(RunError, match="only a queued run starts"):
+        runs.claim_run(database, run.id, me, resume=False)
+    claimed = runs.claim_run(database, run.id, me, resume=True)
+
+    assert (claimed.status, claimed.worker) == ("running", me)
+
+
+def test_a_worker_whose_run_was_taken_stops_at_its_next_heartbeat(
+    database: Database, version: VersionRecord
+) -> None:
+    run = new_run(database, version)
+    gone = WorkerIdentity(dead_pid(), WorkerIdentity.current().host, None)
+    runs.claim_run(database, run.id, gone, resume=False)
+    runs.claim_run(database, run.id, WorkerIdentity.current(), resume=True)
+
+    with pytest.raises(RunTakenError, match="no longer this worker's"):
+        runs.heartbeat(database, run.id, gone)
+
+
+def test_a_resumed_run_does_not_count_the_time_it_sat_cancelled(
+    database: Database, version: VersionRecord
+) -> None:
+    run = new_run(database, version)
+    start(database, run.id)
+    runs.finish_run(database, run.id, "cancelled", summary={"duration_s": 5.0})
+    with database.write() as connection:  # it was started an hour ago, cancelled since
+        connection.execute(
+            runs.runs.update().where(runs.runs.c.id == run.id).values(started_at=time.time() - 3600)
+        )
+    assert fetch(database, run.id).duration_s() == 5.0
+
+    me = WorkerIdentity.current()
+    runs.claim_run(database, run.id, me, resume=True)
+    resumed = fetch(database, run.id)
+    duration = resumed.duration_s(now=me.started_at + 2.0)
+
+    assert duration == pytest.approx(7.0)

@@ -5,15 +5,23 @@ from __future__ import annotations
 
 import sqlite3
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
 
-from studio.api import Project, RunError
+from studio.api import Project, Run, RunError
+from studio.core import runs as core_runs
+from studio.core.processes import WorkerIdentity
 from studio.core.synthetic_scenes import SCENE_CLASSES, create_scene_project
 from studio.jobs.events import parse_event
 from studio.jobs.launcher import WorkerJob, worker_environment
 from tests.jobs.projects import TINY_CLASSIFIER, digits_project
+from tests.jobs.slow_worker import (
+    PREDICTION_BATCH_MESSAGE,
+    slow_worker_command,
+    slow_worker_environment,
+)
 
 DETECTOR = {
     "model": "fasterrcnn_mobilenet_v3_large_320_fpn",
@@ -189,3 +197,101 @@ def test_a_finished_run_does_not_start_again(tmp_path: Path) -> None:
         with pytest.raises(RunError, match="only an interrupted, cancelled or failed"):
             run.resume()
         assert run.status == "finished"
+
+
+# -- liveness: a slow worker stays running, one worker per run, a deleted project, cancel ----
+
+
+def start_slow_worker(run: Run, step_s: float = 0.0, prediction_s: float = 0.0) -> WorkerJob:
+    process = subprocess.Popen(
+        slow_worker_command(run.worker_command()),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=slow_worker_environment(step_s, prediction_s),
+    )
+    return WorkerJob(process, run._project.path)
+
+
+def test_a_worker_whose_steps_outlast_the_heartbeat_timeout_stays_running(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(core_runs, "HEARTBEAT_TIMEOUT_S", 0.3)
+    with Project.open(digits_project(tmp_path, 30), author="tester") as project:
+        settings = {**TINY_CLASSIFIER, "epochs": 1, "max_steps_per_epoch": 2}
+        run = project.new_run(task="classification", **settings)
+        job = start_slow_worker(run, step_s=0.6)
+        checked = 0
+        for event in job.events():
+            if event["event"] != "batch":
+                continue
+            record = run.record
+            assert time.time() - record.heartbeat_at > core_runs.HEARTBEAT_TIMEOUT_S
+            assert run.status == "running"
+            assert [r.status for r in project.run_records()] == ["running"]
+            assert [r.status for r in project.runs()] == ["running"]
+            checked += 1
+        assert job.wait(60) == 0, job.stderr_tail
+        assert checked == 2
+        assert run.status == "finished"
+
+
+def test_a_second_worker_cannot_take_a_live_run(tmp_path: Path) -> None:
+    with Project.open(digits_project(tmp_path, 10), author="tester") as project:
+        run = project.new_run(task="classification", epochs=1, **TINY_CLASSIFIER)
+        holder = WorkerIdentity.current()  # this test process stands for the live worker
+        core_runs.claim_run(project._db, run.id, holder, resume=False)
+
+        for resume in (False, True):
+            job = WorkerJob.start(project.path, run.worker_command(resume=resume))
+            events = list(job.events())
+            assert job.wait(60) == 1
+            assert events[-1]["event"] == "failed"
+            assert (
+                f"its worker (process {holder.pid} on {holder.host}) is alive"
+                in (events[-1]["error"])
+            )
+        assert run.record.worker == holder
+
+
+def test_a_worker_whose_project_file_is_deleted_stops(tmp_path: Path) -> None:
+    with Project.open(digits_project(tmp_path, 30), author="tester") as project:
+        settings = {**TINY_CLASSIFIER, "epochs": 1, "max_steps_per_epoch": 50}
+        run = project.new_run(task="classification", **settings)
+        path = project.path
+    job = start_slow_worker(run, step_s=0.3)
+    events = []
+    for event in job.events():
+        events.append(event)
+        if event["event"] == "batch" and path.exists():
+            path.unlink()
+    assert job.wait(60) == 1, job.stderr_tail
+    assert events[-1]["event"] == "failed"
+    assert f"{path}: the project file is gone" in events[-1]["error"]
+    assert sum(event["event"] == "batch" for event in events) < 50
+    assert not path.exists()
+
+
+@pytest.mark.parametrize("phase", ["validating", "evaluating"])
+def test_cancel_takes_effect_within_a_batch_of_validation_and_evaluation(
+    tmp_path: Path, phase: str
+) -> None:
+    with Project.open(digits_project(tmp_path, 60), author="tester") as project:
+        settings = {**TINY_CLASSIFIER, "epochs": 1, "max_steps_per_epoch": 1, "batch_size": 2}
+        run = project.new_run(task="classification", **settings)
+        val_batches = len(project.version_items("v1", "val")) // 2
+        assert val_batches >= 3
+        job = start_slow_worker(run, prediction_s=0.6)
+        after_cancel = []
+        for event in job.events():
+            if after_cancel or event["event"] == phase:
+                after_cancel.append(event)
+            if event["event"] == phase and len(after_cancel) == 1:
+                run.cancel()
+        assert job.wait(60) == 3, job.stderr_tail
+        predicted = [e for e in after_cancel if e.get("message") == PREDICTION_BATCH_MESSAGE]
+        assert 1 <= len(predicted) <= 2  # the batch under way, and one begun as the flag came
+        assert after_cancel[-1] == {**after_cancel[-1], "event": "finished", "status": "cancelled"}
+        assert run.status == "cancelled"
+        assert not [e for e in after_cancel if e["event"] in ("epoch", "evaluated")]

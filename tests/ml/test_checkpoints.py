@@ -91,6 +91,24 @@ def test_a_malicious_torch_save_is_refused_without_running(tmp_path: Path) -> No
     assert not marker.exists()
 
 
+@pytest.mark.parametrize("writer", ["pickle", "torch.save"])
+def test_a_tampered_checkpoint_gives_one_line_without_unsafe_advice(
+    tmp_path: Path, writer: str
+) -> None:
+    path = tmp_path / "best.pt"
+    state = {"epoch": 1, "model": _Exploit(tmp_path / "marker")}
+    if writer == "pickle":
+        path.write_bytes(pickle.dumps(state))
+    else:
+        torch.save(state, path)
+    with pytest.raises(CheckpointError) as refused:
+        load_checkpoint(path)
+    message = str(refused.value)
+    assert str(path) in message
+    assert "\n" not in message
+    assert "weights_only" not in message
+
+
 def test_a_truncated_file_is_refused_naming_it(tmp_path: Path) -> None:
     path = tmp_path / "last.pt"
     save_checkpoint(path, _state())

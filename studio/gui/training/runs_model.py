@@ -66,16 +66,6 @@ def test_text(record: Any) -> str:
     return f"{name} {format_metric(test[name])}"
 
 
-def duration_of(record: Any, now: float | None = None) -> float | None:
-    if record.started_at is None:
-        return None
-    stored = (record.summary or {}).get("duration_s")
-    if record.finished_at is not None and isinstance(stored, (int, float)):
-        return float(stored)
-    end = record.finished_at if record.finished_at is not None else (now or time.time())
-    return end - record.started_at
-
-
 def cell_text(record: Any, key: str) -> str:
     if key == "version":
         return record.version_name
@@ -89,7 +79,7 @@ def cell_text(record: Any, key: str) -> str:
         started = record.started_at or record.created_at
         return time.strftime("%Y-%m-%d %H:%M", time.localtime(started)) if started else ""
     if key == "duration":
-        return format_duration(duration_of(record))
+        return format_duration(record.duration_s())
     if key == "device":
         return record.device or str(record.config.get("device", ""))
     return str(getattr(record, key, ""))

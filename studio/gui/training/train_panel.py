@@ -5,8 +5,9 @@ its worker (`Run.worker_command()`) detached, reading its progress events (see
 `worker_process`): loss per batch and per epoch and the validation metrics per epoch go to the
 charts; the progress bar, ETA, images/s, the device and the pretrained-weights note and any
 warning (e.g. a batch size halved after running out of GPU memory) show above them. Cancel
-asks the run to stop (`Run.cancel()`, which also signals the worker); it keeps its last
-complete checkpoint. Resume continues the run selected in the Runs view when it was
+asks the run to stop (`Run.cancel()`); the status line and bar say "cancelling…" until the
+worker stops (within a batch, also in validation and evaluation), then "cancelled"; the run
+keeps its last complete checkpoint. Resume continues the run selected in the Runs view when it was
 interrupted, cancelled or failed. Neither versions nor runs are label edits: they are not in
 the undo history.
 """
@@ -50,6 +51,8 @@ from studio.gui.training.version_dialog import FreezeVersionDialog
 from studio.gui.training.worker_process import WorkerProcess
 
 STEPS_PER_EPOCH_UNITS = 1000  # the progress bar counts thousandths of an epoch
+# Events that move the status line and the bar while a run trains.
+PROGRESS_EVENTS = frozenset({"started", "batch", "validating", "epoch", "evaluating", "evaluated"})
 
 
 def version_title(version: Any) -> str:
@@ -77,6 +80,7 @@ class TrainPanel(QWidget):
         self.worker.ended.connect(self._worker_ended)
         self._steps = 0
         self._epochs = 0
+        self._cancelling = False  # asked to stop: progress events no longer move the display
         self._build()
         self._update_buttons()
 
@@ -289,6 +293,7 @@ class TrainPanel(QWidget):
         self.run = run
         self.events = []
         self.last_status = ""
+        self._cancelling = False
         if not resume:
             self.charts.clear()
         self.warnings.clear()
@@ -314,17 +319,36 @@ class TrainPanel(QWidget):
         except StudioError as error:
             show_error(self.error, str(error))
             return
+        self._cancelling = True
         self.status_label.setText(f"Cancelling {self.run.name}…")
+        self.progress.setRange(0, 0)  # busy until the worker stops
+        self.progress.setFormat("cancelling…")
         self.cancel_button.setEnabled(False)
 
     # -- events --------------------------------------------------------------------------
 
     def handle_event(self, event: dict[str, Any]) -> None:
-        """One progress event of the worker (see studio.jobs.events)."""
+        """One progress event of the worker (see studio.jobs.events).
+
+        Once the user cancelled, the charts still take the batches the worker finishes, but
+        the status line and bar keep saying "cancelling…" until it stops.
+        """
         self.events.append(event)
-        handler = getattr(self, f"_on_{event.get('event')}", None)
+        kind = event.get("event")
+        if self._cancelling and kind in PROGRESS_EVENTS:
+            if kind == "batch":
+                self.charts.add_batch(*self._batch_position(event), event.get("loss"))
+            elif kind == "epoch":
+                self.charts.add_epoch(int(event.get("epoch") or 0), event.get("metrics") or {})
+            return
+        handler = getattr(self, f"_on_{kind}", None)
         if handler is not None:
             handler(event)
+
+    @staticmethod
+    def _batch_position(event: dict[str, Any]) -> tuple[int, int, int]:
+        epoch, step, steps = (int(event.get(k) or 0) for k in ("epoch", "step", "steps"))
+        return epoch, step, steps
 
     def _on_run(self, event: dict[str, Any]) -> None:
         parts = [f"Device: {event.get('device', '?')}"]
@@ -347,7 +371,7 @@ class TrainPanel(QWidget):
         )
 
     def _on_batch(self, event: dict[str, Any]) -> None:
-        epoch, step, steps = (int(event.get(k) or 0) for k in ("epoch", "step", "steps"))
+        epoch, step, steps = self._batch_position(event)
         self.charts.add_batch(epoch, step, steps, event.get("loss"))
         fraction = step / steps if steps else 0.0
         self.progress.setValue(int((epoch - 1 + fraction) * STEPS_PER_EPOCH_UNITS))
@@ -373,6 +397,16 @@ class TrainPanel(QWidget):
         text = f"Epoch {epoch}/{self._epochs}{best}: " + ", ".join(shown)
         self.status_label.setText(text + (f" · ETA {eta}" if eta else ""))
 
+    def _on_validating(self, event: dict[str, Any]) -> None:
+        self.status_label.setText(f"Epoch {event.get('epoch')}/{self._epochs}: validating…")
+
+    def _on_evaluating(self, event: dict[str, Any]) -> None:
+        self.progress.setRange(0, 0)
+        self.progress.setFormat("evaluating…")
+        self.status_label.setText(
+            f"Evaluating {event.get('checkpoint', '')} on {event.get('split', 'test')}…"
+        )
+
     def _on_warning(self, event: dict[str, Any]) -> None:
         self.warnings.addItem(str(event.get("message", "")))
         self.warnings.setVisible(True)
@@ -384,6 +418,8 @@ class TrainPanel(QWidget):
 
     def _on_finished(self, event: dict[str, Any]) -> None:
         self.last_status = str(event.get("status", "finished"))
+        if self.last_status == "cancelled" and self.run is not None:
+            self._show_end()
 
     def _on_failed(self, event: dict[str, Any]) -> None:
         self.last_status = "failed"
@@ -393,14 +429,20 @@ class TrainPanel(QWidget):
         if error:
             self.last_status = self.last_status or "failed"
             show_error(self.error, error)
+        self._show_end()
+        if run is not None:
+            self.run_ended.emit(run.id, self.last_status)
+        self._update_buttons()
+
+    def _show_end(self) -> None:
+        """The bar and status line of a run that ended (or is ending) as `last_status`."""
+        self._cancelling = False
         self.progress.setRange(0, 1)
         self.progress.setValue(1 if self.last_status == "finished" else 0)
         self.progress.setFormat(self.last_status or "ended")
-        if run is not None:
-            summary = self._summary_text(run)
-            self.status_label.setText(f"{run.name}: {self.last_status or 'ended'}{summary}")
-            self.run_ended.emit(run.id, self.last_status)
-        self._update_buttons()
+        if self.run is not None:
+            summary = self._summary_text(self.run)
+            self.status_label.setText(f"{self.run.name}: {self.last_status or 'ended'}{summary}")
 
     @staticmethod
     def _summary_text(run: Any) -> str:

@@ -9,10 +9,12 @@ import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from studio.api import Project
+from studio.api import Project, Run
 from studio.gui.training.train_panel import TrainPanel
+from studio.jobs.launcher import worker_command
 from tests.gui.shots import save_shot
 from tests.gui.training import TINY_SETTINGS
+from tests.jobs.slow_worker import STEP_DELAY, slow_worker_command
 
 RUN_TIMEOUT_MS = 180_000
 
@@ -131,3 +133,38 @@ def test_no_version_no_start_and_freeze_opens_the_dialog(qtbot: QtBot, digits: P
     assert panel.start_button.isEnabled()
     assert panel.delete_version()
     assert digits.versions() == []
+
+
+def test_cancel_shows_cancelling_until_the_worker_stops_then_cancelled(
+    qtbot: QtBot, panel: TrainPanel, versioned: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Batches the worker finishes after the click no longer bring back "Epoch … ETA"."""
+    monkeypatch.setattr(Run, "worker_command", slow_worker_run_command)
+    monkeypatch.setenv(STEP_DELAY, "0.6")
+    click(qtbot, panel.start_button)
+    qtbot.waitUntil(lambda: "batch" in kinds(panel), timeout=RUN_TIMEOUT_MS)
+    shown_after_cancel: list[tuple[str, str, str]] = []
+    panel.worker.event.connect(
+        lambda event: shown_after_cancel.append(
+            (event["event"], panel.status_label.text(), panel.progress.format())
+        )
+    )
+
+    click(qtbot, panel.cancel_button)
+    assert panel.status_label.text().startswith("Cancelling")
+    assert panel.progress.format() == "cancelling…"
+    wait_for_end(qtbot, panel)
+
+    kinds_after = [kind for kind, _, _ in shown_after_cancel]
+    assert "batch" in kinds_after  # the step under way when the user clicked
+    assert kinds_after[-1] == "finished"
+    for kind, status, bar in shown_after_cancel[:-1]:
+        assert (status.startswith("Cancelling"), bar) == (True, "cancelling…"), kind
+    assert shown_after_cancel[-1][1:] == (f"{panel.run.name}: cancelled", "cancelled")
+    assert panel.status_label.text() == f"{panel.run.name}: cancelled"
+    assert panel.progress.format() == "cancelled"
+    assert panel.run.status == "cancelled"
+
+
+def slow_worker_run_command(run: Run, resume: bool = False) -> list[str]:
+    return slow_worker_command(worker_command("train", run._project.path, run.id, resume=resume))
