@@ -331,3 +331,16 @@ def test_relink_leaves_an_item_missing_when_its_content_has_no_file_left(
     report = project.relink([tmp_path / "new"])
     assert (report.relinked, report.still_missing) == ([ids["a.jpg"]], [ids["b.jpg"]])
     assert project.item(ids["a.jpg"]).path == "new/a.jpg"
+
+
+def test_media_import_skips_content_that_kept_duplicates_already_have(
+    project: Project, tmp_path: Path
+) -> None:
+    save_image(tmp_path / "pets/cat/a.jpg", seed=7)
+    (tmp_path / "pets/dog").mkdir()
+    shutil.copy(tmp_path / "pets/cat/a.jpg", tmp_path / "pets/dog/a.jpg")
+    shutil.copy(tmp_path / "pets/cat/a.jpg", tmp_path / "a third copy.jpg")
+    project.import_labels(tmp_path / "pets", format="class_folders", keep_duplicates=True)
+    report = project.import_media([tmp_path / "a third copy.jpg"])
+    assert (report.added, [path.name for path in report.duplicates]) == ([], ["a third copy.jpg"])
+    assert project.count_items() == 2
