@@ -106,3 +106,14 @@ def test_kept_duplicates_cannot_be_copied_into_the_store(project: Project, twins
     assert "\n" not in str(error.value)
     assert dump(project.path) == before
     assert not (project.store_dir / "objects").exists()
+
+
+def test_kept_duplicates_in_a_zip_are_refused_since_its_images_are_copied(
+    project: Project, twins: Path, tmp_path: Path
+) -> None:
+    twin_labels(twins)
+    archive = shutil.make_archive(str(tmp_path / "twins"), "zip", twins)
+    with pytest.raises(LabelImportError, match="unzip an archive first"):
+        project.import_labels(archive, keep_duplicates=True)
+    assert project.count_items() == 0
+    assert project.import_labels(archive).items_added == 2  # one item for the two copies
