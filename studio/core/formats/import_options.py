@@ -30,3 +30,7 @@ class LabelImportOptions:
     replace: bool = False
     skip_missing_images: bool = False
     keep_duplicates: bool = False
+
+    def __post_init__(self) -> None:
+        # A copy, so the caller's dict cannot change the options afterwards; None means none.
+        object.__setattr__(self, "class_map", dict(self.class_map or {}))

@@ -117,3 +117,11 @@ def test_kept_duplicates_in_a_zip_are_refused_since_its_images_are_copied(
         project.import_labels(archive, keep_duplicates=True)
     assert project.count_items() == 0
     assert project.import_labels(archive).items_added == 2  # one item for the two copies
+
+
+def test_options_hold_their_own_copy_of_the_class_map() -> None:
+    mapping = {"Bird": "sparrow"}
+    options = LabelImportOptions(class_map=mapping)
+    mapping["Crow"] = "crow"
+    assert options.class_map == {"Bird": "sparrow"}
+    assert LabelImportOptions(class_map=None).class_map == {}
