@@ -15,6 +15,7 @@ processes may use the same project at once.
 
 from __future__ import annotations
 
+import dataclasses
 import getpass
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -55,6 +56,7 @@ from studio.core.formats import LabelFormat, all_formats
 from studio.core.formats import exporter as label_exporter
 from studio.core.formats import importer as label_importer
 from studio.core.formats.exporter import LabelExportReport
+from studio.core.formats.import_options import LabelImportOptions
 from studio.core.formats.importer import LabelImportReport
 from studio.core.history import HistoryStep
 from studio.core.media import ImportReport, RelinkReport
@@ -90,6 +92,7 @@ __all__ = [
     "LabelExportReport",
     "LabelFormat",
     "LabelImportError",
+    "LabelImportOptions",
     "LabelImportReport",
     "ModelRegistryError",
     "ModelVersionRecord",
@@ -254,33 +257,32 @@ class Project(ExperimentsMixin, ModelsMixin, AnalysisMixin):
     def import_labels(
         self,
         source: str | Path,
-        format: str | None = None,
-        class_map: Mapping[str, str] | None = None,
-        copy_images: bool = False,
-        replace: bool = False,
-        skip_missing_images: bool = False,
+        options: LabelImportOptions | None = None,
+        *,
         dry_run: bool = False,
         progress: ProgressCallback | None = None,
         cancel: threading.Event | None = None,
+        **choices: Any,
     ) -> LabelImportReport:
         """Import a label file, folder or zip (COCO, YOLO, VOC, labelme, Label Studio, CVAT,
-        class folders, CSV; detected unless `format` names it) as one undo step.
+        class folders, CSV; detected unless a format is named) as one undo step.
 
-        Images are matched to the project's items (path, content or unique file name) or
-        added; `class_map` renames the file's classes onto the project's; `replace` drops
-        the matched items' annotations first (otherwise identical ones are not doubled);
-        `dry_run` only reports. Any error raises LabelImportError and changes nothing.
+        The choices are a `LabelImportOptions`, or its fields as keywords (`format`,
+        `class_map`, `copy_images`, `replace`, `skip_missing_images`, `keep_duplicates`),
+        which override those of `options`. Images are matched to the project's items (path,
+        content or unique file name) or added; `class_map` renames the file's classes onto
+        the project's; `replace` drops the matched items' annotations first (otherwise
+        identical ones are not doubled); `keep_duplicates` makes byte-identical images under
+        different names separate items; `dry_run` only reports. Any error raises
+        LabelImportError and changes nothing.
         """
+        options = dataclasses.replace(options or LabelImportOptions(), **choices)
         return label_importer.import_labels(
             self._db,
             self.root,
             self.store_dir,
             Path(source),
-            format_name=format,
-            class_map=class_map,
-            copy_images=copy_images,
-            replace=replace,
-            skip_missing_images=skip_missing_images,
+            options,
             dry_run=dry_run,
             progress=progress,
             cancel=cancel,

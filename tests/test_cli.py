@@ -505,6 +505,40 @@ def test_import_labels_errors_name_the_file_and_record(tmp_path: Path) -> None:
     assert_user_error(run_cli("import-labels", project, source, "--map", "cat"), "--map")
 
 
+def class_folders_with_a_copy(folder: Path) -> Path:
+    """cat/a.jpg and its byte-identical copy dog/a.jpg."""
+    (image,) = write_images(folder / "cat", 1)
+    (folder / "dog").mkdir()
+    shutil.copy(image, folder / "dog" / image.name)
+    return folder
+
+
+def test_import_labels_keep_duplicates_gives_each_copy_its_own_item(tmp_path: Path) -> None:
+    source = class_folders_with_a_copy(tmp_path / "pets")
+    kept, merged = make_project(tmp_path / "kept.studio"), make_project(tmp_path / "one.studio")
+    result = run_cli("import-labels", kept, source, "--keep-duplicates", "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["items_added"] == 2
+    assert run_cli("import-labels", merged, source).exit_code == 0
+    with Project.open(kept) as opened:
+        labels = {Path(i.path).parent.name: opened.annotations(i.id) for i in opened.items()}
+        assert {folder: [a.label for a in found] for folder, found in labels.items()} == {
+            "cat": ["cat"],
+            "dog": ["dog"],
+        }
+    with Project.open(merged) as opened:
+        assert opened.count_items() == 1
+
+
+def test_import_labels_refuses_to_keep_duplicates_it_would_copy(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "p.studio")
+    source = class_folders_with_a_copy(tmp_path / "pets")
+    result = run_cli("import-labels", project, source, "--keep-duplicates", "--copy")
+    assert_user_error(result, "byte-identical", "stored once by content")
+    with Project.open(project) as opened:
+        assert opened.count_items() == 0
+
+
 def test_export_labels_writes_the_format_and_refuses_a_full_folder(tmp_path: Path) -> None:
     project = make_project(tmp_path / "p.studio")
     assert run_cli("import-labels", project, coco_dataset(tmp_path / "coco")).exit_code == 0

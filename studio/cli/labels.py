@@ -2,6 +2,7 @@
 
 studio import-labels birds.studio coco/annotations/instances_train.json [--dry-run]
 studio import-labels birds.studio yolo-dataset/ --format yolo --map "bird=sparrow"
+studio import-labels birds.studio roboflow-export/ --keep-duplicates
 studio export-labels birds.studio out/ --format yolo --split train
 """
 
@@ -15,7 +16,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from studio.api import LabelExportReport, LabelImportReport, Project
+from studio.api import LabelExportReport, LabelImportOptions, LabelImportReport, Project
 from studio.cli.common import ProjectArgument, app, fail, opened_project, progress_bar
 
 FormatOption = Annotated[
@@ -65,21 +66,27 @@ def import_labels(
         bool,
         typer.Option("--skip-missing", help="Skip images that cannot be found (else an error)."),
     ] = False,
+    keep_duplicates: Annotated[
+        bool,
+        typer.Option(
+            "--keep-duplicates",
+            help="Byte-identical images under different names become separate items, each "
+            "with its own labels (else one item that records the other names).",
+        ),
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Import labels (and their images) from another tool's files, all or nothing."""
-    mapping = _class_map(class_map or [])
+    options = LabelImportOptions(
+        format=label_format,
+        class_map=_class_map(class_map or []),
+        copy_images=copy,
+        replace=replace,
+        skip_missing_images=skip_missing,
+        keep_duplicates=keep_duplicates,
+    )
     with opened_project(project) as opened, progress_bar("importing labels") as progress:
-        report = opened.import_labels(
-            source,
-            format=label_format,
-            class_map=mapping,
-            copy_images=copy,
-            replace=replace,
-            skip_missing_images=skip_missing,
-            dry_run=dry_run,
-            progress=progress,
-        )
+        report = opened.import_labels(source, options, dry_run=dry_run, progress=progress)
     if as_json:
         typer.echo(json.dumps(_import_json(report), indent=2))
     else:

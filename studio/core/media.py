@@ -13,10 +13,12 @@ from __future__ import annotations
 import glob
 import hashlib
 import os
+import posixpath
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Connection, func, select, update
 
@@ -289,33 +291,59 @@ def relink(
     costs little.
     """
     with database.read() as connection:
-        rows = connection.execute(
-            select(items.c.id, items.c.path, items.c.sha256, items.c.size_bytes)
-        )
-        missing = [row for row in rows if not resolve(project_root, row.path).is_file()]
+        query = select(items.c.id, items.c.path, items.c.sha256, items.c.size_bytes)
+        rows = connection.execute(query.order_by(items.c.id)).all()
+    missing = [row for row in rows if not resolve(project_root, row.path).is_file()]
     report = RelinkReport()
     if not missing:
         return report
     sizes = {row.size_bytes for row in missing}
     candidates, _ = expand_paths(search_paths)
     candidates = [path for path in candidates if _size_of(path) in sizes]
-    found: dict[str, Path] = {}
+    found: dict[str, list[str]] = {}
+    stored_paths = StoredPaths(project_root)
     for done, path in enumerate(candidates, start=1):
         digest = _hash_or_none(path)
         if digest is not None:
-            found.setdefault(digest, path)
+            found.setdefault(digest, []).append(stored_paths.of(path))
         if progress is not None:
             progress(done, len(candidates))
+    new_paths = _files_for_missing_items(missing, found, taken={row.path for row in rows})
     with database.write() as connection:
         for row in missing:
-            if row.sha256 in found:
-                new_path = stored_path_for(project_root, found[row.sha256])
+            if row.id in new_paths:
                 connection.execute(
                     update(items)
                     .where(items.c.id == row.id)
-                    .values(path=new_path, updated_at=time.time())
+                    .values(path=new_paths[row.id], updated_at=time.time())
                 )
                 report.relinked.append(row.id)
             else:
                 report.still_missing.append(row.id)
     return report
+
+
+def _files_for_missing_items(
+    missing: list[Any], found: dict[str, list[str]], taken: set[str]
+) -> dict[int, str]:
+    """Item id → the stored path of the found file it is re-pointed at.
+
+    Several items may have one content (duplicates kept by a label import, ADR 0024), and
+    each needs a file of its own (`item.path` is unique): first each item takes a found file
+    of its own file name, then the others take the files left, oldest item first. An item
+    with no file left stays missing.
+    """
+    taken = set(taken)
+    chosen: dict[int, str] = {}
+    for same_name_only in (True, False):
+        for row in missing:
+            if row.id in chosen:
+                continue
+            name = posixpath.basename(row.path)
+            for path in found.get(row.sha256, []):
+                if path in taken or (same_name_only and posixpath.basename(path) != name):
+                    continue
+                chosen[row.id] = path
+                taken.add(path)
+                break
+    return chosen

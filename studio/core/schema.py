@@ -77,7 +77,8 @@ class Item(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     path: str = Field(unique=True)
-    sha256: str = Field(unique=True)
+    # Not unique since 0007: a label import may keep byte-identical images as two items.
+    sha256: str = Field(index=True)
     size_bytes: int
     width: int
     height: int

@@ -13,6 +13,10 @@ Splits are decided per item, in this order:
 3. otherwise stratified by hash: items are grouped by their rarest class, each group is
    ordered by sha256(f"{seed}:{item sha256}") and cut by largest-remainder quotas of the
    ratios, the group's items already fixed by rules 1-2 counting toward its quotas.
+
+Items with the same content (duplicates a label import kept, ADR 0024) then all take the most
+held-out split any of them got (test, then val, then train), so one image never trains a
+model that is measured on it; those moved count as "joined_copies".
 """
 
 from __future__ import annotations
@@ -39,6 +43,8 @@ from studio.core.schema import label_class_table as classes
 from studio.core.schema import run_table as runs
 
 SPLITS = tuple(split.value for split in Split)
+# Why an item of a version is in its split: the rules of the module docstring, in order.
+SPLIT_REASONS = ("set_on_item", "kept_in_test", "hashed", "joined_copies")
 ACCEPTED_SOURCES = (AnnotationSource.HUMAN.value, AnnotationSource.SAM.value)
 RATIO_TOLERANCE = 1e-6
 NO_CLASS = -1  # the group of items without annotations
@@ -146,7 +152,7 @@ class VersionItem:
 class SplitPlan:
     splits: Mapping[int, str]  # item id → split, for every item the version would hold
     counts: Mapping[str, Any]  # same shape as VersionRecord.counts
-    reasons: Mapping[str, int]  # {"set_on_item": n, "kept_in_test": n, "hashed": n}
+    reasons: Mapping[str, int]  # SPLIT_REASONS → how many items got their split that way
 
 
 @dataclass(frozen=True)
@@ -324,15 +330,15 @@ def _decide_splits(
     previous_test: tuple[set[int], set[str]],
 ) -> tuple[dict[int, str], dict[str, int]]:
     fixed: dict[int, str] = {}
-    reasons = {"set_on_item": 0, "kept_in_test": 0, "hashed": 0}
+    why: dict[int, str] = {}  # item id → its entry of SPLIT_REASONS
     test_ids, test_hashes = previous_test
     for candidate in candidates:
         if candidate.split in SPLITS:
             fixed[candidate.id] = candidate.split
-            reasons["set_on_item"] += 1
+            why[candidate.id] = "set_on_item"
         elif candidate.id in test_ids or candidate.sha256 in test_hashes:
             fixed[candidate.id] = Split.TEST.value
-            reasons["kept_in_test"] += 1
+            why[candidate.id] = "kept_in_test"
     keys = _group_keys(candidates)
     groups: dict[int, list[_Candidate]] = defaultdict(list)
     for candidate in candidates:
@@ -340,9 +346,30 @@ def _decide_splits(
     splits = dict(fixed)
     for key in sorted(groups):
         hashed = _fill_group(groups[key], fixed, ratios, seed)
-        reasons["hashed"] += len(hashed)
         splits.update(hashed)
+        why.update(dict.fromkeys(hashed, "hashed"))
+    moved = _one_split_per_content(candidates, splits)
+    splits.update(moved)
+    why.update(dict.fromkeys(moved, "joined_copies"))
+    reasons = dict.fromkeys(SPLIT_REASONS, 0)
+    reasons.update(Counter(why.values()))
     return {candidate.id: splits[candidate.id] for candidate in candidates}, reasons
+
+
+def _one_split_per_content(
+    candidates: Sequence[_Candidate], splits: Mapping[int, str]
+) -> dict[int, str]:
+    """Item id → new split, for the items whose content another item in a more held-out
+    split has: each content's items all go to the latest of SPLITS any of them is in."""
+    by_content: dict[str, list[int]] = defaultdict(list)
+    for candidate in candidates:
+        by_content[candidate.sha256].append(candidate.id)
+    moves = {}
+    for ids in by_content.values():
+        if len(ids) > 1:
+            held_out = max((splits[item_id] for item_id in ids), key=SPLITS.index)
+            moves.update({item_id: held_out for item_id in ids if splits[item_id] != held_out})
+    return moves
 
 
 def _counts(

@@ -127,7 +127,9 @@ class GalleryModel(QAbstractListModel):
         self._class_names: dict[int, str] = {}
         self._pixmaps: OrderedDict[str, QPixmap] = OrderedDict()
         self._problems: dict[int, ThumbnailResult] = {}
-        self._pending: set[str] = set()
+        # sha256 → the items shown with a thumbnail of that content on its way (kept
+        # duplicates are several items with one content, and one request serves them all)
+        self._pending: dict[str, set[int]] = {}
         self._loader = loader
         self._loader.batch_ready.connect(self._receive_thumbnails)
         box, ratio = loader.display_size, loader.pixel_ratio
@@ -354,8 +356,11 @@ class GalleryModel(QAbstractListModel):
         if pixmap is not None:
             self._pixmaps.move_to_end(record.sha256)
             return pixmap
-        if record.sha256 not in self._pending and self._project is not None:
-            self._pending.add(record.sha256)
+        waiting = self._pending.get(record.sha256)
+        if waiting is not None:
+            waiting.add(record.id)
+        elif self._project is not None:
+            self._pending[record.sha256] = {record.id}
             self._loader.request(record.id, record.sha256, self._project.media_path(record))
         return self._loading
 
@@ -363,14 +368,14 @@ class GalleryModel(QAbstractListModel):
         changed_rows = []
         for result in results:
             request = result.request
-            self._pending.discard(request.sha256)
+            waiting = self._pending.pop(request.sha256, set()) | {request.item_id}
             if result.state is ThumbnailState.READY and result.image is not None:
                 self._pixmaps[request.sha256] = QPixmap.fromImage(result.image)
             elif result.state in (ThumbnailState.MISSING, ThumbnailState.FAILED):
-                self._problems[request.item_id] = result
-            row = self._row_of.get(request.item_id)
-            if row is not None and result.state is not ThumbnailState.DROPPED:
-                changed_rows.append(row)
+                self._problems[request.item_id] = result  # the others have files of their own
+            if result.state is not ThumbnailState.DROPPED:
+                rows = (self._row_of.get(item_id) for item_id in waiting)
+                changed_rows.extend(row for row in rows if row is not None)
         while len(self._pixmaps) > MAX_CACHED_PIXMAPS:
             self._pixmaps.popitem(last=False)
         roles = [Qt.ItemDataRole.DecorationRole, Qt.ItemDataRole.ToolTipRole]

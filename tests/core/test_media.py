@@ -296,3 +296,51 @@ def test_import_of_the_same_files_by_another_writer_counts_duplicates(
         assert report.added == []
         assert len(report.duplicates) == 6
         assert mine.count_items() == 6
+
+
+def _kept_copies(project: Project, tmp_path: Path) -> dict[str, int]:
+    """Items cat/b.jpg and dog/a.jpg with one content (kept duplicates), moved into new/:
+    file name → item id."""
+    save_image(tmp_path / "pets/cat/b.jpg", seed=7)
+    (tmp_path / "pets/dog").mkdir()
+    shutil.copy(tmp_path / "pets/cat/b.jpg", tmp_path / "pets/dog/a.jpg")
+    project.import_labels(tmp_path / "pets", format="class_folders", keep_duplicates=True)
+    (tmp_path / "new").mkdir()
+    for item in project.items():
+        shutil.move(project.media_path(item), tmp_path / "new")
+    return {Path(item.path).name: item.id for item in project.items()}
+
+
+def test_relink_gives_items_of_one_content_each_its_own_file_name(
+    project: Project, tmp_path: Path
+) -> None:
+    ids = _kept_copies(project, tmp_path)
+    report = project.relink([tmp_path / "new"])
+    assert sorted(report.relinked) == sorted(ids.values())
+    assert {name: project.item(item_id).path for name, item_id in ids.items()} == {
+        "a.jpg": "new/a.jpg",
+        "b.jpg": "new/b.jpg",
+    }
+
+
+def test_relink_leaves_an_item_missing_when_its_content_has_no_file_left(
+    project: Project, tmp_path: Path
+) -> None:
+    ids = _kept_copies(project, tmp_path)
+    (tmp_path / "new/b.jpg").unlink()
+    report = project.relink([tmp_path / "new"])
+    assert (report.relinked, report.still_missing) == ([ids["a.jpg"]], [ids["b.jpg"]])
+    assert project.item(ids["a.jpg"]).path == "new/a.jpg"
+
+
+def test_media_import_skips_content_that_kept_duplicates_already_have(
+    project: Project, tmp_path: Path
+) -> None:
+    save_image(tmp_path / "pets/cat/a.jpg", seed=7)
+    (tmp_path / "pets/dog").mkdir()
+    shutil.copy(tmp_path / "pets/cat/a.jpg", tmp_path / "pets/dog/a.jpg")
+    shutil.copy(tmp_path / "pets/cat/a.jpg", tmp_path / "a third copy.jpg")
+    project.import_labels(tmp_path / "pets", format="class_folders", keep_duplicates=True)
+    report = project.import_media([tmp_path / "a third copy.jpg"])
+    assert (report.added, [path.name for path in report.duplicates]) == ([], ["a third copy.jpg"])
+    assert project.count_items() == 2

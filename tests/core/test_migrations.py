@@ -16,7 +16,12 @@ from studio.api import Project
 from studio.core.database import APPLICATION_ID
 from studio.core.errors import ProjectFileError
 from studio.core.geometry import decode_mask
-from studio.core.project_file import current_revision, head_revision, read_identity
+from studio.core.project_file import (
+    current_revision,
+    head_revision,
+    read_identity,
+    upgrade_schema,
+)
 from studio.core.schema import metadata
 from tests.data import make_golden
 
@@ -227,3 +232,48 @@ def test_a_failed_upgrade_changes_no_row(golden_copies: tuple[Path, Path]) -> No
     assert "attributes" not in _columns(path, "annotation")
     assert {table: _rows(path, table) for table in FIRST_SCHEMA_TABLES} == before
     assert len(list(path.parent.glob("golden.studio.backup-0001-*"))) == 1
+
+
+def _indexes(path: Path, table: str) -> dict[str, bool]:
+    """Index name → unique, for the indexes of `table` (constraints' automatic ones too)."""
+    connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        return {row[1]: bool(row[2]) for row in connection.execute(f"PRAGMA index_list({table})")}
+    finally:
+        connection.close()
+
+
+def test_upgrade_from_0006_keeps_items_and_lets_two_share_a_sha256(
+    golden_copies: tuple[Path, Path],
+) -> None:
+    path, reference = golden_copies
+    upgrade_schema(path, "0006")
+    at_0006 = _rows(path, "item")
+    with pytest.raises(sqlite3.IntegrityError, match=r"item\.sha256"):
+        _insert_copy_of_item(path, 1)
+    Project.open(path).close()
+    assert read_identity(path) == (APPLICATION_ID, head_revision())
+    assert _rows(path, "item") == at_0006
+    assert _rows(path, "annotation", _columns(reference, "annotation")) == _rows(
+        reference, "annotation"
+    )
+    assert _indexes(path, "item")["ix_item_sha256"] is False
+    _insert_copy_of_item(path, 1)
+    shas = [row[0] for row in _rows(path, "item", ["sha256"])]
+    assert shas.count(shas[0]) == 2
+
+
+def _insert_copy_of_item(path: Path, item_id: int) -> None:
+    """A second item with the content (sha256) of `item_id`, under another path."""
+    connection = sqlite3.connect(path)
+    try:
+        with connection:
+            connection.execute(
+                "INSERT INTO item (path, sha256, size_bytes, width, height, format, status, "
+                "split, tags, meta, added_at, updated_at) SELECT 'copy-' || path, sha256, "
+                "size_bytes, width, height, format, status, split, tags, meta, added_at, "
+                "updated_at FROM item WHERE id = ?",
+                (item_id,),
+            )
+    finally:
+        connection.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import shutil
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -181,7 +182,7 @@ def test_splits_are_deterministic_for_a_seed_and_change_with_another(
 
     assert first.splits == again.splits
     assert first.splits != other.splits
-    assert first.reasons == {"set_on_item": 0, "kept_in_test": 0, "hashed": 120}
+    assert first.reasons == {"set_on_item": 0, "kept_in_test": 0, "hashed": 120, "joined_copies": 0}
     record = versions.create_version(database, seed=1)
     with database.read() as connection:
         frozen = {e.item_id: e.split for e in versions.version_items(connection, record.id)}
@@ -235,7 +236,7 @@ def test_a_split_set_on_the_item_is_kept(
 
     assert all(result.splits[item_id] == "val" for item_id in ids[:6])
     assert all(result.splits[item_id] == "train" for item_id in ids[-3:])
-    assert result.reasons == {"set_on_item": 9, "kept_in_test": 0, "hashed": 11}
+    assert result.reasons == {"set_on_item": 9, "kept_in_test": 0, "hashed": 11, "joined_copies": 0}
     # Fixed items count toward their class's quotas (8/1/1 of 10): val is full already,
     # so the other "a" items all go where items are missing, and "b" still ends 8/1/1.
     a_splits = Counter(result.splits[item_id] for item_id in ids[:10])
@@ -449,3 +450,59 @@ def test_a_version_of_10000_items_and_100000_boxes_takes_a_few_seconds(
     assert sum(record.counts["annotations"].values()) == 100_000
     # About 2 s on an idle 2-core machine; the margin absorbs other processes' load.
     assert elapsed < 15, f"create_version took {elapsed:.1f} s"
+
+
+# -- duplicates kept by a label import ---------------------------------------------------------
+
+
+def import_kept_copies(project: Project, folder: Path, count: int) -> dict[str, list[int]]:
+    """`count` images in class folder a/, a byte-identical copy of each in b/ (kept as
+    separate items, labeled a and b): folder → item ids."""
+    for path in write_images(folder / "a", count, size=(24, 16)):
+        (folder / "b").mkdir(exist_ok=True)
+        shutil.copy(path, folder / "b" / path.name)
+    project.import_labels(folder, format="class_folders", keep_duplicates=True)
+    ids: dict[str, list[int]] = {"a": [], "b": []}
+    for item in project.items():
+        ids[Path(item.path).parent.name].append(item.id)
+    return ids
+
+
+def test_kept_copies_with_different_splits_all_go_to_the_held_out_one(
+    project: Project, database: Database, tmp_path: Path
+) -> None:
+    ids = import_kept_copies(project, tmp_path / "pets", 4)
+    project.set_split(ids["a"], "train")
+    project.set_split(ids["b"], "val")
+
+    record = versions.create_version(database)
+
+    _, frozen = frozen_state(database, record.id)
+    assert {entry.split for entry in frozen} == {"val"}
+    assert plan(database).reasons == {
+        "set_on_item": 4,
+        "kept_in_test": 0,
+        "hashed": 0,
+        "joined_copies": 4,
+    }
+
+
+def test_hashed_splits_keep_each_content_in_one_split(
+    project: Project, database: Database, tmp_path: Path
+) -> None:
+    ids = import_kept_copies(project, tmp_path / "pets", 12)
+    project.delete_annotations(  # copies labeled differently fall in other hash groups
+        [a.id for item_id in ids["b"][:9] for a in project.annotations(item_id)]
+    )
+    others = project.import_media(write_images(tmp_path / "others", 6, (24, 16), seed=5)).added
+    project.add_annotations({"item_id": item_id, "label": "b"} for item_id in others)
+    project.set_status(others, "done")
+    content = {item.id: item.sha256 for item in project.items()}
+
+    for seed in range(4):
+        result = plan(database, seed=seed)
+        assert len(result.splits) == 30
+        splits_of_content: dict[str, set[str]] = {}
+        for item_id, split in result.splits.items():
+            splits_of_content.setdefault(content[item_id], set()).add(split)
+        assert all(len(splits) == 1 for splits in splits_of_content.values()), seed

@@ -3,6 +3,7 @@ and the selection, thumbnails."""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -293,4 +294,26 @@ def test_a_project_closed_under_the_model_shows_nothing_instead_of_raising(
     assert model.data(model.index(3)) is None
     assert model.cell(3) is None
     model.set_project(None)
+    loader.shutdown()
+
+
+def test_one_thumbnail_repaints_every_item_with_that_content(qtbot: QtBot, tmp_path: Path) -> None:
+    """Kept duplicates are two items with one sha256: the one request serves both rows."""
+    (image,) = write_images(tmp_path / "pets/cat", 1)
+    (tmp_path / "pets/dog").mkdir()
+    shutil.copy(image, tmp_path / "pets/dog" / image.name)
+    loader = ThumbnailLoader(QSize(40, 40))
+    gallery = GalleryModel(loader)
+    changed: set[int] = set()
+    gallery.dataChanged.connect(
+        lambda first, last, _roles: changed.update(range(first.row(), last.row() + 1))
+    )
+    with Project.create(tmp_path / "p.studio") as project:
+        project.import_labels(tmp_path / "pets", format="class_folders", keep_duplicates=True)
+        gallery.set_project(project)
+        for row in (0, 1):
+            gallery.data(gallery.index(row), Qt.ItemDataRole.DecorationRole)
+        qtbot.waitUntil(lambda: changed == {0, 1}, timeout=10_000)
+        assert thumbnail_states(gallery) == ["ready", "ready"]
+        gallery.set_project(None)
     loader.shutdown()

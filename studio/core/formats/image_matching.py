@@ -5,8 +5,11 @@ elsewhere is the same item), or, when the file is not beside the label file, by 
 that exactly one item has. Declared sizes are checked against the real image; an image listed
 twice is an error. Byte-identical files under two names (a photo copied into two folders,
 Roboflow's splits sharing a frame) are one item: the labels of both go on it, the other names
-are recorded in its `meta["duplicate_names"]`, and the report warns. The project keeps one
-item per content (`item.sha256` is unique), so the two cannot become two items.
+are recorded in its `meta["duplicate_names"]`, and the report warns (ADR 0022). With
+`keep_duplicates` each name is an item of its own, with its own labels (ADR 0024); content
+then matches an item of the project that no other entry of the file has claimed, one of the
+same file name first. Copied images are stored once by content, so a kept duplicate that
+would be copied into the store is refused.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from sqlalchemy import Connection, select
 
 from studio.core.enums import ItemStatus
 from studio.core.errors import LabelImportError
+from studio.core.formats.import_options import LabelImportOptions
 from studio.core.formats.model import ImageLabels, LabelSet
 from studio.core.formats.reading import Control
 from studio.core.image_probe import ProbeError, probe_image_data
@@ -90,11 +94,26 @@ class ProjectIndex:
             )
         ).all()
         self.by_path = {row.path: row for row in rows}
-        self.by_sha = {row.sha256: row for row in rows}
+        self.by_sha: dict[str, list[Any]] = {}
+        for row in sorted(rows, key=lambda row: row.id):
+            self.by_sha.setdefault(row.sha256, []).append(row)
         self.by_name: dict[str, list[Any]] = {}
         for row in rows:
             self.by_name.setdefault(os.path.basename(row.path), []).append(row)
         self.class_ids = dict(connection.execute(select(classes.c.name, classes.c.id)).all())
+
+    def item_with_content(
+        self, sha256: str, file_name: str, claimed: set[int] | None
+    ) -> Any | None:
+        """The item with these bytes: the oldest, or, when `claimed` holds the items other
+        entries of the file took (keeping duplicates), a free one, of this file name first."""
+        rows = self.by_sha.get(sha256, [])
+        if claimed is None:
+            return rows[0] if rows else None
+        free = [row for row in rows if row.id not in claimed]
+        name = _base_name(file_name)
+        same_name = [row for row in free if os.path.basename(row.path) == name]
+        return next(iter(same_name or free), None)
 
     def annotation_keys(self, images: list[FoundImage]) -> set[tuple]:
         """(item, class name, kind, geometry) of the annotations the matched items have."""
@@ -130,27 +149,26 @@ def _frozen(value: Any) -> Any:
 
 
 def find_images(
-    label_set: LabelSet,
-    project: ProjectIndex,
-    copy_images: bool,
-    skip_missing: bool,
-    control: Control,
+    label_set: LabelSet, project: ProjectIndex, options: LabelImportOptions, control: Control
 ) -> tuple[list[FoundImage], list[str]]:
     found: list[FoundImage] = []
     seen: dict[Any, FoundImage] = {}
     missing: list[ImageLabels] = []
+    claimed = _claimed_by_path(label_set, project) if options.keep_duplicates else None
     total = len(label_set.images)
     for done, labels in enumerate(label_set.images, start=1):
         control.step(done, total)
-        image = _find_image(labels, project, copy_images, label_set.source)
+        image = _find_image(labels, project, options.copy_images, label_set.source, claimed)
         if image is None:
             missing.append(labels)
             continue
-        identity = image.item_id or image.new_row["sha256"]
+        identity = _identity(image, options.keep_duplicates)
         first = seen.get(identity)
         if first is None:
             seen[identity] = image
             found.append(image)
+            if claimed is not None and image.item_id is not None:
+                claimed.add(image.item_id)
         elif _same_file(first.labels, labels):
             raise LabelImportError(
                 labels.source_file or label_set.source,
@@ -160,7 +178,7 @@ def find_images(
             )
         else:
             first.duplicates.append(labels)
-    if missing and not skip_missing:
+    if missing and not options.skip_missing_images:
         first = missing[0]
         more = f" (and {len(missing) - 1:,} more)" if len(missing) > 1 else ""
         raise LabelImportError(
@@ -169,7 +187,52 @@ def find_images(
             "label file, import them first, or skip missing images",
             first.where,
         )
+    if options.keep_duplicates:
+        _refuse_stored_copies(found, project, label_set.source)
     return found, [labels.file_name for labels in missing]
+
+
+def _claimed_by_path(label_set: LabelSet, project: ProjectIndex) -> set[int]:
+    """The items that entries of the file name by their own path: a copy under another name
+    must not match one of them by content."""
+    stored = (project.stored_paths.of(labels.path) for labels in label_set.images if labels.path)
+    return {project.by_path[path].id for path in stored if path in project.by_path}
+
+
+def _identity(image: FoundImage, keep_duplicates: bool) -> Any:
+    """What makes two entries one item: the item, or for a new image its content, and when
+    duplicates are kept, its file as well (so only one file named twice is the same)."""
+    if image.item_id is not None:
+        return image.item_id
+    if keep_duplicates:
+        file = image.labels.path.resolve() if image.labels.path else image.labels.file_name
+        return image.new_row["sha256"], file
+    return image.new_row["sha256"]
+
+
+def _refuse_stored_copies(found: list[FoundImage], project: ProjectIndex, source: Path) -> None:
+    """Kept duplicates cannot be copied into the store: it holds each content once, under
+    one path, and an item's path is its own."""
+    by_content: dict[str, list[FoundImage]] = {}
+    for image in found:
+        if image.new_row is not None:
+            by_content.setdefault(image.new_row["sha256"], []).append(image)
+    for sha256, images in by_content.items():
+        if not any(image.into_store for image in images):
+            continue
+        twins = [repr(image.labels.file_name) for image in images]
+        if sha256 in project.by_sha:
+            twins.insert(0, "an image already in the project")
+        if len(twins) > 1:
+            copy = images[-1].labels
+            raise LabelImportError(
+                copy.source_file or source,
+                f"the image {twins[-1]} is byte-identical to {twins[0]}; images copied into "
+                "the project are stored once by content, so copies cannot be kept as separate "
+                "items: import the images where they are (unzip an archive first), or do not "
+                "keep duplicates",
+                copy.where,
+            )
 
 
 def _same_file(first: ImageLabels, second: ImageLabels) -> bool:
@@ -197,8 +260,33 @@ def duplicates_warning(found: list[FoundImage]) -> str | None:
     )
 
 
+def kept_duplicates_warning(found: list[FoundImage], project: ProjectIndex) -> str | None:
+    """The report's line on new items whose bytes another item (new or not) has too."""
+    names: dict[str, list[str]] = {
+        sha256: [os.path.basename(row.path) for row in rows]
+        for sha256, rows in project.by_sha.items()
+    }
+    copies = []
+    for image in found:
+        if image.new_row is not None:
+            twins = names.setdefault(image.new_row["sha256"], [])
+            if twins:
+                copies.append((image.labels.file_name, twins[0]))
+            twins.append(image.labels.file_name)
+    if not copies:
+        return None
+    return (
+        f"{len(copies):,} new items are byte-identical copies of another item and were kept "
+        f"as separate items (first: {copies[0][0]} = {copies[0][1]})"
+    )
+
+
 def _find_image(
-    labels: ImageLabels, project: ProjectIndex, copy_images: bool, source: Path
+    labels: ImageLabels,
+    project: ProjectIndex,
+    copy_images: bool,
+    source: Path,
+    claimed: set[int] | None,
 ) -> FoundImage | None:
     file = labels.source_file or source
     if labels.path is not None:
@@ -207,10 +295,10 @@ def _find_image(
         if row is not None:
             return _matched(labels, row, file)
         data = _read_image(labels.path, file, labels)
-        return _new_or_matched(labels, data, project, stored, file, copy_images)
+        return _new_or_matched(labels, data, project, stored, file, copy_images, claimed)
     if labels.data is not None:
-        return _new_or_matched(labels, labels.data, project, None, file, copy=True)
-    candidates = project.by_name.get(os.path.basename(labels.file_name.replace("\\", "/")), [])
+        return _new_or_matched(labels, labels.data, project, None, file, True, claimed)
+    candidates = project.by_name.get(_base_name(labels.file_name), [])
     exact = project.by_path.get(labels.file_name)
     if exact is not None:
         return _matched(labels, exact, file)
@@ -224,6 +312,11 @@ def _find_image(
             labels.where,
         )
     return None
+
+
+def _base_name(file_name: str) -> str:
+    """A label file's image name without its folders (Windows separators too)."""
+    return os.path.basename(file_name.replace("\\", "/"))
 
 
 def _read_image(path: Path, file: Path, labels: ImageLabels) -> bytes:
@@ -242,6 +335,7 @@ def _new_or_matched(
     stored: str | None,
     file: Path,
     copy: bool,
+    claimed: set[int] | None,
 ) -> FoundImage:
     try:
         info = probe_image_data(data)
@@ -249,7 +343,7 @@ def _new_or_matched(
         message = f"the image {labels.file_name!r}: {error}"
         raise LabelImportError(file, message, labels.where) from None
     sha256 = hashlib.sha256(data).hexdigest()
-    row = project.by_sha.get(sha256)
+    row = project.item_with_content(sha256, labels.file_name, claimed)
     if row is not None:
         return _matched(labels, row, file)
     _check_size(labels, info.width, info.height, file)

@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import tempfile
 import threading
 from collections import Counter
@@ -41,8 +42,10 @@ from studio.core.formats.image_matching import (
     annotation_key,
     duplicates_warning,
     find_images,
+    kept_duplicates_warning,
     store_copies,
 )
+from studio.core.formats.import_options import LabelImportOptions
 from studio.core.formats.label_checks import EDGE_TOLERANCE, checked_row
 from studio.core.formats.model import LabelSet, Progress
 from studio.core.formats.reading import Control, collector_paused
@@ -98,11 +101,7 @@ def import_labels(
     project_root: Path,
     store_dir: Path,
     source: Path,
-    format_name: str | None = None,
-    class_map: Mapping[str, str] | None = None,
-    copy_images: bool = False,
-    replace: bool = False,
-    skip_missing_images: bool = False,
+    options: LabelImportOptions,
     dry_run: bool = False,
     progress: Progress | None = None,
     cancel: threading.Event | None = None,
@@ -114,20 +113,10 @@ def import_labels(
         raise LabelImportError(source, "no such file or folder")
     control = Control(progress, cancel)
     with _dataset_root(source) as (root, archived), collector_paused():
+        if archived:
+            options = dataclasses.replace(options, copy_images=True)
         return _import(
-            database,
-            project_root,
-            store_dir,
-            root,
-            format_name,
-            class_map,
-            copy_images or archived,
-            replace,
-            skip_missing_images,
-            dry_run,
-            control,
-            author,
-            shown=source,
+            database, project_root, store_dir, root, options, dry_run, control, author, source
         )
 
 
@@ -165,28 +154,26 @@ def _import(
     project_root: Path,
     store_dir: Path,
     source: Path,
-    format_name: str | None,
-    class_map: Mapping[str, str] | None,
-    copy_images: bool,
-    replace: bool,
-    skip_missing_images: bool,
+    options: LabelImportOptions,
     dry_run: bool,
     control: Control,
     author: str,
     shown: Path,
 ) -> LabelImportReport:
-    label_format = get_format(format_name) if format_name else detect_format(source)
+    label_format = get_format(options.format) if options.format else detect_format(source)
     label_set = label_format.read(source, control)
     report = LabelImportReport(label_format.name, shown, dry_run, warnings=list(label_set.warnings))
-    mapping = _class_mapping(label_set, class_map or {})
+    mapping = _class_mapping(label_set, options.class_map)
     report.file_classes = list(mapping)
     with database.read() as connection:
         project = ProjectIndex(connection, project_root)
-        images, report.missing_images = find_images(
-            label_set, project, copy_images, skip_missing_images, control
-        )
-        existing = set() if replace else project.annotation_keys(images)
-    merged = duplicates_warning(images)
+        images, report.missing_images = find_images(label_set, project, options, control)
+        existing = set() if options.replace else project.annotation_keys(images)
+    merged = (
+        kept_duplicates_warning(images, project)
+        if options.keep_duplicates
+        else duplicates_warning(images)
+    )
     if merged:
         report.warnings.append(merged)
     _build_rows(images, mapping, existing, report, control)
@@ -206,7 +193,7 @@ def _import(
     try:
         with user_edit(database, description, author) as edit:
             report.added_item_ids = _write(
-                edit, label_set, images, mapping, replace, report.new_classes
+                edit, label_set, images, mapping, options.replace, report.new_classes
             )
     except IntegrityError as error:
         raise LabelImportError(

@@ -42,7 +42,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.api import LabelImportReport, Project
+from studio.api import LabelImportOptions, LabelImportReport, Project
 from studio.gui.labels_io import (
     can_read,
     counted,
@@ -253,9 +253,17 @@ class ImportLabelsDialog(QDialog):
         self.copy_images = QCheckBox("Copy images into the project")
         self.replace = QCheckBox("Replace existing annotations of these images")
         self.skip_missing = QCheckBox("Skip images that cannot be found")
-        for check in (self.copy_images, self.replace, self.skip_missing):
+        self.keep_duplicates = QCheckBox("Keep identical images under different names apart")
+        self.keep_duplicates.setToolTip(
+            "Each name becomes an item with its own labels; otherwise the copies are one item "
+            "that records the other names. Not possible for images copied into the project."
+        )
+        for check in self._option_checks():
             layout.addWidget(check)
         return box
+
+    def _option_checks(self) -> tuple[QCheckBox, ...]:
+        return (self.copy_images, self.replace, self.skip_missing, self.keep_duplicates)
 
     def _build_classes(self) -> QGroupBox:
         box = QGroupBox("Classes")
@@ -324,7 +332,7 @@ class ImportLabelsDialog(QDialog):
         self.source_edit.textEdited.connect(self._invalidate)
         self.source_edit.editingFinished.connect(self._source_entered)
         self.format_combo.activated.connect(self._format_chosen)
-        for check in (self.copy_images, self.replace, self.skip_missing):
+        for check in self._option_checks():
             check.toggled.connect(self._options_changed)
         self.class_table.itemChanged.connect(self._options_changed)
         self.cancel_button.clicked.connect(self.reject)
@@ -388,14 +396,15 @@ class ImportLabelsDialog(QDialog):
         if self._source is None:
             return None
         key = (self._source, self._format)
-        return ImportRequest(
-            source=self._source,
+        options = LabelImportOptions(
             format=self._format,
             class_map=self.class_table.class_map() if key == self._table_key else {},
             copy_images=self.copy_images.isChecked(),
             replace=self.replace.isChecked(),
             skip_missing_images=self.skip_missing.isChecked(),
+            keep_duplicates=self.keep_duplicates.isChecked(),
         )
+        return ImportRequest(self._source, options)
 
     # -- preview -------------------------------------------------------------------------
 
@@ -423,11 +432,11 @@ class ImportLabelsDialog(QDialog):
 
     def _show_preview(self, result: PreviewResult) -> None:
         request, report = result.request, result.report
-        self._format = request.format
-        self.format_combo.setCurrentIndex(self.format_combo.findData(request.format))
+        self._format = request.options.format
+        self.format_combo.setCurrentIndex(self.format_combo.findData(self._format))
         if result.detected:
             self.format_note.setText("Detected; choose another format if it is wrong")
-        key = (request.source, request.format)
+        key = (request.source, self._format)
         if key != self._table_key:
             self.class_table.setRowCount(0)
             self._table_key = key
@@ -540,6 +549,7 @@ class ImportLabelsDialog(QDialog):
             self.class_table,
             self.replace,
             self.skip_missing,
+            self.keep_duplicates,
         ):
             widget.setEnabled(not self._importing)
         zipped = self._source is not None and self._source.suffix.lower() == ".zip"

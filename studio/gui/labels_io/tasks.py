@@ -13,21 +13,17 @@ import threading
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from studio.api import LabelExportReport, LabelImportReport, Project
+from studio.api import LabelExportReport, LabelImportOptions, LabelImportReport, Project
 from studio.core.errors import LabelImportError
 from studio.gui.task_runner import Progress
 
 
 @dataclass(frozen=True)
 class ImportRequest:
-    """Everything an import needs; `format` None means "detect it"."""
+    """Everything an import needs; `options.format` None means "detect it"."""
 
     source: Path
-    format: str | None = None
-    class_map: dict[str, str] = field(default_factory=dict)
-    copy_images: bool = False
-    replace: bool = False
-    skip_missing_images: bool = False
+    options: LabelImportOptions = field(default_factory=LabelImportOptions)
 
 
 @dataclass(frozen=True)
@@ -55,9 +51,10 @@ def preview(
     project: Project, request: ImportRequest, progress: Progress, cancel: threading.Event
 ) -> PreviewResult:
     """Detect the format if needed, then dry-run the import."""
-    detected = request.format is None
+    detected = request.options.format is None
     if detected:
-        request = replace(request, format=Project.detect_label_format(request.source))
+        detected_format = Project.detect_label_format(request.source)
+        request = replace(request, options=replace(request.options, format=detected_format))
     try:
         report = _import(project, request, progress, cancel, dry_run=True)
     except LabelImportError as error:
@@ -79,15 +76,7 @@ def _import(
     dry_run: bool,
 ) -> LabelImportReport:
     return project.import_labels(
-        request.source,
-        format=request.format,
-        class_map=request.class_map or None,
-        copy_images=request.copy_images,
-        replace=request.replace,
-        skip_missing_images=request.skip_missing_images,
-        dry_run=dry_run,
-        progress=progress,
-        cancel=cancel,
+        request.source, request.options, dry_run=dry_run, progress=progress, cancel=cancel
     )
 
 

@@ -50,6 +50,7 @@ REASON_TITLES = {
     "set_on_item": "split set on the image",
     "kept_in_test": "kept in test",
     "hashed": "split by hash",
+    "joined_copies": "with an identical image in a held-out split",
 }
 
 

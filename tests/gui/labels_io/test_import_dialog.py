@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QPoint, QSettings, Qt
 from PySide6.QtWidgets import QApplication, QComboBox, QDialog
 from pytestqt.qtbot import QtBot
 
@@ -15,6 +16,7 @@ from studio.api import Project
 from studio.gui.labels_io.import_dialog import ImportLabelsDialog
 from studio.gui.main_window import MainWindow
 from tests.core.formats.helpers import dump, signature
+from tests.core.image_files import save_image
 from tests.gui.labels_io import HeldPool, coco_document, write_coco_dataset
 
 TIMEOUT_MS = 20_000
@@ -387,3 +389,28 @@ def test_a_late_result_of_an_older_preview_is_ignored(
     assert dialog.class_counts_shown() == {"dog": (1, True)}
     assert dialog.class_table.file_classes() == ["cat", "dog"]  # both declared in the file
     assert "1 annotation to add" in dialog.summary.text()
+
+
+def test_the_keep_duplicates_checkbox_reaches_the_import(
+    qtbot: QtBot, dialog: ImportLabelsDialog, cat_project: Project, tmp_path: Path
+) -> None:
+    save_image(tmp_path / "pets/cat/x.jpg", (64, 48), seed=3)
+    (tmp_path / "pets/dog").mkdir()
+    shutil.copy(tmp_path / "pets/cat/x.jpg", tmp_path / "pets/dog/x.jpg")
+    enter_source(qtbot, dialog, tmp_path / "pets")
+    wait_for_preview(qtbot, dialog)
+    assert "1 image: 1 new" in dialog.summary.text()
+    assert "byte-identical" in dialog.summary.text()
+
+    box = dialog.keep_duplicates  # clicked on its indicator: the row is wider than its text
+    qtbot.mouseClick(box, Qt.MouseButton.LeftButton, pos=QPoint(6, box.height() // 2))
+    qtbot.waitUntil(lambda: "2 images: 2 new" in dialog.summary.text(), timeout=TIMEOUT_MS)
+    assert dialog.current_request().options.keep_duplicates
+    with qtbot.waitSignal(dialog.imported, timeout=TIMEOUT_MS):
+        qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
+
+    labels = {Path(i.path).parent.name: cat_project.annotations(i.id) for i in cat_project.items()}
+    assert {folder: [a.label for a in found] for folder, found in labels.items()} == {
+        "cat": ["cat"],
+        "dog": ["dog"],
+    }
