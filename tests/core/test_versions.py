@@ -449,3 +449,20 @@ def test_a_version_of_10000_items_and_100000_boxes_takes_a_few_seconds(
     assert sum(record.counts["annotations"].values()) == 100_000
     # About 2 s on an idle 2-core machine; the margin absorbs other processes' load.
     assert elapsed < 15, f"create_version took {elapsed:.1f} s"
+
+
+def test_the_shape_of_a_version_is_its_train_count_and_median_image_size(
+    project: Project, tmp_path: Path
+) -> None:
+    small = write_images(tmp_path / "small", 3, size=(24, 16), seed=1)
+    large = write_images(tmp_path / "large", 2, size=(300, 200), seed=2)
+    project.add_classes(["a"])
+    project.import_media([*small, *large])
+    ids = [item.id for item in project.items()]
+    project.add_annotations({"item_id": item_id, "label": "a"} for item_id in ids)
+    project.set_status(ids, "done")
+    record = project.create_version(ratios={"train": 1.0, "val": 0.0, "test": 0.0})
+    with project._db.read() as connection:
+        shape = versions.version_shape(connection, record.id)
+    assert shape == versions.VersionShape(train_items=5, median_width=24, median_height=16)
+    assert shape.median_side == 16
