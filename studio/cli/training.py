@@ -208,9 +208,13 @@ def train(
         int | None,
         typer.Option("--warmup-epochs", help="Shortened to end before the last epoch."),
     ] = None,
-    batch_size: Annotated[int | None, typer.Option("--batch-size")] = None,
+    batch_size: Annotated[
+        int | None, typer.Option("--batch-size", help="Default: fitted to the data and device.")
+    ] = None,
     learning_rate: Annotated[float | None, typer.Option("--lr", help="Learning rate.")] = None,
-    input_size: Annotated[int | None, typer.Option("--input-size")] = None,
+    input_size: Annotated[
+        int | None, typer.Option("--input-size", help="Default: near the median image side.")
+    ] = None,
     device: Annotated[
         str | None, typer.Option("--device", help="auto, cpu, cuda, cuda:N, mps.")
     ] = None,

@@ -469,9 +469,7 @@ def _fit_batch_size(
     small enough for MIN_STEPS_PER_EPOCH updates per epoch."""
     scaled = preset_batch * _image_cost(preset_size) / _image_cost(size)
     limit = CPU_BATCH_LIMIT if device == "cpu" else GPU_BATCH_LIMIT
-    batch = min(_power_of_two_at_most(scaled), max(limit, preset_batch))
-    if device == "cpu":
-        batch = min(batch, CPU_BATCH_LIMIT)
+    batch = min(_power_of_two_at_most(scaled), limit)
     reason = f"{size} px on {device}"
     few = _power_of_two_at_most(train_items / MIN_STEPS_PER_EPOCH)
     if train_items and few < batch:
@@ -583,9 +581,9 @@ def make_config(
 
 
 def warmup_warning(config: TrainConfig) -> str:
-    """The note of a warm-up `make_config` shortened, or ""."""
-    note = config.reasons.get("warmup_epochs", "")
-    return note if note.startswith("warm-up of") else ""
+    """The note of a warm-up `make_config` shortened, or "" (presets never pick warm-ups, so
+    a reason for one is always this note)."""
+    return config.reasons.get("warmup_epochs", "")
 
 
 def describe_choices(config: TrainConfig) -> str:
