@@ -405,7 +405,7 @@ MIN_BATCH_SIZE = 2  # batch normalisation needs two images
 # the train split's cost at the chosen input size, between the preset's least and most.
 _CLASSIFIER_BUDGETS = {
     "fast": {"cpu": 1_500, "mps": 15_000, "cuda": 150_000},
-    "balanced": {"cpu": 1_200, "mps": 12_000, "cuda": 300_000},
+    "balanced": {"cpu": 1_000, "mps": 10_000, "cuda": 300_000},
     "accurate": {"cpu": 2_500, "mps": 25_000, "cuda": 1_000_000},
 }
 _DETECTOR_BUDGETS = {
@@ -588,7 +588,7 @@ def warmup_warning(config: TrainConfig) -> str:
 
 def describe_choices(config: TrainConfig) -> str:
     """One line for the user, e.g. "preset balanced: 32 px input (median image 32x32), batch
-    32 (32 px on cpu), 10 epochs (the balanced budget for 1,437 train images at 32 px on
+    32 (32 px on cpu), 8 epochs (the balanced budget for 1,437 train images at 32 px on
     cpu)"; a value the user set says so."""
 
     def part(name: str, text: str) -> str:

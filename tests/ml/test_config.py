@@ -182,7 +182,7 @@ def picked(config: TrainConfig) -> tuple[int, int, int]:
 
 def test_tiny_digit_images_are_not_upscaled_and_train_a_few_minutes_on_a_cpu() -> None:
     digits = make_config("classification", "balanced", basis(1437, 8, 8))
-    assert picked(digits) == (32, 32, 10)
+    assert picked(digits) == (32, 32, 8)
     assert digits.warmup_epochs == 1
     assert digits.reasons["input_size"] == "median image 8x8"
     assert "1,437 train images at 32 px on cpu" in digits.reasons["epochs"]
@@ -203,7 +203,7 @@ def test_photos_larger_than_the_preset_train_at_the_preset_size() -> None:
 
 
 def test_mid_sized_images_take_the_nearest_standard_size() -> None:
-    assert picked(make_config("classification", "balanced", basis(1000, 100, 90))) == (96, 32, 6)
+    assert picked(make_config("classification", "balanced", basis(1000, 100, 90))) == (96, 32, 5)
     gpu = make_config("classification", "balanced", basis(1000, 100, 90, "cuda"))
     assert picked(gpu) == (96, 64, 30)  # a larger batch, kept to 8+ steps per epoch
     detector = make_config("detection", "balanced", basis(300, 640, 480))
@@ -212,7 +212,7 @@ def test_mid_sized_images_take_the_nearest_standard_size() -> None:
 
 def test_few_items_get_more_epochs_and_small_batches_many_items_fewer_epochs() -> None:
     few = make_config("classification", "balanced", basis(40, 300, 300))
-    assert picked(few) == (224, 4, 30)
+    assert picked(few) == (224, 4, 25)
     assert few.reasons["batch_size"] == "8+ steps per epoch over 40 train images"
     many = make_config("classification", "balanced", basis(200_000, 500, 375, "cuda"))
     assert picked(many) == (224, 32, 5)
@@ -254,7 +254,7 @@ def test_a_value_equal_to_the_pick_keeps_its_reason_and_the_line_says_it() -> No
     assert config.reasons["input_size"] == "median image 32x32"
     assert describe_choices(config) == (
         "preset balanced: 32 px input (median image 32x32), batch 32 (32 px on cpu), "
-        "10 epochs (the balanced budget for 1,437 train images at 32 px on cpu)"
+        "8 epochs (the balanced budget for 1,437 train images at 32 px on cpu)"
     )
     stored = TrainConfig.from_dict(json.loads(json.dumps(config.to_dict()))).validate()
     assert stored.reasons == config.reasons

@@ -81,7 +81,7 @@ def test_the_form_fills_what_the_preset_picks_for_the_version(qtbot: QtBot) -> N
     form.set_basis(DIGITS_ON_CPU)
 
     values = form.values()
-    assert (values["input_size"], values["batch_size"], values["epochs"]) == (32, 32, 10)
+    assert (values["input_size"], values["batch_size"], values["epochs"]) == (32, 32, 8)
     expected = make_config("classification", "balanced", DIGITS_ON_CPU, **values)
     assert form.choices_label.text() == describe_choices(expected)
     assert "median image 8x8" in form.choices_label.text()
