@@ -28,6 +28,7 @@ BENCHMARKS: dict[str, str] = {
     "training": "bench_training",  # training loop against a hand-written one (#5)
     "digits": "bench_digits",  # digits classifier to 95 % test accuracy (#5)
     "bundle": "bench_bundle",  # ONNX Runtime bundle against torch eager (#6)
+    "presets": "bench_presets",  # the no-option train command on the demo (#11)
 }
 
 

@@ -67,7 +67,7 @@ from studio.core.runs import ArtifactRecord, EvaluationRecord, PredictionRecord,
 from studio.core.settings import LABELING_MODE, LABELING_MODES
 from studio.core.stats import ProjectStats, project_stats
 from studio.core.versions import SplitPlan, SplitRatios, VersionItem, VersionRecord
-from studio.experiments import ExperimentsMixin, Run
+from studio.experiments import ExperimentsMixin, Run, SettingAdjustedWarning
 from studio.models_api import ModelsMixin
 
 __all__ = [
@@ -110,6 +110,7 @@ __all__ = [
     "RunError",
     "RunRecord",
     "RunStatus",
+    "SettingAdjustedWarning",
     "Split",
     "SplitPlan",
     "SplitRatios",

@@ -13,6 +13,7 @@ imports no torch: settings are checked by `studio.ml.config`, which reads no wei
 from __future__ import annotations
 
 import shutil
+import warnings
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,6 +27,12 @@ from studio.jobs.launcher import WorkerJob, worker_command
 
 if TYPE_CHECKING:
     from studio.core.database import Database
+    from studio.ml.config import PresetBasis
+
+
+class SettingAdjustedWarning(UserWarning):
+    """A training setting was changed to fit the others (a warm-up as long as the run)."""
+
 
 EventCallback = Callable[[dict[str, Any]], None]
 Ratios = SplitRatios | Mapping[str, float] | None
@@ -258,13 +265,19 @@ class ExperimentsMixin:
         **settings: Any,
     ) -> Run:
         """A queued run on `version` (the latest when None) with validated settings: the
-        preset's, overridden by `model` and `settings` (any TrainConfig field)."""
-        from studio.ml.config import make_config
+        preset's, fitted to the version and the device (`preset_basis`), overridden by
+        `model` and `settings` (any TrainConfig field). The config's `reasons` say why each
+        fitted value was picked; a warm-up longer than the run is shortened with a
+        SettingAdjustedWarning."""
+        from studio.ml.config import make_config, warmup_warning
 
         record = self._version_for_run(version)
         if model is not None:
             settings["model"] = model
-        config = make_config(task, preset, **settings)
+        basis = self.preset_basis(record.id, str(settings.get("device", "auto")))
+        config = make_config(task, preset, basis, **settings)
+        if warmup_warning(config):
+            warnings.warn(warmup_warning(config), SettingAdjustedWarning, stacklevel=2)
         created = runs.create_run(
             self._db,
             task=config.task,
@@ -276,6 +289,17 @@ class ExperimentsMixin:
             author=self.author,
         )
         return Run(self, created.id)
+
+    def preset_basis(self, version: int | str | None = None, device: str = "auto") -> PresetBasis:
+        """What presets fit their settings to: the version's train items and median image
+        size, and the kind of device `device` trains on here (found without torch)."""
+        from studio.ml.accelerator import device_kind
+        from studio.ml.config import PresetBasis
+
+        record = self._version_for_run(version)
+        with self._db.read() as connection:
+            shape = versions.version_shape(connection, record.id)
+        return PresetBasis(shape, device_kind(device))
 
     def train(
         self,

@@ -52,11 +52,17 @@ def test_train_without_a_version_is_a_clear_error(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_train_runs_evaluate_and_resume_refusal(tmp_path: Path) -> None:
     project = digits_project(tmp_path, 60)
-    trained = run_cli("train", project, *TRAIN_OPTIONS, "--name", "first", "--json")
+    trained = run_cli(
+        "train", project, *TRAIN_OPTIONS, "--warmup-epochs", "3", "--name", "first", "--json"
+    )
     assert trained.exit_code == 0, trained.output
     record = json.loads(trained.stdout)
     assert record["name"] == "first"
     assert record["status"] == "finished"
+    assert record["config"]["warmup_epochs"] == 0
+    stderr = " ".join(trained.stderr.split())  # rich wraps long lines
+    assert "preset balanced: 32 px input (median image 32x32), batch 16 (set by you)" in stderr
+    assert "warning: warm-up of 3 epochs shortened to 0" in stderr
     assert "accuracy" in record["summary"]["test"]
     assert "epoch 1/1" in trained.stderr
 

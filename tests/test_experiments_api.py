@@ -10,6 +10,7 @@ from studio.api import (
     Project,
     Run,
     RunError,
+    SettingAdjustedWarning,
     SplitRatios,
     TrainingConfigError,
     VersionError,
@@ -114,3 +115,28 @@ def test_delete_run_removes_rows_and_files(tmp_path: Path) -> None:
         assert not folder.exists()
         project.delete_version("v1")
         assert project.versions() == []
+
+
+def test_new_run_fits_the_preset_to_the_version_and_says_why(tmp_path: Path) -> None:
+    with Project.open(digits_project(tmp_path, 30)) as project:
+        train_items = project.version("v1").counts["items"]["train"]
+        basis = project.preset_basis()
+        assert (basis.shape.train_items, basis.shape.median_width) == (train_items, 32)
+        run = project.new_run(task="classification", device="cpu")
+        config = run.config
+        assert (config["input_size"], config["batch_size"], config["epochs"]) == (32, 2, 30)
+        assert config["reasons"]["input_size"] == "median image 32x32"
+        assert config["reasons"]["batch_size"] == (
+            f"8+ steps per epoch over {train_items} train images"
+        )
+        explicit = project.new_run(task="classification", device="cpu", epochs=4).config
+        assert explicit["epochs"] == 4
+        assert "epochs" not in explicit["reasons"]
+
+
+def test_a_warmup_longer_than_the_run_is_shortened_with_a_warning(tmp_path: Path) -> None:
+    with Project.open(digits_project(tmp_path, 10)) as project:
+        with pytest.warns(SettingAdjustedWarning, match="warm-up of 5 epochs shortened to 2"):
+            run = project.new_run(task="classification", epochs=3, warmup_epochs=5)
+        assert run.config["warmup_epochs"] == 2
+        assert run.status == "queued"

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import time
+import warnings
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict
@@ -23,7 +24,7 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
-from studio.api import Project, Run, VersionRecord
+from studio.api import Project, Run, SettingAdjustedWarning, VersionRecord
 from studio.cli.common import (
     ProjectArgument,
     app,
@@ -34,6 +35,7 @@ from studio.cli.common import (
     table_console,
     user_errors,
 )
+from studio.ml.config import TrainConfig, describe_choices
 
 EXIT_CANCELLED = 3
 SPLITS = ("train", "val", "test")
@@ -204,10 +206,20 @@ def train(
     preset: Annotated[
         str, typer.Option("--preset", help="fast, balanced or accurate.")
     ] = "balanced",
-    epochs: Annotated[int | None, typer.Option("--epochs")] = None,
-    batch_size: Annotated[int | None, typer.Option("--batch-size")] = None,
+    epochs: Annotated[
+        int | None, typer.Option("--epochs", help="Default: fitted to the data and device.")
+    ] = None,
+    warmup_epochs: Annotated[
+        int | None,
+        typer.Option("--warmup-epochs", help="Shortened to end before the last epoch."),
+    ] = None,
+    batch_size: Annotated[
+        int | None, typer.Option("--batch-size", help="Default: fitted to the data and device.")
+    ] = None,
     learning_rate: Annotated[float | None, typer.Option("--lr", help="Learning rate.")] = None,
-    input_size: Annotated[int | None, typer.Option("--input-size")] = None,
+    input_size: Annotated[
+        int | None, typer.Option("--input-size", help="Default: near the median image side.")
+    ] = None,
     device: Annotated[
         str | None, typer.Option("--device", help="auto, cpu, cuda, cuda:N, mps.")
     ] = None,
@@ -227,6 +239,7 @@ def train(
     """Train a model on a dataset version in a worker process (or resume a run)."""
     settings = _settings(
         epochs=epochs,
+        warmup_epochs=warmup_epochs,
         batch_size=batch_size,
         learning_rate=learning_rate,
         input_size=input_size,
@@ -242,10 +255,21 @@ def train(
         else:
             if task is None:
                 fail("--task is required (classification, multilabel, detection, segmentation)")
-            with user_errors(opened.path):
+            with user_errors(opened.path), warnings.catch_warnings(record=True) as adjusted:
+                warnings.simplefilter("always", SettingAdjustedWarning)
                 run = opened.new_run(version, task, model, preset, name, **settings)
+            notes = [w for w in adjusted if issubclass(w.category, SettingAdjustedWarning)]
+            _print_choices(run, [str(warning.message) for warning in notes])
         _run_in_worker(opened, run, resume is not None)
         _print_run_result(run, as_json)
+
+
+def _print_choices(run: Run, adjustments: list[str]) -> None:
+    """The settings the preset picked and why (stderr, like the run's progress)."""
+    console = Console(stderr=True)
+    console.print(describe_choices(TrainConfig.from_dict(run.config)), highlight=False)
+    for adjustment in adjustments:
+        console.print(f"warning: {adjustment}", highlight=False)
 
 
 def _run_in_worker(project: Project, run: Run, resume: bool) -> None:

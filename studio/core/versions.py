@@ -149,6 +149,21 @@ class VersionItem:
 
 
 @dataclass(frozen=True)
+class VersionShape:
+    """What training presets fit their settings to: the number of train items and the
+    median width and height of their images (0 when the split is empty)."""
+
+    train_items: int
+    median_width: int
+    median_height: int
+
+    @property
+    def median_side(self) -> int:
+        """The shorter of the two medians: the side a square input is compared with."""
+        return min(self.median_width, self.median_height)
+
+
+@dataclass(frozen=True)
 class SplitPlan:
     splits: Mapping[int, str]  # item id → split, for every item the version would hold
     counts: Mapping[str, Any]  # same shape as VersionRecord.counts
@@ -607,6 +622,23 @@ def item_ids_by_split(connection: Connection, version_id: int) -> dict[str, list
     for row in rows:
         by_split[row.split].append(row.item_id)
     return by_split
+
+
+def version_shape(connection: Connection, version_id: int) -> VersionShape:
+    """The train split's item count and median image size (reads two columns only)."""
+    rows = connection.execute(
+        select(version_items_table.c.width, version_items_table.c.height).where(
+            version_items_table.c.version_id == version_id,
+            version_items_table.c.split == Split.TRAIN.value,
+        )
+    ).all()
+    sized = [(row.width, row.height) for row in rows if row.width > 0 and row.height > 0]
+    if not sized:
+        return VersionShape(len(rows), 0, 0)
+    widths = sorted(width for width, _ in sized)
+    heights = sorted(height for _, height in sized)
+    middle = len(sized) // 2
+    return VersionShape(len(rows), widths[middle], heights[middle])
 
 
 def delete_version(database: Database, version: int | str) -> None:

@@ -14,6 +14,8 @@ from typing import Any
 
 from studio.core.enums import Task
 from studio.core.errors import TrainingConfigError
+from studio.core.versions import VersionShape
+from studio.ml.accelerator import DEVICE_KINDS
 
 PRESET_NAMES = ("fast", "balanced", "accurate")
 OPTIMIZERS = ("sgd", "adam", "adamw")
@@ -79,11 +81,15 @@ class TrainConfig:
     keep_checkpoints: str = "last_best"
     preset: str = ""
     max_steps_per_epoch: int | None = None
+    # Why a setting has its value: the preset's fit to the data and device ("input_size":
+    # "median image 32x32"), or a value clamped to fit the others ("warmup_epochs": ...).
+    reasons: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-serialisable values, in field order."""
         values = asdict(self)
         values["augmentations"] = list(self.augmentations)
+        values["reasons"] = dict(self.reasons)
         return values
 
     @classmethod
@@ -102,6 +108,8 @@ class TrainConfig:
         config = cls(**dict(values))
         if isinstance(config.augmentations, (list, tuple)):
             config.augmentations = list(config.augmentations)
+        if isinstance(config.reasons, Mapping):
+            config.reasons = dict(config.reasons)
         return config
 
     @property
@@ -162,6 +170,11 @@ def _type_problems(config: TrainConfig) -> list[str]:
     for name in _STR_FIELDS:
         if not isinstance(getattr(config, name), str):
             problems.append(f"{name} must be text, not {getattr(config, name)!r}")
+    reasons = config.reasons
+    if not isinstance(reasons, Mapping) or not all(
+        isinstance(key, str) and isinstance(text, str) for key, text in reasons.items()
+    ):
+        problems.append(f"reasons must map setting names to text, not {reasons!r}")
     augmentations = config.augmentations
     if not isinstance(augmentations, (list, tuple)) or not all(
         isinstance(name, str) for name in augmentations
@@ -377,21 +390,213 @@ def preset_table(task: str) -> dict[str, dict[str, Any]]:
     }
 
 
-def make_config(task: str, preset: str = "balanced", **settings: Any) -> TrainConfig:
+# -- fitting a preset to the data and the device ----------------------------------------------
+
+SIDE_STEP = 32  # input sizes are multiples of this (the stride of every backbone here)
+# Below this side an image's time is bound by per-layer overheads, not by its pixels.
+COST_FLOOR_SIDE = 64
+CPU_BATCH_LIMIT = 32
+GPU_BATCH_LIMIT = 256
+MIN_STEPS_PER_EPOCH = 8  # a tiny train split still gets this many updates per epoch
+MIN_BATCH_SIZE = 2  # batch normalisation needs two images
+# Training images per run, at the preset's own input size, that each preset spends on each
+# kind of device: about two minutes of a 2-core CPU for the balanced classifier, a few
+# minutes of a GPU; the preset's epochs are the most it takes. Epochs = this budget over
+# the train split's cost at the chosen input size, between the preset's least and most.
+_CLASSIFIER_BUDGETS = {
+    "fast": {"cpu": 1_500, "mps": 15_000, "cuda": 150_000},
+    "balanced": {"cpu": 1_000, "mps": 10_000, "cuda": 300_000},
+    "accurate": {"cpu": 2_500, "mps": 25_000, "cuda": 1_000_000},
+}
+_DETECTOR_BUDGETS = {
+    "fast": {"cpu": 400, "mps": 4_000, "cuda": 60_000},
+    "balanced": {"cpu": 300, "mps": 3_000, "cuda": 100_000},
+    "accurate": {"cpu": 200, "mps": 2_000, "cuda": 200_000},
+}
+_BUDGETS = {
+    Task.CLASSIFICATION.value: _CLASSIFIER_BUDGETS,
+    Task.MULTILABEL.value: _CLASSIFIER_BUDGETS,
+    Task.DETECTION.value: _DETECTOR_BUDGETS,
+    Task.SEGMENTATION.value: _DETECTOR_BUDGETS,
+}
+MIN_EPOCHS = {"fast": 3, "balanced": 5, "accurate": 8}
+FITTED_SETTINGS = ("input_size", "batch_size", "epochs")
+
+
+@dataclass(frozen=True)
+class PresetBasis:
+    """What a preset fits its input size, batch size and epochs to: the dataset version's
+    shape and the kind of device ("cpu", "cuda", "mps") the run will train on."""
+
+    shape: VersionShape
+    device: str
+
+
+@dataclass(frozen=True)
+class PresetFit:
+    """The settings a preset picked for one basis, and why each."""
+
+    values: dict[str, int]
+    reasons: dict[str, str]
+
+
+def _power_of_two_at_most(value: float) -> int:
+    return 2 ** max(int(math.log2(max(value, 1))), 0)
+
+
+def _fit_input_size(largest: int, shape: VersionShape) -> tuple[int, str]:
+    """A multiple of SIDE_STEP near the median shorter side, never above the preset's size:
+    small images are not blown up, large ones are brought down to what the preset trains."""
+    side = shape.median_side
+    image = f"median image {shape.median_width}x{shape.median_height}"
+    if side <= 0:
+        return largest, "the preset's size (image sizes unknown)"
+    nearest = max(round(side / SIDE_STEP) * SIDE_STEP, _MIN_INPUT_SIZE)
+    if nearest >= largest:
+        return largest, f"{image}; the preset's largest"
+    return nearest, image
+
+
+def _image_cost(side: int) -> int:
+    return max(side, COST_FLOOR_SIDE) ** 2
+
+
+def _fit_batch_size(
+    preset_batch: int, preset_size: int, size: int, device: str, train_items: int
+) -> tuple[int, str]:
+    """The preset's batch, grown for smaller inputs on a GPU (memory follows pixels), at most
+    CPU_BATCH_LIMIT on a CPU (larger batches gain nothing there and give fewer updates), and
+    small enough for MIN_STEPS_PER_EPOCH updates per epoch."""
+    scaled = preset_batch * _image_cost(preset_size) / _image_cost(size)
+    limit = CPU_BATCH_LIMIT if device == "cpu" else GPU_BATCH_LIMIT
+    batch = min(_power_of_two_at_most(scaled), limit)
+    reason = f"{size} px on {device}"
+    few = _power_of_two_at_most(train_items / MIN_STEPS_PER_EPOCH)
+    if train_items and few < batch:
+        batch = few
+        reason = f"{MIN_STEPS_PER_EPOCH}+ steps per epoch over {train_items:,} train images"
+    return max(batch, MIN_BATCH_SIZE), reason
+
+
+def _fit_epochs(
+    task: str, preset: str, preset_epochs: int, preset_size: int, size: int, basis: PresetBasis
+) -> tuple[int, str]:
+    budget = _BUDGETS[task][preset][basis.device]
+    train_items = basis.shape.train_items
+    least = min(MIN_EPOCHS[preset], preset_epochs)
+    if train_items <= 0:
+        return preset_epochs, "the preset's (no train items)"
+    affordable = budget * _image_cost(preset_size) / (_image_cost(size) * train_items)
+    epochs = min(max(int(affordable), least), preset_epochs)
+    where = f"{train_items:,} train images at {size} px on {basis.device}"
+    if epochs == preset_epochs:
+        return epochs, f"the preset's most, for {where}"
+    if epochs == least:
+        return epochs, f"the preset's least, for {where}"
+    return epochs, f"the {preset} budget for {where}"
+
+
+def fit_preset(task: str, preset: str, basis: PresetBasis, **explicit: Any) -> PresetFit:
+    """The input size, batch size and epochs `preset` picks for `basis`, with the reasons.
+
+    Settings in `explicit` are not picked but the others fit around them: the batch size
+    and epochs follow from an explicit input size, and an explicit device's kind replaces
+    `basis.device`.
+    """
+    table = preset_table(task)[preset]
+    device = basis.device
+    if isinstance(explicit.get("device"), str) and explicit["device"] != "auto":
+        device = explicit["device"].split(":", 1)[0]
+    if device not in DEVICE_KINDS:
+        device = "cpu"
+    basis = PresetBasis(basis.shape, device)
+    picked_size, size_reason = _fit_input_size(table["input_size"], basis.shape)
+    size = explicit.get("input_size", picked_size)
+    if not _is_int(size):
+        return PresetFit({}, {})  # validation names the bad value
+    batch, batch_reason = _fit_batch_size(
+        table["batch_size"], table["input_size"], size, device, basis.shape.train_items
+    )
+    epochs, epochs_reason = _fit_epochs(
+        task, preset, table["epochs"], table["input_size"], size, basis
+    )
+    return PresetFit(
+        {"input_size": picked_size, "batch_size": batch, "epochs": epochs},
+        {"input_size": size_reason, "batch_size": batch_reason, "epochs": epochs_reason},
+    )
+
+
+def _clamped_warmup(values: dict[str, Any], explicit: Mapping[str, Any]) -> str:
+    """Shorten a warm-up that would not end before the last epoch; the reason, or ""."""
+    warmup, epochs = values["warmup_epochs"], values["epochs"]
+    if not (_is_int(warmup) and _is_int(epochs)) or warmup < max(epochs, 1) or epochs < 1:
+        return ""
+    values["warmup_epochs"] = epochs - 1
+    if "warmup_epochs" not in explicit:
+        return ""
+    return (
+        f"warm-up of {warmup} epochs shortened to {epochs - 1}: "
+        f"it must end before the last of the {epochs} epochs"
+    )
+
+
+def make_config(
+    task: str, preset: str = "balanced", basis: PresetBasis | None = None, **settings: Any
+) -> TrainConfig:
     """The preset's settings for `task`, with `settings` taking precedence; validated.
 
+    With a `basis`, the preset fits the input size, batch size and epochs to the data and
+    the device (`fit_preset`), and the config's `reasons` say why each value was picked: a
+    setting given in `settings` keeps its value, and keeps the reason only when it equals
+    the pick (the GUI passes every field it shows, picks included).
+
     A model chosen in `settings` keeps the preset's input size, schedule and the rest, so
-    "accurate" with a smaller model still trains longer on larger images. The preset's
-    warm-up shrinks to fit fewer epochs asked for (it is always shorter than the run).
+    "accurate" with a smaller model still trains longer on larger images. A warm-up that
+    would not end before the last epoch is shortened, and a shortened explicit one is noted
+    in `reasons["warmup_epochs"]` (a warning to show, not an error).
     """
     presets = _presets_of(task)
     if preset not in presets:
         raise TrainingConfigError(
             f"unknown preset {preset!r}; choose from: {', '.join(PRESET_NAMES)}"
         )
-    values = {"task": task, **preset_table(task)[preset], "preset": preset, **settings}
+    values = {"task": task, **preset_table(task)[preset], "preset": preset}
+    reasons: dict[str, str] = {}
+    if basis is not None:
+        fit = fit_preset(task, preset, basis, **settings)
+        values.update(fit.values)
+        reasons = {
+            name: reason
+            for name, reason in fit.reasons.items()
+            if settings.get(name, fit.values[name]) == fit.values[name]
+        }
+    values.update(settings)
     if "monitor" not in settings:
         values["monitor"] = DEFAULT_MONITOR[task]
-    if "warmup_epochs" not in settings and _is_int(values["epochs"]):
-        values["warmup_epochs"] = min(values["warmup_epochs"], max(values["epochs"] - 1, 0))
+    warmup_note = _clamped_warmup(values, settings)
+    if warmup_note:
+        reasons["warmup_epochs"] = warmup_note
+    values["reasons"] = reasons
     return TrainConfig.from_dict(values).validate()
+
+
+def warmup_warning(config: TrainConfig) -> str:
+    """The note of a warm-up `make_config` shortened, or "" (presets never pick warm-ups, so
+    a reason for one is always this note)."""
+    return config.reasons.get("warmup_epochs", "")
+
+
+def describe_choices(config: TrainConfig) -> str:
+    """One line for the user, e.g. "preset balanced: 32 px input (median image 32x32), batch
+    32 (32 px on cpu), 8 epochs (the balanced budget for 1,437 train images at 32 px on
+    cpu)"; a value the user set says so."""
+
+    def part(name: str, text: str) -> str:
+        return f"{text} ({config.reasons.get(name, 'set by you')})"
+
+    return (
+        f"preset {config.preset or 'none'}: "
+        f"{part('input_size', f'{config.input_size} px input')}, "
+        f"{part('batch_size', f'batch {config.batch_size}')}, "
+        f"{part('epochs', f'{config.epochs} epochs')}"
+    )

@@ -30,8 +30,9 @@ ROW_PREFIXES = {
     "training": "training",
     "digits": "digits",
     "bundle": "bundle",
+    "presets": "presets",
 }
-UNITS = {"items/s", "rows/s", "ms", "MB", "s", "images/s"}
+UNITS = {"items/s", "rows/s", "ms", "MB", "s", "images/s", "accuracy"}
 LABEL_IMPORT_TARGET = 0.2  # Studio's time at most 5 × json.load's (issue #4)
 
 

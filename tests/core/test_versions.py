@@ -506,3 +506,20 @@ def test_hashed_splits_keep_each_content_in_one_split(
         for item_id, split in result.splits.items():
             splits_of_content.setdefault(content[item_id], set()).add(split)
         assert all(len(splits) == 1 for splits in splits_of_content.values()), seed
+
+
+def test_the_shape_of_a_version_is_its_train_count_and_median_image_size(
+    project: Project, tmp_path: Path
+) -> None:
+    small = write_images(tmp_path / "small", 3, size=(24, 16), seed=1)
+    large = write_images(tmp_path / "large", 2, size=(300, 200), seed=2)
+    project.add_classes(["a"])
+    project.import_media([*small, *large])
+    ids = [item.id for item in project.items()]
+    project.add_annotations({"item_id": item_id, "label": "a"} for item_id in ids)
+    project.set_status(ids, "done")
+    record = project.create_version(ratios={"train": 1.0, "val": 0.0, "test": 0.0})
+    with project._db.read() as connection:
+        shape = versions.version_shape(connection, record.id)
+    assert shape == versions.VersionShape(train_items=5, median_width=24, median_height=16)
+    assert shape.median_side == 16

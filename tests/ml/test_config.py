@@ -10,13 +10,17 @@ import pytest
 
 from studio.core.enums import Task
 from studio.core.errors import TrainingConfigError
+from studio.core.versions import VersionShape
 from studio.ml.config import (
     AUGMENTATION_NAMES,
     PRESET_NAMES,
+    PresetBasis,
     TrainConfig,
+    describe_choices,
     make_config,
     monitor_mode,
     preset_table,
+    warmup_warning,
 )
 
 TASKS = [task.value for task in Task]
@@ -95,7 +99,7 @@ def test_an_unknown_setting_is_named() -> None:
         ({"pretrained": "sometimes"}, "pretrained 'sometimes'"),
         ({"keep_checkpoints": "all"}, "keep_checkpoints 'all'"),
         ({"monitor": "val/map"}, "monitor 'val/map'"),
-        ({"warmup_epochs": 5, "epochs": 5}, "warmup_epochs"),
+        ({"warmup_epochs": -1}, "warmup_epochs"),
         ({"input_size": 8}, "input_size"),
         ({"model": "fasterrcnn_resnet50_fpn"}, "cannot do classification"),
         ({"model": "alexnet9000"}, "alexnet9000"),
@@ -148,14 +152,127 @@ def test_augmentation_names_match_the_augment_module() -> None:
     assert set(AUGMENTATION_NAMES) == set(augment.AUGMENTATIONS)
 
 
-def test_reading_and_validating_settings_does_not_import_torch() -> None:
+def test_reading_validating_and_fitting_settings_does_not_import_torch() -> None:
     script = (
         "import sys\n"
-        "from studio.ml.config import make_config, preset_table\n"
+        "from studio.core.versions import VersionShape\n"
+        "from studio.ml.accelerator import auto_device_kind\n"
+        "from studio.ml.config import PresetBasis, make_config, preset_table\n"
         "make_config('segmentation', 'accurate', epochs=2)\n"
         "preset_table('classification')\n"
+        "basis = PresetBasis(VersionShape(100, 8, 8), auto_device_kind())\n"
+        "make_config('classification', 'balanced', basis)\n"
         "assert 'torch' not in sys.modules, 'torch was imported'\n"
         "assert 'torchvision' not in sys.modules, 'torchvision was imported'\n"
     )
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+# -- presets fitted to the version and the device ---------------------------------------------
+
+
+def basis(items: int, width: int, height: int, device: str = "cpu") -> PresetBasis:
+    return PresetBasis(VersionShape(items, width, height), device)
+
+
+def picked(config: TrainConfig) -> tuple[int, int, int]:
+    return config.input_size, config.batch_size, config.epochs
+
+
+def test_tiny_digit_images_are_not_upscaled_and_train_a_few_minutes_on_a_cpu() -> None:
+    digits = make_config("classification", "balanced", basis(1437, 8, 8))
+    assert picked(digits) == (32, 32, 8)
+    assert digits.warmup_epochs == 1
+    assert digits.reasons["input_size"] == "median image 8x8"
+    assert "1,437 train images at 32 px on cpu" in digits.reasons["epochs"]
+    assert picked(make_config("classification", "fast", basis(1437, 8, 8))) == (32, 32, 4)
+
+
+def test_photos_larger_than_the_preset_train_at_the_preset_size() -> None:
+    on_cpu = make_config("classification", "balanced", basis(5000, 640, 480))
+    on_gpu = make_config("classification", "balanced", basis(5000, 640, 480, "cuda"))
+    assert picked(on_cpu) == (224, 32, 5)  # the preset's least epochs
+    assert picked(on_gpu) == (224, 32, 30)  # the preset's most
+    assert on_cpu.reasons["input_size"] == "median image 640x480; the preset's largest"
+    assert picked(make_config("classification", "accurate", basis(5000, 640, 480))) == (
+        288,
+        16,
+        8,
+    )
+
+
+def test_mid_sized_images_take_the_nearest_standard_size() -> None:
+    assert picked(make_config("classification", "balanced", basis(1000, 100, 90))) == (96, 32, 5)
+    gpu = make_config("classification", "balanced", basis(1000, 100, 90, "cuda"))
+    assert picked(gpu) == (96, 64, 30)  # a larger batch, kept to 8+ steps per epoch
+    detector = make_config("detection", "balanced", basis(300, 640, 480))
+    assert picked(detector) == (480, 4, 5)
+
+
+def test_few_items_get_more_epochs_and_small_batches_many_items_fewer_epochs() -> None:
+    few = make_config("classification", "balanced", basis(40, 300, 300))
+    assert picked(few) == (224, 4, 25)
+    assert few.reasons["batch_size"] == "8+ steps per epoch over 40 train images"
+    many = make_config("classification", "balanced", basis(200_000, 500, 375, "cuda"))
+    assert picked(many) == (224, 32, 5)
+    middle = make_config("classification", "balanced", basis(20_000, 500, 375, "cuda"))
+    assert picked(middle) == (224, 32, 15)
+
+
+def test_a_cpu_gets_smaller_batches_and_fewer_epochs_than_a_gpu() -> None:
+    shape = (3000, 64, 64)
+    cpu = make_config("classification", "balanced", basis(*shape, "cpu"))
+    mps = make_config("classification", "balanced", basis(*shape, "mps"))
+    cuda = make_config("classification", "balanced", basis(*shape, "cuda"))
+    assert picked(cpu) == (64, 32, 5)
+    assert picked(mps) == (64, 256, 30)
+    assert picked(cuda) == (64, 256, 30)
+
+
+def test_explicit_settings_win_and_the_rest_fit_around_them() -> None:
+    config = make_config(
+        "classification", "balanced", basis(1437, 8, 8), input_size=64, epochs=3, batch_size=8
+    )
+    assert picked(config) == (64, 8, 3)
+    assert set(config.reasons) == set()
+    assert describe_choices(config) == (
+        "preset balanced: 64 px input (set by you), batch 8 (set by you), 3 epochs (set by you)"
+    )
+    larger = make_config("classification", "balanced", basis(1437, 8, 8), input_size=224)
+    assert picked(larger) == (224, 32, 5)  # epochs follow the explicit, costlier size
+
+
+def test_an_explicit_device_replaces_the_basis_device() -> None:
+    on_cuda_machine = basis(5000, 640, 480, "cuda")
+    assert make_config("classification", "balanced", on_cuda_machine, device="cpu").epochs == 5
+    assert make_config("classification", "balanced", on_cuda_machine, device="cuda:1").epochs == 30
+
+
+def test_a_value_equal_to_the_pick_keeps_its_reason_and_the_line_says_it() -> None:
+    config = make_config("classification", "balanced", basis(1437, 32, 32), input_size=32)
+    assert config.reasons["input_size"] == "median image 32x32"
+    assert describe_choices(config) == (
+        "preset balanced: 32 px input (median image 32x32), batch 32 (32 px on cpu), "
+        "8 epochs (the balanced budget for 1,437 train images at 32 px on cpu)"
+    )
+    stored = TrainConfig.from_dict(json.loads(json.dumps(config.to_dict()))).validate()
+    assert stored.reasons == config.reasons
+
+
+def test_without_a_basis_the_preset_table_applies_unchanged() -> None:
+    config = make_config("classification", "balanced")
+    assert picked(config) == (224, 32, 30)
+    assert config.reasons == {}
+
+
+def test_a_warmup_longer_than_the_epochs_is_shortened_with_a_note() -> None:
+    config = make_config("classification", "balanced", epochs=3, warmup_epochs=5)
+    assert config.warmup_epochs == 2
+    assert warmup_warning(config) == (
+        "warm-up of 5 epochs shortened to 2: it must end before the last of the 3 epochs"
+    )
+    assert warmup_warning(make_config("classification", "balanced", epochs=1)) == ""
+    assert make_config("classification", "balanced", epochs=1).warmup_epochs == 0
+    with pytest.raises(TrainingConfigError, match="warmup_epochs"):
+        TrainConfig("classification", "resnet18", epochs=3, warmup_epochs=3).validate()

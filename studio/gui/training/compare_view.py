@@ -45,7 +45,7 @@ def comparison_rows(records: Sequence[Any]) -> list[tuple[str, list[str]]]:
     settings: list[str] = []
     for record in records:
         settings += [key for key in record.config if key not in settings]
-    skip = {"task", "model"}
+    skip = {"task", "model", "reasons"}  # reasons: shown with the run, not compared
     rows += [
         (key, [_value_text(record.config.get(key)) for record in records])
         for key in settings

@@ -2,8 +2,13 @@
 
 Choosing a task lists the models that can do it; choosing a task or a preset fills every
 setting from the preset (`studio.ml.config.preset_table`, over TrainConfig's defaults), and
-each stays editable. `values()` gives the settings as `Project.new_run` takes them. The form
-only reads `studio.ml.config` and `studio.ml.models`, which import no torch.
+each stays editable. Given the chosen version's basis (`set_basis`: its image sizes and train
+items, and the device), the preset's input size, batch size and epochs are fitted to it
+(`fit_preset`) and a line under the preset says what was picked and why; a fitted field the
+user edited keeps the user's value when the version or the device changes. The warm-up is
+kept below the epochs: lowering the epochs shortens it, and a note beside it says so.
+`values()` gives the settings as `Project.new_run` takes them. The form only reads
+`studio.ml.config`, `studio.ml.accelerator` and `studio.ml.models`, which import no torch.
 """
 
 from __future__ import annotations
@@ -21,22 +26,29 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
+    QLabel,
     QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
 from studio.core.enums import Task
+from studio.core.errors import StudioError
 from studio.ml.config import (
     AUGMENTATION_NAMES,
     DEFAULT_MONITOR,
+    FITTED_SETTINGS,
     KEEP_CHECKPOINTS,
     OPTIMIZERS,
     PRESET_NAMES,
     PRETRAINED_CHOICES,
     SCHEDULES,
     TASK_METRICS,
+    PresetBasis,
     TrainConfig,
+    describe_choices,
+    fit_preset,
+    make_config,
     preset_table,
 )
 from studio.ml.models import model_names
@@ -129,6 +141,8 @@ class SettingsForm(QWidget):
         self.setObjectName("trainSettings")
         self._filling = False
         self._augmentation_order: list[str] = []
+        self.basis: PresetBasis | None = None
+        self._user_set: set[str] = set()  # fitted settings the user edited since the preset
         self._build()
         _set_combo(self.preset_combo, DEFAULT_PRESET)
         self._connect()
@@ -165,8 +179,12 @@ class SettingsForm(QWidget):
         self.input_size = _spin(32, 4096, 32)
         self.input_size.setSuffix(" px")
         self.input_size.setToolTip("Classification: the square side; detection: the shorter side")
+        self.choices_label = QLabel()
+        self.choices_label.setObjectName("presetChoices")
+        self.choices_label.setWordWrap(True)
         form.addRow("Task:", self.task_combo)
         form.addRow("Preset:", self.preset_combo)
+        form.addRow("", self.choices_label)
         form.addRow("Model:", self.model_combo)
         form.addRow("Weights:", self.pretrained_combo)
         form.addRow("Input size:", self.input_size)
@@ -183,6 +201,12 @@ class SettingsForm(QWidget):
         self.weight_decay = _double(0.0, 1.0, 0.0001, 6)
         self.schedule = _combo(SCHEDULES)
         self.warmup_epochs = _spin(0, 1000)
+        self.warmup_note = QLabel()
+        self.warmup_note.setObjectName("warmupNote")
+        self.warmup_note.setVisible(False)
+        warmup_row = QHBoxLayout()
+        warmup_row.addWidget(self.warmup_epochs)
+        warmup_row.addWidget(self.warmup_note, 1)
         form.addRow("Epochs:", self.epochs)
         form.addRow("Batch size:", self.batch_size)
         form.addRow("Learning rate:", self.learning_rate)
@@ -190,7 +214,7 @@ class SettingsForm(QWidget):
         form.addRow("Momentum:", self.momentum)
         form.addRow("Weight decay:", self.weight_decay)
         form.addRow("Schedule:", self.schedule)
-        form.addRow("Warm-up epochs:", self.warmup_epochs)
+        form.addRow("Warm-up epochs:", warmup_row)
         return group
 
     def _augmentation_group(self) -> QGroupBox:
@@ -271,6 +295,14 @@ class SettingsForm(QWidget):
     def _connect(self) -> None:
         self.task_combo.currentIndexChanged.connect(self._task_changed)
         self.preset_combo.currentIndexChanged.connect(self.apply_preset)
+        self.epochs.valueChanged.connect(self._keep_warmup_below_epochs)
+        self.warmup_epochs.valueChanged.connect(lambda _value: self.warmup_note.setVisible(False))
+        self.device.currentIndexChanged.connect(self._device_changed)
+        self.device.editTextChanged.connect(self._device_changed)
+        for name in FITTED_SETTINGS:
+            getattr(self, name).valueChanged.connect(
+                lambda _value, name=name: self._fitted_edited(name)
+            )
         for widget in self._editors():
             for name in ("valueChanged", "currentIndexChanged", "toggled", "editTextChanged"):
                 signal = getattr(widget, name, None)
@@ -318,13 +350,77 @@ class SettingsForm(QWidget):
         self._filling = False
 
     def apply_preset(self) -> None:
-        """Every setting from the chosen preset for the chosen task (over the defaults)."""
+        """Every setting from the chosen preset for the chosen task (over the defaults),
+        fitted to the basis when there is one."""
         if self.model_combo.count() == 0:
             self._fill_models()
             self._fill_monitors()
         values = {**config_defaults(), **preset_table(self.task)[self.preset]}
         values["monitor"] = ""
+        self._user_set.clear()
+        if self.basis is not None:
+            values.update(fit_preset(self.task, self.preset, self.basis).values)
         self.set_values(values)
+        self._show_choices()
+
+    def set_basis(self, basis: PresetBasis | None) -> None:
+        """Fit the preset to another version or device; fields the user edited stay."""
+        self.basis = basis
+        self._refit()
+
+    def _refit(self) -> None:
+        if self.basis is None:
+            self._show_choices()
+            return
+        explicit = {name: getattr(self, name).value() for name in self._user_set}
+        fit = fit_preset(self.task, self.preset, self.basis, device=self._device(), **explicit)
+        self.set_values({k: v for k, v in fit.values.items() if k not in self._user_set})
+        self._show_choices()
+
+    def _device(self) -> str:
+        return _combo_value(self.device)
+
+    def _device_changed(self) -> None:
+        if not self._filling:
+            self._refit()
+
+    def _fitted_edited(self, name: str) -> None:
+        if self._filling:
+            return
+        self._user_set.add(name)
+        self._show_choices()
+
+    def _show_choices(self) -> None:
+        """The line under the preset: what it picked for this version and device, and why."""
+        if self.basis is None:
+            self.choices_label.setText("")
+            return
+        settings = {name: getattr(self, name).value() for name in self._user_set}
+        try:
+            config = make_config(
+                self.task,
+                self.preset,
+                self.basis,
+                model=self.model,
+                device=self._device(),
+                **settings,
+            )
+        except StudioError as error:
+            self.choices_label.setText(str(error))
+            return
+        self.choices_label.setText(describe_choices(config))
+
+    def _keep_warmup_below_epochs(self, epochs: int) -> None:
+        """A warm-up must end before the last epoch: fewer epochs shorten it, with a note
+        beside it (Start then never meets a warm-up as long as the run)."""
+        before = self.warmup_epochs.value()
+        self.warmup_epochs.setMaximum(max(epochs - 1, 0))
+        after = self.warmup_epochs.value()
+        if after < before and not self._filling:
+            self.warmup_note.setText(
+                f"shortened from {before}: it ends before the last of {epochs} epochs"
+            )
+            self.warmup_note.setVisible(True)
 
     def set_values(self, values: Mapping[str, Any]) -> None:
         """Show `values` (a run's config or a preset's settings); missing ones stay."""

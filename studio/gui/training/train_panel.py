@@ -106,6 +106,7 @@ class TrainPanel(QWidget):
         self.version_combo.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.version_combo.customContextMenuRequested.connect(self._version_menu)
         self.version_combo.setToolTip("Right-click to delete a version no run uses")
+        self.version_combo.currentIndexChanged.connect(self._fit_settings_to_version)
         self.freeze_button = QPushButton("Freeze version…")
         self.freeze_button.setToolTip(f"A frozen snapshot of the labeled images. {NOT_UNDOABLE}")
         self.freeze_button.clicked.connect(self.freeze_version)
@@ -177,6 +178,7 @@ class TrainPanel(QWidget):
         self.selected_run = None
         self.charts.clear()
         self.refresh_versions()
+        self._fit_settings_to_version()  # also when the new project's versions look the same
         self._update_buttons()
 
     def refresh_versions(self) -> None:
@@ -199,7 +201,18 @@ class TrainPanel(QWidget):
         self.version_combo.blockSignals(False)
         if not versions:
             self.version_combo.setPlaceholderText("No version yet: freeze one")
+        self._fit_settings_to_version()
         self._update_buttons()
+
+    def _fit_settings_to_version(self) -> None:
+        """Let the preset fit the input size, batch size and epochs to the chosen version."""
+        if self.project is None or self.version_id is None:
+            self.form.set_basis(None)
+            return
+        try:
+            self.form.set_basis(self.project.preset_basis(self.version_id))
+        except StudioError as error:  # the version was deleted by another process
+            show_error(self.error, str(error))
 
     @property
     def version_id(self) -> int | None:

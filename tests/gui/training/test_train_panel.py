@@ -107,15 +107,26 @@ def test_cancel_stops_the_worker_and_resume_finishes_the_run(
 def test_invalid_settings_are_refused_without_a_run(
     qtbot: QtBot, panel: TrainPanel, versioned: Project
 ) -> None:
-    panel.form.epochs.setValue(2)
-    panel.form.warmup_epochs.setValue(5)
+    panel.form.device.setEditText("tpu")
 
     click(qtbot, panel.start_button)
 
     assert not panel.is_running
     assert panel.error.isVisible()
-    assert "warmup_epochs" in panel.error.text()
+    assert "unknown device 'tpu'" in panel.error.text()
     assert versioned.runs() == []
+
+
+def test_the_preset_is_fitted_to_the_chosen_version(panel: TrainPanel, versioned: Project) -> None:
+    train_items = versioned.version_items(panel.version_id, "train")
+    assert panel.form.basis is not None
+    assert panel.form.basis.shape.train_items == len(train_items)
+    assert "32 px input (median image 32x32)" in panel.form.choices_label.text()
+
+    panel.set_project(None)
+
+    assert panel.form.basis is None
+    assert panel.form.choices_label.text() == ""
 
 
 def test_no_version_no_start_and_freeze_opens_the_dialog(qtbot: QtBot, digits: Project) -> None:
