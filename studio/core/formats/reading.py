@@ -12,6 +12,7 @@ import json
 import math
 import os
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath, PureWindowsPath
@@ -75,6 +76,28 @@ class Control:
         self.check()
         if self._progress is not None:
             self._progress(done, total)
+
+
+class LeftOut:
+    """What a reader does not import, counted so that the report names it: nothing a reader
+    leaves out is dropped silently.
+
+    Each `heading` says what was left out ("CVAT group_id on shapes other than polygons was
+    left out"); its warning lists the names counted under it, as COCO's left-out fields are
+    listed: "heading: box ×2, mask ×1".
+    """
+
+    def __init__(self) -> None:
+        self._counts: dict[str, Counter[str]] = {}
+
+    def add(self, heading: str, name: str) -> None:
+        self._counts.setdefault(heading, Counter())[name] += 1
+
+    def warnings(self) -> list[str]:
+        return [
+            f"{heading}: " + ", ".join(f"{name} ×{n:,}" for name, n in sorted(counts.items()))
+            for heading, counts in self._counts.items()
+        ]
 
 
 def _refuse_constant(name: str) -> Any:

@@ -40,6 +40,7 @@ from studio.core.formats.reading import (
     SPLIT_ALIASES,
     SPLIT_NAMES,
     Control,
+    LeftOut,
     find_image,
     head,
     load_xml,
@@ -60,6 +61,15 @@ from studio.core.records import AnnotationRecord
 FLAG_ATTRIBUTES = ("truncated", "difficult", "occluded")
 FLAG_VALUES = {"0": 0, "1": 1, "false": 0, "true": 1}
 STANDARD_ATTRIBUTES = {"pose", *FLAG_ATTRIBUTES}
+# The children of an <object> that Studio reads (<part> boxes are counted on their own); any
+# other with content, such as VOC2012's <actions> and <point>, is named in a warning.
+OBJECT_ELEMENTS = frozenset({"name", "bndbox", "attributes", "part", *STANDARD_ATTRIBUTES})
+UNREAD_ELEMENTS = "Pascal VOC object elements Studio does not import were left out"
+REPEATED_ATTRIBUTES = (
+    "Pascal VOC <attribute>s repeating a name on their object were left out (the first is kept)"
+)
+# How many of the image ids listed without an annotation file a warning names.
+SHOWN_IDS = 5
 SKIP_REASONS = {
     AnnotationKind.POLYGON.value: "polygons and masks (VOC holds boxes only)",
     AnnotationKind.MASK.value: "polygons and masks (VOC holds boxes only)",
@@ -90,18 +100,22 @@ class VocFormat(LabelFormat):
             raise LabelImportError(path, "no Pascal VOC .xml file found")
         label_set = LabelSet(self.name, path)
         splits = _read_splits(dataset_root, label_set)
+        listed_ids = set(splits)
+        left_out = LeftOut()
         skipped = parts = 0
         for done, file in enumerate(files, start=1):
             control.step(done, len(files))
             root = load_xml(file)
-            image = _read_file(file, root, dataset_root, strict, label_set)
+            image = _read_file(file, root, dataset_root, strict, label_set, left_out)
             if image is None:
                 skipped += 1
                 continue
             parts += len(root.findall("object/part"))
+            image_ids = (file.stem, PurePosixPath(image.file_name).stem)
+            listed_ids.difference_update(image_ids)
             image.split = (
-                splits.get(file.stem)
-                or splits.get(PurePosixPath(image.file_name).stem)
+                splits.get(image_ids[0])
+                or splits.get(image_ids[1])
                 or _folder_split(file, dataset_root)
             )
             label_set.images.append(image)
@@ -114,6 +128,9 @@ class VocFormat(LabelFormat):
                 f"{parts:,} <part> boxes of the VOC person layout were skipped: Studio keeps "
                 "the whole objects"
             )
+        label_set.warnings.extend(left_out.warnings())
+        if listed_ids and path.is_dir():
+            label_set.warnings.append(_unmatched_ids_warning(listed_ids))
         if not label_set.images:
             raise LabelImportError(path, "no Pascal VOC annotation found among the .xml files")
         return label_set
@@ -195,6 +212,17 @@ def _read_splits(dataset_root: Path, label_set: LabelSet) -> dict[str, str]:
     return splits
 
 
+def _unmatched_ids_warning(image_ids: set[str]) -> str:
+    """The warning for ids the split lists name that no annotation file has (an image listed
+    in ImageSets/Main whose annotation is missing is not imported)."""
+    shown = ", ".join(sorted(image_ids)[:SHOWN_IDS])
+    more = f" and {len(image_ids) - SHOWN_IDS:,} more" if len(image_ids) > SHOWN_IDS else ""
+    return (
+        f"{len(image_ids):,} image ids listed in ImageSets/Main have no annotation file and "
+        f"were left out: {shown}{more}"
+    )
+
+
 def _folder_split(file: Path, dataset_root: Path) -> str | None:
     """The split of a folder the file lies in, as Roboflow's export has them: `train/`,
     `valid/`, `test/`, each holding images and .xml files side by side."""
@@ -213,7 +241,7 @@ def _image_roots(file: Path, dataset_root: Path) -> list[Path]:
 
 
 def _read_file(
-    file: Path, root: Any, dataset_root: Path, strict: bool, label_set: LabelSet
+    file: Path, root: Any, dataset_root: Path, strict: bool, label_set: LabelSet, left_out: LeftOut
 ) -> ImageLabels | None:
     if root.tag != "annotation":
         if strict:
@@ -228,7 +256,7 @@ def _read_file(
     width, height = _declared_size(file, root)
     labels = []
     for number, element in enumerate(root.findall("object"), start=1):
-        record = _object(file, element, number, width, height)
+        record = _object(file, element, number, width, height, left_out)
         label_set.add_class(record.label)
         labels.append(record)
     return ImageLabels(
@@ -277,7 +305,12 @@ def _declared_size(file: Path, root: Any) -> tuple[int | None, int | None]:
 
 
 def _object(
-    file: Path, element: Any, number: int, width: int | None, height: int | None
+    file: Path,
+    element: Any,
+    number: int,
+    width: int | None,
+    height: int | None,
+    left_out: LeftOut,
 ) -> LabelRecord:
     where = f"object {number}"
     label = _text(element, "name")
@@ -296,7 +329,10 @@ def _object(
     _check_corners(file, where, corners, width, height)
     xmin, ymin, xmax, ymax = corners
     geometry = [xmin, ymin, xmax - xmin, ymax - ymin]
-    attributes = _attributes(file, element, where)
+    for child in element:
+        if child.tag not in OBJECT_ELEMENTS and (len(child) or (child.text or "").strip()):
+            left_out.add(UNREAD_ELEMENTS, f"<{child.tag}>")
+    attributes = _attributes(file, element, where, left_out)
     return LabelRecord(label, AnnotationKind.BOX, geometry, attributes=attributes, where=where)
 
 
@@ -321,8 +357,9 @@ def _check_corners(
         )
 
 
-def _attributes(file: Path, element: Any, where: str) -> dict[str, Any]:
-    """The object's flags and its `<attributes>` block, in Studio's stored layout.
+def _attributes(file: Path, element: Any, where: str, left_out: LeftOut) -> dict[str, Any]:
+    """The object's flags and its `<attributes>` block, in Studio's stored layout; an
+    attribute repeating a name keeps the first value and the others are counted.
 
     An empty flag element (`<truncated/>`, as labelme's labelme2voc.py writes) says nothing
     and is left out, like an absent one.
@@ -342,7 +379,9 @@ def _attributes(file: Path, element: Any, where: str) -> dict[str, Any]:
     listed: dict[str, Any] = {}
     for attribute in element.findall("attributes/attribute"):
         name = _text(attribute, "name")
-        if name and name not in listed:
+        if name in listed:
+            left_out.add(REPEATED_ATTRIBUTES, name)
+        elif name:
             listed[name] = (attribute.findtext("value") or "").strip()
     return read_format_attributes(flags, listed, STANDARD_ATTRIBUTES)
 

@@ -384,3 +384,63 @@ def test_a_box_more_than_one_pixel_past_the_image_is_refused(
     assert caught.value.file == str(file)
     assert "reaches outside the declared 64×48 image" in caught.value.problem
     assert project.count_items() == 0
+
+
+# -- nothing left out silently -------------------------------------------------------------
+
+
+def test_voc2012_actions_and_points_are_reported(tmp_path: Path, project: Project) -> None:
+    save_image(tmp_path / "a.jpg", (64, 48), seed=1)
+    action = (
+        "<object><name>person</name><actions><jumping>1</jumping><phoning>0</phoning></actions>"
+        "<point><x>20</x><y>20</y></point><extra/>"
+        "<bndbox><xmin>1</xmin><ymin>2</ymin><xmax>31</xmax><ymax>32</ymax></bndbox></object>"
+    )
+    voc_file(tmp_path / "a.xml", "a.jpg", (64, 48), action + action)
+
+    report = project.import_labels(tmp_path / "a.xml")
+
+    assert report.annotations_added == 1  # the second box repeats the first
+    assert report.warnings == [
+        "Pascal VOC object elements Studio does not import were left out: <actions> ×2, <point> ×2"
+    ]
+
+
+def test_split_list_ids_without_an_annotation_file_are_reported(
+    tmp_path: Path, project: Project
+) -> None:
+    save_image(tmp_path / "voc/JPEGImages/a.jpg", (64, 48), seed=1)
+    voc_file(tmp_path / "voc/Annotations/a.xml", "a.jpg", (64, 48), box_object("cat", 1, 2, 9, 9))
+    (tmp_path / "voc/ImageSets/Main").mkdir(parents=True)
+    (tmp_path / "voc/ImageSets/Main/train.txt").write_text("a\nb\n")
+    (tmp_path / "voc/ImageSets/Main/val.txt").write_text("c\n")
+
+    report = project.import_labels(tmp_path / "voc")
+
+    assert [item.split for item in project.items()] == ["train"]
+    assert report.warnings == [
+        "2 image ids listed in ImageSets/Main have no annotation file and were left out: b, c"
+    ]
+
+
+def test_a_repeated_attribute_keeps_the_first_and_is_reported(
+    tmp_path: Path, project: Project
+) -> None:
+    save_image(tmp_path / "a.jpg", (64, 48), seed=1)
+    attributes = "".join(
+        f"<attribute><name>colour</name><value>{value}</value></attribute>"
+        for value in ("red", "blue", "green")
+    )
+    box = box_object("car", 1, 2, 11, 12).replace(
+        "</object>", f"<attributes>{attributes}</attributes></object>"
+    )
+    voc_file(tmp_path / "a.xml", "a.jpg", (64, 48), box)
+
+    report = project.import_labels(tmp_path / "a.xml")
+
+    (annotation,) = project.annotations(project.items()[0].id)
+    assert annotation.attributes == {"user": {"colour": "red"}}
+    assert report.warnings == [
+        "Pascal VOC <attribute>s repeating a name on their object were left out (the first is "
+        "kept): colour ×2"
+    ]
