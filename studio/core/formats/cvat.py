@@ -37,13 +37,14 @@ import numpy as np
 from PIL import Image
 
 from studio.core.attributes import format_attributes, read_format_attributes
-from studio.core.enums import AnnotationKind
+from studio.core.enums import AnnotationKind, AnnotationSource
 from studio.core.errors import LabelImportError
 from studio.core.formats.exporter import ExportTarget
 from studio.core.formats.model import ExportItem, ExportSet, ImageLabels, LabelRecord, LabelSet
 from studio.core.formats.reading import (
     SPLIT_ALIASES,
     Control,
+    LeftOut,
     find_image,
     head,
     load_xml,
@@ -70,6 +71,24 @@ META_CONTAINERS = ("task", "job", "project")
 UNLABELED = "unlabeled shape"
 # The reserved flags (studio.core.attributes) CVAT has places of its own for.
 NATIVE_FLAGS = frozenset({"occluded", "z_order"})
+# CVAT's `source` of a shape: "auto" is a model's work no person changed (a model-made
+# annotation in Studio); "semi-auto" is a person's work with a tool's help, which Studio has no
+# source for, so it comes in as human work and is counted.
+AUTO_SOURCE = "auto"
+SEMI_AUTO_SOURCE = "semi-auto"
+CVAT_SOURCES = {
+    AnnotationSource.MODEL.value: AUTO_SOURCE,
+    AnnotationSource.SAM.value: SEMI_AUTO_SOURCE,
+    AnnotationSource.HUMAN.value: "manual",
+}
+UNGROUPED = "CVAT group_id on shapes other than polygons was left out (Studio joins polygons only)"
+SEMI_AUTO = "CVAT shapes made with a tool's help were imported as human work"
+REPEATED_ATTRIBUTES = (
+    "CVAT <attribute>s repeating a name on their shape were left out (the last is kept)"
+)
+# The class meta key (label_class.meta) of a CVAT label's attribute definitions.
+ATTRIBUTE_DEFINITIONS = "attribute_definitions"
+DEFINITION_FIELDS = ("name", "mutable", "input_type", "default_value", "values")
 WHOLE_NUMBER = re.compile(r"-?[0-9]+")
 COUNT = re.compile(r"[0-9]+")
 
@@ -93,10 +112,12 @@ class CvatFormat(LabelFormat):
             raise LabelImportError(path, "no CVAT annotations.xml found")
         label_set = LabelSet(self.name, path)
         skipped: Counter = Counter()
+        left_out = LeftOut()
         for file in files:
-            _read_file(file, label_set, skipped, control)
+            _read_file(file, label_set, skipped, left_out, control)
         for shape, count in sorted(skipped.items()):
             label_set.warnings.append(_skip_warning(shape, count))
+        label_set.warnings.extend(left_out.warnings())
         return label_set
 
     def write(self, export: ExportSet, target: ExportTarget) -> None:
@@ -133,7 +154,9 @@ def _skip_warning(shape: str, count: int) -> str:
 # -- reading -------------------------------------------------------------------------------
 
 
-def _read_file(file: Path, label_set: LabelSet, skipped: Counter, control: Control) -> None:
+def _read_file(
+    file: Path, label_set: LabelSet, skipped: Counter, left_out: LeftOut, control: Control
+) -> None:
     root = load_xml(file)
     if root.tag != "annotations":
         raise LabelImportError(file, f"the root element is <{root.tag}>, not CVAT <annotations>")
@@ -144,7 +167,7 @@ def _read_file(file: Path, label_set: LabelSet, skipped: Counter, control: Contr
     for done, element in enumerate(elements, start=1):
         control.step(done, len(elements))
         subset = element.get("subset", task_subset)
-        image = _image(file, element, _image_roots(file, subset), known, skipped)
+        image = _image(file, element, _image_roots(file, subset), known, skipped, left_out)
         image.split = _split(subset, unknown_subsets)
         label_set.images.append(image)
         for record in image.labels:
@@ -182,8 +205,34 @@ def _read_meta(root: Any, label_set: LabelSet) -> tuple[set[str] | None, str]:
                     if name and not (label.findtext("parent") or "").strip():
                         known.add(name)
                         label_set.add_class(name)
+                        definitions = _attribute_definitions(label)
+                        if definitions:
+                            label_set.class_meta.setdefault(
+                                name, {ATTRIBUTE_DEFINITIONS: definitions}
+                            )
             subset = subset or (meta.findtext("subset") or "").strip()
     return known, subset
+
+
+def _attribute_definitions(label: Any) -> list[dict[str, Any]]:
+    """A label's attribute definitions in `<meta>` (name, mutable, input_type, default_value,
+    values), kept on the class so that an export declares them again."""
+    definitions = []
+    for attribute in label.findall("attributes/attribute"):
+        name = (attribute.findtext("name") or "").strip()
+        if not name:
+            continue
+        values = (attribute.findtext("values") or "").split("\n")
+        definitions.append(
+            {
+                "name": name,
+                "mutable": (attribute.findtext("mutable") or "").strip().lower() == "true",
+                "input_type": (attribute.findtext("input_type") or "").strip(),
+                "default_value": attribute.findtext("default_value") or "",
+                "values": [value for value in values if value],
+            }
+        )
+    return definitions
 
 
 def _split(subset: str | None, unknown: Counter) -> str | None:
@@ -207,7 +256,12 @@ def _whole(file: Path, where: str, element: Any, name: str, minimum: int) -> int
 
 
 def _image(
-    file: Path, element: Any, roots: list[Path], known: set[str] | None, skipped: Counter
+    file: Path,
+    element: Any,
+    roots: list[Path],
+    known: set[str] | None,
+    skipped: Counter,
+    left_out: LeftOut,
 ) -> ImageLabels:
     where = f"image id {element.get('id', '?')}"
     name = safe_relative_name(element.get("name"), file, where)
@@ -231,9 +285,16 @@ def _image(
                 file, f"label {label!r} is not among the labels declared in <meta>", shape_where
             )
         record = SHAPE_READERS[child.tag](file, shape_where, child, label, width, height)
-        record.attributes = _attributes(child)
-        group = child.get("group_id", "0")
-        if record.kind is AnnotationKind.POLYGON and group not in ("", "0"):
+        record.attributes = _attributes(child, left_out)
+        source = (child.get("source") or "").strip()
+        if source == AUTO_SOURCE:
+            record.source = AnnotationSource.MODEL.value
+        elif source == SEMI_AUTO_SOURCE:
+            left_out.add(SEMI_AUTO, SEMI_AUTO_SOURCE)
+        group = (child.get("group_id") or "0").strip()
+        if record.kind is not AnnotationKind.POLYGON and group not in ("", "0"):
+            left_out.add(UNGROUPED, f"<{child.tag}>")
+        elif record.kind is AnnotationKind.POLYGON and group not in ("", "0"):
             if (label, group) in groups:
                 groups[(label, group)].geometry.extend(record.geometry)
                 continue
@@ -252,9 +313,10 @@ def _image(
     )
 
 
-def _attributes(element: Any) -> dict[str, Any]:
+def _attributes(element: Any, left_out: LeftOut) -> dict[str, Any]:
     """The shape's `occluded` and `z_order` (flags) and its `<attribute>` children (the
-    label's attributes, user attributes even when one is named `occluded`)."""
+    label's attributes, user attributes even when one is named `occluded`; of a repeated name
+    the last is kept, as before, and the others are counted)."""
     flags: dict[str, Any] = {}
     if (element.get("occluded") or "0").strip() == "1":
         flags["occluded"] = 1
@@ -264,6 +326,8 @@ def _attributes(element: Any) -> dict[str, Any]:
     listed: dict[str, Any] = {}
     for child in element.findall("attribute"):
         name = (child.get("name") or "").strip()
+        if name in listed:
+            left_out.add(REPEATED_ATTRIBUTES, name)
         if name:
             listed[name] = (child.text or "").strip()
     return read_format_attributes(flags, listed, NATIVE_FLAGS)
@@ -392,8 +456,24 @@ def _meta(export: ExportSet) -> ET.Element:
         ET.SubElement(label, "name").text = record.name
         ET.SubElement(label, "color").text = record.color
         ET.SubElement(label, "type").text = "any"
-        ET.SubElement(label, "attributes")
+        definitions = ET.SubElement(label, "attributes")
+        for definition in record.meta.get(ATTRIBUTE_DEFINITIONS, []):
+            definitions.append(_definition_element(definition))
     return meta
+
+
+def _definition_element(definition: dict[str, Any]) -> ET.Element:
+    attribute = ET.Element("attribute")
+    for field in DEFINITION_FIELDS:
+        value = definition.get(field, "")
+        if field == "mutable":
+            text = "True" if value else "False"
+        elif field == "values":
+            text = "\n".join(str(each) for each in value)
+        else:
+            text = str(value)
+        ET.SubElement(attribute, field).text = text
+    return attribute
 
 
 def _image_element(image_id: int, entry: ExportItem, target: ExportTarget) -> ET.Element:
@@ -425,22 +505,22 @@ def _shapes(annotation: AnnotationRecord, groups: Any) -> list[ET.Element]:
     flags, listed = format_attributes(annotation.attributes, NATIVE_FLAGS)
     placed = _placement(flags)
     if kind == AnnotationKind.TAG.value:
-        shapes = [ET.Element("tag", {"label": annotation.label, "source": "manual"})]
+        shapes = [ET.Element("tag", {"label": annotation.label, "source": _source(annotation)})]
     elif kind == AnnotationKind.BOX.value:
         x, y, w, h = annotation.geometry
         corners = {"xtl": x, "ytl": y, "xbr": x + w, "ybr": y + h}
         values = {key: _n(value) for key, value in corners.items()}
-        shapes = [_shape("box", annotation.label, placed, values)]
+        shapes = [_shape("box", annotation, placed, values)]
     elif kind == AnnotationKind.POLYGON.value:
         rings = annotation.geometry
         group = {"group_id": str(next(groups))} if len(rings) > 1 else {}
         shapes = [
-            _shape("polygon", annotation.label, placed, {"points": _points_text(ring), **group})
+            _shape("polygon", annotation, placed, {"points": _points_text(ring), **group})
             for ring in rings
         ]
     elif kind == AnnotationKind.MASK.value:
         encoded = _mask_attributes(decode_mask(annotation.geometry))
-        shapes = [_shape("mask", annotation.label, placed, encoded)] if encoded else []
+        shapes = [_shape("mask", annotation, placed, encoded)] if encoded else []
     else:
         return []
     for shape in shapes:
@@ -456,8 +536,15 @@ def _placement(flags: dict[str, Any]) -> dict[str, str]:
     return {"occluded": "1" if occluded else "0", "z_order": str(flags.get("z_order", 0))}
 
 
-def _shape(tag: str, label: str, placed: dict[str, str], values: dict[str, str]) -> ET.Element:
-    element = ET.Element(tag, {"label": label, "source": "manual"})
+def _source(annotation: AnnotationRecord) -> str:
+    """CVAT's source of a shape: a model's "auto", SAM's "semi-auto", a person's "manual"."""
+    return CVAT_SOURCES.get(annotation.source, "manual")
+
+
+def _shape(
+    tag: str, annotation: AnnotationRecord, placed: dict[str, str], values: dict[str, str]
+) -> ET.Element:
+    element = ET.Element(tag, {"label": annotation.label, "source": _source(annotation)})
     element.set("occluded", placed["occluded"])
     for key, value in values.items():
         element.set(key, value)

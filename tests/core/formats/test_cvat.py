@@ -86,6 +86,7 @@ def test_fixture_imports_exactly(project: Project) -> None:
     assert report.warnings == [
         "1 points shapes skipped: Studio has no points shape",
         "1 polylines skipped: Studio has no polyline shape",
+        "CVAT shapes made with a tool's help were imported as human work: semi-auto ×1",
     ]
     items = by_name(project)
     assert {name: (item.status, item.split) for name, item in items.items()} == {
@@ -477,3 +478,128 @@ def test_datumaros_test_file_imports_and_reports_what_it_skips(
     ]
     # Its shapes were all skipped: img1 is not known to be empty.
     assert (items["img1.jpg"].status, items["img0.jpg"].status) == ("new", "done")
+
+
+# -- nothing left out silently -------------------------------------------------------------
+
+
+def one_image_task(tmp_path: Path, shapes_xml: str, labels_xml: str = "") -> Path:
+    """A task export of one 32×32 image holding `shapes_xml` (label "car" in <meta>)."""
+    save_image(tmp_path / "task/images/x.jpg", (32, 32), seed=1)
+    labels = labels_xml or "<label><name>car</name></label>"
+    (tmp_path / "task/annotations.xml").write_text(
+        "<annotations><version>1.1</version><meta><task>"
+        f"<labels>{labels}</labels></task></meta>"
+        f'<image id="0" name="x.jpg" width="32" height="32">{shapes_xml}</image></annotations>'
+    )
+    return tmp_path / "task"
+
+
+def test_group_ids_of_shapes_other_than_polygons_are_reported(
+    tmp_path: Path, project: Project
+) -> None:
+    task = one_image_task(
+        tmp_path,
+        '<box label="car" group_id="1" xtl="1" ytl="1" xbr="9" ybr="9"/>'
+        '<polygon label="car" group_id="1" points="10,10;20,10;20,20"/>'
+        '<polygon label="car" group_id="1" points="21,21;30,21;30,30"/>',
+    )
+
+    report = project.import_labels(task)
+
+    kinds = sorted(a.kind for a in project.annotations(project.items()[0].id))
+    assert kinds == ["box", "polygon"]  # the polygons of group 1 are one object
+    assert report.warnings == [
+        "CVAT group_id on shapes other than polygons was left out (Studio joins polygons "
+        "only): <box> ×1"
+    ]
+
+
+def test_auto_shapes_are_model_made_and_semi_auto_ones_are_reported(
+    tmp_path: Path, project: Project
+) -> None:
+    task = one_image_task(
+        tmp_path,
+        '<box label="car" source="auto" xtl="1" ytl="1" xbr="9" ybr="9"/>'
+        '<box label="car" source="semi-auto" xtl="2" ytl="2" xbr="9" ybr="9"/>'
+        '<box label="car" source="manual" xtl="3" ytl="3" xbr="9" ybr="9"/>',
+    )
+
+    report = project.import_labels(task)
+
+    sources = {a.geometry[0]: a.source for a in project.annotations(project.items()[0].id)}
+    assert sources == {1.0: "model", 2.0: "human", 3.0: "human"}
+    assert report.warnings == [
+        "CVAT shapes made with a tool's help were imported as human work: semi-auto ×1"
+    ]
+
+
+def test_model_made_shapes_export_as_auto_and_come_back_model_made(tmp_path: Path) -> None:
+    task = one_image_task(
+        tmp_path, '<box label="car" source="auto" xtl="1" ytl="1" xbr="9" ybr="9"/>'
+    )
+
+    before, after, exported = round_trip(tmp_path, task, "cvat")
+
+    assert before == after
+    assert ET.parse(exported / "annotations.xml").find("image/box").get("source") == "auto"
+
+
+def test_label_attribute_definitions_are_kept_on_the_class_and_exported(
+    tmp_path: Path,
+) -> None:
+    definition = (
+        "<attribute><name>colour</name><mutable>True</mutable><input_type>select</input_type>"
+        "<default_value>red</default_value><values>red\nblue</values></attribute>"
+    )
+    task = one_image_task(
+        tmp_path,
+        '<box label="car" xtl="1" ytl="1" xbr="9" ybr="9"><attribute name="colour">blue'
+        "</attribute></box>",
+        f"<label><name>car</name><attributes>{definition}</attributes></label>",
+    )
+    with Project.create(tmp_path / "p.studio") as project:
+        project.import_labels(task)
+        project.export_labels(tmp_path / "out", format="cvat")
+        (car,) = project.classes()
+
+    assert car.meta == {
+        "attribute_definitions": [
+            {
+                "name": "colour",
+                "mutable": True,
+                "input_type": "select",
+                "default_value": "red",
+                "values": ["red", "blue"],
+            }
+        ]
+    }
+    written = ET.parse(tmp_path / "out/annotations.xml").find(
+        "meta/task/labels/label/attributes/attribute"
+    )
+    assert [(child.tag, child.text) for child in written] == [
+        ("name", "colour"),
+        ("mutable", "True"),
+        ("input_type", "select"),
+        ("default_value", "red"),
+        ("values", "red\nblue"),
+    ]
+
+
+def test_a_repeated_attribute_keeps_the_last_and_is_reported(
+    tmp_path: Path, project: Project
+) -> None:
+    task = one_image_task(
+        tmp_path,
+        '<box label="car" xtl="1" ytl="1" xbr="9" ybr="9"><attribute name="colour">red'
+        '</attribute><attribute name="colour">blue</attribute></box>',
+    )
+
+    report = project.import_labels(task)
+
+    (annotation,) = project.annotations(project.items()[0].id)
+    assert annotation.attributes == {"user": {"colour": "blue"}}
+    assert report.warnings == [
+        "CVAT <attribute>s repeating a name on their shape were left out (the last is kept): "
+        "colour ×1"
+    ]
