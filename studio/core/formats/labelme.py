@@ -51,6 +51,7 @@ from studio.core.formats.exporter import ExportTarget
 from studio.core.formats.model import ExportItem, ExportSet, ImageLabels, LabelRecord, LabelSet
 from studio.core.formats.reading import (
     Control,
+    LeftOut,
     expect,
     files_below,
     flat_points,
@@ -73,6 +74,16 @@ MAX_IMAGE_DATA_CHARS = 64 * 1024**2
 CIRCLE_POINTS = 32
 # The reserved flags (studio.core.attributes) labelme has a place of its own for.
 NATIVE_FLAGS = frozenset({"description"})
+# Shapes whose group_id joins them into one annotation (a circle is read as a polygon); on
+# any other shape the group_id is counted in a warning.
+GROUPED_KINDS = (AnnotationKind.POLYGON, AnnotationKind.KEYPOINTS)
+UNGROUPED = (
+    "labelme group_id on shapes other than polygons, circles and points was left out "
+    "(Studio joins those only)"
+)
+# labelme 3's per-shape display colours: Studio draws a shape in its class's colour.
+SHAPE_COLOURS = ("line_color", "fill_color")
+UNKEPT_COLOURS = "labelme shape colours were left out (Studio draws shapes in the class colour)"
 LINE_SHAPES = {"line": "lines", "linestrip": "linestrips"}
 DETECT_SAMPLE = 20
 EMPTY_REASONS = {
@@ -106,6 +117,7 @@ class LabelmeFormat(LabelFormat):
         files = [path] if path.is_file() else _json_files(path)
         label_set = LabelSet(self.name, path)
         skipped: Counter = Counter()
+        left_out = LeftOut()
         others = 0
         for done, file in enumerate(files, start=1):
             control.step(done, len(files))
@@ -115,10 +127,13 @@ class LabelmeFormat(LabelFormat):
                     raise LabelImportError(file, 'not a labelme file (no "shapes" list)')
                 others += 1
                 continue
-            label_set.images.append(_read_document(file, document, root, label_set, skipped))
+            label_set.images.append(
+                _read_document(file, document, root, label_set, skipped, left_out)
+            )
         if not label_set.images:
             raise LabelImportError(path, "no labelme .json file found")
         label_set.warnings.extend(_skip_warning(kind, count) for kind, count in skipped.items())
+        label_set.warnings.extend(left_out.warnings())
         if others:
             label_set.warnings.append(
                 f"{others:,} .json files that are not labelme files were skipped"
@@ -162,7 +177,12 @@ def _skip_warning(kind: str, count: int) -> str:
 
 
 def _read_document(
-    file: Path, document: dict, root: Path, label_set: LabelSet, skipped: Counter
+    file: Path,
+    document: dict,
+    root: Path,
+    label_set: LabelSet,
+    skipped: Counter,
+    left_out: LeftOut,
 ) -> ImageLabels:
     width = _declared(file, document, "imageWidth")
     height = _declared(file, document, "imageHeight")
@@ -172,7 +192,7 @@ def _read_document(
         file_name, path = _embedded_image(file, file_name, path, data)
     shapes = expect(document["shapes"], list, file, "top level", '"shapes"')
     skipped_before = sum(skipped.values())
-    labels = _shapes(file, shapes, width, height, skipped)
+    labels = _shapes(file, shapes, width, height, skipped, left_out)
     labels += _tags(file, document.get("flags"))
     for record in labels:
         label_set.add_class(record.label)
@@ -305,7 +325,12 @@ def _tags(file: Path, flags: Any) -> list[LabelRecord]:
 
 
 def _shapes(
-    file: Path, shapes: list, width: int | None, height: int | None, skipped: Counter
+    file: Path,
+    shapes: list,
+    width: int | None,
+    height: int | None,
+    skipped: Counter,
+    left_out: LeftOut,
 ) -> list[LabelRecord]:
     records: list[LabelRecord] = []
     groups: dict[tuple[str, str, int], LabelRecord] = {}
@@ -325,8 +350,13 @@ def _shapes(
         kind, geometry = reader(file, where, points, shape, width, height)
         attributes = _attributes(file, where, shape)
         record = LabelRecord(label, kind, geometry, attributes=attributes, where=where)
+        for colour in SHAPE_COLOURS:
+            if shape.get(colour) is not None:
+                left_out.add(UNKEPT_COLOURS, colour)
         group_id = shape.get("group_id")
-        if group_id is not None and kind in (AnnotationKind.POLYGON, AnnotationKind.KEYPOINTS):
+        if group_id is not None and kind not in GROUPED_KINDS:
+            left_out.add(UNGROUPED, shape_type)
+        elif group_id is not None:
             group_id = whole_number(group_id, file, where, "group_id")
             key = (label, kind.value, group_id)
             if key in groups:

@@ -438,3 +438,55 @@ def test_image_data_of_the_file_named_keeps_the_labels_on_that_item(
     assert (report.items_added, report.items_matched) == (0, 1)
     (item,) = project.items()
     assert project.media_path(item) == picture.resolve()
+
+
+# -- nothing left out silently -------------------------------------------------------------
+
+
+def mask_shape(group_id: int) -> dict:
+    stream = io.BytesIO()
+    Image.fromarray(np.ones((3, 3), dtype=np.uint8)).save(stream, format="PNG")
+    return {
+        "label": "road",
+        "points": [[1, 1], [3, 3]],
+        "shape_type": "mask",
+        "group_id": group_id,
+        "mask": base64.b64encode(stream.getvalue()).decode("ascii"),
+    }
+
+
+def test_group_ids_of_rectangles_and_masks_are_reported_circles_join_polygons(
+    tmp_path: Path, project: Project
+) -> None:
+    save_image(tmp_path / "x.jpg", (64, 48), seed=1)
+    polygon = {"label": "car", "points": [[1, 1], [9, 1], [9, 9]], "shape_type": "polygon"}
+    circle = {"label": "car", "points": [[30, 30], [35, 30]], "shape_type": "circle"}
+    grouped = [{**shape, "group_id": 2} for shape in (rectangle(), polygon, circle)]
+    labelme_file(tmp_path / "x.json", "x.jpg", [*grouped, mask_shape(2)])
+
+    report = project.import_labels(tmp_path / "x.json")
+
+    annotations = project.annotations(project.items()[0].id)
+    assert sorted((a.kind, len(a.geometry)) for a in annotations if a.kind != "mask") == [
+        ("box", 4),
+        ("polygon", 2),  # the polygon and the circle are the two rings of one object
+    ]
+    assert report.warnings == [
+        "labelme group_id on shapes other than polygons, circles and points was left out "
+        "(Studio joins those only): mask ×1, rectangle ×1"
+    ]
+
+
+def test_shape_colours_are_reported(tmp_path: Path, project: Project) -> None:
+    save_image(tmp_path / "x.jpg", (64, 48), seed=1)
+    coloured = {**rectangle(), "line_color": [255, 0, 0, 128], "fill_color": [0, 255, 0, 64]}
+    plain = {**rectangle("bus"), "line_color": None, "fill_color": None}  # labelme 3's default
+    labelme_file(tmp_path / "x.json", "x.jpg", [coloured, plain], lineColor=[0, 255, 0, 128])
+
+    report = project.import_labels(tmp_path / "x.json")
+
+    assert report.annotations_added == 2
+    assert report.warnings == [
+        "labelme shape colours were left out (Studio draws shapes in the class colour): "
+        "fill_color ×1, line_color ×1"
+    ]
