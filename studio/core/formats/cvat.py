@@ -4,15 +4,19 @@ The file lists the labels in `<meta>` (their order is the class order) and every
 its shapes: `<box>`, `<polygon>`, `<mask>` (CVAT's own run-length encoding) and `<tag>`, each
 with `<attribute name="…">value</attribute>` children, which become text user attributes
 (a label attribute named like a reserved flag CVAT has no place for, such as `difficult`,
-becomes that flag; see `studio.core.attributes`). `occluded="1"` becomes the reserved flag
-`occluded` = 1 and a non-zero `z_order` the flag `z_order`; a label attribute named
-`occluded` stays a user attribute beside it. A rotated box becomes the polygon of its four
-corners (turned clockwise about its centre, as CVAT draws it). Polygons of one label sharing
-a `group_id` are one object with several parts. Polylines, points, ellipses, cuboids and
-skeletons have no Studio shape: they are counted in the import's warnings, never dropped
-silently; so are shapes with an empty label (Datumaro's test files have them), and an image
-with skipped shapes is not taken to be empty. An image's `subset` (or the task's) gives its
-split: Train/Validation/Test → train/val/test, "default" → none. Images are looked for in
+becomes that flag; see `studio.core.attributes`; of a repeated name the last is kept and the
+others counted). The label attribute definitions in `<meta>` are kept in the class meta and
+written back on export. `occluded="1"` becomes the reserved flag `occluded` = 1 and a
+non-zero `z_order` the flag `z_order`; a label attribute named `occluded` stays a user
+attribute beside it. `source="auto"` (a model's shape no person changed) becomes source
+`model`; `semi-auto` shapes come in as human work and are counted. A rotated box becomes the
+polygon of its four corners (turned clockwise about its centre, as CVAT draws it). Polygons
+of one label sharing a `group_id` are one object with several parts; a `group_id` on any
+other shape is counted in the warnings. Polylines, points, ellipses, cuboids and skeletons
+have no Studio shape: they are counted in the import's warnings, never dropped silently; so
+are shapes with an empty label (Datumaro's test files have them), and an image with skipped
+shapes is not taken to be empty. An image's `subset` (or the task's) gives its split:
+Train/Validation/Test → train/val/test, "default" → none. Images are looked for in
 `images/<subset>/` (a project export), `images/` (a task export) and beside the file.
 
 CVAT's mask RLE: `rle="a, b, c, …"` are alternating runs of background and foreground
@@ -21,7 +25,8 @@ row by row.
 
 Export writes `annotations.xml` (meta with every class in project order) and the images in
 `images/`; keypoints have no CVAT-for-images shape in Studio's mapping and are skipped and
-counted. Every shape is written with `source="manual"`; model scores are not kept.
+counted. Shapes are written with the source CVAT gives such work (`CVAT_SOURCES`); model
+scores are not kept.
 """
 
 from __future__ import annotations

@@ -5,8 +5,9 @@ Each file holds `shapes` (`label`, `points`, `shape_type`, `group_id`, `flags`,
 (the image itself in base64, or null) and the image's size. Shapes map to Studio as:
 
 - `rectangle` (2 points, any two opposite corners) → box;
-- `polygon` (≥ 3 points) → polygon; polygons of one label sharing a `group_id` are the
-  parts (rings) of one object, which is how labelme groups them and how export writes them;
+- `polygon` (≥ 3 points) → polygon; polygons (and circles) of one label sharing a
+  `group_id` are the parts (rings) of one object, which is how labelme groups them and how
+  export writes them; a `group_id` on a rectangle or a mask is counted in the warnings;
 - `point` → keypoints with one visible point; points of one label sharing a `group_id` are
   one keypoints annotation;
 - `circle` (centre and a point on the circle) → a polygon of `CIRCLE_POINTS` vertices,
@@ -21,6 +22,8 @@ Image-level flags that are true become tags, and export writes tags as flags. A 
 flags become boolean user attributes, its description the reserved flag `description`, and
 other attributes (user attributes, and reserved flags labelme has no place for, such as
 `difficult`) travel in an `attributes` object on the shape (labelme keeps unknown keys).
+labelme 3's per-shape `line_color` and `fill_color` are counted in the warnings: Studio draws
+a shape in its class's colour.
 
 The image is `imageData` when the file embeds one, as in labelme itself (see
 `_embedded_image`). Otherwise it is `imagePath`, relative to the .json file, accepted only

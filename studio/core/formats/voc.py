@@ -17,7 +17,10 @@ Per object, `difficult`, `truncated` and `occluded` become the reserved flags of
 (0 or 1, only when the file has them; an empty `<truncated/>` as labelme2voc.py writes says
 nothing), `pose` a text flag, and CVAT's `<attributes><attribute><name>…<value>…` block user
 attributes (see `studio.core.attributes`). A box ending up to one pixel past the declared
-size (Roboflow writes `xmax` = width + 1) is clamped to the image with a warning. VOC holds
+size (Roboflow writes `xmax` = width + 1) is clamped to the image with a warning. Nothing is
+left out silently: object elements Studio has no place for (VOC2012's `<actions>` and
+`<point>`, the person layout's `<part>`), values of a repeated `<attribute>` name (the first
+is kept) and split-list ids without an annotation file are counted in the warnings. VOC holds
 boxes only: polygons, masks, keypoints and image tags are skipped on export and counted in
 the report.
 """
