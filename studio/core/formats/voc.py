@@ -216,8 +216,8 @@ def _read_splits(dataset_root: Path, label_set: LabelSet) -> dict[str, str]:
 
 
 def _unmatched_ids_warning(image_ids: set[str]) -> str:
-    """The warning for ids the split lists name that no annotation file has (an image listed
-    in ImageSets/Main whose annotation is missing is not imported)."""
+    """The warning naming the ids of ImageSets/Main's split lists that no annotation file has:
+    such an image is not imported."""
     shown = ", ".join(sorted(image_ids)[:SHOWN_IDS])
     more = f" and {len(image_ids) - SHOWN_IDS:,} more" if len(image_ids) > SHOWN_IDS else ""
     return (
