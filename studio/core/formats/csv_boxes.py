@@ -35,6 +35,7 @@ from studio.core.formats.csv_labels import (
     csv_rows,
     has_box_columns,
     header_columns,
+    required_columns,
     split_cell,
 )
 from studio.core.formats.exporter import ExportTarget
@@ -165,18 +166,7 @@ def _columns(file: Path, header: list[str], label_set: LabelSet) -> dict[str, in
     """Positions of path, label, the four corners, and (when present) width, height, split."""
     names = [cell.strip().lower() for cell in header]
     roles = {"path": PATH_COLUMNS, "label": LABEL_COLUMNS, **BOX_COLUMNS}
-    columns: dict[str, int] = {}
-    for role, candidates in roles.items():
-        matches = [position for position, name in enumerate(names) if name in candidates]
-        if len(matches) != 1:
-            problem = "no" if not matches else "more than one"
-            raise LabelImportError(
-                file,
-                f"the header {','.join(header)!r:.80} has {problem} {role} column "
-                f"(expected one of: {', '.join(candidates)})",
-                "line 1",
-            )
-        columns[role] = matches[0]
+    columns = required_columns(file, header, roles)
     for optional in (*SIZE_COLUMNS, SPLIT_COLUMN):
         if optional in names:
             columns[optional] = names.index(optional)

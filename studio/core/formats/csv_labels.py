@@ -142,11 +142,14 @@ def csv_rows(file: Path) -> list[tuple[int, list[str]]]:
     return rows
 
 
-def _columns(file: Path, header: list[str], label_set: LabelSet) -> dict[str, int]:
-    """Column positions of path, label and (if present) split."""
+def required_columns(
+    file: Path, header: list[str], roles: dict[str, tuple[str, ...]]
+) -> dict[str, int]:
+    """The position of each role's one column in `header` (named by any of its candidates);
+    a role with no column or more than one is an error naming the file's first line."""
     names = [cell.strip().lower() for cell in header]
     columns: dict[str, int] = {}
-    for role, candidates in (("path", PATH_COLUMNS), ("label", LABEL_COLUMNS)):
+    for role, candidates in roles.items():
         matches = [position for position, name in enumerate(names) if name in candidates]
         if len(matches) != 1:
             problem = "no" if not matches else "more than one"
@@ -157,6 +160,13 @@ def _columns(file: Path, header: list[str], label_set: LabelSet) -> dict[str, in
                 "line 1",
             )
         columns[role] = matches[0]
+    return columns
+
+
+def _columns(file: Path, header: list[str], label_set: LabelSet) -> dict[str, int]:
+    """Column positions of path, label and (if present) split."""
+    names = [cell.strip().lower() for cell in header]
+    columns = required_columns(file, header, {"path": PATH_COLUMNS, "label": LABEL_COLUMNS})
     if SPLIT_COLUMN in names:
         columns[SPLIT_COLUMN] = names.index(SPLIT_COLUMN)
     ignored = [header[i] for i in range(len(names)) if i not in columns.values()]
