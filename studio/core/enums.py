@@ -62,6 +62,12 @@ class RunStatus(str, Enum):
     INTERRUPTED = "interrupted"  # the worker died (killed, crashed, power cut): resumable
 
 
+# The statuses a run can be resumed from (its worker is gone and it did not finish).
+RESUMABLE_STATUSES = frozenset(
+    {RunStatus.INTERRUPTED.value, RunStatus.CANCELLED.value, RunStatus.FAILED.value}
+)
+
+
 def parse_enum(enum_type: type[Enum], value: object, what: str) -> Enum:
     """Return the member of `enum_type` named by `value`, or raise a clear ValueError."""
     if isinstance(value, enum_type):

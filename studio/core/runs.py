@@ -20,7 +20,7 @@ from sqlalchemy import Connection, delete, insert, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from studio.core.database import Database
-from studio.core.enums import RunStatus, parse_enum
+from studio.core.enums import RESUMABLE_STATUSES, RunStatus, parse_enum
 from studio.core.errors import RunError, RunTakenError, VersionError
 from studio.core.processes import WorkerIdentity
 from studio.core.schema import artifact_table as artifacts
@@ -34,9 +34,6 @@ from studio.core.schema import run_table as runs
 # gone when its heartbeat is older than this; workers write one every few seconds.
 HEARTBEAT_TIMEOUT_S = 60.0
 RUNS_FOLDER = "runs"
-RESUMABLE_STATUSES = frozenset(
-    {RunStatus.INTERRUPTED.value, RunStatus.CANCELLED.value, RunStatus.FAILED.value}
-)
 
 
 def run_folder(run_id: int) -> str:

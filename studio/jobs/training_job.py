@@ -25,7 +25,7 @@ from typing import Any
 
 from studio.core import runs
 from studio.core.database import Database
-from studio.core.enums import RunStatus
+from studio.core.enums import RESUMABLE_STATUSES, RunStatus
 from studio.core.errors import (
     OperationCancelledError,
     ProjectFileError,
@@ -84,7 +84,7 @@ def load_run(
     alive, or when the run is not queued, or not resumable, as asked)."""
     target = evaluation_target(database, project_path, run_id)
     last = target.files.path_of(LAST)
-    if resume and target.run.status in runs.RESUMABLE_STATUSES and not last.is_file():
+    if resume and target.run.status in RESUMABLE_STATUSES and not last.is_file():
         raise RunError(f"run {target.run.name} has no {LAST} to resume from ({last})")
     return replace(target, run=runs.claim_run(database, run_id, worker, resume=resume))
 

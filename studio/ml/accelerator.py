@@ -11,6 +11,7 @@ GPUs, Apple silicon for MPS, and the installed torch build (a "+cpu" build has n
 from __future__ import annotations
 
 import ctypes
+import functools
 import os
 import platform
 import sys
@@ -52,6 +53,13 @@ def _visible_nvidia_gpus() -> int:
     visible = os.environ.get("CUDA_VISIBLE_DEVICES")
     if visible is not None and visible.strip() in ("", "-1"):
         return 0
+    return _driver_gpu_count()
+
+
+@functools.cache
+def _driver_gpu_count() -> int:
+    """Asked of the driver once a process: initialising NVML can take a noticeable fraction of
+    a second, and the window asks on the GUI thread whenever the chosen version changes."""
     try:
         library = ctypes.CDLL(_NVML_LIBRARIES.get(sys.platform, _NVML_LIBRARY))
     except OSError:

@@ -22,7 +22,6 @@ from studio.ml.config import DEFAULT_MONITOR
 NOT_UNDOABLE = "Not a label edit: this is not in the undo history."
 SPLITS = ("train", "val", "test")
 ACTIVE_STATUSES = ("queued", "running")
-RESUMABLE_STATUSES = ("interrupted", "cancelled", "failed")
 BOOKKEEPING_METRICS = ("items", "seconds", "missing_predictions")  # not shown as results
 
 

@@ -35,11 +35,11 @@ from PySide6.QtWidgets import (
 )
 
 from studio.api import Project
+from studio.core.enums import RESUMABLE_STATUSES
 from studio.core.errors import StudioError
 from studio.gui.labels_io import error_label, show_error
 from studio.gui.training import (
     NOT_UNDOABLE,
-    RESUMABLE_STATUSES,
     format_duration,
     format_metric,
     headline_metrics,
