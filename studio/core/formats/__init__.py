@@ -11,7 +11,6 @@ from studio.core.formats.registry import (
     all_formats,
     detect_format,
     get_format,
-    register_format,
 )
 
-__all__ = ["LabelFormat", "all_formats", "detect_format", "get_format", "register_format"]
+__all__ = ["LabelFormat", "all_formats", "detect_format", "get_format"]

@@ -24,7 +24,7 @@ from studio.core.errors import LabelExportError, LabelImportError
 from studio.core.formats.exporter import ExportTarget
 from studio.core.formats.model import ExportItem, ExportSet, ImageLabels, LabelRecord, LabelSet
 from studio.core.formats.reading import SPLIT_ALIASES, Control, images_below, is_image_name
-from studio.core.formats.registry import LabelFormat, register_format
+from studio.core.formats.registry import LabelFormat
 
 # Files that say a folder holds labels of another format, not bare images.
 LABEL_FILE_SUFFIXES = frozenset({".json", ".xml", ".txt", ".csv", ".yaml", ".yml"})
@@ -192,4 +192,4 @@ def _class_folder_names(export: ExportSet, target: ExportTarget) -> dict[str, st
     return folders
 
 
-register_format(ClassFoldersFormat())
+FORMAT = ClassFoldersFormat()

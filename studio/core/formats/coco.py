@@ -44,7 +44,7 @@ from studio.core.formats.reading import (
     split_of_name,
     whole_number,
 )
-from studio.core.formats.registry import LabelFormat, register_format
+from studio.core.formats.registry import LabelFormat
 from studio.core.formats.writing import stable_ids
 from studio.core.records import AnnotationRecord, LabelClassRecord
 
@@ -576,4 +576,4 @@ def _polygon_bbox(rings: list[list[float]]) -> list[float]:
     return [left, top, float(xs.max()) - left, float(ys.max()) - top]
 
 
-register_format(CocoFormat())
+FORMAT = CocoFormat()

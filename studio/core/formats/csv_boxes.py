@@ -48,7 +48,7 @@ from studio.core.formats.reading import (
     split_of_name,
     text_number,
 )
-from studio.core.formats.registry import LabelFormat, register_format
+from studio.core.formats.registry import LabelFormat
 from studio.core.formats.writing import number_text
 
 SIZE_COLUMNS = ("width", "height")
@@ -235,4 +235,4 @@ def _image_rows(entry: ExportItem, target: ExportTarget) -> list[list[str]]:
     return rows or [[name, *size, "", "", "", "", ""]]
 
 
-register_format(CsvBoxesFormat())
+FORMAT = CsvBoxesFormat()

@@ -32,7 +32,7 @@ from studio.core.formats.reading import (
     read_text,
     safe_relative_name,
 )
-from studio.core.formats.registry import LabelFormat, register_format
+from studio.core.formats.registry import LabelFormat
 
 PATH_COLUMNS = ("path", "filename", "file_name", "file", "image", "image_path")
 LABEL_COLUMNS = ("label", "labels", "class", "tags")
@@ -240,4 +240,4 @@ def _tags(entry: ExportItem, target: ExportTarget) -> list[str]:
     return tags
 
 
-register_format(CsvLabelsFormat())
+FORMAT = CsvLabelsFormat()

@@ -56,7 +56,7 @@ from studio.core.formats.reading import (
     safe_relative_name,
     text_number,
 )
-from studio.core.formats.registry import LabelFormat, register_format
+from studio.core.formats.registry import LabelFormat
 from studio.core.formats.writing import attribute_text, is_true, mask_bounds, write_xml
 from studio.core.geometry import decode_mask
 from studio.core.records import AnnotationRecord
@@ -588,4 +588,4 @@ def _points_text(ring: list[float]) -> str:
     return ";".join(f"{_n(ring[i])},{_n(ring[i + 1])}" for i in range(0, len(ring), 2))
 
 
-register_format(CvatFormat())
+FORMAT = CvatFormat()

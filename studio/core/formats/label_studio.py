@@ -57,7 +57,7 @@ from studio.core.formats.reading import (
     safe_relative_name,
     whole_number,
 )
-from studio.core.formats.registry import LabelFormat, register_format
+from studio.core.formats.registry import LabelFormat
 from studio.core.records import AnnotationRecord
 
 TASKS_FILE = "tasks.json"
@@ -656,4 +656,4 @@ def _control(view: ElementTree.Element, kind: AnnotationKind, export: ExportSet)
     return control
 
 
-register_format(LabelStudioFormat())
+FORMAT = LabelStudioFormat()

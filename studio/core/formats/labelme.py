@@ -64,7 +64,7 @@ from studio.core.formats.reading import (
     load_json,
     whole_number,
 )
-from studio.core.formats.registry import LabelFormat, register_format
+from studio.core.formats.registry import LabelFormat
 from studio.core.formats.writing import mask_bounds, unique_stem
 from studio.core.geometry import decode_mask
 from studio.core.image_probe import ProbeError, probe_image, probe_image_data
@@ -578,4 +578,4 @@ def _mask_shapes(annotation: AnnotationRecord) -> list[dict[str, Any]]:
     return [shape]
 
 
-register_format(LabelmeFormat())
+FORMAT = LabelmeFormat()

@@ -1,14 +1,16 @@
 """The list of label formats Studio reads and writes, open to plugins.
 
 A format is a `LabelFormat`: a name, a `detect` that scores how much a path looks like the
-format, a `read` that returns a `LabelSet`, and a `write` that writes an `ExportSet`. The
-built-in formats register themselves when first asked for; a plugin calls
-`register_format` with its own.
+format, a `read` that returns a `LabelSet`, and a `write` that writes an `ExportSet`. Formats
+come from plugins' `studio_label_formats` hook (Studio's own through its default plugin); this
+module reads them from the source `studio.plugins` installs.
 """
 
 from __future__ import annotations
 
 import importlib
+import logging
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -16,6 +18,8 @@ from studio.core.enums import AnnotationKind
 from studio.core.errors import LabelImportError
 from studio.core.formats.model import ExportSet, LabelSet
 from studio.core.formats.reading import Control
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from studio.core.formats.exporter import ExportTarget
@@ -54,29 +58,41 @@ class LabelFormat:
         raise NotImplementedError(f"the {self.title} format cannot be exported")
 
 
-_formats: dict[str, LabelFormat] = {}
-_builtins_loaded = False
+FormatSource = Callable[[], Iterable[LabelFormat]]
 
 
-def register_format(label_format: LabelFormat) -> None:
-    """Make a format available to import, export, detection, the CLI and the GUI."""
-    if not label_format.name or not label_format.name.isidentifier():
-        raise ValueError(f"a label format needs a name like 'coco', got {label_format.name!r}")
-    _formats[label_format.name] = label_format
+def builtin_formats() -> list[LabelFormat]:
+    """Studio's own formats, in their usual order (the default plugin returns these)."""
+    return [
+        importlib.import_module(f"studio.core.formats.{module}").FORMAT
+        for module in BUILTIN_MODULES
+    ]
 
 
-def _load_builtins() -> None:
-    global _builtins_loaded
-    if _builtins_loaded:
-        return
-    _builtins_loaded = True
-    for module in BUILTIN_MODULES:
-        importlib.import_module(f"studio.core.formats.{module}")
+_source: FormatSource = builtin_formats
+
+
+def use_source(source: FormatSource) -> None:
+    """Where the formats come from: the process's plugins (`studio.plugins` sets this to its
+    `studio_label_formats` hook), else Studio's own formats alone."""
+    global _source
+    _source = source
 
 
 def all_formats() -> list[LabelFormat]:
-    """The built-in formats in their usual order, then the plugins' by name."""
-    _load_builtins()
+    """The built-in formats in their usual order, then the plugins' by name.
+
+    An entry without a proper name, or with a name already taken, is left out and logged.
+    """
+    formats: dict[str, LabelFormat] = {}
+    for label_format in _source():
+        name = getattr(label_format, "name", "")
+        if not isinstance(name, str) or not name.isidentifier():
+            log.warning("a label format needs a name like 'coco', got %r; left out", name)
+        elif name in formats:
+            log.warning("two label formats are named %r; the first is kept", name)
+        else:
+            formats[name] = label_format
 
     def rank(label_format: LabelFormat) -> tuple[int, str]:
         name = label_format.name
@@ -85,16 +101,17 @@ def all_formats() -> list[LabelFormat]:
             name,
         )
 
-    return sorted(_formats.values(), key=rank)
+    return sorted(formats.values(), key=rank)
 
 
 def get_format(name: str) -> LabelFormat:
-    _load_builtins()
-    try:
-        return _formats[name.lower().replace("-", "_")]
-    except KeyError:
-        known = ", ".join(sorted(_formats))
-        raise LabelImportError(name, f"unknown label format; known formats: {known}") from None
+    wanted = name.lower().replace("-", "_")
+    formats = all_formats()
+    for label_format in formats:
+        if label_format.name == wanted:
+            return label_format
+    known = ", ".join(sorted(f.name for f in formats))
+    raise LabelImportError(name, f"unknown label format; known formats: {known}")
 
 
 def detect_format(path: Path) -> LabelFormat:

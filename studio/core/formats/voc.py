@@ -51,7 +51,7 @@ from studio.core.formats.reading import (
     safe_relative_name,
     text_number,
 )
-from studio.core.formats.registry import LabelFormat, register_format
+from studio.core.formats.registry import LabelFormat
 from studio.core.formats.writing import (
     attribute_text,
     is_true,
@@ -432,4 +432,4 @@ def _object_element(annotation: AnnotationRecord) -> ET.Element:
     return element
 
 
-register_format(VocFormat())
+FORMAT = VocFormat()

@@ -57,7 +57,7 @@ from studio.core.formats.reading import (
     split_of_name,
     text_number,
 )
-from studio.core.formats.registry import LabelFormat, register_format
+from studio.core.formats.registry import LabelFormat
 from studio.core.formats.writing import stable_ids
 from studio.core.geometry import decode_mask
 from studio.core.records import AnnotationRecord
@@ -680,4 +680,4 @@ def _write_config(
         yaml.safe_dump(document, stream, sort_keys=False, allow_unicode=True)
 
 
-register_format(YoloFormat())
+FORMAT = YoloFormat()
