@@ -18,7 +18,6 @@ from pycocotools.coco import COCO
 from pycocotools.cocoeval import COCOeval
 from sklearn.metrics import average_precision_score
 
-from studio.analysis_api import AnalysisMixin
 from studio.api import Project
 from studio.core import error_analysis, runs
 from studio.core.errors import RunError
@@ -28,11 +27,6 @@ from studio.core.synthetic_scenes import create_scene_project
 from studio.core.versions import VersionItem
 from tests.conftest import write_images
 
-AnalysisProject = (
-    Project
-    if issubclass(Project, AnalysisMixin)
-    else type("AnalysisProject", (Project, AnalysisMixin), {})
-)
 CLASSES = ("cat", "dog", "bird")
 TRUTH = ("cat", "cat", "dog", "dog", "bird", "bird")
 GUESSES = ("cat", "dog", "dog", "dog", "bird", "cat")
@@ -88,7 +82,7 @@ def classification_metrics(guesses: tuple[str, ...]) -> dict:
 def build_classification(folder: Path, guesses: tuple[str, ...] = GUESSES) -> Built:
     """Six real images tagged as TRUTH, predicted as `guesses` (top class 0.8, the other two
     0.15 and 0.05, as a top-5 classifier stores them)."""
-    project = AnalysisProject.create(folder / "tags.studio", author="tester")
+    project = Project.create(folder / "tags.studio", author="tester")
     project.add_classes(list(CLASSES))
     project.import_media(write_images(folder / "images", len(TRUTH), size=(48, 40)))
     ids = project.item_ids()
@@ -156,7 +150,7 @@ def _object_predictions(
 def build_detection(folder: Path, plan: tuple[str, ...] = PLAN) -> Built:
     """Six synthetic scenes (real PNGs with exact boxes); item k's predictions follow plan[k]."""
     path = create_scene_project(folder / "scenes.studio", count=len(plan), seed=4, geometry="box")
-    project = AnalysisProject.open(path, author="tester")
+    project = Project.open(path, author="tester")
     run_id, items = _version_and_run(project, "detection")
     classes = project.versions()[-1].classes
     class_ids = {c.name: c.id for c in classes}
@@ -396,7 +390,7 @@ def _polygon_mask(item: VersionItem, polygon: list[list[float]]) -> dict:
 
 def test_segmentation_uses_mask_iou(tmp_path: Path) -> None:
     path = create_scene_project(tmp_path / "masks.studio", count=3, seed=2, geometry="polygon")
-    with AnalysisProject.open(path, author="tester") as project:
+    with Project.open(path, author="tester") as project:
         run_id, items = _version_and_run(project, "segmentation")
         predictions = [
             PredictionRecord(

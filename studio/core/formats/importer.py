@@ -17,8 +17,8 @@ import dataclasses
 import tempfile
 import threading
 from collections import Counter
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -80,6 +80,8 @@ class LabelImportReport:
     missing_images: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     added_item_ids: list[int] = field(default_factory=list)
+    # The items whose annotations the import added or (with `replace`) dropped, ascending.
+    annotated_item_ids: list[int] = field(default_factory=list)
 
     def summary(self) -> str:
         verb = "would import" if self.dry_run else "imported"
@@ -96,16 +98,47 @@ class LabelImportReport:
         return text
 
 
+# Runs code a format contributed: `guard(label_format, "read")` wraps its `read`. The API passes
+# its plugins' guard, which turns a plugin's crash into a PluginError (and disables the plugin).
+FormatGuard = Callable[[LabelFormat, str], AbstractContextManager[object]]
+
+
+def unguarded(label_format: LabelFormat, what: str) -> AbstractContextManager[object]:
+    """No guard: a format's errors pass through as they are."""
+    return nullcontext()
+
+
+@dataclass(frozen=True)
+class ImportDestination:
+    """The project a label import writes into: its database, the folder item paths are
+    relative to, its store (for copied images), the author of the undo step, and the guard
+    the format's code runs under."""
+
+    database: Database
+    project_root: Path
+    store_dir: Path
+    author: str = ""
+    guard: FormatGuard = unguarded
+
+
+@dataclass(frozen=True)
+class _ImportRun:
+    """One import under way: where it writes, what it reads, and how it reports."""
+
+    destination: ImportDestination
+    source: Path  # the file or folder read (inside the extracted zip for an archive)
+    shown: Path  # what messages and the undo step name (the zip itself for an archive)
+    dry_run: bool
+    control: Control
+
+
 def import_labels(
-    database: Database,
-    project_root: Path,
-    store_dir: Path,
+    destination: ImportDestination,
     source: Path,
     options: LabelImportOptions,
     dry_run: bool = False,
     progress: Progress | None = None,
     cancel: threading.Event | None = None,
-    author: str = "",
 ) -> LabelImportReport:
     """Import a label file or folder (or a zip of one); see the module docstring."""
     source = Path(source)
@@ -115,9 +148,7 @@ def import_labels(
     with _dataset_root(source) as (root, archived), collector_paused():
         if archived:
             options = dataclasses.replace(options, copy_images=True)
-        return _import(
-            database, project_root, store_dir, root, options, dry_run, control, author, source
-        )
+        return _import(_ImportRun(destination, root, source, dry_run, control), options)
 
 
 def detect(source: Path) -> LabelFormat:
@@ -149,24 +180,18 @@ def _is_archive(source: Path) -> bool:
     return source.is_file() and (source.suffix.lower() == ".zip" or is_zip(source))
 
 
-def _import(
-    database: Database,
-    project_root: Path,
-    store_dir: Path,
-    source: Path,
-    options: LabelImportOptions,
-    dry_run: bool,
-    control: Control,
-    author: str,
-    shown: Path,
-) -> LabelImportReport:
-    label_format = get_format(options.format) if options.format else detect_format(source)
-    label_set = label_format.read(source, control)
-    report = LabelImportReport(label_format.name, shown, dry_run, warnings=list(label_set.warnings))
+def _import(run: _ImportRun, options: LabelImportOptions) -> LabelImportReport:
+    destination, control = run.destination, run.control
+    label_format = get_format(options.format) if options.format else detect_format(run.source)
+    with destination.guard(label_format, "read"):
+        label_set = label_format.read(run.source, control)
+    report = LabelImportReport(
+        label_format.name, run.shown, run.dry_run, warnings=list(label_set.warnings)
+    )
     mapping = _class_mapping(label_set, options.class_map)
     report.file_classes = list(mapping)
-    with database.read() as connection:
-        project = ProjectIndex(connection, project_root)
+    with destination.database.read() as connection:
+        project = ProjectIndex(connection, destination.project_root)
         images, report.missing_images = find_images(label_set, project, options, control)
         existing = set() if options.replace else project.annotation_keys(images)
     merged = (
@@ -185,19 +210,24 @@ def _import(
     report.images = len(images)
     report.items_added = sum(1 for image in images if image.item_id is None)
     report.items_matched = len(images) - report.items_added
-    if dry_run:
+    if run.dry_run:
         return report
-    store = ObjectStore(store_dir / "objects")
-    store_copies(images, store, project_root)
-    description = f"import labels from {shown.name}"
+    store = ObjectStore(destination.store_dir / "objects")
+    store_copies(images, store, destination.project_root)
+    description = f"import labels from {run.shown.name}"
     try:
-        with user_edit(database, description, author) as edit:
+        with user_edit(destination.database, description, destination.author) as edit:
             report.added_item_ids = _write(
                 edit, label_set, images, mapping, options.replace, report.new_classes
             )
+        report.annotated_item_ids = sorted(
+            image.item_id
+            for image in images
+            if image.rows or (options.replace and image.new_row is None)
+        )
     except IntegrityError as error:
         raise LabelImportError(
-            shown, f"the project changed during the import; nothing was written ({error.orig})"
+            run.shown, f"the project changed during the import; nothing was written ({error.orig})"
         ) from None
     return report
 

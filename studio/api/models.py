@@ -1,4 +1,4 @@
-"""The model registry and deployment bundles for `studio.api.Project`.
+"""The models service: the project's model registry and deployment bundles.
 
     version = project.register_model("resnet18-1", name="digits")      # digits:1
     project.set_alias("digits", 1, "production")
@@ -16,17 +16,16 @@ module imports no torch.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from studio.api.context import ProjectContext
+from studio.api.events import ProjectEvents
+from studio.api.experiments import EventCallback, Run
 from studio.core import model_registry
 from studio.core.errors import ExportError
 from studio.core.model_registry import ModelVersionRecord
-from studio.experiments import EventCallback, Run
 from studio.jobs.export_job import export_command, resolve_source
 from studio.jobs.launcher import WorkerJob
-
-if TYPE_CHECKING:
-    from studio.core.database import Database
 
 ExportSource = str | int | Run | ModelVersionRecord
 
@@ -57,13 +56,12 @@ def run_export_worker(
     raise ExportError(f"the export worker stopped without a bundle: {outcome.detail()}")
 
 
-class ModelsMixin:
-    """Registered model versions, aliases, lineage and exports; `Project` inherits these."""
+class ModelsService:
+    """Registered model versions, aliases, lineage and exports; `Project` delegates to it."""
 
-    _db: Database
-    path: Path
-    author: str
-    store_dir: Path
+    def __init__(self, context: ProjectContext, events: ProjectEvents) -> None:
+        self._context = context
+        self._events = events
 
     # -- the registry ----------------------------------------------------------------------
 
@@ -76,45 +74,49 @@ class ModelsMixin:
     ) -> ModelVersionRecord:
         """Register a checkpoint of a finished run as the next version of model `name`
         (default: "<task>-<model>"), with the run's test metrics."""
-        return model_registry.register_model(
-            self._db,
+        context = self._context
+        record = model_registry.register_model(
+            context.database,
             run.id if isinstance(run, Run) else run,
             name=name,
             checkpoint=checkpoint,
             notes=notes,
-            author=self.author,
-            store_dir=self.store_dir,
+            author=context.author,
+            store_dir=context.store_dir,
         )
+        self._events.model_registered(record)
+        return record
 
-    def models(self, name: str | None = None) -> list[ModelVersionRecord]:
-        """Every registered model version (of one model when named), by name and version."""
-        with self._db.read() as connection:
+    def __call__(self, name: str | None = None) -> list[ModelVersionRecord]:
+        """`project.models()`: every registered model version (of one model when named), by
+        name and version. (`project.models` is this service, so the flat call still works.)"""
+        with self._context.database.read() as connection:
             return model_registry.list_model_versions(connection, name)
 
     def model_names(self) -> list[str]:
-        with self._db.read() as connection:
+        with self._context.database.read() as connection:
             return model_registry.model_names(connection)
 
     def model(self, ref: str) -> ModelVersionRecord:
         """A model version by reference: "NAME" (latest), "NAME:3", "NAME:v3", "NAME:ALIAS"."""
-        with self._db.read() as connection:
+        with self._context.database.read() as connection:
             return model_registry.resolve_model(connection, ref)
 
     def set_alias(self, name: str, version: int, alias: str) -> ModelVersionRecord:
         """Point `alias` ("production", "staging", ...) at a version, moving it if needed."""
-        return model_registry.set_alias(self._db, name, int(version), alias)
+        return model_registry.set_alias(self._context.database, name, int(version), alias)
 
     def remove_alias(self, name: str, alias: str) -> None:
-        model_registry.remove_alias(self._db, name, alias)
+        model_registry.remove_alias(self._context.database, name, alias)
 
     def delete_model_version(self, name: str, version: int) -> None:
         """Forget a registered version and its aliases (the run and its files stay)."""
-        model_registry.delete_model_version(self._db, name, int(version))
+        model_registry.delete_model_version(self._context.database, name, int(version))
 
     def lineage(self, ref: str) -> dict[str, Any]:
         """Where a model version comes from: its run (config, seed, environment), the
         dataset version (content hash, counts, classes) and the item ids of each split."""
-        with self._db.read() as connection:
+        with self._context.database.read() as connection:
             return model_registry.lineage(connection, ref)
 
     # -- exports ---------------------------------------------------------------------------
@@ -133,7 +135,7 @@ class ModelsMixin:
     ) -> list[str]:
         """The argv of the export worker (the GUI runs it in a QProcess)."""
         return export_command(
-            self.path,
+            self._context.path,
             source_text(source),
             Path(out).resolve(),
             checkpoint=checkpoint,
@@ -165,7 +167,7 @@ class ModelsMixin:
         gate or anything else failed, in which case nothing is written at `out`.
         """
         text = source_text(source)
-        with self._db.read() as connection:
+        with self._context.database.read() as connection:
             resolve_source(connection, text)  # an unknown source fails here, with its name
         argv = self.export_command(
             text,
@@ -177,4 +179,4 @@ class ModelsMixin:
             dynamic_batch=dynamic_batch,
             overwrite=overwrite,
         )
-        return run_export_worker(self.path, argv, on_event)
+        return run_export_worker(self._context.path, argv, on_event)

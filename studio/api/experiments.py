@@ -1,4 +1,4 @@
-"""Dataset versions, training runs and evaluations for `studio.api.Project`.
+"""The experiments service: dataset versions, training runs and evaluations.
 
     version = project.create_version(ratios={"train": 0.8, "val": 0.1, "test": 0.1})
     run = project.train(task="classification", model="resnet18", epochs=5)
@@ -18,6 +18,8 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from studio.api.context import ProjectContext
+from studio.api.events import ProjectEvents
 from studio.core import runs, versions
 from studio.core.enums import RunStatus
 from studio.core.errors import RunError, VersionError
@@ -26,7 +28,6 @@ from studio.core.versions import SplitPlan, SplitRatios, VersionItem, VersionRec
 from studio.jobs.launcher import WorkerJob, worker_command
 
 if TYPE_CHECKING:
-    from studio.core.database import Database
     from studio.ml.config import PresetBasis
 
 
@@ -57,10 +58,10 @@ def run_worker(project_path: Path, argv: list[str], on_event: EventCallback | No
 
 
 class Run:
-    """A handle on one training run; every property reads the project afresh."""
+    """A handle on one training run of an open project; every property reads it afresh."""
 
-    def __init__(self, project: ExperimentsMixin, run_id: int) -> None:
-        self._project = project
+    def __init__(self, context: ProjectContext, run_id: int) -> None:
+        self._context = context
         self.id = run_id
 
     def __repr__(self) -> str:
@@ -68,18 +69,14 @@ class Run:
         return f"Run(id={self.id}, name={record.name!r}, status={record.status!r})"
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Run) and other.id == self.id and other._project is self._project
+        return isinstance(other, Run) and other.id == self.id and other._context is self._context
 
     def __hash__(self) -> int:
         return hash(self.id)
 
     @property
-    def _db(self) -> Database:
-        return self._project._db
-
-    @property
     def record(self) -> RunRecord:
-        with self._db.read() as connection:
+        with self._context.database.read() as connection:
             return runs.get_run(connection, self.id)
 
     @property
@@ -104,7 +101,7 @@ class Run:
 
     @property
     def version(self) -> VersionRecord:
-        with self._db.read() as connection:
+        with self._context.database.read() as connection:
             return versions.get_version(connection, self.record.version_id)
 
     @property
@@ -114,37 +111,37 @@ class Run:
     @property
     def folder(self) -> Path:
         """`<project>.studio.d/runs/<id>/`: checkpoints and the log."""
-        return self._project.store_dir / runs.run_folder(self.id)
+        return self._context.store_dir / runs.run_folder(self.id)
 
     def metrics(self) -> dict[str, list[tuple[int, float]]]:
         """Per-epoch history: metric name → [(epoch, value)], epochs ascending."""
-        with self._db.read() as connection:
+        with self._context.database.read() as connection:
             return runs.metrics_of(connection, self.id)
 
     def artifacts(self) -> list[ArtifactRecord]:
-        with self._db.read() as connection:
+        with self._context.database.read() as connection:
             return runs.artifacts_of(connection, self.id)
 
     def artifact_path(self, name: str) -> Path:
         """The absolute path of an artifact ("best.pt", "train.log", ...); RunError if absent."""
-        with self._db.read() as connection:
+        with self._context.database.read() as connection:
             artifact = runs.get_artifact(connection, self.id, name)
-        return self._project.store_dir / artifact.path
+        return self._context.store_dir / artifact.path
 
     def evaluations(self) -> list[EvaluationRecord]:
-        with self._db.read() as connection:
+        with self._context.database.read() as connection:
             return runs.evaluations_of(connection, self.id)
 
     def evaluation(self, split: str = "test") -> EvaluationRecord | None:
         """The newest evaluation on `split`, or None."""
-        with self._db.read() as connection:
+        with self._context.database.read() as connection:
             return runs.latest_evaluation(connection, self.id, split)
 
     def predictions(
         self, split: str = "test", item_id: int | None = None
     ) -> list[PredictionRecord]:
         """What the newest evaluation on `split` predicted (for one item when given)."""
-        with self._db.read() as connection:
+        with self._context.database.read() as connection:
             evaluation = runs.latest_evaluation(connection, self.id, split)
             if evaluation is None:
                 raise RunError(f"run {self.record.name} has no evaluation on the {split} split")
@@ -153,16 +150,16 @@ class Run:
     def worker_command(self, resume: bool = False) -> list[str]:
         """The argv that trains (or resumes) this run in a worker (the GUI runs it in a
         QProcess and reads its stdout with `studio.jobs.events.parse_event`)."""
-        return worker_command("train", self._project.path, self.id, resume=resume)
+        return worker_command("train", self._context.path, self.id, resume=resume)
 
     def evaluate_command(self, split: str = "test", checkpoint: str = "best.pt") -> list[str]:
         return worker_command(
-            "evaluate", self._project.path, self.id, split=split, checkpoint=checkpoint
+            "evaluate", self._context.path, self.id, split=split, checkpoint=checkpoint
         )
 
     def start(self, resume: bool = False, on_event: EventCallback | None = None) -> Run:
         """Train (or resume) in a worker process and wait for it (RunError if it failed)."""
-        run_worker(self._project.path, self.worker_command(resume), on_event)
+        run_worker(self._context.path, self.worker_command(resume), on_event)
         return self
 
     def resume(self, on_event: EventCallback | None = None) -> Run:
@@ -177,8 +174,8 @@ class Run:
     ) -> EvaluationRecord:
         """Evaluate a checkpoint on a split of the run's version (in a worker); the stored
         evaluation, with per-item predictions."""
-        run_worker(self._project.path, self.evaluate_command(split, checkpoint), on_event)
-        with self._db.read() as connection:
+        run_worker(self._context.path, self.evaluate_command(split, checkpoint), on_event)
+        with self._context.database.read() as connection:
             evaluation = runs.latest_evaluation(connection, self.id, split)
         if evaluation is None:
             raise RunError(f"run {self.record.name}: the evaluation on {split} was not stored")
@@ -186,16 +183,15 @@ class Run:
 
     def cancel(self) -> None:
         """Ask the run's worker to stop after its current batch (a queued run is cancelled)."""
-        runs.request_cancel(self._db, self.id)
+        runs.request_cancel(self._context.database, self.id)
 
 
-class ExperimentsMixin:
-    """Versions, runs and evaluations; `studio.api.Project` inherits these methods."""
+class ExperimentsService:
+    """Versions, runs and evaluations of a project; `Project` delegates to it."""
 
-    _db: Database
-    path: Path
-    author: str
-    store_dir: Path
+    def __init__(self, context: ProjectContext, events: ProjectEvents) -> None:
+        self._context = context
+        self._events = events
 
     # -- dataset versions ------------------------------------------------------------------
 
@@ -203,7 +199,7 @@ class ExperimentsMixin:
         self, ratios: Ratios = None, seed: int = 0, keep_test: bool = True
     ) -> SplitPlan:
         """The splits and counts `create_version` would make now (writes nothing)."""
-        with self._db.read() as connection:
+        with self._context.database.read() as connection:
             return versions.plan_splits(connection, _ratios(ratios), seed, keep_test)
 
     def create_version(
@@ -216,31 +212,34 @@ class ExperimentsMixin:
     ) -> VersionRecord:
         """Freeze the labeled items, their splits and accepted annotations as a version
         ("v1", "v2", ... unless named). Not an undo step: versions are append-only."""
-        return versions.create_version(
-            self._db, name, _ratios(ratios), seed, keep_test, note, author=self.author
+        context = self._context
+        record = versions.create_version(
+            context.database, name, _ratios(ratios), seed, keep_test, note, author=context.author
         )
+        self._events.version_created(record)
+        return record
 
     def versions(self) -> list[VersionRecord]:
         """Every dataset version, oldest first."""
-        with self._db.read() as connection:
+        with self._context.database.read() as connection:
             return versions.list_versions(connection)
 
     def version(self, version: int | str) -> VersionRecord:
-        with self._db.read() as connection:
+        with self._context.database.read() as connection:
             return versions.get_version(connection, version)
 
     def latest_version(self) -> VersionRecord | None:
-        with self._db.read() as connection:
+        with self._context.database.read() as connection:
             return versions.latest_version(connection)
 
     def version_items(self, version: int | str, split: str | None = None) -> list[VersionItem]:
-        with self._db.read() as connection:
+        with self._context.database.read() as connection:
             record = versions.get_version(connection, version)
             return versions.version_items(connection, record.id, split)
 
     def delete_version(self, version: int | str) -> None:
         """Delete a version (refused while a run uses it)."""
-        versions.delete_version(self._db, version)
+        versions.delete_version(self._context.database, version)
 
     # -- runs ------------------------------------------------------------------------------
 
@@ -250,7 +249,7 @@ class ExperimentsMixin:
         latest = self.latest_version()
         if latest is None:
             raise VersionError(
-                f"{self.path}: no dataset version yet; freeze one first "
+                f"{self._context.path}: no dataset version yet; freeze one first "
                 f"(Project.create_version or `studio version create`)"
             )
         return latest
@@ -279,16 +278,16 @@ class ExperimentsMixin:
         if warmup_warning(config):
             warnings.warn(warmup_warning(config), SettingAdjustedWarning, stacklevel=2)
         created = runs.create_run(
-            self._db,
+            self._context.database,
             task=config.task,
             model=config.model,
             version_id=record.id,
             config=config.to_dict(),
             seed=config.seed,
             name=name,
-            author=self.author,
+            author=self._context.author,
         )
-        return Run(self, created.id)
+        return Run(self._context, created.id)
 
     def preset_basis(self, version: int | str | None = None, device: str = "auto") -> PresetBasis:
         """What presets fit their settings to: the version's train items and median image
@@ -297,7 +296,7 @@ class ExperimentsMixin:
         from studio.ml.config import PresetBasis
 
         record = self._version_for_run(version)
-        with self._db.read() as connection:
+        with self._context.database.read() as connection:
             shape = versions.version_shape(connection, record.id)
         return PresetBasis(shape, device_kind(device))
 
@@ -323,20 +322,22 @@ class ExperimentsMixin:
     def runs(self, version: int | str | None = None) -> list[Run]:
         """Every run (of one version when given), oldest first; runs whose worker died are
         marked interrupted first."""
-        runs.mark_interrupted(self._db)
+        runs.mark_interrupted(self._context.database)
         version_id = None if version is None else self.version(version).id
-        with self._db.read() as connection:
-            return [Run(self, record.id) for record in runs.list_runs(connection, version_id)]
+        with self._context.database.read() as connection:
+            return [
+                Run(self._context, record.id) for record in runs.list_runs(connection, version_id)
+            ]
 
     def run(self, run: int | str) -> Run:
         """A run by id or name (RunError if unknown)."""
-        with self._db.read() as connection:
-            return Run(self, runs.get_run(connection, run).id)
+        with self._context.database.read() as connection:
+            return Run(self._context, runs.get_run(connection, run).id)
 
     def run_records(self) -> list[RunRecord]:
         """Every run's record in one read (for tables of runs)."""
-        runs.mark_interrupted(self._db)
-        with self._db.read() as connection:
+        runs.mark_interrupted(self._context.database)
+        with self._context.database.read() as connection:
             return runs.list_runs(connection)
 
     def delete_run(self, run: int | str) -> None:
@@ -344,8 +345,8 @@ class ExperimentsMixin:
         handle = self.run(run)
         record = handle.record
         if record.status == RunStatus.RUNNING.value:
-            runs.mark_interrupted(self._db)
+            runs.mark_interrupted(self._context.database)
             if handle.status == RunStatus.RUNNING.value:
                 raise RunError(f"run {record.name} is running; cancel it before deleting it")
-        runs.delete_run(self._db, record.id)
+        runs.delete_run(self._context.database, record.id)
         shutil.rmtree(handle.folder, ignore_errors=True)

@@ -1,221 +1,106 @@
-"""The stable scripting API of Studio: what plugin scripts, notebooks, the CLI and tests use.
+"""The labels service: classes, media, items, annotations, label files, settings, history.
 
-    from studio.api import Project
-
-    with Project.create("birds.studio") as project:
-        project.add_classes(["sparrow", "crow"])
-        report = project.import_media(["photos/"])
-        item = project.items(status="new", limit=1)[0]
-        project.annotate(item.id, "crow", box=[10, 20, 100, 80])
-        project.undo()
-
-Every method that changes the project is one short transaction (one undo step); several
-processes may use the same project at once.
+Every method that changes the project is one short transaction (one undo step, except
+settings); an edit that changed annotations is announced to plugins
+(`studio_annotations_committed`) after it committed.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import getpass
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
-from studio.analysis_api import AnalysisMixin
+from sqlalchemy import select
+
+from studio.api.context import ProjectContext
+from studio.api.events import ProjectEvents
 from studio.core import annotations as annotation_edits
 from studio.core import classes as class_edits
 from studio.core import history, media, queries
 from studio.core import items as item_edits
 from studio.core import settings as project_settings
-from studio.core.database import Database
-from studio.core.edits import user_edit
-from studio.core.enums import AnnotationKind, AnnotationSource, ItemStatus, RunStatus, Split, Task
-from studio.core.errors import (
-    CheckpointError,
-    DamagedProjectError,
-    ExportError,
-    HistoryConflictError,
-    InvalidEditError,
-    LabelExportError,
-    LabelImportError,
-    ModelRegistryError,
-    NewerProjectError,
-    NotAProjectError,
-    NothingToUndoError,
-    OperationCancelledError,
-    ProjectFileError,
-    ReadOnlyProjectError,
-    RunError,
-    StudioError,
-    TrainingConfigError,
-    VersionError,
-)
-from studio.core.formats import LabelFormat, all_formats
+from studio.core.edits import Edit, user_edit
+from studio.core.enums import AnnotationSource, ItemStatus, Split
+from studio.core.errors import InvalidEditError
+from studio.core.formats import LabelFormat, all_formats, get_format
 from studio.core.formats import exporter as label_exporter
 from studio.core.formats import importer as label_importer
 from studio.core.formats.exporter import LabelExportReport
 from studio.core.formats.import_options import LabelImportOptions
-from studio.core.formats.importer import LabelImportReport
-from studio.core.history import HistoryStep
+from studio.core.formats.importer import ImportDestination, LabelImportReport
+from studio.core.history import BulkInsert, HistoryStep
 from studio.core.media import ImportReport, RelinkReport
-from studio.core.model_registry import ModelVersionRecord
-from studio.core.project_file import create_project_file, open_project_file, store_dir_of
 from studio.core.records import AnnotationRecord, ItemRecord, LabelClassRecord
-from studio.core.runs import ArtifactRecord, EvaluationRecord, PredictionRecord, RunRecord
-from studio.core.settings import LABELING_MODE, LABELING_MODES
+from studio.core.schema import annotation_table, history_table
 from studio.core.stats import ProjectStats, project_stats
-from studio.core.versions import SplitPlan, SplitRatios, VersionItem, VersionRecord
-from studio.experiments import ExperimentsMixin, Run, SettingAdjustedWarning
-from studio.models_api import ModelsMixin
-
-__all__ = [
-    "LABELING_MODE",
-    "LABELING_MODES",
-    "AnnotationKind",
-    "AnnotationRecord",
-    "AnnotationSource",
-    "ArtifactRecord",
-    "CheckpointError",
-    "DamagedProjectError",
-    "EvaluationRecord",
-    "ExportError",
-    "HistoryConflictError",
-    "HistoryStep",
-    "ImportReport",
-    "InvalidEditError",
-    "ItemRecord",
-    "ItemStatus",
-    "LabelClassRecord",
-    "LabelExportError",
-    "LabelExportReport",
-    "LabelFormat",
-    "LabelImportError",
-    "LabelImportOptions",
-    "LabelImportReport",
-    "ModelRegistryError",
-    "ModelVersionRecord",
-    "NewerProjectError",
-    "NotAProjectError",
-    "NothingToUndoError",
-    "OperationCancelledError",
-    "PredictionRecord",
-    "Project",
-    "ProjectFileError",
-    "ProjectStats",
-    "ReadOnlyProjectError",
-    "RelinkReport",
-    "Run",
-    "RunError",
-    "RunRecord",
-    "RunStatus",
-    "SettingAdjustedWarning",
-    "Split",
-    "SplitPlan",
-    "SplitRatios",
-    "StudioError",
-    "Task",
-    "TrainingConfigError",
-    "VersionError",
-    "VersionItem",
-    "VersionRecord",
-]
+from studio.plugins.manager import plugins
 
 ProgressCallback = Callable[[int, int], None]
+ANNOTATION_TABLE = annotation_table.name
 
 
-def _current_user() -> str:
-    """The login name recorded as the author of edits ("" where the system has none)."""
-    try:
-        return getpass.getuser()
-    except (OSError, KeyError):
-        return ""
-
-
-def _ids(item_ids: int | Iterable[int]) -> list[int]:
+def item_id_list(item_ids: int | Iterable[int]) -> list[int]:
+    """One item id or several, as a list."""
     return [item_ids] if isinstance(item_ids, int) else list(item_ids)
 
 
-def _paths(paths: str | Path | Iterable[str | Path]) -> list[str | Path]:
+def path_list(paths: str | Path | Iterable[str | Path]) -> list[str | Path]:
     """One path (a file, folder or glob) or several; a string is never split into letters."""
     return [paths] if isinstance(paths, (str, Path)) else list(paths)
 
 
-class Project(ExperimentsMixin, ModelsMixin, AnalysisMixin):
-    """An open Studio project file. Use `Project.create` or `Project.open`, then `close()`."""
+def _annotated_items(edit: Edit) -> set[int]:
+    """The items whose annotations `edit` changed so far (read inside its transaction)."""
+    touched: set[int] = set()
+    for change in edit.changes.changes:
+        if change.table != ANNOTATION_TABLE:
+            continue
+        if isinstance(change, BulkInsert):
+            query = select(annotation_table.c.item_id).where(
+                annotation_table.c.id.between(change.first_id, change.last_id)
+            )
+            touched.update(edit.connection.execute(query).scalars())
+        else:
+            touched.update(state["item_id"] for state in (change.before, change.after) if state)
+    return touched
 
-    def __init__(self, database: Database, author: str | None = None) -> None:
-        self._db = database
-        self.path: Path = database.path.resolve()
-        self.author = author if author is not None else _current_user()
 
-    # -- opening and closing -------------------------------------------------------------
+class LabelsService:
+    """Everything about labeling a project's images; `Project` delegates to it."""
 
-    @classmethod
-    def create(cls, path: str | Path, author: str | None = None) -> Project:
-        """Create a new, empty project file (refuses to overwrite an existing file)."""
-        return cls(create_project_file(Path(path)), author)
+    def __init__(self, context: ProjectContext, events: ProjectEvents) -> None:
+        self._context = context
+        self._events = events
 
-    @classmethod
-    def open(cls, path: str | Path, author: str | None = None) -> Project:
-        """Open a project; an older file is backed up and upgraded, a newer one refused.
-
-        A project this process cannot write (read-only file or folder) opens read-only:
-        everything can be read, and every change raises `ReadOnlyProjectError`.
-        """
-        return cls(open_project_file(Path(path)), author)
-
-    def close(self) -> None:
-        """Checkpoint and close: afterwards the project is one self-contained file."""
-        self._db.close()
-
-    def __enter__(self) -> Project:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
-
-    @property
-    def read_only(self) -> bool:
-        """Whether the project was opened read-only; `read_only_reason` says why."""
-        return self._db.read_only
-
-    @property
-    def read_only_reason(self) -> str | None:
-        """ "the file is read-only" or "cannot write FOLDER"; None for a writable project."""
-        return self._db.read_only_reason
-
-    @property
-    def root(self) -> Path:
-        """The folder holding the project file; item paths are relative to it."""
-        return self.path.parent
-
-    @property
-    def store_dir(self) -> Path:
-        """`NAME.studio.d`: copied media, checkpoints and caches that belong to the project."""
-        return store_dir_of(self.path)
+    @contextmanager
+    def _edit(self, description: str) -> Iterator[Edit]:
+        """One user edit; once committed, plugins hear of the annotations it changed."""
+        context = self._context
+        with user_edit(context.database, description, context.author) as edit:
+            yield edit
+            changed = _annotated_items(edit)
+        if changed:
+            self._events.annotations_committed(changed, description)
 
     # -- label classes -------------------------------------------------------------------
 
     def add_classes(self, classes: Iterable[str | Mapping[str, Any]]) -> list[LabelClassRecord]:
         """Create classes by name (or dicts with name, color, hotkey); existing ones are kept."""
         specs = list(classes)
-        with user_edit(self._db, f"add {len(specs)} classes", self.author) as edit:
+        with self._edit(f"add {len(specs)} classes") as edit:
             return class_edits.add_classes(edit, specs)
 
     def classes(self, include_archived: bool = True) -> list[LabelClassRecord]:
-        with self._db.read() as connection:
+        with self._context.database.read() as connection:
             return class_edits.all_classes(connection, include_archived)
 
     def update_class(self, label: str | int, **values: Any) -> LabelClassRecord:
         """Change a class's name, color, hotkey, position or archived flag."""
-        with user_edit(self._db, f"change class {label}", self.author) as edit:
+        with self._edit(f"change class {label}") as edit:
             return class_edits.update_class(edit, label, **values)
 
     # -- media ---------------------------------------------------------------------------
@@ -230,14 +115,15 @@ class Project(ExperimentsMixin, ModelsMixin, AnalysisMixin):
 
         Returns a report with `added`, `duplicates` and `failed` [(path, reason)].
         """
+        context = self._context
         return media.import_media(
-            self._db,
-            self.root,
-            self.store_dir,
-            _paths(paths),
+            context.database,
+            context.root,
+            context.store_dir,
+            path_list(paths),
             copy=copy,
             progress=progress,
-            author=self.author,
+            author=context.author,
         )
 
     def relink(
@@ -246,12 +132,15 @@ class Project(ExperimentsMixin, ModelsMixin, AnalysisMixin):
         progress: ProgressCallback | None = None,
     ) -> RelinkReport:
         """Re-point items whose files moved, finding them under `search_paths` by sha256."""
-        return media.relink(self._db, self.root, _paths(search_paths), progress=progress)
+        context = self._context
+        return media.relink(
+            context.database, context.root, path_list(search_paths), progress=progress
+        )
 
     def media_path(self, item: ItemRecord | int) -> Path:
         """The absolute path of an item's image file."""
         record = item if isinstance(item, ItemRecord) else self.item(item)
-        return media.resolve(self.root, record.path)
+        return media.resolve(self._context.root, record.path)
 
     # -- label files (interchange formats) -------------------------------------------------
 
@@ -266,7 +155,8 @@ class Project(ExperimentsMixin, ModelsMixin, AnalysisMixin):
         **choices: Any,
     ) -> LabelImportReport:
         """Import a label file, folder or zip (COCO, YOLO, VOC, labelme, Label Studio, CVAT,
-        class folders, CSV; detected unless a format is named) as one undo step.
+        class folders, CSV, or a plugin's format; detected unless a format is named) as one
+        undo step.
 
         The choices are a `LabelImportOptions`, or its fields as keywords (`format`,
         `class_map`, `copy_images`, `replace`, `skip_missing_images`, `keep_duplicates`),
@@ -275,20 +165,24 @@ class Project(ExperimentsMixin, ModelsMixin, AnalysisMixin):
         the project's; `replace` drops the matched items' annotations first (otherwise
         identical ones are not doubled); `keep_duplicates` makes byte-identical images under
         different names separate items; `dry_run` only reports. Any error raises
-        LabelImportError and changes nothing.
+        LabelImportError (a plugin format's crash: PluginError) and changes nothing.
         """
+        context = self._context
         options = dataclasses.replace(options or LabelImportOptions(), **choices)
-        return label_importer.import_labels(
-            self._db,
-            self.root,
-            self.store_dir,
-            Path(source),
-            options,
-            dry_run=dry_run,
-            progress=progress,
-            cancel=cancel,
-            author=self.author,
+        destination = ImportDestination(
+            context.database,
+            context.root,
+            context.store_dir,
+            context.author,
+            guard=context.plugins.guard,
         )
+        report = label_importer.import_labels(
+            destination, Path(source), options, dry_run=dry_run, progress=progress, cancel=cancel
+        )
+        if report.annotated_item_ids:
+            description = f"import labels from {Path(source).name}"
+            self._events.annotations_committed(report.annotated_item_ids, description)
+        return report
 
     def export_labels(
         self,
@@ -305,30 +199,35 @@ class Project(ExperimentsMixin, ModelsMixin, AnalysisMixin):
         """Write labels in `format` to the folder `destination`, atomically.
 
         Exports the items matching `split` and the `items()` filters (or `item_ids`), except
-        rejected and not-yet-labeled ones; `images` is "copy", "link" or "none".
+        rejected and not-yet-labeled ones; `images` is "copy", "link" or "none". A plugin
+        format that crashes raises PluginError and leaves nothing at `destination`.
         """
-        return label_exporter.export_labels(
-            self._db,
-            self.root,
-            Path(destination),
-            format,
-            split=split,
-            filters=filters,
-            item_ids_to_export=None if item_ids is None else list(item_ids),
-            images=images,
-            overwrite=overwrite,
-            progress=progress,
-            cancel=cancel,
-        )
+        with self._context.plugins.guard(get_format(format), "write"):
+            return label_exporter.export_labels(
+                self._context.database,
+                self._context.root,
+                Path(destination),
+                format,
+                split=split,
+                filters=filters,
+                item_ids_to_export=None if item_ids is None else list(item_ids),
+                images=images,
+                overwrite=overwrite,
+                progress=progress,
+                cancel=cancel,
+            )
 
     @staticmethod
     def label_formats() -> list[LabelFormat]:
-        """The label formats Studio reads and writes (plugins may add more)."""
+        """The label formats Studio reads and writes, plugins' included (the process's
+        plugins load here if nothing loaded them yet)."""
+        plugins()
         return all_formats()
 
     @staticmethod
     def detect_label_format(source: str | Path) -> str:
         """The name of the format a label file, folder or zip looks like."""
+        plugins()
         return label_importer.detect(Path(source)).name
 
     # -- items ---------------------------------------------------------------------------
@@ -338,26 +237,26 @@ class Project(ExperimentsMixin, ModelsMixin, AnalysisMixin):
         text (in the file's path; ASCII letters in any case), tag; sorted by `sort` (name,
         date, status, score), `descending` to reverse."""
         query = queries.ItemQuery(**filters)
-        with self._db.read() as connection:
+        with self._context.database.read() as connection:
             return queries.find_items(connection, query, limit=limit, offset=offset)
 
     def item_ids(self, **filters: Any) -> list[int]:
         """The ids of all matching items, in order (same filters as `items`)."""
-        with self._db.read() as connection:
+        with self._context.database.read() as connection:
             return queries.item_ids(connection, queries.ItemQuery(**filters))
 
     def count_items(self, **filters: Any) -> int:
-        with self._db.read() as connection:
+        with self._context.database.read() as connection:
             return queries.count_items(connection, queries.ItemQuery(**filters))
 
     def items_by_ids(self, item_ids: Sequence[int]) -> list[ItemRecord]:
-        with self._db.read() as connection:
+        with self._context.database.read() as connection:
             return queries.items_by_ids(connection, item_ids)
 
     def item_badges(self, item_ids: Sequence[int]) -> dict[int, tuple[int, list[int]]]:
         """What a thumbnail shows: item id → (number of annotations, ids of the classes
         present, ascending). Every asked id is in the answer ((0, []) when it has none)."""
-        with self._db.read() as connection:
+        with self._context.database.read() as connection:
             return queries.item_badges(connection, list(item_ids))
 
     def item(self, item_id: int) -> ItemRecord:
@@ -374,13 +273,13 @@ class Project(ExperimentsMixin, ModelsMixin, AnalysisMixin):
     ) -> None:
         """Set the workflow status of items. A rejection may give a `reason`, kept in
         `meta["reject_reason"]` until the item leaves "rejected" (one undo step in all)."""
-        ids = _ids(item_ids)
-        with user_edit(self._db, f"set status of {len(ids)} items", self.author) as edit:
+        ids = item_id_list(item_ids)
+        with self._edit(f"set status of {len(ids)} items") as edit:
             item_edits.set_status(edit, ids, status, reason)
 
     def set_split(self, item_ids: int | Iterable[int], split: str | Split | None) -> None:
-        ids = _ids(item_ids)
-        with user_edit(self._db, f"set split of {len(ids)} items", self.author) as edit:
+        ids = item_id_list(item_ids)
+        with self._edit(f"set split of {len(ids)} items") as edit:
             item_edits.set_split(edit, ids, split)
 
     def tag_items(
@@ -390,14 +289,14 @@ class Project(ExperimentsMixin, ModelsMixin, AnalysisMixin):
         remove: str | Iterable[str] = (),
     ) -> None:
         """Add and remove tags (a tag or a list of tags) on items, as one edit."""
-        ids = _ids(item_ids)
-        with user_edit(self._db, f"tag {len(ids)} items", self.author) as edit:
+        ids = item_id_list(item_ids)
+        with self._edit(f"tag {len(ids)} items") as edit:
             item_edits.change_tags(edit, ids, add=add, remove=remove)
 
     def remove_items(self, item_ids: int | Iterable[int]) -> None:
         """Remove items and their annotations from the project (files are left alone)."""
-        ids = _ids(item_ids)
-        with user_edit(self._db, f"remove {len(ids)} items", self.author) as edit:
+        ids = item_id_list(item_ids)
+        with self._edit(f"remove {len(ids)} items") as edit:
             item_edits.remove_items(edit, ids)
 
     # -- annotations ---------------------------------------------------------------------
@@ -422,7 +321,8 @@ class Project(ExperimentsMixin, ModelsMixin, AnalysisMixin):
         geometry = {"box": box, "polygon": polygon, "mask": mask, "keypoints": keypoints}
         kind = annotation_edits.kind_of(geometry)
         source_value = getattr(source, "value", source)
-        with user_edit(self._db, f"add {kind.value} {label}", self.author) as edit:
+        author = self._context.author
+        with self._edit(f"add {kind.value} {label}") as edit:
             return annotation_edits.add_annotation(
                 edit,
                 item_id,
@@ -431,7 +331,7 @@ class Project(ExperimentsMixin, ModelsMixin, AnalysisMixin):
                 geometry.get(kind.value),
                 source_value,
                 score,
-                self.author,
+                author,
             )
 
     def add_annotations(self, annotations: Iterable[Mapping[str, Any]]) -> list[int]:
@@ -442,8 +342,8 @@ class Project(ExperimentsMixin, ModelsMixin, AnalysisMixin):
         is invalid.
         """
         specs = list(annotations)
-        with user_edit(self._db, f"add {len(specs)} annotations", self.author) as edit:
-            return annotation_edits.add_annotations(edit, specs, self.author)
+        with self._edit(f"add {len(specs)} annotations") as edit:
+            return annotation_edits.add_annotations(edit, specs, self._context.author)
 
     def update_annotation(
         self,
@@ -453,17 +353,17 @@ class Project(ExperimentsMixin, ModelsMixin, AnalysisMixin):
         label: str | int | None = None,
         score: float | None = None,
     ) -> None:
-        with user_edit(self._db, f"change annotation {annotation_id}", self.author) as edit:
+        with self._edit(f"change annotation {annotation_id}") as edit:
             annotation_edits.update_annotation(edit, annotation_id, geometry, label, score)
 
     def delete_annotation(self, annotation_id: int) -> None:
-        with user_edit(self._db, f"delete annotation {annotation_id}", self.author) as edit:
+        with self._edit(f"delete annotation {annotation_id}") as edit:
             annotation_edits.delete_annotation(edit, annotation_id)
 
     def delete_annotations(self, annotation_ids: Iterable[int]) -> None:
         """Delete several annotations as one undo step (an unknown id refuses them all)."""
         ids = list(annotation_ids)
-        with user_edit(self._db, f"delete {len(ids)} annotations", self.author) as edit:
+        with self._edit(f"delete {len(ids)} annotations") as edit:
             annotation_edits.delete_annotations(edit, ids)
 
     def clear_annotations(self, item_ids: int | Iterable[int]) -> int:
@@ -471,12 +371,12 @@ class Project(ExperimentsMixin, ModelsMixin, AnalysisMixin):
 
         Statuses stay as they are; an unknown item id refuses the whole edit.
         """
-        ids = _ids(item_ids)
-        with user_edit(self._db, f"clear annotations of {len(ids)} items", self.author) as edit:
+        ids = item_id_list(item_ids)
+        with self._edit(f"clear annotations of {len(ids)} items") as edit:
             return annotation_edits.delete_annotations_of_items(edit, ids)
 
     def annotations(self, item_id: int) -> list[AnnotationRecord]:
-        with self._db.read() as connection:
+        with self._context.database.read() as connection:
             return annotation_edits.annotations_of(connection, item_id)
 
     def set_image_tags(self, item_id: int, labels: Iterable[str | int]) -> list[int]:
@@ -485,8 +385,8 @@ class Project(ExperimentsMixin, ModelsMixin, AnalysisMixin):
         Tags it keeps keep their ids; returns the tag ids in the order of `labels`.
         """
         labels = list(labels)
-        with user_edit(self._db, f"set tags of item {item_id}", self.author) as edit:
-            return annotation_edits.set_item_tags(edit, item_id, labels, self.author)
+        with self._edit(f"set tags of item {item_id}") as edit:
+            return annotation_edits.set_item_tags(edit, item_id, labels, self._context.author)
 
     def copy_annotations(self, from_item: int, to_item: int) -> list[int]:
         """Copy every annotation of one item onto another (one undo step); the new ids.
@@ -494,58 +394,66 @@ class Project(ExperimentsMixin, ModelsMixin, AnalysisMixin):
         Shapes are clamped to the target image; one left with no area there is skipped.
         """
         description = f"copy annotations of item {from_item} to item {to_item}"
-        with user_edit(self._db, description, self.author) as edit:
-            return annotation_edits.copy_annotations(edit, from_item, to_item, self.author)
+        with self._edit(description) as edit:
+            return annotation_edits.copy_annotations(edit, from_item, to_item, self._context.author)
 
     # -- settings ------------------------------------------------------------------------
 
     def settings(self) -> dict[str, Any]:
         """Every project setting, with the defaults of known keys (for example
         `labeling_mode`: one of LABELING_MODES)."""
-        with self._db.read() as connection:
+        with self._context.database.read() as connection:
             return project_settings.all_settings(connection)
 
     def setting(self, key: str, default: Any = None) -> Any:
-        with self._db.read() as connection:
+        with self._context.database.read() as connection:
             return project_settings.get_setting(connection, key, default)
 
     def set_setting(self, key: str, value: Any) -> None:
         """Store a JSON value under `key` (None removes it). Settings are configuration,
         not labels: changing one is not an undo step."""
-        with self._db.write() as connection:
+        with self._context.database.write() as connection:
             project_settings.set_setting(connection, key, value)
 
     # -- history -------------------------------------------------------------------------
 
     def undo(self) -> HistoryStep:
         """Revert the latest edit (raises NothingToUndoError when there is none)."""
-        with self._db.write() as connection:
-            return history.undo(connection)
+        return self._replay(history.undo, "undo")
 
     def redo(self) -> HistoryStep:
-        with self._db.write() as connection:
-            return history.redo(connection)
+        return self._replay(history.redo, "redo")
+
+    def _replay(self, direction: Callable[..., HistoryStep], name: str) -> HistoryStep:
+        """Undo or redo in one transaction; plugins hear of it when annotations changed."""
+        with self._context.database.write() as connection:
+            step = direction(connection)
+            entry = select(history_table.c.changes).where(history_table.c.id == step.entry_id)
+            changes = connection.execute(entry).scalar_one()
+        if any(change["table"] == ANNOTATION_TABLE for change in changes):
+            self._events.annotations_committed(step.item_ids, f"{name} {step.description}")
+        return step
 
     def can_undo(self) -> bool:
-        with self._db.read() as connection:
+        with self._context.database.read() as connection:
             return history.can_undo(connection)
 
     def can_redo(self) -> bool:
-        with self._db.read() as connection:
+        with self._context.database.read() as connection:
             return history.can_redo(connection)
 
     # -- overview ------------------------------------------------------------------------
 
     def stats(self) -> ProjectStats:
         """Counts per status, split and class."""
-        with self._db.read() as connection:
+        with self._context.database.read() as connection:
             return project_stats(connection)
 
     def poll_changes(self) -> bool:
         """True if anyone (another process included) committed since the previous poll."""
-        return self._db.changed_since_last_check()
+        return self._context.database.changed_since_last_check()
 
     def labels_revision(self) -> tuple[Any, ...]:
         """Changes whenever classes, items or annotations change (not on training progress)."""
-        with self._db.read() as connection:
+        with self._context.database.read() as connection:
             return history.labels_revision(connection)

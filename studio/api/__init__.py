@@ -1,0 +1,117 @@
+"""The stable scripting API of Studio: what plugin scripts, notebooks, plugins, the CLI and
+tests use. Everything a script or plugin needs is importable from here.
+
+    from studio.api import Project
+
+    with Project.create("birds.studio") as project:
+        project.add_classes(["sparrow", "crow"])
+        report = project.import_media(["photos/"])
+        item = project.items(status="new", limit=1)[0]
+        project.annotate(item.id, "crow", box=[10, 20, 100, 80])
+        project.undo()
+
+`Project` (in `studio.api.project`) holds one `ProjectContext` and the services that do the
+work: `labels`, `experiments`, `models`, `analysis`, `assistance` (one module each here).
+"""
+
+from __future__ import annotations
+
+from studio.api.context import ProjectContext
+from studio.api.experiments import Run, SettingAdjustedWarning
+from studio.api.project import Project
+from studio.core.enums import AnnotationKind, AnnotationSource, ItemStatus, RunStatus, Split, Task
+from studio.core.errors import (
+    CheckpointError,
+    DamagedProjectError,
+    ExportError,
+    HistoryConflictError,
+    InvalidEditError,
+    LabelExportError,
+    LabelImportError,
+    ModelRegistryError,
+    NewerProjectError,
+    NotAProjectError,
+    NothingToUndoError,
+    OperationCancelledError,
+    ProjectFileError,
+    ReadOnlyProjectError,
+    RunError,
+    StudioError,
+    TrainingConfigError,
+    VersionError,
+)
+from studio.core.formats import LabelFormat
+from studio.core.formats.exporter import LabelExportReport
+from studio.core.formats.import_options import LabelImportOptions
+from studio.core.formats.importer import LabelImportReport
+from studio.core.history import HistoryStep
+from studio.core.media import ImportReport, RelinkReport
+from studio.core.model_registry import ModelVersionRecord
+from studio.core.records import AnnotationRecord, ItemRecord, LabelClassRecord
+from studio.core.runs import ArtifactRecord, EvaluationRecord, PredictionRecord, RunRecord
+from studio.core.settings import LABELING_MODE, LABELING_MODES
+from studio.core.stats import ProjectStats
+from studio.core.versions import SplitPlan, SplitRatios, VersionItem, VersionRecord
+from studio.plugins.manager import PluginError, PluginInfo
+from studio.plugins.markers import PLUGIN_API_VERSION, hookimpl
+from studio.plugins.specs import AssistantSpec, PanelSpec, ToolSpec
+
+__all__ = [
+    "LABELING_MODE",
+    "LABELING_MODES",
+    "PLUGIN_API_VERSION",
+    "AnnotationKind",
+    "AnnotationRecord",
+    "AnnotationSource",
+    "ArtifactRecord",
+    "AssistantSpec",
+    "CheckpointError",
+    "DamagedProjectError",
+    "EvaluationRecord",
+    "ExportError",
+    "HistoryConflictError",
+    "HistoryStep",
+    "ImportReport",
+    "InvalidEditError",
+    "ItemRecord",
+    "ItemStatus",
+    "LabelClassRecord",
+    "LabelExportError",
+    "LabelExportReport",
+    "LabelFormat",
+    "LabelImportError",
+    "LabelImportOptions",
+    "LabelImportReport",
+    "ModelRegistryError",
+    "ModelVersionRecord",
+    "NewerProjectError",
+    "NotAProjectError",
+    "NothingToUndoError",
+    "OperationCancelledError",
+    "PanelSpec",
+    "PluginError",
+    "PluginInfo",
+    "PredictionRecord",
+    "Project",
+    "ProjectContext",
+    "ProjectFileError",
+    "ProjectStats",
+    "ReadOnlyProjectError",
+    "RelinkReport",
+    "Run",
+    "RunError",
+    "RunRecord",
+    "RunStatus",
+    "SettingAdjustedWarning",
+    "Split",
+    "SplitPlan",
+    "SplitRatios",
+    "StudioError",
+    "Task",
+    "ToolSpec",
+    "TrainingConfigError",
+    "VersionError",
+    "VersionItem",
+    "VersionRecord",
+    "hookimpl",
+]
