@@ -29,8 +29,8 @@ TASKS_OF_LABELING_MODE = {
     "multi_label": frozenset({Task.MULTILABEL.value}),
 }
 
-# Assistants this process created, by (plugin, assistant name).
-_created: dict[tuple[str | None, str], Any] = {}
+# Assistants this process created, by their spec (equal specs: the same plugin's assistant).
+_created: dict[AssistantSpec, Any] = {}
 _created_lock = threading.Lock()
 
 
@@ -82,9 +82,8 @@ class AssistanceService:
 
     def _created(self, spec: AssistantSpec) -> Any:
         """The process's assistant object for `spec`, created on first use (under guard)."""
-        key = (self._context.plugins.owner(spec), spec.name)
         with _created_lock:
-            if key not in _created:
+            if spec not in _created:
                 with self._context.plugins.guard(spec, "create"):
-                    _created[key] = spec.create()
-            return _created[key]
+                    _created[spec] = spec.create()
+            return _created[spec]
