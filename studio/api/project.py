@@ -85,9 +85,7 @@ class Project:
         self.assistance = AssistanceService(self.context, self.labels)
         self._loaded_plugin_folder = False
         self._closed = False
-        folder = self.plugin_folder
-        trusted = folder.is_dir() and self._trust_store().is_trusted(folder)
-        if trusted and self.context.plugins.settings.third_party:
+        if self._folder_trusted() and self.context.plugins.settings.third_party:
             self._load_plugin_folder()
         events.opened()
 
@@ -182,10 +180,9 @@ class Project:
         (trusted, but third-party plugins are off: `--no-plugins`), or "untrusted": not
         running, because this user has not trusted the folder with exactly these files
         (`trust_plugins` asks for that and loads them)."""
-        folder = self.plugin_folder
-        if not folder.is_dir():
+        if not self.plugin_folder.is_dir():
             return "none"
-        trusted = self._trust_store().is_trusted(folder)
+        trusted = self._folder_trusted()
         if trusted and self._loaded_plugin_folder:
             return "loaded"
         if trusted and not self.context.plugins.settings.third_party:
@@ -195,12 +192,16 @@ class Project:
     def trust_plugins(self) -> list[PluginInfo]:
         """Trust the plugin folder as it is now (for this user) and load it; what loaded.
 
-        A folder loaded before and changed since is unloaded and loaded afresh.
+        A folder loaded before and changed since is unloaded and loaded afresh. With
+        third-party plugins off (`--no-plugins`) the trust is remembered and nothing loads.
         """
         folder = self.plugin_folder
         if not folder.is_dir():
             raise StudioError(f"{folder}: there is no plugin folder to trust")
-        self._trust_store().trust(folder)
+        try:
+            self._trust_store().trust(folder)
+        except OSError as error:
+            raise StudioError(f"{folder}: cannot read the plugin folder ({error})") from None
         if self._loaded_plugin_folder:
             self.context.plugins.unload_project_plugins()
             self._loaded_plugin_folder = False
@@ -215,6 +216,15 @@ class Project:
 
     def _trust_store(self) -> TrustStore:
         return TrustStore(self.context.plugins.settings.config_dir)
+
+    def _folder_trusted(self) -> bool:
+        """Whether the plugin folder exists and is trusted as it is; a folder whose files
+        cannot be read cannot be checked, so it is not."""
+        folder = self.plugin_folder
+        try:
+            return folder.is_dir() and self._trust_store().is_trusted(folder)
+        except OSError:
+            return False
 
     # -- assistance ------------------------------------------------------------------------
 

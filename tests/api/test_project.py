@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from studio.api import Project, ProjectContext
-from studio.plugins.manager import StudioPlugins
+from studio.api import Project, ProjectContext, StudioError
+from studio.plugins.manager import PluginSettings, StudioPlugins, use_plugins
 from studio.plugins.trust import TrustStore
 from tests.api.plugins import EVENT_HOOKS, EventRecorder, Raising, committed_annotations
 from tests.conftest import write_images
@@ -108,10 +108,24 @@ def test_trust_is_the_users_not_the_projects(tmp_path: Path) -> None:
         assert not list(project.store_dir.glob("*.json"))
 
 
-def test_no_plugin_folder_reads_none(tmp_path: Path) -> None:
+def test_no_plugin_folder_reads_none_and_cannot_be_trusted(tmp_path: Path) -> None:
     with labeled_project(tmp_path) as project:
         assert project.plugin_folder == project.store_dir / "plugins"
         assert project.plugin_folder_status() == "none"
+        with pytest.raises(StudioError, match="there is no plugin folder to trust"):
+            project.trust_plugins()
+
+
+def test_with_third_party_plugins_off_a_trusted_folder_stays_disabled(
+    tmp_path: Path, studio_plugins: StudioPlugins
+) -> None:
+    path = project_with_plugin_folder(tmp_path)
+    config = studio_plugins.settings.config_dir
+    use_plugins(StudioPlugins(PluginSettings(third_party=False, config_dir=config)).load())
+    with Project.open(path) as project:
+        assert project.trust_plugins() == []
+        assert project.plugin_folder_status() == "disabled"
+        assert not (project.store_dir / "marker.txt").exists()
 
 
 # -- events --------------------------------------------------------------------------------
