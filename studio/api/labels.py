@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 
 from studio.api.context import ProjectContext
 from studio.api.events import ProjectEvents
@@ -424,10 +424,11 @@ class LabelsService:
     def redo(self) -> HistoryStep:
         return self._replay(history.redo, "redo")
 
-    def _replay(self, direction: Callable[..., HistoryStep], name: str) -> HistoryStep:
-        """Undo or redo in one transaction; plugins hear of it when annotations changed."""
+    def _replay(self, step_through: Callable[[Connection], HistoryStep], name: str) -> HistoryStep:
+        """Undo or redo (`step_through`: `history.undo` or `history.redo`) in one
+        transaction; once committed, plugins hear of it if its entry changed annotations."""
         with self._context.database.write() as connection:
-            step = direction(connection)
+            step = step_through(connection)
             entry = select(history_table.c.changes).where(history_table.c.id == step.entry_id)
             changes = connection.execute(entry).scalar_one()
         if any(change["table"] == ANNOTATION_TABLE for change in changes):
