@@ -62,7 +62,12 @@ PluginFolderStatus = Literal["none", "untrusted", "disabled", "loaded"]
 
 
 class Project:
-    """An open Studio project file. Use `Project.create` or `Project.open`, then `close()`."""
+    """An open Studio project file. Use `Project.create` or `Project.open`, then `close()`.
+
+    `context` is what the project is; `labels`, `experiments`, `models`, `analysis` and
+    `assistance` do the work. The flat methods below the plugin ones are one-line
+    delegations to those services, where each is documented.
+    """
 
     def __init__(
         self,
