@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from studio.core.project_file import store_dir_of
 from studio.plugins.manager import (
     NO_PLUGINS_ENV,
     PLUGIN_SET_ENV,
@@ -18,7 +19,7 @@ from studio.plugins.manager import (
     StudioPlugins,
     use_plugins,
 )
-from studio.plugins.trust import CONFIG_DIR_ENV, project_plugin_folder
+from studio.plugins.trust import CONFIG_DIR_ENV
 
 # A plugin that adds one label format and records the events it hears in `HEARD`.
 FORMAT_PLUGIN = """
@@ -84,7 +85,7 @@ def install_distribution(
 
 def write_project_plugin(project_path: Path, name: str, source: str) -> Path:
     """A plugin module in the project's own `NAME.studio.d/plugins/` folder."""
-    folder = project_plugin_folder(project_path)
+    folder = store_dir_of(project_path) / "plugins"
     folder.mkdir(parents=True, exist_ok=True)
     module = folder / f"{name}.py"
     module.write_text(textwrap.dedent(source), encoding="utf-8")

@@ -15,9 +15,6 @@ from pathlib import Path
 
 import platformdirs
 
-from studio.core.errors import StudioError
-from studio.core.project_file import store_dir_of
-
 CONFIG_DIR_ENV = "STUDIO_CONFIG_DIR"
 TRUST_FILE = "trusted-plugin-folders.json"
 IGNORED_PARTS = frozenset({"__pycache__", ".DS_Store"})
@@ -27,11 +24,6 @@ def config_dir() -> Path:
     """Studio's per-user config folder: `$STUDIO_CONFIG_DIR`, else the platform's."""
     override = os.environ.get(CONFIG_DIR_ENV)
     return Path(override) if override else Path(platformdirs.user_config_dir("studio"))
-
-
-def project_plugin_folder(project_path: Path) -> Path:
-    """A project's own plugin folder: `NAME.studio.d/plugins/` beside the project file."""
-    return store_dir_of(project_path) / "plugins"
 
 
 def plugin_files(folder: Path) -> list[Path]:
@@ -80,16 +72,10 @@ class TrustStore:
         remembered = self._read().get(str(folder.resolve()))
         return remembered is not None and remembered == folder_fingerprint(folder)
 
-    def trust(self, folder: Path, shown: str | None = None) -> str:
-        """Trust `folder` as it is now; returns the fingerprint remembered.
-
-        `shown`: the fingerprint the user was shown and agreed to; if the files changed since,
-        nothing is trusted (the user agreed to other code).
-        """
+    def trust(self, folder: Path) -> str:
+        """Trust `folder` as it is now; returns the fingerprint remembered."""
         entries = self._read()
         fingerprint = folder_fingerprint(folder)
-        if shown is not None and shown != fingerprint:
-            raise StudioError(f"{folder}: its files changed while you were asked; not trusted")
         entries[str(folder.resolve())] = fingerprint
         self._write(entries)
         return fingerprint

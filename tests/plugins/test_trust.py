@@ -6,8 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from studio.core.errors import StudioError
-from studio.plugins.trust import TrustStore, folder_fingerprint, project_plugin_folder
+from studio.plugins.trust import TrustStore, folder_fingerprint
 from tests.plugin_helpers import FORMAT_PLUGIN, write_project_plugin
 
 pytestmark = pytest.mark.usefixtures("isolated_plugins")
@@ -16,10 +15,6 @@ pytestmark = pytest.mark.usefixtures("isolated_plugins")
 @pytest.fixture
 def folder(tmp_path: Path) -> Path:
     return write_project_plugin(tmp_path / "birds.studio", "local", FORMAT_PLUGIN).parent
-
-
-def test_the_plugin_folder_is_beside_the_project_in_its_store(tmp_path: Path) -> None:
-    assert project_plugin_folder(tmp_path / "birds.studio") == tmp_path / "birds.studio.d/plugins"
 
 
 def test_a_folder_is_untrusted_until_the_user_trusts_it(folder: Path) -> None:
@@ -66,17 +61,6 @@ def test_trust_is_per_user(folder: Path, tmp_path: Path) -> None:
     TrustStore().trust(folder)
 
     assert not TrustStore(tmp_path / "another-user").is_trusted(folder)
-
-
-def test_files_changed_after_the_user_saw_them_are_not_trusted(folder: Path) -> None:
-    store = TrustStore()
-    shown = folder_fingerprint(folder)
-    (folder / "local.py").write_text("print('other code')\n", encoding="utf-8")
-
-    with pytest.raises(StudioError, match="files changed while you were asked"):
-        store.trust(folder, shown)
-
-    assert not store.is_trusted(folder)
 
 
 def test_forgetting_a_folder_stops_trusting_it(folder: Path) -> None:
