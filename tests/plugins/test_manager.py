@@ -91,7 +91,7 @@ def test_an_installed_distribution_is_found_through_its_entry_point(
     assert (info.source, info.version, info.location) == ("installed", "1.3", "tally_plugin")
     assert info.hooks == ("studio_label_formats", "studio_project_opened")
     assert info.active
-    assert format_names(manager)[-1] == "tally"
+    assert "tally" in format_names(manager)
 
 
 def test_no_plugins_keeps_only_the_defaults(
@@ -314,7 +314,7 @@ def test_disabling_is_remembered_for_the_user_and_enabling_loads_it_again(
         "disabled": ["tally_plugin"]
     }
     restarted.set_enabled("tally_plugin", True)
-    assert format_names(restarted)[-1] == "tally"
+    assert "tally" in format_names(restarted)
     assert info_of(fresh_manager(isolated_plugins), "tally_plugin").active
 
 
@@ -356,11 +356,9 @@ def test_a_worker_loads_exactly_the_set_its_parent_enabled(
     worker = StudioPlugins(PluginSettings.from_environment()).load()
 
     loaded = {info.name: info.source for info in worker.infos() if info.active}
-    assert loaded == {
-        "studio.plugins.builtin_formats": "built-in",
-        "tally_plugin": "installed",
-        "local": "project",
-    }
+    assert loaded == {info.name: info.source for info in parent.infos() if info.active}
+    assert {"tally_plugin", "local"} <= loaded.keys()
+    assert "other_plugin" not in loaded
 
 
 def test_a_project_folder_loads_its_modules_and_unloads_them_when_it_closes(
