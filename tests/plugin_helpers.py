@@ -3,6 +3,7 @@ written as real files in tmp_path, and a fresh plugin manager per test."""
 
 from __future__ import annotations
 
+import logging
 import sys
 import textwrap
 from collections.abc import Iterator
@@ -56,8 +57,11 @@ def isolated_plugins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterato
     for name in (NO_PLUGINS_ENV, TRACE_ENV, PLUGIN_SET_ENV):
         monkeypatch.delenv(name, raising=False)
     previous = use_plugins(None)
+    logger = logging.getLogger("studio.plugins")
+    handlers, level = list(logger.handlers), logger.level
     yield config
     use_plugins(previous)
+    logger.handlers[:], logger.level = handlers, level  # as before the CLI added its own
     for name, module in list(sys.modules.items()):  # the plugin modules imported from tmp
         if str(getattr(module, "__file__", None) or "").startswith(str(tmp_path)):
             del sys.modules[name]

@@ -487,7 +487,6 @@ def plugins() -> StudioPlugins:
     with _process_lock:
         if _process_plugins is None:
             _process_plugins = StudioPlugins().load()
-            _install_sources(_process_plugins)
         return _process_plugins
 
 
@@ -497,11 +496,14 @@ def use_plugins(manager: StudioPlugins | None) -> StudioPlugins | None:
     global _process_plugins
     with _process_lock:
         previous, _process_plugins = _process_plugins, manager
-        if manager is not None:
-            _install_sources(manager)
         return previous
 
 
-def _install_sources(manager: StudioPlugins) -> None:
-    """Point core's registries at the plugins (core cannot import this package)."""
-    label_formats.use_source(lambda: manager.collect("studio_label_formats"))
+def _plugin_label_formats() -> list[Any]:
+    return plugins().collect("studio_label_formats")
+
+
+# Core cannot import this package, so its registries are pointed at the process's plugins
+# here: any process that imports this module (the API, the CLI, the window) lists the formats
+# of its plugins, loaded on first use, whether or not a project is open.
+label_formats.use_source(_plugin_label_formats)
