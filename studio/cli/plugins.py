@@ -52,6 +52,11 @@ def _state(info: PluginInfo) -> str:
     return "enabled"
 
 
+def _reasons(info: PluginInfo) -> list[str]:
+    """The plugin's errors as a state column shows them (the state already says "refused")."""
+    return [error.removeprefix("refused: ") for error in info.errors]
+
+
 def _as_dict(info: PluginInfo) -> dict[str, Any]:
     return {
         "name": info.name,
@@ -101,7 +106,7 @@ def _print_plugins(infos: list[PluginInfo]) -> None:
         table.add_column(heading, overflow="fold")
     for info in infos:
         hooks = ", ".join(hook.removeprefix("studio_") for hook in info.hooks) or "-"
-        state = "; ".join([_state(info), *info.errors])
+        state = "; ".join([_state(info), *_reasons(info)])
         table.add_row(info.name, info.source, info.version or "-", hooks, state)
     table_console().print(table)
 
@@ -149,4 +154,4 @@ def trust(
             loaded = opened.trust_plugins()
     typer.echo(f"trusted {folder}")
     for info in loaded:
-        typer.echo(f"  {info.name}: {'; '.join([_state(info), *info.errors])}")
+        typer.echo(f"  {info.name}: {'; '.join([_state(info), *_reasons(info)])}")

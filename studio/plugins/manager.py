@@ -263,11 +263,15 @@ class StudioPlugins:
             info.api_version = declared
             if declared != PLUGIN_API_VERSION:
                 found = (
-                    "declares none" if declared is None else f"was written for version {declared}"
+                    f"declares none; it sets STUDIO_PLUGIN_API = {PLUGIN_API_VERSION} once it "
+                    f"works with version {PLUGIN_API_VERSION}"
+                    if declared is None
+                    else f"was written for version {declared}; install a release of it "
+                    f"written for version {PLUGIN_API_VERSION}"
                 )
                 message = (
                     f"refused: Studio offers plugin API version {PLUGIN_API_VERSION} and this "
-                    f"plugin {found} (STUDIO_PLUGIN_API = {PLUGIN_API_VERSION} once it works)"
+                    f"plugin {found}"
                 )
                 info.errors.append(message)
                 info.failed = True
