@@ -9,8 +9,9 @@ from typer.testing import CliRunner, Result
 from studio.cli import app
 
 
-def run_cli(*args: str | Path) -> Result:
-    return CliRunner().invoke(app, [str(arg) for arg in args])
+def run_cli(*args: str | Path, input: str | None = None) -> Result:
+    """Run `studio ARGS…`; `input` is what the user types at its questions."""
+    return CliRunner().invoke(app, [str(arg) for arg in args], input=input)
 
 
 def assert_user_error(result: Result, *expected: str) -> None:

@@ -5,6 +5,9 @@
     studio info birds.studio [--json]
     studio relink birds.studio /mnt/new-place
     studio demo [DIR]
+    studio plugins list [birds.studio]
+    studio script run relabel.py birds.studio [-- ARGS]
+    studio --no-plugins …             (Studio's own plugins only; workers inherit it)
     studio open birds.studio          (or bare `studio`: the GUI)
 
 A user error (missing file, file from a newer Studio, unreadable folder, ...) ends the
@@ -34,9 +37,11 @@ from studio.cli.common import (
     opened_project,
     progress_bar,
     project_path,
+    report_plugin_messages,
     user_errors,
     with_suffix,
 )
+from studio.plugins.manager import NO_PLUGINS_ENV, TRACE_ENV, use_plugins
 
 # -- commands --------------------------------------------------------------------------------
 
@@ -253,17 +258,29 @@ def _gui_without_command(
             "--version", callback=_print_version, is_eager=True, help="Print the version."
         ),
     ] = False,
+    no_plugins: Annotated[
+        bool,
+        typer.Option(
+            "--no-plugins",
+            help="Start without installed and project plugins (Studio's own stay); the "
+            "worker processes it starts inherit this.",
+        ),
+    ] = False,
 ) -> None:
     """Label images, train and evaluate models, export ONNX bundles.
 
     With no command, opens the Studio window.
     """
+    if no_plugins:
+        os.environ[NO_PLUGINS_ENV] = "1"  # in the environment, so workers inherit it
+        use_plugins(None)  # load afresh, without them, on first use
+    report_plugin_messages(full=os.environ.get(TRACE_ENV, "") not in ("", "0"))
     if context.invoked_subcommand is None:
         _launch_gui(None)
 
 
 # The sub-commands of other modules register themselves on `app` when imported.
-from studio.cli import labels, models, training  # noqa: E402, F401
+from studio.cli import labels, models, plugins, scripts, training  # noqa: E402, F401
 
 
 def main() -> None:

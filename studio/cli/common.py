@@ -3,6 +3,7 @@ finding the project file the user means."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -43,6 +44,31 @@ def describe_os_error(error: OSError, fallback: Path | None) -> str:
     name = error.filename if error.filename is not None else fallback
     reason = error.strerror or str(error)
     return f"{name}: {reason}" if name is not None else reason
+
+
+class PluginMessages(logging.Handler):
+    """What the plugins' logger says, on stderr: a failure as its first line (naming the
+    plugin and the hook), unless `full` (STUDIO_TRACE_PLUGINS) also asks for the traceback
+    and every hook call."""
+
+    def __init__(self, full: bool) -> None:
+        super().__init__(logging.INFO if full else logging.WARNING)
+        self.full = full
+
+    def emit(self, record: logging.LogRecord) -> None:
+        lines = record.getMessage().splitlines() or [""]
+        if not self.full and len(lines) > 1:
+            lines = [f"{lines[0].rstrip(':')} (STUDIO_TRACE_PLUGINS=1 shows the traceback)"]
+        typer.echo(f"studio: {chr(10).join(lines)}", err=True)
+
+
+def report_plugin_messages(full: bool) -> None:
+    """Send the plugins' log to stderr as `PluginMessages` (replacing an earlier one)."""
+    logger = logging.getLogger("studio.plugins")
+    for handler in [h for h in logger.handlers if isinstance(h, PluginMessages)]:
+        logger.removeHandler(handler)
+    logger.addHandler(PluginMessages(full))
+    logger.setLevel(logging.INFO if full else logging.WARNING)
 
 
 @contextmanager

@@ -74,8 +74,8 @@ def studio_assistants() -> list[AssistantSpec]:
     """Labeling assistants: pre-labelers that suggest annotations for whole images, and
     interactive assistants that answer clicks and boxes (as Segment Anything does).
 
-    Called in the window, the CLI and scripts when they list or use assistants. Return a list
-    of `AssistantSpec`.
+    Called in the process that lists or uses assistants (the window, the CLI, scripts). Return
+    a list of `AssistantSpec`.
     """
 
 
@@ -168,7 +168,7 @@ def studio_epoch_ended(
 def studio_run_finished(
     project_path: Path, run: RunRecord, status: str, artifacts: Mapping[str, Path]
 ) -> None:
-    """A training run ended: `status` is "completed", "failed" or "cancelled"; `artifacts`
+    """A training run ended: `status` is "finished", "failed" or "cancelled"; `artifacts`
     maps artifact names ("best.pt", "last.pt") to their files. Called in the training worker.
     """
 

@@ -122,7 +122,8 @@ class StudioPlugins:
         self._pm.add_hookspecs(hookspecs)
         self._infos: dict[str, PluginInfo] = {}
         self._objects: dict[str, object] = {}
-        self._owners: dict[int, str] = {}  # id(registry entry) -> plugin name
+        # id(registry entry) -> (the entry, its plugin); holding the entry keeps its id unique
+        self._owners: dict[int, tuple[object, str]] = {}
         self._cache: dict[str, list[Any]] = {}
         self._lock = threading.RLock()
         self._project_plugins: list[str] = []
@@ -195,7 +196,11 @@ class StudioPlugins:
         """Load every `*.py` module and package in a project's plugin folder.
 
         The caller checks trust first (`TrustStore.is_trusted`): this runs the folder's code.
+        Nothing loads when third-party plugins are off (`STUDIO_NO_PLUGINS`).
         """
+        if not self.settings.third_party:
+            log.info("plugins are off; the project plugins in %s were not loaded", folder)
+            return []
         loaded = []
         for path in sorted(folder.iterdir()):
             if path.name.startswith((".", "_")):
@@ -258,23 +263,25 @@ class StudioPlugins:
             info.api_version = declared
             if declared != PLUGIN_API_VERSION:
                 found = (
-                    "declares none" if declared is None else f"was written for version {declared}"
+                    f"declares none; it sets STUDIO_PLUGIN_API = {PLUGIN_API_VERSION} once it "
+                    f"works with version {PLUGIN_API_VERSION}"
+                    if declared is None
+                    else f"was written for version {declared}; install a release of it "
+                    f"written for version {PLUGIN_API_VERSION}"
                 )
                 message = (
                     f"refused: Studio offers plugin API version {PLUGIN_API_VERSION} and this "
-                    f"plugin {found} (STUDIO_PLUGIN_API = {PLUGIN_API_VERSION} once it works)"
+                    f"plugin {found}"
                 )
                 info.errors.append(message)
                 info.failed = True
                 log.error("plugin %r %s", name, message)
                 return info
-        unknown = sorted(
-            attribute
-            for attribute in dir(plugin)
-            if attribute.startswith("studio_") and attribute not in HOOK_NAMES
-        )
+        unknown = self._unknown_hooks(plugin)
         if unknown:
-            info.errors.append(f"refused: unknown hooks {', '.join(unknown)}")
+            info.errors.append(
+                f"refused: no such hook {', '.join(unknown)} (see docs/plugins.md for the hooks)"
+            )
             info.failed = True
             log.error("plugin %r implements unknown hooks: %s", name, ", ".join(unknown))
             return info
@@ -287,6 +294,16 @@ class StudioPlugins:
         info.hooks = tuple(sorted(caller.name for caller in self._pm.get_hookcallers(plugin) or ()))
         self._changed()
         return info
+
+    def _unknown_hooks(self, plugin: object) -> list[str]:
+        """Names that look like hooks but name none: `studio_*` attributes and `@hookimpl`
+        functions (pluggy would otherwise keep a misspelt one and never call it)."""
+        unknown = set()
+        for attribute in dir(plugin):
+            marked = self._pm.parse_hookimpl_opts(plugin, attribute) is not None
+            if (marked or attribute.startswith("studio_")) and attribute not in HOOK_NAMES:
+                unknown.add(attribute)
+        return sorted(unknown)
 
     def _load_failed(
         self, name: str, source: Source, location: str, error: BaseException, version: str = ""
@@ -331,7 +348,7 @@ class StudioPlugins:
                     self._mark_failed(self._infos[plugin], hook_name, error)
                     continue
                 for entry in result or ():
-                    self._owners[id(entry)] = plugin
+                    self._owners[id(entry)] = (entry, plugin)
                     entries.append(entry)
             self._cache[hook_name] = entries
             return list(entries)
@@ -360,7 +377,8 @@ class StudioPlugins:
 
     def owner(self, entry: object) -> str | None:
         """The plugin that contributed a registry entry (None: not from a registry hook)."""
-        return self._owners.get(id(entry))
+        owned = self._owners.get(id(entry))
+        return owned[1] if owned is not None and owned[0] is entry else None
 
     @contextmanager
     def guard(self, entry: object, what: str) -> Iterator[None]:
@@ -375,9 +393,10 @@ class StudioPlugins:
             raise
         except Exception as error:
             plugin = self.owner(entry)
-            if plugin is None or self._infos[plugin].source == "built-in":
+            info = self._infos.get(plugin) if plugin is not None else None
+            if info is None or info.source == "built-in":
                 raise
-            self._mark_failed(self._infos[plugin], what, error)
+            self._mark_failed(info, what, error)
             raise PluginError(plugin, what, error) from error
 
     def _mark_failed(self, info: PluginInfo, hook: str, error: BaseException) -> None:
@@ -472,7 +491,6 @@ def plugins() -> StudioPlugins:
     with _process_lock:
         if _process_plugins is None:
             _process_plugins = StudioPlugins().load()
-            _install_sources(_process_plugins)
         return _process_plugins
 
 
@@ -482,11 +500,14 @@ def use_plugins(manager: StudioPlugins | None) -> StudioPlugins | None:
     global _process_plugins
     with _process_lock:
         previous, _process_plugins = _process_plugins, manager
-        if manager is not None:
-            _install_sources(manager)
         return previous
 
 
-def _install_sources(manager: StudioPlugins) -> None:
-    """Point core's registries at the plugins (core cannot import this package)."""
-    label_formats.use_source(lambda: manager.collect("studio_label_formats"))
+def _plugin_label_formats() -> list[Any]:
+    return plugins().collect("studio_label_formats")
+
+
+# Core cannot import this package, so its registries are pointed at the process's plugins
+# here: any process that imports this module (the API, the CLI, the window) lists the formats
+# of its plugins, loaded on first use, whether or not a project is open.
+label_formats.use_source(_plugin_label_formats)
