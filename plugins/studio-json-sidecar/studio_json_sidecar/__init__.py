@@ -10,19 +10,23 @@
       ]
     }
 
-Coordinates are pixels from the image's top-left corner; a polygon is a list of parts, each a
-flat list of at least three points. Masks and keypoints have no place in a sidecar: an export
-counts them in its report. Registered through the `studio_label_formats` hook.
+`"image"` is the image's path relative to the sidecar; without it, the sidecar describes the
+image beside it with the same stem. Coordinates are pixels from the image's top-left corner; a
+polygon is a list of parts, each a flat list of at least three points. Masks and keypoints have
+no place in a sidecar: an export counts them in its report. Registered through the
+`studio_label_formats` hook.
 """
 
 from __future__ import annotations
 
+import glob
 import json
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from studio.plugins import hookimpl
 from studio.plugins.formats import (
+    IMAGE_SUFFIXES,
     AnnotationKind,
     Control,
     ExportSet,
@@ -135,7 +139,7 @@ def _read_sidecar(file: Path, document: dict[str, Any], label_set: LabelSet) -> 
         raise LabelImportError(
             file, f"sidecar version {version!r}; this plugin reads version {FORMAT_VERSION}"
         )
-    image = safe_relative_name(document.get("image"), file, '"image"')
+    image = _image_name(file, document.get("image"))
     width = _size(file, document, "width")
     height = _size(file, document, "height")
     shapes = expect(document.get("shapes"), list, file, "top level", '"shapes"')
@@ -152,6 +156,26 @@ def _read_sidecar(file: Path, document: dict[str, Any], label_set: LabelSet) -> 
         where=file.name,
         source_file=file,
     )
+
+
+def _image_name(file: Path, name: Any) -> PurePosixPath:
+    """The image a sidecar describes: its `"image"`, relative to the sidecar, else the one image
+    file beside it with the sidecar's stem (`photo.json` → `photo.jpg`)."""
+    if name is not None:
+        return safe_relative_name(name, file, '"image"')
+    candidates = sorted(
+        path.name
+        for path in file.parent.glob(f"{glob.escape(file.stem)}.*")
+        if path.stem == file.stem and path.suffix.lower() in IMAGE_SUFFIXES
+    )
+    if len(candidates) != 1:
+        found = "none" if not candidates else ", ".join(candidates)
+        raise LabelImportError(
+            file,
+            f'no "image" given and not exactly one image named {file.stem}.* beside it '
+            f"(found {found})",
+        )
+    return PurePosixPath(candidates[0])
 
 
 def _size(file: Path, document: dict[str, Any], key: str) -> int:

@@ -112,6 +112,40 @@ def test_a_broken_sidecar_is_refused_naming_the_file_and_changes_nothing(
         assert contents(project) == before
 
 
+def without_image_names(folder: Path) -> None:
+    for sidecar in folder.glob("*.json"):
+        document = json.loads(sidecar.read_text(encoding="utf-8"))
+        del document["image"]
+        sidecar.write_text(json.dumps(document), encoding="utf-8")
+
+
+def test_a_sidecar_without_image_name_describes_the_image_of_its_stem(
+    tmp_path: Path, photographs
+) -> None:
+    with labeled_project(tmp_path / "source.studio", photographs) as source:
+        source.export_labels(tmp_path / "out", format="json_sidecar")
+        expected = contents(source)
+    without_image_names(tmp_path / "out")
+    with Project.create(tmp_path / "copy.studio") as copy:
+        copy.import_labels(tmp_path / "out", format="json_sidecar")
+        assert contents(copy) == expected
+
+
+def test_a_sidecar_without_image_name_and_two_images_of_its_stem_is_refused(
+    tmp_path: Path, photographs
+) -> None:
+    with labeled_project(tmp_path / "source.studio", photographs) as source:
+        source.export_labels(tmp_path / "out", format="json_sidecar")
+    without_image_names(tmp_path / "out")
+    (tmp_path / "out" / "coffee.png").write_bytes((tmp_path / "out" / "chelsea.png").read_bytes())
+    with Project.create(tmp_path / "copy.studio") as copy:
+        with pytest.raises(
+            LabelImportError, match=r"coffee\.json: .*found coffee\.jpg, coffee\.png"
+        ):
+            copy.import_labels(tmp_path / "out", format="json_sidecar")
+        assert copy.stats().annotations == 0
+
+
 def test_cli_lists_and_imports_the_format(tmp_path: Path, photographs) -> None:
     with labeled_project(tmp_path / "source.studio", photographs) as project:
         project.export_labels(tmp_path / "out", format="json_sidecar")
