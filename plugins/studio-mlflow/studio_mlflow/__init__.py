@@ -143,8 +143,9 @@ def studio_run_started(project_path: Path, run: RunRecord, version: VersionRecor
     else:
         client.update_run(mlflow_run, status="RUNNING")
         logged = client.get_run(mlflow_run).data.params
-    params = [Param(key, value) for key, value in flatten(run.config) if key not in logged]
-    changed = [key for key, value in flatten(run.config) if logged.get(key, value) != value]
+    settings = dict(flatten(run.config))
+    params = [Param(key, value) for key, value in settings.items() if key not in logged]
+    changed = [key for key, value in settings.items() if logged.get(key, value) != value]
     if changed:
         log.warning(
             "run %s resumed with changed settings (%s); MLflow keeps the first values",
