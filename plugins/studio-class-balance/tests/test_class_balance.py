@@ -18,10 +18,11 @@ from studio.plugins.manager import StudioPlugins
 
 
 class WindowContext(QObject):
-    """What the window hands a panel factory: the open project and its change signals."""
+    """What the window hands a panel factory (its `PanelContext`): the open project and the
+    signals a panel may follow, with the window's signatures."""
 
-    project_changed = Signal()
-    annotations_changed = Signal(list)
+    project_changed = Signal(object)  # the project now open, or None
+    annotations_changed = Signal()
 
     def __init__(self, project: Project | None) -> None:
         super().__init__()
@@ -73,11 +74,11 @@ def test_an_annotation_edit_redraws_the_chart(qtbot: QtBot, project: Project) ->
     item_id = project.item_ids()[1]
     project.annotate(item_id, "bird", box=[1, 1, 5, 5])
     project.annotate(item_id, "bird", box=[9, 9, 5, 5])
-    context.annotations_changed.emit([item_id])
+    context.annotations_changed.emit()
     assert panel.counts == {"cat": 4, "dog": 1, "bird": 2}
     assert list(panel.bars.opts["height"]) == [4, 1, 2]
     project.undo()
-    context.annotations_changed.emit([item_id])
+    context.annotations_changed.emit()
     assert panel.counts["bird"] == 1
 
 
@@ -85,7 +86,7 @@ def test_closing_the_project_empties_the_chart(qtbot: QtBot, project: Project) -
     context = WindowContext(project)
     panel = shown_panel(qtbot, context)
     context.project = None
-    context.project_changed.emit()
+    context.project_changed.emit(None)
     assert panel.counts == {}
     assert panel.summary.text() == "No project open"
 
