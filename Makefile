@@ -7,6 +7,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.studio-installed
 # Torch wheels this machine holds locally; elsewhere override, e.g. `make TORCH=torch setup`.
 TORCH ?= torch==2.14.1 torchvision==0.29.1
+# The example plugins (each its own package, installed editable with its test extra and tested
+# by `make test`; mlflow comes in with studio-mlflow only, never with Studio itself).
+PLUGINS := plugins/studio-json-sidecar plugins/studio-class-balance plugins/studio-mlflow
 DEMO_DIR ?= demo-project
 DEMO := $(DEMO_DIR)/demo.studio
 
@@ -14,11 +17,12 @@ DEMO := $(DEMO_DIR)/demo.studio
 
 setup: $(STAMP)
 
-$(STAMP): pyproject.toml Makefile
+$(STAMP): pyproject.toml Makefile $(PLUGINS:%=%/pyproject.toml)
 	@$(BIN)/python -c "" 2>/dev/null || { rm -rf $(VENV) && $(PYTHON) -m venv $(VENV); }
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet $(TORCH)
 	$(BIN)/python -m pip install --quiet -e ".[dev]" $(TORCH)
+	$(BIN)/python -m pip install --quiet $(foreach plugin,$(PLUGINS),-e "$(plugin)[test]")
 	@touch $(STAMP)
 
 $(DEMO): | $(STAMP)
@@ -30,8 +34,8 @@ run: setup $(DEMO)
 	$(BIN)/studio open $(DEMO)
 
 lint: setup
-	$(BIN)/ruff check studio tests benchmarks docs/make_screenshots.py
-	$(BIN)/ruff format --check studio tests benchmarks docs/make_screenshots.py
+	$(BIN)/ruff check studio tests benchmarks plugins docs/make_screenshots.py
+	$(BIN)/ruff format --check studio tests benchmarks plugins docs/make_screenshots.py
 	$(BIN)/lint-imports
 
 test: lint
