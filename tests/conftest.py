@@ -10,6 +10,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from studio.plugins.manager import PLUGIN_SET_ENV, use_plugins
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
@@ -21,6 +23,17 @@ def _isolated_cache(
     test out of the user's folders."""
     monkeypatch.setenv("STUDIO_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
     monkeypatch.setenv("STUDIO_CONFIG_DIR", str(tmp_path_factory.mktemp("config")))
+
+
+@pytest.fixture(autouse=True)
+def _no_installed_plugins(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Studio's own plugins only, in this process and in every CLI or worker it starts: the
+    example plugins installed beside Studio (MLflow among them) are tested under plugins/, and
+    a test about plugins builds the set it needs (tests/plugin_helpers.py)."""
+    monkeypatch.setenv(PLUGIN_SET_ENV, "[]")
+    use_plugins(None)
+    yield
+    use_plugins(None)
 
 
 def write_images(

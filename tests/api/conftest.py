@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from studio.core.formats import registry as label_formats
 from studio.plugins.manager import PluginSettings, StudioPlugins, use_plugins
 from studio.plugins.trust import CONFIG_DIR_ENV
 
@@ -23,5 +22,3 @@ def studio_plugins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
     previous = use_plugins(manager)
     yield manager
     use_plugins(previous)
-    if previous is None:
-        label_formats.use_source(label_formats.builtin_formats)
