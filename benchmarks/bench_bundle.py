@@ -35,9 +35,9 @@ from studio.api import Project
 from studio.bundle.preprocess import preprocess
 from studio.bundle.runtime import Bundle
 from studio.core import runs
+from studio.ml.architectures import build_model
 from studio.ml.checkpoints import save_checkpoint
 from studio.ml.export.pipeline import export_bundle
-from studio.ml.models import build_model
 
 LATENCY_TARGET = 2.0  # torch's latency ÷ ONNX Runtime's: ORT at most half of torch's
 CLASSES = ("circle", "square", "triangle")

@@ -48,7 +48,7 @@ def flat_metrics(metrics: Mapping[str, Any]) -> dict[str, float]:
 
 def build_run_module(run: RunRecord, num_classes: int) -> Any:
     """The run's architecture with random weights (the checkpoint supplies them)."""
-    from studio.ml.models import build_model
+    from studio.ml.architectures import build_model
 
     input_size = int(run.config.get("input_size", 224))
     return build_model(run.model, run.task, num_classes, input_size, pretrained="never").module

@@ -193,11 +193,11 @@ def _data(session: TrainingSession, class_index: Any) -> dict[str, SplitSource]:
 
 
 def _train(session: TrainingSession) -> str:
+    from studio.ml.architectures import build_model
     from studio.ml.augment import build_transforms
     from studio.ml.config import TrainConfig
     from studio.ml.data import ClassIndex, VersionDataset
     from studio.ml.devices import choose_device, describe_device, environment
-    from studio.ml.models import build_model
 
     run, target = session.run, session.target
     config = TrainConfig.from_dict(run.config).validate()

@@ -1,7 +1,7 @@
 """Training settings: one validated, JSON-friendly record per run, and the presets.
 
 The GUI and the CLI read this module to show and check settings, so it must not import torch;
-the model registry (`studio.ml.models`, torch-free at import) is consulted lazily.
+the architectures (`studio.ml.architectures`, torch-free at import) are consulted lazily.
 """
 
 from __future__ import annotations
@@ -253,14 +253,14 @@ def _augmentation_problems(augmentations: list[str]) -> list[str]:
 
 def _task_problems(config: TrainConfig) -> list[str]:
     """The model must exist and do the task; the monitored metric must be one the task has."""
-    from studio.ml import models
+    from studio.ml import architectures
 
-    spec = models.get_model_spec(config.model)
+    spec = architectures.get_architecture(config.model)
     problems = []
     if config.task not in spec.tasks:
         problems.append(
             f"model {config.model!r} cannot do {config.task}; models for {config.task}: "
-            f"{', '.join(models.model_names(config.task))}"
+            f"{', '.join(architectures.architecture_names(config.task))}"
         )
     if config.monitor and config.monitor not in TASK_METRICS[config.task]:
         problems.append(

@@ -52,7 +52,7 @@ SETTINGS_FILE = "plugins.json"
 
 # Studio's own registry entries, registered through the same hooks as any plugin's (as
 # datasette's DEFAULT_PLUGINS). Imported by name so that this package imports nothing above core.
-DEFAULT_PLUGINS: tuple[str, ...] = ("studio.plugins.builtin_formats",)
+DEFAULT_PLUGINS: tuple[str, ...] = ("studio.plugins.builtin_formats", "studio.ml.builtin_plugin")
 
 Source = Literal["built-in", "installed", "project", "script"]
 HOOK_NAMES = tuple(sorted(name for name in vars(hookspecs) if name.startswith("studio_")))
@@ -482,11 +482,14 @@ def use_plugins(manager: StudioPlugins | None) -> StudioPlugins | None:
     global _process_plugins
     with _process_lock:
         previous, _process_plugins = _process_plugins, manager
-        if manager is not None:
-            _install_sources(manager)
+        _install_sources(manager)
         return previous
 
 
-def _install_sources(manager: StudioPlugins) -> None:
-    """Point core's registries at the plugins (core cannot import this package)."""
-    label_formats.use_source(lambda: manager.collect("studio_label_formats"))
+def _install_sources(manager: StudioPlugins | None) -> None:
+    """Point core's registries at the plugins (core cannot import this package); None: at
+    whichever manager `plugins()` loads next."""
+    if manager is None:
+        label_formats.use_source(lambda: plugins().collect("studio_label_formats"))
+    else:
+        label_formats.use_source(lambda: manager.collect("studio_label_formats"))

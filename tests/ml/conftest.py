@@ -20,6 +20,7 @@ from PIL import Image
 from studio.core.synthetic_scenes import SCENE_CLASSES, write_scenes
 from studio.core.versions import VersionClass, VersionItem, VersionRecord
 from studio.ml.data import ClassIndex, VersionDataset
+from tests.plugin_fixtures import isolated_plugin_config, studio_plugins  # noqa: F401
 
 COLOURS = {"red": (200, 40, 40), "green": (40, 180, 60), "blue": (40, 60, 200)}
 

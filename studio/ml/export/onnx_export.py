@@ -23,7 +23,7 @@ from torch import nn
 
 from studio.core.enums import OBJECT_TASKS, Task
 from studio.core.errors import ExportError
-from studio.ml.models import temporarily
+from studio.ml.architectures import temporarily
 
 NMS_MODES = ("graph", "manifest")
 

@@ -186,7 +186,7 @@ def _build(
 
 
 def _load_module(loaded: ExportSource) -> torch.nn.Module:
-    from studio.ml.models import build_model
+    from studio.ml.architectures import build_model
 
     run = loaded.run
     classes = len(loaded.class_index)

@@ -14,8 +14,8 @@ from studio.core import runs
 from studio.core.runs import RunRecord
 from studio.core.synthetic_scenes import create_scene_project
 from studio.jobs.training_job import train_run
+from studio.ml.architectures import build_model
 from studio.ml.checkpoints import save_checkpoint
-from studio.ml.models import build_model
 from studio.ml.trainer import CHECKPOINT_FORMAT, CHECKPOINT_VERSION
 from tests.jobs.projects import TINY_CLASSIFIER, digits_project
 
