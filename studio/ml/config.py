@@ -16,13 +16,14 @@ from studio.core.enums import Task
 from studio.core.errors import TrainingConfigError
 from studio.core.versions import VersionShape
 from studio.ml.accelerator import DEVICE_KINDS
+from studio.ml.augment import augmentation_names
 
 PRESET_NAMES = ("fast", "balanced", "accurate")
 OPTIMIZERS = ("sgd", "adam", "adamw")
 SCHEDULES = ("cosine", "step", "constant", "onecycle")
 PRETRAINED_CHOICES = ("auto", "download", "never")
 KEEP_CHECKPOINTS = ("last_best", "every_epoch")
-# The augmentation names of studio.ml.augment.AUGMENTATIONS (that module imports torch).
+# Studio's own augmentation names (studio.ml.augment.AUGMENTATIONS); plugins add more.
 AUGMENTATION_NAMES = (
     "hflip",
     "vflip",
@@ -239,12 +240,13 @@ def _number_problems(config: TrainConfig) -> list[str]:
 
 
 def _augmentation_problems(augmentations: list[str]) -> list[str]:
-    unknown = [name for name in augmentations if name not in AUGMENTATION_NAMES]
+    known = augmentation_names()
+    unknown = [name for name in augmentations if name not in known]
     problems = []
     if unknown:
         problems.append(
             f"unknown augmentation(s) {', '.join(map(repr, unknown))}; "
-            f"choose from: {', '.join(AUGMENTATION_NAMES)}"
+            f"choose from: {', '.join(known)}"
         )
     if len(set(augmentations)) != len(augmentations):
         problems.append(f"augmentations are listed twice in {augmentations}")

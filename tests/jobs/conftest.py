@@ -1,3 +1,7 @@
 """Fixtures of the jobs tests: no test reads or writes the user's plugin choices."""
 
-from tests.plugin_fixtures import isolated_plugin_config, studio_plugins  # noqa: F401
+from tests.plugin_fixtures import (  # noqa: F401
+    isolated_plugin_config,
+    parent_plugins,
+    studio_plugins,
+)
