@@ -4,8 +4,8 @@ Fixtures: `isolated_plugin_config` keeps the user's plugin choices out of reach 
 imported); `studio_plugins` gives a test its own plugin manager with Studio's defaults, to
 register test plugins on; `parent_plugins` loads this process's plugins with chosen settings
 (installed ones included), as a window or CLI process does before it starts workers. Import
-them in a conftest:
-`from tests.plugin_fixtures import isolated_plugin_config, studio_plugins  # noqa: F401`.
+them into a conftest or test module by assignment
+(`studio_plugins = plugin_fixtures.studio_plugins`).
 
 `install_plugin` installs a module as a plugin through an entry point, so a worker process
 started with `studio.jobs.launcher.worker_environment()` finds it too.

@@ -259,7 +259,7 @@ def _train(session: TrainingSession) -> str:
     callbacks = [
         callback
         for returned in plugins().call("studio_training_callbacks", run=_current(session))
-        for callback in returned
+        for callback in (returned if isinstance(returned, (list, tuple)) else [returned])
     ]
     train_set = dataset("train", True)
     outcome = _fit(session, config, module, train_set, device, validate, resume_from, callbacks)

@@ -168,7 +168,7 @@ def studio_epoch_ended(
 def studio_run_finished(
     project_path: Path, run: RunRecord, status: str, artifacts: Mapping[str, Path]
 ) -> None:
-    """A training run ended: `status` is "completed", "failed" or "cancelled"; `artifacts`
+    """A training run ended: `status` is "finished", "failed" or "cancelled"; `artifacts`
     maps artifact names ("best.pt", "last.pt") to their files. Called in the training worker.
     """
 
