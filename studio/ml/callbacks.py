@@ -14,14 +14,13 @@ from __future__ import annotations
 import logging
 import traceback
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol
 
 log = logging.getLogger(__name__)
 
 STOP = "stop"
 
 
-@runtime_checkable
 class TrainingCallback(Protocol):
     """What the trainer calls; every method is optional."""
 
