@@ -35,9 +35,10 @@ from studio.api import Project
 from studio.bundle.preprocess import preprocess
 from studio.bundle.runtime import Bundle
 from studio.core import runs
+from studio.core.export_options import ExportOptions
+from studio.jobs.export_job import export_source
+from studio.ml.architectures import build_model
 from studio.ml.checkpoints import save_checkpoint
-from studio.ml.export.pipeline import export_bundle
-from studio.ml.models import build_model
 
 LATENCY_TARGET = 2.0  # torch's latency ÷ ONNX Runtime's: ORT at most half of torch's
 CLASSES = ("circle", "square", "triangle")
@@ -192,10 +193,10 @@ def run(session: Session) -> list[Measurement]:
     folder = session.folder("bundle")
     project, run_id, module = _project_with_run(folder, sizes, session.seed)
     with project:
-        with project._db.read() as connection:
-            record = runs.get_run(connection, run_id)
         out = folder / "bundle"
-        export_bundle(project._db, project.store_dir, project.path, record, out, parity_images=4)
+        export_source(
+            project.path, str(run_id), out, ExportOptions(parity_images=4), lambda _: None
+        )
     bundle = Bundle.load(out)
     steps = bundle.manifest["preprocess"]
     images = sorted((folder / "images").glob("*.png"))

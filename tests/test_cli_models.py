@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from PIL import Image
 
 from studio.api import Project
+from studio.plugins.manager import StudioPlugins
+from tests import plugin_fixtures
 from tests.cli_helpers import assert_user_error, run_cli
 from tests.jobs.projects import TINY_CLASSIFIER, digits_project, finished_run
+from tests.ml.export.helpers import seeded_run
+from tests.plugin_fixtures import install_plugin
+
+isolated_plugin_config = plugin_fixtures.isolated_plugin_config  # autouse
+parent_plugins = plugin_fixtures.parent_plugins
 
 
 @pytest.fixture
@@ -92,6 +100,31 @@ def test_export_model_of_an_unknown_model_writes_nothing(project: Path, tmp_path
     assert_user_error(run_cli("export-model", project, "digits:production", out), "digits")
     assert_user_error(run_cli("export-model", project, "first", out, "--nms", "x"), "--nms")
     assert not out.exists()
+
+
+def test_export_model_with_a_plugin_target_runs_it_in_the_worker(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    parent_plugins: Callable[..., StudioPlugins],
+) -> None:
+    plugin = "tests.ml.export.torchscript_plugin"
+    install_plugin(tmp_path / "site", "torchscript", plugin, monkeypatch)
+    parent_plugins(only=({"name": "torchscript", "source": "installed"},))  # none of the others
+    path = digits_project(tmp_path, 12)
+    with Project.open(path, author="tester") as opened:
+        seeded_run(opened, "classification", "mobilenet_v3_small", 32)
+    out = tmp_path / "scripted"
+    result = run_cli("export-model", path, "1", out, "--target", "torchscript", "--json")
+    assert result.exit_code == 0, result.output
+    exported = json.loads(result.stdout)
+    assert (exported["target"], exported["parity"], exported["folder"]) == (
+        "torchscript",
+        None,
+        str(out.resolve()),
+    )
+    assert [entry.name for entry in out.iterdir()] == ["model.pt"]
+    unknown = run_cli("export-model", path, "1", tmp_path / "other", "--target", "tflite")
+    assert_user_error(unknown, "unknown export target 'tflite'", "torchscript")
 
 
 def test_predict_refuses_missing_bundles_and_images(tmp_path: Path) -> None:

@@ -40,6 +40,7 @@ from studio.core.errors import (
     TrainingConfigError,
     VersionError,
 )
+from studio.core.export_options import ExportOptions
 from studio.core.formats import LabelFormat
 from studio.core.formats.exporter import LabelExportReport
 from studio.core.formats.import_options import LabelImportOptions
@@ -69,6 +70,7 @@ __all__ = [
     "DamagedProjectError",
     "EvaluationRecord",
     "ExportError",
+    "ExportOptions",
     "HistoryConflictError",
     "HistoryStep",
     "ImportReport",

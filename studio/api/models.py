@@ -23,6 +23,7 @@ from studio.api.events import ProjectEvents
 from studio.api.experiments import EventCallback, Run
 from studio.core import model_registry
 from studio.core.errors import ExportError
+from studio.core.export_options import ExportOptions
 from studio.core.model_registry import ModelVersionRecord
 from studio.jobs.export_job import export_command, resolve_source
 from studio.jobs.launcher import WorkerJob
@@ -125,42 +126,27 @@ class ModelsService:
         self,
         source: ExportSource,
         out: str | Path,
-        *,
-        zip: bool = False,
-        int8: bool = False,
-        nms: str = "graph",
-        checkpoint: str | None = None,
-        dynamic_batch: bool = True,
-        overwrite: bool = False,
+        options: ExportOptions | None = None,
+        **settings: Any,
     ) -> list[str]:
-        """The argv of the export worker (the GUI runs it in a QProcess)."""
-        return export_command(
-            self._context.path,
-            source_text(source),
-            Path(out).resolve(),
-            checkpoint=checkpoint,
-            zip=zip,
-            int8=int8,
-            nms=nms,
-            dynamic_batch=dynamic_batch,
-            overwrite=overwrite,
-        )
+        """The argv of the export worker (the GUI runs it in a QProcess). `settings` are
+        `ExportOptions` fields (zip=True, nms="manifest", target="torchscript"…) changed
+        from `options` (default: Studio's ONNX bundle)."""
+        chosen = (options or ExportOptions()).changed(**settings)
+        return export_command(self._context.path, source_text(source), Path(out).resolve(), chosen)
 
     def export_model(
         self,
         source: ExportSource,
         out: str | Path,
+        options: ExportOptions | None = None,
         *,
-        zip: bool = False,
-        int8: bool = False,
-        nms: str = "graph",
-        checkpoint: str | None = None,
-        dynamic_batch: bool = True,
-        overwrite: bool = False,
         on_event: EventCallback | None = None,
+        **settings: Any,
     ) -> dict[str, Any]:
         """Export a run (id, name, `Run`) or a model version ("NAME", "NAME:3",
-        "NAME:production", a record) as a deployment bundle at `out` (and `out`.zip).
+        "NAME:production", a record) as a deployment bundle at `out` (and `out`.zip), or
+        with another export target (`target="..."`); `settings` as in `export_command`.
 
         Runs in a worker process; returns its `exported` event: "folder", "zip", "parity"
         (the gate's report), "quantization", "source". Raises ExportError when the parity
@@ -169,14 +155,5 @@ class ModelsService:
         text = source_text(source)
         with self._context.database.read() as connection:
             resolve_source(connection, text)  # an unknown source fails here, with its name
-        argv = self.export_command(
-            text,
-            out,
-            zip=zip,
-            int8=int8,
-            nms=nms,
-            checkpoint=checkpoint,
-            dynamic_batch=dynamic_batch,
-            overwrite=overwrite,
-        )
+        argv = self.export_command(text, out, options, **settings)
         return run_export_worker(self._context.path, argv, on_event)

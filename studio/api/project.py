@@ -38,6 +38,7 @@ from studio.api.models import ExportSource, ModelsService
 from studio.core import error_analysis
 from studio.core.database import Database
 from studio.core.enums import AnnotationSource, ItemStatus, Split
+from studio.core.export_options import ExportOptions
 from studio.core.errors import StudioError
 from studio.core.formats import LabelFormat
 from studio.core.formats.exporter import LabelExportReport
@@ -535,49 +536,21 @@ class Project:
         self,
         source: ExportSource,
         out: str | Path,
-        *,
-        zip: bool = False,
-        int8: bool = False,
-        nms: str = "graph",
-        checkpoint: str | None = None,
-        dynamic_batch: bool = True,
-        overwrite: bool = False,
+        options: ExportOptions | None = None,
+        **settings: Any,
     ) -> list[str]:
-        return self.models.export_command(
-            source,
-            out,
-            zip=zip,
-            int8=int8,
-            nms=nms,
-            checkpoint=checkpoint,
-            dynamic_batch=dynamic_batch,
-            overwrite=overwrite,
-        )
+        return self.models.export_command(source, out, options, **settings)
 
     def export_model(
         self,
         source: ExportSource,
         out: str | Path,
+        options: ExportOptions | None = None,
         *,
-        zip: bool = False,
-        int8: bool = False,
-        nms: str = "graph",
-        checkpoint: str | None = None,
-        dynamic_batch: bool = True,
-        overwrite: bool = False,
         on_event: EventCallback | None = None,
+        **settings: Any,
     ) -> dict[str, Any]:
-        return self.models.export_model(
-            source,
-            out,
-            zip=zip,
-            int8=int8,
-            nms=nms,
-            checkpoint=checkpoint,
-            dynamic_batch=dynamic_batch,
-            overwrite=overwrite,
-            on_event=on_event,
-        )
+        return self.models.export_model(source, out, options, on_event=on_event, **settings)
 
     # -- analysis --------------------------------------------------------------------------
 

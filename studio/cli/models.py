@@ -34,7 +34,7 @@ from studio.cli.common import (
     table_console,
     user_errors,
 )
-from studio.jobs.export_job import NMS_MODES
+from studio.core.export_options import NMS_MODES, ONNX_BUNDLE_TARGET, ExportOptions
 
 EXIT_CANCELLED = 3
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
@@ -223,6 +223,10 @@ def export_model(
     nms: Annotated[
         str, typer.Option("--nms", help="Detectors: NMS in the graph or in the bundle's code.")
     ] = "graph",
+    target: Annotated[
+        str,
+        typer.Option("--target", help="An export target: onnx-bundle, or a plugin's."),
+    ] = ONNX_BUNDLE_TARGET,
     checkpoint: Annotated[
         str | None, typer.Option("--checkpoint", help="Default: the source's (best.pt).")
     ] = None,
@@ -241,15 +245,19 @@ def export_model(
     with opened_project(project) as opened:
         try:
             with user_errors(opened.path):
-                exported = opened.export_model(
-                    source,
-                    out,
+                options = ExportOptions(
+                    target=target,
+                    checkpoint=checkpoint,
                     zip=make_zip,
                     int8=int8,
                     nms=nms,
-                    checkpoint=checkpoint,
                     dynamic_batch=not static_batch,
                     overwrite=overwrite,
+                )
+                exported = opened.export_model(
+                    source,
+                    out,
+                    options,
                     on_event=lambda event: _show_export_event(console, event),
                 )
         except KeyboardInterrupt:

@@ -48,7 +48,7 @@ def flat_metrics(metrics: Mapping[str, Any]) -> dict[str, float]:
 
 def build_run_module(run: RunRecord, num_classes: int) -> Any:
     """The run's architecture with random weights (the checkpoint supplies them)."""
-    from studio.ml.models import build_model
+    from studio.ml.architectures import build_model
 
     input_size = int(run.config.get("input_size", 224))
     return build_model(run.model, run.task, num_classes, input_size, pretrained="never").module
@@ -74,6 +74,7 @@ def evaluate_checkpoint(
     from studio.ml.data import ClassIndex, VersionDataset
     from studio.ml.devices import choose_device
     from studio.ml.evaluation import evaluate_predictions, predict
+    from studio.ml.metrics import plugin_metrics
 
     class_index = ClassIndex.of(version)
     source = load_split(target.database, version, split, run.task, class_index)
@@ -104,6 +105,11 @@ def evaluate_checkpoint(
         should_cancel=should_cancel,
     )
     metrics = evaluate_predictions(run.task, source.items, predictions, class_index)
+
+    def warn(message: str) -> None:
+        emit({"event": "warning", "message": message})
+
+    metrics |= plugin_metrics(run.task, source.items, predictions, class_index, metrics, warn)
     metrics = {**metrics, "seconds": round(time.perf_counter() - started, 3)}
     record = runs.save_evaluation(
         target.database,

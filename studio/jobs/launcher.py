@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from studio.jobs.events import parse_event
+from studio.plugins.manager import plugins
 
 WORKER_MODULE = "studio.jobs.worker"
 STDERR_TAIL_LINES = 200
@@ -44,9 +45,11 @@ def worker_command(action: str, project_path: Path, run_id: int, **options: Any)
 
 
 def worker_environment() -> dict[str, str]:
-    """The environment of a worker: ours, with this Studio's package folder importable and
-    Python's output unbuffered (events must arrive as they are printed)."""
+    """The environment of a worker: ours, with this Studio's package folder importable,
+    Python's output unbuffered (events must arrive as they are printed), and the plugins
+    this process has enabled named, so the worker loads exactly those."""
     environment = dict(os.environ)
+    environment.update(plugins().worker_environment())
     package_parent = str(Path(__file__).resolve().parents[2])
     existing = environment.get("PYTHONPATH", "")
     paths = [package_parent, *(part for part in existing.split(os.pathsep) if part)]

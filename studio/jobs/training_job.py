@@ -11,6 +11,12 @@ A run has one worker: it claims the run first (`runs.claim_run`, refused while a
 worker of the run is alive), and a `RunWatch` thread keeps its heartbeat and reads cancel
 requests whatever the trainer is doing. A worker that loses its run (its project file
 deleted, or the run given to another worker) stops and writes nothing more to it.
+
+Plugins follow the run here, in the worker: `studio_run_started` before the first epoch,
+`studio_epoch_ended` once an epoch's metrics are committed, `studio_run_finished` when the
+run ended (finished, cancelled or failed); their training callbacks
+(`studio_training_callbacks`) run inside the loop. A plugin that raises is reported and
+switched off; the run goes on.
 """
 
 from __future__ import annotations
@@ -53,6 +59,7 @@ from studio.jobs.run_context import (
     reporter,
     skipped_message,
 )
+from studio.plugins.manager import plugins
 
 LAST = "last.pt"
 BEST = "best.pt"
@@ -166,6 +173,7 @@ def _train_or_fail(session: TrainingSession, log: RunLog) -> str:
             error=message,
         )
         session.report({"event": "failed", "error": message})
+        _run_finished(session, RunStatus.FAILED)
         return RunStatus.FAILED.value
 
 
@@ -193,11 +201,11 @@ def _data(session: TrainingSession, class_index: Any) -> dict[str, SplitSource]:
 
 
 def _train(session: TrainingSession) -> str:
+    from studio.ml.architectures import build_model
     from studio.ml.augment import build_transforms
     from studio.ml.config import TrainConfig
     from studio.ml.data import ClassIndex, VersionDataset
     from studio.ml.devices import choose_device, describe_device, environment
-    from studio.ml.models import build_model
 
     run, target = session.run, session.target
     config = TrainConfig.from_dict(run.config).validate()
@@ -230,6 +238,7 @@ def _train(session: TrainingSession) -> str:
     )
     sources = _data(session, class_index)
     resume_from = _prepare_resume(session) if session.resume else None
+    _notify(session, "studio_run_started", run=_current(session), version=target.version)
 
     def dataset(split: str, train: bool) -> Any:
         transforms = build_transforms(
@@ -247,8 +256,25 @@ def _train(session: TrainingSession) -> str:
         device,
         session.watch,
     )
-    outcome = _fit(session, config, module, dataset("train", True), device, validate, resume_from)
+    callbacks = [
+        callback
+        for returned in plugins().call("studio_training_callbacks", run=_current(session))
+        for callback in (returned if isinstance(returned, (list, tuple)) else [returned])
+    ]
+    train_set = dataset("train", True)
+    outcome = _fit(session, config, module, train_set, device, validate, resume_from, callbacks)
     return _finish(session, outcome, sources, module, device, built.pretrained_note)
+
+
+def _current(session: TrainingSession) -> RunRecord:
+    """The run as the project holds it now (status, device, epochs done)."""
+    with session.database.read() as connection:
+        return runs.get_run(connection, session.run.id)
+
+
+def _notify(session: TrainingSession, hook: str, **arguments: Any) -> None:
+    """Tell the plugins of a committed step of the run."""
+    plugins().notify(hook, project_path=session.database.path, **arguments)
 
 
 def _prepare_resume(session: TrainingSession) -> Path:
@@ -306,6 +332,7 @@ def _fit(
     device: Any,
     validate: Any,
     resume_from: Path | None,
+    callbacks: list[Any],
 ) -> Any:
     from studio.ml.trainer import Trainer
 
@@ -325,6 +352,7 @@ def _fit(
 
     def on_epoch(epoch: int, metrics: Mapping[str, float]) -> None:
         runs.record_epoch(database, run_id, epoch, metrics)
+        _notify(session, "studio_epoch_ended", run=session.run, epoch=epoch, metrics=metrics)
 
     trainer = Trainer(
         config,
@@ -337,6 +365,7 @@ def _fit(
         checkpoint_dir=files.folder,
         on_checkpoint=on_checkpoint,
         on_epoch=on_epoch,
+        callbacks=callbacks,
     )
     return trainer.fit(resume_from=resume_from)
 
@@ -384,6 +413,7 @@ def _finish(
     summary["duration_s"] = _duration(session)
     runs.finish_run(session.database, session.run.id, RunStatus.FINISHED, summary=summary)
     session.report({"event": "finished", "status": "finished", "summary": summary})
+    _run_finished(session, RunStatus.FINISHED)
     return RunStatus.FINISHED.value
 
 
@@ -392,4 +422,19 @@ def _cancelled(session: TrainingSession, summary: dict[str, Any]) -> str:
     summary["duration_s"] = _duration(session)
     runs.finish_run(session.database, session.run.id, RunStatus.CANCELLED, summary=summary)
     session.report({"event": "finished", "status": "cancelled", "summary": summary})
+    _run_finished(session, RunStatus.CANCELLED)
     return RunStatus.CANCELLED.value
+
+
+def _run_finished(session: TrainingSession, status: RunStatus) -> None:
+    """`studio_run_finished` with the run's checkpoint files by name."""
+    with session.database.read() as connection:
+        run = runs.get_run(connection, session.run.id)
+        found = runs.artifacts_of(connection, run.id)
+    files = session.target.files
+    artifacts = {
+        artifact.name: files.store_dir / artifact.path
+        for artifact in found
+        if artifact.kind == "checkpoint"
+    }
+    _notify(session, "studio_run_finished", run=run, status=status.value, artifacts=artifacts)

@@ -2,8 +2,9 @@
 
     python -m studio.jobs.worker train PROJECT RUN [--resume]
     python -m studio.jobs.worker evaluate PROJECT RUN [--checkpoint best.pt] [--split test]
-    python -m studio.jobs.worker export PROJECT SOURCE OUT [--checkpoint C] [--zip] [--int8]
-                                        [--nms graph|manifest] [--static-batch] [--overwrite]
+    python -m studio.jobs.worker export PROJECT SOURCE OUT [--target NAME] [--checkpoint C]
+                                        [--zip] [--int8] [--nms graph|manifest] [--static-batch]
+                                        [--opset N] [--parity-images N] [--overwrite]
 
 Progress goes to stdout as JSON lines (`studio.jobs.events`), the run's log to
 `runs/<id>/train.log`. SIGTERM and SIGINT cancel: training stops after the current batch
@@ -23,9 +24,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import FrameType
 
+from studio.core import export_options
 from studio.core.errors import OperationCancelledError, StudioError
+from studio.core.export_options import ExportOptions
 from studio.jobs import events
-from studio.jobs.export_job import NMS_MODES
 from studio.jobs.run_context import error_text
 
 EXIT_FINISHED = 0
@@ -58,17 +60,7 @@ def add_export_parser(actions: argparse._SubParsersAction) -> None:
     export.add_argument("project", type=Path)
     export.add_argument("source", help="a run (id or name) or a model: NAME[:VERSION|:ALIAS]")
     export.add_argument("out", type=Path, help="the bundle folder to write")
-    export.add_argument("--checkpoint", default=None, help="default: the source's (best.pt)")
-    export.add_argument("--zip", action="store_true", help="also write OUT.zip")
-    export.add_argument("--int8", action="store_true", help="dynamic INT8 quantisation")
-    export.add_argument(
-        "--nms",
-        default="graph",
-        choices=NMS_MODES,
-        help="detectors: NMS in the graph or the bundle",
-    )
-    export.add_argument("--static-batch", action="store_true", help="fixed batch size of 1")
-    export.add_argument("--overwrite", action="store_true", help="replace a non-empty OUT")
+    export_options.add_arguments(export)
 
 
 def install_cancel_handlers(on_signal: Callable[[int, FrameType | None], None]) -> None:
@@ -138,12 +130,7 @@ def run_export(arguments: argparse.Namespace) -> int:
             arguments.project,
             arguments.source,
             arguments.out,
-            checkpoint=arguments.checkpoint,
-            zip=arguments.zip,
-            int8=arguments.int8,
-            nms=arguments.nms,
-            dynamic_batch=not arguments.static_batch,
-            overwrite=arguments.overwrite,
+            ExportOptions.from_arguments(arguments),
         ),
     )
 

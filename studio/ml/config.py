@@ -1,7 +1,7 @@
 """Training settings: one validated, JSON-friendly record per run, and the presets.
 
 The GUI and the CLI read this module to show and check settings, so it must not import torch;
-the model registry (`studio.ml.models`, torch-free at import) is consulted lazily.
+the architectures (`studio.ml.architectures`, torch-free at import) are consulted lazily.
 """
 
 from __future__ import annotations
@@ -16,13 +16,14 @@ from studio.core.enums import Task
 from studio.core.errors import TrainingConfigError
 from studio.core.versions import VersionShape
 from studio.ml.accelerator import DEVICE_KINDS
+from studio.ml.augment import augmentation_names
 
 PRESET_NAMES = ("fast", "balanced", "accurate")
 OPTIMIZERS = ("sgd", "adam", "adamw")
 SCHEDULES = ("cosine", "step", "constant", "onecycle")
 PRETRAINED_CHOICES = ("auto", "download", "never")
 KEEP_CHECKPOINTS = ("last_best", "every_epoch")
-# The augmentation names of studio.ml.augment.AUGMENTATIONS (that module imports torch).
+# Studio's own augmentation names (studio.ml.augment.AUGMENTATIONS); plugins add more.
 AUGMENTATION_NAMES = (
     "hflip",
     "vflip",
@@ -239,12 +240,13 @@ def _number_problems(config: TrainConfig) -> list[str]:
 
 
 def _augmentation_problems(augmentations: list[str]) -> list[str]:
-    unknown = [name for name in augmentations if name not in AUGMENTATION_NAMES]
+    known = augmentation_names()
+    unknown = [name for name in augmentations if name not in known]
     problems = []
     if unknown:
         problems.append(
             f"unknown augmentation(s) {', '.join(map(repr, unknown))}; "
-            f"choose from: {', '.join(AUGMENTATION_NAMES)}"
+            f"choose from: {', '.join(known)}"
         )
     if len(set(augmentations)) != len(augmentations):
         problems.append(f"augmentations are listed twice in {augmentations}")
@@ -253,14 +255,14 @@ def _augmentation_problems(augmentations: list[str]) -> list[str]:
 
 def _task_problems(config: TrainConfig) -> list[str]:
     """The model must exist and do the task; the monitored metric must be one the task has."""
-    from studio.ml import models
+    from studio.ml import architectures
 
-    spec = models.get_model_spec(config.model)
+    spec = architectures.get_architecture(config.model)
     problems = []
     if config.task not in spec.tasks:
         problems.append(
             f"model {config.model!r} cannot do {config.task}; models for {config.task}: "
-            f"{', '.join(models.model_names(config.task))}"
+            f"{', '.join(architectures.architecture_names(config.task))}"
         )
     if config.monitor and config.monitor not in TASK_METRICS[config.task]:
         problems.append(

@@ -25,6 +25,7 @@ from studio.core.enums import OBJECT_TASKS, AnnotationKind, Task
 from studio.core.errors import OperationCancelledError, TrainingConfigError
 from studio.core.geometry import encode_mask, shape_box, shape_rle
 from studio.core.versions import VersionItem
+from studio.ml.architectures import temporarily
 from studio.ml.data import (
     BOX_KINDS,
     MASK_KINDS,
@@ -34,7 +35,6 @@ from studio.ml.data import (
     object_boxes,
     tag_class_ids,
 )
-from studio.ml.models import temporarily
 
 CLASSIFICATION_TOP_K = 5
 MASK_THRESHOLD = 0.5

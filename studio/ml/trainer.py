@@ -11,7 +11,7 @@ import gc
 import math
 import random
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,7 @@ import torch
 
 from studio.core.enums import Task
 from studio.core.errors import CheckpointError, OperationCancelledError, RunError
+from studio.ml.callbacks import TrainingCallbacks
 from studio.ml.checkpoints import link_checkpoint, load_checkpoint, save_checkpoint
 from studio.ml.config import TrainConfig, monitor_mode
 from studio.ml.data import make_loader
@@ -80,7 +81,9 @@ class Trainer:
 
     `should_cancel` is asked before every batch; `validate` may raise OperationCancelledError
     (a validator that asks the same question between its batches): either ends the run as
-    cancelled, with the checkpoints of the epochs completed before.
+    cancelled, with the checkpoints of the epochs completed before. `callbacks`
+    (`studio.ml.callbacks.TrainingCallback`, from plugins) are told of the start, each epoch
+    (after `on_epoch` stored it) and the end; one may stop training early.
     """
 
     def __init__(
@@ -97,6 +100,7 @@ class Trainer:
         on_checkpoint: Callable[[str, Path, int, str], None],
         on_epoch: Callable[[int, dict[str, float]], None],
         checkpoint_extra: Mapping[str, Any] | None = None,
+        callbacks: Sequence[object] = (),
     ) -> None:
         self.config = config
         self.task = config.task
@@ -109,6 +113,8 @@ class Trainer:
         self.on_checkpoint = on_checkpoint
         self.on_epoch = on_epoch
         self.checkpoint_extra = dict(checkpoint_extra or {})
+        self.callbacks = TrainingCallbacks(callbacks, self._warn)
+        self._stop_requested = False
         on_cuda = self.device.type == "cuda"
         self.use_amp = config.amp and on_cuda
         self.channels_last = config.channels_last and on_cuda
@@ -137,13 +143,13 @@ class Trainer:
         else:
             self._restore_point = self._snapshot()
         self._emit_started(resume_from)
-        status = "early_stopped" if self._patience_exhausted() else "finished"
-        while status == "finished" and self.progress.epoch < self.config.epochs:
-            epoch = self.progress.epoch + 1
-            if not self._run_epoch(epoch):
-                status = "cancelled"
-            elif self._patience_exhausted():
-                status = "early_stopped"
+        self.callbacks.train_start()
+        try:
+            status = self._epochs()
+        except BaseException:
+            self.callbacks.train_end("failed")
+            raise
+        self.callbacks.train_end(status)
         return TrainOutcome(
             status=status,
             epochs_done=self.progress.epoch,
@@ -151,6 +157,16 @@ class Trainer:
             best_value=self.progress.best_value,
             monitor=self.progress.monitor,
         )
+
+    def _epochs(self) -> str:
+        status = "early_stopped" if self._patience_exhausted() else "finished"
+        while status == "finished" and self.progress.epoch < self.config.epochs:
+            epoch = self.progress.epoch + 1
+            if not self._run_epoch(epoch):
+                status = "cancelled"
+            elif self._patience_exhausted() or self._stop_requested:
+                status = "early_stopped"
+        return status
 
     def _run_epoch(self, epoch: int) -> bool:
         """Train, validate and checkpoint one epoch; False when cancelled before its end."""
@@ -188,6 +204,11 @@ class Trainer:
                 "eta_s": self._remaining_epochs_eta(epoch),
             }
         )
+        stopped_by = self.callbacks.epoch_end(epoch, metrics)
+        if stopped_by is not None:
+            self._stop_requested = True
+            message = f"training stopped after epoch {epoch}: training callback {stopped_by} asked"
+            self.on_event({"event": "log", "message": message})
         return True
 
     def _train_epoch_within_memory(self, epoch: int) -> _EpochTraining | None:

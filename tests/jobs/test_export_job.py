@@ -11,8 +11,11 @@ from pathlib import Path
 import pytest
 
 from studio.api import ExportError, ModelRegistryError, ModelVersionRecord, Project, RunError
+from studio.core.database import Database
+from studio.core.errors import ReadOnlyProjectError
+from studio.core.export_options import ExportOptions
 from studio.jobs.events import parse_event
-from studio.jobs.export_job import export_command, resolve_source
+from studio.jobs.export_job import export_command, export_from, resolve_source
 from studio.jobs.launcher import WorkerJob, worker_environment
 from studio.jobs.worker import parse_arguments
 from tests.jobs.projects import TINY_CLASSIFIER, digits_project, finished_run
@@ -63,40 +66,43 @@ def test_a_name_of_a_run_and_a_model_is_refused(project: Project) -> None:
         resolve_source(connection, "digits")
 
 
-def test_the_worker_command_line_round_trips(tmp_path: Path) -> None:
-    argv = export_command(
-        tmp_path / "p.studio",
-        "digits:production",
-        tmp_path / "out",
+def test_the_worker_command_line_carries_every_export_option(tmp_path: Path) -> None:
+    options = ExportOptions(
+        target="torchscript",
         checkpoint="last.pt",
         zip=True,
         int8=True,
         nms="manifest",
         dynamic_batch=False,
+        opset=13,
+        parity_images=3,
         overwrite=True,
     )
+    argv = export_command(tmp_path / "p.studio", "digits:production", tmp_path / "out", options)
     arguments = parse_arguments(argv[3:])
     assert arguments.action == "export"
-    assert arguments.project == tmp_path / "p.studio"
-    assert arguments.source == "digits:production"
-    assert arguments.out == tmp_path / "out"
-    assert arguments.checkpoint == "last.pt"
-    assert (arguments.zip, arguments.int8, arguments.static_batch, arguments.overwrite) == (
-        True,
-        True,
-        True,
-        True,
+    assert (arguments.project, arguments.source, arguments.out) == (
+        tmp_path / "p.studio",
+        "digits:production",
+        tmp_path / "out",
     )
-    assert arguments.nms == "manifest"
+    assert ExportOptions.from_arguments(arguments) == options
     defaults = parse_arguments(export_command(tmp_path / "p.studio", "3", tmp_path / "o")[3:])
-    assert (defaults.zip, defaults.int8, defaults.static_batch, defaults.nms) == (
-        False,
-        False,
-        False,
-        "graph",
-    )
-    with pytest.raises(ExportError, match="NMS"):
-        export_command(tmp_path / "p.studio", "3", tmp_path / "o", nms="soft")
+    assert ExportOptions.from_arguments(defaults) == ExportOptions()
+
+
+def test_a_read_only_project_refuses_an_export_before_writing_anything(
+    project: Project, tmp_path: Path
+) -> None:
+    run = finished_run(project, "first")
+    read_only = Database(project.path, read_only_reason="the file is read-only")
+    out = tmp_path / "bundle"
+    try:
+        with pytest.raises(ReadOnlyProjectError, match="open read-only"):
+            export_from(read_only, project.path, run.name, out, ExportOptions(), print)
+    finally:
+        read_only.close()
+    assert not out.exists()
 
 
 def test_a_failed_export_prints_a_failed_event_and_writes_nothing(project: Project) -> None:

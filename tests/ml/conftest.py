@@ -20,6 +20,18 @@ from PIL import Image
 from studio.core.synthetic_scenes import SCENE_CLASSES, write_scenes
 from studio.core.versions import VersionClass, VersionItem, VersionRecord
 from studio.ml.data import ClassIndex, VersionDataset
+from studio.plugins.manager import StudioPlugins
+from tests import plugin_fixtures
+
+isolated_plugin_config = plugin_fixtures.isolated_plugin_config  # autouse
+studio_plugins = plugin_fixtures.studio_plugins
+
+
+@pytest.fixture(autouse=True)
+def _studios_own_plugins(studio_plugins: StudioPlugins) -> StudioPlugins:
+    """Every ml test runs with Studio's own plugins only, whatever is installed."""
+    return studio_plugins
+
 
 COLOURS = {"red": (200, 40, 40), "green": (40, 180, 60), "blue": (40, 60, 200)}
 

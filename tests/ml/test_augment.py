@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 import torch
@@ -7,9 +9,20 @@ from PIL import Image
 from torchvision import tv_tensors
 
 from studio.core.errors import TrainingConfigError
-from studio.ml.augment import AUGMENTATIONS, IMAGENET_MEAN, IMAGENET_STD, build_transforms
+from studio.ml.augment import (
+    AUGMENTATIONS,
+    IMAGENET_MEAN,
+    IMAGENET_STD,
+    AugmentationSpec,
+    augmentation_names,
+    build_transforms,
+)
+from studio.ml.config import TrainConfig
+from studio.plugins import hookimpl
+from studio.plugins.manager import StudioPlugins
 
 WIDTH, HEIGHT = 40, 30
+DETECTOR = "fasterrcnn_mobilenet_v3_large_320_fpn"
 
 
 def _scene(boxes: list[list[int]]) -> tuple[Image.Image, dict]:
@@ -141,3 +154,49 @@ def test_augmentations_apply_only_in_training() -> None:
         torch.manual_seed(seed)
         outputs.add(evaluation(image).sum().item())
     assert len(outputs) == 1
+
+
+def _invert(image: torch.Tensor) -> torch.Tensor:
+    return 255 - image
+
+
+def _build_invert(task: str, input_size: int) -> Any:
+    from torchvision.transforms import v2
+
+    return v2.Lambda(_invert, tv_tensors.Image)
+
+
+class InvertPlugin:
+    """A plugin augmentation that inverts the image (boxes and masks stay)."""
+
+    STUDIO_PLUGIN_API = 1
+
+    @hookimpl
+    def studio_augmentations(self) -> list[AugmentationSpec]:
+        return [
+            AugmentationSpec("invert", "invert the colours", _build_invert),
+            AugmentationSpec("hflip", "a clash with Studio's own", _build_invert),
+        ]
+
+
+def test_a_plugin_augmentation_is_named_like_studios_and_applied_in_training(
+    studio_plugins: StudioPlugins,
+) -> None:
+    studio_plugins.register(InvertPlugin(), "invert-plugin")
+    assert augmentation_names()[-1] == "invert"
+    image, target = _scene([[5, 10, 15, 20]])
+    output_image, output = build_transforms("detection", 64, ["invert"], train=True)(image, target)
+    assert output_image[:, 12, 2].tolist() == [1.0, 1.0, 1.0]  # black became white
+    assert output_image[:, 12, 8].tolist() == [0.0, 0.0, 0.0]
+    assert output["boxes"].tolist() == [[5, 10, 15, 20]]
+    evaluation = build_transforms("detection", 64, ["invert"], train=False)(image, target)
+    assert evaluation[0][:, 12, 2].tolist() == [0.0, 0.0, 0.0]
+
+
+def test_an_unknown_augmentation_in_the_settings_is_one_line_error_naming_the_plugins(
+    studio_plugins: StudioPlugins,
+) -> None:
+    studio_plugins.register(InvertPlugin(), "invert-plugin")
+    assert TrainConfig(task="detection", model=DETECTOR, augmentations=["invert"]).validate()
+    with pytest.raises(TrainingConfigError, match=r"unknown augmentation\(s\) 'mixup'.*invert"):
+        TrainConfig(task="detection", model=DETECTOR, augmentations=["mixup"]).validate()

@@ -13,6 +13,7 @@ from studio.core.errors import RunError, TrainingConfigError
 from studio.core.geometry import decode_mask, encode_mask
 from studio.core.synthetic_scenes import write_scenes
 from studio.core.versions import VersionItem
+from studio.ml.architectures import build_model
 from studio.ml.augment import build_transforms
 from studio.ml.data import (
     ClassIndex,
@@ -21,7 +22,6 @@ from studio.ml.data import (
     make_loader,
     usable_items,
 )
-from studio.ml.models import build_model
 from tests.ml.conftest import annotation, version_record
 
 

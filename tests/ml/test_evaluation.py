@@ -7,6 +7,7 @@ from torchvision.transforms import v2
 
 from studio.core.geometry import decode_mask, encode_mask, shape_box
 from studio.core.versions import VersionItem
+from studio.ml.architectures import build_model
 from studio.ml.augment import build_transforms
 from studio.ml.data import ClassIndex, annotation_mask
 from studio.ml.evaluation import (
@@ -18,7 +19,6 @@ from studio.ml.evaluation import (
     multilabel_metrics,
     predict,
 )
-from studio.ml.models import build_model
 from tests.ml.conftest import annotation, version_record
 
 # --- COCO metrics -------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ items, and the device), the preset's input size, batch size and epochs are fitte
 user edited keeps the user's value when the version or the device changes. The warm-up is
 kept below the epochs: lowering the epochs shortens it, and a note beside it says so.
 `values()` gives the settings as `Project.new_run` takes them. The form only reads
-`studio.ml.config`, `studio.ml.accelerator` and `studio.ml.models`, which import no torch.
+`studio.ml.config`, `studio.ml.accelerator` and `studio.ml.architectures`, which import no torch.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 
 from studio.core.enums import Task
 from studio.core.errors import StudioError
+from studio.ml.architectures import architecture_names
 from studio.ml.config import (
     AUGMENTATION_NAMES,
     DEFAULT_MONITOR,
@@ -51,7 +52,6 @@ from studio.ml.config import (
     make_config,
     preset_table,
 )
-from studio.ml.models import model_names
 
 TASK_TITLES = {
     Task.CLASSIFICATION.value: "Classification (one class per image)",
@@ -337,7 +337,7 @@ class SettingsForm(QWidget):
     def _fill_models(self) -> None:
         self._filling = True
         self.model_combo.clear()
-        for name in model_names(self.task):
+        for name in architecture_names(self.task):
             self.model_combo.addItem(name, name)
         self._filling = False
 

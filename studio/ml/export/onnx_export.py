@@ -23,9 +23,7 @@ from torch import nn
 
 from studio.core.enums import OBJECT_TASKS, Task
 from studio.core.errors import ExportError
-from studio.ml.models import temporarily
-
-NMS_MODES = ("graph", "manifest")
+from studio.ml.architectures import temporarily
 
 # The operating point of Studio's evaluation (studio.ml.evaluation.predict): the metrics in
 # the manifest were measured with these, so the bundle reports detections the same way.
@@ -77,10 +75,11 @@ class ClassifierGraph(nn.Module):
 class DetectorGraph(nn.Module):
     """A torchvision detector for one image: a CHW tensor in, plain output tensors out."""
 
-    def __init__(self, module: nn.Module, masks: bool) -> None:
+    def __init__(self, module: nn.Module, masks: bool, detection_settings: str = "") -> None:
         super().__init__()
         self.module = module
         self.masks = masks
+        self.detection_settings = detection_settings
 
     def forward(self, image: torch.Tensor) -> tuple[torch.Tensor, ...]:
         output = self.module([image])[0]
@@ -95,9 +94,8 @@ def output_names(task: str) -> list[str]:
     return ["logits"]
 
 
-def check_nms_mode(nms: str, task: str) -> str:
-    if nms not in NMS_MODES:
-        raise ExportError(f"nms must be one of {', '.join(NMS_MODES)}, not {nms!r}")
+def effective_nms(nms: str, task: str) -> str:
+    """Where NMS runs for `task`: as asked for a detector; "graph" (none) for a classifier."""
     return nms if task in OBJECT_TASKS else "graph"
 
 
@@ -109,37 +107,37 @@ def graph_limits(nms: str) -> DetectionLimits:
     return DetectionLimits(GRAPH_CANDIDATE_SCORE, 1.0, GRAPH_CANDIDATE_LIMIT)
 
 
-def _limit_owners(module: nn.Module) -> list[tuple[Any, str, str, str]]:
-    """(object, score attribute, NMS attribute, count attribute) of a torchvision detector:
-    the R-CNNs keep them on `roi_heads`, RetinaNet/FCOS/SSD on the model itself."""
-    heads = getattr(module, "roi_heads", None)
-    if heads is not None and hasattr(heads, "nms_thresh"):
-        return [(heads, "score_thresh", "nms_thresh", "detections_per_img")]
-    if hasattr(module, "nms_thresh"):
-        return [(module, "score_thresh", "nms_thresh", "detections_per_img")]
-    raise ExportError(
-        f"{type(module).__name__} is not a torchvision detector with NMS settings; "
-        "it cannot be exported as a detector"
-    )
+def _limit_owner(module: nn.Module, detection_settings: str) -> Any:
+    """The submodule that holds a detector's score floor, NMS overlap and count per image
+    (its architecture's `detection_settings`: "roi_heads" for the R-CNNs, "" for the model
+    itself as in RetinaNet, FCOS and SSD)."""
+    try:
+        owner = module.get_submodule(detection_settings) if detection_settings else module
+    except AttributeError:
+        owner = None
+    if owner is None or not hasattr(owner, "nms_thresh"):
+        raise ExportError(
+            f"{type(module).__name__} has no NMS settings at {detection_settings or 'its top'} "
+            "(score_thresh, nms_thresh, detections_per_img); it cannot be exported as a detector"
+        )
+    return owner
 
 
-def detection_limits(module: nn.Module, limits: DetectionLimits) -> Any:
+def detection_limits(graph: DetectorGraph, limits: DetectionLimits) -> Any:
     """Set the detector's score floor, NMS overlap and count per image for a while."""
+    owner = _limit_owner(graph.module, graph.detection_settings)
     values = (limits.score_threshold, limits.iou_threshold, limits.max_detections)
-    return temporarily(
-        [
-            (owner, name, value)
-            for owner, *names in _limit_owners(module)
-            for name, value in zip(names, values, strict=True)
-        ]
-    )
+    names = ("score_thresh", "nms_thresh", "detections_per_img")
+    return temporarily([(owner, name, value) for name, value in zip(names, values, strict=True)])
 
 
-def graph_module(module: nn.Module, task: str) -> nn.Module:
-    """The module as the ONNX graph computes it (eval mode, CPU, float32)."""
+def graph_module(module: nn.Module, task: str, detection_settings: str = "") -> nn.Module:
+    """The module as the ONNX graph computes it (eval mode, CPU, float32); a detector's
+    `detection_settings` come from its architecture (`ArchitectureSpec`)."""
     module = module.eval().float().cpu()
     if task in OBJECT_TASKS:
-        return DetectorGraph(module, masks=task == Task.SEGMENTATION.value).eval()
+        masks = task == Task.SEGMENTATION.value
+        return DetectorGraph(module, masks, detection_settings).eval()
     return ClassifierGraph(module).eval()
 
 
@@ -161,7 +159,7 @@ def export_onnx(
     if task in OBJECT_TASKS:
         if limits is None:
             raise ExportError("a detector export needs its detection limits")
-        with detection_limits(graph.module, limits):
+        with detection_limits(graph, limits):
             model = _export_detector(graph, task, path, input_size, opset)
         return OnnxModel(**{**model.__dict__, "graph_limits": limits})
     return _export_classifier(graph, task, path, input_size, opset, dynamic_batch)

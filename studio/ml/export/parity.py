@@ -97,7 +97,7 @@ def torch_outputs(
 ) -> list[dict[str, np.ndarray]]:
     """The graph's outputs for each CHW input, as numpy arrays by output name."""
     if task in OBJECT_TASKS:
-        with torch.inference_mode(), detection_limits(graph.module, limits):
+        with torch.inference_mode(), detection_limits(graph, limits):
             found = [graph(image.float()) for image in inputs]
         names = output_names(task)
         return [

@@ -1,15 +1,14 @@
-"""`export_bundle`: checkpoint → ONNX → parity gate → (int8) → bundle folder (→ zip).
+"""Studio's ONNX deployment bundle: checkpoint → ONNX → parity gate → (int8) → bundle files.
 
-Everything is built in a staging folder beside `out` (`studio.core.staging`); the bundle is
-renamed into place only once the parity gate passed and the finished bundle loaded and passed
-its own self-test with the bundle runtime. Any failure removes the staging folder and leaves
-`out` as it was.
+`write_bundle` writes into a fresh folder that `studio.ml.export.targets.export_to` renames
+into place only once the parity gate passed and the finished bundle loaded and passed its own
+self-test with the bundle runtime; any failure leaves the destination as it was. It receives
+the model, its classes, its pre-processing and the options as values (`ExportSource`,
+`ExportOptions`); the export job loads them from the project and records the bundle.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,17 +16,14 @@ from typing import Any
 import numpy as np
 import torch
 
-from studio.core import runs
-from studio.core.database import Database
 from studio.core.enums import OBJECT_TASKS
 from studio.core.errors import ExportError
-from studio.core.object_store import file_sha256
-from studio.core.staging import recover_leftovers, staged_output
+from studio.core.export_options import ExportOptions
+from studio.ml.architectures import get_architecture
 from studio.ml.augment import build_transforms
-from studio.ml.checkpoints import load_model_weights
 from studio.ml.data import VersionDataset
 from studio.ml.export import bundle_writer as writer
-from studio.ml.export.manifest_builder import ManifestParts, build_manifest, preprocess_steps
+from studio.ml.export.manifest_builder import ManifestParts, build_manifest
 from studio.ml.export.model_card import model_card
 from studio.ml.export.onnx_export import (
     GRAPH_CANDIDATE_SCORE,
@@ -35,7 +31,7 @@ from studio.ml.export.onnx_export import (
     MAX_DETECTIONS,
     DetectionLimits,
     OnnxModel,
-    check_nms_mode,
+    effective_nms,
     export_onnx,
     graph_limits,
     graph_module,
@@ -53,29 +49,8 @@ from studio.ml.export.parity import (
 )
 from studio.ml.export.quantize import check_int8, quantize_classifier
 from studio.ml.export.selftest_writer import write_selftest
-from studio.ml.export.source import ExportSource, load_source, parity_images, parity_items
-
-Emit = Callable[[dict], None]
-
-
-@dataclass(frozen=True)
-class ExportReport:
-    folder: Path
-    zip_path: Path | None
-    manifest: Mapping[str, Any]
-    parity: ParityReport
-    quantization: Mapping[str, Any] | None
-    seconds: float
-
-
-@dataclass(frozen=True)
-class ExportOptions:
-    nms: str
-    int8: bool
-    dynamic_batch: bool
-    opset: int
-    parity_images: int
-    steps: list[dict[str, Any]]
+from studio.ml.export.source import ExportSource
+from studio.ml.export.targets import ExportedFiles, log
 
 
 @dataclass
@@ -88,144 +63,68 @@ class GateResult:
     candidates: list[dict[str, np.ndarray]]
 
 
-def _log(emit: Emit | None, message: str) -> None:
-    if emit is not None:
-        emit({"event": "log", "message": message})
-
-
-def export_bundle(
-    database: Database,
-    store_dir: Path,
-    project_path: Path,
-    source: Any,
-    out: Path,
-    *,
-    checkpoint: str | None = None,
-    zip: bool = False,
-    int8: bool = False,
-    nms: str = "graph",
-    dynamic_batch: bool = True,
-    opset: int = 17,
-    parity_images: int = 16,
-    overwrite: bool = False,
-    emit: Emit | None = None,
-    preprocess_override: list[dict] | None = None,
-) -> ExportReport:
-    """Export the checkpoint of `source` (a RunRecord or a ModelVersionRecord) as a bundle."""
-    started = time.perf_counter()
-    database.check_writable()  # the bundle is recorded as an artifact of its run
-    out = Path(out).absolute()
-    recover_leftovers(out)
-    recover_leftovers(writer.zip_path_of(out))
-    writer.check_target(out, overwrite)
-    if zip and writer.zip_path_of(out).exists() and not overwrite:
-        raise ExportError(
-            f"{writer.zip_path_of(out)}: exists; choose another name or overwrite it (--overwrite)"
-        )
-    loaded = load_source(database, Path(store_dir), source, checkpoint)
-    task = loaded.run.task
-    if int8:
+def write_bundle(source: ExportSource, options: ExportOptions, folder: Path) -> ExportedFiles:
+    """Write the bundle of `source` into the empty `folder`; ExportError when the parity gate
+    or the bundle's own self-test fails."""
+    task = source.task
+    if options.int8:
         check_int8(task)
-    options = ExportOptions(
-        nms=check_nms_mode(nms, task),
-        int8=int8,
-        dynamic_batch=dynamic_batch,
-        opset=opset,
-        parity_images=parity_images,
-        steps=preprocess_override or preprocess_steps(task, loaded.input_size),
-    )
-    _log(emit, f"exporting run {loaded.run.name} ({loaded.checkpoint.name}, {task})")
-    with staged_output(out) as staged:
-        manifest, gate, quantization = _build(
-            database, project_path, loaded, options, staged.make_folder(), emit
-        )
-        writer.publish(staged, overwrite)
-    zip_path = writer.write_zip(out, writer.zip_path_of(out)) if zip else None
-    _record_artifact(database, Path(store_dir), loaded, out, zip_path, manifest)
-    _log(emit, f"bundle written to {out}")
-    seconds = round(time.perf_counter() - started, 3)
-    return ExportReport(out, zip_path, manifest, gate.report, quantization, seconds)
-
-
-def _build(
-    database: Database,
-    project_path: Path,
-    loaded: ExportSource,
-    options: ExportOptions,
-    staging: Path,
-    emit: Emit | None,
-) -> tuple[dict[str, Any], GateResult, dict[str, Any] | None]:
-    graph = graph_module(_load_module(loaded), loaded.run.task)
-    limits = graph_limits(options.nms) if loaded.run.task in OBJECT_TASKS else None
+    nms = effective_nms(options.nms, task)
+    settings = get_architecture(source.architecture).detection_settings
+    graph = graph_module(source.load_module(), task, settings)
+    limits = graph_limits(nms) if task in OBJECT_TASKS else None
     model = export_onnx(
         graph,
-        loaded.run.task,
-        staging / "model.onnx",
-        input_size=loaded.input_size,
+        task,
+        folder / "model.onnx",
+        input_size=source.input_size,
         opset=options.opset,
         dynamic_batch=options.dynamic_batch,
         limits=limits,
     )
-    _log(emit, f"ONNX model written (opset {options.opset}); checking parity")
-    gate = _parity_gate(database, Path(project_path).parent, loaded, graph, model, options)
-    _log(emit, gate.report.message)
-    if emit is not None:
-        emit({"event": "parity", "parity": gate.report.as_dict()})
+    log.info("ONNX model written (opset %s); checking parity", options.opset)
+    gate = _parity_gate(source, graph, model, nms)
+    log.info("%s", gate.report.message)
     if not gate.report.passed:
         raise ExportError(gate.report.message)
     quantization = None
     if options.int8:
-        model, quantization = _quantize(model, gate, staging)
-        _log(emit, f"int8 accepted: agreement {quantization['agreement']:.0%}")
-    int8 = quantization is not None
-    names = loaded.class_index.names
-    write_selftest(staging, graph, model, gate.images, options.steps, int8, names)
-    manifest = _write_manifest(staging, project_path, loaded, model, options, gate, quantization)
-    _verify(staging)
-    return manifest, gate, quantization
-
-
-def _load_module(loaded: ExportSource) -> torch.nn.Module:
-    from studio.ml.models import build_model
-
-    run = loaded.run
-    classes = len(loaded.class_index)
-    module = build_model(run.model, run.task, classes, loaded.input_size, "never").module
-    load_model_weights(module, loaded.checkpoint_path, f"run {run.name}'s {run.model}")
-    return module.eval()
+        model, quantization = _quantize(model, gate, folder)
+        log.info("int8 accepted: agreement %.0f%%", quantization["agreement"] * 100)
+    steps = list(source.preprocess)
+    names = source.class_index.names
+    write_selftest(folder, graph, model, gate.images, steps, quantization is not None, names)
+    manifest = _write_manifest(folder, source, model, nms, gate, quantization)
+    _verify(folder)
+    return ExportedFiles(manifest, gate.report, quantization)
 
 
 # -- the parity gate ---------------------------------------------------------------------------
 
 
-def _studio_inputs(images: Sequence[Any], root: Path, loaded: ExportSource) -> list[torch.Tensor]:
-    """Each image as Studio's evaluation transform gives it to the model."""
-    task = loaded.run.task
-    transforms = build_transforms(task, loaded.input_size, [], train=False)
-    dataset = VersionDataset(images, root, task, loaded.class_index, transforms)
+def _studio_inputs(source: ExportSource) -> list[torch.Tensor]:
+    """Each parity image as Studio's evaluation transform gives it to the model."""
+    transforms = build_transforms(source.task, source.input_size, [], train=False)
+    dataset = VersionDataset(
+        source.parity_items, source.image_root, source.task, source.class_index, transforms
+    )
     return [dataset[index][0].as_subclass(torch.Tensor) for index in range(len(dataset))]
 
 
 def _parity_gate(
-    database: Database,
-    root: Path,
-    loaded: ExportSource,
-    graph: torch.nn.Module,
-    model: OnnxModel,
-    options: ExportOptions,
+    source: ExportSource, graph: torch.nn.Module, model: OnnxModel, nms: str
 ) -> GateResult:
-    items, splits = parity_items(database, loaded, options.parity_images)
-    if not items:
+    if not source.parity_items:
         raise ExportError(
-            f"version {loaded.version.name} has no usable image for {loaded.run.task}: "
-            "the parity gate needs at least one"
+            f"{source.description} has no usable image for {source.task} in its dataset "
+            "version: the parity gate needs at least one"
         )
-    images = parity_images(items, splits, root, loaded)
+    images = source.parity_images()
     task = model.task
-    arrays = bundle_arrays(images, options.steps)
+    arrays = bundle_arrays(images, list(source.preprocess))
     raw = onnx_outputs(onnx_session(model.path), model, arrays)
-    inputs = _studio_inputs(items, root, loaded)
-    if options.nms == "manifest":
+    inputs = _studio_inputs(source)
+    if nms == "manifest":
         gate_limits = DetectionLimits(GRAPH_CANDIDATE_SCORE, IOU_THRESHOLD, MAX_DETECTIONS)
         candidates = nms_as_torchvision(raw)
     else:
@@ -250,67 +149,40 @@ def _quantize(
 # -- the bundle's files ------------------------------------------------------------------------
 
 
-def _classes(loaded: ExportSource) -> list[dict[str, Any]]:
-    index = loaded.class_index
+def _classes(source: ExportSource) -> list[dict[str, Any]]:
+    index = source.class_index
     return [
         {"index": position, "id": class_id, "name": name}
         for position, (class_id, name) in enumerate(zip(index.class_ids, index.names, strict=True))
     ]
 
 
-def _lineage(project_path: Path, loaded: ExportSource) -> dict[str, Any]:
-    run, version, model_version = loaded.run, loaded.version, loaded.model_version
-    return {
-        "project": Path(project_path).name,
-        "run": {
-            "id": run.id,
-            "name": run.name,
-            "model": run.model,
-            "seed": run.seed,
-            "config": dict(run.config),
-            "pretrained": run.pretrained,
-        },
-        "dataset_version": {
-            "id": version.id,
-            "name": version.name,
-            "content_hash": version.content_hash,
-        },
-        "model_version": None
-        if model_version is None
-        else {"name": model_version.name, "version": model_version.version},
-        "checkpoint": loaded.checkpoint.name,
-        "checkpoint_sha256": loaded.checkpoint.sha256 or file_sha256(loaded.checkpoint_path),
-        "checkpoint_epoch": loaded.checkpoint.epoch,
-    }
-
-
 def _write_manifest(
-    staging: Path,
-    project_path: Path,
-    loaded: ExportSource,
+    folder: Path,
+    source: ExportSource,
     model: OnnxModel,
-    options: ExportOptions,
+    nms: str,
     gate: GateResult,
     quantization: dict[str, Any] | None,
 ) -> dict[str, Any]:
     parts = ManifestParts(
         model=model,
-        architecture=loaded.run.model,
-        input_size=loaded.input_size,
-        nms=options.nms,
+        architecture=source.architecture,
+        input_size=source.input_size,
+        nms=nms,
         int8=quantization is not None,
-        steps=options.steps,
-        classes=_classes(loaded),
-        metrics=loaded.metrics,
+        steps=list(source.preprocess),
+        classes=_classes(source),
+        metrics=dict(source.metrics),
         parity=gate.report.as_dict(),
         quantization=quantization,
-        lineage=_lineage(project_path, loaded),
+        lineage=dict(source.lineage),
     )
-    writer.copy_runtime(staging)
+    writer.copy_runtime(folder)
     draft = build_manifest(parts, {})
-    (staging / "README.md").write_text(model_card(draft), encoding="utf-8")
-    manifest = {**draft, "files": writer.file_hashes(staging)}
-    writer.write_json(staging / writer.MANIFEST_NAME, manifest)
+    (folder / "README.md").write_text(model_card(draft), encoding="utf-8")
+    manifest = {**draft, "files": writer.file_hashes(folder)}
+    writer.write_json(folder / writer.MANIFEST_NAME, manifest)
     return manifest
 
 
@@ -330,39 +202,3 @@ def _verify(staging: Path) -> None:
             f"the exported bundle fails its self-test on {len(failed)} of {len(result['cases'])} "
             f"inputs: {failed[0]['message']}"
         )
-
-
-def _record_artifact(
-    database: Database,
-    store_dir: Path,
-    loaded: ExportSource,
-    out: Path,
-    zip_path: Path | None,
-    manifest: Mapping[str, Any],
-) -> None:
-    try:
-        path = out.resolve().relative_to(store_dir.resolve()).as_posix()
-    except ValueError:
-        path = str(out.resolve())
-    runs.save_artifact(
-        database,
-        loaded.run.id,
-        name=f"bundle:{out.name}",
-        kind="bundle",
-        path=path,
-        sha256=file_sha256(out / writer.MANIFEST_NAME),
-        size_bytes=writer.folder_size(out),
-        epoch=loaded.checkpoint.epoch,
-        meta={
-            "path": str(out.resolve()),
-            "zip": str(zip_path.resolve()) if zip_path else None,
-            "checkpoint": loaded.checkpoint.name,
-            "model_version": manifest["lineage"]["model_version"],
-            "nms": manifest["postprocess"].get("nms"),
-            "int8": manifest["model"]["int8"],
-            "parity": {
-                key: value for key, value in manifest["parity"].items() if key != "per_image"
-            },
-            "quantization": manifest["quantization"],
-        },
-    )

@@ -1,146 +1,78 @@
-"""What an export starts from: a run (or a registered model version), its checkpoint file,
-its dataset version's classes, and the held-out images the parity gate checks."""
+"""What an export starts from, as values: a checkpoint file, its architecture and task, its
+classes, its pre-processing, the held-out images the parity gate checks, and where it came
+from. `studio.jobs.export_job` loads these from the project; exporters never see a database."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from studio.core import runs, versions
-from studio.core.database import Database
 from studio.core.enums import Task
-from studio.core.errors import ExportError, RunError
 from studio.core.media import resolve
-from studio.core.object_store import file_sha256
-from studio.core.runs import ArtifactRecord, RunRecord
-from studio.core.versions import VersionItem, VersionRecord
-from studio.ml.data import ClassIndex, tag_class_ids, usable_items
-from studio.ml.export.parity import ParityImage
+from studio.core.versions import VersionItem
+from studio.ml.data import ClassIndex, tag_class_ids
 
-PARITY_SPLITS = ("test", "val", "train")
-DEFAULT_CHECKPOINTS = ("best.pt", "last.pt")
+if TYPE_CHECKING:
+    import torch
+
+    from studio.ml.export.parity import ParityImage
 
 
 @dataclass(frozen=True)
 class ExportSource:
-    run: RunRecord
-    version: VersionRecord
+    """A trained model to export.
+
+    `checkpoint_path`: the verified checkpoint file; `preprocess`: the bundle's pre-processing
+    steps (Studio's evaluation transform for `task`); `parity_items`/`parity_splits`: up to
+    the requested number of usable images, held-out first, their files under `image_root`;
+    `metrics`: the test figures the manifest reports; `lineage`: the run, dataset version,
+    model version and checkpoint, as the manifest records them.
+    """
+
+    task: str
+    architecture: str
+    input_size: int
     class_index: ClassIndex
-    checkpoint: ArtifactRecord
+    checkpoint_name: str
     checkpoint_path: Path
-    model_version: Any  # ModelVersionRecord | None
-    metrics: dict[str, Any]
+    checkpoint_epoch: int | None
+    description: str  # "run digits-1" or "model digits:2", for messages
+    preprocess: Sequence[Mapping[str, Any]]
+    image_root: Path
+    parity_items: Sequence[VersionItem] = ()
+    parity_splits: Sequence[str] = ()
+    metrics: Mapping[str, Any] = field(default_factory=dict)
+    lineage: Mapping[str, Any] = field(default_factory=dict)
 
-    @property
-    def input_size(self) -> int:
-        return int(self.run.config.get("input_size", 224))
+    def load_module(self) -> torch.nn.Module:
+        """The trained model in eval mode, built from its architecture with the checkpoint's
+        weights (no pretrained weights are fetched)."""
+        from studio.ml.architectures import build_model
+        from studio.ml.checkpoints import load_model_weights
 
-
-def _is_model_version(source: Any) -> bool:
-    return hasattr(source, "run_id") and hasattr(source, "checkpoint_sha256")
-
-
-def _checkpoint_name(requested: str | None, run: RunRecord, model_version: Any, found) -> str:
-    if requested:
-        name = requested.strip()
-        return name if name.endswith(".pt") else f"{name}.pt"
-    if model_version is not None:
-        return str(model_version.checkpoint)
-    names = {artifact.name for artifact in found}
-    for name in DEFAULT_CHECKPOINTS:
-        if name in names:
-            return name
-    raise ExportError(f"run {run.name} has no checkpoint to export (it has not trained an epoch)")
-
-
-def _metrics(run: RunRecord, model_version: Any) -> dict[str, Any]:
-    if model_version is not None and model_version.metrics:
-        return dict(model_version.metrics)
-    figures = dict(run.summary.get("test") or {})
-    if figures:
-        figures.setdefault("split", run.summary.get("test_split", "test"))
-    return figures
-
-
-def load_source(
-    database: Database, store_dir: Path, source: Any, checkpoint: str | None
-) -> ExportSource:
-    """The run, version and checkpoint of `source`; ExportError when the file is missing or
-    changed since it was recorded (or since the model version was registered)."""
-    model_version = source if _is_model_version(source) else None
-    run_key = model_version.run_id if model_version is not None else source.id
-    with database.read() as connection:
-        run = runs.get_run(connection, run_key)
-        version = versions.get_version(connection, run.version_id)
-        found = runs.artifacts_of(connection, run.id)
-        name = _checkpoint_name(checkpoint, run, model_version, found)
-        try:
-            artifact = runs.get_artifact(connection, run.id, name)
-        except RunError as error:
-            raise ExportError(str(error)) from None
-    path = Path(store_dir) / artifact.path
-    _check_checkpoint(path, artifact, run, model_version)
-    return ExportSource(
-        run,
-        version,
-        ClassIndex.of(version),
-        artifact,
-        path,
-        model_version,
-        _metrics(run, model_version),
-    )
-
-
-def _check_checkpoint(path: Path, artifact: ArtifactRecord, run: RunRecord, model: Any) -> None:
-    if not path.is_file():
-        raise ExportError(f"run {run.name}: checkpoint {artifact.name} is missing ({path})")
-    actual = file_sha256(path)
-    wanted = model.checkpoint_sha256 if model is not None and model.checkpoint_sha256 else None
-    if wanted and actual != wanted:
-        raise ExportError(
-            f"model {model.name}:{model.version}: checkpoint {path} changed since it was "
-            f"registered (sha256 {actual[:12]}…, registered {wanted[:12]}…)"
+        classes = len(self.class_index)
+        module = build_model(self.architecture, self.task, classes, self.input_size, "never")
+        load_model_weights(
+            module.module, self.checkpoint_path, f"{self.description}'s {self.architecture}"
         )
-    if artifact.sha256 and actual != artifact.sha256:
-        raise ExportError(
-            f"run {run.name}: checkpoint {path} does not match its record "
-            f"(sha256 {actual[:12]}…, recorded {artifact.sha256[:12]}…)"
-        )
+        return module.module.eval()
 
+    def parity_images(self) -> list[ParityImage]:
+        """The parity items as images with what each truly shows (for accuracy)."""
+        from studio.ml.export.parity import ParityImage
 
-def _truth(item: VersionItem, task: str, class_index: ClassIndex) -> Any:
-    if task == Task.CLASSIFICATION.value:
-        return class_index.index_of(tag_class_ids(item, class_index)[0])
-    if task == Task.MULTILABEL.value:
-        tagged = set(tag_class_ids(item, class_index))
-        return [class_id in tagged for class_id in class_index.class_ids]
-    return None
+        return [
+            ParityImage(item.item_id, resolve(self.image_root, item.path), split, self._truth(item))
+            for item, split in zip(self.parity_items, self.parity_splits, strict=True)
+        ]
 
-
-def parity_items(
-    database: Database, source: ExportSource, count: int
-) -> tuple[list[VersionItem], list[str]]:
-    """Up to `count` usable items, held-out first: test, then val, then train."""
-    chosen: list[VersionItem] = []
-    splits: list[str] = []
-    with database.read() as connection:
-        for split in PARITY_SPLITS:
-            if len(chosen) >= count:
-                break
-            items = versions.version_items(connection, source.version.id, split)
-            usable, _ = usable_items(items, source.run.task, source.class_index)
-            taken = usable[: count - len(chosen)]
-            chosen += taken
-            splits += [split] * len(taken)
-    return chosen, splits
-
-
-def parity_images(
-    items: list[VersionItem], splits: list[str], root: Path, source: ExportSource
-) -> list[ParityImage]:
-    task, index = source.run.task, source.class_index
-    return [
-        ParityImage(item.item_id, resolve(root, item.path), split, _truth(item, task, index))
-        for item, split in zip(items, splits, strict=True)
-    ]
+    def _truth(self, item: VersionItem) -> Any:
+        index = self.class_index
+        if self.task == Task.CLASSIFICATION.value:
+            return index.index_of(tag_class_ids(item, index)[0])
+        if self.task == Task.MULTILABEL.value:
+            tagged = set(tag_class_ids(item, index))
+            return [class_id in tagged for class_id in index.class_ids]
+        return None

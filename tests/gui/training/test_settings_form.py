@@ -8,8 +8,8 @@ from pytestqt.qtbot import QtBot
 
 from studio.core.versions import VersionShape
 from studio.gui.training.settings_form import SettingsForm
+from studio.ml.architectures import architecture_names
 from studio.ml.config import PresetBasis, describe_choices, make_config, preset_table
-from studio.ml.models import model_names
 
 
 def make_form(qtbot: QtBot) -> SettingsForm:
@@ -48,11 +48,11 @@ def test_presets_fill_every_setting(qtbot: QtBot) -> None:
 
 def test_the_model_list_follows_the_task(qtbot: QtBot) -> None:
     form = make_form(qtbot)
-    assert models_listed(form) == model_names("classification")
+    assert models_listed(form) == architecture_names("classification")
 
     form.set_task("detection")
 
-    assert models_listed(form) == model_names("detection")
+    assert models_listed(form) == architecture_names("detection")
     assert form.model == preset_table("detection")["balanced"]["model"]
     assert form.values()["optimizer"] == "sgd"
     assert form.monitor.currentData() == "val/map"

@@ -4,6 +4,8 @@ objects, so boxes and masks are really compared)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -11,16 +13,46 @@ import torch
 
 from studio.api import Project
 from studio.core import runs
+from studio.core.export_options import ExportOptions
+from studio.core.model_registry import ModelVersionRecord
 from studio.core.runs import RunRecord
 from studio.core.synthetic_scenes import create_scene_project
+from studio.jobs.export_job import export_from, load_export_source
+from studio.jobs.run_context import Emit
 from studio.jobs.training_job import train_run
+from studio.ml.architectures import build_model
 from studio.ml.checkpoints import save_checkpoint
-from studio.ml.models import build_model
+from studio.ml.export.targets import ExportReport, export_to
 from studio.ml.trainer import CHECKPOINT_FORMAT, CHECKPOINT_VERSION
 from tests.jobs.projects import TINY_CLASSIFIER, digits_project
 
 DETECTOR = "fasterrcnn_mobilenet_v3_large_320_fpn"
 SEGMENTER = "maskrcnn_resnet50_fpn"
+
+
+def export(
+    project: Project,
+    source: RunRecord | ModelVersionRecord,
+    out: Path,
+    emit: Emit = lambda event: None,
+    **settings: Any,
+) -> ExportReport:
+    """Export in this process as the export worker does: the job loads the source's values,
+    the target exports them, the job records the result."""
+    text = source.ref if isinstance(source, ModelVersionRecord) else str(source.id)
+    options = ExportOptions(**settings)
+    report, _ = export_from(project._db, project.path, text, out, options, emit)
+    return report
+
+
+def export_with_preprocessing(
+    project: Project, run: RunRecord, out: Path, steps: Sequence[Mapping[str, Any]], **settings: Any
+) -> ExportReport:
+    """Export `run` with the bundle's pre-processing replaced by `steps` (the values an
+    exporter receives can be changed before it runs)."""
+    options = ExportOptions(**settings)
+    values = load_export_source(project._db, project.path, run, options)
+    return export_to(replace(values, preprocess=steps), options, out)
 
 
 def run_record(project: Project, run_id: int) -> RunRecord:

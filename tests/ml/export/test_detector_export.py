@@ -8,16 +8,17 @@ from pathlib import Path
 import onnx
 import pytest
 
-from studio.api import Project
 from studio.bundle.runtime import Bundle
 from studio.core.errors import ExportError
 from studio.ml.export.manifest_builder import preprocess_steps
-from studio.ml.export.pipeline import ExportReport, export_bundle
-from tests.ml.export.helpers import DETECTOR, SEGMENTER, scene_project, seeded_run
-
-
-def export(project: Project, source, out: Path, **options) -> ExportReport:
-    return export_bundle(project._db, project.store_dir, project.path, source, out, **options)
+from tests.ml.export.helpers import (
+    DETECTOR,
+    SEGMENTER,
+    export,
+    export_with_preprocessing,
+    scene_project,
+    seeded_run,
+)
 
 
 @pytest.mark.parametrize("nms", ["graph", "manifest"])
@@ -57,7 +58,7 @@ def test_a_detector_fed_resized_images_fails_the_gate_and_writes_nothing(tmp_pat
         with pytest.raises(
             ExportError, match=r"^parity gate failed on \d+ of 4 images: .*unmatched"
         ):
-            export(project, run, tmp_path / "out", parity_images=4, preprocess_override=steps)
+            export_with_preprocessing(project, run, tmp_path / "out", steps, parity_images=4)
     assert not (tmp_path / "out").exists()
     assert not [path for path in tmp_path.iterdir() if path.name.startswith(".out-")]
 

@@ -1,7 +1,12 @@
-"""The model registry: torchvision classifiers and detectors, plus any model a plugin registers.
+"""Model architectures: the torchvision classifiers and detectors, and any a plugin adds.
+
+Architectures come from the `studio_model_architectures` hook: Studio's own through its
+default plugin (`studio.ml.builtin_plugin`, which returns `builtin_architectures()`), others
+from installed or project plugins. ("The model registry" is the project's registry of trained
+model versions, `studio.core.model_registry`; this is the list of what can be trained.)
 
 This module imports neither torch nor torchvision at module level (the GUI and the CLI read
-the model names); the builders import them when they run.
+the architecture names); the builders import them when they run.
 
 Pretrained weights come only from where the user allows: "never" builds from scratch, "auto"
 uses a weights file only when it is already in the torch hub cache (nothing is downloaded),
@@ -12,8 +17,9 @@ is replaced to the project's classes after the weights are loaded.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,6 +28,7 @@ from urllib.parse import urlparse
 from studio.core.enums import Task
 from studio.core.errors import TrainingConfigError
 from studio.ml.config import PRETRAINED_CHOICES
+from studio.plugins.manager import plugins
 
 if TYPE_CHECKING:
     import torch
@@ -31,14 +38,24 @@ DETECTION_TASKS = frozenset({Task.DETECTION.value})
 SEGMENTATION_TASKS = frozenset({Task.SEGMENTATION.value})
 
 
+log = logging.getLogger(__name__)
+
+
 @dataclass(frozen=True)
-class ModelSpec:
-    """One trainable architecture.
+class ArchitectureSpec:
+    """One trainable architecture, and how it exports.
 
     `build(num_classes, input_size, pretrained)` returns the module; `num_classes` excludes
     the background class (detectors add it themselves). A plugin's builder loads its own
     weights when `pretrained` is true; the built-in builders also accept the exact weights
     to use (see `_TorchvisionBuilder.with_weights`).
+
+    Export: a classifier must return logits [batch, classes] for a batch of normalised
+    images. A detector must behave as torchvision's (a list of CHW images in, a list of dicts
+    with "boxes", "labels", "scores" and for segmentation "masks" out) and name in
+    `detection_settings` the submodule that holds its `score_thresh`, `nms_thresh` and
+    `detections_per_img` ("roi_heads" for the R-CNNs, "" for the model itself): the ONNX
+    exporter sets them to the operating point it bakes into the graph.
     """
 
     name: str
@@ -48,6 +65,7 @@ class ModelSpec:
     weights: str | None = None
     backbone_weights: str | None = None
     default_input_size: int = 224
+    detection_settings: str = ""
 
 
 @dataclass(frozen=True)
@@ -57,31 +75,41 @@ class BuiltModel:
     used_pretrained: bool
 
 
-_REGISTRY: dict[str, ModelSpec] = {}
-
-
-def register_model(spec: ModelSpec) -> None:
-    """Add a model to the registry (plugins call this); a taken name is refused."""
-    if spec.name in _REGISTRY:
-        raise TrainingConfigError(f"a model named {spec.name!r} is already registered")
+def _problem(spec: object, taken: Mapping[str, ArchitectureSpec]) -> str:
+    """Why a plugin's entry cannot be used ("" when it can)."""
+    if not isinstance(spec, ArchitectureSpec):
+        return f"{spec!r} is not an ArchitectureSpec"
+    if spec.name in taken:
+        return f"the architecture name {spec.name!r} is taken"
     unknown = set(spec.tasks) - {task.value for task in Task}
     if unknown:
-        raise TrainingConfigError(
-            f"model {spec.name!r} names unknown tasks: {', '.join(sorted(unknown))}"
-        )
-    _REGISTRY[spec.name] = spec
+        return f"architecture {spec.name!r} names unknown tasks: {', '.join(sorted(unknown))}"
+    return ""
 
 
-def model_names(task: str | None = None) -> list[str]:
-    """Registered model names (registration order), only those able to do `task` if given."""
-    return [name for name, spec in _REGISTRY.items() if task is None or task in spec.tasks]
+def architectures() -> dict[str, ArchitectureSpec]:
+    """Every architecture of the active plugins by name, Studio's own first. An entry with a
+    taken name or an unknown task is left out and logged."""
+    found: dict[str, ArchitectureSpec] = {}
+    for spec in plugins().collect("studio_model_architectures"):
+        problem = _problem(spec, found)
+        if problem:
+            log.warning("%s (from plugin %s); left out", problem, plugins().owner(spec))
+        else:
+            found[spec.name] = spec
+    return found
 
 
-def get_model_spec(name: str) -> ModelSpec:
+def architecture_names(task: str | None = None) -> list[str]:
+    """Architecture names (plugin order), only those able to do `task` if given."""
+    return [name for name, spec in architectures().items() if task is None or task in spec.tasks]
+
+
+def get_architecture(name: str) -> ArchitectureSpec:
     try:
-        return _REGISTRY[name]
+        return architectures()[name]
     except KeyError:
-        known = ", ".join(model_names())
+        known = ", ".join(architecture_names())
         raise TrainingConfigError(f"unknown model {name!r}; known models: {known}") from None
 
 
@@ -122,7 +150,7 @@ def _kind_of(weights: str) -> str:
     return "COCO" if "COCO" in weights else "ImageNet"
 
 
-def _choose_weights(spec: ModelSpec, pretrained: str) -> _WeightsChoice:
+def _choose_weights(spec: ArchitectureSpec, pretrained: str) -> _WeightsChoice:
     if pretrained not in PRETRAINED_CHOICES:
         raise TrainingConfigError(
             f"pretrained must be one of {', '.join(PRETRAINED_CHOICES)}, not {pretrained!r}"
@@ -147,7 +175,7 @@ def _choose_weights(spec: ModelSpec, pretrained: str) -> _WeightsChoice:
     )
 
 
-def _with_weights(spec: ModelSpec, weights: str | None, where: str) -> _WeightsChoice:
+def _with_weights(spec: ArchitectureSpec, weights: str | None, where: str) -> _WeightsChoice:
     if weights is None:
         backbone = spec.backbone_weights
         note = f"{_kind_of(backbone)} backbone weights ({backbone}) {where}"
@@ -159,7 +187,7 @@ def build_model(
     name: str, task: str, num_classes: int, input_size: int, pretrained: str = "auto"
 ) -> BuiltModel:
     """Build `name` for `task` with `num_classes` outputs, with weights as `pretrained` allows."""
-    spec = get_model_spec(name)
+    spec = get_architecture(name)
     if task not in spec.tasks:
         raise TrainingConfigError(
             f"model {name!r} cannot do {task}; it does {', '.join(sorted(spec.tasks))}"
@@ -172,7 +200,8 @@ def build_model(
             num_classes, input_size, choice.weights, choice.backbone_weights
         )
     else:
-        module = spec.build(num_classes, input_size, choice.used)
+        with plugins().guard(spec, "build"):
+            module = spec.build(num_classes, input_size, choice.used)
     return BuiltModel(module=module, pretrained_note=choice.note, used_pretrained=choice.used)
 
 
@@ -316,7 +345,8 @@ def _replace_ssdlite_head(model: torch.nn.Module, classes: int) -> None:
     )
 
 
-def _register_builtins() -> None:
+def builtin_architectures() -> list[ArchitectureSpec]:
+    """Studio's torchvision architectures (its default plugin returns these)."""
     imagenet = "ImageNet-pretrained classifier"
     classifiers = (
         ("resnet18", "ResNet18_Weights.IMAGENET1K_V1", "ResNet-18: small, quick, a good default"),
@@ -337,17 +367,17 @@ def _register_builtins() -> None:
             "EfficientNet-B0: accurate for its size, slower to train",
         ),
     )
-    for name, weights, description in classifiers:
-        register_model(
-            ModelSpec(
-                name=name,
-                tasks=CLASSIFICATION_TASKS,
-                description=f"{description} ({imagenet})",
-                build=_TorchvisionBuilder(name, "classifier", weights),
-                weights=weights,
-                default_input_size=224,
-            )
+    found = [
+        ArchitectureSpec(
+            name=name,
+            tasks=CLASSIFICATION_TASKS,
+            description=f"{description} ({imagenet})",
+            build=_TorchvisionBuilder(name, "classifier", weights),
+            weights=weights,
+            default_input_size=224,
         )
+        for name, weights, description in classifiers
+    ]
     mobilenet_backbone = "MobileNet_V3_Large_Weights.IMAGENET1K_V1"
     resnet_backbone = "ResNet50_Weights.IMAGENET1K_V1"
     detectors = (
@@ -433,21 +463,20 @@ def _register_builtins() -> None:
             "Mask R-CNN ResNet-50 FPN v2: more accurate instance masks, slower",
         ),
     )
-    for name, family, weights, backbone, tasks, size, description in detectors:
-        register_model(
-            ModelSpec(
-                name=name,
-                tasks=tasks,
-                description=description,
-                build=_TorchvisionBuilder(name, family, weights, backbone),
-                weights=weights,
-                backbone_weights=backbone,
-                default_input_size=size,
-            )
+    found += [
+        ArchitectureSpec(
+            name=name,
+            tasks=tasks,
+            description=description,
+            build=_TorchvisionBuilder(name, family, weights, backbone),
+            weights=weights,
+            backbone_weights=backbone,
+            default_input_size=size,
+            detection_settings="roi_heads" if family in ("faster_rcnn", "mask_rcnn") else "",
         )
-
-
-_register_builtins()
+        for name, family, weights, backbone, tasks, size, description in detectors
+    ]
+    return found
 
 
 @contextlib.contextmanager

@@ -9,8 +9,15 @@ import torch
 import torchvision
 
 from studio.core.errors import TrainingConfigError
-from studio.ml import models
-from studio.ml.models import ModelSpec, build_model, get_model_spec, model_names
+from studio.ml import architectures
+from studio.ml.architectures import (
+    ArchitectureSpec,
+    architecture_names,
+    build_model,
+    get_architecture,
+)
+from studio.plugins import hookimpl
+from studio.plugins.manager import StudioPlugins
 
 CLASSIFIERS = [
     "resnet18",
@@ -46,19 +53,19 @@ def _cache(torch_home: Path, weights: str, module: torch.nn.Module) -> dict:
 
 
 def test_registry_has_every_required_model_for_its_tasks() -> None:
-    assert set(CLASSIFIERS) <= set(model_names("classification"))
-    assert set(CLASSIFIERS) <= set(model_names("multilabel"))
-    assert set(DETECTORS) == set(model_names("detection"))
-    assert set(SEGMENTERS) == set(model_names("segmentation"))
-    assert model_names() == list(dict.fromkeys(model_names()))
-    spec = get_model_spec("fasterrcnn_resnet50_fpn")
+    assert set(CLASSIFIERS) <= set(architecture_names("classification"))
+    assert set(CLASSIFIERS) <= set(architecture_names("multilabel"))
+    assert set(DETECTORS) == set(architecture_names("detection"))
+    assert set(SEGMENTERS) == set(architecture_names("segmentation"))
+    assert architecture_names() == list(dict.fromkeys(architecture_names()))
+    spec = get_architecture("fasterrcnn_resnet50_fpn")
     assert spec.weights == "FasterRCNN_ResNet50_FPN_Weights.COCO_V1"
     assert spec.backbone_weights == "ResNet50_Weights.IMAGENET1K_V1"
 
 
 def test_unknown_model_error_lists_the_known_names() -> None:
     with pytest.raises(TrainingConfigError, match=r"unknown model 'yolo'.*resnet18"):
-        get_model_spec("yolo")
+        get_architecture("yolo")
 
 
 def test_model_cannot_be_built_for_a_task_it_does_not_do() -> None:
@@ -68,30 +75,46 @@ def test_model_cannot_be_built_for_a_task_it_does_not_do() -> None:
         build_model("resnet18", "classification", 3, 64, pretrained="sometimes")
 
 
-def test_plugin_models_register_once_and_build_with_the_pretrained_flag(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setattr(models, "_REGISTRY", dict(models._REGISTRY))
-    calls = []
+class TinyArchitecture:
+    """A plugin that adds one architecture, and one whose name Studio already uses."""
 
-    def build(num_classes: int, input_size: int, pretrained: bool) -> torch.nn.Module:
-        calls.append((num_classes, input_size, pretrained))
+    STUDIO_PLUGIN_API = 1
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[int, int, bool]] = []
+
+    def build(self, num_classes: int, input_size: int, pretrained: bool) -> torch.nn.Module:
+        self.calls.append((num_classes, input_size, pretrained))
         return torch.nn.Linear(4, num_classes)
 
-    spec = ModelSpec("tiny", frozenset({"classification"}), "a plugin model", build)
-    models.register_model(spec)
-    with pytest.raises(TrainingConfigError, match="already registered"):
-        models.register_model(spec)
+    @hookimpl
+    def studio_model_architectures(self) -> list[ArchitectureSpec]:
+        tasks = frozenset({"classification"})
+        return [
+            ArchitectureSpec("tiny", tasks, "a plugin model", self.build),
+            ArchitectureSpec("resnet18", tasks, "a clash", self.build),
+        ]
+
+
+def test_plugin_architectures_come_from_the_hook_and_build_with_the_pretrained_flag(
+    studio_plugins: StudioPlugins,
+) -> None:
+    plugin = TinyArchitecture()
+    studio_plugins.register(plugin, "tiny-plugin")
     built = build_model("tiny", "classification", 5, 32, pretrained="auto")
     assert built.module.out_features == 5
-    assert calls == [(5, 32, False)]
+    assert plugin.calls == [(5, 32, False)]
     assert built.pretrained_note == "from scratch: no pretrained weights known"
-    assert "tiny" in model_names("classification")
-    assert "tiny" not in model_names("detection")
+    assert "tiny" in architecture_names("classification")
+    assert "tiny" not in architecture_names("detection")
+    assert get_architecture("resnet18").description.startswith("ResNet-18")
 
 
-def test_importing_the_registry_does_not_import_torch() -> None:
-    code = "import sys, studio.ml.models as m; m.model_names(); print('torch' in sys.modules)"
+def test_listing_architectures_does_not_import_torch() -> None:
+    code = (
+        "import sys, studio.ml.architectures as m; m.architecture_names(); "
+        "print('torch' in sys.modules)"
+    )
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
@@ -105,7 +128,7 @@ def test_auto_without_cached_weights_trains_from_scratch_and_says_why() -> None:
         "from scratch: no cached weights for ResNet18_Weights.IMAGENET1K_V1 "
         "and downloads not allowed"
     )
-    assert models.cached_weights_file("ResNet18_Weights.IMAGENET1K_V1") is None
+    assert architectures.cached_weights_file("ResNet18_Weights.IMAGENET1K_V1") is None
 
 
 def test_auto_loads_cached_classifier_weights_and_replaces_the_head(
@@ -116,7 +139,7 @@ def test_auto_loads_cached_classifier_weights_and_replaces_the_head(
         "ResNet18_Weights.IMAGENET1K_V1",
         torchvision.models.resnet18(weights=None),
     )
-    cached = models.cached_weights_file("ResNet18_Weights.IMAGENET1K_V1")
+    cached = architectures.cached_weights_file("ResNet18_Weights.IMAGENET1K_V1")
     assert cached == empty_torch_home / "hub" / "checkpoints" / "resnet18-f37072fd.pth"
 
     built = build_model("resnet18", "classification", 3, 64, pretrained="auto")
@@ -157,7 +180,7 @@ def test_auto_loads_cached_coco_detector_weights_and_replaces_the_class_head(
 ) -> None:
     name = "fasterrcnn_mobilenet_v3_large_320_fpn"
     reference = torchvision.models.get_model(name, weights=None, weights_backbone=None)
-    state = _cache(empty_torch_home, get_model_spec(name).weights, reference)
+    state = _cache(empty_torch_home, get_architecture(name).weights, reference)
 
     built = build_model(name, "detection", 2, 96)
     assert built.used_pretrained
@@ -190,7 +213,7 @@ def test_detector_heads_for_each_family_are_replaced_after_loading(
     name = "ssdlite320_mobilenet_v3_large"
     _cache(
         empty_torch_home,
-        get_model_spec(name).weights,
+        get_architecture(name).weights,
         torchvision.models.get_model(name, weights=None, weights_backbone=None),
     )
     built = build_model(name, "detection", 2, 64)
@@ -211,7 +234,7 @@ def test_detector_heads_for_each_family_are_replaced_after_loading(
 )
 def test_coco_class_heads_are_replaced_by_the_project_classes(name: str, family: str) -> None:
     coco = torchvision.models.get_model(name, weights=None, weights_backbone=None, min_size=64)
-    models._replace_detector_head(coco, family, 3)
+    architectures._replace_detector_head(coco, family, 3)
     assert _class_outputs(coco) == 3
     if family == "mask_rcnn":
         assert coco.roi_heads.mask_predictor.mask_fcn_logits.out_channels == 3
