@@ -38,8 +38,8 @@ from studio.api.models import ExportSource, ModelsService
 from studio.core import error_analysis
 from studio.core.database import Database
 from studio.core.enums import AnnotationSource, ItemStatus, Split
-from studio.core.export_options import ExportOptions
 from studio.core.errors import StudioError
+from studio.core.export_options import ExportOptions
 from studio.core.formats import LabelFormat
 from studio.core.formats.exporter import LabelExportReport
 from studio.core.formats.import_options import LabelImportOptions
