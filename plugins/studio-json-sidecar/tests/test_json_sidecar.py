@@ -170,11 +170,6 @@ def test_cli_lists_and_imports_the_format(tmp_path: Path, photographs) -> None:
         assert copy.stats().annotations == 6
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="`studio` does not load installed plugins at start yet (issue 12, engineer cli); "
-    "remove this mark once it does",
-)
 def test_the_studio_command_finds_the_installed_format_by_itself() -> None:
     listed = subprocess.run(
         [sys.executable, "-m", "studio.cli", "formats"],

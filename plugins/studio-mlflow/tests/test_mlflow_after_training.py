@@ -27,10 +27,6 @@ TRAINING = {
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="the training worker does not fire the run hooks yet; remove this mark once it does",
-)
 def test_after_a_short_training_run_the_mlflow_store_holds_the_run_with_its_metrics(
     project: Project,
 ) -> None:
