@@ -17,9 +17,8 @@ from PySide6.QtWidgets import QAbstractItemView, QFileDialog, QVBoxLayout, QWidg
 
 from studio.api import HistoryStep, ItemRecord, Project, RelinkReport
 from studio.gui.canvas import IMAGE_MISSING, Canvas
-from studio.gui.canvas import TOOLS as TOOL_INFO
 from studio.gui.canvas.shapes.base import DEFAULT_OPACITY
-from studio.gui.gallery_model import GalleryModel
+from studio.gui.gallery.model import GalleryModel
 from studio.gui.resources import icon
 from studio.gui.workspace.class_panel import ClassPanel
 from studio.gui.workspace.class_picker import ClassPicker
@@ -28,11 +27,11 @@ from studio.gui.workspace.navigator import ItemNavigator
 from studio.gui.workspace.reject_dialog import RejectDialog
 from studio.gui.workspace.relink import MissingMediaBar, RelinkTask, describe_relink
 from studio.gui.workspace.shape_list import ShapeListPanel
-from studio.gui.workspace.shortcuts import CLASS_SLOTS, ShortcutRegistry
+from studio.gui.workspace.shortcuts import CLASS_SLOTS, ShortcutRegistry, tool_shortcut
 from studio.gui.workspace.space_tap import SpaceTapFilter
 from studio.gui.workspace.tag_panel import TagPanel
+from studio.plugins.manager import StudioPlugins
 
-TOOLS = tuple(info.name for info in TOOL_INFO)
 ZOOM_STEP = 1.25
 
 
@@ -48,12 +47,14 @@ class LabelingWorkspace(QWidget):
         gallery: QAbstractItemView,
         gallery_model: GalleryModel,
         parent: QWidget | None = None,
+        plugins: StudioPlugins | None = None,
     ) -> None:
+        """`plugins`: whose canvas tools to offer (default: the process's plugins)."""
         super().__init__(parent)
         self.setObjectName("workspace")
         self.registry = registry
         self.settings = settings
-        self.canvas = Canvas()
+        self.canvas = Canvas(plugins=plugins)
         self.missing_bar = MissingMediaBar()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -92,13 +93,14 @@ class LabelingWorkspace(QWidget):
 
     def _build_actions(self) -> None:
         self._tool_group = QActionGroup(self)
-        for info in TOOL_INFO:
-            action = self._action(f"tool_{info.name}", self._tool_slot(info.name))
+        for spec in self.canvas.tool_specs:
+            self.registry.add(tool_shortcut(spec))
+            action = self._action(f"tool_{spec.name}", self._tool_slot(spec.name))
             action.setCheckable(True)
-            action.setIcon(icon(info.icon))
-            action.setStatusTip(info.tip)
+            action.setIcon(icon(spec.icon))
+            action.setStatusTip(spec.tip)
             self._tool_group.addAction(action)
-        self.labeling_actions["tool_select"].setChecked(True)
+        self.labeling_actions[f"tool_{self.canvas.tool()}"].setChecked(True)
         for slot in CLASS_SLOTS:
             self._action(f"class_{slot}", self._class_key_slot(slot))
         slots: dict[str, Callable[[], object]] = {
@@ -174,6 +176,10 @@ class LabelingWorkspace(QWidget):
         self.missing_bar.show_missing(path if path is not None and not path.is_file() else None)
 
     # -- tools ---------------------------------------------------------------------------
+
+    def tool_actions(self) -> list[QAction]:
+        """One checkable action per canvas tool, in the registry's order (toolbar, menu)."""
+        return [self.labeling_actions[f"tool_{name}"] for name in self.canvas.tool_names()]
 
     def set_tool(self, tool: str) -> None:
         self.canvas.set_tool(tool)
