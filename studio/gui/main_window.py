@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QThreadPool, QTimer
+from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeyEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
@@ -38,7 +38,6 @@ from studio.core.errors import NothingToUndoError, StudioError
 from studio.gui.gallery.bulk_actions import BulkActions
 from studio.gui.gallery.model import describe_stats
 from studio.gui.gallery.pane import GalleryPane
-from studio.gui.import_task import ImportTask
 from studio.gui.key_repeat import KeyRepeatFilter
 from studio.gui.labels_io.export_dialog import ExportLabelsDialog
 from studio.gui.labels_io.import_dialog import ImportLabelsDialog
@@ -46,6 +45,7 @@ from studio.gui.panels import PanelContext, build_panel, window_panels
 from studio.gui.plugin_host import gui_plugins
 from studio.gui.plugins_dialog import PluginsDialog
 from studio.gui.resources import icon
+from studio.gui.task_runner import TaskRunner, stop_when_cancelled
 from studio.gui.theme import THEMES, apply_theme, current_theme, system_theme
 from studio.gui.training.window_docks import TrainingDocks
 from studio.gui.workspace.help_overlay import HelpOverlay
@@ -118,9 +118,11 @@ class MainWindow(QMainWindow):
             self._add_panel(spec)
         self.training.docks = {name: self.docks[name] for name in ("train", "runs", "models")}
         self.training_docks = self.training.docks
-        self._import_pool = QThreadPool(self)
-        self._import_pool.setMaxThreadCount(1)
-        self._import_task: ImportTask | None = None
+        self._import_runner = TaskRunner(self)
+        self._import_runner.progress.connect(self._show_import_progress)
+        self._import_runner.finished.connect(self._import_finished)
+        self._import_runner.failed.connect(self._import_failed)
+        self._import_runner.cancelled.connect(self._import_ended)
         self._build_status_bar()
         self._build_menus()
         self._build_tool_bar()
@@ -182,7 +184,7 @@ class MainWindow(QMainWindow):
         toggle = dock.toggleViewAction()
         if spec.key:  # the key lives in the shortcut registry, so users can rebind it
             name = f"panel_{spec.name}"
-            self.registry.add(ShortcutSpec(name, spec.title, "Panels", (spec.key,)))
+            self.registry.add(ShortcutSpec(name, spec.title, "View", (spec.key,)))
             action = self._add_action(name, toggle.trigger)
             action.setCheckable(True)
             action.setChecked(toggle.isChecked())
@@ -447,7 +449,7 @@ class MainWindow(QMainWindow):
         self.counts_label.setText(describe_stats(project.stats()) if project else "")
         has_project = project is not None
         for key in ("import", "import_folder"):
-            self.menu_actions[key].setEnabled(has_project and self._import_task is None)
+            self.menu_actions[key].setEnabled(has_project and not self.importing)
         for key in ("import_labels", "export_labels"):
             self.menu_actions[key].setEnabled(has_project)
         self._update_history_actions()
@@ -542,23 +544,22 @@ class MainWindow(QMainWindow):
 
     def import_paths(self, paths: list[Path]) -> None:
         """Import files and folders on a worker thread; the gallery updates when it is done."""
-        if self.project is None or self._import_task is not None:
+        project = self.project
+        if project is None or self.importing:
             return
-        task = ImportTask(self.project, paths)
-        task.signals.progress.connect(self._show_import_progress)
-        task.signals.finished.connect(self._import_finished)
-        task.signals.failed.connect(self._import_failed)
-        task.signals.cancelled.connect(self._import_ended)
-        self._import_task = task
+        self._import_runner.start(
+            lambda progress, cancel: project.import_media(
+                paths, progress=stop_when_cancelled(progress, cancel)
+            )
+        )
         self.import_progress.setRange(0, 0)
         self.import_progress.setVisible(True)
         self.statusBar().showMessage("Importing…")
         self._update_after_change()
-        self._import_pool.start(task)
 
     @property
     def importing(self) -> bool:
-        return self._import_task is not None
+        return self._import_runner.busy
 
     def _show_import_progress(self, done: int, total: int) -> None:
         self.import_progress.setRange(0, total)
@@ -566,7 +567,6 @@ class MainWindow(QMainWindow):
         self.import_progress.setFormat(f"Importing {done:,} / {total:,}")
 
     def _import_ended(self) -> None:
-        self._import_task = None
         self.import_progress.setVisible(False)
         self.statusBar().clearMessage()
         if self.project is not None:
@@ -587,10 +587,7 @@ class MainWindow(QMainWindow):
         self._show_error("The import failed", message)
 
     def _cancel_import(self) -> None:
-        if self._import_task is not None:
-            self._import_task.cancel()
-            self._import_pool.waitForDone()
-            self._import_task = None
+        self._import_runner.shutdown()
 
     # -- label files ---------------------------------------------------------------------
 

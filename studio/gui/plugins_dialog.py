@@ -23,7 +23,8 @@ from PySide6.QtWidgets import (
 from studio.core.errors import StudioError
 from studio.plugins.manager import PluginInfo, StudioPlugins
 
-COLUMNS = ("Enabled", "Name", "Source", "Version", "Hooks", "Errors")
+COLUMNS = ("Enabled", "Name", "Source", "Version", "Errors", "Hooks")
+ERRORS_WIDTH = 320  # pixels; the full text is in the cell's tooltip
 WINDOW_HOOKS = {"studio_canvas_tools", "studio_window_panels"}
 RESTART_NOTE = "Restart Studio to add or remove its canvas tools and window panels."
 
@@ -51,6 +52,8 @@ class PluginsDialog(QDialog):
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(COLUMNS.index("Errors"), QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(COLUMNS.index("Errors"), ERRORS_WIDTH)
         header.setStretchLastSection(True)
         self.note = QLabel()
         self.note.setObjectName("pluginsNote")
@@ -79,8 +82,9 @@ class PluginsDialog(QDialog):
             check.setCheckState(Qt.CheckState.Checked if info.enabled else Qt.CheckState.Unchecked)
             check.setToolTip("Part of Studio" if info.source == "built-in" else info.location)
             self.table.setItem(row, 0, check)
-            texts = (info.name, info.source, info.version, ", ".join(info.hooks))
-            for column, text in enumerate((*texts, describe_state(info)), start=1):
+            hooks = ", ".join(hook.removeprefix("studio_") for hook in info.hooks)
+            texts = (info.name, info.source, info.version, describe_state(info), hooks)
+            for column, text in enumerate(texts, start=1):
                 cell = QTableWidgetItem(text)
                 cell.setToolTip(text)
                 self.table.setItem(row, column, cell)

@@ -45,9 +45,10 @@ def _collect_what_is_due(gui_thread_collector: GuiThreadCollector) -> Iterator[N
 
 @pytest.fixture(autouse=True)
 def window_plugins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[StudioPlugins]:
-    """Each test's own plugins: Studio's defaults only, choices kept in the test's folder."""
+    """Each test's own plugins: Studio's defaults, no installed plugin (`only=()`: an empty
+    set to load), a project's trusted folder allowed; choices kept in the test's folder."""
     monkeypatch.setenv("STUDIO_CONFIG_DIR", str(tmp_path / "config"))
-    manager = StudioPlugins(PluginSettings(third_party=False, config_dir=tmp_path / "config"))
+    manager = StudioPlugins(PluginSettings(only=(), config_dir=tmp_path / "config"))
     previous = use_plugins(manager.load())
     yield manager
     use_plugins(previous)

@@ -161,6 +161,10 @@ def test_plugins_whose_tool_or_panel_factory_raises_are_disabled_and_the_window_
     assert states["broken_panel"].failed
     assert "the factory is broken" in states["broken_panel"].errors[0]
     assert "broken_panel" not in window.docks
+    dialog = window.show_plugins()
+    errors = dialog.table.item(dialog.row_of("broken_panel"), 4).text()
+    assert "RuntimeError: the factory is broken" in errors
+    dialog.close()
     assert "tool_broken_tool" not in window.menu_actions
     open_first_image(qtbot, window)
     press(qtbot, Qt.Key.Key_B)
@@ -176,7 +180,7 @@ def test_the_plugins_dialog_lists_every_plugin_and_disables_one(
     assert {"studio.gui.builtin_plugin", "window_plugin"} <= set(names)
     row = dialog.row_of("window_plugin")
     assert dialog.table.item(row, 2).text() == "script"
-    assert dialog.table.item(row, 4).text() == "studio_canvas_tools, studio_window_panels"
+    assert dialog.table.item(row, 5).text() == "canvas_tools, window_panels"
 
     dialog.set_enabled("window_plugin", False)
 
@@ -223,4 +227,4 @@ def test_declining_a_projects_plugins_keeps_them_off(
 
     assert window.project.plugin_folder_status() == "untrusted"
     assert "project_notes" not in window.docks
-    assert window.findChild(QMessageBox, "trustPluginsBox") is None
+    qtbot.waitUntil(lambda: window.findChild(QMessageBox, "trustPluginsBox") is None)
