@@ -113,6 +113,7 @@ class MainWindow(QMainWindow):
         self.panel_context.message_requested.connect(self._show_message)
         self.docks: dict[str, QDockWidget] = {}
         self.panel_actions: dict[str, QAction] = {}  # each panel's entry in the View menu
+        self._project_panels: set[str] = set()  # panels of the open project's own plugins
         self._panel_problems: list[str] = []
         for spec in window_panels(self.plugins):
             self._add_panel(spec)
@@ -181,6 +182,8 @@ class MainWindow(QMainWindow):
             if bottom:
                 self.tabifyDockWidget(bottom[-1], dock)
         self.docks[spec.name] = dock
+        if self._source_of(spec) == "project":
+            self._project_panels.add(spec.name)
         toggle = dock.toggleViewAction()
         if spec.key:  # the key lives in the shortcut registry, so users can rebind it
             name = f"panel_{spec.name}"
@@ -191,6 +194,23 @@ class MainWindow(QMainWindow):
             toggle.toggled.connect(action.setChecked)
             toggle = action
         self.panel_actions[spec.name] = toggle
+
+    def _source_of(self, entry: object) -> str | None:
+        owner = self.plugins.owner(entry)
+        return next((i.source for i in self.plugins.infos() if i.name == owner), None)
+
+    def _remove_project_panels(self) -> None:
+        """Take away the panels of a closed project's own plugins (unloaded with it)."""
+        for name in self._project_panels:
+            dock = self.docks.pop(name)
+            action = self.panel_actions.pop(name)
+            self.view_menu.removeAction(action)
+            self.removeAction(action)
+            self.menu_actions.pop(f"panel_{name}", None)
+            self.registry.remove(f"panel_{name}")
+            self.removeDockWidget(dock)
+            dock.deleteLater()
+        self._project_panels.clear()
 
     def _build_status_bar(self) -> None:
         self.import_progress = QProgressBar()
@@ -330,7 +350,8 @@ class MainWindow(QMainWindow):
             self._cancel_import()
             self.workspace.finish_relink()
             self.loader.shutdown()
-            previous.close()
+            previous.close()  # which unloads its own plugins
+            self._remove_project_panels()
         self.gallery_pane.set_project(project)
         self.workspace.set_project(project)
         self.training.set_project(project)

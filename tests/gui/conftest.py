@@ -46,8 +46,10 @@ def _collect_what_is_due(gui_thread_collector: GuiThreadCollector) -> Iterator[N
 @pytest.fixture(autouse=True)
 def window_plugins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[StudioPlugins]:
     """Each test's own plugins: Studio's defaults, no installed plugin (`only=()`: an empty
-    set to load), a project's trusted folder allowed; choices kept in the test's folder."""
+    set to load), a project's trusted folder allowed; choices kept in the test's folder.
+    Processes a test starts (a second window, a worker) load no installed plugin either."""
     monkeypatch.setenv("STUDIO_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.setenv("STUDIO_NO_PLUGINS", "1")
     manager = StudioPlugins(PluginSettings(only=(), config_dir=tmp_path / "config"))
     previous = use_plugins(manager.load())
     yield manager

@@ -67,7 +67,7 @@ STUDIO_PLUGIN_API = 1
 
 @hookimpl
 def studio_window_panels():
-    return [PanelSpec("project_notes", "Project notes", lambda context: QLabel("notes"))]
+    return [PanelSpec("project_notes", "Notes", lambda c: QLabel("notes"), "left", "Ctrl+Alt+J")]
 """
 NEEDS_PROJECT_TRUST = pytest.mark.skipif(
     not hasattr(Project, "trust_plugins"),
@@ -215,6 +215,11 @@ def test_trusting_a_projects_plugins_loads_them_and_docks_their_panel(
 
     assert window.project.plugin_folder_status() == "loaded"
     assert window.panel_actions["project_notes"] in window.view_menu.actions()
+    assert window.registry.keys("panel_project_notes") == ["Ctrl+Alt+J"]
+    window.set_project(None)  # closing the project unloads its plugins and takes their panel
+    assert "project_notes" not in window.docks
+    assert "project_notes" not in window.panel_actions
+    assert "panel_project_notes" not in {spec.name for spec in window.registry.specs()}
 
 
 @NEEDS_PROJECT_TRUST

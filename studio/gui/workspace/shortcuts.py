@@ -157,6 +157,12 @@ class ShortcutRegistry(QObject):
         self._apply(spec.name)
         return spec
 
+    def remove(self, name: str) -> None:
+        """Forget an added action (a closed project's plugin panel); its action goes too."""
+        self._specs.pop(name, None)
+        self._added.discard(name)
+        self._actions.pop(name, None)
+
     def specs(self) -> list[ShortcutSpec]:
         return list(self._specs.values())
 
