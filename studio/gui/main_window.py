@@ -332,7 +332,7 @@ class MainWindow(QMainWindow):
     def _connect_workspace(self) -> None:
         self.gallery_pane.revealed.connect(self.workspace.navigator.open_item)
         self.gallery.selectionModel().selectionChanged.connect(
-            lambda: self.panel_context.selection_changed.emit(self.gallery_pane.selected_ids())
+            lambda: self.panel_context.report_selection(self.gallery_pane.selected_ids)
         )
         self.workspace.controller.item_changed.connect(self.panel_context.current_item_changed.emit)
         self.workspace.message.connect(self._show_message)

@@ -7,9 +7,10 @@ and its plugin disabled; the window goes on without that panel.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, QSettings, Signal
+from PySide6.QtCore import QMetaMethod, QObject, QSettings, Signal
 from PySide6.QtWidgets import QWidget
 
 from studio.api import Project
@@ -61,6 +62,12 @@ class PanelContext(QObject):
     def set_project(self, project: Project | None) -> None:
         self._project = project
         self.project_changed.emit(project)
+
+    def report_selection(self, selected_ids: Callable[[], list[int]]) -> None:
+        """The gallery's selection changed: emit `selection_changed` when a panel listens
+        (reading a selection of 100,000 thumbnails costs more than a frame)."""
+        if self.isSignalConnected(QMetaMethod.fromSignal(self.selection_changed)):
+            self.selection_changed.emit(selected_ids())
 
     def labels_changed(self) -> None:
         """The window calls this after it caught up with a change to the labels."""
