@@ -406,8 +406,8 @@ class MainWindow(QMainWindow):
         self._show_message(f"Project plugins loaded: {names}")
 
     def _add_new_panels(self) -> None:
-        """Dock the panels that plugins loaded since the window was built (its canvas tools
-        are fixed once built: a new tool shows after a restart)."""
+        """Dock the panels of plugins loaded or enabled since the window was built (its
+        canvas tools are fixed once built: a new tool shows after a restart)."""
         self._panel_problems = []
         for spec in window_panels(self.plugins):
             if spec.name not in self.docks:
@@ -648,6 +648,7 @@ class MainWindow(QMainWindow):
     def show_plugins(self) -> PluginsDialog:
         """The Plugins dialog: each plugin, where it came from, its hooks and errors."""
         dialog = PluginsDialog(self.plugins, self)
+        dialog.changed.connect(self._add_new_panels)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
         return dialog

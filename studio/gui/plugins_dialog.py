@@ -2,13 +2,14 @@
 its version, its hooks and its errors, with a box to enable or disable it.
 
 The choice is remembered for the user (`StudioPlugins.set_enabled`). Events and the label
-formats follow it at once; canvas tools and window panels are built with the window, so a
-change to those shows after a restart, which the dialog says.
+formats follow it at once, and the window docks the panels of a plugin just enabled; canvas
+tools are built with the window, and docked panels stay, so those change at the next start,
+which the dialog says.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -26,7 +27,8 @@ from studio.plugins.manager import PluginInfo, StudioPlugins
 COLUMNS = ("Enabled", "Name", "Source", "Version", "Errors", "Hooks")
 ERRORS_WIDTH = 320  # pixels; the full text is in the cell's tooltip
 WINDOW_HOOKS = {"studio_canvas_tools", "studio_window_panels"}
-RESTART_NOTE = "Restart Studio to add or remove its canvas tools and window panels."
+ENABLED_NOTE = "Its panels are in the View menu now; its canvas tools come at the next start."
+DISABLED_NOTE = "Its canvas tools and panels stay until the next start."
 
 
 def describe_state(info: PluginInfo) -> str:
@@ -39,6 +41,8 @@ def describe_state(info: PluginInfo) -> str:
 
 
 class PluginsDialog(QDialog):
+    changed = Signal(str)  # a plugin was enabled or disabled (its name)
+
     def __init__(self, manager: StudioPlugins, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Plugins")
@@ -116,6 +120,8 @@ class PluginsDialog(QDialog):
             self.refresh()
             return
         shown = "enabled" if enabled else "disabled"
-        restart = f" {RESTART_NOTE}" if WINDOW_HOOKS & set(info.hooks) else ""
-        self.note.setText(f"{name} is {shown}.{restart}")
+        window_note = ENABLED_NOTE if enabled else DISABLED_NOTE
+        note = f" {window_note}" if WINDOW_HOOKS & set(info.hooks) else ""
+        self.note.setText(f"{name} is {shown}.{note}")
         self.refresh()
+        self.changed.emit(name)

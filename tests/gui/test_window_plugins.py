@@ -16,7 +16,7 @@ from studio.api import Project
 from studio.gui.canvas.tools.base import Tool
 from studio.gui.main_window import MainWindow
 from studio.gui.panels import PanelContext
-from studio.gui.plugins_dialog import RESTART_NOTE
+from studio.gui.plugins_dialog import DISABLED_NOTE, ENABLED_NOTE
 from studio.plugins.manager import StudioPlugins
 from studio.plugins.markers import hookimpl
 from studio.plugins.specs import PanelSpec, ToolSpec
@@ -185,7 +185,7 @@ def test_the_plugins_dialog_lists_every_plugin_and_disables_one(
     dialog.set_enabled("window_plugin", False)
 
     assert not {info.name: info for info in window_plugins.infos()}["window_plugin"].enabled
-    assert RESTART_NOTE in dialog.note.text()
+    assert DISABLED_NOTE in dialog.note.text()
     assert dialog.table.item(row, 0).checkState() == Qt.CheckState.Unchecked
     built_in = dialog.row_of("studio.gui.builtin_plugin")
     assert not dialog.table.item(built_in, 0).flags() & Qt.ItemFlag.ItemIsUserCheckable
@@ -233,3 +233,27 @@ def test_declining_a_projects_plugins_keeps_them_off(
     assert window.project.plugin_folder_status() == "untrusted"
     assert "project_notes" not in window.docks
     qtbot.waitUntil(lambda: window.findChild(QMessageBox, "trustPluginsBox") is None)
+
+
+class LatePanelPlugin:
+    STUDIO_PLUGIN_API = 1
+
+    @hookimpl
+    def studio_window_panels(self) -> list[PanelSpec]:
+        return [PanelSpec("late_notes", "Late notes", NotesPanel)]
+
+
+def test_enabling_a_plugin_in_the_dialog_docks_its_panels_at_once(
+    qtbot: QtBot, window_plugins: StudioPlugins, window: MainWindow
+) -> None:
+    window_plugins.register(LatePanelPlugin(), "late_plugin")
+    dialog = window.show_plugins()
+    dialog.set_enabled("late_plugin", False)
+    assert "late_notes" not in window.docks
+
+    dialog.set_enabled("late_plugin", True)
+
+    assert ENABLED_NOTE in dialog.note.text()
+    assert window.panel_actions["late_notes"] in window.view_menu.actions()
+    assert isinstance(window.docks["late_notes"].widget(), NotesPanel)
+    dialog.close()
