@@ -109,7 +109,7 @@ class MainWindow(QMainWindow):
         self.training.items_requested.connect(self.select_items)
         self.training.open_item_requested.connect(self.open_item)
         self.train_panel, self.runs_view = self.training.panel, self.training.runs_view
-        self.panel_context = PanelContext(self.workspace, self.training, self.settings, self)
+        self.panel_context = PanelContext(self.workspace, self.training, self)
         self.panel_context.message_requested.connect(self._show_message)
         self.docks: dict[str, QDockWidget] = {}
         self.panel_actions: dict[str, QAction] = {}  # each panel's entry in the View menu

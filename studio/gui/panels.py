@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QMetaMethod, QObject, QSettings, Signal
+from PySide6.QtCore import QMetaMethod, QObject, Signal
 from PySide6.QtWidgets import QWidget
 
 from studio.api import Project
@@ -46,13 +46,11 @@ class PanelContext(QObject):
         self,
         workspace: LabelingWorkspace,
         training: TrainingDocks,
-        settings: QSettings,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self.workspace = workspace
         self.training = training
-        self.settings = settings
         self._project: Project | None = None
 
     @property

@@ -47,7 +47,6 @@ from studio.gui.canvas.tools.registry import build_tools, canvas_tools
 from studio.gui.plugin_host import gui_plugins
 from studio.gui.refcount_guard import protect_singletons
 from studio.plugins.manager import StudioPlugins
-from studio.plugins.specs import ToolSpec
 
 # Every paint() and event override hands None back to C++, and PySide6 6.12 on CPython 3.11
 # loses a reference to None each time (see refcount_guard): guard before the first paint.
@@ -85,12 +84,10 @@ class Canvas(QGraphicsView):
         *,
         preview_side: int = PREVIEW_SIDE,
         max_display_side: int = MAX_DISPLAY_SIDE,
-        tools: Sequence[ToolSpec] | None = None,
         plugins: StudioPlugins | None = None,
     ) -> None:
-        """`tools`: the registry's tools to offer (default: every active plugin's);
-        `plugins`: the manager that reports a tool factory that raises (default: the
-        process's). `tool_problems` lists those failures for the status bar."""
+        """`plugins`: whose canvas tools to offer (default: the process's); a plugin whose
+        tool factory raises is disabled and its tool left out (`tool_problems` says so)."""
         super().__init__(parent)
         self._configure_view()
         scene = QGraphicsScene(self)
@@ -120,7 +117,7 @@ class Canvas(QGraphicsView):
         self._anchor: tuple[QPointF, QPointF, tuple[float, int, int]] | None = None
         self._space_held = False
         manager = gui_plugins(plugins)
-        specs = canvas_tools(manager) if tools is None else tools
+        specs = canvas_tools(manager)
         self._tools, self.tool_problems = build_tools(self, specs, manager)
         self.tool_specs = [spec for spec in specs if spec.name in self._tools]
         self._tool_name = "select" if "select" in self._tools else next(iter(self._tools))
