@@ -370,6 +370,8 @@ class MainWindow(QMainWindow):
     def _offer_project_plugins(self, project: Project) -> None:
         """Ask once, listing the files, whether to trust and load the project's own plugins;
         No keeps them off (opening a project never runs its code by itself)."""
+        if not self.plugins.settings.third_party:  # --no-plugins: nothing to ask about
+            return
         # `plugin_folder_status` comes with the project context of issue 12 (branch wt-api).
         status = getattr(project, "plugin_folder_status", None)
         if status is None or status() != "untrusted":

@@ -17,7 +17,7 @@ from studio.gui.canvas.tools.base import Tool
 from studio.gui.main_window import MainWindow
 from studio.gui.panels import PanelContext
 from studio.gui.plugins_dialog import DISABLED_NOTE, ENABLED_NOTE
-from studio.plugins.manager import StudioPlugins
+from studio.plugins.manager import PluginSettings, StudioPlugins, use_plugins
 from studio.plugins.markers import hookimpl
 from studio.plugins.specs import PanelSpec, ToolSpec
 from tests.gui.workspace.conftest import open_first_image, press
@@ -257,3 +257,18 @@ def test_enabling_a_plugin_in_the_dialog_docks_its_panels_at_once(
     assert window.panel_actions["late_notes"] in window.view_menu.actions()
     assert isinstance(window.docks["late_notes"].widget(), NotesPanel)
     dialog.close()
+
+
+@NEEDS_PROJECT_TRUST
+def test_without_third_party_plugins_the_window_does_not_ask_about_a_projects_plugins(
+    qtbot: QtBot, open_window: Callable[[Path], MainWindow], gallery_project: Path
+) -> None:
+    folder = gallery_project.parent / f"{gallery_project.name}.d" / "plugins"
+    folder.mkdir(parents=True)
+    (folder / "project_notes.py").write_text(PROJECT_PLUGIN, encoding="utf-8")
+    use_plugins(StudioPlugins(PluginSettings(third_party=False)).load())
+
+    window = open_window(gallery_project)  # the window asks, if at all, while it opens
+
+    assert window.findChild(QMessageBox, "trustPluginsBox") is None
+    assert window.project.plugin_folder_status() == "untrusted"
