@@ -377,7 +377,7 @@ class MainWindow(QMainWindow):
         if status is None or status() != "untrusted":
             return
         folder = project.plugin_folder
-        files = sorted(path.name for path in folder.iterdir() if not path.name.startswith("."))
+        files = sorted(p.name for p in folder.iterdir() if not p.name.startswith((".", "_")))
         box = QMessageBox(
             QMessageBox.Icon.Warning,
             "Trust this project's plugins?",
@@ -405,7 +405,9 @@ class MainWindow(QMainWindow):
             return
         self._add_new_panels()
         names = ", ".join(info.name for info in loaded) or "none"
-        self._show_message(f"Project plugins loaded: {names}")
+        tools = any("studio_canvas_tools" in info.hooks for info in loaded)
+        later = "; their canvas tools come at the next start" if tools else ""
+        self._show_message(f"Project plugins loaded: {names}{later}")
 
     def _add_new_panels(self) -> None:
         """Dock the panels of plugins loaded or enabled since the window was built (its
