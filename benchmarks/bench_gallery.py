@@ -57,10 +57,10 @@ from benchmarks.fixtures import (
 from benchmarks.harness import Measurement, Session
 from studio.api import Project
 from studio.core.thumbnails import ThumbnailCache
-from studio.gui.gallery_model import GalleryModel
-from studio.gui.gallery_view import THUMBNAIL_SIZE, GalleryView
+from studio.gui.gallery.model import GalleryModel
+from studio.gui.gallery.thumbnail_loader import ThumbnailLoader
+from studio.gui.gallery.view import THUMBNAIL_SIZE, GalleryView
 from studio.gui.refcount_guard import settle_heap
-from studio.gui.thumbnail_loader import ThumbnailLoader
 
 FULL_ITEMS = 100_000
 QUICK_ITEMS = 2_000

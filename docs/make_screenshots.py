@@ -36,7 +36,7 @@ from skimage import data  # noqa: E402
 
 from studio.api import Project  # noqa: E402
 from studio.gui.app import application  # noqa: E402
-from studio.gui.gallery_model import GalleryModel  # noqa: E402
+from studio.gui.gallery.model import GalleryModel  # noqa: E402
 from studio.gui.labels_io.export_dialog import ExportLabelsDialog  # noqa: E402
 from studio.gui.labels_io.import_dialog import ImportLabelsDialog  # noqa: E402
 from studio.gui.main_window import MainWindow  # noqa: E402

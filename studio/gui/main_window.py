@@ -1,8 +1,10 @@
 """Studio's main window: the gallery, the labeling workspace, its panels, menus, status bar.
 
-Left: the gallery with its filter bar; middle: the labeling canvas; right: docks with the
-classes, the image's tags and its shapes. Every action comes from the shortcut registry, so
-menus, the help overlay (F1) and the shortcut editor list the same keys. A timer polls the
+Left: the gallery pane with its filter bar; middle: the labeling canvas; docks: the panels of
+the panel registry (the classes, the image's tags and its shapes on the right, the training
+views at the bottom, and any plugin's), each listed in the View menu. The canvas tools come
+from the tool registry. Every action comes from the shortcut registry, so menus, the help
+overlay (F1) and the shortcut editor list the same keys. A timer polls the
 project for commits made by other processes (the CLI, scripts, training workers) and
 refreshes the gallery, the counts and the shown image.
 """
@@ -12,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QThreadPool, QTimer
+from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeyEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
@@ -28,30 +30,32 @@ from PySide6.QtWidgets import (
     QSplitter,
     QTextEdit,
     QToolBar,
-    QVBoxLayout,
     QWidget,
 )
 
 from studio.api import HistoryStep, ImportReport, LabelImportReport, Project
 from studio.core.errors import NothingToUndoError, StudioError
-from studio.gui.bulk_actions import BulkActions
-from studio.gui.gallery_filters import GalleryFilterBar
-from studio.gui.gallery_model import GalleryModel, describe_stats
-from studio.gui.gallery_view import THUMBNAIL_SIZE, GalleryView
-from studio.gui.import_task import ImportTask
+from studio.gui.gallery.bulk_actions import BulkActions
+from studio.gui.gallery.model import describe_stats
+from studio.gui.gallery.pane import GalleryPane
 from studio.gui.key_repeat import KeyRepeatFilter
 from studio.gui.labels_io.export_dialog import ExportLabelsDialog
 from studio.gui.labels_io.import_dialog import ImportLabelsDialog
+from studio.gui.panels import PanelContext, build_panel, window_panels
+from studio.gui.plugin_host import gui_plugins
+from studio.gui.plugins_dialog import PluginsDialog
 from studio.gui.resources import icon
+from studio.gui.task_runner import TaskRunner, stop_when_cancelled
 from studio.gui.theme import THEMES, apply_theme, current_theme, system_theme
-from studio.gui.thumbnail_loader import ThumbnailLoader
-from studio.gui.training.window_docks import TrainingDocks, open_gallery_item, select_gallery_items
+from studio.gui.training.window_docks import TrainingDocks
 from studio.gui.workspace.help_overlay import HelpOverlay
 from studio.gui.workspace.shortcut_dialog import ShortcutDialog
-from studio.gui.workspace.shortcuts import ShortcutRegistry
+from studio.gui.workspace.shortcuts import ShortcutRegistry, ShortcutSpec
 from studio.gui.workspace.status_readout import StatusReadout
 from studio.gui.workspace.tag_panel import MODE_TITLES
-from studio.gui.workspace.workspace import TOOLS, LabelingWorkspace
+from studio.gui.workspace.workspace import LabelingWorkspace
+from studio.plugins.manager import StudioPlugins
+from studio.plugins.specs import PanelSpec
 
 POLL_INTERVAL_MS = 500
 CATCH_UP_DELAY_MS = 150  # the gallery and counts follow the workspace's edits after this
@@ -61,6 +65,12 @@ TOOL_ICON_SIZE = 24
 TEXT_FIELDS = (QLineEdit, QAbstractSpinBox, QTextEdit, QPlainTextEdit)  # Esc leaves them
 IMAGE_FILTER = "Images (*.jpg *.jpeg *.png *.bmp *.tif *.tiff *.webp);;All files (*)"
 PROJECT_FILTER = "Studio projects (*.studio);;All files (*)"
+BOTTOM = Qt.DockWidgetArea.BottomDockWidgetArea
+PANEL_AREAS = {
+    "left": Qt.DockWidgetArea.LeftDockWidgetArea,
+    "right": Qt.DockWidgetArea.RightDockWidgetArea,
+    "bottom": BOTTOM,
+}
 
 
 class MainWindow(QMainWindow):
@@ -69,9 +79,12 @@ class MainWindow(QMainWindow):
         project: Project | None = None,
         settings: QSettings | None = None,
         poll_interval_ms: int = POLL_INTERVAL_MS,
+        plugins: StudioPlugins | None = None,
     ) -> None:
+        """`plugins`: whose tools and panels the window offers (default: the process's)."""
         super().__init__()
         self.settings = settings if settings is not None else QSettings()
+        self.plugins = gui_plugins(plugins)
         self.setWindowIcon(icon("studio"))
         self.resize(1400, 860)
         self.registry = ShortcutRegistry(self.settings, parent=self)
@@ -80,7 +93,7 @@ class MainWindow(QMainWindow):
         self._labels_revision: tuple = ()
         self._build_gallery()
         self.workspace = LabelingWorkspace(
-            self.registry, self.settings, self.gallery, self.gallery_model, self
+            self.registry, self.settings, self.gallery, self.gallery_model, self, self.plugins
         )
         self.menu_actions.update(self.workspace.labeling_actions)
         self.addActions(list(self.workspace.labeling_actions.values()))
@@ -91,16 +104,26 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setSizes([GALLERY_WIDTH, self.width() - GALLERY_WIDTH])
         self.setCentralWidget(self.splitter)
-        self.docks = self._build_docks()
         self.training = TrainingDocks(self, self.settings)
         self.training.message.connect(self._show_message)
         self.training.items_requested.connect(self.select_items)
         self.training.open_item_requested.connect(self.open_item)
         self.train_panel, self.runs_view = self.training.panel, self.training.runs_view
+        self.panel_context = PanelContext(self.workspace, self.training, self)
+        self.panel_context.message_requested.connect(self._show_message)
+        self.docks: dict[str, QDockWidget] = {}
+        self.panel_actions: dict[str, QAction] = {}  # each panel's entry in the View menu
+        self._project_panels: set[str] = set()  # panels of the open project's own plugins
+        self._panel_problems: list[str] = []
+        for spec in window_panels(self.plugins):
+            self._add_panel(spec)
+        self.training.docks = {name: self.docks[name] for name in ("train", "runs", "models")}
         self.training_docks = self.training.docks
-        self._import_pool = QThreadPool(self)
-        self._import_pool.setMaxThreadCount(1)
-        self._import_task: ImportTask | None = None
+        self._import_runner = TaskRunner(self)
+        self._import_runner.progress.connect(self._show_import_progress)
+        self._import_runner.finished.connect(self._import_finished)
+        self._import_runner.failed.connect(self._import_failed)
+        self._import_runner.cancelled.connect(self._import_ended)
         self._build_status_bar()
         self._build_menus()
         self._build_tool_bar()
@@ -118,6 +141,7 @@ class MainWindow(QMainWindow):
         self._catch_up.timeout.connect(self._catch_up_now)
         self._restore_window_state()
         self.set_project(project)
+        self._report_plugin_problems(self.workspace.canvas.tool_problems + self._panel_problems)
 
     @property
     def project(self) -> Project | None:
@@ -126,45 +150,67 @@ class MainWindow(QMainWindow):
     # -- building ----------------------------------------------------------------------
 
     def _build_gallery(self) -> None:
-        self.loader = ThumbnailLoader(
-            THUMBNAIL_SIZE, parent=self, pixel_ratio=self.devicePixelRatioF()
-        )
-        self.gallery_model = GalleryModel(self.loader, parent=self)
-        self.gallery = GalleryView()
-        self.gallery.setModel(self.gallery_model)
-        self.filter_bar = GalleryFilterBar()
-        self.filter_bar.query_changed.connect(self._apply_query)
+        self.gallery_pane = GalleryPane()
+        self.gallery_pane.message.connect(self._show_message)
+        self.loader = self.gallery_pane.loader
+        self.gallery_model = self.gallery_pane.model
+        self.gallery = self.gallery_pane.view
+        self.filter_bar = self.gallery_pane.filter_bar
         self.bulk_actions = BulkActions(self.gallery, self.gallery_model, self)
         self.bulk_actions.edited.connect(self._bulk_edited)
         self.bulk_actions.failed.connect(self._show_message)
         self.addActions(self.filter_bar.shortcut_actions())
-        self.gallery.offer_clear_filters(self.filter_bar.clear_action)
-        self.gallery_pane = QWidget()
-        self.gallery_pane.setObjectName("galleryPane")
-        layout = QVBoxLayout(self.gallery_pane)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(0)
-        layout.addWidget(self.filter_bar)
-        layout.addWidget(self.gallery, 1)
 
-    def _build_docks(self) -> dict[str, QDockWidget]:
-        docks = {}
-        panels = (
-            ("classes", "Classes", self.workspace.class_panel),
-            ("tags", "Image tags", self.workspace.tag_panel),
-            ("shapes", "Shapes", self.workspace.shape_panel),
+    def _add_panel(self, spec: PanelSpec) -> None:
+        """Dock the panel `spec` describes, listed in the View menu (with its key, if any);
+        a plugin whose factory raises is reported and its panel left out."""
+        widget = build_panel(spec, self.panel_context, self.plugins)
+        if not isinstance(widget, QWidget):
+            self._panel_problems.append(str(widget))
+            return
+        dock = QDockWidget(spec.title, self)
+        dock.setObjectName(f"{spec.name}Dock")
+        dock.setWidget(widget)
+        dock.setFeatures(
+            QDockWidget.DockWidgetFeature.DockWidgetMovable
+            | QDockWidget.DockWidgetFeature.DockWidgetClosable
         )
-        for name, title, panel in panels:
-            dock = QDockWidget(title, self)
-            dock.setObjectName(f"{name}Dock")
-            dock.setWidget(panel)
-            dock.setFeatures(
-                QDockWidget.DockWidgetFeature.DockWidgetMovable
-                | QDockWidget.DockWidgetFeature.DockWidgetClosable
-            )
-            self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
-            docks[name] = dock
-        return docks
+        bottom = [other for other in self.docks.values() if self.dockWidgetArea(other) == BOTTOM]
+        self.addDockWidget(PANEL_AREAS[spec.area], dock)
+        if spec.area == "bottom":  # shown on demand, tabbed together
+            dock.hide()
+            if bottom:
+                self.tabifyDockWidget(bottom[-1], dock)
+        self.docks[spec.name] = dock
+        if self._source_of(spec) == "project":
+            self._project_panels.add(spec.name)
+        toggle = dock.toggleViewAction()
+        if spec.key:  # the key lives in the shortcut registry, so users can rebind it
+            name = f"panel_{spec.name}"
+            self.registry.add(ShortcutSpec(name, spec.title, "View", (spec.key,)))
+            action = self._add_action(name, toggle.trigger)
+            action.setCheckable(True)
+            action.setChecked(toggle.isChecked())
+            toggle.toggled.connect(action.setChecked)
+            toggle = action
+        self.panel_actions[spec.name] = toggle
+
+    def _source_of(self, entry: object) -> str | None:
+        owner = self.plugins.owner(entry)
+        return next((i.source for i in self.plugins.infos() if i.name == owner), None)
+
+    def _remove_project_panels(self) -> None:
+        """Take away the panels of a closed project's own plugins (unloaded with it)."""
+        for name in self._project_panels:
+            dock = self.docks.pop(name)
+            action = self.panel_actions.pop(name)
+            self.view_menu.removeAction(action)
+            self.removeAction(action)
+            self.menu_actions.pop(f"panel_{name}", None)
+            self.registry.remove(f"panel_{name}")
+            self.removeDockWidget(dock)
+            dock.deleteLater()
+        self._project_panels.clear()
 
     def _build_status_bar(self) -> None:
         self.import_progress = QProgressBar()
@@ -212,11 +258,12 @@ class MainWindow(QMainWindow):
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction(self._add_action("help", self.help_overlay_toggle))
         help_menu.addAction(self._add_action("edit_shortcuts", self.edit_shortcuts))
+        help_menu.addAction(self._add_action("plugins", self.show_plugins))
 
     def _build_label_menu(self) -> None:
         actions = self.menu_actions
         menu = self.menuBar().addMenu("&Label")
-        menu.addActions([actions[f"tool_{tool}"] for tool in TOOLS])
+        menu.addActions(self.workspace.tool_actions())
         menu.addActions([actions["brush_bigger"], actions["brush_smaller"]])
         menu.addSeparator()
         menu.addActions(
@@ -243,15 +290,14 @@ class MainWindow(QMainWindow):
 
     def _build_view_menu(self) -> None:
         actions = self.menu_actions
-        view_menu = self.menuBar().addMenu("&View")
+        self.view_menu = view_menu = self.menuBar().addMenu("&View")
         view_menu.addActions([actions[n] for n in ("fit", "actual_size", "zoom_in", "zoom_out")])
         view_menu.addSeparator()
         gallery_action = self._add_action("toggle_gallery", self.toggle_gallery)
         gallery_action.setCheckable(True)
         gallery_action.setChecked(True)
         view_menu.addAction(gallery_action)
-        for dock in self.docks.values():
-            view_menu.addAction(dock.toggleViewAction())
+        view_menu.addActions(list(self.panel_actions.values()))
         view_menu.addSeparator()
         view_menu.addActions(self.filter_bar.shortcut_actions())
         theme_menu = view_menu.addMenu("&Theme")
@@ -270,7 +316,7 @@ class MainWindow(QMainWindow):
         self.tool_bar.setMovable(False)
         self.tool_bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextUnderIcon)
         self.tool_bar.setIconSize(QSize(TOOL_ICON_SIZE, TOOL_ICON_SIZE))
-        self.tool_bar.addActions([self.menu_actions[f"tool_{tool}"] for tool in TOOLS])
+        self.tool_bar.addActions(self.workspace.tool_actions())
         self.addToolBar(Qt.ToolBarArea.LeftToolBarArea, self.tool_bar)
 
     def _theme_slot(self, name: str) -> Callable[[], None]:
@@ -284,6 +330,11 @@ class MainWindow(QMainWindow):
             action.setChecked(action.data() == mode)
 
     def _connect_workspace(self) -> None:
+        self.gallery_pane.revealed.connect(self.workspace.navigator.open_item)
+        self.gallery.selectionModel().selectionChanged.connect(
+            lambda: self.panel_context.report_selection(self.gallery_pane.selected_ids)
+        )
+        self.workspace.controller.item_changed.connect(self.panel_context.current_item_changed.emit)
         self.workspace.message.connect(self._show_message)
         self.workspace.edited.connect(self._after_own_edit)
         self.workspace.relink_running.connect(
@@ -299,12 +350,12 @@ class MainWindow(QMainWindow):
             self._cancel_import()
             self.workspace.finish_relink()
             self.loader.shutdown()
-            previous.close()
-        self.gallery_model.set_project(project)
-        self.filter_bar.set_classes(project.classes() if project is not None else [])
-        self.gallery.has_project = project is not None
+            previous.close()  # which unloads its own plugins
+            self._remove_project_panels()
+        self.gallery_pane.set_project(project)
         self.workspace.set_project(project)
         self.training.set_project(project)
+        self.panel_context.set_project(project)
         self._show_read_only(project)
         if project is None:
             self._poll_timer.stop()
@@ -313,6 +364,69 @@ class MainWindow(QMainWindow):
             self._labels_revision = project.labels_revision()
             self._poll_timer.start()
         self._update_after_change()
+        if project is not None and project is not previous:
+            self._offer_project_plugins(project)
+
+    def _offer_project_plugins(self, project: Project) -> None:
+        """Ask once, listing the files, whether to trust and load the project's own plugins;
+        No keeps them off (opening a project never runs its code by itself)."""
+        if not self.plugins.settings.third_party:  # --no-plugins: nothing to ask about
+            return
+        if project.plugin_folder_status() != "untrusted":
+            return
+        folder = project.plugin_folder
+        files = sorted(p.name for p in folder.iterdir() if not p.name.startswith((".", "_")))
+        box = QMessageBox(
+            QMessageBox.Icon.Warning,
+            "Trust this project's plugins?",
+            f"{project.path.name} comes with plugins in {folder}:\n\n"
+            + "\n".join(f"  {name}" for name in files)
+            + "\n\nThey are Python code and run with your rights. Load them only if you "
+            "trust where the project came from. Trusting is remembered until a file changes.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            self,
+        )
+        box.setObjectName("trustPluginsBox")
+        box.setDefaultButton(QMessageBox.StandardButton.No)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.finished.connect(lambda answer: self._trust_answered(project, answer))
+        box.open()
+
+    def _trust_answered(self, project: Project, answer: int) -> None:
+        if answer != QMessageBox.StandardButton.Yes or project is not self.project:
+            self._show_message("The project's plugins stay off")
+            return
+        try:
+            loaded = project.trust_plugins()
+        except (StudioError, OSError) as error:
+            self._show_error("Cannot load the project's plugins", str(error))
+            return
+        self._add_new_panels()
+        names = ", ".join(info.name for info in loaded) or "none"
+        tools = any("studio_canvas_tools" in info.hooks for info in loaded)
+        later = "; their canvas tools come at the next start" if tools else ""
+        self._show_message(f"Project plugins loaded: {names}{later}")
+
+    def _add_new_panels(self) -> None:
+        """Dock the panels of plugins loaded or enabled since the window was built (its
+        canvas tools are fixed once built: a new tool shows after a restart)."""
+        self._panel_problems = []
+        for spec in window_panels(self.plugins):
+            if spec.name not in self.docks:
+                self._add_panel(spec)
+                if spec.name in self.docks:
+                    self.view_menu.addAction(self.panel_actions[spec.name])
+        self._report_plugin_problems(self._panel_problems)
+
+    def _report_plugin_problems(self, problems: list[str]) -> None:
+        """Plugins that raised while the window built their tools or panels (disabled now)."""
+        if problems:
+            self._show_error(
+                "A plugin failed and was disabled",
+                "\n".join(problems),
+                "Help ▸ Plugins lists every plugin and its errors; the log has the traceback.",
+                QMessageBox.Icon.Warning,
+            )
 
     def _show_read_only(self, project: Project | None) -> None:
         """The title and a status-bar notice say when the project was opened read-only."""
@@ -347,30 +461,24 @@ class MainWindow(QMainWindow):
     def refresh(self) -> None:
         """Re-read the gallery, the counts and the shown image (after any change)."""
         self._catch_up.stop()
-        self.gallery_model.refresh()
+        self.gallery_pane.refresh()
         if self.project is not None:
-            self.filter_bar.set_classes(self.project.classes())
             self.training.refresh()
         self.workspace.reload()
         self._update_after_change()
-
-    def _apply_query(self, query: dict) -> None:
-        try:
-            self.gallery_model.set_query(**query)
-        except ValueError as error:
-            self._show_message(f"Filter: {error}")
 
     def _update_after_change(self) -> None:
         project = self.project
         self.counts_label.setText(describe_stats(project.stats()) if project else "")
         has_project = project is not None
         for key in ("import", "import_folder"):
-            self.menu_actions[key].setEnabled(has_project and self._import_task is None)
+            self.menu_actions[key].setEnabled(has_project and not self.importing)
         for key in ("import_labels", "export_labels"):
             self.menu_actions[key].setEnabled(has_project)
         self._update_history_actions()
         self.training.update_actions()
         self.gallery.viewport().update()
+        self.panel_context.labels_changed()
 
     def _update_history_actions(self) -> None:
         project = self.project
@@ -402,8 +510,7 @@ class MainWindow(QMainWindow):
     def _catch_up_now(self) -> None:
         self._catch_up.stop()
         if self.project is not None:
-            self.gallery_model.refresh()
-            self.filter_bar.set_classes(self.project.classes())
+            self.gallery_pane.refresh()
             self._update_after_change()
 
     def _bulk_edited(self, message: str) -> None:
@@ -460,23 +567,22 @@ class MainWindow(QMainWindow):
 
     def import_paths(self, paths: list[Path]) -> None:
         """Import files and folders on a worker thread; the gallery updates when it is done."""
-        if self.project is None or self._import_task is not None:
+        project = self.project
+        if project is None or self.importing:
             return
-        task = ImportTask(self.project, paths)
-        task.signals.progress.connect(self._show_import_progress)
-        task.signals.finished.connect(self._import_finished)
-        task.signals.failed.connect(self._import_failed)
-        task.signals.cancelled.connect(self._import_ended)
-        self._import_task = task
+        self._import_runner.start(
+            lambda progress, cancel: project.import_media(
+                paths, progress=stop_when_cancelled(progress, cancel)
+            )
+        )
         self.import_progress.setRange(0, 0)
         self.import_progress.setVisible(True)
         self.statusBar().showMessage("Importing…")
         self._update_after_change()
-        self._import_pool.start(task)
 
     @property
     def importing(self) -> bool:
-        return self._import_task is not None
+        return self._import_runner.busy
 
     def _show_import_progress(self, done: int, total: int) -> None:
         self.import_progress.setRange(0, total)
@@ -484,7 +590,6 @@ class MainWindow(QMainWindow):
         self.import_progress.setFormat(f"Importing {done:,} / {total:,}")
 
     def _import_ended(self) -> None:
-        self._import_task = None
         self.import_progress.setVisible(False)
         self.statusBar().clearMessage()
         if self.project is not None:
@@ -505,10 +610,7 @@ class MainWindow(QMainWindow):
         self._show_error("The import failed", message)
 
     def _cancel_import(self) -> None:
-        if self._import_task is not None:
-            self._import_task.cancel()
-            self._import_pool.waitForDone()
-            self._import_task = None
+        self._import_runner.shutdown()
 
     # -- label files ---------------------------------------------------------------------
 
@@ -544,6 +646,14 @@ class MainWindow(QMainWindow):
         shown = not self.gallery_pane.isVisible()
         self.gallery_pane.setVisible(shown)
         self.menu_actions["toggle_gallery"].setChecked(shown)
+
+    def show_plugins(self) -> PluginsDialog:
+        """The Plugins dialog: each plugin, where it came from, its hooks and errors."""
+        dialog = PluginsDialog(self.plugins, self)
+        dialog.changed.connect(self._add_new_panels)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
 
     def help_overlay_toggle(self) -> None:
         self.help_overlay.toggle()
@@ -590,14 +700,17 @@ class MainWindow(QMainWindow):
     def select_items(self, item_ids: list) -> None:
         """Select these items in the gallery (those the current filter shows) and open the
         first; the evaluation's "top confusions" use it."""
-        self._show_message(select_gallery_items(self, item_ids))
+        self._show_message(self.gallery_pane.select(item_ids))
 
     def open_item(self, item_id: int) -> None:
         """Show this item in the labeling canvas, selected in the gallery (whose filters are
         cleared when they hide it); the error analysis and the lineage use it."""
-        problem = open_gallery_item(self, item_id)
+        problem = self.gallery_pane.reveal(item_id)
         if problem:
             self._show_message(problem)
+            return
+        self.raise_()
+        self.activateWindow()
 
     # -- the keyboard --------------------------------------------------------------------
 

@@ -40,7 +40,9 @@ def resource_path(relative: str) -> Path:
 
 
 def icon(name: str) -> QIcon:
-    """The icon `resources/icons/<name>.svg`."""
+    """The icon `resources/icons/<name>.svg`, or the SVG/PNG file `name` (a plugin's)."""
+    if name.endswith((".svg", ".png")):
+        return QIcon(name)
     return QIcon(str(resource_path(f"icons/{name}.svg")))
 
 

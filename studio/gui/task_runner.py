@@ -7,8 +7,9 @@ its loops (it raises OperationCancelledError and leaves everything as it was).
 
 A `TaskRunner` runs one such task at a time: starting a new one (the preview of newly chosen
 options) cancels the one before and drops its late signals, so a slow old result never
-overwrites a newer one. The label dialogs, the version dialog and the error-analysis window
-use it.
+overwrites a newer one. It is the window's one mechanism for cancellable work: the media
+import, relinking, the label dialogs, the version dialog and the error-analysis window use it.
+(The thumbnail and image-decoding pools are apart: they are prioritised and tuned.)
 """
 
 from __future__ import annotations
@@ -23,6 +24,19 @@ from studio.core.errors import OperationCancelledError, StudioError
 
 Progress = Callable[[int, int], None]
 Work = Callable[[Progress, threading.Event], object]
+
+
+def stop_when_cancelled(progress: Progress, cancel: threading.Event) -> Progress:
+    """A progress callback for a core function that takes no cancel event of its own: the
+    report after `cancel` is set raises OperationCancelledError (those functions write only
+    at their end, so a cancelled one leaves everything as it was)."""
+
+    def report(done: int, total: int) -> None:
+        if cancel.is_set():
+            raise OperationCancelledError("cancelled")
+        progress(done, total)
+
+    return report
 
 
 class TaskSignals(QObject):
@@ -64,7 +78,7 @@ class BackgroundTask(QRunnable):
 
 
 class TaskRunner(QObject):
-    """One task at a time for a dialog; only the current task's signals come through."""
+    """One task at a time for its owner; only the current task's signals come through."""
 
     progress = Signal(int, int)
     finished = Signal(object)

@@ -12,9 +12,10 @@ from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
 from studio.api import Project
-from studio.gui.gallery_model import GalleryModel
+from studio.gui.gallery.model import GalleryModel
 from studio.gui.gui_thread_collector import GuiThreadCollector
 from studio.gui.main_window import MainWindow
+from studio.plugins.manager import PluginSettings, StudioPlugins, use_plugins
 from tests.conftest import write_images
 
 IMAGE_COUNT = 30
@@ -40,6 +41,19 @@ def _collect_what_is_due(gui_thread_collector: GuiThreadCollector) -> Iterator[N
     """Short tests seldom let the collector's timer fire: collect after each, on this thread."""
     yield
     gui_thread_collector.collect_due()
+
+
+@pytest.fixture(autouse=True)
+def window_plugins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[StudioPlugins]:
+    """Each test's own plugins: Studio's defaults, no installed plugin (`only=()`: an empty
+    set to load), a project's trusted folder allowed; choices kept in the test's folder.
+    Processes a test starts (a second window, a worker) load no installed plugin either."""
+    monkeypatch.setenv("STUDIO_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.setenv("STUDIO_NO_PLUGINS", "1")
+    manager = StudioPlugins(PluginSettings(only=(), config_dir=tmp_path / "config"))
+    previous = use_plugins(manager.load())
+    yield manager
+    use_plugins(previous)
 
 
 @pytest.fixture

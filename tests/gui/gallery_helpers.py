@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from PySide6.QtCore import QItemSelection, QItemSelectionModel
 from PySide6.QtWidgets import QAbstractItemView
 
-from studio.gui.gallery_model import GalleryModel
+from studio.gui.gallery.model import GalleryModel
 
 
 def gallery_model(view: QAbstractItemView) -> GalleryModel:

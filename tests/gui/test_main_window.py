@@ -13,8 +13,8 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from studio.api import Project
-from studio.gui.gallery_model import GalleryModel
-from studio.gui.gallery_view import THUMBNAIL_SIZE
+from studio.gui.gallery.model import GalleryModel
+from studio.gui.gallery.view import THUMBNAIL_SIZE
 from studio.gui.main_window import MainWindow
 from studio.gui.resources import centered_icon_pixmap
 from studio.gui.theme import theme_colors
@@ -299,9 +299,20 @@ def test_the_window_has_gallery_canvas_panels_and_tools(qtbot: QtBot, window: Ma
     assert window.splitter.widget(0) is window.gallery_pane
     assert window.splitter.widget(1) is window.workspace
     assert window.gallery_pane.isAncestorOf(window.filter_bar)
-    for name, dock in window.docks.items():
+    for name in ("classes", "tags", "shapes"):
+        dock = window.docks[name]
         assert window.dockWidgetArea(dock) == Qt.DockWidgetArea.RightDockWidgetArea, name
         assert dock.isVisible()
+    for name in ("train", "runs", "models"):  # shown on demand, tabbed together
+        dock = window.docks[name]
+        assert window.dockWidgetArea(dock) == Qt.DockWidgetArea.BottomDockWidgetArea, name
+        assert not dock.isVisible()
+    for name in ("train", "runs", "models"):
+        window.training.show(name)
+    assert set(window.tabifiedDockWidgets(window.docks["runs"])) == {
+        window.docks["train"],
+        window.docks["models"],
+    }
     tools = [action.objectName() for action in window.tool_bar.actions()]
     assert tools == [
         f"tool_{t}" for t in ("select", "box", "polygon", "brush", "eraser", "keypoints")

@@ -41,8 +41,8 @@ from studio.gui.analysis.confusion_view import ConfusionMatrixView
 from studio.gui.analysis.errors_view import ErrorsPanel
 from studio.gui.analysis.image_grid import GridEntry, ImageGrid
 from studio.gui.analysis.pr_chart import PrecisionRecallChart
+from studio.gui.gallery.thumbnail_loader import ThumbnailLoader, ThumbnailState
 from studio.gui.task_runner import TaskRunner
-from studio.gui.thumbnail_loader import ThumbnailLoader, ThumbnailState
 from studio.gui.training import headline_metrics
 from studio.gui.training.evaluation_view import PerClassTable
 

@@ -10,7 +10,6 @@ canvas.set_tool("polygon")
 from __future__ import annotations
 
 from studio.gui.canvas.keys import CANVAS_KEYS
-from studio.gui.canvas.tools import TOOL_NAMES, TOOLS, ToolInfo
 from studio.gui.canvas.view import (
     IMAGE_FULL,
     IMAGE_MISSING,
@@ -25,8 +24,5 @@ __all__ = [
     "IMAGE_MISSING",
     "IMAGE_PREVIEW",
     "IMAGE_UNREADABLE",
-    "TOOLS",
-    "TOOL_NAMES",
     "Canvas",
-    "ToolInfo",
 ]

@@ -42,8 +42,11 @@ from studio.gui.canvas.image_loader import (
     ImageLoader,
 )
 from studio.gui.canvas.shapes.handles import GRAB_PIXELS
-from studio.gui.canvas.tools import TOOL_NAMES, Pointer, Tool, make_tools
+from studio.gui.canvas.tools import Pointer, Tool
+from studio.gui.canvas.tools.registry import build_tools, canvas_tools
+from studio.gui.plugin_host import gui_plugins
 from studio.gui.refcount_guard import protect_singletons
+from studio.plugins.manager import StudioPlugins
 
 # Every paint() and event override hands None back to C++, and PySide6 6.12 on CPython 3.11
 # loses a reference to None each time (see refcount_guard): guard before the first paint.
@@ -81,7 +84,10 @@ class Canvas(QGraphicsView):
         *,
         preview_side: int = PREVIEW_SIDE,
         max_display_side: int = MAX_DISPLAY_SIDE,
+        plugins: StudioPlugins | None = None,
     ) -> None:
+        """`plugins`: whose canvas tools to offer (default: the process's); a plugin whose
+        tool factory raises is disabled and its tool left out (`tool_problems` says so)."""
         super().__init__(parent)
         self._configure_view()
         scene = QGraphicsScene(self)
@@ -110,8 +116,12 @@ class Canvas(QGraphicsView):
         self._pan_from: QPointF | None = None
         self._anchor: tuple[QPointF, QPointF, tuple[float, int, int]] | None = None
         self._space_held = False
-        self._tools = make_tools(self)
-        self._tool: Tool = self._tools["select"]
+        manager = gui_plugins(plugins)
+        specs = canvas_tools(manager)
+        self._tools, self.tool_problems = build_tools(self, specs, manager)
+        self.tool_specs = [spec for spec in specs if spec.name in self._tools]
+        self._tool_name = "select" if "select" in self._tools else next(iter(self._tools))
+        self._tool: Tool = self._tools[self._tool_name]
         self._tool.activate()
 
     def _configure_view(self) -> None:
@@ -269,18 +279,22 @@ class Canvas(QGraphicsView):
 
     def set_tool(self, tool: str) -> None:
         if tool not in self._tools:
-            raise ValueError(f"unknown tool {tool!r}; expected one of: {', '.join(TOOL_NAMES)}")
+            raise ValueError(f"unknown tool {tool!r}; expected one of: {', '.join(self._tools)}")
         if self._tools[tool] is self._tool:
             return
         self._tool.deactivate()
         self.layer.set_hover(None)
-        self._tool = self._tools[tool]
+        self._tool, self._tool_name = self._tools[tool], tool
         self._tool.activate()
         self._apply_pending()
         self.tool_changed.emit(tool)
 
     def tool(self) -> str:
-        return self._tool.name
+        return self._tool_name
+
+    def tool_names(self) -> list[str]:
+        """The tools this canvas offers, in the registry's order."""
+        return list(self._tools)
 
     def current_tool(self) -> Tool:
         return self._tool

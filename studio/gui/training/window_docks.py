@@ -1,7 +1,8 @@
-"""The Train panel, the Runs view and the Models view in the main window: three docks at the
-bottom (shown on demand, tabbed together), the "Train" and "Models" menus, and the wiring
-between them; and the two ways other views show images: select them in the gallery, or open
-one in the labeling canvas.
+"""The Train panel, the Runs view and the Models view in the main window, the "Train" and
+"Models" menus, and the wiring between them. The window docks the three views at the bottom
+(shown on demand, tabbed together) as built-in panels (`studio.gui.builtin_plugin`); other
+views show images through the `items_requested` and `open_item_requested` signals, which the
+window hands to its gallery pane.
 
 Versions, runs and model versions are not label edits: none of these menus' actions is in the
 undo history (their tooltips say so).
@@ -17,7 +18,6 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenuBar
 
 from studio.api import Project
-from studio.core.errors import StudioError
 from studio.gui.models.export_dialog import ExportModelDialog
 from studio.gui.models.models_view import ModelsView
 from studio.gui.models.register_dialog import RegisterModelDialog
@@ -27,40 +27,6 @@ from studio.gui.training.train_panel import TrainPanel
 
 AddAction = Callable[[str, Callable[[], object]], QAction]
 Entries = list[tuple[str, Callable[[], object]] | None]
-
-
-def select_gallery_items(window: Any, item_ids: list) -> str:
-    """Select these items in `window`'s gallery (those its filter shows) and make the first
-    current; what was done, for the status bar."""
-    model, selection = window.gallery_model, window.gallery.selectionModel()
-    rows = [row for row in (model.row_of(int(i)) for i in item_ids) if row is not None]
-    selection.clearSelection()
-    for row in rows:
-        selection.select(model.index(row), selection.SelectionFlag.Select)
-    if rows:
-        window.gallery.setCurrentIndex(model.index(rows[0]))
-        window.gallery.scrollTo(model.index(rows[0]))
-    missing = len(item_ids) - len(rows)
-    note = f" ({missing} hidden by the gallery's filter)" if missing else ""
-    return f"{len(rows)} images selected{note}"
-
-
-def open_gallery_item(window: Any, item_id: int) -> str:
-    """Show item `item_id` in `window`'s labeling canvas, selected in the gallery; the
-    gallery's filters are cleared first when they hide it. "" when shown, else why not."""
-    project = window.project
-    if project is None:
-        return "No project is open"
-    try:
-        project.item(int(item_id))
-    except StudioError:
-        return f"Image {item_id} is not in the project any more"
-    if window.gallery_model.row_of(int(item_id)) is None:
-        window.filter_bar.clear_filters()
-    window.workspace.navigator.open_item(int(item_id))
-    window.raise_()
-    window.activateWindow()
-    return ""
 
 
 class TrainingDocks(QObject):
@@ -79,21 +45,8 @@ class TrainingDocks(QObject):
         self.runs_view = RunsView(window)
         self.models_view = ModelsView(window)
         self.actions: dict[str, QAction] = {}
-        self.docks: dict[str, QDockWidget] = {}
+        self.docks: dict[str, QDockWidget] = {}  # the window's docks of the three views
         self._last_selected = "runs"  # which view's selection "Export model…" exports
-        for name, title, widget in (
-            ("train", "Train", self.panel),
-            ("runs", "Runs", self.runs_view),
-            ("models", "Models", self.models_view),
-        ):
-            dock = QDockWidget(title, window)
-            dock.setObjectName(f"{name}Dock")
-            dock.setWidget(widget)
-            window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
-            dock.hide()
-            self.docks[name] = dock
-        window.tabifyDockWidget(self.docks["train"], self.docks["runs"])
-        window.tabifyDockWidget(self.docks["runs"], self.docks["models"])
         self._connect_models_view()
         self.panel.message.connect(self.message)
         self.panel.run_started.connect(self._run_started)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, QObject, QTimer, Signal
 from PySide6.QtWidgets import QAbstractItemView
 
-from studio.gui.gallery_model import GalleryModel
+from studio.gui.gallery.model import GalleryModel
 
 NEW_STATUS = "new"
 

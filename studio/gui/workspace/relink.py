@@ -1,40 +1,16 @@
-"""Missing media: the bar above the canvas that says so, and relinking on a worker thread."""
+"""Missing media: the bar above the canvas that says so, and what a relink found."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QRunnable, Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
-from studio.api import Project, RelinkReport
+from studio.api import RelinkReport
 from studio.gui.resources import icon
 
 ICON_SIZE = 20
-
-
-class RelinkSignals(QObject):
-    progress = Signal(int, int)  # files hashed, candidates
-    finished = Signal(object)  # RelinkReport
-    failed = Signal(str)
-
-
-class RelinkTask(QRunnable):
-    """`Project.relink(folder)` off the GUI thread (it hashes candidate files)."""
-
-    def __init__(self, project: Project, folder: Path) -> None:
-        super().__init__()
-        self.project = project
-        self.folder = folder
-        self.signals = RelinkSignals()
-
-    def run(self) -> None:
-        try:
-            report = self.project.relink([self.folder], progress=self.signals.progress.emit)
-        except Exception as error:  # shown to the user instead of vanishing with the thread
-            self.signals.failed.emit(f"{type(error).__name__}: {error}")
-        else:
-            self.signals.finished.emit(report)
 
 
 def describe_relink(report: RelinkReport) -> str:

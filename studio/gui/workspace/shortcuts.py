@@ -4,6 +4,7 @@ Actions are made from the registry (`make_action`), so the help overlay, the sho
 and the conflict check all read one list. A user's keys for an action are stored under
 `shortcuts/<name>` as a list of portable key texts (["Ctrl+K", "/"]); an empty text there
 means "no key".
+Canvas tools and plugin panels join at run time (`add`), from the plugin registries.
 Two actions never share a key: Qt would then fire neither (an "ambiguous" shortcut).
 
 A held key auto-repeats (about 30 presses a second on X11). Only the actions a spec marks
@@ -13,11 +14,16 @@ action, above all those that change data or move to another image, fires once pe
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, QSettings, Signal
 from PySide6.QtGui import QAction, QKeySequence
+
+from studio.plugins.specs import ToolSpec
+
+log = logging.getLogger(__name__)
 
 SETTINGS_GROUP = "shortcuts"
 PORTABLE = QKeySequence.SequenceFormat.PortableText
@@ -42,6 +48,11 @@ def _repeating(name: str, title: str, group: str, *keys: str) -> ShortcutSpec:
     return ShortcutSpec(name, title, group, keys, repeats=True)
 
 
+def tool_shortcut(tool: ToolSpec) -> ShortcutSpec:
+    """The shortcut that chooses a canvas tool (the registry's single source of tool keys)."""
+    return ShortcutSpec(f"tool_{tool.name}", tool.title, "Tools", (tool.key,) if tool.key else ())
+
+
 CLASS_SLOTS = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "0")
 
 DEFAULT_SHORTCUTS: tuple[ShortcutSpec, ...] = (
@@ -56,12 +67,6 @@ DEFAULT_SHORTCUTS: tuple[ShortcutSpec, ...] = (
     _spec("redo", "Redo", "Edit", "Ctrl+Shift+Z", "Ctrl+Y"),
     _spec("delete_shapes", "Delete the selected shapes", "Edit", "Delete"),
     _spec("copy_previous", "Copy the previous image's annotations", "Edit", "Ctrl+Shift+V"),
-    _spec("tool_select", "Select and edit", "Tools", "V"),
-    _spec("tool_box", "Box", "Tools", "B"),
-    _spec("tool_polygon", "Polygon", "Tools", "P"),
-    _spec("tool_brush", "Brush (mask)", "Tools", "R"),
-    _spec("tool_eraser", "Eraser (mask)", "Tools", "E"),
-    _spec("tool_keypoints", "Keypoints", "Tools", "K"),
     _repeating("brush_bigger", "Bigger brush", "Tools", "]"),
     _repeating("brush_smaller", "Smaller brush", "Tools", "["),
     *(
@@ -101,6 +106,7 @@ DEFAULT_SHORTCUTS: tuple[ShortcutSpec, ...] = (
     _spec("export_model", "Export a model as a deployment bundle…", "Models", "Ctrl+Alt+X"),
     _spec("help", "Keyboard shortcuts", "Help", "F1", "?"),
     _spec("edit_shortcuts", "Change keyboard shortcuts…", "Help", "Ctrl+Shift+K"),
+    _spec("plugins", "Plugins…", "Help", "Ctrl+Shift+P"),
 )
 
 
@@ -129,6 +135,33 @@ class ShortcutRegistry(QObject):
         self._settings = settings
         self._specs = {spec.name: spec for spec in specs}
         self._actions: dict[str, QAction] = {}
+        self._added: set[str] = set()
+
+    def add(self, spec: ShortcutSpec) -> ShortcutSpec:
+        """Add an action that a plugin registry contributes (a canvas tool, a panel), first
+        in its group after those added before it. A default key another action already has
+        is left off (logged): the user can give it another in the shortcut editor."""
+        taken = [key for key in spec.keys if self.owner_of(key, ignore=spec.name) is not None]
+        if taken:
+            log.warning("%r: the key %s is taken; it has no key", spec.name, ", ".join(taken))
+            spec = ShortcutSpec(
+                spec.name, spec.title, spec.group, tuple(k for k in spec.keys if k not in taken)
+            )
+        items = [(name, old) for name, old in self._specs.items() if name != spec.name]
+        in_group = [i for i, (_, old) in enumerate(items) if old.group == spec.group]
+        added = [i for i in in_group if items[i][0] in self._added]
+        position = added[-1] + 1 if added else (in_group[0] if in_group else len(items))
+        items.insert(position, (spec.name, spec))
+        self._specs = dict(items)
+        self._added.add(spec.name)
+        self._apply(spec.name)
+        return spec
+
+    def remove(self, name: str) -> None:
+        """Forget an added action (a closed project's plugin panel); its action goes too."""
+        self._specs.pop(name, None)
+        self._added.discard(name)
+        self._actions.pop(name, None)
 
     def specs(self) -> list[ShortcutSpec]:
         return list(self._specs.values())

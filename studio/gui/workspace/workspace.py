@@ -11,28 +11,28 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt, QThreadPool, Signal
+from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import QAbstractItemView, QFileDialog, QVBoxLayout, QWidget
 
 from studio.api import HistoryStep, ItemRecord, Project, RelinkReport
 from studio.gui.canvas import IMAGE_MISSING, Canvas
-from studio.gui.canvas import TOOLS as TOOL_INFO
 from studio.gui.canvas.shapes.base import DEFAULT_OPACITY
-from studio.gui.gallery_model import GalleryModel
+from studio.gui.gallery.model import GalleryModel
 from studio.gui.resources import icon
+from studio.gui.task_runner import TaskRunner, stop_when_cancelled
 from studio.gui.workspace.class_panel import ClassPanel
 from studio.gui.workspace.class_picker import ClassPicker
 from studio.gui.workspace.controller import TAG_MODES, LabelingController
 from studio.gui.workspace.navigator import ItemNavigator
 from studio.gui.workspace.reject_dialog import RejectDialog
-from studio.gui.workspace.relink import MissingMediaBar, RelinkTask, describe_relink
+from studio.gui.workspace.relink import MissingMediaBar, describe_relink
 from studio.gui.workspace.shape_list import ShapeListPanel
-from studio.gui.workspace.shortcuts import CLASS_SLOTS, ShortcutRegistry
+from studio.gui.workspace.shortcuts import CLASS_SLOTS, ShortcutRegistry, tool_shortcut
 from studio.gui.workspace.space_tap import SpaceTapFilter
 from studio.gui.workspace.tag_panel import TagPanel
+from studio.plugins.manager import StudioPlugins
 
-TOOLS = tuple(info.name for info in TOOL_INFO)
 ZOOM_STEP = 1.25
 
 
@@ -48,12 +48,14 @@ class LabelingWorkspace(QWidget):
         gallery: QAbstractItemView,
         gallery_model: GalleryModel,
         parent: QWidget | None = None,
+        plugins: StudioPlugins | None = None,
     ) -> None:
+        """`plugins`: whose canvas tools to offer (default: the process's plugins)."""
         super().__init__(parent)
         self.setObjectName("workspace")
         self.registry = registry
         self.settings = settings
-        self.canvas = Canvas()
+        self.canvas = Canvas(plugins=plugins)
         self.missing_bar = MissingMediaBar()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -68,9 +70,9 @@ class LabelingWorkspace(QWidget):
         self.shape_panel = ShapeListPanel(self.controller)
         self.picker = ClassPicker(self)
         self.picker.chosen.connect(self.controller.choose_class)
-        self._relink_pool = QThreadPool(self)
-        self._relink_pool.setMaxThreadCount(1)
-        self._relink_task: RelinkTask | None = None
+        self._relink_runner = TaskRunner(self)
+        self._relink_runner.finished.connect(self._relink_finished)
+        self._relink_runner.failed.connect(self._relink_failed)
         self.labeling_actions: dict[str, QAction] = {}
         self._build_actions()
         self.navigator.item_requested.connect(self.controller.show_item)
@@ -92,13 +94,14 @@ class LabelingWorkspace(QWidget):
 
     def _build_actions(self) -> None:
         self._tool_group = QActionGroup(self)
-        for info in TOOL_INFO:
-            action = self._action(f"tool_{info.name}", self._tool_slot(info.name))
+        for spec in self.canvas.tool_specs:
+            self.registry.add(tool_shortcut(spec))
+            action = self._action(f"tool_{spec.name}", self._tool_slot(spec.name))
             action.setCheckable(True)
-            action.setIcon(icon(info.icon))
-            action.setStatusTip(info.tip)
+            action.setIcon(icon(spec.icon))
+            action.setStatusTip(spec.tip)
             self._tool_group.addAction(action)
-        self.labeling_actions["tool_select"].setChecked(True)
+        self.labeling_actions[f"tool_{self.canvas.tool()}"].setChecked(True)
         for slot in CLASS_SLOTS:
             self._action(f"class_{slot}", self._class_key_slot(slot))
         slots: dict[str, Callable[[], object]] = {
@@ -174,6 +177,10 @@ class LabelingWorkspace(QWidget):
         self.missing_bar.show_missing(path if path is not None and not path.is_file() else None)
 
     # -- tools ---------------------------------------------------------------------------
+
+    def tool_actions(self) -> list[QAction]:
+        """One checkable action per canvas tool, in the registry's order (toolbar, menu)."""
+        return [self.labeling_actions[f"tool_{name}"] for name in self.canvas.tool_names()]
 
     def set_tool(self, tool: str) -> None:
         self.canvas.set_tool(tool)
@@ -253,7 +260,7 @@ class LabelingWorkspace(QWidget):
 
     def choose_relink_folder(self) -> None:
         project = self.controller.project
-        if project is None or self._relink_task is not None:
+        if project is None or self.relinking:
             return
         start = str(self.settings.value("last_relink_dir", str(project.root)))
         folder = QFileDialog.getExistingDirectory(self, "Folder where the images are now", start)
@@ -264,22 +271,21 @@ class LabelingWorkspace(QWidget):
     def relink(self, folder: Path) -> None:
         """Look for the missing files under `folder` on a worker thread."""
         project = self.controller.project
-        if project is None or self._relink_task is not None:
+        if project is None or self.relinking:
             return
-        task = RelinkTask(project, folder)
-        task.signals.finished.connect(self._relink_finished)
-        task.signals.failed.connect(self._relink_failed)
-        self._relink_task = task
+        self._relink_runner.start(
+            lambda progress, cancel: project.relink(
+                [folder], progress=stop_when_cancelled(progress, cancel)
+            )
+        )
         self.relink_running.emit(True)
         self.message.emit(f"Looking for the missing files in {folder}…")
-        self._relink_pool.start(task)
 
     @property
     def relinking(self) -> bool:
-        return self._relink_task is not None
+        return self._relink_runner.busy
 
     def _relink_finished(self, report: RelinkReport) -> None:
-        self._relink_task = None
         self.relink_running.emit(False)
         self.reload()
         self._item_changed(self.controller.item)
@@ -287,7 +293,6 @@ class LabelingWorkspace(QWidget):
         self.message.emit(describe_relink(report))
 
     def _relink_failed(self, error: str) -> None:
-        self._relink_task = None
         self.relink_running.emit(False)
         self.message.emit(f"Relink failed: {error}")
 
@@ -296,8 +301,11 @@ class LabelingWorkspace(QWidget):
             self.missing_bar.show_missing(self.controller.media_path())
 
     def finish_relink(self) -> None:
-        """Wait for a relink in flight (before its project closes)."""
-        self._relink_pool.waitForDone()
+        """Stop a relink in flight before its project closes (a stopped relink writes
+        nothing: it re-points the items in one transaction at its end)."""
+        if self.relinking:
+            self._relink_runner.shutdown()
+            self.relink_running.emit(False)
 
     def shutdown(self) -> None:
         """Stop every worker (the window is closing)."""

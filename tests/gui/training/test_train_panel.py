@@ -11,7 +11,6 @@ from pytestqt.qtbot import QtBot
 
 from studio.api import Project, Run
 from studio.gui.training.train_panel import TrainPanel
-from studio.jobs.launcher import worker_command
 from tests.gui.shots import save_shot
 from tests.gui.training import TINY_SETTINGS
 from tests.jobs.slow_worker import STEP_DELAY, slow_worker_command
@@ -150,7 +149,12 @@ def test_cancel_shows_cancelling_until_the_worker_stops_then_cancelled(
     qtbot: QtBot, panel: TrainPanel, versioned: Project, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Batches the worker finishes after the click no longer bring back "Epoch … ETA"."""
-    monkeypatch.setattr(Run, "worker_command", slow_worker_run_command)
+    real_command = Run.worker_command
+    monkeypatch.setattr(
+        Run,
+        "worker_command",
+        lambda run, resume=False: slow_worker_command(real_command(run, resume=resume)),
+    )
     monkeypatch.setenv(STEP_DELAY, "0.6")
     click(qtbot, panel.start_button)
     qtbot.waitUntil(lambda: "batch" in kinds(panel), timeout=RUN_TIMEOUT_MS)
@@ -175,7 +179,3 @@ def test_cancel_shows_cancelling_until_the_worker_stops_then_cancelled(
     assert panel.status_label.text() == f"{panel.run.name}: cancelled"
     assert panel.progress.format() == "cancelled"
     assert panel.run.status == "cancelled"
-
-
-def slow_worker_run_command(run: Run, resume: bool = False) -> list[str]:
-    return slow_worker_command(worker_command("train", run._project.path, run.id, resume=resume))

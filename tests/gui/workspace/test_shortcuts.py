@@ -18,6 +18,7 @@ from studio.gui.workspace.shortcuts import (
     DEFAULT_SHORTCUTS,
     ShortcutConflictError,
     ShortcutRegistry,
+    ShortcutSpec,
     normalized,
 )
 from tests.gui.workspace.conftest import open_first_image, press
@@ -80,7 +81,7 @@ def test_a_changed_key_works_persists_and_refuses_conflicts(
     press(qtbot, Qt.Key.Key_V)
     press(qtbot, Qt.Key.Key_B)  # the old key does nothing now
     assert window.workspace.canvas.tool() == "select"
-    assert ShortcutRegistry(settings).keys("tool_box") == ["Y"]
+    assert settings.value("shortcuts/tool_box") == ["Y"]
     with pytest.raises(ShortcutConflictError, match="“Polygon”"):
         registry.set_keys("tool_box", ["P"])
     assert registry.keys("tool_box") == ["Y"]
@@ -141,3 +142,17 @@ def test_the_help_overlay_lists_every_shortcut(qtbot: QtBot, window: MainWindow)
     assert overlay.isVisible()
     press(qtbot, Qt.Key.Key_F1)
     assert not overlay.isVisible()
+
+
+def test_an_added_action_goes_first_in_its_group_and_loses_a_key_already_taken(
+    settings: QSettings,
+) -> None:
+    registry = ShortcutRegistry(settings)
+    registry.add(ShortcutSpec("tool_ruler", "Ruler", "Tools", ("U",)))
+    registry.add(ShortcutSpec("tool_stamp", "Stamp", "Tools", ("Ctrl+K",)))  # the class picker's
+
+    tools = [spec.name for spec in registry.specs() if spec.group == "Tools"]
+    assert tools == ["tool_ruler", "tool_stamp", "brush_bigger", "brush_smaller"]
+    assert registry.keys("tool_ruler") == ["U"]
+    assert registry.keys("tool_stamp") == []
+    assert registry.conflicts() == {}

@@ -10,16 +10,16 @@ from PySide6.QtCore import QSize, Qt
 from pytestqt.qtbot import QtBot
 
 from studio.api import Project
-from studio.gui.gallery_filters import GalleryFilterBar
-from studio.gui.gallery_model import GalleryModel
-from studio.gui.gallery_view import (
+from studio.gui.gallery.filters import GalleryFilterBar
+from studio.gui.gallery.model import GalleryModel
+from studio.gui.gallery.thumbnail_loader import ThumbnailLoader
+from studio.gui.gallery.view import (
     NO_IMAGES_MESSAGE,
     NO_MATCH_MESSAGE,
     NO_PROJECT_MESSAGE,
     SCROLL_HOLD_MS,
     GalleryView,
 )
-from studio.gui.thumbnail_loader import ThumbnailLoader
 from tests.gui.conftest import IMAGE_COUNT
 
 

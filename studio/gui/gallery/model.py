@@ -25,10 +25,10 @@ from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistent
 from PySide6.QtGui import QPixmap
 
 from studio.api import ItemRecord, Project, ProjectFileError, ProjectStats
+from studio.gui.gallery.row_diff import plan_row_changes
+from studio.gui.gallery.thumbnail_loader import ThumbnailLoader, ThumbnailResult, ThumbnailState
 from studio.gui.refcount_guard import protect_singletons
 from studio.gui.resources import centered_icon_pixmap
-from studio.gui.row_diff import plan_row_changes
-from studio.gui.thumbnail_loader import ThumbnailLoader, ThumbnailResult, ThumbnailState
 
 # data() answers None for most roles a view asks; PySide6 6.12 on CPython 3.11 loses a
 # reference to None with each such answer, so the process must guard None before any paint.

@@ -23,7 +23,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QAbstractItemView, QInputDialog, QMenu, QWidget
 
 from studio.api import Project, StudioError
-from studio.gui.gallery_model import STATUS_LABELS, GalleryModel
+from studio.gui.gallery.model import STATUS_LABELS, GalleryModel
 
 STATUS_SHORTCUTS = {status: f"Alt+{n}" for n, status in enumerate(STATUS_LABELS, start=1)}
 SPLIT_CHOICES = {"train": "Train", "val": "Validation", "test": "Test", "none": "No split"}

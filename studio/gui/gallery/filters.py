@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from studio.api import LabelClassRecord
-from studio.gui.gallery_model import STATUS_LABELS
+from studio.gui.gallery.model import STATUS_LABELS
 
 TEXT_DELAY_MS = 200
 SCORE_STEP = 0.05

@@ -13,9 +13,9 @@ from PySide6.QtWidgets import QListView
 from pytestqt.qtbot import QtBot
 
 from studio.api import Project
-from studio.gui import gallery_model
-from studio.gui.gallery_model import GalleryModel, human_size
-from studio.gui.thumbnail_loader import ThumbnailLoader
+from studio.gui.gallery import model as gallery_model
+from studio.gui.gallery.model import GalleryModel, human_size
+from studio.gui.gallery.thumbnail_loader import ThumbnailLoader
 from tests.conftest import write_images
 from tests.gui.conftest import DONE, IMAGE_COUNT, LABELED, thumbnail_states, wait_for_thumbnails
 from tests.gui.gallery_helpers import make_current, select_ids, selected_ids

@@ -10,8 +10,8 @@ from PySide6.QtCore import QSize
 from pytestqt.qtbot import QtBot
 
 from studio.core.thumbnails import ThumbnailCache
-from studio.gui import thumbnail_loader
-from studio.gui.thumbnail_loader import (
+from studio.gui.gallery import thumbnail_loader
+from studio.gui.gallery.thumbnail_loader import (
     ThumbnailLoader,
     ThumbnailResult,
     ThumbnailState,

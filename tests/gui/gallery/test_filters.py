@@ -11,10 +11,10 @@ from PySide6.QtCore import QSize, Qt
 from pytestqt.qtbot import QtBot
 
 from studio.api import Project
-from studio.gui import gallery_filters
-from studio.gui.gallery_filters import GalleryFilterBar, MultiChoiceButton
-from studio.gui.gallery_model import GalleryModel
-from studio.gui.thumbnail_loader import ThumbnailLoader
+from studio.gui.gallery import filters as gallery_filters
+from studio.gui.gallery.filters import GalleryFilterBar, MultiChoiceButton
+from studio.gui.gallery.model import GalleryModel
+from studio.gui.gallery.thumbnail_loader import ThumbnailLoader
 from tests.conftest import write_images
 
 COUNT = 24

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from studio.gui.row_diff import RowPlan, apply_plan, plan_row_changes
+from studio.gui.gallery.row_diff import RowPlan, apply_plan, plan_row_changes
 
 
 def test_appended_ids_are_one_insertion() -> None:

@@ -11,7 +11,7 @@ from PySide6.QtGui import QColor, QImage
 from pytestqt.qtbot import QtBot
 
 from studio.api import Project
-from studio.gui.gallery_delegate import (
+from studio.gui.gallery.delegate import (
     BADGE_INSET,
     CHIP_GAP,
     CHIP_SIZE,
@@ -19,9 +19,9 @@ from studio.gui.gallery_delegate import (
     STATUS_COLORS,
     GalleryDelegate,
 )
-from studio.gui.gallery_model import GalleryModel
-from studio.gui.gallery_view import GalleryView
-from studio.gui.thumbnail_loader import ThumbnailLoader
+from studio.gui.gallery.model import GalleryModel
+from studio.gui.gallery.thumbnail_loader import ThumbnailLoader
+from studio.gui.gallery.view import GalleryView
 from tests.gui.conftest import LABELED, wait_for_thumbnails
 
 

@@ -13,10 +13,10 @@ from PySide6.QtWidgets import QApplication, QInputDialog, QLineEdit, QMenu
 from pytestqt.qtbot import QtBot
 
 from studio.api import Project
-from studio.gui.bulk_actions import BulkActions, clear_annotations
-from studio.gui.gallery_model import GalleryModel
-from studio.gui.gallery_view import GalleryView
-from studio.gui.thumbnail_loader import ThumbnailLoader
+from studio.gui.gallery.bulk_actions import BulkActions, clear_annotations
+from studio.gui.gallery.model import GalleryModel
+from studio.gui.gallery.thumbnail_loader import ThumbnailLoader
+from studio.gui.gallery.view import GalleryView
 from tests.gui.conftest import IMAGE_COUNT, LABELED
 from tests.gui.gallery_helpers import select_ids, selected_ids
 

@@ -34,8 +34,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.gui.gallery_delegate import GalleryDelegate
-from studio.gui.gallery_model import GalleryModel
+from studio.gui.gallery.delegate import GalleryDelegate
+from studio.gui.gallery.model import GalleryModel
 
 THUMBNAIL_SIZE = QSize(160, 120)
 SPACING = 8

@@ -1,0 +1,78 @@
+"""Studio's own canvas tools and window panels, registered through the same hooks as any
+plugin's (`gui_plugins()` registers this module as a built-in plugin).
+
+The labeling panels and the Train, Runs and Models views are built by the workspace and the
+training docks, which wire them together; their factories hand those widgets to the window.
+The training views need no View-menu key: the Train and Models menus show them.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from studio.gui.canvas.tools.box_tool import BoxTool
+from studio.gui.canvas.tools.brush_tool import BrushTool, EraserTool
+from studio.gui.canvas.tools.keypoints_tool import KeypointsTool
+from studio.gui.canvas.tools.polygon_tool import PolygonTool
+from studio.gui.canvas.tools.select_tool import SelectTool
+from studio.plugins.markers import hookimpl
+from studio.plugins.specs import PanelSpec, ToolSpec
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QWidget
+
+    from studio.gui.panels import PanelContext
+
+POLYGON_TIP = "Click vertices; close on the first vertex, Enter or double-click"
+
+
+@hookimpl
+def studio_canvas_tools() -> list[ToolSpec]:
+    return [
+        ToolSpec("select", "Select and edit", "V", "tool-select", SelectTool,
+                 "Select, move and resize shapes"),
+        ToolSpec("box", "Box", "B", "tool-box", BoxTool, "Drag a box"),
+        ToolSpec("polygon", "Polygon", "P", "tool-polygon", PolygonTool, POLYGON_TIP),
+        ToolSpec("brush", "Brush (mask)", "R", "tool-brush", BrushTool,
+                 "Paint a mask ([ and ] change the size)"),
+        ToolSpec("eraser", "Eraser (mask)", "E", "tool-eraser", EraserTool,
+                 "Erase from the selected mask"),
+        ToolSpec("keypoints", "Keypoints", "K", "tool-keypoints", KeypointsTool,
+                 "Click points; Enter finishes"),
+    ]  # fmt: skip
+
+
+def _classes(context: PanelContext) -> QWidget:
+    return context.workspace.class_panel
+
+
+def _tags(context: PanelContext) -> QWidget:
+    return context.workspace.tag_panel
+
+
+def _shapes(context: PanelContext) -> QWidget:
+    return context.workspace.shape_panel
+
+
+def _train(context: PanelContext) -> QWidget:
+    return context.training.panel
+
+
+def _runs(context: PanelContext) -> QWidget:
+    return context.training.runs_view
+
+
+def _models(context: PanelContext) -> QWidget:
+    return context.training.models_view
+
+
+@hookimpl
+def studio_window_panels() -> list[PanelSpec]:
+    return [
+        PanelSpec("classes", "Classes", _classes, "right"),
+        PanelSpec("tags", "Image tags", _tags, "right"),
+        PanelSpec("shapes", "Shapes", _shapes, "right"),
+        PanelSpec("train", "Train", _train, "bottom"),
+        PanelSpec("runs", "Runs", _runs, "bottom"),
+        PanelSpec("models", "Models", _models, "bottom"),
+    ]

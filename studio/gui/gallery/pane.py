@@ -1,0 +1,110 @@
+"""The gallery as one widget: the filter bar over the thumbnail view, on one model.
+
+Other views show images through the pane, never by reaching into the window: `select(ids)`
+selects what the evaluation's "top confusions" point at, `reveal(id)` makes one item current
+(clearing a filter that hides it) and emits `revealed`, which the window connects to the
+labeling canvas.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from PySide6.QtCore import QItemSelection, QItemSelectionModel, Signal
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+from studio.api import Project
+from studio.core.errors import StudioError
+from studio.gui.gallery.filters import GalleryFilterBar
+from studio.gui.gallery.model import GalleryModel
+from studio.gui.gallery.thumbnail_loader import ThumbnailLoader
+from studio.gui.gallery.view import THUMBNAIL_SIZE, GalleryView
+
+
+class GalleryPane(QWidget):
+    message = Signal(str)  # a short note for the status bar (a filter the model refused)
+    revealed = Signal(int)  # `reveal` made this item current: show it
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("galleryPane")
+        self.loader = ThumbnailLoader(
+            THUMBNAIL_SIZE, parent=self, pixel_ratio=self.devicePixelRatioF()
+        )
+        self.model = GalleryModel(self.loader, parent=self)
+        self.view = GalleryView()
+        self.view.setModel(self.model)
+        self.filter_bar = GalleryFilterBar()
+        self.filter_bar.query_changed.connect(self._apply_query)
+        self.view.offer_clear_filters(self.filter_bar.clear_action)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.filter_bar)
+        layout.addWidget(self.view, 1)
+
+    @property
+    def project(self) -> Project | None:
+        return self.model.project
+
+    def set_project(self, project: Project | None) -> None:
+        self.model.set_project(project)
+        self.filter_bar.set_classes(project.classes() if project is not None else [])
+        self.view.has_project = project is not None
+
+    def refresh(self) -> None:
+        """Re-read the items and the classes the filter offers (after any change)."""
+        self.model.refresh()
+        if self.project is not None:
+            self.filter_bar.set_classes(self.project.classes())
+
+    def _apply_query(self, query: dict) -> None:
+        try:
+            self.model.set_query(**query)
+        except ValueError as error:
+            self.message.emit(f"Filter: {error}")
+
+    def selected_ids(self) -> list[int]:
+        """The selected items in gallery order."""
+        rows = sorted(index.row() for index in self.view.selectionModel().selectedIndexes())
+        return [self.model.item_id(row) for row in rows]
+
+    def select(self, item_ids: Iterable[int]) -> str:
+        """Select these items (those the current filter shows) and make the first current;
+        returns what was done, for the status bar."""
+        wanted = [int(item_id) for item_id in item_ids]
+        rows = [row for row in (self.model.row_of(i) for i in wanted) if row is not None]
+        selection = QItemSelection()
+        for row in rows:
+            selection.select(self.model.index(row), self.model.index(row))
+        selection_model = self.view.selectionModel()
+        selection_model.select(selection, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+        if rows:
+            first = self.model.index(rows[0])
+            selection_model.setCurrentIndex(first, QItemSelectionModel.SelectionFlag.NoUpdate)
+            self.view.scrollTo(first)
+        missing = len(wanted) - len(rows)
+        note = f" ({missing} hidden by the gallery's filter)" if missing else ""
+        return f"{len(rows)} images selected{note}"
+
+    def reveal(self, item_id: int) -> str:
+        """Make `item_id` the selected, current thumbnail, clearing the filters first when
+        they hide it, and emit `revealed`. "" when done, else why not (for the status bar)."""
+        project = self.project
+        if project is None:
+            return "No project is open"
+        try:
+            project.item(int(item_id))
+        except StudioError:
+            return f"Image {item_id} is not in the project any more"
+        if self.model.row_of(int(item_id)) is None:
+            self.filter_bar.clear_filters()
+        row = self.model.row_of(int(item_id))
+        if row is not None:
+            index = self.model.index(row)
+            self.view.selectionModel().setCurrentIndex(
+                index, QItemSelectionModel.SelectionFlag.ClearAndSelect
+            )
+            self.view.scrollTo(index)
+        self.revealed.emit(int(item_id))
+        return ""
