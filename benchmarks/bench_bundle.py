@@ -106,7 +106,7 @@ def _project_with_run(
     digest = save_checkpoint(target, {**state, "model": module.module.state_dict()})
     size = target.stat().st_size
     runs.save_artifact(
-        project._db,
+        project.context.database,
         run.id,
         name="best.pt",
         kind="checkpoint",
@@ -115,7 +115,7 @@ def _project_with_run(
         size_bytes=size,
         epoch=1,
     )
-    runs.finish_run(project._db, run.id, "finished")
+    runs.finish_run(project.context.database, run.id, "finished")
     return project, run.id, module.module.eval()
 
 

@@ -168,12 +168,6 @@ class Project:
         """ "the file is read-only" or "cannot write FOLDER"; None for a writable project."""
         return self.context.database.read_only_reason
 
-    @property
-    def _db(self) -> Database:
-        """The database, for tests and benchmarks that build rows directly through
-        `studio.core`; scripts use the services (or `context.database`)."""
-        return self.context.database
-
     # -- the project's own plugins ---------------------------------------------------------
 
     @property

@@ -35,7 +35,9 @@ from studio.cli.common import (
     table_console,
     user_errors,
 )
+from studio.ml.architectures import architectures
 from studio.ml.config import TrainConfig, describe_choices
+from studio.plugins.manager import plugins
 
 EXIT_CANCELLED = 3
 SPLITS = ("train", "val", "test")
@@ -202,7 +204,10 @@ def train(
     version: Annotated[
         str | None, typer.Option("--version", help="Dataset version (default: the latest).")
     ] = None,
-    model: Annotated[str | None, typer.Option("--model", help="Default: the preset's.")] = None,
+    model: Annotated[
+        str | None,
+        typer.Option("--model", help="Default: the preset's; `studio architectures` lists them."),
+    ] = None,
     preset: Annotated[
         str, typer.Option("--preset", help="fast, balanced or accurate.")
     ] = "balanced",
@@ -302,6 +307,33 @@ def _print_run_result(run: Run, as_json: bool) -> None:
 
 
 # -- runs and evaluation ---------------------------------------------------------------------
+
+
+@app.command("architectures")
+def list_architectures(
+    task: Annotated[str | None, typer.Option(help="Only those able to do this task.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print them as JSON.")] = False,
+) -> None:
+    """List the model architectures `studio train --model` accepts, with the plugin of each."""
+    rows = [
+        {
+            "name": spec.name,
+            "tasks": sorted(spec.tasks),
+            "description": spec.description,
+            "plugin": plugins().owner(spec) or "",
+        }
+        for spec in architectures().values()
+        if task is None or task in spec.tasks
+    ]
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    table = Table(show_edge=False)
+    for heading in ("name", "tasks", "description", "plugin"):
+        table.add_column(heading)
+    for row in rows:
+        table.add_row(row["name"], ", ".join(row["tasks"]), row["description"], row["plugin"])
+    Console().print(table)
 
 
 @app.command("runs")

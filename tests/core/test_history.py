@@ -255,7 +255,7 @@ def test_deleting_a_row_records_the_rows_it_cascades_to(
     project.annotate(item_ids[0], "cat", box=[1, 1, 4, 4])
     project.annotate(item_ids[0], "dog")
     before = project.annotations(item_ids[0])
-    with user_edit(project._db, "drop an item", "tester") as edit:
+    with user_edit(project.context.database, "drop an item", "tester") as edit:
         edit.delete(item_table, item_ids[0])
     assert project.items_by_ids([item_ids[0]]) == []
     project.undo()

@@ -87,7 +87,7 @@ def test_the_golden_script_rebuilds_the_same_content(tmp_path: Path) -> None:
 def test_opening_upgrades_to_head_after_a_backup(golden_copies: tuple[Path, Path]) -> None:
     path, reference = golden_copies
     with Project.open(path) as project:
-        assert current_revision(project._db) == head_revision() != "0001"
+        assert current_revision(project.context.database) == head_revision() != "0001"
     backups = sorted(path.parent.glob("golden.studio.backup-0001-*"))
     assert len(backups) == 1
     assert read_identity(backups[0]) == (APPLICATION_ID, "0001")
@@ -201,7 +201,7 @@ def test_upgraded_golden_has_the_schema_of_a_new_project(
 def test_models_and_migrations_agree(tmp_path: Path) -> None:
     with (
         Project.create(tmp_path / "fresh.studio") as project,
-        project._db.engine.connect() as connection,
+        project.context.database.engine.connect() as connection,
     ):
         differences = compare_metadata(MigrationContext.configure(connection), metadata)
     assert differences == []
@@ -211,7 +211,7 @@ def test_compare_metadata_would_notice_a_model_change(tmp_path: Path) -> None:
     """The agreement test above can fail: a column the migrations lack shows up."""
     with (
         Project.create(tmp_path / "fresh.studio") as project,
-        project._db.engine.connect() as connection,
+        project.context.database.engine.connect() as connection,
     ):
         connection.exec_driver_sql("ALTER TABLE item ADD COLUMN stray INTEGER")
         differences = compare_metadata(MigrationContext.configure(connection), metadata)

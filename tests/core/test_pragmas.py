@@ -33,7 +33,7 @@ def _check(values: dict[str, object]) -> None:
 
 
 def test_simultaneous_read_and_write_connections_all_have_the_pragmas(project: Project) -> None:
-    database = project._db
+    database = project.context.database
     with ExitStack() as stack:
         readers = [stack.enter_context(database.read()) for _ in range(3)]
         connections = {id(c.connection.driver_connection) for c in readers}
@@ -46,7 +46,7 @@ def test_simultaneous_read_and_write_connections_all_have_the_pragmas(project: P
 
 def test_connections_made_in_other_threads_have_the_pragmas(project: Project) -> None:
     def read_pragmas(_: int) -> dict[str, object]:
-        with project._db.read() as connection:
+        with project.context.database.read() as connection:
             return _pragmas(connection)
 
     with ThreadPoolExecutor(max_workers=4) as pool:
@@ -61,7 +61,7 @@ def test_a_reopened_project_has_the_pragmas(tmp_path: Path, reopen: bool) -> Non
     if reopen:
         project.close()
         project = Project.open(path)
-    with project, project._db.read() as connection:
+    with project, project.context.database.read() as connection:
         _check(_pragmas(connection))
 
 

@@ -243,7 +243,7 @@ def test_bad_query_arguments_raise(world: World) -> None:
 
 def _plan(world: World, **query: Any) -> list[str]:
     statement = select_item_ids(ItemQuery(**query))
-    with world.project._db.read() as connection:
+    with world.project.context.database.read() as connection:
         sql = str(
             statement.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True})
         )
@@ -252,7 +252,7 @@ def _plan(world: World, **query: Any) -> list[str]:
 
 
 def _index_columns(world: World, index: str) -> list[str]:
-    with world.project._db.read() as connection:
+    with world.project.context.database.read() as connection:
         rows = connection.exec_driver_sql(f"PRAGMA index_info('{index}')").fetchall()
     return [row[2] for row in rows]
 

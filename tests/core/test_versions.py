@@ -519,7 +519,7 @@ def test_the_shape_of_a_version_is_its_train_count_and_median_image_size(
     project.add_annotations({"item_id": item_id, "label": "a"} for item_id in ids)
     project.set_status(ids, "done")
     record = project.create_version(ratios={"train": 1.0, "val": 0.0, "test": 0.0})
-    with project._db.read() as connection:
+    with project.context.database.read() as connection:
         shape = versions.version_shape(connection, record.id)
     assert shape == versions.VersionShape(train_items=5, median_width=24, median_height=16)
     assert shape.median_side == 16

@@ -62,7 +62,7 @@ def finished_run(project: Project, name: str, accuracy: float = 0.5) -> runs.Run
     version = project.latest_version()
     assert version is not None
     record = runs.create_run(
-        project._db,
+        project.context.database,
         task="classification",
         model="resnet18",
         version_id=version.id,
@@ -74,7 +74,7 @@ def finished_run(project: Project, name: str, accuracy: float = 0.5) -> runs.Run
     checkpoint.parent.mkdir(parents=True)
     checkpoint.write_bytes(f"weights of {name}".encode())
     runs.save_artifact(
-        project._db,
+        project.context.database,
         record.id,
         name="best.pt",
         kind="checkpoint",
@@ -84,7 +84,7 @@ def finished_run(project: Project, name: str, accuracy: float = 0.5) -> runs.Run
         epoch=1,
     )
     runs.save_evaluation(
-        project._db,
+        project.context.database,
         record.id,
         checkpoint="best.pt",
         epoch=1,
@@ -92,5 +92,7 @@ def finished_run(project: Project, name: str, accuracy: float = 0.5) -> runs.Run
         metrics={"accuracy": accuracy, "items": 4},
         predictions=[],
     )
-    runs.finish_run(project._db, record.id, "finished", summary={"test": {"accuracy": accuracy}})
+    runs.finish_run(
+        project.context.database, record.id, "finished", summary={"test": {"accuracy": accuracy}}
+    )
     return project.run(record.id).record

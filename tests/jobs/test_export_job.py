@@ -44,7 +44,7 @@ def test_sources_are_runs_by_id_or_name_and_models_by_reference(project: Project
     finished_run(project, "second")
     project.register_model("second", name="digits")
     project.set_alias("digits", 1, "production")
-    with project._db.read() as connection:
+    with project.context.database.read() as connection:
         assert resolve_source(connection, str(first.id)).id == first.id
         assert resolve_source(connection, "first").id == first.id
         by_alias = resolve_source(connection, "digits:production")
@@ -62,7 +62,10 @@ def test_sources_are_runs_by_id_or_name_and_models_by_reference(project: Project
 def test_a_name_of_a_run_and_a_model_is_refused(project: Project) -> None:
     run = finished_run(project, "digits")
     project.register_model("digits", name="digits")
-    with project._db.read() as connection, pytest.raises(ExportError, match=f"run id {run.id}"):
+    with (
+        project.context.database.read() as connection,
+        pytest.raises(ExportError, match=f"run id {run.id}"),
+    ):
         resolve_source(connection, "digits")
 
 

@@ -34,7 +34,7 @@ def project(tmp_path: Path) -> Iterator[Project]:
 
 def claimed_run(project: Project, worker: WorkerIdentity) -> runs.RunRecord:
     run = project.new_run(task="classification", epochs=1, **TINY_CLASSIFIER)
-    return runs.claim_run(project._db, run.id, worker, resume=False)
+    return runs.claim_run(project.context.database, run.id, worker, resume=False)
 
 
 def test_the_heartbeat_goes_on_while_the_worker_is_busy_elsewhere(
@@ -42,20 +42,20 @@ def test_the_heartbeat_goes_on_while_the_worker_is_busy_elsewhere(
 ) -> None:
     monkeypatch.setattr(runs, "HEARTBEAT_TIMEOUT_S", 0.5)
     record = claimed_run(project, REMOTE)
-    watch = RunWatch(project._db, record.id, REMOTE, timing=QUICK).start()
+    watch = RunWatch(project.context.database, record.id, REMOTE, timing=QUICK).start()
     try:
         # Never calling the watch, as a trainer inside one long batch does not.
         wait_for(lambda: project.run(record.id).record.heartbeat_at > record.heartbeat_at + 0.6)
-        assert runs.mark_interrupted(project._db) == []
+        assert runs.mark_interrupted(project.context.database) == []
     finally:
         watch.close()
     stale = time.time() + 1.0
-    assert runs.mark_interrupted(project._db, now=stale) == [record.id]
+    assert runs.mark_interrupted(project.context.database, now=stale) == [record.id]
 
 
 def test_a_cancel_request_reaches_the_watch(project: Project) -> None:
     record = claimed_run(project, REMOTE)
-    watch = RunWatch(project._db, record.id, REMOTE, timing=QUICK).start()
+    watch = RunWatch(project.context.database, record.id, REMOTE, timing=QUICK).start()
     try:
         assert not watch()
         project.run(record.id).cancel()
@@ -67,10 +67,12 @@ def test_a_cancel_request_reaches_the_watch(project: Project) -> None:
 
 def test_a_run_taken_by_another_worker_is_lost_to_the_first(project: Project) -> None:
     record = claimed_run(project, REMOTE)
-    watch = RunWatch(project._db, record.id, REMOTE, timing=QUICK).start()
+    watch = RunWatch(project.context.database, record.id, REMOTE, timing=QUICK).start()
     try:
-        runs.mark_interrupted(project._db, now=time.time() + 2 * runs.HEARTBEAT_TIMEOUT_S)
-        runs.claim_run(project._db, record.id, WorkerIdentity.current(), resume=True)
+        runs.mark_interrupted(
+            project.context.database, now=time.time() + 2 * runs.HEARTBEAT_TIMEOUT_S
+        )
+        runs.claim_run(project.context.database, record.id, WorkerIdentity.current(), resume=True)
         wait_for(lambda: watch.lost is not None)
         assert watch()
         assert "no longer this worker's" in str(watch.lost)

@@ -241,7 +241,7 @@ def test_a_second_worker_cannot_take_a_live_run(tmp_path: Path) -> None:
     with Project.open(digits_project(tmp_path, 10), author="tester") as project:
         run = project.new_run(task="classification", epochs=1, **TINY_CLASSIFIER)
         holder = WorkerIdentity.current()  # this test process stands for the live worker
-        core_runs.claim_run(project._db, run.id, holder, resume=False)
+        core_runs.claim_run(project.context.database, run.id, holder, resume=False)
 
         for resume in (False, True):
             job = WorkerJob.start(project.path, run.worker_command(resume=resume))

@@ -12,7 +12,7 @@ from tests.gui.training import TINY_SETTINGS
 def finished_run(project: Project, name: str, accuracy: float = 0.9) -> int:
     """A finished run with best.pt and last.pt on disk and a test evaluation of best.pt."""
     run = project.new_run(name=name, **TINY_SETTINGS)
-    database = project._db
+    database = project.context.database
     core_runs.mark_started(
         database, run.id, pid=1, host="elsewhere", device="cpu", environment={}, pretrained="none"
     )

@@ -22,7 +22,7 @@ CURVES = {
 def finished_run(project: Project, name: str, learning_rate: float, curves: dict) -> int:
     """A run as a worker leaves it: started, epochs recorded, finished with a summary."""
     run = project.new_run(name=name, **{**TINY_SETTINGS, "epochs": 3}, learning_rate=learning_rate)
-    database = project._db
+    database = project.context.database
     core_runs.mark_started(
         database, run.id, pid=1, host="elsewhere", device="cpu", environment={}, pretrained="none"
     )

@@ -41,7 +41,7 @@ def export(
     the target exports them, the job records the result."""
     text = source.ref if isinstance(source, ModelVersionRecord) else str(source.id)
     options = ExportOptions(**settings)
-    report, _ = export_from(project._db, project.path, text, out, options, emit)
+    report, _ = export_from(project.context.database, project.path, text, out, options, emit)
     return report
 
 
@@ -51,12 +51,12 @@ def export_with_preprocessing(
     """Export `run` with the bundle's pre-processing replaced by `steps` (the values an
     exporter receives can be changed before it runs)."""
     options = ExportOptions(**settings)
-    values = load_export_source(project._db, project.path, run, options)
+    values = load_export_source(project.context.database, project.path, run, options)
     return export_to(replace(values, preprocess=steps), options, out)
 
 
 def run_record(project: Project, run_id: int) -> RunRecord:
-    with project._db.read() as connection:
+    with project.context.database.read() as connection:
         return runs.get_run(connection, run_id)
 
 
@@ -98,7 +98,7 @@ def seeded_run(
     target = project.store_dir / relative
     digest = save_checkpoint(target, state)
     runs.save_artifact(
-        project._db,
+        project.context.database,
         run.id,
         name="best.pt",
         kind="checkpoint",
@@ -108,7 +108,7 @@ def seeded_run(
         epoch=1,
     )
     summary = {"test": {"map": 0.25, "items": 3.0}, "test_split": "test"}
-    runs.finish_run(project._db, run.id, "finished", summary=summary)
+    runs.finish_run(project.context.database, run.id, "finished", summary=summary)
     return run_record(project, run.id)
 
 

@@ -112,7 +112,7 @@ def test_a_trained_classifier_becomes_a_verified_bundle(
     with Bundle.load(report.zip_path) as zipped:
         assert zipped.selftest()["passed"]
 
-    with project._db.read() as connection:
+    with project.context.database.read() as connection:
         artifact = runs.get_artifact(connection, run.id, "bundle:digits-bundle")
     assert artifact.kind == "bundle"
     assert artifact.meta["path"] == str(out.resolve())
@@ -194,7 +194,7 @@ def test_a_registered_model_exports_with_its_lineage_and_refuses_a_changed_check
 ) -> None:
     with digits(tmp_path, 24) as project:
         run = seeded_run(project, "classification", "mobilenet_v3_small", 32)
-        registered = model_registry.register_model(project._db, run.id, name="digits")
+        registered = model_registry.register_model(project.context.database, run.id, name="digits")
         report = export(project, registered, tmp_path / "model", parity_images=4)
         assert report.manifest["lineage"]["model_version"] == {"name": "digits", "version": 1}
         checkpoint = project.store_dir / runs.run_folder(run.id) / "best.pt"

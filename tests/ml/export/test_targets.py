@@ -58,7 +58,7 @@ def test_a_plugin_target_exports_the_model_and_is_recorded_and_announced(
         run = seeded_run(project, "classification", "mobilenet_v3_small", 32)
         out = tmp_path / "scripted"
         report = export(project, run, out, target="torchscript")
-        with project._db.read() as connection:
+        with project.context.database.read() as connection:
             artifact = runs.get_artifact(connection, run.id, "bundle:scripted")
     assert report.target == "torchscript"
     assert report.parity is None
