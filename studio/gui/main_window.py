@@ -41,7 +41,7 @@ from studio.gui.gallery.pane import GalleryPane
 from studio.gui.key_repeat import KeyRepeatFilter
 from studio.gui.labels_io.export_dialog import ExportLabelsDialog
 from studio.gui.labels_io.import_dialog import ImportLabelsDialog
-from studio.gui.panels import PanelContext, build_panel, window_panels
+from studio.gui.panels import PanelContext, SidePanelFrame, build_panel, window_panels
 from studio.gui.plugin_host import gui_plugins
 from studio.gui.plugins_dialog import PluginsDialog
 from studio.gui.resources import icon
@@ -170,7 +170,7 @@ class MainWindow(QMainWindow):
             return
         dock = QDockWidget(spec.title, self)
         dock.setObjectName(f"{spec.name}Dock")
-        dock.setWidget(widget)
+        dock.setWidget(SidePanelFrame(widget) if spec.area != "bottom" else widget)
         dock.setFeatures(
             QDockWidget.DockWidgetFeature.DockWidgetMovable
             | QDockWidget.DockWidgetFeature.DockWidgetClosable

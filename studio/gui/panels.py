@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QMetaMethod, QObject, Signal
-from PySide6.QtWidgets import QWidget
+from PySide6.QtCore import QMetaMethod, QObject, QSize, Signal
+from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from studio.api import Project
 from studio.gui.plugin_host import collect_specs
@@ -78,6 +78,26 @@ class PanelContext(QObject):
 def window_panels(manager: StudioPlugins) -> list[PanelSpec]:
     """The panels of the active plugins, Studio's own first."""
     return collect_specs(manager, HOOK, PanelSpec)
+
+
+SIDE_PANEL_WIDTH = 340
+
+
+class SidePanelFrame(QWidget):
+    """Holds a panel docked left or right. Its width hint is capped: a dock column takes the
+    widest hint among its panels, and one panel asking for a chart's 640 px (pyqtgraph's
+    default) would squeeze the canvas to a sliver. The user can still widen the column."""
+
+    def __init__(self, panel: QWidget) -> None:
+        super().__init__()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(panel)
+        self.panel = panel
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
+        hint = super().sizeHint()
+        return QSize(min(hint.width(), SIDE_PANEL_WIDTH), hint.height())
 
 
 def build_panel(

@@ -7,13 +7,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import QLabel, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 
 from studio.gui.canvas.tools.base import Tool
 from studio.gui.main_window import MainWindow
-from studio.gui.panels import PanelContext
+from studio.gui.panels import SIDE_PANEL_WIDTH, PanelContext
 from studio.gui.plugins_dialog import DISABLED_NOTE, ENABLED_NOTE
 from studio.plugins.manager import PluginSettings, StudioPlugins, use_plugins
 from studio.plugins.markers import hookimpl
@@ -69,6 +69,21 @@ def studio_window_panels():
 """
 
 
+class WideChart(QLabel):
+    """A panel asking for the width pyqtgraph's plots ask for, and more."""
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
+        return QSize(900, 300)
+
+
+class WideChartPlugin:
+    STUDIO_PLUGIN_API = 1
+
+    @hookimpl
+    def studio_window_panels(self) -> list[PanelSpec]:
+        return [PanelSpec("wide_chart", "Wide chart", lambda _: WideChart("chart"), "right")]
+
+
 def fail(_: object) -> QWidget:
     raise RuntimeError("the factory is broken")
 
@@ -119,7 +134,7 @@ def test_a_plugin_panel_is_in_the_view_menu_with_its_key_and_opens(
     window_plugins.register(WindowPlugin(), "window_plugin")
     window = open_window(gallery_project)
     dock = window.docks["notes"]
-    panel = dock.widget()
+    panel = dock.widget().panel
     assert isinstance(panel, NotesPanel)
     assert panel.text() == "gallery.studio"
     assert window.panel_actions["notes"] in window.view_menu.actions()
@@ -247,7 +262,7 @@ def test_enabling_a_plugin_in_the_dialog_docks_its_panels_at_once(
 
     assert ENABLED_NOTE in dialog.note.text()
     assert window.panel_actions["late_notes"] in window.view_menu.actions()
-    assert isinstance(window.docks["late_notes"].widget(), NotesPanel)
+    assert isinstance(window.docks["late_notes"].widget().panel, NotesPanel)
     dialog.close()
 
 
@@ -263,3 +278,16 @@ def test_without_third_party_plugins_the_window_does_not_ask_about_a_projects_pl
 
     assert window.findChild(QMessageBox, "trustPluginsBox") is None
     assert window.project.plugin_folder_status() == "untrusted"
+
+
+def test_a_side_panel_asking_for_a_wide_chart_leaves_the_canvas_its_room(
+    qtbot: QtBot,
+    window_plugins: StudioPlugins,
+    open_window: Callable[[Path], MainWindow],
+    gallery_project: Path,
+) -> None:
+    window_plugins.register(WideChartPlugin(), "wide_chart_plugin")
+    window = open_window(gallery_project)
+    dock = window.docks["wide_chart"]
+    assert dock.isVisible()
+    assert dock.width() <= SIDE_PANEL_WIDTH + 40  # the column, not the chart's 900 px
