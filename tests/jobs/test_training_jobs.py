@@ -202,7 +202,9 @@ def test_a_finished_run_does_not_start_again(tmp_path: Path) -> None:
 # -- liveness: a slow worker stays running, one worker per run, a deleted project, cancel ----
 
 
-def start_slow_worker(run: Run, step_s: float = 0.0, prediction_s: float = 0.0) -> WorkerJob:
+def start_slow_worker(
+    project: Project, run: Run, step_s: float = 0.0, prediction_s: float = 0.0
+) -> WorkerJob:
     process = subprocess.Popen(
         slow_worker_command(run.worker_command()),
         stdin=subprocess.DEVNULL,
@@ -211,7 +213,7 @@ def start_slow_worker(run: Run, step_s: float = 0.0, prediction_s: float = 0.0) 
         text=True,
         env=slow_worker_environment(step_s, prediction_s),
     )
-    return WorkerJob(process, run._project.path)
+    return WorkerJob(process, project.path)
 
 
 def test_a_worker_whose_steps_outlast_the_heartbeat_timeout_stays_running(
@@ -221,7 +223,7 @@ def test_a_worker_whose_steps_outlast_the_heartbeat_timeout_stays_running(
     with Project.open(digits_project(tmp_path, 30), author="tester") as project:
         settings = {**TINY_CLASSIFIER, "epochs": 1, "max_steps_per_epoch": 2}
         run = project.new_run(task="classification", **settings)
-        job = start_slow_worker(run, step_s=0.6)
+        job = start_slow_worker(project, run, step_s=0.6)
         checked = 0
         for event in job.events():
             if event["event"] != "batch":
@@ -260,7 +262,7 @@ def test_a_worker_whose_project_file_is_deleted_stops(tmp_path: Path) -> None:
         settings = {**TINY_CLASSIFIER, "epochs": 1, "max_steps_per_epoch": 50}
         run = project.new_run(task="classification", **settings)
         path = project.path
-    job = start_slow_worker(run, step_s=0.3)
+    job = start_slow_worker(project, run, step_s=0.3)
     events = []
     for event in job.events():
         events.append(event)
@@ -282,7 +284,7 @@ def test_cancel_takes_effect_within_a_batch_of_validation_and_evaluation(
         run = project.new_run(task="classification", **settings)
         val_batches = len(project.version_items("v1", "val")) // 2
         assert val_batches >= 3
-        job = start_slow_worker(run, prediction_s=0.6)
+        job = start_slow_worker(project, run, prediction_s=0.6)
         after_cancel = []
         for event in job.events():
             if after_cancel or event["event"] == phase:
