@@ -252,6 +252,8 @@ def _read_entry(stream: BinaryIO, key: EmbeddingKey) -> CachedEmbedding:
         raise ValueError("not an embedding file")
     (length,) = _HEADER_LENGTH.unpack(stream.read(_HEADER_LENGTH.size))
     header = json.loads(stream.read(length).decode("utf-8"))
+    if not isinstance(header, dict):
+        raise ValueError("the header is not a JSON object")
     if header.get("key") != key.as_json():
         raise ValueError(f"holds the embedding of {header.get('key')}")
     meta = EmbeddingMeta.from_json(header["meta"])
@@ -330,17 +332,30 @@ class EmbeddingCache:
         extra_arrays: Mapping[str, np.ndarray] | None = None,
     ) -> Path:
         """Store `array` (and `extra_arrays`) as float16 under `key`, replacing any entry of it,
-        then evict down to the limit. Returns the entry's path.
+        then evict down to the limit (an entry larger than the limit goes at once). Returns
+        the entry's path.
 
-        Raises EmbeddingCacheError when an array is not finite as float16, and OSError when
-        the folder cannot be written; the cache is unchanged either way.
+        Raises EmbeddingCacheError, naming the array or the file, when an array is not finite
+        as float16 or the folder cannot be written; the cache is unchanged either way.
         """
         arrays = {MAIN_ARRAY: _as_float16(MAIN_ARRAY, array)}
         for name, extra in (extra_arrays or {}).items():
-            if name == MAIN_ARRAY or name in arrays:
+            if name in arrays:
                 raise ValueError(f"extra array name {name!r} is taken")
             arrays[name] = _as_float16(name, extra)
         target = self.path_of(key)
+        try:
+            self._publish(target, key, meta, arrays)
+        except OSError as error:
+            raise EmbeddingCacheError(f"cannot write the embedding {target}: {error}") from None
+        self.evict_to(self.limit_bytes)
+        return target
+
+    @staticmethod
+    def _publish(
+        target: Path, key: EmbeddingKey, meta: EmbeddingMeta, arrays: Mapping[str, np.ndarray]
+    ) -> None:
+        """Write the entry beside `target`, fsync it and rename it over `target`."""
         target.parent.mkdir(parents=True, exist_ok=True)
         partial = target.parent / (
             f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}{PARTIAL_SUFFIX}"
@@ -356,13 +371,9 @@ class EmbeddingCache:
             partial.unlink(missing_ok=True)
             raise
         fsync_directory(target.parent)
-        self.evict_to(self.limit_bytes)
-        return target
 
     def _entries(self) -> Iterator[_Entry]:
         for path in self.directory.glob(f"??/*{ENTRY_SUFFIX}"):
-            if path.name.startswith("."):
-                continue
             try:
                 status = path.stat()
             except FileNotFoundError:

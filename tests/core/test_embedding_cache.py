@@ -27,6 +27,7 @@ from studio.core.embedding_cache import (
 )
 from studio.core.thumbnails import cache_dir
 from tests.core import embedding_cache_child as child
+from tests.unprivileged import read_only, run_python
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 CHILD_TIMEOUT_S = 60
@@ -131,6 +132,38 @@ def test_an_array_not_finite_as_float16_is_refused_and_nothing_is_written(
         cache.put(key(), np.full(SMALL_SHAPE, 1e6, dtype=np.float32), META)
     assert cache.get(key()) is None
     assert not list(tmp_path.rglob("*.*"))
+
+
+READ_ONLY_CHILD = """
+import sys
+from pathlib import Path
+from studio.core.embedding_cache import EmbeddingCache, EmbeddingCacheError
+from tests.core.embedding_cache_child import KEY, META, SHAPE
+import numpy as np
+
+cache = EmbeddingCache(Path(sys.argv[1]), limit_bytes=1 << 30)
+print("hit" if cache.get(KEY) is not None else "miss")
+try:
+    cache.put(KEY, np.zeros(SHAPE), META)
+except EmbeddingCacheError as error:
+    print(error)
+"""
+
+
+def test_a_read_only_cache_folder_still_answers_and_refuses_writes_in_one_line(
+    tmp_path: Path,
+) -> None:
+    cache = EmbeddingCache(tmp_path, limit_bytes=1 << 30)
+    entry = cache.put(child.KEY, np.ones(child.SHAPE), child.META)
+    before = entry.read_bytes()
+    with read_only(entry.parent):
+        finished = run_python("-c", READ_ONLY_CHILD, tmp_path)
+    assert finished.returncode == 0, finished.stderr
+    hit, refusal = finished.stdout.splitlines()
+    assert hit == "hit"
+    assert refusal.startswith(f"cannot write the embedding {entry}: [Errno 13] Permission denied")
+    assert entry.read_bytes() == before
+    assert partial_files(cache) == []
 
 
 def test_a_truncated_entry_is_a_miss_until_put_replaces_it(tmp_path: Path) -> None:
