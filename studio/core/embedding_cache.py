@@ -217,7 +217,11 @@ def set_embedding_cache_limit(limit: int | str) -> int:
     except ValueError as error:
         raise EmbeddingCacheError(f"embedding cache limit: {error}") from None
     document = json.dumps({"limit": size}).encode("utf-8")
-    write_atomically(config_dir() / LIMIT_FILE, lambda out: out.write(document))
+    path = config_dir() / LIMIT_FILE
+    try:
+        write_atomically(path, lambda out: out.write(document))
+    except OSError as error:
+        raise EmbeddingCacheError(f"cannot write {path}: {error}") from None
     return size
 
 
