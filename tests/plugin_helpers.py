@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from studio.core.project_file import store_dir_of
+from studio.core.user_config import CONFIG_DIR_ENV
 from studio.plugins.manager import (
     NO_PLUGINS_ENV,
     PLUGIN_SET_ENV,
@@ -20,7 +21,6 @@ from studio.plugins.manager import (
     StudioPlugins,
     use_plugins,
 )
-from studio.plugins.trust import CONFIG_DIR_ENV
 
 # A plugin that adds one label format and records the events it hears in `HEARD`.
 FORMAT_PLUGIN = """

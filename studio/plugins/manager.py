@@ -38,9 +38,10 @@ import pluggy
 
 from studio.core.errors import StudioError
 from studio.core.formats import registry as label_formats
+from studio.core.user_config import config_dir
 from studio.plugins import hookspecs
 from studio.plugins.markers import PLUGIN_API_VERSION, PROJECT_NAME
-from studio.plugins.trust import config_dir, folder_fingerprint
+from studio.plugins.trust import folder_fingerprint
 
 log = logging.getLogger("studio.plugins")
 

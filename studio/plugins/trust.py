@@ -13,17 +13,10 @@ import json
 import os
 from pathlib import Path
 
-import platformdirs
+from studio.core.user_config import config_dir
 
-CONFIG_DIR_ENV = "STUDIO_CONFIG_DIR"
 TRUST_FILE = "trusted-plugin-folders.json"
 IGNORED_PARTS = frozenset({"__pycache__", ".DS_Store"})
-
-
-def config_dir() -> Path:
-    """Studio's per-user config folder: `$STUDIO_CONFIG_DIR`, else the platform's."""
-    override = os.environ.get(CONFIG_DIR_ENV)
-    return Path(override) if override else Path(platformdirs.user_config_dir("studio"))
 
 
 def plugin_files(folder: Path) -> list[Path]:

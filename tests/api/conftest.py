@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from studio.core.user_config import CONFIG_DIR_ENV
 from studio.plugins.manager import PluginSettings, StudioPlugins, use_plugins
-from studio.plugins.trust import CONFIG_DIR_ENV
 
 
 @pytest.fixture(autouse=True)
