@@ -44,7 +44,7 @@ EXIT_CODES = {"finished": EXIT_FINISHED, "cancelled": EXIT_CANCELLED, "failed": 
 def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m studio.jobs.worker",
-        description="Run a Studio training, evaluation or export.",
+        description="Run a Studio training, evaluation, export or SAM encoding.",
     )
     actions = parser.add_subparsers(dest="action", required=True)
     train = actions.add_parser("train", help="train a queued run, or resume one")
