@@ -6,7 +6,9 @@ Each image's embedding goes to an `EmbeddingStore` under an `EmbeddingKey(image 
 checkpoint sha256, encoder input size)`; images whose key is already stored are skipped, so a
 second request for the same images encodes nothing. The worker's store is the user-cache
 `EmbeddingCache` (`studio.core.embedding_cache`), which the GUI process reads back when a click
-needs the embedding. Events: {"event": "encoder", "checkpoint", "model_type", "device"},
+needs the embedding. The checkpoint's ONNX prompt decoder is exported first unless cached
+(`studio.ml.sam.decoder_export`). Events: {"event": "decoder", "path", "exported"},
+{"event": "encoder", "checkpoint", "checkpoint_sha256", "model_type", "device"},
 {"event": "progress", "done", "total", "item_id", "cached"}, {"event": "skipped", "item_id",
 "error"} for an image that cannot be read, then {"event": "finished", "status", "summary"}.
 
@@ -184,11 +186,15 @@ def encode_project(
     emit: Emit = events.emit,
     cancel: threading.Event | None = None,
 ) -> EncodeSummary:
-    """The worker's `sam-encode`: the project's images into the user's embedding cache."""
+    """The worker's `sam-encode`: the checkpoint's prompt decoder exported (once, cached) and
+    the project's images into the user's embedding cache: all the window needs to decode."""
     from studio.ml.sam.checkpoint import load_sam
+    from studio.ml.sam.decoder_export import export_decoder
 
     images = images_of(project_path, item_ids)
     sam, checkpoint = load_sam(checkpoint_path)
+    decoder = export_decoder(sam, checkpoint)
+    emit({"event": "decoder", "path": str(decoder.path), "exported": decoder.parity is not None})
 
     from studio.core.embedding_cache import EmbeddingCache, EmbeddingKey
 

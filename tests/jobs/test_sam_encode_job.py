@@ -164,16 +164,18 @@ def run_worker(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int
 
 
 @pytest.mark.usefixtures("restored_signals")
-def test_worker_fills_the_user_cache_and_a_second_run_hits_it(
+def test_worker_exports_the_decoder_and_fills_the_cache_then_hits_both(
     photo_project: Path, checkpoint: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     pytest.importorskip("studio.core.embedding_cache", reason="engineer cache's module")
     argv = sam_encode_command(photo_project, checkpoint, device="cpu")[3:]
-    summaries = []
+    summaries, exported = [], []
     for _run in range(2):
         code, events = run_worker(argv, capsys)
         assert code == worker.EXIT_FINISHED
         summaries.append(events[-1]["summary"])
+        exported += [event["exported"] for event in events if event["event"] == "decoder"]
+    assert exported == [True, False]
     assert summaries == [
         {"encoded": 3, "cached": 0, "skipped": 0},
         {"encoded": 0, "cached": 3, "skipped": 0},
