@@ -39,7 +39,7 @@ class SamEncoder:
     def __init__(self, sam: Sam, device: str = "auto") -> None:
         self.device = choose_device(device)
         self.half = self.device.type == "cuda"
-        self.sam = sam.eval().to(self.device)
+        self.sam = sam.eval().to(self.device)  # moves the caller's model there
         self.transform = ResizeLongestSide(sam.image_encoder.img_size)
 
     def describe(self) -> str:
