@@ -5,6 +5,8 @@
     python -m studio.jobs.worker export PROJECT SOURCE OUT [--target NAME] [--checkpoint C]
                                         [--zip] [--int8] [--nms graph|manifest] [--static-batch]
                                         [--opset N] [--parity-images N] [--overwrite]
+    python -m studio.jobs.worker sam-encode PROJECT CHECKPOINT [--item ID ...] [--device D]
+                                            [--cache-limit-mb N]
 
 Progress goes to stdout as JSON lines (`studio.jobs.events`), the run's log to
 `runs/<id>/train.log`. SIGTERM and SIGINT cancel: training stops after the current batch
@@ -12,6 +14,8 @@ and keeps its last complete checkpoint; an evaluation or an export is abandoned 
 Exit status: 0 finished (or stopped early), 3 cancelled, 1 failed (the run is marked failed
 with the error; a failed export prints a `failed` event and leaves nothing at OUT),
 2 bad arguments. An export ends with {"event": "exported", "folder", "zip", "parity", ...}.
+`sam-encode` writes SAM image embeddings to the user's cache (`studio.jobs.sam_encode_job`)
+and stops between images on a signal.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from studio.core.errors import OperationCancelledError, StudioError
 from studio.core.export_options import ExportOptions
 from studio.jobs import events
 from studio.jobs.run_context import error_text
+from studio.jobs.sam_encode_job import DEFAULT_CACHE_LIMIT_MB, SAM_ENCODE_ACTION
 
 EXIT_FINISHED = 0
 EXIT_FAILED = 1
@@ -39,7 +44,7 @@ EXIT_CODES = {"finished": EXIT_FINISHED, "cancelled": EXIT_CANCELLED, "failed": 
 def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m studio.jobs.worker",
-        description="Run a Studio training, evaluation or export.",
+        description="Run a Studio training, evaluation, export or SAM encoding.",
     )
     actions = parser.add_subparsers(dest="action", required=True)
     train = actions.add_parser("train", help="train a queued run, or resume one")
@@ -52,6 +57,7 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     evaluate.add_argument("--checkpoint", default="best.pt", help="best, last or epoch-NNN.pt")
     evaluate.add_argument("--split", default="test", choices=("train", "val", "test"))
     add_export_parser(actions)
+    add_sam_encode_parser(actions)
     return parser.parse_args(argv)
 
 
@@ -61,6 +67,21 @@ def add_export_parser(actions: argparse._SubParsersAction) -> None:
     export.add_argument("source", help="a run (id or name) or a model: NAME[:VERSION|:ALIAS]")
     export.add_argument("out", type=Path, help="the bundle folder to write")
     export_options.add_arguments(export)
+
+
+def add_sam_encode_parser(actions: argparse._SubParsersAction) -> None:
+    encode = actions.add_parser(
+        SAM_ENCODE_ACTION, help="encode a project's images with a SAM checkpoint's encoder"
+    )
+    encode.add_argument("project", type=Path)
+    encode.add_argument("checkpoint", type=Path, help="a Segment Anything checkpoint (.pth)")
+    encode.add_argument(
+        "--item", type=int, action="append", default=[], help="an item id (repeat); all if none"
+    )
+    encode.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps")
+    encode.add_argument(
+        "--cache-limit-mb", type=int, default=DEFAULT_CACHE_LIMIT_MB, help="embedding cache size"
+    )
 
 
 def install_cancel_handlers(on_signal: Callable[[int, FrameType | None], None]) -> None:
@@ -135,7 +156,35 @@ def run_export(arguments: argparse.Namespace) -> int:
     )
 
 
-ACTIONS = {"train": run_training, "evaluate": run_evaluation, "export": run_export}
+def run_sam_encode(arguments: argparse.Namespace) -> int:
+    """Encode; a signal stops between images (what was stored stays stored)."""
+    from studio.jobs.sam_encode_job import encode_project
+
+    cancel = threading.Event()
+
+    def on_signal(_number: int, _frame: FrameType | None) -> None:
+        cancel.set()
+
+    install_cancel_handlers(on_signal)
+    summary = encode_project(
+        arguments.project,
+        arguments.checkpoint,
+        arguments.item,
+        device=arguments.device,
+        cache_limit_mb=arguments.cache_limit_mb,
+        cancel=cancel,
+    )
+    status = "cancelled" if summary.cancelled else "finished"
+    events.emit({"event": "finished", "status": status, "summary": summary.as_dict()})
+    return EXIT_CODES[status]
+
+
+ACTIONS = {
+    "train": run_training,
+    "evaluate": run_evaluation,
+    "export": run_export,
+    SAM_ENCODE_ACTION: run_sam_encode,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
