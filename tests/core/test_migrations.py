@@ -277,3 +277,20 @@ def _insert_copy_of_item(path: Path, item_id: int) -> None:
             )
     finally:
         connection.close()
+
+
+def test_upgrade_from_0007_makes_old_sam_shapes_accepted_and_model_shapes_pending(
+    golden_copies: tuple[Path, Path],
+) -> None:
+    """Versions made after the upgrade take what they took before: human and sam shapes."""
+    path, reference = golden_copies
+    upgrade_schema(path, "0007")
+    sources = dict(_rows(path, "annotation", ["id", "source"]))
+    Project.open(path).close()
+    reviews = dict(_rows(path, "annotation", ["id", "review"]))
+    expected = {"human": None, "sam": "accepted", "model": "pending"}
+    assert reviews == {i: expected[source] for i, source in sources.items()}
+    assert set(sources.values()) == set(expected)
+    assert _rows(path, "annotation", _columns(reference, "annotation")) == _rows(
+        reference, "annotation"
+    )
