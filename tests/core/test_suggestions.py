@@ -73,6 +73,7 @@ def test_rejected_suggestions_are_kept_but_hidden(project: Project, item: int) -
     assert project.annotations(item) == []
     assert review_of(project, suggestion, item) == "rejected"
     assert project.item_badges([item]) == {item: (0, [])}
+    assert project.stats().annotations_by_class == {"cat": 0, "dog": 0}
     project.undo()
     assert [a.id for a in project.annotations(item)] == [suggestion]
 
