@@ -38,7 +38,12 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    """Rejected suggestions are deleted: before 0008 nothing hid a shape from versions."""
+    """Rejected suggestions are deleted: before 0008 nothing hid a shape from versions.
+
+    Batch mode rebuilds the table from its reflected constraints, so the column's check is
+    dropped first.
+    """
     op.execute("DELETE FROM annotation WHERE review = 'rejected'")
     with op.batch_alter_table("annotation", schema=None) as batch_op:
+        batch_op.drop_constraint(op.f("ck_annotation_review"), type_="check")
         batch_op.drop_column("review")
