@@ -19,7 +19,15 @@ from __future__ import annotations
 from studio.api.context import ProjectContext
 from studio.api.experiments import Run, SettingAdjustedWarning
 from studio.api.project import Project
-from studio.core.enums import AnnotationKind, AnnotationSource, ItemStatus, RunStatus, Split, Task
+from studio.core.enums import (
+    AnnotationKind,
+    AnnotationSource,
+    ItemStatus,
+    ReviewState,
+    RunStatus,
+    Split,
+    Task,
+)
 from studio.core.errors import (
     CheckpointError,
     DamagedProjectError,
@@ -100,6 +108,7 @@ __all__ = [
     "ProjectStats",
     "ReadOnlyProjectError",
     "RelinkReport",
+    "ReviewState",
     "Run",
     "RunError",
     "RunRecord",

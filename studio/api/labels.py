@@ -20,11 +20,11 @@ from studio.api.context import ProjectContext
 from studio.api.events import ProjectEvents
 from studio.core import annotations as annotation_edits
 from studio.core import classes as class_edits
-from studio.core import history, media, queries
+from studio.core import history, media, queries, suggestions
 from studio.core import items as item_edits
 from studio.core import settings as project_settings
 from studio.core.edits import Edit, user_edit
-from studio.core.enums import AnnotationSource, ItemStatus, Split
+from studio.core.enums import AnnotationSource, ItemStatus, ReviewState, Split
 from studio.core.errors import InvalidEditError
 from studio.core.formats import LabelFormat, all_formats, get_format
 from studio.core.formats import exporter as label_exporter
@@ -338,12 +338,41 @@ class LabelsService:
         """Add many annotations as one edit (one transaction, one undo step); returns their ids.
 
         Each is a mapping: `item_id`, `label`, at most one of `box` / `polygon` / `mask` /
-        `keypoints`, and optionally `source`, `score`, `attributes`. Nothing is written if any
-        is invalid.
+        `keypoints`, and optionally `source`, `score`, `attributes`, `review` (a SAM or model
+        shape given no review state is a pending suggestion). Nothing is written if any is
+        invalid.
         """
         specs = list(annotations)
         with self._edit(f"add {len(specs)} annotations") as edit:
             return annotation_edits.add_annotations(edit, specs, self._context.author)
+
+    # -- suggestions ---------------------------------------------------------------------
+
+    def suggest_annotations(self, annotations: Iterable[Mapping[str, Any]]) -> list[int]:
+        """Add pending suggestions as one edit (one undo step); returns their ids.
+
+        Each is a mapping as for `add_annotations`, with the machine `source` that made it
+        ("sam" or "model") and no `review`. Suggestions are drawn dashed and stay out of
+        dataset versions and label exports until accepted.
+        """
+        specs = list(annotations)
+        with self._edit(f"suggest {len(specs)} annotations") as edit:
+            return suggestions.suggest_annotations(edit, specs, self._context.author)
+
+    def accept_suggestions(self, annotation_ids: Iterable[int]) -> None:
+        """Accept suggestions as one undo step: they keep their source, score and attributes
+        (the prompts that made them) and count like a person's shapes from now on. An
+        unknown id or an ordinary shape refuses them all."""
+        ids = list(annotation_ids)
+        with self._edit(f"accept {len(ids)} suggestions") as edit:
+            suggestions.review_suggestions(edit, ids, ReviewState.ACCEPTED)
+
+    def reject_suggestions(self, annotation_ids: Iterable[int]) -> None:
+        """Reject suggestions as one undo step: hidden from the canvas, the gallery, versions
+        and exports, but kept in the file (`annotations(..., include_rejected=True)`)."""
+        ids = list(annotation_ids)
+        with self._edit(f"reject {len(ids)} suggestions") as edit:
+            suggestions.review_suggestions(edit, ids, ReviewState.REJECTED)
 
     def update_annotation(
         self,
@@ -375,9 +404,15 @@ class LabelsService:
         with self._edit(f"clear annotations of {len(ids)} items") as edit:
             return annotation_edits.delete_annotations_of_items(edit, ids)
 
-    def annotations(self, item_id: int) -> list[AnnotationRecord]:
+    def annotations(
+        self, item_id: int, *, include_rejected: bool = False
+    ) -> list[AnnotationRecord]:
+        """The item's annotations in id order; rejected suggestions only when asked for."""
+        reviews = (
+            annotation_edits.ALL_REVIEWS if include_rejected else annotation_edits.SHOWN_REVIEWS
+        )
         with self._context.database.read() as connection:
-            return annotation_edits.annotations_of(connection, item_id)
+            return annotation_edits.annotations_of(connection, item_id, reviews)
 
     def set_image_tags(self, item_id: int, labels: Iterable[str | int]) -> list[int]:
         """Make the item's image-level tags exactly the classes `labels` (one undo step).

@@ -367,6 +367,15 @@ class Project:
     def add_annotations(self, annotations: Iterable[Mapping[str, Any]]) -> list[int]:
         return self.labels.add_annotations(annotations)
 
+    def suggest_annotations(self, annotations: Iterable[Mapping[str, Any]]) -> list[int]:
+        return self.labels.suggest_annotations(annotations)
+
+    def accept_suggestions(self, annotation_ids: Iterable[int]) -> None:
+        return self.labels.accept_suggestions(annotation_ids)
+
+    def reject_suggestions(self, annotation_ids: Iterable[int]) -> None:
+        return self.labels.reject_suggestions(annotation_ids)
+
     def update_annotation(
         self,
         annotation_id: int,
@@ -388,8 +397,10 @@ class Project:
     def clear_annotations(self, item_ids: int | Iterable[int]) -> int:
         return self.labels.clear_annotations(item_ids)
 
-    def annotations(self, item_id: int) -> list[AnnotationRecord]:
-        return self.labels.annotations(item_id)
+    def annotations(
+        self, item_id: int, *, include_rejected: bool = False
+    ) -> list[AnnotationRecord]:
+        return self.labels.annotations(item_id, include_rejected=include_rejected)
 
     def set_image_tags(self, item_id: int, labels: Iterable[str | int]) -> list[int]:
         return self.labels.set_image_tags(item_id, labels)

@@ -6,11 +6,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, Select, select
+from sqlalchemy import ColumnElement, Connection, Select, select
 
 from studio.core.classes import find_class
 from studio.core.edits import Edit
-from studio.core.enums import AnnotationKind, AnnotationSource, ItemStatus, parse_enum
+from studio.core.enums import AnnotationKind, AnnotationSource, ItemStatus, ReviewState, parse_enum
 from studio.core.errors import InvalidEditError
 from studio.core.geometry import decode_mask, encode_mask, normalize_geometry
 from studio.core.history import snapshot
@@ -37,6 +37,36 @@ def checked_score(score: float | None) -> float | None:
     return value
 
 
+# Review states as stored (None: an ordinary shape). The canvas and the gallery show every
+# shape but rejected suggestions; dataset versions and label exports take only final shapes.
+SHOWN_REVIEWS: frozenset[str | None] = frozenset(
+    {None, ReviewState.PENDING.value, ReviewState.ACCEPTED.value}
+)
+FINAL_REVIEWS: frozenset[str | None] = frozenset({None, ReviewState.ACCEPTED.value})
+ALL_REVIEWS: frozenset[str | None] = frozenset({None, *(state.value for state in ReviewState)})
+
+
+def review_in(reviews: frozenset[str | None]) -> ColumnElement[bool]:
+    """The SQL condition "the annotation's review state is one of `reviews`" (None: ordinary)."""
+    named = sorted(value for value in reviews if value is not None)
+    condition = annotations.c.review.in_(named)
+    return annotations.c.review.is_(None) | condition if None in reviews else condition
+
+
+def review_for(source: str, review: str | ReviewState | None) -> str | None:
+    """The review state stored for a new shape of `source` when `review` was (or wasn't) given.
+
+    A shape from SAM or a model is a suggestion: without a state of its own it is pending. A
+    person's shape is an ordinary one unless a state is given.
+    """
+    if review is None:
+        return None if source == AnnotationSource.HUMAN.value else ReviewState.PENDING.value
+    try:
+        return parse_enum(ReviewState, review, "review").value
+    except ValueError as error:
+        raise InvalidEditError(str(error)) from None
+
+
 def add_annotation(
     edit: Edit,
     item_id: int,
@@ -46,8 +76,12 @@ def add_annotation(
     source: str = AnnotationSource.HUMAN.value,
     score: float | None = None,
     author: str = "",
+    review: str | ReviewState | None = None,
 ) -> int:
-    """Add one annotation; a new item moves to "in progress" in the same edit."""
+    """Add one annotation; a new item moves to "in progress" in the same edit.
+
+    `review` is the state of a suggestion (see `review_for` for the default).
+    """
     item = _item(edit.connection, item_id)
     label_class = find_class(edit.connection, label)
     try:
@@ -75,6 +109,7 @@ def add_annotation(
             "source": source_value,
             "score": checked_score(score),
             "author": author,
+            "review": review_for(source_value, review),
             "created_at": edit.now,
             "updated_at": edit.now,
         },
@@ -92,7 +127,7 @@ GEOMETRY_KEYS = {
     "mask": AnnotationKind.MASK,
     "keypoints": AnnotationKind.KEYPOINTS,
 }
-_SPEC_KEYS = {"item_id", "label", "source", "score", "attributes", *GEOMETRY_KEYS}
+_SPEC_KEYS = {"item_id", "label", "source", "score", "attributes", "review", *GEOMETRY_KEYS}
 
 
 def kind_of(spec: Mapping[str, Any]) -> AnnotationKind:
@@ -107,7 +142,8 @@ def add_annotations(edit: Edit, specs: Iterable[Mapping[str, Any]], author: str 
     """Validate and insert many annotations in one statement (one undo step).
 
     Each spec is a mapping with `item_id`, `label`, at most one of box / polygon / mask /
-    keypoints, and optionally `source`, `score`, `attributes`. Item statuses are left as
+    keypoints, and optionally `source`, `score`, `attributes`, `review` (a suggestion's state;
+    a SAM or model shape without one is pending, see `review_for`). Item statuses are left as
     they are. Any invalid spec rejects the whole batch, naming its position. A tag the item
     has already (or that the batch repeats) is not added twice: its position in the returned
     list holds the existing tag's id, as `add_annotation` does.
@@ -200,6 +236,7 @@ def _row_for(
         "source": source,
         "score": checked_score(spec.get("score")),
         "author": author,
+        "review": review_for(source, spec.get("review")),
         "attributes": dict(attributes),
         "created_at": now,
         "updated_at": now,
@@ -284,19 +321,25 @@ def _labeled_annotations() -> Select:
     )
 
 
-def annotations_of(connection: Connection, item_id: int) -> list[AnnotationRecord]:
-    query = _labeled_annotations().where(annotations.c.item_id == item_id)
+def annotations_of(
+    connection: Connection, item_id: int, reviews: frozenset[str | None] = SHOWN_REVIEWS
+) -> list[AnnotationRecord]:
+    """The item's annotations whose review state is in `reviews` (rejected ones left out)."""
+    query = _labeled_annotations().where(annotations.c.item_id == item_id, review_in(reviews))
     return [AnnotationRecord.from_row(row) for row in connection.execute(query).mappings()]
 
 
 def annotations_of_items(
-    connection: Connection, item_ids: Sequence[int]
+    connection: Connection,
+    item_ids: Sequence[int],
+    reviews: frozenset[str | None] = SHOWN_REVIEWS,
 ) -> dict[int, list[AnnotationRecord]]:
-    """Item id → its annotations, for many items at once (in chunks of bound parameters)."""
+    """Item id → its annotations whose review state is in `reviews`, for many items at once
+    (in chunks of bound parameters)."""
     found: dict[int, list[AnnotationRecord]] = {}
     for start in range(0, len(item_ids), 500):
         chunk = list(item_ids[start : start + 500])
-        query = _labeled_annotations().where(annotations.c.item_id.in_(chunk))
+        query = _labeled_annotations().where(annotations.c.item_id.in_(chunk), review_in(reviews))
         for row in connection.execute(query).mappings():
             found.setdefault(row["item_id"], []).append(AnnotationRecord.from_row(row))
     return found
@@ -355,6 +398,8 @@ def _insert_tag(edit: Edit, item_id: int, class_id: int, author: str) -> int:
 def copy_annotations(edit: Edit, from_item: int, to_item: int, author: str = "") -> list[int]:
     """Copy every annotation of `from_item` onto `to_item`; returns the new ids.
 
+    Suggestions keep their review state; rejected ones are not copied.
+
     Geometry is clamped to the target image (a shape left with no area there is skipped),
     tags the target has already are not doubled, and a new target moves to "in progress".
     """
@@ -396,6 +441,7 @@ def _copied_row(
         "source": record.source,
         "score": record.score,
         "author": author,
+        "review": record.review,
         "attributes": dict(record.attributes),
         "created_at": now,
         "updated_at": now,

@@ -40,6 +40,14 @@ class AnnotationSource(str, Enum):
     SAM = "sam"
 
 
+class ReviewState(str, Enum):
+    """Where a suggestion stands; an ordinary (human) shape has none (NULL in the file)."""
+
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+
+
 class Task(str, Enum):
     """What a model learns from a dataset version."""
 

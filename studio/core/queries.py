@@ -24,7 +24,8 @@ from sqlalchemy import (
     select,
 )
 
-from studio.core.enums import AnnotationSource, ItemStatus, Split, parse_enum
+from studio.core.annotations import SHOWN_REVIEWS, review_in
+from studio.core.enums import AnnotationSource, ItemStatus, ReviewState, Split, parse_enum
 from studio.core.records import ItemRecord
 from studio.core.schema import annotation_table as annotations
 from studio.core.schema import item_table as items
@@ -75,6 +76,9 @@ class ItemQuery:
     split: Any = None
     label: Any = None
     source: Any = None
+    # Items with a suggestion in one of these review states ("pending", "accepted",
+    # "rejected"). Without it, the annotation filters never match a rejected suggestion.
+    review: Any = None
     score_min: float | None = None
     score_max: float | None = None
     text: str | None = None
@@ -92,6 +96,8 @@ class ItemQuery:
                 parse_enum(Split, value, "split")
         for value in _as_list(self.source):
             parse_enum(AnnotationSource, value, "source")
+        for value in _as_list(self.review):
+            parse_enum(ReviewState, value, "review")
         for name in ("score_min", "score_max"):
             value = getattr(self, name)
             if value is not None and not isinstance(value, (int, float)):
@@ -140,6 +146,10 @@ class ItemQuery:
             found.append(annotations.c.score >= self.score_min)
         if self.score_max is not None:
             found.append(annotations.c.score <= self.score_max)
+        if self.review is not None:
+            found.append(annotations.c.review.in_([_value(v) for v in _as_list(self.review)]))
+        elif found:
+            found.append(review_in(SHOWN_REVIEWS))
         return found
 
     def order_by(self) -> list[ColumnElement[Any]]:
@@ -205,6 +215,8 @@ BADGE_CHUNK = 500
 def item_badges(connection: Connection, ids: Sequence[int]) -> dict[int, tuple[int, list[int]]]:
     """For each of `ids`: (its number of annotations, the ids of the classes present, ascending).
 
+    Rejected suggestions are not counted: the gallery shows what the canvas shows.
+
     What the gallery draws on a thumbnail. One grouped query per 500 ids (a gallery page is
     one query), served by the annotation index on `item_id`. Every requested id is in the
     answer; an item without annotations, or an id that is not an item, maps to (0, []).
@@ -218,7 +230,10 @@ def item_badges(connection: Connection, ids: Sequence[int]) -> dict[int, tuple[i
                 func.count(),
                 func.group_concat(distinct(annotations.c.class_id)),
             )
-            .where(annotations.c.item_id.in_(unique[start : start + BADGE_CHUNK]))
+            .where(
+                annotations.c.item_id.in_(unique[start : start + BADGE_CHUNK]),
+                review_in(SHOWN_REVIEWS),
+            )
             .group_by(annotations.c.item_id)
         )
         for item_id, count, class_ids in connection.execute(statement):

@@ -84,6 +84,13 @@ class AnnotationRecord:
     attributes: Mapping[str, Any]
     created_at: float
     updated_at: float
+    # A suggestion's review state ("pending", "accepted", "rejected"); None for an ordinary shape.
+    review: str | None = None
+
+    @property
+    def is_pending(self) -> bool:
+        """A suggestion no person has accepted or rejected yet (drawn dashed)."""
+        return self.review == "pending"
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> AnnotationRecord:
@@ -101,4 +108,5 @@ class AnnotationRecord:
             attributes=dict(row["attributes"] or {}),
             created_at=row["created_at"],
             updated_at=row["updated_at"],
+            review=row.get("review"),
         )

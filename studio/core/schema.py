@@ -16,6 +16,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    String,
     UniqueConstraint,
 )
 from sqlmodel import Field, SQLModel
@@ -35,6 +36,7 @@ metadata = SQLModel.metadata
 STATUS_VALUES = "'new','in_progress','done','done_empty','reviewed','rejected'"
 KIND_VALUES = "'tag','box','polygon','mask','keypoints'"
 SOURCE_VALUES = "'human','model','sam'"
+REVIEW_CHECK = "review IS NULL OR review IN ('pending','accepted','rejected')"
 TASK_VALUES = "'classification','multilabel','detection','segmentation'"
 RUN_STATUS_VALUES = "'queued','running','finished','failed','cancelled','interrupted'"
 SPLIT_VALUES = "'train','val','test'"
@@ -115,6 +117,13 @@ class Annotation(SQLModel, table=True):
     source: str = "human"
     score: float | None = None
     author: str = ""
+    # A suggestion's review state (pending, accepted, rejected); NULL for an ordinary shape.
+    # Apart from `source`: a SAM or model shape is a suggestion until a person accepts it.
+    # Added by revision 0008 (ADR 0030).
+    review: str | None = Field(
+        default=None,
+        sa_column=Column(String, CheckConstraint(REVIEW_CHECK, name="review"), nullable=True),
+    )
     # Reserved flags of the label formats at the top level (COCO iscrowd, VOC difficult,
     # truncated, occluded, pose, CVAT occluded and z_order, labelme description) and the
     # user's own attributes under "user": {"occluded": 1, "user": {"occluded": "no"}}. Older

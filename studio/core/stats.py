@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, distinct, func, select
 
+from studio.core.annotations import SHOWN_REVIEWS, review_in
 from studio.core.enums import ItemStatus
 from studio.core.schema import annotation_table as annotations
 from studio.core.schema import item_table as items
@@ -33,6 +34,7 @@ class ProjectStats:
 
 
 def project_stats(connection: Connection) -> ProjectStats:
+    """The project's counts; rejected suggestions are not counted (they are hidden)."""
     by_status = {status.value: 0 for status in ItemStatus}
     for status, count in connection.execute(
         select(items.c.status, func.count()).group_by(items.c.status)
@@ -49,7 +51,12 @@ def project_stats(connection: Connection) -> ProjectStats:
             func.count(annotations.c.id),
             func.count(distinct(annotations.c.item_id)),
         )
-        .select_from(classes.outerjoin(annotations, annotations.c.class_id == classes.c.id))
+        .select_from(
+            classes.outerjoin(
+                annotations,
+                (annotations.c.class_id == classes.c.id) & review_in(SHOWN_REVIEWS),
+            )
+        )
         .group_by(classes.c.id)
         .order_by(classes.c.position, classes.c.id)
     )

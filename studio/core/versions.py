@@ -1,7 +1,8 @@
 """Dataset versions: frozen snapshots of the labeled items, their splits and annotations.
 
-A version copies what it holds (paths, sizes, accepted annotations) into
-`dataset_version_item`, so later edits, deletions and class renames never change it.
+A version copies what it holds (paths, sizes, and its human shapes and accepted suggestions:
+pending and rejected ones are left out, ADR 0030) into `dataset_version_item`, so later edits,
+deletions and class renames never change it.
 Versions are append-only, not undoable edits: `create_version` writes one in one
 transaction, and nothing ever updates its rows.
 
@@ -32,8 +33,9 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, delete, func, insert, select
 
+from studio.core.annotations import FINAL_REVIEWS, review_in
 from studio.core.database import Database
-from studio.core.enums import LABELED_STATUSES, AnnotationSource, Split
+from studio.core.enums import LABELED_STATUSES, Split
 from studio.core.errors import VersionError
 from studio.core.schema import annotation_table as annotations
 from studio.core.schema import dataset_version_item_table as version_items_table
@@ -45,7 +47,6 @@ from studio.core.schema import run_table as runs
 SPLITS = tuple(split.value for split in Split)
 # Why an item of a version is in its split: the rules of the module docstring, in order.
 SPLIT_REASONS = ("set_on_item", "kept_in_test", "hashed", "joined_copies")
-ACCEPTED_SOURCES = (AnnotationSource.HUMAN.value, AnnotationSource.SAM.value)
 RATIO_TOLERANCE = 1e-6
 NO_CLASS = -1  # the group of items without annotations
 
@@ -204,7 +205,7 @@ def _accepted_annotations_query(with_geometry: bool) -> Any:
     return (
         select(*columns)
         .join(items, items.c.id == annotations.c.item_id)
-        .where(_labeled(), annotations.c.source.in_(ACCEPTED_SOURCES))
+        .where(_labeled(), review_in(FINAL_REVIEWS))
         .order_by(annotations.c.item_id, annotations.c.id)
     )
 

@@ -19,6 +19,7 @@ from studio.core.formats.exporter import ExportTarget
 from studio.core.formats.model import ExportSet, ImageLabels, LabelRecord, LabelSet
 from studio.core.formats.reading import Control
 from studio.plugins.manager import StudioPlugins
+from tests.api.plugins import EventRecorder
 from tests.conftest import write_images
 from tests.test_api import file_state
 
@@ -144,3 +145,41 @@ def test_a_plugin_format_that_crashes_while_writing_leaves_no_folder(
     assert file_state(project) == before
     [info] = [info for info in studio_plugins.infos() if info.name == "broken_writer"]
     assert info.failed
+
+
+# -- suggestions ---------------------------------------------------------------------------
+
+
+def test_suggesting_accepting_and_rejecting_are_announced_after_commit(
+    project: Project, studio_plugins: StudioPlugins
+) -> None:
+    recorder = EventRecorder()
+    studio_plugins.register(recorder, "recorder")
+    first, second, _ = project.item_ids()
+    box = {"label": "crow", "box": [1, 2, 10, 10], "source": "sam"}
+    kept, dropped = project.suggest_annotations(
+        [{"item_id": first, **box}, {"item_id": second, **box}]
+    )
+    project.accept_suggestions([kept])
+    project.reject_suggestions([dropped])
+    events = [
+        (arguments["item_ids"], arguments["description"])
+        for arguments in recorder.named("studio_annotations_committed")
+    ]
+    assert events == [
+        ([first, second], "suggest 2 annotations"),
+        ([first], "accept 1 suggestions"),
+        ([second], "reject 1 suggestions"),
+    ]
+
+
+def test_the_labels_service_reviews_suggestions_like_the_project(project: Project) -> None:
+    first = project.item_ids()[0]
+    spec = {"item_id": first, "label": "crow", "box": [1, 2, 10, 10], "source": "model"}
+    (by_service,) = project.labels.suggest_annotations([spec])
+    (by_project,) = project.suggest_annotations([spec])
+    project.labels.accept_suggestions([by_service])
+    project.reject_suggestions([by_project])
+    assert [a.review for a in project.labels.annotations(first)] == ["accepted"]
+    shown = project.annotations(first, include_rejected=True)
+    assert [a.review for a in shown] == ["accepted", "rejected"]

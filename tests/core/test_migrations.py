@@ -9,20 +9,23 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from studio.api import Project
-from studio.core.database import APPLICATION_ID
+from studio.core.database import APPLICATION_ID, create_file_engine
 from studio.core.errors import ProjectFileError
 from studio.core.geometry import decode_mask
 from studio.core.project_file import (
+    alembic_config,
     current_revision,
     head_revision,
     read_identity,
     upgrade_schema,
 )
 from studio.core.schema import metadata
+from tests.conftest import write_images
 from tests.data import make_golden
 
 GOLDEN = Path(make_golden.__file__).with_name("golden_0001.studio")
@@ -277,3 +280,41 @@ def _insert_copy_of_item(path: Path, item_id: int) -> None:
             )
     finally:
         connection.close()
+
+
+def test_upgrade_from_0007_makes_old_sam_shapes_accepted_and_model_shapes_pending(
+    golden_copies: tuple[Path, Path],
+) -> None:
+    """Versions made after the upgrade take what they took before: human and sam shapes."""
+    path, reference = golden_copies
+    upgrade_schema(path, "0007")
+    sources = dict(_rows(path, "annotation", ["id", "source"]))
+    Project.open(path).close()
+    reviews = dict(_rows(path, "annotation", ["id", "review"]))
+    expected = {"human": None, "sam": "accepted", "model": "pending"}
+    assert reviews == {i: expected[source] for i, source in sources.items()}
+    assert set(sources.values()) == set(expected)
+    assert _rows(path, "annotation", _columns(reference, "annotation")) == _rows(
+        reference, "annotation"
+    )
+
+
+def test_downgrade_from_0008_drops_review_and_its_rejected_suggestions(tmp_path: Path) -> None:
+    path = tmp_path / "review.studio"
+    with Project.create(path) as project:
+        project.add_classes(["cat"])
+        project.import_media(write_images(tmp_path / "images", 1))
+        (item,) = project.item_ids()
+        spec = {"item_id": item, "label": "cat", "box": [1, 1, 5, 5], "source": "sam"}
+        kept, rejected = project.suggest_annotations([spec, spec])
+        project.reject_suggestions([rejected])
+    engine = create_file_engine(path)
+    try:
+        with engine.connect() as connection, connection.begin():
+            config = alembic_config()
+            config.attributes["connection"] = connection
+            command.downgrade(config, "0007")
+    finally:
+        engine.dispose()
+    assert "review" not in _columns(path, "annotation")
+    assert [row[0] for row in _rows(path, "annotation", ["id"])] == [kept]

@@ -69,6 +69,7 @@ def test_only_labeled_items_and_accepted_annotations_enter_a_version(
     sam_polygon = project.annotate(sam, "dog", polygon=[(1, 1), (20, 1), (20, 20)], source="sam")
     project.annotate(rejected, "cat")
     project.annotate(started, "dog")
+    project.accept_suggestions([sam_polygon])
     project.set_status([done, sam], "done")
     project.set_status(empty, "done_empty")
     project.set_status(reviewed, "reviewed")

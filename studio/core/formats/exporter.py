@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
-from studio.core.annotations import annotations_of_items
+from studio.core.annotations import FINAL_REVIEWS, annotations_of_items
 from studio.core.classes import all_classes
 from studio.core.database import Database
 from studio.core.enums import LABELED_STATUSES, ItemStatus
@@ -232,7 +232,7 @@ def _export_set(
             wanted = set(chosen)
             ids = [item_id for item_id in ids if item_id in wanted]
         records = items_by_ids(connection, ids)
-        by_item = annotations_of_items(connection, ids)
+        by_item = annotations_of_items(connection, ids, FINAL_REVIEWS)
         project_classes = all_classes(connection)
         class_ids = get_setting(connection, CLASS_IDS_SETTING, {}) or {}
     entries = [

@@ -2,7 +2,7 @@
 
 The bar emits `query_changed(dict)` whose keys are fields of the core's `ItemQuery` (the
 keyword arguments of `Project.item_ids`), so the gallery lists exactly what that API query
-returns. Choices (status, split, class, source) take effect at once; typing in the name and
+returns. Choices (status, split, class, source, review) take effect at once; typing in the name and
 tag fields waits for a 200 ms pause, so a word typed quickly costs one query, not one per
 letter. Wire it as:
 
@@ -36,9 +36,10 @@ TEXT_DELAY_MS = 200
 SCORE_STEP = 0.05
 SPLITS = [("train", "train"), ("val", "val"), ("test", "test"), ("none", "no split")]
 SOURCES = [("human", "human"), ("model", "model"), ("sam", "SAM")]
+REVIEWS = [("pending", "pending"), ("accepted", "accepted"), ("rejected", "rejected")]
 SORTS = [("name", "Name"), ("date", "Date added"), ("status", "Status"), ("score", "Score")]
 DEFAULT_SORT = {"sort": "name", "descending": False}
-CHOICE_KEYS = ("status", "split", "label", "source")  # the keys of the four choice buttons
+CHOICE_KEYS = ("status", "split", "label", "source", "review")  # the choice buttons' keys
 QUERY_KEYS = {*CHOICE_KEYS, "score_min", "score_max", "text", "tag", *DEFAULT_SORT}
 
 
@@ -158,8 +159,9 @@ class GalleryFilterBar(QWidget):
     """Filters and sort order for the gallery; emits `query_changed(dict)` on every change.
 
     The dict holds `sort` and `descending` always, and each filter that is set: `status`,
-    `split`, `label` (class ids) and `source` as lists, `score_min`, `score_max`, `text`,
-    `tag`. Pass it on as `model.set_query(**query)` or `project.item_ids(**query)`.
+    `split`, `label` (class ids), `source` and `review` (suggestions' review states) as
+    lists, `score_min`, `score_max`, `text`, `tag`. Pass it on as `model.set_query(**query)`
+    or `project.item_ids(**query)`.
     """
 
     query_changed = Signal(dict)
@@ -191,6 +193,9 @@ class GalleryFilterBar(QWidget):
         self.class_button.set_choices([])
         self.source_button = MultiChoiceButton("Source", self)
         self.source_button.set_choices(SOURCES)
+        self.review_button = MultiChoiceButton("Review", self)
+        self.review_button.set_choices(REVIEWS)
+        self.review_button.setStatusTip("Images with suggestions in these review states")
         for button in self._choice_buttons():
             button.changed.connect(self._emit_if_changed)
         self.score_min_box = ScoreBox(self)
@@ -262,7 +267,13 @@ class GalleryFilterBar(QWidget):
         return [self.focus_action, self.clear_action, self.reverse_action]
 
     def _choice_buttons(self) -> list[MultiChoiceButton]:
-        return [self.status_button, self.split_button, self.class_button, self.source_button]
+        return [
+            self.status_button,
+            self.split_button,
+            self.class_button,
+            self.source_button,
+            self.review_button,
+        ]
 
     # -- choices from the project --------------------------------------------------------
 

@@ -240,6 +240,23 @@ class LabelingController(QObject):
     def delete_selected(self) -> None:
         self.delete_annotations(self._selection)
 
+    def accept_selected(self) -> None:
+        """Accept the selected pending suggestions (one undo step); other shapes are ignored."""
+        ids = [a.id for a in self.shapes if a.id in self._selection and a.is_pending]
+        if not ids:
+            self.failed.emit("Select a suggestion (a dashed shape) to accept it")
+            return
+        self._run(lambda p: p.accept_suggestions(ids))
+
+    def reject_selected(self) -> None:
+        """Reject the selected suggestions (one undo step): they leave the canvas but stay in
+        the project; a person's own shapes in the selection are left alone."""
+        ids = [a.id for a in self.shapes if a.id in self._selection and a.review is not None]
+        if not ids:
+            self.failed.emit("Select a suggestion to reject it")
+            return
+        self._run(lambda p: p.reject_suggestions(ids))
+
     def set_status(self, status: str, reason: str | None = None) -> bool:
         item = self._item
         if item is None:

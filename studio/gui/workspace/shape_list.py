@@ -98,6 +98,8 @@ class ShapeListModel(QAbstractListModel):
         parts = [shape.label, KIND_TITLES.get(shape.kind, shape.kind)]
         if shape.source != "human":
             parts.append(shape.source)
+        if shape.is_pending:
+            parts.append("suggestion")
         if shape.score is not None:
             parts.append(f"{shape.score:.2f}")
         return " · ".join(parts)

@@ -66,6 +66,8 @@ DEFAULT_SHORTCUTS: tuple[ShortcutSpec, ...] = (
     _spec("undo", "Undo", "Edit", "Ctrl+Z"),
     _spec("redo", "Redo", "Edit", "Ctrl+Shift+Z", "Ctrl+Y"),
     _spec("delete_shapes", "Delete the selected shapes", "Edit", "Delete"),
+    _spec("accept_suggestions", "Accept the selected suggestions", "Edit", "Y"),
+    _spec("reject_suggestions", "Reject the selected suggestions", "Edit", "Ctrl+Del"),
     _spec("copy_previous", "Copy the previous image's annotations", "Edit", "Ctrl+Shift+V"),
     _repeating("brush_bigger", "Bigger brush", "Tools", "]"),
     _repeating("brush_smaller", "Smaller brush", "Tools", "["),

@@ -121,6 +121,8 @@ class LabelingWorkspace(QWidget):
             "mark_reviewed": lambda: self.mark("reviewed"),
             "mark_rejected": self.ask_reject_reason,
             "delete_shapes": self.controller.delete_selected,
+            "accept_suggestions": self.controller.accept_selected,
+            "reject_suggestions": self.controller.reject_selected,
             "copy_previous": self.copy_previous,
             "fit": self.canvas.fit,
             "actual_size": self.canvas.actual_size,

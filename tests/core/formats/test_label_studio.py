@@ -410,8 +410,20 @@ def rich_project(tmp_path: Path):
                 {"item_id": second, "label": "dog", "keypoints": [[5, 5, 2], [9, 9, 2]]},
                 {"item_id": second, "label": "cat", "keypoints": [[40, 20, 2]]},
                 {"item_id": third, "label": "indoor"},
-                {"item_id": third, "label": "cat", "source": "model", "score": 0.3},
-                {"item_id": third, "label": "dog", "source": "model", "score": 0.8},
+                {
+                    "item_id": third,
+                    "label": "cat",
+                    "source": "model",
+                    "score": 0.3,
+                    "review": "accepted",
+                },
+                {
+                    "item_id": third,
+                    "label": "dog",
+                    "source": "model",
+                    "score": 0.8,
+                    "review": "accepted",
+                },
             ]
         )
         project.set_split([first, second], "train")

@@ -45,10 +45,11 @@ def record(
     class_id: int = 1,
     source: str = "human",
     score: float | None = None,
+    review: str | None = None,
 ) -> AnnotationRecord:
     label = next(c.name for c in CLASSES if c.id == class_id)
     return AnnotationRecord(
-        annotation_id, 1, class_id, label, kind, geometry, source, score, "t", {}, 0.0, 0.0
+        annotation_id, 1, class_id, label, kind, geometry, source, score, "t", {}, 0.0, 0.0, review
     )
 
 

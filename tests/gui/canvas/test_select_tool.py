@@ -288,16 +288,16 @@ def test_class_opacity_sets_the_fill(shapes: Canvas) -> None:
     assert shapes.layer.item(1).style.opacity == 1.0
 
 
-def test_model_suggestions_are_dashed_and_show_their_score(canvas: Canvas) -> None:
-    canvas.set_annotations(
-        [record(4, "box", BOX, source="model", score=0.873), record(5, "box", [1, 1, 9, 9])],
-        CLASSES,
-    )
+def test_pending_suggestions_are_dashed_and_show_their_score(canvas: Canvas) -> None:
+    pending = record(4, "box", BOX, source="model", score=0.873, review="pending")
+    accepted = record(6, "box", [2, 2, 9, 9], source="sam", review="accepted")
+    canvas.set_annotations([pending, record(5, "box", [1, 1, 9, 9]), accepted], CLASSES)
     machine, human = canvas.layer.item(4), canvas.layer.item(5)
     assert machine.outline_pen().style() == Qt.PenStyle.DashLine
     assert machine.caption.text() == "cat 0.87"
     assert human.outline_pen().style() == Qt.PenStyle.SolidLine
     assert human.caption.text() == "cat"
+    assert canvas.layer.item(6).outline_pen().style() == Qt.PenStyle.SolidLine
 
 
 def test_unchanged_annotations_keep_their_items(shapes: Canvas) -> None:

@@ -24,7 +24,7 @@ STATUSES = ["new", "in_progress", "done", "done_empty", "reviewed", "rejected"]
 @pytest.fixture(scope="module")
 def filter_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """24 items in two imports with every status, split, tags, and human, model and SAM
-    annotations of three classes with scores."""
+    annotations of three classes with scores; some suggestions accepted, some rejected."""
     root = tmp_path_factory.mktemp("filters")
     write_images(root / "images" / "a", COUNT // 2, size=(32, 24), seed=1)
     write_images(root / "images" / "b", COUNT // 2, size=(32, 24), seed=2)
@@ -56,7 +56,15 @@ def filter_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
                     {"item_id": item_id, "label": "bird", "polygon": polygon, "source": "sam"}
                 )
                 specs[-1]["score"] = 0.95 - n / 100
-        project.add_annotations(specs)
+        new_ids = project.add_annotations(specs)
+        by_source = {
+            source: [
+                i for i, spec in zip(new_ids, specs, strict=True) if spec.get("source") == source
+            ]
+            for source in ("sam", "model")
+        }
+        project.accept_suggestions(by_source["sam"][::2])
+        project.reject_suggestions(by_source["model"][::3])
     return path
 
 
@@ -140,6 +148,16 @@ CASES: list[tuple[str, Setting, Callable[[Project], dict[str, Any]]]] = [
         "sources",
         lambda q, b, p: tick(b.source_button, "model", "human"),
         lambda p: {"source": ["human", "model"]},
+    ),
+    (
+        "review",
+        lambda q, b, p: tick(b.review_button, "pending"),
+        lambda p: {"review": ["pending"]},
+    ),
+    (
+        "reviews",
+        lambda q, b, p: tick(b.review_button, "rejected", "accepted"),
+        lambda p: {"review": ["accepted", "rejected"]},
     ),
     ("score min", lambda q, b, p: b.score_min_box.setValue(0.5), lambda p: {"score_min": 0.5}),
     ("score max", lambda q, b, p: b.score_max_box.setValue(0.3), lambda p: {"score_max": 0.3}),

@@ -47,7 +47,7 @@ def test_an_external_write_shows_on_the_canvas_and_in_the_shape_list(
 
     shapes = window.workspace.shape_panel.model
     qtbot.waitUntil(lambda: shapes.rowCount() == 1, timeout=10_000)
-    assert shapes.data(shapes.index(0)) == "dog · Box · model · 0.90"
+    assert shapes.data(shapes.index(0)) == "dog · Box · model · suggestion · 0.90"
     (item,) = window.workspace.canvas.layer.items()
     assert item.record.geometry == [30.0, 20.0, 40.0, 50.0]
     assert window.workspace.controller.item.status == "done"

@@ -74,17 +74,17 @@ def test_a_changed_key_works_persists_and_refuses_conflicts(
     open_first_image(qtbot, window)
     registry = window.registry
 
-    registry.set_keys("tool_box", ["Y"])
+    registry.set_keys("tool_box", ["J"])
 
-    press(qtbot, Qt.Key.Key_Y)
+    press(qtbot, Qt.Key.Key_J)
     assert window.workspace.canvas.tool() == "box"
     press(qtbot, Qt.Key.Key_V)
     press(qtbot, Qt.Key.Key_B)  # the old key does nothing now
     assert window.workspace.canvas.tool() == "select"
-    assert settings.value("shortcuts/tool_box") == ["Y"]
+    assert settings.value("shortcuts/tool_box") == ["J"]
     with pytest.raises(ShortcutConflictError, match="“Polygon”"):
         registry.set_keys("tool_box", ["P"])
-    assert registry.keys("tool_box") == ["Y"]
+    assert registry.keys("tool_box") == ["J"]
     registry.reset_all()
     assert registry.keys("tool_box") == ["B"]
     assert settings.value("shortcuts/tool_box") is None

@@ -22,7 +22,6 @@ from studio.gui.canvas.shapes.handles import HANDLE_PIXELS
 OUTLINE_PIXELS = 2.0
 SELECTED_OUTLINE_PIXELS = 3.0
 DEFAULT_OPACITY = 0.3
-MACHINE_SOURCES = frozenset({"model", "sam"})
 CAPTION_FONT_POINTS = 8.5
 
 
@@ -37,12 +36,15 @@ class ShapeStyle:
 
 
 def style_for(record: AnnotationRecord, color: QColor, opacity: float) -> ShapeStyle:
-    """Model and SAM suggestions are drawn dashed, with their score in the caption."""
-    machine = record.source in MACHINE_SOURCES
+    """Pending suggestions are drawn dashed (whatever made them); a score goes in the caption.
+
+    An accepted suggestion is drawn like a person's shape: the dash means "still to review",
+    not "made by a machine" (ADR 0030).
+    """
     caption = record.label
     if record.score is not None:
         caption += f" {record.score:.2f}"
-    return ShapeStyle(QColor(color), opacity, machine, caption)
+    return ShapeStyle(QColor(color), opacity, record.is_pending, caption)
 
 
 def text_color_on(background: QColor) -> QColor:
