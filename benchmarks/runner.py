@@ -29,6 +29,7 @@ BENCHMARKS: dict[str, str] = {
     "digits": "bench_digits",  # digits classifier to 95 % test accuracy (#5)
     "bundle": "bench_bundle",  # ONNX Runtime bundle against torch eager (#6)
     "presets": "bench_presets",  # the no-option train command on the demo (#11)
+    "wand": "bench_magic_wand",  # a magic-wand click against a bare flood fill (#13)
 }
 
 

@@ -122,11 +122,16 @@ def mask_to_polygons(
     """
     from skimage import measure  # imported on first use: most processes never outline a mask
 
-    padded = np.pad(np.asarray(mask, dtype=np.uint8), 1)
-    height, width = padded.shape[0] - 2, padded.shape[1] - 2
+    mask = np.asarray(mask, dtype=bool)
+    height, width = mask.shape
+    rows, columns = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+    if not len(rows):
+        return []
+    top, left = int(rows[0]), int(columns[0])  # outline only the mask's extent: much faster
+    padded = np.pad(mask[top : rows[-1] + 1, left : columns[-1] + 1].astype(np.uint8), 1)
     outer, inner = [], []
     for contour in measure.find_contours(padded, 0.5):
-        xs, ys = contour[:, 1] - 0.5, contour[:, 0] - 0.5
+        xs, ys = contour[:, 1] - 0.5 + left, contour[:, 0] - 0.5 + top
         area = 0.5 * float(np.sum(xs * np.roll(ys, -1) - np.roll(xs, -1) * ys))
         if abs(area) < min_area or (area < 0 and not holes):  # a hole winds the other way
             continue

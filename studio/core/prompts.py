@@ -12,6 +12,7 @@ pair. A point marks the region it lies in (`positive`) or a region to leave out.
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass
 
 from studio.core.errors import StudioError
@@ -63,4 +64,4 @@ class Prompts:
 
 
 def _finite(*values: float) -> bool:
-    return all(isinstance(value, (int, float)) and math.isfinite(value) for value in values)
+    return all(isinstance(value, numbers.Real) and math.isfinite(value) for value in values)

@@ -31,6 +31,7 @@ ROW_PREFIXES = {
     "digits": "digits",
     "bundle": "bundle",
     "presets": "presets",
+    "wand": "magic",
 }
 UNITS = {"items/s", "rows/s", "ms", "MB", "s", "images/s", "accuracy"}
 LABEL_IMPORT_TARGET = 0.2  # Studio's time at most 5 × json.load's (issue #4)

@@ -14,6 +14,7 @@ from studio.core.geometry import mask_to_polygons
 from studio.core.magic_wand import (
     WandError,
     WandImage,
+    fill_pinholes,
     region_from_box,
     region_from_click,
     region_from_prompts,
@@ -78,7 +79,7 @@ def test_negative_click_cuts_its_region_out() -> None:
         pixels, Prompts(points=(Point(128, 40), Point(100, 40, positive=False))), tolerance=20
     )
     background = region_from_click(pixels, 100, 40, tolerance=20)
-    assert np.array_equal(cut, wide & ~background)
+    assert np.array_equal(cut, fill_pinholes(wide & ~background))
     assert 0 < cut.sum() < wide.sum()
 
 
@@ -132,6 +133,15 @@ def test_open_reads_the_upright_image_and_names_a_bad_file(tmp_path: Path) -> No
     broken.write_bytes(b"not a picture")
     with pytest.raises(WandError, match=r"broken\.jpg: unreadable or corrupt image"):
         WandImage.open(broken)
+
+
+def test_pinholes_are_filled_and_real_holes_kept() -> None:
+    mask = np.ones((40, 40), dtype=bool)
+    mask[5:8, 5:8] = False  # 9 pixels: grain
+    mask[20:30, 20:30] = False  # 100 pixels: a hole
+    filled = fill_pinholes(mask.copy())
+    assert filled[5:8, 5:8].all()
+    assert not filled[20:30, 20:30].any()
 
 
 def test_patch_outline_polygon_covers_the_patch(wand_photo: WandImage) -> None:
