@@ -36,8 +36,9 @@ MIN_TOLERANCE, MAX_TOLERANCE = 1.0, 100.0
 BOX_SEED_SHARE = 0.2
 CLICK_SEED_RADIUS = 2  # pixels around a click inside a box that seed its side of the watershed
 BACKGROUND, FOREGROUND = 1, 2  # the watershed's marker labels
-# Holes up to this many pixels are grain, not holes the person meant; filled, they also spare
-# the outline dozens of pin-hole rings (most of the time of outlining a noisy region).
+MAX_WORKING_SIDE = 2048  # a larger photograph is worked on reduced (4 megapixels at most)
+# Holes up to this many (worked) pixels are grain, not holes the person meant; filled, they
+# also spare the outline dozens of pin-hole rings (most of the time of outlining a region).
 MAX_PINHOLE_AREA = 16
 
 
@@ -46,22 +47,33 @@ class WandError(StudioError):
 
 
 class WandImage:
-    """An RGB image with its CIELAB colours computed once, so each click costs only a
-    distance and a flood fill (the conversion is most of a first click's time)."""
+    """An image prepared for the wand: its CIELAB colours computed once, so each click costs
+    only a distance and a flood fill (the conversion is most of a first click's time).
 
-    def __init__(self, pixels: np.ndarray) -> None:
-        """`pixels`: (height, width, 3) RGB or (height, width) grey, 8-bit."""
+    A large photograph is worked on reduced by a whole `factor` (`open`'s `max_side`), which
+    keeps a click interactive and the colours' memory bounded; prompts and masks stay in the
+    full image's pixels (`width` × `height`), so a region's edge is exact to `factor` pixels.
+    """
+
+    def __init__(
+        self, pixels: np.ndarray, factor: int = 1, size: tuple[int, int] | None = None
+    ) -> None:
+        """`pixels`: (height, width, 3) RGB or (height, width) grey, 8-bit, as worked on;
+        `factor`: full-image pixels per worked pixel along each side; `size`: the full image's
+        (width, height), by default that of `pixels`."""
         pixels = np.asarray(pixels)
         if pixels.ndim == 2:
             pixels = np.stack([pixels] * 3, axis=-1)
         if pixels.ndim != 3 or pixels.shape[2] != 3:
             raise ValueError(f"expected an RGB or grey image, got an array of shape {pixels.shape}")
-        self.rgb = pixels
         self.lab = color.rgb2lab(pixels).astype(np.float32)
+        self.factor = factor
+        self.width, self.height = size or (pixels.shape[1], pixels.shape[0])
 
     @classmethod
-    def open(cls, path: str | Path) -> WandImage:
-        """The upright image (EXIF orientation applied) of an image file, as RGB."""
+    def open(cls, path: str | Path, max_side: int = MAX_WORKING_SIDE) -> WandImage:
+        """The upright image (EXIF orientation applied) of an image file, reduced by the
+        smallest whole factor that brings its longer side to at most `max_side`."""
         try:
             with Image.open(path) as image:
                 image.load()
@@ -72,15 +84,21 @@ class WandImage:
             raise WandError(f"{path}: refused as a decompression bomb ({error})") from None
         except (OSError, SyntaxError, ValueError, EOFError) as error:
             raise WandError(f"{path}: unreadable or corrupt image ({error})") from None
-        return cls(np.asarray(upright))
+        factor = max(1, math.ceil(max(upright.size) / max_side))
+        worked = upright.reduce(factor) if factor > 1 else upright
+        return cls(np.asarray(worked), factor, upright.size)
 
-    @property
-    def width(self) -> int:
-        return int(self.rgb.shape[1])
+    def cell(self, x: float, y: float) -> tuple[int, int]:
+        """The (row, column) of the worked pixel that holds full-image point (x, y)."""
+        rows, columns = self.lab.shape[:2]
+        return min(int(y) // self.factor, rows - 1), min(int(x) // self.factor, columns - 1)
 
-    @property
-    def height(self) -> int:
-        return int(self.rgb.shape[0])
+    def full_mask(self, worked: np.ndarray) -> np.ndarray:
+        """A mask of the worked pixels as a mask of the full image."""
+        if self.factor == 1:
+            return worked
+        grown = np.repeat(np.repeat(worked, self.factor, axis=0), self.factor, axis=1)
+        return np.ascontiguousarray(grown[: self.height, : self.width])
 
 
 def region_from_click(
@@ -90,10 +108,14 @@ def region_from_click(
     ΔE) of that pixel's colour (4-connected: regions touching only at corners stay apart)."""
     image = _prepared(image)
     Prompts(points=(Point(x, y),)).check(image.width, image.height, "the image")
-    row, column = int(y), int(x)
-    difference = image.lab - image.lab[row, column]
+    return image.full_mask(_click_region(image, x, y, tolerance))
+
+
+def _click_region(image: WandImage, x: float, y: float, tolerance: float) -> np.ndarray:
+    cell = image.cell(x, y)
+    difference = image.lab - image.lab[cell]
     near = np.einsum("ijk,ijk->ij", difference, difference) <= clamp_tolerance(tolerance) ** 2
-    return segmentation.flood(near, (row, column), connectivity=1)
+    return segmentation.flood(near, cell, connectivity=1)
 
 
 def region_from_box(
@@ -110,17 +132,36 @@ def region_from_box(
     """
     image = _prepared(image)
     Prompts(points=points, box=box).check(image.width, image.height, "the image")
-    left, top = int(box[0]), int(box[1])
-    right = min(image.width, max(left + 1, math.ceil(box[0] + box[2])))
-    bottom = min(image.height, max(top + 1, math.ceil(box[1] + box[3])))
-    mask = np.zeros((image.height, image.width), dtype=bool)
+    return _clipped_to_box(image.full_mask(_box_region(image, box, points)), box)
+
+
+def _box_region(
+    image: WandImage, box: tuple[float, float, float, float], points: tuple[Point, ...]
+) -> np.ndarray:
+    rows, columns = image.lab.shape[:2]
+    top, left = image.cell(box[0], box[1])
+    right = min(columns, max(left + 1, math.ceil((box[0] + box[2]) / image.factor)))
+    bottom = min(rows, max(top + 1, math.ceil((box[1] + box[3]) / image.factor)))
+    mask = np.zeros((rows, columns), dtype=bool)
     if right - left < 3 or bottom - top < 3:  # no inside to tell from the border
         mask[top:bottom, left:right] = True
         return mask
     lab = image.lab[top:bottom, left:right]
     gradient = np.sqrt(sum(filters.sobel(lab[..., channel]) ** 2 for channel in range(3)))
-    seeds = _box_seeds(bottom - top, right - left, [(p.x - left, p.y - top, p) for p in points])
+    inside = [(p.x / image.factor - left, p.y / image.factor - top, p) for p in points]
+    seeds = _box_seeds(bottom - top, right - left, inside)
     mask[top:bottom, left:right] = segmentation.watershed(gradient, seeds) == FOREGROUND
+    return mask
+
+
+def _clipped_to_box(mask: np.ndarray, box: tuple[float, float, float, float]) -> np.ndarray:
+    """`mask` False outside the pixels `box` touches (a worked pixel may reach past it)."""
+    left, top = int(box[0]), int(box[1])
+    right, bottom = math.ceil(box[0] + box[2]), math.ceil(box[1] + box[3])
+    mask[:top] = False
+    mask[bottom:] = False
+    mask[:, :left] = False
+    mask[:, right:] = False
     return mask
 
 
@@ -161,13 +202,14 @@ def region_from_prompts(
     image = _prepared(image)
     prompts.check(image.width, image.height, "the image")
     if prompts.box is not None:
-        return fill_pinholes(region_from_box(image, prompts.box, prompts.points))
-    mask = np.zeros((image.height, image.width), dtype=bool)
+        worked = fill_pinholes(_box_region(image, prompts.box, prompts.points))
+        return _clipped_to_box(image.full_mask(worked), prompts.box)
+    worked = np.zeros(image.lab.shape[:2], dtype=bool)
     for point in prompts.positive:
-        mask |= region_from_click(image, point.x, point.y, tolerance)
+        worked |= _click_region(image, point.x, point.y, tolerance)
     for point in prompts.negative:
-        mask &= ~region_from_click(image, point.x, point.y, tolerance)
-    return fill_pinholes(mask)
+        worked &= ~_click_region(image, point.x, point.y, tolerance)
+    return image.full_mask(fill_pinholes(worked))
 
 
 def fill_pinholes(mask: np.ndarray, max_area: int = MAX_PINHOLE_AREA) -> np.ndarray:

@@ -128,11 +128,28 @@ def test_prompts_outside_the_image_are_refused(wand_photo: WandImage) -> None:
 def test_open_reads_the_upright_image_and_names_a_bad_file(tmp_path: Path) -> None:
     path = tmp_path / "photo.png"
     Image.fromarray(data.astronaut()[:40, :60]).save(path)
-    assert (WandImage.open(path).width, WandImage.open(path).height) == (60, 40)
+    image = WandImage.open(path)
+    assert (image.width, image.height, image.factor) == (60, 40, 1)
     broken = tmp_path / "broken.jpg"
     broken.write_bytes(b"not a picture")
     with pytest.raises(WandError, match=r"broken\.jpg: unreadable or corrupt image"):
         WandImage.open(broken)
+
+
+def test_a_large_photograph_is_worked_on_reduced_in_full_image_pixels(tmp_path: Path) -> None:
+    pixels = np.repeat(np.repeat(data.astronaut()[:200, :300], 3, axis=0), 3, axis=1)
+    pixels[300:480, 600:840] = PATCH_COLOR  # 180×240, at a multiple of the factor
+    pixels[30:31, 30:33] = PATCH_COLOR  # 1×3: smaller than a worked pixel
+    Image.fromarray(pixels).save(tmp_path / "large.png")
+    image = WandImage.open(tmp_path / "large.png", max_side=300)
+    assert (image.factor, image.width, image.height) == (3, 900, 600)
+    mask = region_from_click(image, 700.5, 400.2, tolerance=5)
+    expected = np.zeros((600, 900), dtype=bool)
+    expected[300:480, 600:840] = True
+    assert np.array_equal(mask, expected)
+    boxed = region_from_prompts(image, Prompts(box=(590, 290, 262, 202)))
+    assert iou(boxed, expected) > 0.95
+    assert not boxed[:290].any()
 
 
 def test_pinholes_are_filled_and_real_holes_kept() -> None:
