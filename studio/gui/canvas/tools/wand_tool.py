@@ -6,9 +6,10 @@ change the colour tolerance. The region shows as a filled outline; Enter stores 
 (holes as inner rings), Shift+Enter as a mask, with the active class and source "human": the
 wand draws what the person chose, as a brush does. Esc drops it.
 
-The wand's work (converting the image to CIELAB, once per image; then a flood fill and an
-outline per prompt) runs on a `TaskRunner` thread: the window stays responsive on large
-photographs, and a newer prompt drops the answer to an older one.
+The wand's work runs on `TaskRunner` threads, so the window stays responsive on large
+photographs: converting the image to CIELAB (once per image) starts as soon as the wand is
+chosen or the pointer moves over a new image, ahead of the first click; a flood fill and an
+outline per prompt follow, and a newer prompt drops the answer to an older one.
 """
 
 from __future__ import annotations
@@ -47,6 +48,13 @@ OUTLINE_TOLERANCE = 1.0  # pixels the stored polygon may stray from the region's
 _SUBTRACT = Qt.KeyboardModifier.AltModifier | Qt.KeyboardModifier.ControlModifier
 
 
+def _warm_up_scikit_image() -> None:
+    """Outline the region of a click on a tiny image: the first flood fill and outline of a
+    process import parts of scikit-image (most of a second), paid here ahead of a real click."""
+    tiny = WandImage(np.zeros((4, 4, 3), dtype=np.uint8))
+    mask_to_polygons(region_from_prompts(tiny, Prompts((Point(1, 1),))))
+
+
 @dataclass(frozen=True)
 class WandRegion:
     """The wand's answer to one set of prompts on one image."""
@@ -65,7 +73,10 @@ class WandTool(Tool):
         self._runner = TaskRunner(canvas)
         self._runner.finished.connect(self._show)
         self._runner.failed.connect(self._failed)
-        self._prepared: tuple[Path, WandImage] | None = None  # used on the runner's thread
+        self._preparer = TaskRunner(canvas)  # its failures show at the click that needs it
+        self._prepared_for: Path | None = None
+        self._prepared: tuple[Path, WandImage] | None = None  # set on the runners' threads
+        self._prepared_lock = threading.Lock()
         self._prompts = Prompts()
         self._tolerance = DEFAULT_TOLERANCE
         self._region: WandRegion | None = None
@@ -94,6 +105,13 @@ class WandTool(Tool):
         return key in TOLERANCE_KEYS or (key in (*ACCEPT_KEYS, Qt.Key.Key_Escape) and self.busy())
 
     # -- pointer -----------------------------------------------------------------------------
+
+    def activate(self) -> None:
+        super().activate()
+        self._prepare()
+
+    def hover(self, pointer: Pointer) -> None:
+        self._prepare()
 
     def press(self, pointer: Pointer) -> None:
         self._press = pointer
@@ -169,11 +187,26 @@ class WandTool(Tool):
 
         self._runner.start(work)
 
+    def _prepare(self) -> None:
+        """Start converting the shown image's colours, unless that was started already."""
+        path = self.canvas.image_path()
+        if path is None or path == self._prepared_for:
+            return
+        self._prepared_for = path
+
+        def work(progress: Progress, cancel: threading.Event) -> None:
+            self._image(path)
+            _warm_up_scikit_image()
+
+        self._preparer.start(work)
+
     def _image(self, path: Path) -> WandImage:
-        """The prepared image at `path`, converted once (on the runner's thread)."""
-        if self._prepared is None or self._prepared[0] != path:
-            self._prepared = (path, WandImage.open(path))
-        return self._prepared[1]
+        """The prepared image at `path`, converted once; a click during the conversion waits
+        for it rather than converting again. Runs on the runners' threads."""
+        with self._prepared_lock:
+            if self._prepared is None or self._prepared[0] != path:
+                self._prepared = (path, WandImage.open(path))
+            return self._prepared[1]
 
     def _set_tolerance(self, tolerance: float) -> None:
         self._tolerance = round(clamp_tolerance(tolerance), 1)
