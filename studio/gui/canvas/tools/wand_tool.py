@@ -57,10 +57,8 @@ def _warm_up_scikit_image() -> None:
 
 @dataclass(frozen=True)
 class WandRegion:
-    """The wand's answer to one set of prompts on one image."""
+    """The wand's answer to one set of prompts: the mask and its outline."""
 
-    path: Path
-    prompts: Prompts
     mask: np.ndarray
     rings: list[list[float]]
 
@@ -183,7 +181,7 @@ class WandTool(Tool):
 
         def work(progress: Progress, cancel: threading.Event) -> WandRegion:
             mask = region_from_prompts(self._image(path), prompts, tolerance)
-            return WandRegion(path, prompts, mask, mask_to_polygons(mask, OUTLINE_TOLERANCE))
+            return WandRegion(mask, mask_to_polygons(mask, OUTLINE_TOLERANCE))
 
         self._runner.start(work)
 
