@@ -30,6 +30,7 @@ BENCHMARKS: dict[str, str] = {
     "bundle": "bench_bundle",  # ONNX Runtime bundle against torch eager (#6)
     "presets": "bench_presets",  # the no-option train command on the demo (#11)
     "embeddings": "bench_embedding_cache",  # loading a cached SAM embedding (#13)
+    "wand": "bench_magic_wand",  # a magic-wand click against a bare flood fill (#13)
 }
 
 

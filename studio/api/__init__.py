@@ -56,6 +56,7 @@ from studio.core.formats.importer import LabelImportReport
 from studio.core.history import HistoryStep
 from studio.core.media import ImportReport, RelinkReport
 from studio.core.model_registry import ModelVersionRecord
+from studio.core.prompts import Point, PromptError, Prompts
 from studio.core.records import AnnotationRecord, ItemRecord, LabelClassRecord
 from studio.core.runs import ArtifactRecord, EvaluationRecord, PredictionRecord, RunRecord
 from studio.core.settings import LABELING_MODE, LABELING_MODES
@@ -101,11 +102,14 @@ __all__ = [
     "PanelSpec",
     "PluginError",
     "PluginInfo",
+    "Point",
     "PredictionRecord",
     "Project",
     "ProjectContext",
     "ProjectFileError",
     "ProjectStats",
+    "PromptError",
+    "Prompts",
     "ReadOnlyProjectError",
     "RelinkReport",
     "ReviewState",

@@ -29,7 +29,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
 
 from studio.api.analysis import AnalysisService
-from studio.api.assistance import AssistanceService
+from studio.api.assistance import AnswerShape, AssistanceService, PointPrompt
 from studio.api.context import ProjectContext, current_user
 from studio.api.events import ProjectEvents
 from studio.api.experiments import EventCallback, ExperimentsService, Ratios, Run
@@ -233,6 +233,25 @@ class Project:
 
     def suggest(self, assistant: str, item_id: int) -> list[dict[str, Any]]:
         return self.assistance.suggest(assistant, item_id)
+
+    def answer(
+        self,
+        assistant: str,
+        item_id: int,
+        *,
+        points: Iterable[PointPrompt] = (),
+        box: Sequence[float] | None = None,
+        shape: AnswerShape = "mask",
+        polygon_tolerance: float = 1.0,
+    ) -> list[dict[str, Any]]:
+        return self.assistance.answer(
+            assistant,
+            item_id,
+            points=points,
+            box=box,
+            shape=shape,
+            polygon_tolerance=polygon_tolerance,
+        )
 
     # -- labels ----------------------------------------------------------------------------
 

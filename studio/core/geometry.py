@@ -109,6 +109,42 @@ def encode_mask(mask: np.ndarray) -> dict[str, Any]:
     return {"size": [int(rle["size"][0]), int(rle["size"][1])], "counts": rle["counts"].decode()}
 
 
+def mask_to_polygons(
+    mask: np.ndarray, tolerance: float = 0.25, *, holes: bool = True, min_area: float = 1.0
+) -> list[list[float]]:
+    """The outlines of a boolean mask as flat polygon rings in image pixels, outer rings first.
+
+    Outlines follow pixel edges: a mask covering columns 2..8 spans x 2.0 to 9.0. `tolerance`
+    is the simplification's largest allowed deviation in pixels (0 keeps every contour point).
+    With `holes`, the outline of each hole is a ring too; the canvas fills rings odd-even, so a
+    ring inside another reads as a hole. Rings enclosing less than `min_area` square pixels
+    are specks, not shapes, and are dropped.
+    """
+    from skimage import measure  # imported on first use: most processes never outline a mask
+
+    mask = np.asarray(mask, dtype=bool)
+    height, width = mask.shape
+    rows, columns = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+    if not len(rows):
+        return []
+    top, left = int(rows[0]), int(columns[0])  # outline only the mask's extent: much faster
+    padded = np.pad(mask[top : rows[-1] + 1, left : columns[-1] + 1].astype(np.uint8), 1)
+    outer, inner = [], []
+    for contour in measure.find_contours(padded, 0.5):
+        xs, ys = contour[:, 1] - 0.5 + left, contour[:, 0] - 0.5 + top
+        area = 0.5 * float(np.sum(xs * np.roll(ys, -1) - np.roll(xs, -1) * ys))
+        if abs(area) < min_area or (area < 0 and not holes):  # a hole winds the other way
+            continue
+        simplified = measure.approximate_polygon(np.column_stack([xs, ys]), tolerance=tolerance)
+        if len(simplified) > 1 and np.allclose(simplified[0], simplified[-1]):
+            simplified = simplified[:-1]
+        if len(simplified) >= 3:
+            simplified[:, 0] = np.clip(simplified[:, 0], 0, width)
+            simplified[:, 1] = np.clip(simplified[:, 1], 0, height)
+            (outer if area > 0 else inner).append([float(v) for v in simplified.ravel()])
+    return outer + inner
+
+
 def decode_mask(rle: dict[str, Any]) -> np.ndarray:
     """The boolean array of a stored (compressed) RLE mask."""
     return coco_mask.decode(_pycocotools_rle(rle)).astype(bool)

@@ -15,6 +15,7 @@ from studio.gui.canvas.tools.brush_tool import BrushTool, EraserTool
 from studio.gui.canvas.tools.keypoints_tool import KeypointsTool
 from studio.gui.canvas.tools.polygon_tool import PolygonTool
 from studio.gui.canvas.tools.select_tool import SelectTool
+from studio.gui.canvas.tools.wand_tool import WandTool
 from studio.plugins.markers import hookimpl
 from studio.plugins.specs import PanelSpec, ToolSpec
 
@@ -24,6 +25,10 @@ if TYPE_CHECKING:
     from studio.gui.panels import PanelContext
 
 POLYGON_TIP = "Click vertices; close on the first vertex, Enter or double-click"
+WAND_TIP = (
+    "Click a region of similar colour or drag a box around an object; Shift+click adds, "
+    "Alt+click cuts out, [ and ] change the tolerance, Enter stores a polygon, Shift+Enter a mask"
+)
 
 
 @hookimpl
@@ -39,6 +44,7 @@ def studio_canvas_tools() -> list[ToolSpec]:
                  "Erase from the selected mask"),
         ToolSpec("keypoints", "Keypoints", "K", "tool-keypoints", KeypointsTool,
                  "Click points; Enter finishes"),
+        ToolSpec("wand", "Magic wand", "W", "tool-wand", WandTool, WAND_TIP),
     ]  # fmt: skip
 
 

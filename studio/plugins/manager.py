@@ -53,7 +53,11 @@ SETTINGS_FILE = "plugins.json"
 
 # Studio's own registry entries, registered through the same hooks as any plugin's (as
 # datasette's DEFAULT_PLUGINS). Imported by name so that this package imports nothing above core.
-DEFAULT_PLUGINS: tuple[str, ...] = ("studio.plugins.builtin_formats", "studio.ml.builtin_plugin")
+DEFAULT_PLUGINS: tuple[str, ...] = (
+    "studio.plugins.builtin_formats",
+    "studio.plugins.builtin_assistants",
+    "studio.ml.builtin_plugin",
+)
 
 Source = Literal["built-in", "installed", "project", "script"]
 HOOK_NAMES = tuple(sorted(name for name in vars(hookspecs) if name.startswith("studio_")))

@@ -67,7 +67,12 @@ class AssistantSpec:
     create: called once per process with no arguments; returns the assistant object. A
         pre-labeler has `suggest(image_path, classes) -> list of annotation mappings`
         (the mappings `Project.add_annotations` takes, without `item_id`); an interactive
-        assistant has `answer(image_path, prompts) -> list of annotation mappings`.
+        assistant has `answer(image_path, prompts) -> list of annotation mappings` (without
+        `item_id` and `label`: the person picks the class), where `prompts` is a
+        `studio.core.prompts.Prompts`: `points`, each a `Point(x, y, positive)`, and an
+        optional `box` `(x, y, width, height)`, in pixels of the upright image, already
+        checked to lie inside it. Answer with masks (`{"mask": rle, "source": ...}`, best
+        first); `Project.answer` turns them into polygons when the caller asks for those.
     tasks: the project tasks it helps with ("detection", "segmentation", …); empty means all.
     """
 

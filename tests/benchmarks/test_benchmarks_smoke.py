@@ -32,6 +32,7 @@ ROW_PREFIXES = {
     "bundle": "bundle",
     "presets": "presets",
     "embeddings": "embedding",
+    "wand": "magic",
 }
 UNITS = {"items/s", "rows/s", "ms", "MB", "s", "images/s", "accuracy"}
 LABEL_IMPORT_TARGET = 0.2  # Studio's time at most 5 × json.load's (issue #4)

@@ -84,4 +84,8 @@ def test_a_worker_of_a_parent_started_without_plugins_has_only_the_builtins(
     parent_plugins: Callable[..., StudioPlugins],
 ) -> None:
     parent_plugins(third_party=False)  # as `studio --no-plugins` does, in this process only
-    assert active_in_worker() == ["studio.ml.builtin_plugin", "studio.plugins.builtin_formats"]
+    assert active_in_worker() == [
+        "studio.ml.builtin_plugin",
+        "studio.plugins.builtin_assistants",
+        "studio.plugins.builtin_formats",
+    ]

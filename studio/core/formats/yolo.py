@@ -38,7 +38,6 @@ from typing import Any
 
 import numpy as np
 import yaml
-from skimage import measure
 
 from studio.core.enums import AnnotationKind
 from studio.core.errors import LabelImportError
@@ -59,15 +58,14 @@ from studio.core.formats.reading import (
 )
 from studio.core.formats.registry import LabelFormat
 from studio.core.formats.writing import stable_ids
-from studio.core.geometry import decode_mask
+from studio.core.geometry import decode_mask, mask_to_polygons
 from studio.core.records import AnnotationRecord
 
 CONFIG_NAMES = ("data.yaml", "data.yml", "dataset.yaml", "dataset.yml")
 CLASSES_FILE = "classes.txt"
 MAX_CONFIG_BYTES = 16 * 1024**2
 DECIMALS = 6
-# Mask outlines smaller than this (in square pixels) are noise, not objects.
-MIN_CONTOUR_AREA = 1.0
+MASK_OUTLINE_TOLERANCE = 0.25  # pixels a mask's written outline may stray from its edge
 
 
 class YoloFormat(LabelFormat):
@@ -617,26 +615,9 @@ def _number(value: float) -> str:
 
 
 def mask_outlines(mask: np.ndarray) -> list[list[float]]:
-    """The outer outlines of a boolean mask as flat pixel rings (holes and specks dropped).
-
-    The outline follows pixel edges: a mask covering columns 2..8 spans x 2.0 to 9.0.
-    """
-    padded = np.pad(mask.astype(np.uint8), 1)
-    rings = []
-    for contour in measure.find_contours(padded, 0.5):
-        xs, ys = contour[:, 1] - 0.5, contour[:, 0] - 0.5
-        area = 0.5 * float(np.sum(xs * np.roll(ys, -1) - np.roll(xs, -1) * ys))
-        if area < MIN_CONTOUR_AREA:  # a hole winds the other way: its area is negative
-            continue
-        simplified = measure.approximate_polygon(np.column_stack([xs, ys]), tolerance=0.25)
-        if len(simplified) > 1 and np.allclose(simplified[0], simplified[-1]):
-            simplified = simplified[:-1]
-        if len(simplified) >= 3:
-            height, width = mask.shape
-            simplified[:, 0] = np.clip(simplified[:, 0], 0, width)
-            simplified[:, 1] = np.clip(simplified[:, 1], 0, height)
-            rings.append([float(value) for value in simplified.ravel()])
-    return rings
+    """The outer outlines of a boolean mask as flat pixel rings (holes and specks dropped):
+    YOLO gives an object one outline, so a hole cannot be written."""
+    return mask_to_polygons(mask, MASK_OUTLINE_TOLERANCE, holes=False)
 
 
 def join_rings(rings: list[list[float]]) -> list[float]:
