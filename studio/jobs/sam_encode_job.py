@@ -2,12 +2,12 @@
 
     python -m studio.jobs.worker sam-encode PROJECT CHECKPOINT [--item ID ...] [--device D]
 
-Each image's embedding goes to an `EmbeddingStore` under an `EmbeddingKey(image sha256,
-checkpoint sha256, encoder input size)`; images whose key is already stored are skipped, so a
-second request for the same images encodes nothing. The worker's store is the user-cache
-`EmbeddingCache` (`studio.core.embedding_cache`), which the GUI process reads back when a click
-needs the embedding. The checkpoint's ONNX prompt decoder is exported first unless cached
-(`studio.ml.sam.decoder_export`). Events: {"event": "decoder", "path", "exported"},
+Each image's embedding goes to the user's `EmbeddingCache` (`studio.core.embedding_cache`)
+under an `EmbeddingKey(image sha256, checkpoint sha256, encoder input size)`; images whose key
+is already cached are skipped, so a second request for the same images encodes nothing. The
+GUI process reads the cache back when a click needs the embedding. The checkpoint's ONNX
+prompt decoder is exported first unless cached (`studio.ml.sam.decoder_export`).
+Events: {"event": "decoder", "path", "exported"},
 {"event": "encoder", "checkpoint", "checkpoint_sha256", "model_type", "device"},
 {"event": "progress", "done", "total", "item_id", "cached"}, {"event": "skipped", "item_id",
 "error"} for an image that cannot be read, then {"event": "finished", "status", "summary"}.
@@ -21,19 +21,19 @@ from __future__ import annotations
 
 import sys
 import threading
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PIL import Image, ImageOps
 
 from studio.core import media, queries
+from studio.core.embedding_cache import EmbeddingCache, EmbeddingKey
 from studio.core.errors import StudioError
 from studio.core.project_file import open_project_file
 from studio.core.queries import ItemQuery
-from studio.core.thumbnails import cache_dir
 from studio.jobs import events
 from studio.jobs.launcher import WORKER_MODULE
 from studio.jobs.run_context import Emit
@@ -44,19 +44,6 @@ if TYPE_CHECKING:
     from studio.ml.sam.checkpoint import SamCheckpoint
 
 SAM_ENCODE_ACTION = "sam-encode"
-DEFAULT_CACHE_LIMIT_MB = 4096
-
-
-class EmbeddingStore(Protocol):
-    """Where embeddings go: `get` answers None for an absent key, `put` stores one."""
-
-    def get(self, key: Any) -> Any: ...
-
-    def put(self, key: Any, array: np.ndarray, meta: Mapping[str, Any]) -> None: ...
-
-
-KeyFactory = Callable[[str, str, int], Hashable]
-"""Builds a store key from (image sha256, checkpoint sha256, encoder input size)."""
 
 
 @dataclass(frozen=True)
@@ -132,8 +119,7 @@ def encode_images(
     images: Sequence[ImageToEncode],
     sam: Sam,
     checkpoint: SamCheckpoint,
-    store: EmbeddingStore,
-    make_key: KeyFactory,
+    store: EmbeddingCache,
     *,
     device: str = "auto",
     emit: Emit = events.emit,
@@ -158,7 +144,7 @@ def encode_images(
     for done, image in enumerate(images, start=1):
         if cancel is not None and cancel.is_set():
             return EncodeSummary(encoded, cached, skipped, cancelled=True)
-        key = make_key(image.sha256, checkpoint.sha256, input_size)
+        key = EmbeddingKey(image.sha256, checkpoint.sha256, input_size)
         hit = store.get(key) is not None
         if hit:
             cached += 1
@@ -169,7 +155,7 @@ def encode_images(
                 skipped += 1
                 emit({"event": "skipped", "item_id": image.item_id, "error": str(error)})
                 continue
-            store.put(key, embedding.embedding, embedding.meta())
+            store.put(key, embedding.embedding, embedding.meta(checkpoint.model_type))
             encoded += 1
         event = {"done": done, "total": len(images), "item_id": image.item_id, "cached": hit}
         emit({"event": "progress", **event})
@@ -182,7 +168,7 @@ def encode_project(
     item_ids: Sequence[int] = (),
     *,
     device: str = "auto",
-    cache_limit_mb: int = DEFAULT_CACHE_LIMIT_MB,
+    cache_limit_mb: int | None = None,
     emit: Emit = events.emit,
     cancel: threading.Event | None = None,
 ) -> EncodeSummary:
@@ -196,9 +182,6 @@ def encode_project(
     decoder = export_decoder(sam, checkpoint)
     emit({"event": "decoder", "path": str(decoder.path), "exported": decoder.parity is not None})
 
-    from studio.core.embedding_cache import EmbeddingCache, EmbeddingKey
-
-    store = EmbeddingCache(cache_dir() / "sam" / "embeddings", cache_limit_mb * 2**20)
-    return encode_images(
-        images, sam, checkpoint, store, EmbeddingKey, device=device, emit=emit, cancel=cancel
-    )
+    limit = None if cache_limit_mb is None else cache_limit_mb * 2**20  # None: the user's
+    store = EmbeddingCache(limit_bytes=limit)
+    return encode_images(images, sam, checkpoint, store, device=device, emit=emit, cancel=cancel)

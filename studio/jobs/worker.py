@@ -33,7 +33,7 @@ from studio.core.errors import OperationCancelledError, StudioError
 from studio.core.export_options import ExportOptions
 from studio.jobs import events
 from studio.jobs.run_context import error_text
-from studio.jobs.sam_encode_job import DEFAULT_CACHE_LIMIT_MB, SAM_ENCODE_ACTION
+from studio.jobs.sam_encode_job import SAM_ENCODE_ACTION
 
 EXIT_FINISHED = 0
 EXIT_FAILED = 1
@@ -80,7 +80,10 @@ def add_sam_encode_parser(actions: argparse._SubParsersAction) -> None:
     )
     encode.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps")
     encode.add_argument(
-        "--cache-limit-mb", type=int, default=DEFAULT_CACHE_LIMIT_MB, help="embedding cache size"
+        "--cache-limit-mb",
+        type=int,
+        default=None,
+        help="embedding cache size (default: the user's setting)",
     )
 
 

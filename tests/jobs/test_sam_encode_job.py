@@ -1,14 +1,11 @@
-"""The SAM encoder job over a real project, with a stand-in embedding store (engineer "cache"
-writes the real `studio.core.embedding_cache`; the worker test runs once it is merged)."""
+"""The SAM encoder job over a real project, into a real embedding cache in tmp_path."""
 
 from __future__ import annotations
 
 import signal
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pytest
@@ -17,6 +14,7 @@ from segment_anything.modeling import Sam
 from skimage import data
 
 from studio.api import Project
+from studio.core.embedding_cache import EmbeddingCache, EmbeddingKey, EmbeddingMeta
 from studio.core.errors import StudioError
 from studio.jobs import worker
 from studio.jobs.events import parse_event
@@ -28,26 +26,8 @@ from studio.jobs.sam_encode_job import (
 from studio.ml.sam.checkpoint import SamCheckpoint, load_sam, save_random_sam
 
 
-@dataclass(frozen=True)
-class StandInKey:
-    image_sha256: str
-    checkpoint_sha256: str
-    input_size: int
-
-
-class DictStore:
-    """An in-memory EmbeddingStore that counts what was put."""
-
-    def __init__(self) -> None:
-        self.entries: dict[StandInKey, tuple[np.ndarray, dict]] = {}
-        self.puts = 0
-
-    def get(self, key: StandInKey) -> tuple[np.ndarray, dict] | None:
-        return self.entries.get(key)
-
-    def put(self, key: StandInKey, array: np.ndarray, meta: Any) -> None:
-        self.puts += 1
-        self.entries[key] = (array, dict(meta))
+def cache_in(tmp_path: Path) -> EmbeddingCache:
+    return EmbeddingCache(tmp_path / "embeddings", 2**30)
 
 
 @pytest.fixture(scope="module")
@@ -80,31 +60,32 @@ def tiny_sam(checkpoint: Path) -> tuple[Sam, SamCheckpoint]:
 
 
 def test_every_image_is_encoded_once_then_found_in_the_store(
-    photo_project: Path, tiny_sam: tuple
+    photo_project: Path, tiny_sam: tuple, tmp_path: Path
 ) -> None:
-    store, emitted = DictStore(), []
+    store, emitted = cache_in(tmp_path), []
     images = images_of(photo_project)
-    first = encode_images(images, *tiny_sam, store, StandInKey, device="cpu", emit=emitted.append)
-    assert (first.encoded, first.cached, store.puts) == (3, 0, 3)
-    second = encode_images(images, *tiny_sam, store, StandInKey, device="cpu", emit=emitted.append)
-    assert (second.encoded, second.cached, store.puts) == (0, 3, 3)
+    first = encode_images(images, *tiny_sam, store, device="cpu", emit=emitted.append)
+    assert (first.encoded, first.cached) == (3, 0)
+    written = sorted(store.directory.rglob("*.emb"))
+    assert len(written) == 3
+    second = encode_images(images, *tiny_sam, store, device="cpu", emit=emitted.append)
+    assert (second.encoded, second.cached) == (0, 3)
+    assert sorted(store.directory.rglob("*.emb")) == written
     assert {event["event"] for event in emitted} == {"encoder", "progress"}
 
 
 def test_stored_embedding_is_fp16_with_the_images_sizes(
-    photo_project: Path, tiny_sam: tuple
+    photo_project: Path, tiny_sam: tuple, tmp_path: Path
 ) -> None:
-    store = DictStore()
+    store = cache_in(tmp_path)
     images = images_of(photo_project)
-    encode_images(images, *tiny_sam, store, StandInKey, device="cpu", emit=lambda _event: None)
+    encode_images(images, *tiny_sam, store, device="cpu", emit=lambda _event: None)
     astronaut = next(image for image in images if image.path.name == "astronaut.png")
-    array, meta = next(
-        value for key, value in store.entries.items() if key.image_sha256 == astronaut.sha256
-    )
-    assert array.dtype == np.float16
-    assert array.shape == (1, 32, 8, 8)
-    assert meta == {"original_size": [96, 96], "input_size": [128, 128]}
-    assert {key.input_size for key in store.entries} == {128}
+    cached = store.get(EmbeddingKey(astronaut.sha256, tiny_sam[1].sha256, 128))
+    assert cached is not None
+    assert cached.array.dtype == np.float16
+    assert cached.array.shape == (1, 32, 8, 8)
+    assert cached.meta == EmbeddingMeta((96, 96), (128, 128), "custom")
 
 
 def test_unreadable_image_is_skipped_naming_the_file(
@@ -115,20 +96,22 @@ def test_unreadable_image_is_skipped_naming_the_file(
     broken.write_bytes(b"not a png")
     images[0] = type(images[0])(images[0].item_id, broken, "f" * 64)
     emitted: list[dict] = []
-    summary = encode_images(images, *tiny_sam, DictStore(), StandInKey, emit=emitted.append)
+    summary = encode_images(images, *tiny_sam, cache_in(tmp_path), emit=emitted.append)
     assert (summary.encoded, summary.skipped) == (2, 1)
     skipped = [event for event in emitted if event["event"] == "skipped"]
     assert "broken.png: unreadable or corrupt image" in skipped[0]["error"]
 
 
-def test_cancel_stops_before_the_next_image(photo_project: Path, tiny_sam: tuple) -> None:
+def test_cancel_stops_before_the_next_image(
+    photo_project: Path, tiny_sam: tuple, tmp_path: Path
+) -> None:
     cancel = threading.Event()
     cancel.set()
-    store = DictStore()
+    store = cache_in(tmp_path)
     images = images_of(photo_project)
-    summary = encode_images(images, *tiny_sam, store, StandInKey, emit=print, cancel=cancel)
+    summary = encode_images(images, *tiny_sam, store, emit=print, cancel=cancel)
     assert summary.cancelled
-    assert store.puts == 0
+    assert store.size_bytes() == 0
 
 
 def test_unknown_item_is_an_error_naming_the_project(photo_project: Path) -> None:
@@ -167,7 +150,6 @@ def run_worker(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int
 def test_worker_exports_the_decoder_and_fills_the_cache_then_hits_both(
     photo_project: Path, checkpoint: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    pytest.importorskip("studio.core.embedding_cache", reason="engineer cache's module")
     argv = sam_encode_command(photo_project, checkpoint, device="cpu")[3:]
     summaries, exported = [], []
     for _run in range(2):

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from studio.core.embedding_cache import CachedEmbedding, EmbeddingMeta
+
 
 @dataclass(frozen=True)
 class ImageEmbedding:
@@ -21,17 +23,11 @@ class ImageEmbedding:
     original_size: tuple[int, int]
     input_size: tuple[int, int]
 
-    def meta(self) -> dict[str, list[int]]:
-        """The sizes as plain values, for an embedding store's metadata."""
-        return {"original_size": list(self.original_size), "input_size": list(self.input_size)}
+    def meta(self, model_kind: str) -> EmbeddingMeta:
+        """The sizes, for the embedding cache (`model_kind`: "vit_b", "custom"…)."""
+        return EmbeddingMeta(self.original_size, self.input_size, model_kind)
 
     @classmethod
-    def from_stored(cls, array: np.ndarray, meta: dict) -> ImageEmbedding:
-        """Rebuild an embedding from what `meta()` and the array were stored as."""
-        original = meta["original_size"]
-        resized = meta["input_size"]
-        return cls(
-            np.asarray(array),
-            (int(original[0]), int(original[1])),
-            (int(resized[0]), int(resized[1])),
-        )
+    def from_cached(cls, cached: CachedEmbedding) -> ImageEmbedding:
+        """The embedding an `EmbeddingCache` hit holds."""
+        return cls(np.asarray(cached.array), cached.meta.original_size, cached.meta.resized_size)

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from segment_anything import SamPredictor
 
+from studio.core.embedding_cache import EmbeddingCache, EmbeddingKey
 from studio.ml.sam.embedding import ImageEmbedding
 from studio.ml.sam.encoder import SamEncoder
 from studio.ml.sam.errors import SamError
@@ -39,9 +42,14 @@ def test_float_image_is_refused(tiny_sam: tuple) -> None:
         SamEncoder(tiny_sam[0], "cpu").encode(np.zeros((8, 8, 3), np.float32))
 
 
-def test_stored_embedding_round_trips(photograph_embedding: ImageEmbedding) -> None:
+def test_a_cached_embedding_round_trips(
+    photograph_embedding: ImageEmbedding, tmp_path: Path
+) -> None:
     embedding = photograph_embedding
-    again = ImageEmbedding.from_stored(embedding.embedding, embedding.meta())
+    cache = EmbeddingCache(tmp_path / "embeddings", 2**30)
+    key = EmbeddingKey("a" * 64, "b" * 64, 1024)
+    cache.put(key, embedding.embedding, embedding.meta("custom"))
+    again = ImageEmbedding.from_cached(cache.get(key))
     assert again.original_size == embedding.original_size
     assert again.input_size == embedding.input_size
     np.testing.assert_array_equal(again.embedding, embedding.embedding)
