@@ -30,7 +30,7 @@ from torchvision.transforms import v2
 from benchmarks.fixtures import photo_pixels
 from benchmarks.harness import Measurement, Session
 from studio.core.versions import VersionItem
-from studio.ml import augment, data, models
+from studio.ml import architectures, augment, data
 from studio.ml.config import TrainConfig
 from studio.ml.devices import choose_device, describe_device
 from studio.ml.trainer import Trainer
@@ -229,7 +229,7 @@ def _setup(session: Session, sizes: Sizes) -> Setup:
     items = write_pngs(folder / "images", sizes, session.seed)
     device = choose_device("auto")
     torch.manual_seed(session.seed)
-    built = models.build_model(
+    built = architectures.build_model(
         sizes.model, "classification", len(CLASSES), sizes.input_size, pretrained="never"
     )
     class_index = data.ClassIndex(class_ids=(1, 2, 3), names=CLASSES)
