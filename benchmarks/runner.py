@@ -31,6 +31,7 @@ BENCHMARKS: dict[str, str] = {
     "presets": "bench_presets",  # the no-option train command on the demo (#11)
     "embeddings": "bench_embedding_cache",  # loading a cached SAM embedding (#13)
     "wand": "bench_magic_wand",  # a magic-wand click against a bare flood fill (#13)
+    "sam": "bench_sam",  # SAM clicks, hover preview, encoders and look-ahead (#13)
 }
 
 

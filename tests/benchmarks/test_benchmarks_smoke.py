@@ -33,6 +33,7 @@ ROW_PREFIXES = {
     "presets": "presets",
     "embeddings": "embedding",
     "wand": "magic",
+    "sam": "SAM",
 }
 UNITS = {"items/s", "rows/s", "ms", "MB", "s", "images/s", "accuracy"}
 LABEL_IMPORT_TARGET = 0.2  # Studio's time at most 5 × json.load's (issue #4)
