@@ -1,4 +1,5 @@
-"""Segment everything over a real project with the tiny random SAM, in this process."""
+"""Segment everything over a real project with the tiny random SAM, and reading a checkpoint
+with `sam-inspect`, in this process (as the worker does)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ import pytest
 
 from studio.api import Project
 from studio.core.errors import StudioError
+from studio.core.object_store import file_sha256
 from studio.jobs import worker
+from studio.jobs.events import parse_event
 from studio.jobs.sam_everything_job import (
     EverythingOptions,
     sam_everything_command,
@@ -99,3 +102,30 @@ def test_command_parses_as_the_workers_sam_everything(project_path: Path, checkp
     )
     assert (arguments.item, arguments.points_per_side, arguments.min_iou) == ([2], 8, 0.5)
     assert (arguments.min_stability, arguments.device, arguments.author) == (0.75, "cpu", "ada")
+
+
+def inspect(checkpoint: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, list[dict]]:
+    code = worker.main([worker.SAM_INSPECT_ACTION, str(checkpoint)])
+    lines = capsys.readouterr().out.splitlines()
+    return code, [event for line in lines if (event := parse_event(line))]
+
+
+def test_inspect_reports_the_checkpoints_type_and_sha256(
+    checkpoint: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, (event,) = inspect(checkpoint, capsys)
+    assert code == worker.EXIT_FINISHED
+    assert (event["event"], event["sha256"]) == ("checkpoint", file_sha256(checkpoint))
+    assert (event["model_type"], event["input_size"]) == ("custom", 128)
+
+
+def test_inspect_refuses_a_file_that_is_no_checkpoint_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    notes = tmp_path / "notes.pth"
+    notes.write_text("not a checkpoint")
+    code, (event,) = inspect(notes, capsys)
+    assert code == worker.EXIT_FAILED
+    assert event["event"] == "failed"
+    assert "notes.pth" in event["error"]
+    assert "\n" not in event["error"]
