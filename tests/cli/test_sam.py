@@ -1,7 +1,7 @@
 """`studio sam …` over a real project with the tiny random SAM and real workers.
 
-The module shares one project (checkpoint chosen, images encoded by one `sam-encode` worker)
-and one embedding cache, since every worker imports torch.
+The module shares one project (checkpoint chosen, images encoded) and one embedding cache,
+since every worker imports torch (seconds each).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import pytest
 
 from studio.api import Project
 from studio.api.sam import OFFICIAL_CHECKPOINTS
+from studio.jobs.sam_encode_job import encode_project
 from tests.cli_helpers import assert_user_error, run_cli
 from tests.sam_projects import CLASS, photo_project, tiny_checkpoint
 
@@ -37,11 +38,13 @@ def _use_shared_cache(
 
 @pytest.fixture(scope="module")
 def project_path(tmp_path_factory: pytest.TempPathFactory, shared_cache: Path) -> Path:
-    """The photographs' project, its checkpoint chosen and both images encoded."""
+    """The photographs' project, its checkpoint chosen and both images encoded (in this
+    process, as the `sam-encode` worker does: torch is loaded here already)."""
     path = photo_project(tmp_path_factory.mktemp("photos"))
+    checkpoint = tiny_checkpoint(tmp_path_factory.mktemp("checkpoint"))
     with Project.open(path) as project:
-        project.set_sam_checkpoint(tiny_checkpoint(tmp_path_factory.mktemp("checkpoint")))
-        project.sam.precompute()
+        project.set_sam_checkpoint(checkpoint)
+    encode_project(path, checkpoint, emit=lambda _event: None)
     return path
 
 
