@@ -19,6 +19,7 @@ from __future__ import annotations
 from studio.api.context import ProjectContext
 from studio.api.experiments import Run, SettingAdjustedWarning
 from studio.api.project import Project
+from studio.api.sam import SamCheckpointChoice
 from studio.core.enums import (
     AnnotationKind,
     AnnotationSource,
@@ -117,6 +118,7 @@ __all__ = [
     "RunError",
     "RunRecord",
     "RunStatus",
+    "SamCheckpointChoice",
     "SettingAdjustedWarning",
     "Split",
     "SplitPlan",

@@ -110,10 +110,7 @@ class AssistanceService:
             raise StudioError(f"shape must be 'mask' or 'polygon', not {shape!r}")
         item = self._labels.item(item_id)
         image = self._labels.media_path(item)
-        prompts = Prompts(
-            tuple(_point(point, image) for point in points),
-            None if box is None else _box(box, image),
-        )
+        prompts = prompts_from(points, box, image)
         prompts.check(item.width, item.height, image)
         with self._context.plugins.guard(spec, "answer"):
             answers = list(self._created(spec).answer(image, prompts))
@@ -138,6 +135,17 @@ class AssistanceService:
                 with self._context.plugins.guard(spec, "create"):
                     _created[spec] = spec.create()
             return _created[spec]
+
+
+def prompts_from(
+    points: Iterable[PointPrompt], box: Sequence[float] | None, image: object
+) -> Prompts:
+    """Points and a box as a script gives them, as `Prompts`; a `PromptError` naming `image`
+    when one is malformed (whether they lie inside the image is `Prompts.check`'s job)."""
+    return Prompts(
+        tuple(_point(point, image) for point in points),
+        None if box is None else _box(box, image),
+    )
 
 
 def _point(point: PointPrompt, image: object) -> Point:

@@ -11,9 +11,10 @@
 
 The work is done by services over the project's context: `project.labels` (classes, media,
 items, annotations, label files, settings, history), `project.experiments` (versions, runs),
-`project.models` (the model registry and exports), `project.analysis` (error analysis) and
-`project.assistance` (labeling assistants). The flat methods (`project.annotate(...)`) are
-one-line delegations to them, documented there, so scripts can use either.
+`project.models` (the model registry and exports), `project.analysis` (error analysis),
+`project.assistance` (labeling assistants) and `project.sam` (Segment Anything). The flat
+methods (`project.annotate(...)`) are one-line delegations to them, documented there, so
+scripts can use either.
 
 Every method that changes the project is one short transaction (one undo step); several
 processes may use the same project at once. Opening a project runs none of its code: its
@@ -35,6 +36,7 @@ from studio.api.events import ProjectEvents
 from studio.api.experiments import EventCallback, ExperimentsService, Ratios, Run
 from studio.api.labels import LabelsService, ProgressCallback
 from studio.api.models import ExportSource, ModelsService
+from studio.api.sam import SamCheckpointChoice, SamService
 from studio.core import error_analysis
 from studio.core.database import Database
 from studio.core.enums import AnnotationSource, ItemStatus, Split
@@ -65,8 +67,8 @@ PluginFolderStatus = Literal["none", "untrusted", "disabled", "loaded"]
 class Project:
     """An open Studio project file. Use `Project.create` or `Project.open`, then `close()`.
 
-    `context` is what the project is; `labels`, `experiments`, `models`, `analysis` and
-    `assistance` do the work. The flat methods below the plugin ones are one-line
+    `context` is what the project is; `labels`, `experiments`, `models`, `analysis`,
+    `assistance` and `sam` do the work. The flat methods below the plugin ones are one-line
     delegations to those services, where each is documented.
     """
 
@@ -89,6 +91,7 @@ class Project:
         self.models = ModelsService(self.context, events)
         self.analysis = AnalysisService(self.context)
         self.assistance = AssistanceService(self.context, self.labels)
+        self.sam = SamService(self.context, self.labels)
         self._loaded_plugin_folder = False
         self._closed = False
         if self._folder_trusted() and self.context.plugins.settings.third_party:
@@ -250,6 +253,35 @@ class Project:
             points=points,
             box=box,
             shape=shape,
+            polygon_tolerance=polygon_tolerance,
+        )
+
+    # -- Segment Anything ------------------------------------------------------------------
+
+    def set_sam_checkpoint(self, path: str | Path) -> SamCheckpointChoice:
+        return self.sam.set_sam_checkpoint(path)
+
+    def sam_checkpoint(self) -> SamCheckpointChoice | None:
+        return self.sam.sam_checkpoint()
+
+    def segment(
+        self,
+        item_id: int,
+        points: Iterable[PointPrompt] = (),
+        box: Sequence[float] | None = None,
+        *,
+        label: str | int | None = None,
+        shape: AnswerShape = "polygon",
+        multimask_index: int | None = None,
+        polygon_tolerance: float = 1.0,
+    ) -> list[int]:
+        return self.sam.segment(
+            item_id,
+            points,
+            box,
+            label=label,
+            shape=shape,
+            multimask_index=multimask_index,
             polygon_tolerance=polygon_tolerance,
         )
 

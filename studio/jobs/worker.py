@@ -7,6 +7,10 @@
                                         [--opset N] [--parity-images N] [--overwrite]
     python -m studio.jobs.worker sam-encode PROJECT CHECKPOINT [--item ID ...] [--device D]
                                             [--cache-limit-mb N]
+    python -m studio.jobs.worker sam-inspect CHECKPOINT
+    python -m studio.jobs.worker sam-everything PROJECT CHECKPOINT LABEL [--item ID ...]
+                                                [--points-per-side N] [--min-iou X]
+                                                [--min-stability X] [--device D] [--author A]
 
 Progress goes to stdout as JSON lines (`studio.jobs.events`), the run's log to
 `runs/<id>/train.log`. SIGTERM and SIGINT cancel: training stops after the current batch
@@ -15,7 +19,10 @@ Exit status: 0 finished (or stopped early), 3 cancelled, 1 failed (the run is ma
 with the error; a failed export prints a `failed` event and leaves nothing at OUT),
 2 bad arguments. An export ends with {"event": "exported", "folder", "zip", "parity", ...}.
 `sam-encode` writes SAM image embeddings to the user's cache (`studio.jobs.sam_encode_job`)
-and stops between images on a signal.
+and stops between images on a signal. `sam-inspect` reads a checkpoint and prints
+{"event": "checkpoint", "path", "sha256", "model_type", "input_size", "architecture"} (so the
+window and the API learn a checkpoint's type without importing torch). `sam-everything` fills
+pending SAM suggestions (`studio.jobs.sam_everything_job`), stopping between images on a signal.
 """
 
 from __future__ import annotations
@@ -34,6 +41,15 @@ from studio.core.export_options import ExportOptions
 from studio.jobs import events
 from studio.jobs.run_context import error_text
 from studio.jobs.sam_encode_job import SAM_ENCODE_ACTION
+from studio.jobs.sam_everything_job import (
+    DEFAULT_MIN_IOU,
+    DEFAULT_MIN_STABILITY,
+    DEFAULT_POINTS_PER_SIDE,
+    SAM_EVERYTHING_ACTION,
+    EverythingOptions,
+)
+
+SAM_INSPECT_ACTION = "sam-inspect"
 
 EXIT_FINISHED = 0
 EXIT_FAILED = 1
@@ -58,6 +74,8 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     evaluate.add_argument("--split", default="test", choices=("train", "val", "test"))
     add_export_parser(actions)
     add_sam_encode_parser(actions)
+    add_sam_inspect_parser(actions)
+    add_sam_everything_parser(actions)
     return parser.parse_args(argv)
 
 
@@ -85,6 +103,36 @@ def add_sam_encode_parser(actions: argparse._SubParsersAction) -> None:
         default=None,
         help="embedding cache size (default: the user's setting)",
     )
+
+
+def add_sam_inspect_parser(actions: argparse._SubParsersAction) -> None:
+    inspect = actions.add_parser(
+        SAM_INSPECT_ACTION, help="read a SAM checkpoint: its sha256 and architecture"
+    )
+    inspect.add_argument("checkpoint", type=Path, help="a Segment Anything checkpoint (.pth)")
+
+
+def add_sam_everything_parser(actions: argparse._SubParsersAction) -> None:
+    everything = actions.add_parser(
+        SAM_EVERYTHING_ACTION, help="suggest masks for everything SAM finds in a project's images"
+    )
+    everything.add_argument("project", type=Path)
+    everything.add_argument("checkpoint", type=Path, help="a Segment Anything checkpoint (.pth)")
+    everything.add_argument("label", help="the class the suggestions get")
+    everything.add_argument(
+        "--item", type=int, action="append", default=[], help="an item id (repeat); all if none"
+    )
+    everything.add_argument(
+        "--points-per-side", type=int, default=DEFAULT_POINTS_PER_SIDE, help="the prompt grid"
+    )
+    everything.add_argument(
+        "--min-iou", type=float, default=DEFAULT_MIN_IOU, help="keep masks with this IoU"
+    )
+    everything.add_argument(
+        "--min-stability", type=float, default=DEFAULT_MIN_STABILITY, help="and this stability"
+    )
+    everything.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps")
+    everything.add_argument("--author", default="", help="who the suggestions are recorded for")
 
 
 def install_cancel_handlers(on_signal: Callable[[int, FrameType | None], None]) -> None:
@@ -182,11 +230,57 @@ def run_sam_encode(arguments: argparse.Namespace) -> int:
     return EXIT_CODES[status]
 
 
+def run_sam_inspect(arguments: argparse.Namespace) -> int:
+    from studio.ml.sam.checkpoint import read_checkpoint
+
+    checkpoint, _state = read_checkpoint(arguments.checkpoint)
+    architecture = checkpoint.architecture
+    events.emit(
+        {
+            "event": "checkpoint",
+            "path": str(checkpoint.path.resolve()),
+            "sha256": checkpoint.sha256,
+            "model_type": checkpoint.model_type,
+            "input_size": architecture.image_size,
+            "architecture": architecture.describe(),
+        }
+    )
+    return EXIT_FINISHED
+
+
+def run_sam_everything(arguments: argparse.Namespace) -> int:
+    """Segment everything; a signal stops between images (stored suggestions stay)."""
+    from studio.jobs.sam_everything_job import segment_everything
+
+    cancel = threading.Event()
+
+    def on_signal(_number: int, _frame: FrameType | None) -> None:
+        cancel.set()
+
+    install_cancel_handlers(on_signal)
+    options = EverythingOptions(
+        arguments.label,
+        arguments.points_per_side,
+        arguments.min_iou,
+        arguments.min_stability,
+        arguments.device,
+        arguments.author,
+    )
+    summary = segment_everything(
+        arguments.project, arguments.checkpoint, options, arguments.item, cancel=cancel
+    )
+    status = "cancelled" if summary.cancelled else "finished"
+    events.emit({"event": "finished", "status": status, "summary": summary.as_dict()})
+    return EXIT_CODES[status]
+
+
 ACTIONS = {
     "train": run_training,
     "evaluate": run_evaluation,
     "export": run_export,
     SAM_ENCODE_ACTION: run_sam_encode,
+    SAM_INSPECT_ACTION: run_sam_inspect,
+    SAM_EVERYTHING_ACTION: run_sam_everything,
 }
 
 

@@ -85,7 +85,12 @@ def plugin(studio_plugins: StudioPlugins) -> AssistantPlugin:
 def test_assistants_are_those_for_the_projects_labeling_mode(
     project: Project, plugin: AssistantPlugin
 ) -> None:
-    assert [spec.name for spec in project.assistants()] == ["magic_wand", "darkest", "pointer"]
+    assert [spec.name for spec in project.assistants()] == [
+        "magic_wand",
+        "sam",
+        "darkest",
+        "pointer",
+    ]
     project.set_setting("labeling_mode", "single_label")
     assert [spec.name for spec in project.assistance.assistants()] == ["darkest", "tagger"]
 
@@ -120,8 +125,8 @@ def test_unknown_and_interactive_assistants_are_refused_by_name(
     project: Project, plugin: AssistantPlugin
 ) -> None:
     [item] = project.item_ids()
-    with pytest.raises(StudioError, match=r"named 'sam'.*darkest, magic_wand, pointer"):
-        project.suggest("sam", item)
+    with pytest.raises(StudioError, match=r"named 'grabcut'.*darkest, magic_wand, pointer, sam"):
+        project.suggest("grabcut", item)
     with pytest.raises(StudioError, match="'pointer' is interactive"):
         project.suggest("pointer", item)
 
@@ -178,7 +183,7 @@ def test_prompts_outside_the_image_are_refused_naming_the_file(project: Project)
         project.answer("magic_wand", item, points=[(5, 5, 2)])
     with pytest.raises(PromptError, match="at least one positive point"):
         project.answer("magic_wand", item)
-    assert [spec.name for spec in project.assistants()] == ["magic_wand"]  # still enabled
+    assert [spec.name for spec in project.assistants()] == ["magic_wand", "sam"]  # still enabled
 
 
 def test_prompts_go_to_interactive_assistants_only(
