@@ -10,6 +10,7 @@ This module imports torch and sam2; Studio imports it only when the assistant is
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -69,10 +70,16 @@ class Sam2Assistant:
         size = self.model.image_size
         self.predictor._bb_feat_sizes = [(size // 4,) * 2, (size // 8,) * 2, (size // 16,) * 2]
         self.encoded = 0  # images this assistant ran the encoder on (cache misses)
+        # The predictor holds one image at a time; the window may ask from several threads.
+        self._lock = threading.Lock()
 
     def answer(self, image_path: Path, prompts: Prompts) -> list[dict[str, Any]]:
         """Masks for the prompts, best (highest predicted IoU) first, with source "sam"."""
-        self._set_image(Path(image_path))
+        with self._lock:
+            return self._answer(Path(image_path), prompts)
+
+    def _answer(self, image_path: Path, prompts: Prompts) -> list[dict[str, Any]]:
+        self._set_image(image_path)
         points = [(point.x, point.y) for point in prompts.points]
         box = None
         if prompts.box is not None:
