@@ -8,8 +8,10 @@ STAMP := $(VENV)/.studio-installed
 # Torch wheels this machine holds locally; elsewhere override, e.g. `make TORCH=torch setup`.
 TORCH ?= torch==2.14.1 torchvision==0.29.1
 # The example plugins (each its own package, installed editable with its test extra and tested
-# by `make test`; mlflow comes in with studio-mlflow only, never with Studio itself).
-PLUGINS := plugins/studio-json-sidecar plugins/studio-class-balance plugins/studio-mlflow
+# by `make test`; mlflow comes in with studio-mlflow only, never with Studio itself; sam2 is
+# never installed here: its sdist needs a build, see plugins/studio-sam2/README.md).
+PLUGINS := plugins/studio-json-sidecar plugins/studio-class-balance plugins/studio-mlflow \
+	plugins/studio-sam2
 DEMO_DIR ?= demo-project
 DEMO := $(DEMO_DIR)/demo.studio
 
