@@ -265,7 +265,7 @@ class MainWindow(QMainWindow):
         menu = self.menuBar().addMenu("&Label")
         menu.addActions(self.workspace.tool_actions())
         menu.addActions([actions["brush_bigger"], actions["brush_smaller"]])
-        menu.addAction(actions["sam_checkpoint"])
+        menu.addActions([actions["sam_checkpoint"], actions["boxes_to_masks"]])
         menu.addSeparator()
         menu.addActions(
             [

@@ -16,9 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from PySide6.QtCore import QObject, QSettings, Signal
 
-from studio.api import ItemRecord, Project, StudioError
+from studio.api import AnnotationRecord, ItemRecord, Project, StudioError
 from studio.core.embedding_cache import EmbeddingCache, EmbeddingKey
 from studio.gui.sam.encoder_process import EncodeRequest, EncoderProcess
 from studio.ml.sam.embedding import ImageEmbedding
@@ -52,6 +53,15 @@ class SamCheckpointChoice:
 
     path: Path
     sha256: str
+
+
+@dataclass(frozen=True)
+class BoxMasks:
+    """SAM's masks for boxes of one item (`masks` None: the item is not encoded yet)."""
+
+    item_id: int
+    boxes: list[AnnotationRecord]
+    masks: list[np.ndarray] | None
 
 
 class SamAssistant(QObject):
@@ -159,6 +169,23 @@ class SamAssistant(QObject):
         if cached is None or decoder is None:
             return None
         return PromptSession(decoder, ImageEmbedding.from_cached(cached))
+
+    def box_masks(
+        self, item: ItemRecord, boxes: Sequence[Sequence[float]]
+    ) -> list[np.ndarray] | None:
+        """SAM's single best mask for each box ([x, y, width, height]) on `item`, or None while
+        its embedding is not encoded. Runs on a background thread."""
+        key = self._key(item)
+        cached = self._cache.get(key) if key is not None else None
+        decoder = self.decoder()
+        if cached is None or decoder is None:
+            return None
+        embedding = ImageEmbedding.from_cached(cached)
+        masks = []
+        for x, y, width, height in boxes:
+            decoded = decoder.decode(embedding, box=(x, y, x + width, y + height), multimask=False)
+            masks.append(decoded.masks[0])
+        return masks
 
     def suggest(self, annotations: list[dict[str, Any]]) -> list[int]:
         """Store `annotations` as pending suggestions, one undo step; their ids."""

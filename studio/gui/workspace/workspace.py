@@ -8,6 +8,7 @@ itself and its menus). Everything the user does here ends in one `LabelingContro
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,13 +17,14 @@ from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import QAbstractItemView, QFileDialog, QVBoxLayout, QWidget
 
 from studio.api import HistoryStep, ItemRecord, Project, RelinkReport, StudioError
+from studio.core.geometry import encode_mask
 from studio.gui.canvas import IMAGE_MISSING, Canvas
 from studio.gui.canvas.shapes.base import DEFAULT_OPACITY
 from studio.gui.gallery.model import GalleryModel
 from studio.gui.resources import icon
-from studio.gui.sam.assistant import SamAssistant, sam_options
+from studio.gui.sam.assistant import BoxMasks, SamAssistant, sam_options
 from studio.gui.sam.checkpoint_dialog import SamCheckpointDialog
-from studio.gui.task_runner import TaskRunner, stop_when_cancelled
+from studio.gui.task_runner import Progress, TaskRunner, stop_when_cancelled
 from studio.gui.workspace.class_panel import ClassPanel
 from studio.gui.workspace.class_picker import ClassPicker
 from studio.gui.workspace.controller import TAG_MODES, LabelingController
@@ -94,6 +96,9 @@ class LabelingWorkspace(QWidget):
         self.canvas.sam_checkpoint_wanted.connect(self.choose_sam_checkpoint)
         self.controller.item_changed.connect(self._encode_ahead)
         self.sam_checkpoint_dialog: SamCheckpointDialog | None = None
+        self._box_runner = TaskRunner(self)
+        self._box_runner.finished.connect(self._suggest_box_masks)
+        self._box_runner.failed.connect(self.message)
 
     # -- actions -------------------------------------------------------------------------
 
@@ -133,6 +138,7 @@ class LabelingWorkspace(QWidget):
             "delete_shapes": self.controller.delete_selected,
             "accept_suggestions": self.controller.accept_selected,
             "sam_checkpoint": self.choose_sam_checkpoint,
+            "boxes_to_masks": self.boxes_to_masks,
             "reject_suggestions": self.controller.reject_selected,
             "copy_previous": self.copy_previous,
             "fit": self.canvas.fit,
@@ -326,6 +332,45 @@ class LabelingWorkspace(QWidget):
             self.sam_checkpoint_dialog = SamCheckpointDialog(self.sam.set_checkpoint, self)
         self.sam_checkpoint_dialog.show()
         self.sam_checkpoint_dialog.raise_()
+
+    def boxes_to_masks(self) -> None:
+        """Prompt SAM with each selected box (drawn, imported or suggested) and add the masks
+        as pending suggestions of the boxes' classes, one undo step."""
+        item = self.controller.item
+        selected = set(self.controller.selection)
+        boxes = [a for a in self.controller.shapes if a.id in selected and a.kind == "box"]
+        if item is None or not boxes:
+            self.message.emit("Select boxes to turn them into SAM masks")
+            return
+        if self.sam.checkpoint() is None:
+            self.choose_sam_checkpoint()
+            return
+        sam = self.sam
+
+        def work(progress: Progress, cancel: threading.Event) -> BoxMasks:
+            return BoxMasks(item.id, boxes, sam.box_masks(item, [b.geometry for b in boxes]))
+
+        self._box_runner.start(work)
+
+    def _suggest_box_masks(self, result: BoxMasks) -> None:
+        if result.masks is None:
+            self.message.emit("SAM: encoding… (try again once the image is encoded)")
+            return
+        suggestions = [
+            {
+                "item_id": result.item_id,
+                "label": box.label,
+                "mask": encode_mask(mask),
+                "source": "sam",
+                "attributes": {"sam_prompts": {"points": [], "box": list(box.geometry)}},
+            }
+            for box, mask in zip(result.boxes, result.masks, strict=True)
+            if mask.any()
+        ]
+        if not suggestions:
+            self.message.emit("SAM found no mask in the selected boxes")
+            return
+        self.controller.suggest(suggestions)
 
     def _relink_finished(self, report: RelinkReport) -> None:
         self.relink_running.emit(False)

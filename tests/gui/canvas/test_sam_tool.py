@@ -95,6 +95,29 @@ def test_enter_stores_a_pending_sam_polygon_y_accepts_it_and_undo_removes_it(
     assert project.annotations(item_id) == []
 
 
+def test_shift_m_turns_the_selected_boxes_into_pending_sam_masks_in_one_undo_step(
+    qtbot: QtBot, sam_window: MainWindow
+) -> None:
+    project, controller = sam_window.project, sam_window.workspace.controller
+    item_id = controller.item.id
+    dog = next(c for c in project.classes() if c.name == "dog")
+    boxes = [
+        project.annotate(item_id, dog.id, box=box)
+        for box in ([150, 100, 100, 60], [20, 20, 80, 80])
+    ]
+    sam_window.workspace.reload()
+    controller.select(boxes)
+    press(qtbot, Qt.Key.Key_M, Qt.KeyboardModifier.ShiftModifier)
+    qtbot.waitUntil(lambda: len(project.annotations(item_id)) == 4)
+    masks = [a for a in project.annotations(item_id) if a.kind == "mask"]
+    assert {(a.label, a.source, a.review) for a in masks} == {("dog", "sam", "pending")}
+    assert sorted(a.attributes["sam_prompts"]["box"] for a in masks) == sorted(
+        [[150, 100, 100, 60], [20, 20, 80, 80]]
+    )
+    press(qtbot, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert [a.id for a in project.annotations(item_id)] == boxes
+
+
 def test_backspace_undoes_the_last_click(qtbot: QtBot, sam_window: MainWindow) -> None:
     canvas = sam_window.workspace.canvas
     click(qtbot, canvas, 200, 130)
