@@ -74,6 +74,22 @@ def test_a_click_previews_a_mask_and_the_preview_follows_the_pointer(
     assert not np.array_equal(shown_mask(qtbot, canvas), after_click)
 
 
+def test_enter_after_hovering_stores_the_clicked_mask_not_the_hover_preview(
+    qtbot: QtBot, sam_window: MainWindow
+) -> None:
+    canvas, project = sam_window.workspace.canvas, sam_window.project
+    item_id = sam_window.workspace.controller.item.id
+    click(qtbot, canvas, 200, 130)
+    shown_mask(qtbot, canvas)
+    hover(qtbot, canvas, 60, 250)
+    qtbot.waitUntil(lambda: sam(canvas).answer().prompts is None)
+    press(qtbot, Qt.Key.Key_Return, Qt.KeyboardModifier.ShiftModifier)
+    qtbot.waitUntil(lambda: len(project.annotations(item_id)) == 1)
+    [suggestion] = project.annotations(item_id)
+    assert suggestion.kind == "mask"
+    assert len(suggestion.attributes["sam_prompts"]["points"]) == 1
+
+
 def test_enter_stores_a_pending_sam_polygon_y_accepts_it_and_undo_removes_it(
     qtbot: QtBot, sam_window: MainWindow
 ) -> None:
@@ -127,6 +143,20 @@ def test_backspace_undoes_the_last_click(qtbot: QtBot, sam_window: MainWindow) -
     press(qtbot, Qt.Key.Key_Backspace)
     qtbot.waitUntil(lambda: np.array_equal(shown_mask(qtbot, canvas), one_click))
     assert len(sam(canvas).answer().prompts["points"]) == 1
+
+
+def test_backspace_on_the_only_click_clears_it_and_a_new_click_starts_afresh(
+    qtbot: QtBot, sam_window: MainWindow
+) -> None:
+    canvas = sam_window.workspace.canvas
+    click(qtbot, canvas, 200, 130)
+    shown_mask(qtbot, canvas)
+    press(qtbot, Qt.Key.Key_Backspace)
+    qtbot.waitUntil(lambda: not sam(canvas).busy() and sam(canvas).answer() is None)
+    click(qtbot, canvas, 60, 250)
+    shown_mask(qtbot, canvas)
+    [[x, y, _]] = sam(canvas).answer().prompts["points"]
+    assert (x, y) == (pytest.approx(60, abs=2), pytest.approx(250, abs=2))
 
 
 def test_m_shows_the_next_of_the_multimask_outputs(qtbot: QtBot, sam_window: MainWindow) -> None:

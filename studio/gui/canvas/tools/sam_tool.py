@@ -243,11 +243,11 @@ class SamTool(Tool):
         if answer.waiting:
             self.canvas.show_message(ENCODING_MESSAGE)
             return
+        if answer.empty:  # every prompt was undone: start afresh
+            self.cancel()
+            return
         self._answer = answer
         self._remove_preview()
-        if answer.empty:
-            self._operations = []
-            return
         if answer.rings:
             color = self.canvas.active_color()
             fill = QColor(color)
