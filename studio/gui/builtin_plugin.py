@@ -14,6 +14,7 @@ from studio.gui.canvas.tools.box_tool import BoxTool
 from studio.gui.canvas.tools.brush_tool import BrushTool, EraserTool
 from studio.gui.canvas.tools.keypoints_tool import KeypointsTool
 from studio.gui.canvas.tools.polygon_tool import PolygonTool
+from studio.gui.canvas.tools.sam_tool import SamTool
 from studio.gui.canvas.tools.select_tool import SelectTool
 from studio.gui.canvas.tools.wand_tool import WandTool
 from studio.plugins.markers import hookimpl
@@ -30,6 +31,12 @@ WAND_TIP = (
     "Alt+click cuts out, [ and ] change the tolerance, Enter stores a polygon, Shift+Enter a mask"
 )
 
+SAM_TIP = (
+    "Segment Anything: click the object, Shift+click what is not part of it, drag a box; "
+    "M cycles the masks, Backspace undoes a click, Enter stores a polygon suggestion, "
+    "Shift+Enter a mask, Esc cancels"
+)
+
 
 @hookimpl
 def studio_canvas_tools() -> list[ToolSpec]:
@@ -44,6 +51,7 @@ def studio_canvas_tools() -> list[ToolSpec]:
                  "Erase from the selected mask"),
         ToolSpec("keypoints", "Keypoints", "K", "tool-keypoints", KeypointsTool,
                  "Click points; Enter finishes"),
+        ToolSpec("sam", "Segment Anything", "S", "tool-sam", SamTool, SAM_TIP),
         ToolSpec("wand", "Magic wand", "W", "tool-wand", WandTool, WAND_TIP),
     ]  # fmt: skip
 

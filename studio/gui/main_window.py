@@ -265,6 +265,7 @@ class MainWindow(QMainWindow):
         menu = self.menuBar().addMenu("&Label")
         menu.addActions(self.workspace.tool_actions())
         menu.addActions([actions["brush_bigger"], actions["brush_smaller"]])
+        menu.addActions([actions["sam_checkpoint"], actions["boxes_to_masks"]])
         menu.addSeparator()
         menu.addActions(
             [

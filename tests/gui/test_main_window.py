@@ -315,7 +315,8 @@ def test_the_window_has_gallery_canvas_panels_and_tools(qtbot: QtBot, window: Ma
     }
     tools = [action.objectName() for action in window.tool_bar.actions()]
     assert tools == [
-        f"tool_{t}" for t in ("select", "box", "polygon", "brush", "eraser", "keypoints", "wand")
+        f"tool_{t}"
+        for t in ("select", "box", "polygon", "brush", "eraser", "keypoints", "sam", "wand")
     ]
     assert window.menu_actions["tool_select"].isChecked()
 

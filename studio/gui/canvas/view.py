@@ -77,6 +77,7 @@ class Canvas(QGraphicsView):
     tool_changed = Signal(str)
     brush_size_changed = Signal(int)
     message = Signal(str)  # a hint for the status bar ("Select a mask to erase from")
+    sam_checkpoint_wanted = Signal()  # the SAM tool needs a checkpoint the project lacks
 
     def __init__(
         self,
@@ -116,6 +117,7 @@ class Canvas(QGraphicsView):
         self._pan_from: QPointF | None = None
         self._anchor: tuple[QPointF, QPointF, tuple[float, int, int]] | None = None
         self._space_held = False
+        self._sam_assistant: Any = None
         manager = gui_plugins(plugins)
         specs = canvas_tools(manager)
         self._tools, self.tool_problems = build_tools(self, specs, manager)
@@ -332,6 +334,17 @@ class Canvas(QGraphicsView):
 
     def show_message(self, text: str) -> None:
         self.message.emit(text)
+
+    def set_sam_assistant(self, assistant: Any) -> None:
+        """The workspace's `SamAssistant` (the open project's checkpoint and embeddings)."""
+        self._sam_assistant = assistant
+
+    def sam_assistant(self) -> Any:
+        """The SAM tool's link to the project: None on a canvas outside a workspace."""
+        return self._sam_assistant
+
+    def ask_for_sam_checkpoint(self) -> None:
+        self.sam_checkpoint_wanted.emit()
 
     def scene_tolerance(self, pixels: float = GRAB_PIXELS) -> float:
         """`pixels` screen pixels in image pixels at the current zoom."""

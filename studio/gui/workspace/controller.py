@@ -229,6 +229,13 @@ class LabelingController(QObject):
         if created is not None:
             self.select([created])
 
+    def suggest(self, annotations: list[dict[str, Any]]) -> list[int]:
+        """Add pending suggestions (one undo step) and select them, so Y accepts them."""
+        created = self._run(lambda p: p.suggest_annotations(annotations)) or []
+        if created:
+            self.select(created)
+        return created
+
     def _edit_shape(self, annotation_id: int, geometry: object) -> None:
         self._run(lambda p: p.update_annotation(annotation_id, geometry=geometry))
 

@@ -8,6 +8,7 @@ itself and its menus). Everything the user does here ends in one `LabelingContro
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -15,12 +16,15 @@ from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import QAbstractItemView, QFileDialog, QVBoxLayout, QWidget
 
-from studio.api import HistoryStep, ItemRecord, Project, RelinkReport
+from studio.api import HistoryStep, ItemRecord, Project, RelinkReport, StudioError
+from studio.core.geometry import encode_mask
 from studio.gui.canvas import IMAGE_MISSING, Canvas
 from studio.gui.canvas.shapes.base import DEFAULT_OPACITY
 from studio.gui.gallery.model import GalleryModel
 from studio.gui.resources import icon
-from studio.gui.task_runner import TaskRunner, stop_when_cancelled
+from studio.gui.sam.assistant import BoxMasks, SamAssistant, sam_options
+from studio.gui.sam.checkpoint_dialog import SamCheckpointDialog
+from studio.gui.task_runner import Progress, TaskRunner, stop_when_cancelled
 from studio.gui.workspace.class_panel import ClassPanel
 from studio.gui.workspace.class_picker import ClassPicker
 from studio.gui.workspace.controller import TAG_MODES, LabelingController
@@ -84,6 +88,17 @@ class LabelingWorkspace(QWidget):
         self.canvas.tool_changed.connect(self._tool_changed)
         self.canvas.message.connect(self.message)
         self.canvas.image_shown.connect(self._image_shown)
+        self.sam = SamAssistant(sam_options(settings), self)
+        self.sam.set_suggest(self.controller.suggest)
+        self.sam.failed.connect(self.message)
+        self.sam.encoding.connect(self._sam_encoding)
+        self.canvas.set_sam_assistant(self.sam)
+        self.canvas.sam_checkpoint_wanted.connect(self.choose_sam_checkpoint)
+        self.controller.item_changed.connect(self._encode_ahead)
+        self.sam_checkpoint_dialog: SamCheckpointDialog | None = None
+        self._box_runner = TaskRunner(self)
+        self._box_runner.finished.connect(self._suggest_box_masks)
+        self._box_runner.failed.connect(self.message)
 
     # -- actions -------------------------------------------------------------------------
 
@@ -122,6 +137,8 @@ class LabelingWorkspace(QWidget):
             "mark_rejected": self.ask_reject_reason,
             "delete_shapes": self.controller.delete_selected,
             "accept_suggestions": self.controller.accept_selected,
+            "sam_checkpoint": self.choose_sam_checkpoint,
+            "boxes_to_masks": self.boxes_to_masks,
             "reject_suggestions": self.controller.reject_selected,
             "copy_previous": self.copy_previous,
             "fit": self.canvas.fit,
@@ -147,6 +164,7 @@ class LabelingWorkspace(QWidget):
     def set_project(self, project: Project | None) -> None:
         """Show `project`, starting on its first image (the gallery must show it already)."""
         self.navigator.forget()
+        self.sam.set_project(project)
         self.controller.set_project(project)
         if project is not None:
             self.navigator.open_row(0, select=False)  # ready for the first key press
@@ -287,6 +305,73 @@ class LabelingWorkspace(QWidget):
     def relinking(self) -> bool:
         return self._relink_runner.busy
 
+    # -- SAM -----------------------------------------------------------------------------
+
+    def _encode_ahead(self, item: ItemRecord | None) -> None:
+        """Encode the shown image's SAM embedding, then the next ones in the gallery's order."""
+        model = self.navigator.model
+        row = model.row_of(item.id) if item is not None else None
+        upcoming: list[ItemRecord] = []
+        if row is not None:
+            last = min(row + self.sam.options.look_ahead, model.rowCount() - 1)
+            upcoming = [r for r in map(model.record, range(row + 1, last + 1)) if r is not None]
+        try:
+            self.sam.show_item(item, upcoming)
+        except StudioError as error:
+            self.message.emit(str(error))
+
+    def _sam_encoding(self, running: bool) -> None:
+        self.message.emit("SAM: encoding…" if running else "SAM: images encoded")
+
+    def choose_sam_checkpoint(self) -> None:
+        """Show where SAM checkpoints come from, with a button to choose one's file."""
+        if self.controller.project is None:
+            self.message.emit("Open a project first")
+            return
+        if self.sam_checkpoint_dialog is None:
+            self.sam_checkpoint_dialog = SamCheckpointDialog(self.sam.set_checkpoint, self)
+        self.sam_checkpoint_dialog.show()
+        self.sam_checkpoint_dialog.raise_()
+
+    def boxes_to_masks(self) -> None:
+        """Prompt SAM with each selected box (drawn, imported or suggested) and add the masks
+        as pending suggestions of the boxes' classes, one undo step."""
+        item = self.controller.item
+        selected = set(self.controller.selection)
+        boxes = [a for a in self.controller.shapes if a.id in selected and a.kind == "box"]
+        if item is None or not boxes:
+            self.message.emit("Select boxes to turn them into SAM masks")
+            return
+        if self.sam.checkpoint() is None:
+            self.choose_sam_checkpoint()
+            return
+        sam = self.sam
+
+        def work(progress: Progress, cancel: threading.Event) -> BoxMasks:
+            return BoxMasks(item.id, boxes, sam.box_masks(item, [b.geometry for b in boxes]))
+
+        self._box_runner.start(work)
+
+    def _suggest_box_masks(self, result: BoxMasks) -> None:
+        if result.masks is None:
+            self.message.emit("SAM: encoding… (try again once the image is encoded)")
+            return
+        suggestions = [
+            {
+                "item_id": result.item_id,
+                "label": box.label,
+                "mask": encode_mask(mask),
+                "source": "sam",
+                "attributes": {"sam_prompts": {"points": [], "box": list(box.geometry)}},
+            }
+            for box, mask in zip(result.boxes, result.masks, strict=True)
+            if mask.any()
+        ]
+        if not suggestions:
+            self.message.emit("SAM found no mask in the selected boxes")
+            return
+        self.controller.suggest(suggestions)
+
     def _relink_finished(self, report: RelinkReport) -> None:
         self.relink_running.emit(False)
         self.reload()
@@ -312,4 +397,5 @@ class LabelingWorkspace(QWidget):
     def shutdown(self) -> None:
         """Stop every worker (the window is closing)."""
         self.finish_relink()
+        self.sam.stop()
         self.canvas.shutdown()

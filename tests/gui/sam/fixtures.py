@@ -1,0 +1,69 @@
+"""A tiny random SAM for the window's tests: its checkpoint, its decoder exported once per test
+session, and helpers that put an image's embedding into the test's own cache folder
+(tests/gui/conftest.py offers these fixtures to the GUI tests)."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from studio.core.embedding_cache import EmbeddingCache, EmbeddingKey
+from studio.ml.sam.checkpoint import load_sam, save_random_sam
+from studio.ml.sam.decoder_export import export_decoder
+from studio.ml.sam.encoder import SamEncoder
+from studio.ml.sam.onnx_decoder import decoder_folder
+from tests.gui.sam import stand_ins
+
+
+@dataclass(frozen=True)
+class TinySam:
+    checkpoint: Path
+    sha256: str
+    image_size: int
+    model_type: str
+    decoders: Path  # a cache folder's sam/decoders with this checkpoint's decoder
+    encoder: SamEncoder
+
+    def install_decoder(self) -> None:
+        """Copy the exported decoder into the running test's cache folder."""
+        target = decoder_folder(self.sha256)
+        shutil.copytree(self.decoders / self.sha256, target, dirs_exist_ok=True)
+
+    def cache_embedding(self, image: Path, sha256: str) -> None:
+        """Encode `image` here (no worker) into the running test's embedding cache."""
+        pixels = np.asarray(Image.open(image).convert("RGB"))
+        embedding = self.encoder.encode(pixels)
+        key = EmbeddingKey(sha256, self.sha256, self.image_size)
+        EmbeddingCache().put(key, embedding.embedding, embedding.meta(self.model_type))
+
+
+@pytest.fixture(scope="session")
+def tiny_sam(tmp_path_factory: pytest.TempPathFactory) -> TinySam:
+    folder = tmp_path_factory.mktemp("tiny_sam")
+    path = folder / "tiny_sam.pth"
+    save_random_sam(path)
+    sam, checkpoint = load_sam(path)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("STUDIO_CACHE_DIR", str(folder / "cache"))
+        exported = export_decoder(sam, checkpoint)
+    decoders = exported.path.parent.parent
+    return TinySam(
+        path,
+        checkpoint.sha256,
+        checkpoint.architecture.image_size,
+        checkpoint.model_type,
+        decoders,
+        SamEncoder(sam, "cpu"),
+    )
+
+
+@pytest.fixture(autouse=True)
+def sam_stand_ins(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The SAM session and the project's checkpoint choice, until their branches merge
+    (every window asks the project for its checkpoint when an image opens)."""
+    stand_ins.install(monkeypatch)
