@@ -32,8 +32,7 @@ from studio.core.object_store import file_sha256
 from studio.core.prompts import Prompts
 from studio.core.records import ItemRecord
 from studio.core.schema import item_table
-from studio.jobs.launcher import JobOutcome, WorkerJob
-from studio.jobs.sam_encode_job import sam_encode_command
+from studio.jobs.launcher import JobOutcome, WorkerJob, sam_encode_command
 from studio.jobs.sam_everything_job import EverythingOptions, sam_everything_command
 from studio.jobs.worker import SAM_INSPECT_ACTION
 from studio.ml.sam.embedding import ImageEmbedding

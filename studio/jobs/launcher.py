@@ -44,6 +44,28 @@ def worker_command(action: str, project_path: Path, run_id: int, **options: Any)
     return argv
 
 
+SAM_ENCODE_ACTION = "sam-encode"
+
+
+def sam_encode_command(
+    project_path: Path, checkpoint: Path, item_ids: Sequence[int] = (), device: str = "auto"
+) -> list[str]:
+    """The full argv of a `sam-encode` worker (`studio.jobs.sam_encode_job`). Here, not in
+    that module, because the window starts it too and may not import what reads the project."""
+    items = [argument for item_id in item_ids for argument in ("--item", str(item_id))]
+    return [
+        sys.executable,
+        "-m",
+        WORKER_MODULE,
+        SAM_ENCODE_ACTION,
+        str(Path(project_path)),
+        str(Path(checkpoint)),
+        *items,
+        "--device",
+        device,
+    ]
+
+
 def worker_environment() -> dict[str, str]:
     """The environment of a worker: ours, with this Studio's package folder importable,
     Python's output unbuffered (events must arrive as they are printed), and the plugins

@@ -19,7 +19,6 @@ when an encoding runs.
 
 from __future__ import annotations
 
-import sys
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -35,15 +34,12 @@ from studio.core.errors import StudioError
 from studio.core.project_file import open_project_file
 from studio.core.queries import ItemQuery
 from studio.jobs import events
-from studio.jobs.launcher import WORKER_MODULE
 from studio.jobs.run_context import Emit
 
 if TYPE_CHECKING:
     from segment_anything.modeling import Sam
 
     from studio.ml.sam.checkpoint import SamCheckpoint
-
-SAM_ENCODE_ACTION = "sam-encode"
 
 
 @dataclass(frozen=True)
@@ -64,24 +60,6 @@ class EncodeSummary:
 
     def as_dict(self) -> dict[str, int]:
         return {"encoded": self.encoded, "cached": self.cached, "skipped": self.skipped}
-
-
-def sam_encode_command(
-    project_path: Path, checkpoint: Path, item_ids: Sequence[int] = (), device: str = "auto"
-) -> list[str]:
-    """The full argv of a `sam-encode` worker."""
-    items = [argument for item_id in item_ids for argument in ("--item", str(item_id))]
-    return [
-        sys.executable,
-        "-m",
-        WORKER_MODULE,
-        SAM_ENCODE_ACTION,
-        str(Path(project_path)),
-        str(Path(checkpoint)),
-        *items,
-        "--device",
-        device,
-    ]
 
 
 def images_of(project_path: Path, item_ids: Sequence[int] = ()) -> list[ImageToEncode]:

@@ -39,8 +39,8 @@ from studio.core import export_options
 from studio.core.errors import OperationCancelledError, StudioError
 from studio.core.export_options import ExportOptions
 from studio.jobs import events
+from studio.jobs.launcher import SAM_ENCODE_ACTION
 from studio.jobs.run_context import error_text
-from studio.jobs.sam_encode_job import SAM_ENCODE_ACTION
 from studio.jobs.sam_everything_job import (
     DEFAULT_MIN_IOU,
     DEFAULT_MIN_STABILITY,

@@ -17,7 +17,7 @@ from studio.gui.gui_thread_collector import GuiThreadCollector
 from studio.gui.main_window import MainWindow
 from studio.plugins.manager import PluginSettings, StudioPlugins, use_plugins
 from tests.conftest import write_images
-from tests.gui.sam.fixtures import sam_stand_ins, tiny_sam  # noqa: F401  (fixtures)
+from tests.gui.sam.fixtures import tiny_sam  # noqa: F401  (a fixture)
 
 IMAGE_COUNT = 30
 LABELED = 10  # the first 10 items get a box each

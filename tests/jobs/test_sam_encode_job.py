@@ -18,10 +18,10 @@ from studio.core.embedding_cache import EmbeddingCache, EmbeddingKey, EmbeddingM
 from studio.core.errors import StudioError
 from studio.jobs import worker
 from studio.jobs.events import parse_event
+from studio.jobs.launcher import sam_encode_command
 from studio.jobs.sam_encode_job import (
     encode_images,
     images_of,
-    sam_encode_command,
 )
 from studio.ml.sam.checkpoint import SamCheckpoint, load_sam, save_random_sam
 

@@ -19,11 +19,12 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QObject, QSettings, Signal
 
-from studio.api import AnnotationRecord, ItemRecord, Project, StudioError
+from studio.api import AnnotationRecord, ItemRecord, Project, SamCheckpointChoice, StudioError
 from studio.core.embedding_cache import EmbeddingCache, EmbeddingKey
 from studio.gui.sam.encoder_process import EncodeRequest, EncoderProcess
 from studio.ml.sam.embedding import ImageEmbedding
 from studio.ml.sam.onnx_decoder import OnnxPromptDecoder, cached_decoder_path
+from studio.ml.sam.session import PromptSession
 
 DEFAULT_LOOK_AHEAD = 5
 LOOK_AHEAD_SETTING = "sam/look_ahead"  # QSettings key of the number of images encoded ahead
@@ -45,14 +46,6 @@ def sam_options(settings: QSettings) -> SamOptions:
     except (TypeError, ValueError):
         look_ahead = DEFAULT_LOOK_AHEAD
     return SamOptions(max(0, look_ahead))
-
-
-@dataclass(frozen=True)
-class SamCheckpointChoice:
-    """The project's SAM checkpoint as the window uses it."""
-
-    path: Path
-    sha256: str
 
 
 @dataclass(frozen=True)
@@ -98,13 +91,12 @@ class SamAssistant(QObject):
         return self._item
 
     def checkpoint(self) -> SamCheckpointChoice | None:
-        """The project's SAM checkpoint, or None when none was chosen."""
+        """The project's SAM checkpoint, or None when none was chosen or its file moved or
+        changed since (choosing it again records the new bytes)."""
         if self._project is None:
             return None
         chosen = self._project.sam_checkpoint()
-        if chosen is None:
-            return None
-        return SamCheckpointChoice(Path(chosen.path), str(chosen.sha256))
+        return chosen if chosen is not None and chosen.usable else None
 
     def set_checkpoint(self, path: Path) -> None:
         """Record `path` as the project's checkpoint (the API checks it) and start encoding."""
@@ -160,9 +152,6 @@ class SamAssistant(QObject):
     def session_for(self, item: ItemRecord) -> Any:
         """A `PromptSession` on `item`'s cached embedding, or None while it is not encoded.
         Runs on a background thread (reads the cache, may load the decoder)."""
-        # Imported on first use: the session module comes with the API branch of issue 13.
-        from studio.ml.sam.session import PromptSession
-
         key = self._key(item)
         cached = self._cache.get(key) if key is not None else None
         decoder = self.decoder()

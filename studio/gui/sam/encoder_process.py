@@ -5,23 +5,18 @@ and prints a JSON `progress` event per image; this class turns those into `encod
 A new request replaces the queued one; the running worker is stopped only when it does not
 encode the image shown now, which must come first (it keeps what it stored already). A
 QProcess dies with its owner, so closing the project or the window stops the encoding.
-
-The argv is written here rather than taken from `sam_encode_command`: that module reads the
-project file, and the window may not import SQL (import-linter's layer contract).
 """
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, Signal
 
 from studio.jobs.events import parse_event
-from studio.jobs.launcher import WORKER_MODULE, worker_environment
+from studio.jobs.launcher import sam_encode_command, worker_environment
 
-SAM_ENCODE_ACTION = "sam-encode"  # the worker action of studio.jobs.sam_encode_job
 STOP_WAIT_MS = 3000
 
 
@@ -34,18 +29,7 @@ class EncodeRequest:
     item_ids: tuple[int, ...]
 
     def command(self) -> list[str]:
-        items = [argument for item_id in self.item_ids for argument in ("--item", str(item_id))]
-        return [
-            sys.executable,
-            "-m",
-            WORKER_MODULE,
-            SAM_ENCODE_ACTION,
-            str(self.project_path),
-            str(self.checkpoint_path),
-            *items,
-            "--device",
-            "auto",
-        ]
+        return sam_encode_command(self.project_path, self.checkpoint_path, self.item_ids)
 
 
 class EncoderProcess(QObject):

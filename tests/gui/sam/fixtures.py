@@ -17,7 +17,6 @@ from studio.ml.sam.checkpoint import load_sam, save_random_sam
 from studio.ml.sam.decoder_export import export_decoder
 from studio.ml.sam.encoder import SamEncoder
 from studio.ml.sam.onnx_decoder import decoder_folder
-from tests.gui.sam import stand_ins
 
 
 @dataclass(frozen=True)
@@ -60,10 +59,3 @@ def tiny_sam(tmp_path_factory: pytest.TempPathFactory) -> TinySam:
         decoders,
         SamEncoder(sam, "cpu"),
     )
-
-
-@pytest.fixture(autouse=True)
-def sam_stand_ins(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The SAM session and the project's checkpoint choice, until their branches merge
-    (every window asks the project for its checkpoint when an image opens)."""
-    stand_ins.install(monkeypatch)
