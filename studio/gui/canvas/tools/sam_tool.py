@@ -22,15 +22,15 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from PySide6.QtCore import QRectF, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QKeyEvent
-from PySide6.QtWidgets import QGraphicsPathItem, QGraphicsRectItem
+from PySide6.QtWidgets import QGraphicsPathItem
 
 from studio.core.geometry import encode_mask, mask_to_polygons
-from studio.gui.canvas.geometry_edit import box_from_corners
 from studio.gui.canvas.shapes.polygon_item import rings_path
-from studio.gui.canvas.tools.base import LIVE_Z, Pointer, Tool, view_distance
+from studio.gui.canvas.tools.base import LIVE_Z, Pointer
 from studio.gui.canvas.tools.live_items import cosmetic_pen
+from studio.gui.canvas.tools.prompt_tool import PromptTool
 from studio.gui.task_runner import Progress, TaskRunner
 
 if TYPE_CHECKING:
@@ -41,7 +41,6 @@ if TYPE_CHECKING:
 ACCEPT_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
 CYCLE_KEY = Qt.Key.Key_M
 UNDO_KEY = Qt.Key.Key_Backspace
-DRAG_SCREEN_PIXELS = 4.0  # a press that moves less than this is a click, not a box
 OUTLINE_TOLERANCE = 1.0  # pixels the stored polygon may stray from the mask's edge
 ENCODING_MESSAGE = "SAM: encoding… (the click answers once the image is encoded)"
 _NEGATIVE = Qt.KeyboardModifier.ShiftModifier | Qt.KeyboardModifier.AltModifier
@@ -75,7 +74,7 @@ class _SessionState:
         self.last: Any = None  # the last DecodedMasks of the kept prompts
 
 
-class SamTool(Tool):
+class SamTool(PromptTool):
     name = "sam"
 
     def __init__(self, canvas: Canvas) -> None:
@@ -90,9 +89,6 @@ class SamTool(Tool):
         self._answer: SamAnswer | None = None
         self._store_as: str | None = None  # "polygon" or "mask" once the answer is ready
         self._waiting = False
-        self._press: Pointer | None = None
-        self._rubber: QGraphicsRectItem | None = None
-        self._preview: QGraphicsPathItem | None = None
         self._connected: SamAssistant | None = None
 
     # -- what the canvas and tests ask -----------------------------------------------------
@@ -134,20 +130,6 @@ class SamTool(Tool):
         if self._operations and self._answer is not None and not self._waiting:
             x, y = self._inside(pointer)
             self._decode(preview=(x, y, not pointer.has(_NEGATIVE)))
-
-    def press(self, pointer: Pointer) -> None:
-        self._press = pointer
-
-    def move(self, pointer: Pointer) -> None:
-        if self._press is None or not self._dragged(pointer):
-            return
-        if self._rubber is None:
-            self._rubber = QGraphicsRectItem()
-            self._rubber.setPen(cosmetic_pen(self.canvas.active_color(), dashed=True))
-            self._rubber.setZValue(LIVE_Z)
-            self.canvas.scene().addItem(self._rubber)
-        x, y, width, height = self._box_to(pointer)
-        self._rubber.setRect(QRectF(x, y, width, height))
 
     def release(self, pointer: Pointer) -> None:
         start, self._press = self._press, None
@@ -317,26 +299,6 @@ class SamTool(Tool):
         x, y = self.clamped(pointer)
         width, height = self.canvas.image_size()
         return min(x, width - 0.5), min(y, height - 0.5)
-
-    def _dragged(self, pointer: Pointer, start: Pointer | None = None) -> bool:
-        start = start or self._press
-        return start is not None and view_distance(start.view, pointer.view) >= DRAG_SCREEN_PIXELS
-
-    def _box_to(self, pointer: Pointer, start: Pointer | None = None) -> list[float]:
-        start = start or self._press
-        assert start is not None
-        width, height = self.canvas.image_size()
-        return box_from_corners(*self.clamped(start), *self.clamped(pointer), width, height)
-
-    def _remove_rubber(self) -> None:
-        if self._rubber is not None:
-            self.canvas.scene().removeItem(self._rubber)
-        self._rubber = None
-
-    def _remove_preview(self) -> None:
-        if self._preview is not None:
-            self.canvas.scene().removeItem(self._preview)
-        self._preview = None
 
 
 def _apply(

@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-from PySide6.QtCore import QRectF, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QKeyEvent
-from PySide6.QtWidgets import QGraphicsPathItem, QGraphicsRectItem
+from PySide6.QtWidgets import QGraphicsPathItem
 
 from studio.core.geometry import encode_mask, mask_to_polygons
 from studio.core.magic_wand import (
@@ -32,10 +32,10 @@ from studio.core.magic_wand import (
     region_from_prompts,
 )
 from studio.core.prompts import Point, Prompts
-from studio.gui.canvas.geometry_edit import box_from_corners
 from studio.gui.canvas.shapes.polygon_item import rings_path
-from studio.gui.canvas.tools.base import LIVE_Z, Pointer, Tool, view_distance
+from studio.gui.canvas.tools.base import LIVE_Z, Pointer
 from studio.gui.canvas.tools.live_items import cosmetic_pen
+from studio.gui.canvas.tools.prompt_tool import PromptTool
 from studio.gui.task_runner import Progress, TaskRunner
 
 if TYPE_CHECKING:
@@ -43,7 +43,6 @@ if TYPE_CHECKING:
 
 ACCEPT_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
 TOLERANCE_KEYS = {Qt.Key.Key_BracketRight: 1.25, Qt.Key.Key_BracketLeft: 1 / 1.25}
-DRAG_SCREEN_PIXELS = 4.0  # a press that moves less than this is a click, not a box
 OUTLINE_TOLERANCE = 1.0  # pixels the stored polygon may stray from the region's edge
 _SUBTRACT = Qt.KeyboardModifier.AltModifier | Qt.KeyboardModifier.ControlModifier
 
@@ -63,7 +62,7 @@ class WandRegion:
     rings: list[list[float]]
 
 
-class WandTool(Tool):
+class WandTool(PromptTool):
     name = "wand"
 
     def __init__(self, canvas: Canvas) -> None:
@@ -79,9 +78,6 @@ class WandTool(Tool):
         self._tolerance = DEFAULT_TOLERANCE
         self._region: WandRegion | None = None
         self._accept_as: str | None = None  # "polygon" or "mask", once the region is ready
-        self._press: Pointer | None = None
-        self._rubber: QGraphicsRectItem | None = None
-        self._preview: QGraphicsPathItem | None = None
 
     # -- what the canvas and tests ask -----------------------------------------------------
 
@@ -110,19 +106,6 @@ class WandTool(Tool):
 
     def hover(self, pointer: Pointer) -> None:
         self._prepare()
-
-    def press(self, pointer: Pointer) -> None:
-        self._press = pointer
-
-    def move(self, pointer: Pointer) -> None:
-        if self._press is None or not self._dragged(pointer):
-            return
-        if self._rubber is None:
-            self._rubber = QGraphicsRectItem()
-            self._rubber.setPen(cosmetic_pen(self.canvas.active_color(), dashed=True))
-            self._rubber.setZValue(LIVE_Z)
-            self.canvas.scene().addItem(self._rubber)
-        self._rubber.setRect(QRectF(*self._box_to(pointer)))
 
     def release(self, pointer: Pointer) -> None:
         start, self._press = self._press, None
@@ -246,23 +229,3 @@ class WandTool(Tool):
             self.canvas.emit_created("polygon", region.rings)
 
     # -- helpers ---------------------------------------------------------------------------
-
-    def _dragged(self, pointer: Pointer, start: Pointer | None = None) -> bool:
-        start = start or self._press
-        return start is not None and view_distance(start.view, pointer.view) >= DRAG_SCREEN_PIXELS
-
-    def _box_to(self, pointer: Pointer, start: Pointer | None = None) -> list[float]:
-        start = start or self._press
-        assert start is not None
-        width, height = self.canvas.image_size()
-        return box_from_corners(*self.clamped(start), *self.clamped(pointer), width, height)
-
-    def _remove_rubber(self) -> None:
-        if self._rubber is not None:
-            self.canvas.scene().removeItem(self._rubber)
-        self._rubber = None
-
-    def _remove_preview(self) -> None:
-        if self._preview is not None:
-            self.canvas.scene().removeItem(self._preview)
-        self._preview = None
