@@ -28,11 +28,13 @@ if TYPE_CHECKING:
 POLYGON_TIP = "Click vertices; close on the first vertex, Enter or double-click"
 WAND_TIP = (
     "Click a region of similar colour or drag a box around an object; Shift+click adds, "
-    "Alt+click cuts out, [ and ] change the tolerance, Enter stores a polygon, Shift+Enter a mask"
+    "right-click (or Alt+click) cuts out, [ and ] change the tolerance, Enter stores a polygon, "
+    "Shift+Enter a mask"
 )
 
 SAM_TIP = (
-    "Segment Anything: click the object, Shift+click what is not part of it, drag a box; "
+    "Segment Anything: click the object, right-click (or Shift+click) what is not part of it, "
+    "drag a box; "
     "M cycles the masks, Backspace undoes a click, Enter stores a polygon suggestion, "
     "Shift+Enter a mask, Esc cancels"
 )

@@ -10,7 +10,9 @@ the workspace calls (`select_annotations`, `set_tool`, ...) do not echo them bac
 Navigation: the wheel zooms about the pointer, the middle button or Space+drag pans, F or
 Ctrl+0 fits the image, Ctrl+1 shows it 1:1, + and - zoom about the centre, [ and ] change the
 brush size. The scene extends well beyond the image, so the point under the pointer stays
-put while zooming even near the image's edges.
+put while zooming even near the image's edges. A right click goes to the tool
+(`Tool.right_click`): the SAM tool and the magic wand take it as a negative prompt, the other
+tools ignore it.
 """
 
 from __future__ import annotations
@@ -474,6 +476,11 @@ class Canvas(QGraphicsView):
             self._restore_cursor()
         elif event.button() == Qt.MouseButton.LeftButton:
             self._tool.release(self._pointer(event))
+            self._apply_pending()
+        elif event.button() == Qt.MouseButton.RightButton and not (
+            event.buttons() & Qt.MouseButton.LeftButton
+        ):
+            self._tool.right_click(self._pointer(event))
             self._apply_pending()
         event.accept()
 

@@ -103,6 +103,11 @@ def click(
     qtbot.mouseClick(canvas.viewport(), Qt.MouseButton.LeftButton, modifiers, position)
 
 
+def right_click(qtbot: QtBot, canvas: Canvas, x: float, y: float) -> None:
+    position = view_pos(canvas, x, y)
+    qtbot.mouseClick(canvas.viewport(), Qt.MouseButton.RightButton, NO_BUTTON, position)
+
+
 def double_click(qtbot: QtBot, canvas: Canvas, x: float, y: float) -> None:
     """What a platform sends for a double-click: press, release, double-click, release.
 

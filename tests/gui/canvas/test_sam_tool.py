@@ -15,7 +15,7 @@ from studio.api import Project
 from studio.gui.canvas import Canvas
 from studio.gui.canvas.tools.sam_tool import SamTool
 from studio.gui.main_window import MainWindow
-from tests.gui.canvas.conftest import click, hover, wait_for_image
+from tests.gui.canvas.conftest import click, hover, right_click, wait_for_image
 from tests.gui.canvas.test_wand_tool import write_patched_photo
 from tests.gui.sam.fixtures import TinySam
 from tests.gui.workspace.conftest import open_first_image, press
@@ -132,6 +132,20 @@ def test_shift_m_turns_the_selected_boxes_into_pending_sam_masks_in_one_undo_ste
     )
     press(qtbot, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert [a.id for a in project.annotations(item_id)] == boxes
+
+
+def test_a_right_click_adds_a_negative_point_and_changes_the_mask(
+    qtbot: QtBot, sam_window: MainWindow
+) -> None:
+    canvas = sam_window.workspace.canvas
+    click(qtbot, canvas, 200, 130)
+    one_click = shown_mask(qtbot, canvas)
+    right_click(qtbot, canvas, 60, 250)
+    qtbot.waitUntil(lambda: len(sam(canvas).answer().prompts["points"]) == 2)
+    after_right_click = shown_mask(qtbot, canvas)
+    [_, [x, y, label]] = sam(canvas).answer().prompts["points"]
+    assert (x, y, label) == (pytest.approx(60, abs=2), pytest.approx(250, abs=2), 0)
+    assert not np.array_equal(after_right_click, one_click)
 
 
 def test_backspace_undoes_the_last_click(qtbot: QtBot, sam_window: MainWindow) -> None:

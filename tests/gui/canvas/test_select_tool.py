@@ -19,6 +19,7 @@ from tests.gui.canvas.conftest import (
     hover,
     record,
     record_signal,
+    right_click,
     view_pos,
 )
 
@@ -318,6 +319,16 @@ def test_panning_with_the_middle_button_does_not_edit(qtbot: QtBot, shapes: Canv
     qtbot.mouseMove(viewport, start + QPoint(30, 30))
     qtbot.mouseRelease(viewport, Qt.MouseButton.MiddleButton, pos=start + QPoint(30, 30))
     assert edited.calls == []
+
+
+def test_a_right_click_neither_selects_nor_edits(qtbot: QtBot, shapes: Canvas) -> None:
+    click(qtbot, shapes, 150, 150)
+    selections = record_signal(shapes.selection_changed)
+    edited = record_signal(shapes.shape_edited)
+    right_click(qtbot, shapes, 300, 70)
+    right_click(qtbot, shapes, 5, 5)
+    assert (selections.calls, edited.calls) == ([], [])
+    assert shapes.selected_annotations() == [1]
 
 
 def test_a_refresh_does_not_re_tint_an_unchanged_mask(canvas: Canvas) -> None:

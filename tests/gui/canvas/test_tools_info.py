@@ -32,3 +32,9 @@ def test_every_tool_can_be_chosen(qtbot: QtBot) -> None:
         assert canvas.tool() == name
         assert canvas.current_tool().name == name
     canvas.shutdown()
+
+
+def test_the_sam_and_wand_tips_say_what_a_right_click_does() -> None:
+    tips = {tool.name: tool.tip for tool in canvas_tools(gui_plugins())}
+    assert "right-click (or Shift+click) what is not part of it" in tips["sam"]
+    assert "right-click (or Alt+click) cuts out" in tips["wand"]

@@ -24,6 +24,7 @@ from tests.gui.canvas.conftest import (
     click,
     drag,
     record_signal,
+    right_click,
     wait_for_image,
 )
 from tests.gui.workspace.conftest import open_first_image, press
@@ -109,6 +110,16 @@ def test_alt_click_cuts_a_region_out(qtbot: QtBot, canvas: Canvas) -> None:
     click(qtbot, canvas, 200, 130)
     click(qtbot, canvas, 320, 220, SHIFT)
     click(qtbot, canvas, 320, 220, ALT)
+    wait_for_region(qtbot, canvas)
+    assert extent(wand(canvas).region().rings) == pytest.approx(PATCH, abs=0.5)
+
+
+def test_a_right_click_cuts_a_region_out_as_alt_click_does(qtbot: QtBot, canvas: Canvas) -> None:
+    click(qtbot, canvas, 200, 130)
+    click(qtbot, canvas, 320, 220, SHIFT)
+    wait_for_region(qtbot, canvas)
+    assert extent(wand(canvas).region().rings) != pytest.approx(PATCH, abs=0.5)
+    right_click(qtbot, canvas, 320, 220)
     wait_for_region(qtbot, canvas)
     assert extent(wand(canvas).region().rings) == pytest.approx(PATCH, abs=0.5)
 

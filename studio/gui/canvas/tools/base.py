@@ -74,6 +74,10 @@ class Tool:
     def double_click(self, pointer: Pointer) -> None:
         """A left double-click (after the press and release of its first click)."""
 
+    def right_click(self, pointer: Pointer) -> None:
+        """The right button came up (with no left button held). Most tools ignore it; the
+        assistant tools take it as a negative prompt, so no modifier key is needed."""
+
     def hover(self, pointer: Pointer) -> None:
         """The pointer moved with no button down."""
 

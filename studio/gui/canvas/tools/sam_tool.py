@@ -1,6 +1,7 @@
 """Segment Anything on the canvas: click the object, and SAM outlines it.
 
-A click is a positive prompt, Shift+click (or Alt+click) a negative one; a drag is a box
+A click is a positive prompt, a right click (or Shift+click, Alt+click) a negative one: what
+is not part of the object. A drag is a box
 prompt, and clicks after a box refine it. After the first click the mask follows the pointer:
 each move decodes the kept prompts plus the hovering point. M cycles through SAM's three
 ambiguity masks (whole, part, sub-part), Backspace drops the last prompt, Enter stores the
@@ -143,6 +144,11 @@ class SamTool(PromptTool):
             return
         x, y = self._inside(pointer)
         self._prompt(("point", x, y, not start.has(_NEGATIVE)))
+
+    def right_click(self, pointer: Pointer) -> None:
+        """A negative point, as Shift+click is."""
+        x, y = self._inside(pointer)
+        self._prompt(("point", x, y, False))
 
     # -- keys ------------------------------------------------------------------------------
 

@@ -1,10 +1,11 @@
 """Magic wand: click for the region of similar colour, or drag a box around an object.
 
-A click starts a new region; Shift+click adds the region under the pointer, Alt+click or
-Ctrl+click cuts it out; a box uses the clicks as seeds (`studio.core.magic_wand`). [ and ]
-change the colour tolerance. The region shows as a filled outline; Enter stores it as a polygon
-(holes as inner rings), Shift+Enter as a mask, with the active class and source "human": the
-wand draws what the person chose, as a brush does. Esc drops it.
+A click starts a new region; Shift+click adds the region under the pointer, a right click
+(or Alt+click, Ctrl+click) cuts it out; a box uses the clicks as seeds
+(`studio.core.magic_wand`). [ and ] change the colour tolerance. The region shows as a filled
+outline; Enter stores it as a polygon (holes as inner rings), Shift+Enter as a mask, with the
+active class and source "human": the wand draws what the person chose, as a brush does. Esc
+drops it.
 
 The wand's work runs on `TaskRunner` threads, so the window stays responsive on large
 photographs: converting the image to CIELAB (once per image) starts as soon as the wand is
@@ -119,10 +120,20 @@ class WandTool(PromptTool):
                 x, y, width, height = box
                 self._ask(Prompts(kept, (x, y, width, height)))
             return
+        positive = not (start.modifiers & _SUBTRACT)
+        self._click(pointer, positive, add=start.has(Qt.KeyboardModifier.ShiftModifier))
+
+    def right_click(self, pointer: Pointer) -> None:
+        """Cut the region under the pointer out, as Alt+click does."""
+        self._click(pointer, positive=False, add=True)
+
+    def _click(self, pointer: Pointer, positive: bool, add: bool) -> None:
+        """A point prompt: a positive one starts a new region unless `add`; a negative one
+        always joins the current prompts."""
         x, y = self.clamped(pointer)
         width, height = self.canvas.image_size()
-        point = Point(min(x, width - 0.5), min(y, height - 0.5), not (start.modifiers & _SUBTRACT))
-        if not point.positive or start.has(Qt.KeyboardModifier.ShiftModifier):
+        point = Point(min(x, width - 0.5), min(y, height - 0.5), positive)
+        if not positive or add:
             self._ask(replace(self._prompts, points=(*self._prompts.points, point)))
         else:
             self._ask(Prompts((point,)))
@@ -157,7 +168,7 @@ class WandTool(PromptTool):
         if path is None:
             return
         if prompts.box is None and not prompts.positive:
-            self.canvas.show_message("Click the region first; Alt+click then cuts parts out")
+            self.canvas.show_message("Click the region first; a right click then cuts parts out")
             return
         self._prompts = prompts
         tolerance = self._tolerance
