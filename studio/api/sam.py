@@ -13,6 +13,7 @@ service too. Prompts are decoded here with the ONNX prompt decoder, from the emb
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -42,6 +43,7 @@ from studio.ml.sam.onnx_decoder import OnnxPromptDecoder, cached_decoder_path
 SAM_CHECKPOINT_SETTING = "sam_checkpoint"
 OFFICIAL_CHECKPOINTS = "https://github.com/facebookresearch/segment-anything#model-checkpoints"
 EventCallback = Callable[[dict[str, Any]], None]
+CANCEL_POLL_SECONDS = 0.1  # how often a worker's watcher looks whether it was cancelled
 
 
 def no_checkpoint_message(project_path: Path) -> str:
@@ -174,20 +176,33 @@ class SamService:
         item_ids: Sequence[int],
         options: EverythingOptions,
         on_event: EventCallback | None = None,
+        cancel: threading.Event | None = None,
     ) -> JobOutcome:
         """Pending suggestions for everything SAM's automatic mask generator finds in the
         items' images (all the project's without ids), in a `sam-everything` worker (one
         transaction per image). `options.label` may be "" when the project has one class;
-        the author is the project's. Ctrl-C cancels as for `precompute`."""
+        the author is the project's. Ctrl-C cancels as for `precompute`; so does setting
+        `cancel` (from another thread, as the window does): the worker is signalled at once,
+        keeps the image it is segmenting and starts no other."""
         choice = self.require_checkpoint()
         label = self._class_name(options.label or None)
         options = replace(options, label=label, author=self._context.author)
         command = sam_everything_command(self._context.path, choice.path, options, item_ids)
-        return self._run(command, on_event)
+        return self._run(command, on_event, cancel)
 
-    def _run(self, command: list[str], on_event: EventCallback | None) -> JobOutcome:
-        outcome = WorkerJob.start(self._context.path, command).follow(on_event)
-        if outcome.code not in (0, 3):
+    def _run(
+        self,
+        command: list[str],
+        on_event: EventCallback | None,
+        cancel: threading.Event | None = None,
+    ) -> JobOutcome:
+        job = WorkerJob.start(self._context.path, command)
+        if cancel is not None:
+            _cancel_when_set(job, cancel)
+        outcome = job.follow(on_event)
+        # A worker signalled while it starts ends before its cancel handler is installed.
+        cancelled = cancel is not None and cancel.is_set()
+        if outcome.code not in (0, 3) and not cancelled:
             raise SamError(outcome.detail())
         return outcome
 
@@ -312,6 +327,18 @@ class SamService:
         if self._decoder is None or self._decoder.path != path:
             self._decoder = OnnxPromptDecoder(path, threads=min(4, os.cpu_count() or 1))
         return self._decoder
+
+
+def _cancel_when_set(job: WorkerJob, cancel: threading.Event) -> None:
+    """Signal the worker as soon as `cancel` is set, watching on a thread until it ends."""
+
+    def watch() -> None:
+        while job.process.poll() is None:
+            if cancel.wait(CANCEL_POLL_SECONDS):
+                job.cancel()
+                return
+
+    threading.Thread(target=watch, name="sam-worker-cancel", daemon=True).start()
 
 
 def _with_problem(choice: SamCheckpointChoice, problem: str) -> SamCheckpointChoice:

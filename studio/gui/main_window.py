@@ -45,6 +45,7 @@ from studio.gui.panels import PanelContext, SidePanelFrame, build_panel, window_
 from studio.gui.plugin_host import gui_plugins
 from studio.gui.plugins_dialog import PluginsDialog
 from studio.gui.resources import icon
+from studio.gui.sam.everything_action import SegmentEverything
 from studio.gui.task_runner import TaskRunner, stop_when_cancelled
 from studio.gui.theme import THEMES, apply_theme, current_theme, system_theme
 from studio.gui.training.window_docks import TrainingDocks
@@ -124,6 +125,13 @@ class MainWindow(QMainWindow):
         self._import_runner.finished.connect(self._import_finished)
         self._import_runner.failed.connect(self._import_failed)
         self._import_runner.cancelled.connect(self._import_ended)
+        self.everything = SegmentEverything(self.settings, self)
+        self.everything.message.connect(self._show_message)
+        self.everything.ended.connect(self._everything_ended)
+        self.everything.failed.connect(
+            lambda message: self._show_error("Segment everything failed", message)
+        )
+        self.everything.checkpoint_wanted.connect(self.workspace.choose_sam_checkpoint)
         self._build_status_bar()
         self._build_menus()
         self._build_tool_bar()
@@ -216,6 +224,8 @@ class MainWindow(QMainWindow):
         self.import_progress = QProgressBar()
         self.import_progress.setVisible(False)
         self.statusBar().addPermanentWidget(self.import_progress)
+        self.statusBar().addPermanentWidget(self.everything.progress_bar)
+        self.statusBar().addPermanentWidget(self.everything.cancel_button)
         self.readout = StatusReadout(self.statusBar(), self.workspace)
         self.counts_label = QLabel()
         self.counts_label.setObjectName("counts")
@@ -265,7 +275,9 @@ class MainWindow(QMainWindow):
         menu = self.menuBar().addMenu("&Label")
         menu.addActions(self.workspace.tool_actions())
         menu.addActions([actions["brush_bigger"], actions["brush_smaller"]])
-        menu.addActions([actions["sam_checkpoint"], actions["boxes_to_masks"]])
+        everything = self._add_action("sam_everything", self.segment_everything)
+        self.bulk_actions.assistant_actions.append(everything)
+        menu.addActions([actions["sam_checkpoint"], everything, actions["boxes_to_masks"]])
         menu.addSeparator()
         menu.addActions(
             [
@@ -349,6 +361,7 @@ class MainWindow(QMainWindow):
         previous = self.project
         if previous is not None and previous is not project:
             self._cancel_import()
+            self.everything.stop()
             self.workspace.finish_relink()
             self.loader.shutdown()
             previous.close()  # which unloads its own plugins
@@ -613,6 +626,29 @@ class MainWindow(QMainWindow):
     def _cancel_import(self) -> None:
         self._import_runner.shutdown()
 
+    # -- Segment Anything ----------------------------------------------------------------
+
+    def segment_everything(self) -> None:
+        """Ask for the options and segment everything in the images selected in the gallery,
+        or in the shown image when none is selected."""
+        project = self.project
+        if project is None:
+            self._show_message("Open a project first")
+            return
+        item_ids = self.bulk_actions.selected_ids()
+        shown = self.workspace.controller.item
+        if not item_ids and shown is not None:
+            item_ids = [shown.id]
+        active = self.workspace.controller.active_class
+        self.everything.ask(project, item_ids, active.name if active else None)
+
+    def _everything_ended(self, message: str) -> None:
+        """The gallery, the counts and the shown image show the new suggestions."""
+        if self.project is not None:
+            self.project.poll_changes()
+            self.refresh()
+        self._show_message(message)
+
     # -- label files ---------------------------------------------------------------------
 
     def import_labels(self) -> ImportLabelsDialog | None:
@@ -725,9 +761,14 @@ class MainWindow(QMainWindow):
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
         """Esc in a text field of the window (a gallery filter, a score, a panel's field)
-        gives the keyboard back to the canvas, where the labeling keys work again."""
+        gives the keyboard back to the canvas, where the labeling keys work again; an Esc
+        that nothing else used cancels a running "Segment everything"."""
         if event.key() == Qt.Key.Key_Escape and isinstance(self.focusWidget(), TEXT_FIELDS):
             self.workspace.canvas.setFocus(Qt.FocusReason.ShortcutFocusReason)
+            event.accept()
+            return
+        if event.key() == Qt.Key.Key_Escape and self.everything.running:
+            self.everything.cancel()  # Esc that no tool, selection or field used
             event.accept()
             return
         super().keyPressEvent(event)
@@ -739,6 +780,7 @@ class MainWindow(QMainWindow):
         self._poll_timer.stop()
         self._catch_up.stop()
         self._cancel_import()
+        self.everything.stop()
         self.workspace.shutdown()
         self.loader.shutdown()
         if self.project is not None:

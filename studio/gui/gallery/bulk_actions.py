@@ -87,6 +87,7 @@ class BulkActions(QObject):
         self.clear_action = self._action(
             "Delete all annotations", CLEAR_SHORTCUT, self.clear_annotations
         )
+        self.assistant_actions: list[QAction] = []  # the window's, e.g. Segment everything
         view.addActions(self.actions())
         view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         view.customContextMenuRequested.connect(self._show_context_menu)
@@ -123,7 +124,8 @@ class BulkActions(QObject):
         ]
 
     def menu(self, parent: QWidget | None = None) -> QMenu:
-        """A "Selection" menu with a submenu of statuses and one of splits."""
+        """A "Selection" menu with a submenu of statuses and one of splits, and at its end
+        the window's `assistant_actions` (which keep their own shortcuts and enabling)."""
         menu = QMenu("&Selection", parent)
         status_menu = menu.addMenu("Set &status")
         status_menu.addActions(list(self.status_actions.values()))
@@ -133,6 +135,9 @@ class BulkActions(QObject):
         menu.addActions([self.add_tag_action, self.remove_tag_action])
         menu.addSeparator()
         menu.addAction(self.clear_action)
+        if self.assistant_actions:
+            menu.addSeparator()
+            menu.addActions(self.assistant_actions)
         return menu
 
     def _show_context_menu(self, position: object) -> None:

@@ -70,6 +70,7 @@ DEFAULT_SHORTCUTS: tuple[ShortcutSpec, ...] = (
     _spec("reject_suggestions", "Reject the selected suggestions", "Edit", "Ctrl+Del"),
     _spec("sam_checkpoint", "SAM checkpoint…", "Edit", "Ctrl+Alt+S"),
     _spec("boxes_to_masks", "Selected boxes to SAM masks", "Edit", "Shift+M"),
+    _spec("sam_everything", "Segment everything (SAM)…", "Edit", "Shift+S"),
     _spec("copy_previous", "Copy the previous image's annotations", "Edit", "Ctrl+Shift+V"),
     _repeating("brush_bigger", "Bigger brush", "Tools", "]"),
     _repeating("brush_smaller", "Smaller brush", "Tools", "["),

@@ -12,6 +12,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from studio.api import Project
+from studio.api.sam import SAM_CHECKPOINT_SETTING
 from studio.core.embedding_cache import EmbeddingCache, EmbeddingKey
 from studio.ml.sam.checkpoint import load_sam, save_random_sam
 from studio.ml.sam.decoder_export import export_decoder
@@ -32,6 +34,23 @@ class TinySam:
         """Copy the exported decoder into the running test's cache folder."""
         target = decoder_folder(self.sha256)
         shutil.copytree(self.decoders / self.sha256, target, dirs_exist_ok=True)
+
+    def choose_for(self, project: Project) -> None:
+        """Record this checkpoint as the project's, as `Project.set_sam_checkpoint` does once
+        its `sam-inspect` worker has read the file (a worker run saved: the values are known)."""
+        status = self.checkpoint.stat()
+        recorded = {
+            "path": str(self.checkpoint),
+            "sha256": self.sha256,
+            "model_type": self.model_type,
+            "input_size": self.image_size,
+            "size": status.st_size,
+            "mtime_ns": status.st_mtime_ns,
+        }
+        project.set_setting(SAM_CHECKPOINT_SETTING, recorded)
+        chosen = project.sam_checkpoint()
+        assert chosen is not None
+        assert chosen.usable, chosen.problem
 
     def cache_embedding(self, image: Path, sha256: str) -> None:
         """Encode `image` here (no worker) into the running test's embedding cache."""
