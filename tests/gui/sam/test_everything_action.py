@@ -150,9 +150,9 @@ def test_the_dialog_remembers_its_values(settings: QSettings, qtbot: QtBot) -> N
 
 
 def test_the_label_menu_and_the_gallerys_context_menu_offer_it(
-    open_window: Callable[[Path], MainWindow], sam_photos: Path
+    open_window: Callable[[Path], MainWindow], tmp_path: Path
 ) -> None:
-    window = open_window(sam_photos)
+    window = open_window(photo_project(tmp_path / "photos", PHOTOS[:1]))
     label_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Label")
     titles = [action.text() for action in label_menu.actions()]
     checkpoint = titles.index("SAM checkpoint…")
