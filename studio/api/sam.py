@@ -13,6 +13,7 @@ service too. Prompts are decoded here with the ONNX prompt decoder, from the emb
 from __future__ import annotations
 
 import os
+import zipfile
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -42,8 +43,19 @@ from studio.ml.sam.onnx_decoder import OnnxPromptDecoder, cached_decoder_path
 
 SAM_CHECKPOINT_SETTING = "sam_checkpoint"
 OFFICIAL_CHECKPOINTS = "https://github.com/facebookresearch/segment-anything#model-checkpoints"
+PICKLE_PROTOCOL_MARK = b"\x80"  # the first byte of a pickle of protocol 2 or later
 EventCallback = Callable[[dict[str, Any]], None]
 CANCEL_POLL_SECONDS = 0.1  # how often a worker's watcher looks whether it was cancelled
+
+
+def _is_torch_save_file(path: Path) -> bool:
+    """Whether `path` may be a `torch.save` file (a zip archive, or a pickle in the legacy
+    format): checked here so that an obviously wrong file is refused without starting a
+    worker that imports torch."""
+    if zipfile.is_zipfile(path):
+        return True
+    with path.open("rb") as file:
+        return file.read(1) == PICKLE_PROTOCOL_MARK
 
 
 def no_checkpoint_message(project_path: Path) -> str:
@@ -90,6 +102,11 @@ class SamService:
         path = Path(path).expanduser().resolve()
         if not path.is_file():
             raise SamError(f"{path}: no such checkpoint file")
+        if not _is_torch_save_file(path):
+            raise SamError(
+                f"{path} is not a Segment Anything checkpoint: not a file saved by torch.save "
+                "(neither a zip archive nor a pickle)"
+            )
         job = WorkerJob.start(self._context.path, [SAM_INSPECT_ACTION, str(path)])
         outcome = job.follow(None)
         found = outcome.last.get("checkpoint")

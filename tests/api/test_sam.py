@@ -92,6 +92,15 @@ def test_a_missing_file_is_refused_and_nothing_recorded(tmp_path: Path) -> None:
         assert project.sam_checkpoint() is None
 
 
+def test_a_file_torch_did_not_save_is_refused_without_a_worker(tmp_path: Path) -> None:
+    not_torch = tmp_path / "notes.pth"
+    not_torch.write_text("not a checkpoint")
+    with Project.create(tmp_path / "p.studio") as project:
+        with pytest.raises(SamError, match=r"notes\.pth is not a Segment Anything checkpoint"):
+            project.set_sam_checkpoint(not_torch)
+        assert project.sam_checkpoint() is None
+
+
 def test_without_a_checkpoint_segment_says_where_checkpoints_come_from(tmp_path: Path) -> None:
     with Project.create(tmp_path / "p.studio") as project, pytest.raises(SamError) as refused:
         project.segment(1, points=[(1, 1)])

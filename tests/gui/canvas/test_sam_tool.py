@@ -37,7 +37,7 @@ def sam_window(
     """The window on the first image, whose embedding is cached, with the SAM tool chosen."""
     tiny_sam.install_decoder()
     with Project.open(sam_project) as project:
-        project.set_sam_checkpoint(tiny_sam.checkpoint)
+        tiny_sam.choose_for(project)
         [item] = project.items_by_ids(project.item_ids())
         tiny_sam.cache_embedding(project.media_path(item), item.sha256)
     window = open_window(sam_project)

@@ -23,7 +23,7 @@ def test_opening_an_image_encodes_it_and_the_next_one_in_a_worker(
     path = tmp_path / "ahead.studio"
     with Project.create(path, author="tester") as project:
         project.import_media(write_images(tmp_path / "images", 2))
-        project.set_sam_checkpoint(tiny_sam.checkpoint)
+        tiny_sam.choose_for(project)
     window = open_window(path)
     encoded: list[int] = []
     window.workspace.sam.embedding_ready.connect(encoded.append)
