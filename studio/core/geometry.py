@@ -20,6 +20,7 @@ from pycocotools import mask as coco_mask
 
 from studio.core.enums import AnnotationKind
 from studio.core.errors import InvalidEditError
+from studio.core.simplification import simplify_chains
 
 
 def _sequence(value: Any, what: str) -> Sequence[Any]:
@@ -129,19 +130,22 @@ def mask_to_polygons(
         return []
     top, left = int(rows[0]), int(columns[0])  # outline only the mask's extent: much faster
     padded = np.pad(mask[top : rows[-1] + 1, left : columns[-1] + 1].astype(np.uint8), 1)
-    outer, inner = [], []
+    chains, windings = [], []
     for contour in measure.find_contours(padded, 0.5):
         xs, ys = contour[:, 1] - 0.5 + left, contour[:, 0] - 0.5 + top
         area = 0.5 * float(np.sum(xs * np.roll(ys, -1) - np.roll(xs, -1) * ys))
         if abs(area) < min_area or (area < 0 and not holes):  # a hole winds the other way
             continue
-        simplified = measure.approximate_polygon(np.column_stack([xs, ys]), tolerance=tolerance)
+        chains.append(np.column_stack([xs, ys]))
+        windings.append(area > 0)
+    outer, inner = [], []
+    for simplified, is_outer in zip(simplify_chains(chains, tolerance), windings, strict=True):
         if len(simplified) > 1 and np.allclose(simplified[0], simplified[-1]):
             simplified = simplified[:-1]
         if len(simplified) >= 3:
             simplified[:, 0] = np.clip(simplified[:, 0], 0, width)
             simplified[:, 1] = np.clip(simplified[:, 1], 0, height)
-            (outer if area > 0 else inner).append([float(v) for v in simplified.ravel()])
+            (outer if is_outer else inner).append(simplified.ravel().tolist())
     return outer + inner
 
 
