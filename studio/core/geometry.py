@@ -169,12 +169,41 @@ def shape_rle(kind: str, geometry: Any, width: int, height: int) -> dict[str, An
     if kind == AnnotationKind.MASK.value:
         return _pycocotools_rle(geometry)
     if kind == AnnotationKind.POLYGON.value:
-        rings = [list(ring) for ring in geometry]
-        return coco_mask.merge(coco_mask.frPyObjects(rings, height, width))
+        return polygon_rle(geometry, width, height)
     if kind == AnnotationKind.BOX.value:
         corners = np.asarray([geometry], dtype=np.float64)  # pycocotools takes boxes as N×4
         return coco_mask.frPyObjects(corners, height, width)[0]
     raise ValueError(f"a {kind} annotation has no area")
+
+
+def polygon_rle(rings: Sequence[Sequence[float]], width: int, height: int) -> dict[str, Any]:
+    """The pycocotools RLE of a polygon's rings filled even-odd, as the canvas draws them: a
+    pixel is inside when an odd number of rings cover it. A ring inside another is a hole (an
+    outline's inner rings, see `mask_to_polygons`) and a ring apart from the others is one
+    more part of the object (COCO's several polygons per object). Each ring is rasterised as
+    pycocotools rasterises COCO polygons; only rings whose extents meet another's are decoded
+    to combine them, the others are merged as runs."""
+    rles = coco_mask.frPyObjects([list(ring) for ring in rings], height, width)
+    boxes = coco_mask.toBbox(rles)
+    left, top = boxes[:, 0], boxes[:, 1]
+    right, bottom = left + boxes[:, 2], top + boxes[:, 3]
+    meets = (
+        (left[:, None] < right[None, :])
+        & (left[None, :] < right[:, None])
+        & (top[:, None] < bottom[None, :])
+        & (top[None, :] < bottom[:, None])
+    )
+    np.fill_diagonal(meets, False)
+    touching = np.flatnonzero(meets.any(axis=1))
+    if not len(touching):
+        return coco_mask.merge(rles)
+    parity = np.zeros((height, width), dtype=np.uint8, order="F")
+    for index in touching:
+        parity ^= coco_mask.decode(rles[index])
+    combined = coco_mask.encode(parity)
+    combined_here = set(touching.tolist())
+    apart = [rle for index, rle in enumerate(rles) if index not in combined_here]
+    return coco_mask.merge([combined, *apart]) if apart else combined
 
 
 def shape_box(kind: str, geometry: Any, width: int, height: int) -> list[float]:
