@@ -567,8 +567,9 @@ def _segmentation(
 
     COCO reads an object's polygons as a union, so a polygon whose rings overlap (an outline
     with holes: Studio fills rings even-odd) is written as a compressed RLE instead, with
-    `iscrowd` left as it is (pycocotools, Datumaro and CVAT read an RLE `segmentation` with
-    iscrowd 0 as one object's mask)."""
+    `iscrowd` left as it is. pycocotools and Datumaro (so CVAT) read an RLE `segmentation`
+    whatever its iscrowd; Datumaro's own exporter marks every mask iscrowd 1, which COCOeval
+    would ignore as a crowd region, so Studio keeps the object's 0."""
     if annotation.kind == AnnotationKind.MASK.value:
         size, counts = annotation.geometry["size"], annotation.geometry["counts"]
         rle = {"size": size, "counts": counts.encode()}

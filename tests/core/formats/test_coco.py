@@ -547,6 +547,8 @@ def test_a_polygon_with_a_hole_exports_as_rle_and_comes_back_with_its_hole(
     assert isinstance(ring["segmentation"], dict)
     assert (ring["iscrowd"], ring["area"]) == (0, 30 * 22 - 10 * 10)
     assert pair["segmentation"] == parts
+    loaded = COCO(str(tmp_path / "out/annotations/instances_default.json"))
+    assert loaded.annToMask(loaded.anns[ring["id"]]).sum() == 30 * 22 - 10 * 10
     with Project.create(tmp_path / "again.studio") as again:
         again.import_labels(tmp_path / "out")
         (shape,) = [a for a in again.annotations(again.item_ids()[0]) if a.label == "ring"]
