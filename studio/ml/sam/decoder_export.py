@@ -4,7 +4,8 @@ The graph is segment_anything's own `SamOnnxModel` (its prompt embedding and mas
 with `return_single_mask=False`, so one file carries all four mask tokens: the single-mask
 output that `multimask_output=False` returns and the three ambiguity masks) without its last
 step, `mask_postprocessing`: that step upscales all four masks to the image's size, twice,
-which took most of a click's time on a CPU although one mask is shown. The graph returns the
+on every click (a fifth of a ViT-B click on a CPU, most of a small decoder's) although one
+mask is shown. The graph returns the
 predicted IoUs and low-resolution logits instead, and `studio.ml.sam.mask_upscaling` upscales
 the one mask shown, as `SamPredictor` does. The file is checked with
 `onnx.checker`, then its answers to a fixed set of prompts (one click, clicks of both signs,
