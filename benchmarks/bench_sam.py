@@ -10,17 +10,24 @@ ViT-B, so ViT-B's click figures hold for them). The image is scikit-image's astr
 1024×1024 (256×256 with --quick), encoded once by Studio's `SamEncoder` on the CPU.
 
 Rows.
+- The baseline of the click and preview rows is the bare decoder call as users of
+  segment_anything's own ONNX export make it: the graph of its `scripts/export_onnx_model.py`
+  (`SamOnnxModel`, four masks upscaled to `orig_im_size` inside the graph) in an ONNX Runtime
+  session with default options, fed as its `onnx_model_example` notebook does, and the masks
+  thresholded at 0. Studio exports the graph without that upscaling and upscales only the
+  mask shown (see `studio.ml.sam.mask_upscaling`), so it may beat the baseline.
 - Click to mask, p50 and p95: Studio's click path is what the canvas does on a first click,
-  `PromptSession.add_point` on a fresh session (three masks at the image's size, the best
-  chosen); click to outline adds `mask_to_polygons` of the chosen mask (tolerance 1 px, the
-  outline shown and stored). The baseline is the bare `OnnxPromptDecoder.decode` of the same
-  click. The sides alternate click by click at seeded points, after a few warm-up clicks. The
-  issue's goals: ratio ≥ 0.8 and Studio's p50 ≤ 30 ms. The outline is timed for the tiny
-  model only: a random ViT-B draws masks of thousands of specks (about 4,000 rings, 9 s to
-  outline on this CPU), which says nothing of a trained model's few smooth rings.
+  `PromptSession.add_point` on a fresh session (three candidates, the best chosen) and
+  `result()`, the chosen mask at the image's size; click to outline adds `mask_to_polygons`
+  of that mask (tolerance 1 px, the outline shown and stored). The sides alternate click by
+  click at seeded points, after a few warm-up clicks. The issue's goals: ratio ≥ 0.8 and
+  Studio's p50 ≤ 30 ms. The outline is timed for the tiny model only: a random ViT-B draws
+  masks of thousands of specks, which says nothing of a trained model's few smooth rings.
+- Mask outline: `mask_to_polygons` of the tiny decoder's masks of seeded clicks, against
+  scikit-image's `find_contours` and `approximate_polygon` ring by ring (the same outline).
 - Hover preview, updates per second: `PromptSession.preview` at seeded pointer positions
-  after one kept click (two points and the kept mask as input, one mask out), against the
-  bare `decode` of the same prompts.
+  after one kept click (two points and the kept mask as input, one mask out, shown at the
+  image's size), against the baseline call with the same prompts and mask input.
 - Encoder time per image: Studio's `SamEncoder.encode` (resize, normalise, pad, encode, fp16
   out) against the bare `sam.image_encoder` forward pass on the already prepared tensor. The
   tiny model always; ViT-B and ViT-H (built with no checkpoint) only with
@@ -42,15 +49,18 @@ from __future__ import annotations
 
 import os
 import random
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import onnxruntime
 import torch
 from segment_anything import build_sam_vit_b, build_sam_vit_h
 from segment_anything.modeling import Sam
-from skimage import data, transform
+from segment_anything.utils.onnx import SamOnnxModel
+from skimage import data, measure, transform
 
 from benchmarks.harness import Measurement, Session, median, percentile, timed
 from studio.core.geometry import mask_to_polygons
@@ -76,11 +86,41 @@ DWELL_S = (2.0, 6.0)
 
 @dataclass(frozen=True)
 class SamModel:
-    """One model under test: its name in the rows, the model, and its exported decoder."""
+    """One model under test: its name in the rows, the model, Studio's exported decoder, and
+    segment_anything's own export of it in a default ONNX Runtime session (the baseline)."""
 
     name: str
     sam: Sam
     decoder: OnnxPromptDecoder
+    baseline: onnxruntime.InferenceSession
+
+    def baseline_masks(
+        self,
+        embedding: ImageEmbedding,
+        points: list[list[float]],
+        labels: list[int],
+        previous: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """The masks of segment_anything's own export, called as its notebook calls it."""
+        coords = np.concatenate([np.asarray(points, float), np.zeros((1, 2))])[None]
+        transformed = self.decoder.transform.apply_coords(coords, embedding.original_size)
+        side = self.decoder.low_res_size
+        masks, _scores, _low_res = self.baseline.run(
+            None,
+            {
+                "image_embeddings": embedding.embedding.astype(np.float32),
+                "point_coords": transformed.astype(np.float32),
+                "point_labels": np.array([[*labels, -1]], np.float32),
+                "mask_input": (
+                    np.zeros((1, 1, side, side), np.float32)
+                    if previous is None
+                    else previous.reshape(1, 1, side, side).astype(np.float32)
+                ),
+                "has_mask_input": np.array([0.0 if previous is None else 1.0], np.float32),
+                "orig_im_size": np.array(embedding.original_size, np.float32),
+            },
+        )
+        return masks > 0
 
 
 def _photograph(side: int) -> np.ndarray:
@@ -88,10 +128,40 @@ def _photograph(side: int) -> np.ndarray:
     return resized.astype(np.uint8)
 
 
+def _segment_anything_export(sam: Sam, path: Path) -> onnxruntime.InferenceSession:
+    """segment_anything's `scripts/export_onnx_model.py` (its defaults: four masks, upscaled
+    in the graph; opset 17), loaded in a session with ONNX Runtime's default options."""
+    grid = sam.prompt_encoder.image_embedding_size
+    example = (
+        torch.randn(1, sam.prompt_encoder.embed_dim, *grid),
+        torch.randint(0, 1024, (1, 5, 2)).float(),
+        torch.randint(0, 4, (1, 5)).float(),
+        torch.randn(1, 1, *[4 * side for side in grid]),
+        torch.tensor([1.0]),
+        torch.tensor([1500.0, 2250.0]),
+    )
+    names = ["image_embeddings", "point_coords", "point_labels", "mask_input", "has_mask_input"]
+    with warnings.catch_warnings(), torch.no_grad():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(
+            SamOnnxModel(sam, return_single_mask=False).eval(),
+            example,
+            str(path),
+            dynamo=False,
+            opset_version=17,
+            input_names=[*names, "orig_im_size"],
+            output_names=["masks", "iou_predictions", "low_res_masks"],
+            dynamic_axes={"point_coords": {1: "num_points"}, "point_labels": {1: "num_points"}},
+            do_constant_folding=True,
+        )
+    return onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+
+
 def _model(folder: Path, name: str, sam: Sam, checkpoint: SamCheckpoint) -> SamModel:
     path = folder / f"{name}-decoder.onnx"
     write_decoder_onnx(sam, path, checkpoint)
-    return SamModel(name, sam, OnnxPromptDecoder(path))
+    baseline = _segment_anything_export(sam, folder / f"{name}-segment-anything-export.onnx")
+    return SamModel(name, sam, OnnxPromptDecoder(path), baseline)
 
 
 def _tiny(folder: Path) -> SamModel:
@@ -130,7 +200,7 @@ def _click_rows(
         prompt_session = PromptSession(model.decoder, embedding)
         with session.studio_side("sam click"):
             mask_time = _milliseconds(
-                lambda x=x, y=y, clicked=prompt_session: clicked.add_point(x, y)
+                lambda x=x, y=y, clicked=prompt_session: (clicked.add_point(x, y), clicked.result())
             )
             outline_time, rings = (
                 timed(
@@ -141,15 +211,16 @@ def _click_rows(
                 if outline
                 else (0.0, [])
             )
-        bare_time = _milliseconds(lambda x=x, y=y: model.decoder.decode(embedding, [[x, y]], [1]))
+        bare_time = _milliseconds(lambda x=x, y=y: model.baseline_masks(embedding, [[x, y]], [1]))
         if index >= WARM_UP:
             mask_ms.append(mask_time)
             outline_ms.append(mask_time + outline_time * 1000)
             bare_ms.append(bare_time)
             ring_counts.append(len(rings))
     note = (
-        f"SAM click: a fresh PromptSession's add_point (+ mask_to_polygons, tolerance "
-        f"{OUTLINE_TOLERANCE:g} px, for the outline rows) vs the bare OnnxPromptDecoder.decode, "
+        f"SAM click: a fresh PromptSession's add_point and result() (+ mask_to_polygons, "
+        f"tolerance {OUTLINE_TOLERANCE:g} px, for the outline rows) vs the bare call of "
+        "segment_anything's own ONNX export (4 masks upscaled in the graph), "
         f"{clicks} seeded clicks alternating; goals: ratio >= 0.8 and Studio's median <= 30 ms"
     )
     if outline:
@@ -173,6 +244,46 @@ def _click_rows(
     return rows
 
 
+def _scikit_image_outline(mask: np.ndarray, tolerance: float) -> list[np.ndarray]:
+    """The outline as scikit-image's functions give it ring by ring: `find_contours`, then
+    `approximate_polygon` of each ring (what `mask_to_polygons` did before it simplified all
+    rings in one pass)."""
+    contours = measure.find_contours(np.pad(mask.astype(np.uint8), 1), 0.5)
+    return [measure.approximate_polygon(contour, tolerance) for contour in contours]
+
+
+def _outline_row(
+    session: Session, model: SamModel, embedding: ImageEmbedding, side: int
+) -> Measurement:
+    """Outlining the masks of seeded clicks: `mask_to_polygons` vs scikit-image ring by ring."""
+    clicks = QUICK_CLICKS if session.quick else FULL_CLICKS
+    masks = []
+    for x, y in _points(session, clicks, side):
+        clicked = PromptSession(model.decoder, embedding)
+        clicked.add_point(x, y)
+        masks.append(clicked.result())
+    studio_ms, bare_ms, points = [], [], []
+    for mask in masks:
+        with session.studio_side("sam outline"):
+            studio_time, rings = timed(lambda mask=mask: mask_to_polygons(mask, OUTLINE_TOLERANCE))
+        studio_ms.append(studio_time * 1000)
+        bare_ms.append(
+            _milliseconds(lambda mask=mask: _scikit_image_outline(mask, OUTLINE_TOLERANCE))
+        )
+        points.append(sum(len(ring) for ring in rings) // 2)
+    return Measurement(
+        f"SAM mask outline, {model.name} decoder's masks, {side}×{side} image",
+        "median",
+        "ms",
+        median(studio_ms),
+        median(bare_ms),
+        False,
+        note=f"SAM outline: mask_to_polygons (tolerance {OUTLINE_TOLERANCE:g} px) vs "
+        "scikit-image's find_contours + approximate_polygon ring by ring, on the masks of "
+        f"{clicks} seeded clicks (median {median(points):g} points kept per outline)",
+    )
+
+
 def _preview_row(
     session: Session, model: SamModel, embedding: ImageEmbedding, side: int
 ) -> Measurement:
@@ -185,10 +296,10 @@ def _preview_row(
     studio_s = bare_s = 0.0
     for index, (x, y) in enumerate(points):
         with session.studio_side("sam preview"):
-            studio_time, _ = timed(lambda x=x, y=y: prompt_session.preview(x, y))
+            studio_time, _ = timed(lambda x=x, y=y: prompt_session.preview(x, y).mask(0))
         bare_time, _ = timed(
-            lambda x=x, y=y: model.decoder.decode(
-                embedding, [kept, [x, y]], [1, 1], previous=previous, multimask=False
+            lambda x=x, y=y: model.baseline_masks(
+                embedding, [kept, [x, y]], [1, 1], previous=previous
             )
         )
         if index >= WARM_UP:
@@ -201,8 +312,9 @@ def _preview_row(
         previews / studio_s,
         previews / bare_s,
         True,
-        note=f"SAM preview: PromptSession.preview vs the bare decode of the same two points "
-        f"and kept mask, {previews} seeded pointer positions alternating",
+        note=f"SAM preview: PromptSession.preview and its mask vs the bare call of "
+        f"segment_anything's own ONNX export with the same two points and kept mask, "
+        f"{previews} seeded pointer positions alternating",
     )
 
 
@@ -288,6 +400,7 @@ def run(session: Session) -> list[Measurement]:
         session, "tiny", tiny.sam, photograph, tiny_runs
     )
     rows = _click_rows(session, tiny, tiny_embedding, side, outline=True)
+    rows.append(_outline_row(session, tiny, tiny_embedding, side))
     rows.append(_preview_row(session, tiny, tiny_embedding, side))
     encoder_rows = [encoder_row]
     look_ahead_rows = [_look_ahead_row("tiny", tiny_s, session.seed)]

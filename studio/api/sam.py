@@ -320,9 +320,9 @@ class SamService:
         multimask = multimask_index is not None or (len(prompts.points) == 1 and box is None)
         answer = self._decoder_for(choice).decode(embedding, points, labels, box, None, multimask)
         index = answer.best if multimask_index is None else multimask_index
-        if not 0 <= index < len(answer.masks):
-            raise StudioError(f"multimask_index must be 0 to {len(answer.masks) - 1}, not {index}")
-        return answer.masks[index], float(answer.scores[index])
+        if not 0 <= index < len(answer):
+            raise StudioError(f"multimask_index must be 0 to {len(answer) - 1}, not {index}")
+        return answer.mask(index), float(answer.scores[index])
 
     def _embedding(self, choice: SamCheckpointChoice, item: ItemRecord) -> ImageEmbedding:
         """The item's cached embedding, encoded first in a worker when it is missing."""

@@ -20,6 +20,7 @@ from pycocotools import mask as coco_mask
 
 from studio.core.enums import AnnotationKind
 from studio.core.errors import InvalidEditError
+from studio.core.simplification import simplify_chains
 
 
 def _sequence(value: Any, what: str) -> Sequence[Any]:
@@ -129,19 +130,22 @@ def mask_to_polygons(
         return []
     top, left = int(rows[0]), int(columns[0])  # outline only the mask's extent: much faster
     padded = np.pad(mask[top : rows[-1] + 1, left : columns[-1] + 1].astype(np.uint8), 1)
-    outer, inner = [], []
+    chains, windings = [], []
     for contour in measure.find_contours(padded, 0.5):
         xs, ys = contour[:, 1] - 0.5 + left, contour[:, 0] - 0.5 + top
         area = 0.5 * float(np.sum(xs * np.roll(ys, -1) - np.roll(xs, -1) * ys))
         if abs(area) < min_area or (area < 0 and not holes):  # a hole winds the other way
             continue
-        simplified = measure.approximate_polygon(np.column_stack([xs, ys]), tolerance=tolerance)
+        chains.append(np.column_stack([xs, ys]))
+        windings.append(area > 0)
+    outer, inner = [], []
+    for simplified, is_outer in zip(simplify_chains(chains, tolerance), windings, strict=True):
         if len(simplified) > 1 and np.allclose(simplified[0], simplified[-1]):
             simplified = simplified[:-1]
         if len(simplified) >= 3:
             simplified[:, 0] = np.clip(simplified[:, 0], 0, width)
             simplified[:, 1] = np.clip(simplified[:, 1], 0, height)
-            (outer if area > 0 else inner).append([float(v) for v in simplified.ravel()])
+            (outer if is_outer else inner).append(simplified.ravel().tolist())
     return outer + inner
 
 
@@ -165,12 +169,41 @@ def shape_rle(kind: str, geometry: Any, width: int, height: int) -> dict[str, An
     if kind == AnnotationKind.MASK.value:
         return _pycocotools_rle(geometry)
     if kind == AnnotationKind.POLYGON.value:
-        rings = [list(ring) for ring in geometry]
-        return coco_mask.merge(coco_mask.frPyObjects(rings, height, width))
+        return polygon_rle(geometry, width, height)
     if kind == AnnotationKind.BOX.value:
         corners = np.asarray([geometry], dtype=np.float64)  # pycocotools takes boxes as N×4
         return coco_mask.frPyObjects(corners, height, width)[0]
     raise ValueError(f"a {kind} annotation has no area")
+
+
+def polygon_rle(rings: Sequence[Sequence[float]], width: int, height: int) -> dict[str, Any]:
+    """The pycocotools RLE of a polygon's rings filled even-odd, as the canvas draws them: a
+    pixel is inside when an odd number of rings cover it. A ring inside another is a hole (an
+    outline's inner rings, see `mask_to_polygons`) and a ring apart from the others is one
+    more part of the object (COCO's several polygons per object). Each ring is rasterised as
+    pycocotools rasterises COCO polygons; only rings whose extents meet another's are decoded
+    to combine them, the others are merged as runs."""
+    rles = coco_mask.frPyObjects([list(ring) for ring in rings], height, width)
+    boxes = coco_mask.toBbox(rles)
+    left, top = boxes[:, 0], boxes[:, 1]
+    right, bottom = left + boxes[:, 2], top + boxes[:, 3]
+    meets = (
+        (left[:, None] < right[None, :])
+        & (left[None, :] < right[:, None])
+        & (top[:, None] < bottom[None, :])
+        & (top[None, :] < bottom[:, None])
+    )
+    np.fill_diagonal(meets, False)
+    touching = np.flatnonzero(meets.any(axis=1))
+    if not len(touching):
+        return coco_mask.merge(rles)
+    parity = np.zeros((height, width), dtype=np.uint8, order="F")
+    for index in touching:
+        parity ^= coco_mask.decode(rles[index])
+    combined = coco_mask.encode(parity)
+    combined_here = set(touching.tolist())
+    apart = [rle for index, rle in enumerate(rles) if index not in combined_here]
+    return coco_mask.merge([combined, *apart]) if apart else combined
 
 
 def shape_box(kind: str, geometry: Any, width: int, height: int) -> list[float]:

@@ -7,12 +7,14 @@ import math
 import numpy as np
 import pytest
 from pycocotools import mask as coco_mask
+from scipy import ndimage
 
 from studio.core.enums import AnnotationKind
 from studio.core.errors import InvalidEditError
 from studio.core.geometry import (
     decode_mask,
     encode_mask,
+    mask_to_polygons,
     normalize_box,
     normalize_geometry,
     normalize_keypoints,
@@ -183,3 +185,38 @@ def test_shapes_without_an_area_have_no_box_and_no_pixels(kind: str) -> None:
         shape_box(kind, None, W, H)
     with pytest.raises(ValueError, match="has no area"):
         shape_rle(kind, None, W, H)
+
+
+def _square(left: float, top: float, side: float) -> list[float]:
+    return [left, top, left + side, top, left + side, top + side, left, top + side]
+
+
+def test_a_ring_inside_another_is_a_hole_in_the_shape_pixels() -> None:
+    outer, hole = _square(4, 4, 30), _square(14, 14, 10)
+    rle = shape_rle("polygon", [outer, hole], W, H)
+    assert coco_mask.area(rle) == 30 * 30 - 10 * 10
+    assert not coco_mask.decode(rle)[18, 18]
+
+
+def test_rings_apart_are_parts_of_one_shape_not_holes() -> None:
+    rle = shape_rle("polygon", [_square(2, 2, 10), _square(30, 20, 12)], W, H)
+    assert coco_mask.area(rle) == 10 * 10 + 12 * 12
+
+
+def test_an_island_in_a_hole_fills_again() -> None:
+    rings = [_square(2, 2, 40), _square(10, 10, 24), _square(18, 18, 8)]
+    assert coco_mask.area(shape_rle("polygon", rings, W, H)) == 40 * 40 - 24 * 24 + 8 * 8
+
+
+def test_outlining_a_ragged_mask_gives_rings_whose_pixels_are_the_mask() -> None:
+    noise = ndimage.gaussian_filter(np.random.default_rng(0).normal(size=(H, W)), 1.5)
+    mask = noise > 0
+    rings = mask_to_polygons(mask, tolerance=0, min_area=0)
+    assert any(_winding(ring) < 0 for ring in rings)  # some rings are holes
+    pixels = coco_mask.decode(shape_rle("polygon", rings, W, H)).astype(bool)
+    np.testing.assert_array_equal(pixels, mask)
+
+
+def _winding(ring: list[float]) -> float:
+    xs, ys = np.asarray(ring[0::2]), np.asarray(ring[1::2])
+    return float(np.sum(xs * np.roll(ys, -1) - np.roll(xs, -1) * ys))

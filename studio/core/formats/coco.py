@@ -15,7 +15,9 @@ Layouts Studio does not read (panoptic, captions, detection results) are named i
 Category ids are kept, so an export gives every class its old id back. Export writes
 `annotations/instances_<split>.json` per split (`default` for items without one) and the
 images under `images/<split>/`; keypoints go back into the annotation of the shape they lie
-on, and the category's keypoints and skeleton are written; the result loads in pycocotools.
+on, and the category's keypoints and skeleton are written; the result loads in pycocotools. A
+polygon with holes (rings filled even-odd, as the canvas draws them) is written as an RLE
+mask with iscrowd 0, since COCO reads an object's polygons as a union.
 """
 
 from __future__ import annotations
@@ -46,7 +48,8 @@ from studio.core.formats.reading import (
 )
 from studio.core.formats.registry import LabelFormat
 from studio.core.formats.writing import stable_ids
-from studio.core.records import AnnotationRecord, LabelClassRecord
+from studio.core.geometry import polygon_rle
+from studio.core.records import AnnotationRecord, ItemRecord, LabelClassRecord
 
 DEFAULT_GROUP = "default"
 # The files of COCO's annotations/ folder that hold objects (not captions, not panoptic).
@@ -440,7 +443,7 @@ def _document(
             if annotation.kind == AnnotationKind.KEYPOINTS.value:
                 keypoints.append(annotation)
                 continue
-            written = _annotation(annotation, category_ids[annotation.label])
+            written = _annotation(annotation, category_ids[annotation.label], item)
             if written is None:
                 target.skip(annotation, f"{annotation.kind} annotations (COCO has no place)")
                 continue
@@ -527,7 +530,9 @@ def _span(values: list[float], limit: int) -> tuple[float, float]:
     return low, high
 
 
-def _annotation(annotation: AnnotationRecord, category_id: int) -> dict[str, Any] | None:
+def _annotation(
+    annotation: AnnotationRecord, category_id: int, item: ItemRecord
+) -> dict[str, Any] | None:
     kind = annotation.kind
     flags, attributes = format_attributes(annotation.attributes, NATIVE_FLAGS)
     iscrowd = int(flags.get("iscrowd", 0))
@@ -536,7 +541,7 @@ def _annotation(annotation: AnnotationRecord, category_id: int) -> dict[str, Any
         segmentation: Any = []
         bbox, area = [x, y, w, h], w * h
     elif kind in (AnnotationKind.POLYGON.value, AnnotationKind.MASK.value):
-        segmentation, bbox, area = _segmentation(annotation)
+        segmentation, bbox, area = _segmentation(annotation, item.width, item.height)
     else:
         return None
     written = {
@@ -555,18 +560,29 @@ def _annotation(annotation: AnnotationRecord, category_id: int) -> dict[str, Any
     return written
 
 
-def _segmentation(annotation: AnnotationRecord) -> tuple[Any, list[float], float]:
-    """COCO segmentation, bbox and area of a polygon or mask, as pycocotools computes them."""
+def _segmentation(
+    annotation: AnnotationRecord, width: int, height: int
+) -> tuple[Any, list[float], float]:
+    """COCO segmentation, bbox and area of a polygon or mask, as pycocotools computes them.
+
+    COCO reads an object's polygons as a union, so a polygon whose rings overlap (an outline
+    with holes: Studio fills rings even-odd) is written as a compressed RLE instead, with
+    `iscrowd` left as it is. pycocotools and Datumaro (so CVAT) read an RLE `segmentation`
+    whatever its iscrowd; Datumaro's own exporter marks every mask iscrowd 1, which COCOeval
+    would ignore as a crowd region, so Studio keeps the object's 0."""
     if annotation.kind == AnnotationKind.MASK.value:
         size, counts = annotation.geometry["size"], annotation.geometry["counts"]
         rle = {"size": size, "counts": counts.encode()}
         bbox = [float(value) for value in coco_mask.toBbox(rle)]
         return {"size": size, "counts": counts}, bbox, float(coco_mask.area(rle))
     rings = annotation.geometry
-    height = max(int(max(ring[1::2])) + 1 for ring in rings)
-    width = max(int(max(ring[0::2])) + 1 for ring in rings)
-    rle = coco_mask.merge(coco_mask.frPyObjects(rings, height, width))
-    return rings, _polygon_bbox(rings), float(coco_mask.area(rle))
+    filled = polygon_rle(rings, width, height)
+    area = float(coco_mask.area(filled))
+    union = coco_mask.merge(coco_mask.frPyObjects(rings, height, width))
+    if area == float(coco_mask.area(union)):
+        return rings, _polygon_bbox(rings), area
+    bbox = [float(value) for value in coco_mask.toBbox(filled)]
+    return {"size": [height, width], "counts": filled["counts"].decode()}, bbox, area
 
 
 def _polygon_bbox(rings: list[list[float]]) -> list[float]:

@@ -173,7 +173,7 @@ class SamAssistant(QObject):
         masks = []
         for x, y, width, height in boxes:
             decoded = decoder.decode(embedding, box=(x, y, x + width, y + height), multimask=False)
-            masks.append(decoded.masks[0])
+            masks.append(decoded.mask(0))
         return masks
 
     def suggest(self, annotations: list[dict[str, Any]]) -> list[int]:

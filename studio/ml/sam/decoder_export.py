@@ -1,14 +1,19 @@
 """Export SAM's prompt decoder to ONNX once per checkpoint, and prove it matches SamPredictor.
 
-The graph is segment_anything's own `SamOnnxModel` with `return_single_mask=False`, so one
-file carries all four mask tokens: the single-mask output (what `multimask_output=False`
-returns) and the three ambiguity masks (`multimask_output=True`). The file is checked with
+The graph is segment_anything's own `SamOnnxModel` (its prompt embedding and mask decoder,
+with `return_single_mask=False`, so one file carries all four mask tokens: the single-mask
+output that `multimask_output=False` returns and the three ambiguity masks) without its last
+step, `mask_postprocessing`: that step upscales all four masks to the image's size, twice,
+on every click (a fifth of a ViT-B click on a CPU, most of a small decoder's) although one
+mask is shown. The graph returns the
+predicted IoUs and low-resolution logits instead, and `studio.ml.sam.mask_upscaling` upscales
+the one mask shown, as `SamPredictor` does. The file is checked with
 `onnx.checker`, then its answers to a fixed set of prompts (one click, clicks of both signs,
 a box, a box with a click, a click refined with the previous low-res mask) are compared with
 `SamPredictor.predict` on the same embedding. Out of tolerance is an error, as a bundle's
 failed parity is, and nothing is cached.
 
-The decoder and its parity report are cached in `<cache>/sam/decoders/<checkpoint sha256>/`
+The decoder and its parity report are cached in `<cache>/sam/decoders/v2/<checkpoint sha256>/`
 (written in a temporary folder and renamed into place), so every project using the checkpoint
 shares one export.
 """
@@ -34,6 +39,7 @@ from studio.ml.sam.embedding import ImageEmbedding
 from studio.ml.sam.errors import SamError, SamParityError
 from studio.ml.sam.onnx_decoder import (
     DECODER_FILE,
+    DECODER_FORMAT,
     PARITY_FILE,
     LongestSideTransform,
     OnnxPromptDecoder,
@@ -48,9 +54,8 @@ INPUT_NAMES = [
     "point_labels",
     "mask_input",
     "has_mask_input",
-    "orig_im_size",
 ]
-OUTPUT_NAMES = ["masks", "iou_predictions", "low_res_masks"]
+OUTPUT_NAMES = ["iou_predictions", "low_res_masks"]
 
 # Tolerances of the parity check. ONNX Runtime and torch sum in different orders, so float32
 # logits differ in the last bits; masks are those logits thresholded at 0, so a pixel whose
@@ -130,11 +135,33 @@ def parity_embedding(sam: Sam, seed: int = 0) -> ImageEmbedding:
     return ImageEmbedding(array, PARITY_SIZE, resized)
 
 
+class LowResolutionSamOnnxModel(SamOnnxModel):
+    """`SamOnnxModel.forward` up to the mask decoder's output: predicted IoUs (1, 4) and
+    low-resolution logits (1, 4, 4·grid, 4·grid), with no upscaling and no `orig_im_size`."""
+
+    @torch.no_grad()
+    def forward(  # type: ignore[override]
+        self,
+        image_embeddings: torch.Tensor,
+        point_coords: torch.Tensor,
+        point_labels: torch.Tensor,
+        mask_input: torch.Tensor,
+        has_mask_input: torch.Tensor,
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        masks, scores = self.model.mask_decoder.predict_masks(
+            image_embeddings=image_embeddings,
+            image_pe=self.model.prompt_encoder.get_dense_pe(),
+            sparse_prompt_embeddings=self._embed_points(point_coords, point_labels),
+            dense_prompt_embeddings=self._embed_masks(mask_input, has_mask_input),
+        )
+        return scores, masks
+
+
 def write_decoder_onnx(sam: Sam, path: Path, checkpoint: SamCheckpoint) -> None:
     """Export `sam`'s prompt decoder to `path` (dynamic point count) and check it."""
     import onnx
 
-    onnx_model = SamOnnxModel(sam, return_single_mask=False).eval()
+    onnx_model = LowResolutionSamOnnxModel(sam, return_single_mask=False).eval()
     grid = sam.prompt_encoder.image_embedding_size
     low_res = [4 * side for side in grid]
     example = (
@@ -143,7 +170,6 @@ def write_decoder_onnx(sam: Sam, path: Path, checkpoint: SamCheckpoint) -> None:
         torch.randint(0, 4, (1, 5)).float(),
         torch.randn(1, 1, *low_res),
         torch.tensor([1.0]),
-        torch.tensor(PARITY_SIZE, dtype=torch.float32),
     )
     axes = {"point_coords": {1: "num_points"}, "point_labels": {1: "num_points"}}
     try:
@@ -165,6 +191,7 @@ def write_decoder_onnx(sam: Sam, path: Path, checkpoint: SamCheckpoint) -> None:
             "image_size": str(sam.image_encoder.img_size),
             "checkpoint_sha256": checkpoint.sha256,
             "model_type": checkpoint.model_type,
+            "decoder_format": str(DECODER_FORMAT),
         }
         for key, value in metadata.items():
             model.metadata_props.add(key=key, value=value)
@@ -226,8 +253,9 @@ def measure_parity(
 ) -> DecoderParity:
     """Compare the ONNX decoder at `decoder_path` with SamPredictor over `sam`, prompt by prompt.
 
-    The comparison is on logits (the decoder's raw `masks` output against
-    `predict(return_logits=True)`), which is stricter than comparing thresholded masks.
+    The comparison is on logits at the image's size (the decoder's low-res logits upscaled by
+    `mask_upscaling` against `predict(return_logits=True)`), which is stricter than comparing
+    thresholded masks, and covers the upscaling as well as the graph.
     """
     embedding = embedding or parity_embedding(sam)
     decoder = OnnxPromptDecoder(decoder_path)

@@ -9,11 +9,15 @@ The prompt handling mirrors `SamPredictor.predict`: points and box corners are m
 encoder's input frame as `ResizeLongestSide` does (reimplemented here in numpy), a padding point
 is added when there is no box, and `multimask=True` returns the decoder's three ambiguity masks
 while `False` returns its single-mask output.
+
+The graph stops at the decoder's low-resolution logits and predicted IoUs (see
+`decoder_export`); a mask is upscaled to the image's size here, only when it is asked for
+(`DecodedMasks.mask`), so a click costs one upscaled mask, not four.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +26,12 @@ import numpy as np
 from studio.core.thumbnails import cache_dir
 from studio.ml.sam.embedding import ImageEmbedding
 from studio.ml.sam.errors import SamError
+from studio.ml.sam.mask_upscaling import upscale_logits
 
+# What the exported graph computes. Version 1 (Studio before this format existed) returned four
+# masks upscaled to `orig_im_size`; version 2 returns the low-resolution logits and predicted
+# IoUs only. The cache folder is per format, so an older export is exported again, not misread.
+DECODER_FORMAT = 2
 DECODER_FILE = "decoder.onnx"
 PARITY_FILE = "parity.json"
 MASK_THRESHOLD = 0.0
@@ -33,8 +42,9 @@ BOX_BOTTOM_RIGHT_LABEL = 3.0
 
 
 def decoder_folder(checkpoint_sha256: str) -> Path:
-    """Where the decoder exported for a checkpoint lives: `<cache>/sam/decoders/<sha256>/`."""
-    return cache_dir() / "sam" / "decoders" / checkpoint_sha256
+    """Where the decoder exported for a checkpoint lives:
+    `<cache>/sam/decoders/v<DECODER_FORMAT>/<sha256>/`."""
+    return cache_dir() / "sam" / "decoders" / f"v{DECODER_FORMAT}" / checkpoint_sha256
 
 
 def cached_decoder_path(checkpoint_sha256: str) -> Path | None:
@@ -76,7 +86,8 @@ class LongestSideTransform:
 
 @dataclass(frozen=True)
 class DecodedLogits:
-    """The decoder's raw answer: mask logits (N, H, W), predicted IoUs, low-res logits."""
+    """The decoder's answer as logits: masks (N, H, W) at the image's size, predicted IoUs,
+    low-res logits."""
 
     logits: np.ndarray
     scores: np.ndarray
@@ -87,18 +98,39 @@ class DecodedLogits:
 class DecodedMasks:
     """The decoder's answer to one prompt.
 
-    `masks` (N, H, W) bool at the original image size, `scores` (N,) the predicted IoU of each,
-    `low_res_logits` (N, 4·grid, 4·grid) to pass back as `previous` when the user refines.
+    `scores` (N,) the predicted IoU of each mask, `low_res_logits` (N, 4·grid, 4·grid) to pass
+    back as `previous` when the user refines. `mask(index)` is one mask, (H, W) bool at the
+    original image size, upscaled on first use; `masks` all N of them.
     """
 
-    masks: np.ndarray
     scores: np.ndarray
     low_res_logits: np.ndarray
+    image_size: int
+    input_size: tuple[int, int]
+    original_size: tuple[int, int]
+    _masks: dict[int, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def best(self) -> int:
         """Index of the mask with the highest predicted IoU."""
         return int(np.argmax(self.scores))
+
+    def __len__(self) -> int:
+        return len(self.scores)
+
+    def mask(self, index: int) -> np.ndarray:
+        """Mask `index`, (height, width) bool at the original image size."""
+        if index not in self._masks:
+            logits = upscale_logits(
+                self.low_res_logits[index], self.image_size, self.input_size, self.original_size
+            )
+            self._masks[index] = logits > MASK_THRESHOLD
+        return self._masks[index]
+
+    @property
+    def masks(self) -> np.ndarray:
+        """All masks, (N, height, width) bool."""
+        return np.stack([self.mask(index) for index in range(len(self))])
 
 
 class OnnxPromptDecoder:
@@ -110,6 +142,9 @@ class OnnxPromptDecoder:
         self.path = Path(path)
         options = onnxruntime.SessionOptions()
         options.log_severity_level = 3
+        # Clicks come at a person's pace: threads spinning between them only take the CPU
+        # from the window and from the mask upscaling that follows each decode.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         if threads:
             options.intra_op_num_threads = threads
         try:
@@ -131,8 +166,14 @@ class OnnxPromptDecoder:
                 f"SAM decoder {self.path} lacks Studio's metadata (image_size, "
                 "checkpoint_sha256, model_type); export it again"
             ) from None
-        mask_input = self._session.get_inputs()[3]
-        self.low_res_size = int(mask_input.shape[-1])
+        if metadata.get("decoder_format") != str(DECODER_FORMAT):
+            raise SamError(
+                f"SAM decoder {self.path} was exported by an older Studio (format "
+                f"{metadata.get('decoder_format', 1)}, this one reads {DECODER_FORMAT}); "
+                "export it again"
+            )
+        inputs = {node.name: node for node in self._session.get_inputs()}
+        self.low_res_size = int(inputs["mask_input"].shape[-1])
         self.transform = LongestSideTransform(self.image_size)
 
     def decode(
@@ -147,8 +188,33 @@ class OnnxPromptDecoder:
         """Masks for `points` ((N, 2) x, y in image pixels) with `labels` ((N,), 1 foreground,
         0 background) and/or `box` (x0, y0, x1, y1); `previous` is one low-res logit mask from
         an earlier answer. Three masks with `multimask`, else the single best-guess mask."""
-        raw = self.decode_logits(embedding, points, labels, box, previous, multimask)
-        return DecodedMasks(raw.logits > MASK_THRESHOLD, raw.scores, raw.low_res_logits)
+        coords, point_labels = self._prompt_arrays(embedding, points, labels, box)
+        if previous is None:
+            mask_input = np.zeros((1, 1, self.low_res_size, self.low_res_size), np.float32)
+            has_mask = np.zeros(1, np.float32)
+        else:
+            mask_input = np.asarray(previous, np.float32).reshape(
+                1, 1, self.low_res_size, self.low_res_size
+            )
+            has_mask = np.ones(1, np.float32)
+        scores, low_res = self._session.run(
+            None,
+            {
+                "image_embeddings": np.asarray(embedding.embedding, np.float32),
+                "point_coords": coords,
+                "point_labels": point_labels,
+                "mask_input": mask_input,
+                "has_mask_input": has_mask,
+            },
+        )
+        chosen = slice(1, None) if multimask else slice(0, 1)
+        return DecodedMasks(
+            scores[0, chosen],
+            low_res[0, chosen],
+            self.image_size,
+            embedding.input_size,
+            embedding.original_size,
+        )
 
     def decode_logits(
         self,
@@ -159,29 +225,12 @@ class OnnxPromptDecoder:
         previous: np.ndarray | None = None,
         multimask: bool = True,
     ) -> DecodedLogits:
-        """`decode` before thresholding: the masks as logits at the original image size."""
-        coords, point_labels = self._prompt_arrays(embedding, points, labels, box)
-        if previous is None:
-            mask_input = np.zeros((1, 1, self.low_res_size, self.low_res_size), np.float32)
-            has_mask = np.zeros(1, np.float32)
-        else:
-            mask_input = np.asarray(previous, np.float32).reshape(
-                1, 1, self.low_res_size, self.low_res_size
-            )
-            has_mask = np.ones(1, np.float32)
-        logits, scores, low_res = self._session.run(
-            None,
-            {
-                "image_embeddings": np.asarray(embedding.embedding, np.float32),
-                "point_coords": coords,
-                "point_labels": point_labels,
-                "mask_input": mask_input,
-                "has_mask_input": has_mask,
-                "orig_im_size": np.asarray(embedding.original_size, np.float32),
-            },
+        """`decode` before thresholding: every mask as logits at the original image size."""
+        answer = self.decode(embedding, points, labels, box, previous, multimask)
+        logits = upscale_logits(
+            answer.low_res_logits, self.image_size, embedding.input_size, embedding.original_size
         )
-        chosen = slice(1, None) if multimask else slice(0, 1)
-        return DecodedLogits(logits[0, chosen], scores[0, chosen], low_res[0, chosen])
+        return DecodedLogits(logits, answer.scores, answer.low_res_logits)
 
     def _prompt_arrays(
         self, embedding: ImageEmbedding, points: Any, labels: Any, box: Any

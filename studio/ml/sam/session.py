@@ -119,7 +119,7 @@ class PromptSession:
         """The chosen mask, (height, width) bool at the image's size; empty with no prompts."""
         if not self._steps:
             return np.zeros(self.embedding.original_size, dtype=bool)
-        return self._steps[-1].answer.masks[self._steps[-1].chosen]
+        return self._steps[-1].answer.mask(self._steps[-1].chosen)
 
     @property
     def prompts(self) -> dict[str, Any]:

@@ -527,3 +527,32 @@ def test_annotation_fields_studio_does_not_import_are_named(
         "COCO annotation fields Studio does not import were left out: ignore ×1, track_id ×1"
         in (report.warnings)
     )
+
+
+def test_a_polygon_with_a_hole_exports_as_rle_and_comes_back_with_its_hole(
+    tmp_path: Path,
+) -> None:
+    outer = [4.0, 4.0, 34.0, 4.0, 34.0, 26.0, 4.0, 26.0]
+    hole = [14.0, 10.0, 24.0, 10.0, 24.0, 20.0, 14.0, 20.0]
+    parts = [[1.0, 1.0, 3.0, 1.0, 3.0, 3.0], [36.0, 20.0, 39.0, 20.0, 39.0, 28.0]]
+    with Project.create(tmp_path / "p.studio") as project:
+        project.import_media([save_image(tmp_path / "media/a.png")])
+        project.add_classes(["ring", "pair"])
+        item = project.item_ids()[0]
+        project.annotate(item, "ring", polygon=[outer, hole])
+        project.annotate(item, "pair", polygon=parts)
+        project.export_labels(tmp_path / "out", format="coco")
+    exported = json.loads((tmp_path / "out/annotations/instances_default.json").read_text())
+    ring, pair = sorted(exported["annotations"], key=lambda a: a["category_id"] != 1)
+    assert isinstance(ring["segmentation"], dict)
+    assert (ring["iscrowd"], ring["area"]) == (0, 30 * 22 - 10 * 10)
+    assert pair["segmentation"] == parts
+    loaded = COCO(str(tmp_path / "out/annotations/instances_default.json"))
+    assert loaded.annToMask(loaded.anns[ring["id"]]).sum() == 30 * 22 - 10 * 10
+    with Project.create(tmp_path / "again.studio") as again:
+        again.import_labels(tmp_path / "out")
+        (shape,) = [a for a in again.annotations(again.item_ids()[0]) if a.label == "ring"]
+        assert shape.kind == "mask"
+        pixels = decode_mask(shape.geometry)
+        assert pixels.sum() == 30 * 22 - 10 * 10
+        assert not pixels[15, 19]

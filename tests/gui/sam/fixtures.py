@@ -27,7 +27,7 @@ class TinySam:
     sha256: str
     image_size: int
     model_type: str
-    decoders: Path  # a cache folder's sam/decoders with this checkpoint's decoder
+    decoders: Path  # a cache folder's sam/decoders/v2 with this checkpoint's decoder
     encoder: SamEncoder
 
     def install_decoder(self) -> None:

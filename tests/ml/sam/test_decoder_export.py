@@ -3,14 +3,16 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import onnx
 import pytest
 import torch
 
 from studio.ml.sam import decoder_export
 from studio.ml.sam.checkpoint import load_sam
 from studio.ml.sam.decoder_export import check_decoder_parity, export_decoder
-from studio.ml.sam.errors import SamParityError
+from studio.ml.sam.errors import SamError, SamParityError
 from studio.ml.sam.onnx_decoder import (
+    DECODER_FILE,
     PARITY_FILE,
     OnnxPromptDecoder,
     cached_decoder_path,
@@ -81,3 +83,33 @@ def test_failed_parity_caches_nothing(
         export_decoder(sam, checkpoint)
     assert cached_decoder_path(checkpoint.sha256) is None
     assert not list(decoder_folder(checkpoint.sha256).parent.iterdir())
+
+
+def test_decoder_returns_low_res_logits_and_no_full_size_masks(tiny_decoder: Path) -> None:
+    graph = onnx.load(str(tiny_decoder)).graph
+    assert [output.name for output in graph.output] == ["iou_predictions", "low_res_masks"]
+    assert "orig_im_size" not in [node.name for node in graph.input]
+
+
+def test_a_decoder_exported_by_an_older_studio_is_refused_naming_it(
+    tiny_decoder: Path, tmp_path: Path
+) -> None:
+    model = onnx.load(str(tiny_decoder))
+    kept = [prop for prop in model.metadata_props if prop.key != "decoder_format"]
+    del model.metadata_props[:]
+    model.metadata_props.extend(kept)
+    older = tmp_path / "decoder.onnx"
+    onnx.save(model, str(older))
+    with pytest.raises(SamError, match=r"decoder\.onnx was exported by an older Studio"):
+        OnnxPromptDecoder(older)
+
+
+def test_a_cached_decoder_of_the_older_format_is_not_used(tiny_sam: tuple) -> None:
+    """An older Studio cached full-size-mask decoders in `decoders/<sha256>/`: not found, so
+    the checkpoint's decoder is exported again when needed."""
+    checkpoint = tiny_sam[1]
+    older = decoder_folder(checkpoint.sha256).parent.parent / checkpoint.sha256
+    older.mkdir(parents=True)
+    (older / DECODER_FILE).write_bytes(b"full-size masks")
+    (older / PARITY_FILE).write_text("{}")
+    assert cached_decoder_path(checkpoint.sha256) is None

@@ -323,15 +323,15 @@ def _apply(
         elif kind == "undo":
             state.last = session.undo()
         elif kind == "cycle" and state.last is not None:
-            session.choose((session.chosen + 1) % len(state.last.masks))
+            session.choose((session.chosen + 1) % len(state.last))
     state.applied = len(operations)
     if state.last is None:
         return SamAnswer(None, [])
     if preview is not None:
         shown = session.preview(*preview[:2], positive=preview[2])
-        mask = shown.masks[min(session.chosen, len(shown.masks) - 1)]
-        return SamAnswer(mask, mask_to_polygons(mask, OUTLINE_TOLERANCE), len(shown.masks))
+        mask = shown.mask(min(session.chosen, len(shown) - 1))
+        return SamAnswer(mask, mask_to_polygons(mask, OUTLINE_TOLERANCE), len(shown))
     mask = session.result()
     return SamAnswer(
-        mask, mask_to_polygons(mask, OUTLINE_TOLERANCE), len(state.last.masks), session.prompts
+        mask, mask_to_polygons(mask, OUTLINE_TOLERANCE), len(state.last), session.prompts
     )
