@@ -13,8 +13,8 @@ service too. Prompts are decoded here with the ONNX prompt decoder, from the emb
 from __future__ import annotations
 
 import os
-import zipfile
 import threading
+import zipfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
