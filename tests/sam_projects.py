@@ -1,10 +1,14 @@
 """Small real projects for the Segment Anything tests: scikit-image photographs shrunk to at
-most 96 pixels, one class, and the tiny random SAM saved as a checkpoint."""
+most 96 pixels, one class, and the tiny random SAM saved as a checkpoint; and one embedding
+cache for a whole test module, since its workers take seconds each (import the two fixtures
+`shared_cache` and `use_shared_cache` into the module)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from PIL import Image
 from skimage import data
 
@@ -38,3 +42,20 @@ def tiny_checkpoint(folder: Path) -> Path:
     path = folder / "tiny_sam.pth"
     save_random_sam(path)
     return path
+
+
+@pytest.fixture(scope="module")
+def shared_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """One cache folder (embeddings, exported decoders) for the module's tests."""
+    folder = tmp_path_factory.mktemp("sam_cache")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("STUDIO_CACHE_DIR", str(folder))
+        yield folder
+
+
+@pytest.fixture(autouse=True)
+def use_shared_cache(
+    shared_cache: Path, _isolated_cache: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each test uses the module's cache instead of its own (set after `_isolated_cache`)."""
+    monkeypatch.setenv("STUDIO_CACHE_DIR", str(shared_cache))

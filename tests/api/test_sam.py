@@ -20,22 +20,13 @@ from studio.api.sam import OFFICIAL_CHECKPOINTS, SAM_CHECKPOINT_SETTING
 from studio.core.object_store import file_sha256
 from studio.core.prompts import PromptError
 from studio.ml.sam.errors import SamError
-from tests.sam_projects import CLASS, photo_project, tiny_checkpoint
-
-
-@pytest.fixture(scope="module")
-def shared_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    folder = tmp_path_factory.mktemp("sam_cache")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("STUDIO_CACHE_DIR", str(folder))
-        yield folder
-
-
-@pytest.fixture(autouse=True)
-def _use_shared_cache(
-    shared_cache: Path, _isolated_cache: None, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("STUDIO_CACHE_DIR", str(shared_cache))
+from tests.sam_projects import (  # noqa: F401  (module fixtures)
+    CLASS,
+    photo_project,
+    shared_cache,
+    tiny_checkpoint,
+    use_shared_cache,
+)
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +36,9 @@ def checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def project_path(
-    tmp_path_factory: pytest.TempPathFactory, checkpoint: Path, shared_cache: Path
+    tmp_path_factory: pytest.TempPathFactory,
+    checkpoint: Path,
+    shared_cache: Path,  # noqa: F811
 ) -> Path:
     """The photographs' project with the tiny checkpoint chosen (one `sam-inspect` worker)."""
     path = photo_project(tmp_path_factory.mktemp("photos"))

@@ -7,7 +7,6 @@ since every worker imports torch (seconds each).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,28 +15,22 @@ from studio.api import Project
 from studio.api.sam import OFFICIAL_CHECKPOINTS
 from studio.jobs.sam_encode_job import encode_project
 from tests.cli_helpers import assert_user_error, run_cli
-from tests.sam_projects import CLASS, photo_project, tiny_checkpoint
+from tests.sam_projects import (  # noqa: F401  (module fixtures)
+    CLASS,
+    photo_project,
+    shared_cache,
+    tiny_checkpoint,
+    use_shared_cache,
+)
 
 pytestmark = pytest.mark.usefixtures("isolated_plugins")
 
 
 @pytest.fixture(scope="module")
-def shared_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    folder = tmp_path_factory.mktemp("sam_cache")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("STUDIO_CACHE_DIR", str(folder))
-        yield folder
-
-
-@pytest.fixture(autouse=True)
-def _use_shared_cache(
-    shared_cache: Path, _isolated_cache: None, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("STUDIO_CACHE_DIR", str(shared_cache))
-
-
-@pytest.fixture(scope="module")
-def project_path(tmp_path_factory: pytest.TempPathFactory, shared_cache: Path) -> Path:
+def project_path(
+    tmp_path_factory: pytest.TempPathFactory,
+    shared_cache: Path,  # noqa: F811  (the imported fixture)
+) -> Path:
     """The photographs' project, its checkpoint chosen and both images encoded (in this
     process, as the `sam-encode` worker does: torch is loaded here already)."""
     path = photo_project(tmp_path_factory.mktemp("photos"))
