@@ -17,9 +17,11 @@ work: `labels`, `experiments`, `models`, `analysis`, `assistance` (one module ea
 from __future__ import annotations
 
 from studio.api.context import ProjectContext
+from studio.api.data_health import DuplicatesAcrossSplitsWarning
 from studio.api.experiments import Run, SettingAdjustedWarning
 from studio.api.project import Project
 from studio.api.sam import SamCheckpointChoice
+from studio.core.duplicates import DuplicateGroup, DuplicateOptions, DuplicateReport
 from studio.core.enums import (
     AnnotationKind,
     AnnotationSource,
@@ -61,7 +63,7 @@ from studio.core.prompts import Point, PromptError, Prompts
 from studio.core.records import AnnotationRecord, ItemRecord, LabelClassRecord
 from studio.core.runs import ArtifactRecord, EvaluationRecord, PredictionRecord, RunRecord
 from studio.core.settings import LABELING_MODE, LABELING_MODES
-from studio.core.stats import ProjectStats
+from studio.core.stats import DatasetHealth, ProjectStats
 from studio.core.versions import SplitPlan, SplitRatios, VersionItem, VersionRecord
 from studio.plugins.manager import PluginError, PluginInfo
 from studio.plugins.markers import PLUGIN_API_VERSION, hookimpl
@@ -78,6 +80,11 @@ __all__ = [
     "AssistantSpec",
     "CheckpointError",
     "DamagedProjectError",
+    "DatasetHealth",
+    "DuplicateGroup",
+    "DuplicateOptions",
+    "DuplicateReport",
+    "DuplicatesAcrossSplitsWarning",
     "EvaluationRecord",
     "ExportError",
     "ExportOptions",

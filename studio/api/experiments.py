@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from studio.api.context import ProjectContext
+from studio.api.data_health import DataHealthService
 from studio.api.events import ProjectEvents
 from studio.core import runs, versions
 from studio.core.enums import RunStatus
@@ -211,12 +212,14 @@ class ExperimentsService:
         note: str = "",
     ) -> VersionRecord:
         """Freeze the labeled items, their splits and accepted annotations as a version
-        ("v1", "v2", ... unless named). Not an undo step: versions are append-only."""
+        ("v1", "v2", ... unless named). Not an undo step: versions are append-only.
+        Warns (DuplicatesAcrossSplitsWarning) when duplicate images straddle its splits."""
         context = self._context
         record = versions.create_version(
             context.database, name, _ratios(ratios), seed, keep_test, note, author=context.author
         )
         self._events.version_created(record)
+        DataHealthService(context).warn_about_leaks(record)
         return record
 
     def versions(self) -> list[VersionRecord]:

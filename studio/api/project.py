@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from studio.api.analysis import AnalysisService
 from studio.api.assistance import AnswerShape, AssistanceService, PointPrompt
 from studio.api.context import ProjectContext, current_user
+from studio.api.data_health import DataHealthService
 from studio.api.events import ProjectEvents
 from studio.api.experiments import EventCallback, ExperimentsService, Ratios, Run
 from studio.api.labels import LabelsService, ProgressCallback
@@ -39,6 +40,7 @@ from studio.api.models import ExportSource, ModelsService
 from studio.api.sam import SamCheckpointChoice, SamService
 from studio.core import error_analysis
 from studio.core.database import Database
+from studio.core.duplicates import DuplicateGroup, DuplicateOptions, DuplicateReport, SplitLeak
 from studio.core.enums import AnnotationSource, ItemStatus, Split
 from studio.core.errors import StudioError
 from studio.core.export_options import ExportOptions
@@ -52,7 +54,7 @@ from studio.core.model_registry import ModelVersionRecord
 from studio.core.project_file import create_project_file, open_project_file
 from studio.core.records import AnnotationRecord, ItemRecord, LabelClassRecord
 from studio.core.runs import RunRecord
-from studio.core.stats import ProjectStats
+from studio.core.stats import DatasetHealth, ProjectStats
 from studio.core.versions import SplitPlan, VersionItem, VersionRecord
 from studio.plugins.manager import PluginInfo, StudioPlugins, plugins
 from studio.plugins.specs import AssistantSpec
@@ -92,6 +94,7 @@ class Project:
         self.analysis = AnalysisService(self.context)
         self.assistance = AssistanceService(self.context, self.labels)
         self.sam = SamService(self.context, self.labels)
+        self.data_health = DataHealthService(self.context)
         self._loaded_plugin_folder = False
         self._closed = False
         if self._folder_trusted() and self.context.plugins.settings.third_party:
@@ -637,3 +640,19 @@ class Project:
 
     def version_item_path(self, item: VersionItem) -> Path:
         return self.analysis.version_item_path(item)
+
+    # -- data health -----------------------------------------------------------------------
+
+    def find_duplicates(self, options: DuplicateOptions | None = None) -> DuplicateReport:
+        return self.data_health.find_duplicates(options)
+
+    def dismiss_duplicates(self, group: DuplicateGroup) -> None:
+        self.data_health.dismiss_duplicates(group)
+
+    def duplicate_leaks(
+        self, version: int | str, options: DuplicateOptions | None = None
+    ) -> list[SplitLeak]:
+        return self.data_health.duplicate_leaks(version, options)
+
+    def health(self) -> DatasetHealth:
+        return self.data_health.health()

@@ -8,6 +8,7 @@ typo cannot leave a project in a state the GUI does not understand.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -20,7 +21,10 @@ LABELING_MODE = "labeling_mode"
 # objects: shapes on images (digit keys choose the active class); single_label: one tag per
 # image (a digit key replaces the tag); multi_label: any tags (a digit key toggles one).
 LABELING_MODES = ("objects", "single_label", "multi_label")
+# Groups of images the user marked "not duplicates": each a list of image sha256 digests.
+NOT_DUPLICATES = "not_duplicates"
 DEFAULTS: dict[str, Any] = {LABELING_MODE: "objects"}
+_SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
 def _check_labeling_mode(value: Any) -> None:
@@ -30,7 +34,20 @@ def _check_labeling_mode(value: Any) -> None:
         )
 
 
-VALIDATORS: dict[str, Callable[[Any], None]] = {LABELING_MODE: _check_labeling_mode}
+def _check_not_duplicates(value: Any) -> None:
+    if not isinstance(value, list) or not all(
+        isinstance(group, list) and all(isinstance(d, str) and _SHA256.fullmatch(d) for d in group)
+        for group in value
+    ):
+        raise InvalidEditError(
+            f"setting {NOT_DUPLICATES}: expected a list of lists of sha256 hex digests"
+        )
+
+
+VALIDATORS: dict[str, Callable[[Any], None]] = {
+    LABELING_MODE: _check_labeling_mode,
+    NOT_DUPLICATES: _check_not_duplicates,
+}
 
 
 def _check(key: str, value: Any) -> None:
