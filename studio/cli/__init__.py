@@ -4,6 +4,8 @@
     studio import birds.studio photos/ "more/*.jpg" [--copy]
     studio info birds.studio [--json]
     studio relink birds.studio /mnt/new-place
+    studio duplicates birds.studio [--threshold 4] [--json]
+    studio health birds.studio [--json]
     studio demo [DIR]
     studio plugins list [birds.studio]
     studio script run relabel.py birds.studio [-- ARGS]
@@ -280,7 +282,15 @@ def _gui_without_command(
 
 
 # The sub-commands of other modules register themselves on `app` when imported.
-from studio.cli import labels, models, plugins, sam, scripts, training  # noqa: E402, F401
+from studio.cli import (  # noqa: E402, F401
+    data_health,
+    labels,
+    models,
+    plugins,
+    sam,
+    scripts,
+    training,
+)
 
 
 def main() -> None:

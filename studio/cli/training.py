@@ -24,7 +24,13 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
-from studio.api import Project, Run, SettingAdjustedWarning, VersionRecord
+from studio.api import (
+    DuplicatesAcrossSplitsWarning,
+    Project,
+    Run,
+    SettingAdjustedWarning,
+    VersionRecord,
+)
 from studio.cli.common import (
     ProjectArgument,
     app,
@@ -67,10 +73,15 @@ def version_create(
     note: Annotated[str, typer.Option("--note", help="A note stored with the version.")] = "",
     as_json: Annotated[bool, typer.Option("--json", help="Print the version as JSON.")] = False,
 ) -> None:
-    """Freeze the labeled items and their splits as a new dataset version."""
+    """Freeze the labeled items and their splits as a new dataset version (warning on stderr
+    when duplicate images straddle train and val/test)."""
     ratios = {"train": train, "val": val, "test": test}
-    with opened_project(project) as opened:
+    with opened_project(project) as opened, warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", DuplicatesAcrossSplitsWarning)
         version = opened.create_version(name, ratios, seed, keep_test, note)
+    for warning in caught:
+        if issubclass(warning.category, DuplicatesAcrossSplitsWarning):
+            typer.echo(f"studio: warning: {warning.message}", err=True)
     if as_json:
         typer.echo(json.dumps(_as_json(version), indent=2))
         return

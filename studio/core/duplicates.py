@@ -36,7 +36,7 @@ from studio.core.thumbnails import ThumbnailError, cache_dir, decode_for_thumbna
 
 HASH_KINDS = ("phash", "dhash")
 HASH_BITS = 64
-DEFAULT_THRESHOLD = 8
+DEFAULT_THRESHOLD = 4  # resized and re-encoded copies: 0-2 bits; tiny images collide above 4
 DECODE_SIZE = 128  # JPEGs decode at the smallest scale keeping both sides at least this
 CACHE_FILE = "perceptual-hashes.sqlite"
 BLOCK_ROWS = 256  # rows of the distance matrix computed at once (256 × N uint64)

@@ -5,6 +5,7 @@ ratios, shapes outside their image, items never reviewed)."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -131,16 +132,15 @@ class DatasetHealth:
 
     def as_dict(self) -> dict[str, object]:
         sizes = np.array(self.box_sizes, dtype=float).reshape(-1, 2)
-        ratios = np.array(self.aspect_ratios, dtype=float)
         return {
             "version": self.version,
             "items": self.items,
             "class_balance": self.class_balance,
             "objects_per_image": {str(k): v for k, v in self.objects_per_image.items()},
             "boxes": len(self.box_sizes),
-            "box_width": _summary(sizes[:, 0]),
-            "box_height": _summary(sizes[:, 1]),
-            "aspect_ratio": _summary(ratios),
+            "box_width": value_summary(sizes[:, 0]),
+            "box_height": value_summary(sizes[:, 1]),
+            "aspect_ratio": value_summary(self.aspect_ratios),
             "outside_image": [
                 {
                     "annotation_id": shape.annotation_id,
@@ -154,11 +154,11 @@ class DatasetHealth:
         }
 
 
-def _summary(values: np.ndarray) -> dict[str, float] | None:
+def value_summary(values: Sequence[float] | np.ndarray) -> dict[str, float] | None:
     """min, median and max of `values` (None when there are none)."""
-    if values.size == 0:
+    if len(values) == 0:
         return None
-    figures = np.percentile(values, [0, 50, 100])
+    figures = np.percentile(np.asarray(values, dtype=float), [0, 50, 100])
     return {key: round(float(value), 3) for key, value in zip(SUMMARY, figures, strict=True)}
 
 
