@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 
 from studio.api import HistoryStep, ImportReport, LabelImportReport, Project
 from studio.core.errors import NothingToUndoError, StudioError
+from studio.gui.data.health_actions import DataHealthActions
 from studio.gui.gallery.bulk_actions import BulkActions
 from studio.gui.gallery.model import describe_stats
 from studio.gui.gallery.pane import GalleryPane
@@ -264,6 +265,9 @@ class MainWindow(QMainWindow):
         go_menu = self.menuBar().addMenu("&Go")
         go_menu.addActions([actions[n] for n in ("next_image", "previous_image", "next_unlabeled")])
         self._build_view_menu()
+        data_menu = self.menuBar().addMenu("&Data")
+        self.data_health = DataHealthActions(self, self.panel_context)
+        self.data_health.add_actions(data_menu, self._add_action)
         self.training.build_menu(self.menuBar(), self._add_action)
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction(self._add_action("help", self.help_overlay_toggle))

@@ -4,13 +4,16 @@ annotations, for training.
 The user names the version, sets the split ratios (percent), the seed and whether images a
 previous version had in test stay in test; a table previews the images and annotations each
 split would get, per class, from `Project.preview_split` (computed on a worker thread, a
-moment after the last change). Create writes the version with `Project.create_version`.
+moment after the last change). Create writes the version with `Project.create_version`;
+when duplicate images straddle its splits, a warning naming them opens over the window (the
+version is frozen all the same).
 A version is not a label edit: it is not in the undo history (a version no run uses can be
 deleted from the Train panel's version list).
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from functools import partial
 from typing import Any
@@ -25,6 +28,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QSpinBox,
     QTableWidget,
@@ -33,7 +37,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.api import Project
+from studio.api import DuplicatesAcrossSplitsWarning, Project
 from studio.core.errors import StudioError
 from studio.gui.labels_io import error_label, show_error
 from studio.gui.task_runner import TaskRunner
@@ -78,6 +82,7 @@ class FreezeVersionDialog(QDialog):
         self.project = project
         self.plan: Any = None
         self.version: Any = None
+        self.leak_message: QMessageBox | None = None
         self.runner = TaskRunner(self)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -269,16 +274,31 @@ class FreezeVersionDialog(QDialog):
         if not self.create_button.isEnabled():
             return
         try:
-            self.version = self.project.create_version(
-                name=self.name_edit.text().strip(),
-                note=self.note_edit.text().strip(),
-                **self.request(),
-            )
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", DuplicatesAcrossSplitsWarning)
+                self.version = self.project.create_version(
+                    name=self.name_edit.text().strip(),
+                    note=self.note_edit.text().strip(),
+                    **self.request(),
+                )
         except StudioError as error:
             show_error(self.error, str(error))
             return
         self.created.emit(self.version)
+        for warning in caught:
+            if issubclass(warning.category, DuplicatesAcrossSplitsWarning):
+                self._warn_after_closing(str(warning.message))
         self.accept()
+
+    def _warn_after_closing(self, text: str) -> None:
+        """Show a warning that outlives the dialog (the version is frozen all the same)."""
+        box = QMessageBox(
+            QMessageBox.Icon.Warning, "Duplicates across splits", text, parent=self.parentWidget()
+        )
+        box.setObjectName("duplicatesAcrossSplitsMessage")
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+        self.leak_message = box
 
     def done(self, result: int) -> None:
         self.runner.shutdown()

@@ -1,0 +1,1 @@
+"""The Data menu: windows that check and improve the project's data (issue 14)."""

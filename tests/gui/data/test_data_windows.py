@@ -1,0 +1,123 @@
+"""The Data menu's Duplicates and Dataset health windows, and the freeze dialog's warning."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
+from pytestqt.qtbot import QtBot
+
+from studio.api import Project
+from studio.gui.data.duplicates_window import DuplicatesWindow
+from studio.gui.data.health_window import HealthWindow
+from studio.gui.main_window import MainWindow
+from studio.gui.training.version_dialog import FreezeVersionDialog
+from tests.duplicate_photos import write_photographs
+
+MainWindowOpener = Callable[[Path], MainWindow]
+
+
+@pytest.fixture
+def photo_project(tmp_path: Path) -> Path:
+    """The photographs and their copies, tagged "photo" and done; the astronaut's copy is
+    set in test, the rest in train."""
+    write_photographs(tmp_path / "photos")
+    path = tmp_path / "photos.studio"
+    with Project.create(path) as project:
+        project.add_classes(["photo"])
+        project.import_media([str(tmp_path / "photos")])
+        for item in project.items():
+            project.set_image_tags(item.id, ["photo"])
+            test = Path(item.path).name == "astronaut_copy.jpg"
+            project.set_split(item.id, "test" if test else "train")
+        project.set_status(project.item_ids(), "done")
+    return path
+
+
+def shown_duplicates(qtbot: QtBot, window: MainWindow) -> DuplicatesWindow:
+    qtbot.keyClick(
+        window, Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier
+    )
+    found = window.data_health.duplicates
+    assert found is not None
+    qtbot.waitUntil(lambda: found.model.rowCount() == 2, timeout=10_000)
+    return found
+
+
+def choose(found: DuplicatesWindow, group_row: int, image_row: int | None = None) -> None:
+    index = found.model.index(group_row, 0)
+    if image_row is not None:
+        index = found.model.index(image_row, 0, index)
+    found.view.setCurrentIndex(index)
+
+
+def test_choosing_a_group_selects_its_items_in_the_gallery(
+    qtbot: QtBot, open_window: MainWindowOpener, photo_project: Path
+) -> None:
+    window = open_window(photo_project)
+    found = shown_duplicates(qtbot, window)
+    choose(found, 0)
+    group = found.chosen_group()
+    assert group is not None
+    assert window.gallery_pane.selected_ids() == list(group.item_ids)
+    assert found.model.item(0).child(0).icon().isNull() is False
+
+
+def test_keeping_one_image_removes_the_others_and_undo_brings_them_back(
+    qtbot: QtBot, open_window: MainWindowOpener, photo_project: Path
+) -> None:
+    window = open_window(photo_project)
+    found = shown_duplicates(qtbot, window)
+    choose(found, 0, image_row=0)
+    group, kept = found.chosen_group(), found.chosen_item()
+    found.keep_button.click()
+    removed = set(group.item_ids) - {kept}
+    assert removed.isdisjoint(window.project.item_ids())
+    qtbot.waitUntil(lambda: found.model.rowCount() == 1, timeout=10_000)
+    window.undo()
+    assert removed <= set(window.project.item_ids())
+
+
+def test_a_group_marked_not_duplicates_is_not_listed_again(
+    qtbot: QtBot, open_window: MainWindowOpener, photo_project: Path
+) -> None:
+    window = open_window(photo_project)
+    found = shown_duplicates(qtbot, window)
+    choose(found, 1)
+    found.dismiss_button.click()
+    qtbot.waitUntil(lambda: found.model.rowCount() == 1, timeout=10_000)
+    assert "1 marked not duplicates" in found.summary.text()
+
+
+def test_the_health_window_charts_the_labels_and_follows_edits(
+    qtbot: QtBot, open_window: MainWindowOpener, photo_project: Path
+) -> None:
+    window = open_window(photo_project)
+    qtbot.keyClick(
+        window, Qt.Key.Key_H, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier
+    )
+    health: HealthWindow = window.data_health.health
+    qtbot.waitUntil(lambda: health.health is not None, timeout=10_000)
+    assert health.health.class_balance["photo"]["none"] == 10
+    assert "10 items never reviewed" in health.summary.text()
+    assert len(health.balance.getPlotItem().items) == 4  # one bar set per split
+    window.project.set_status(window.project.item_ids()[:3], "reviewed")
+    window.refresh()
+    qtbot.waitUntil(lambda: "7 items never reviewed" in health.summary.text(), timeout=10_000)
+
+
+def test_freezing_with_duplicates_across_splits_warns_and_freezes(
+    qtbot: QtBot, open_window: MainWindowOpener, photo_project: Path
+) -> None:
+    window = open_window(photo_project)
+    dialog: FreezeVersionDialog = window.training.panel.freeze_version()
+    qtbot.waitUntil(dialog.create_button.isEnabled, timeout=10_000)
+    dialog.create_button.click()
+    message = dialog.leak_message
+    assert isinstance(message, QMessageBox)
+    assert "1 group(s) of duplicate images straddle train and val/test" in message.text()
+    assert window.project.latest_version() is not None
+    message.close()
