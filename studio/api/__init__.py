@@ -11,7 +11,8 @@ tests use. Everything a script or plugin needs is importable from here.
         project.undo()
 
 `Project` (in `studio.api.project`) holds one `ProjectContext` and the services that do the
-work: `labels`, `experiments`, `models`, `analysis`, `assistance` (one module each here).
+work: `labels`, `experiments`, `models`, `analysis`, `assistance`, `sam`, `data_health` (one
+module each here).
 """
 
 from __future__ import annotations

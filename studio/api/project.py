@@ -12,7 +12,8 @@
 The work is done by services over the project's context: `project.labels` (classes, media,
 items, annotations, label files, settings, history), `project.experiments` (versions, runs),
 `project.models` (the model registry and exports), `project.analysis` (error analysis),
-`project.assistance` (labeling assistants) and `project.sam` (Segment Anything). The flat
+`project.assistance` (labeling assistants), `project.sam` (Segment Anything) and
+`project.data_health` (duplicates, leaks across splits, health figures). The flat
 methods (`project.annotate(...)`) are one-line delegations to them, documented there, so
 scripts can use either.
 
@@ -70,8 +71,8 @@ class Project:
     """An open Studio project file. Use `Project.create` or `Project.open`, then `close()`.
 
     `context` is what the project is; `labels`, `experiments`, `models`, `analysis`,
-    `assistance` and `sam` do the work. The flat methods below the plugin ones are one-line
-    delegations to those services, where each is documented.
+    `assistance`, `sam` and `data_health` do the work. The flat methods below the plugin
+    ones are one-line delegations to those services, where each is documented.
     """
 
     def __init__(
