@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 from PIL import Image
@@ -26,3 +27,27 @@ def write_photographs(folder: Path) -> dict[str, Path]:
             written[f"{name}_copy"] = folder / f"{name}_copy.jpg"
             copy.save(written[f"{name}_copy"], quality=60)
     return written
+
+
+def write_photo_project(folder: Path) -> Path:
+    """`folder/photos.studio` over the photographs and copies, each tagged "photo" and done;
+    the astronaut's copy is set in test, the rest in train."""
+    from studio.api import Project
+
+    write_photographs(folder / "photos")
+    path = folder / "photos.studio"
+    with Project.create(path) as project:
+        project.add_classes(["photo"])
+        project.import_media([str(folder / "photos")])
+        for item in project.items():
+            project.set_image_tags(item.id, ["photo"])
+            test = Path(item.path).name == "astronaut_copy.jpg"
+            project.set_split(item.id, "test" if test else "train")
+        project.set_status(project.item_ids(), "done")
+    return path
+
+
+def copy_of(template: Path, folder: Path) -> Path:
+    """A fresh copy of a closed project made by `write_photo_project`, with its photos."""
+    shutil.copytree(template.parent, folder, dirs_exist_ok=True)
+    return folder / template.name

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import update
 
-from studio.api import DuplicatesAcrossSplitsWarning, Project
+from studio.api import DuplicatesAcrossSplitsWarning, InvalidEditError, Project
 from studio.core.schema import item_table
 from tests.duplicate_photos import write_photographs
 
@@ -93,3 +93,11 @@ def test_health_figures_of_a_small_project_with_known_contents(
     assert sorted(health.aspect_ratios) == [1.0, 1.0, 24 / 18, 2.0]
     assert [(shape.item_id, shape.image_size) for shape in health.outside] == [(second, (50, 40))]
     assert set(health.never_reviewed) == set(project.item_ids()) - {third}
+
+
+def test_the_not_duplicates_setting_refuses_values_that_are_not_lists_of_digests(
+    project: Project,
+) -> None:
+    with pytest.raises(InvalidEditError, match="setting not_duplicates: expected a list of lists"):
+        project.set_setting("not_duplicates", [["not a digest"]])
+    assert project.setting("not_duplicates") is None

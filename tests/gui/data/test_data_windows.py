@@ -10,31 +10,24 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
-from studio.api import Project
 from studio.gui.data.duplicates_window import DuplicatesWindow
 from studio.gui.data.health_window import HealthWindow
 from studio.gui.main_window import MainWindow
 from studio.gui.training.version_dialog import FreezeVersionDialog
-from tests.duplicate_photos import write_photographs
+from tests.duplicate_photos import copy_of, write_photo_project
 
 MainWindowOpener = Callable[[Path], MainWindow]
 
 
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_photo_project(tmp_path_factory.mktemp("template"))
+
+
 @pytest.fixture
-def photo_project(tmp_path: Path) -> Path:
-    """The photographs and their copies, tagged "photo" and done; the astronaut's copy is
-    set in test, the rest in train."""
-    write_photographs(tmp_path / "photos")
-    path = tmp_path / "photos.studio"
-    with Project.create(path) as project:
-        project.add_classes(["photo"])
-        project.import_media([str(tmp_path / "photos")])
-        for item in project.items():
-            project.set_image_tags(item.id, ["photo"])
-            test = Path(item.path).name == "astronaut_copy.jpg"
-            project.set_split(item.id, "test" if test else "train")
-        project.set_status(project.item_ids(), "done")
-    return path
+def photo_project(template: Path, tmp_path: Path) -> Path:
+    """The photographs and copies, tagged "photo" and done; the astronaut's copy in test."""
+    return copy_of(template, tmp_path / "project")
 
 
 def shown_duplicates(qtbot: QtBot, window: MainWindow) -> DuplicatesWindow:
