@@ -65,7 +65,7 @@ class DuplicatesWindow(QWidget):
     """The groups, a threshold, and the three decisions on the chosen group."""
 
     items_requested = Signal(list)  # item ids to select in the gallery
-    edited = Signal(str)  # the project changed (items removed): a status-bar note
+    edited = Signal(str)  # items were removed: a status-bar note (the window refreshes)
 
     def __init__(self, project: Project, parent: QWidget | None = None) -> None:
         super().__init__(parent, Qt.WindowType.Window)
@@ -190,7 +190,6 @@ class DuplicatesWindow(QWidget):
             self.summary.setText(str(error))
             return
         self.edited.emit(f"Removed {len(removed)} duplicates of image {kept} (Ctrl+Z undoes)")
-        self.find()
 
     def dismiss_chosen(self) -> None:
         group = self.chosen_group()

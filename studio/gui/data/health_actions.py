@@ -18,8 +18,8 @@ AddAction = Callable[[str, Callable[[], object]], QAction]
 
 
 class DataHealthActions(QObject):
-    """Data ▸ Duplicates… and Data ▸ Dataset health, for a window with `project`,
-    `select_items(ids)`, `refresh()`, `_show_message(text)` and a `panel_context`."""
+    """Data ▸ Duplicates… and Data ▸ Dataset health, for a window with `select_items(ids)`
+    and `refresh()`; the project and the change signals come from its `PanelContext`."""
 
     def __init__(self, window: QWidget, context: PanelContext) -> None:
         super().__init__(window)
@@ -65,11 +65,14 @@ class DataHealthActions(QObject):
 
     def _edited(self, message: str) -> None:
         self.window.refresh()
-        self.window._show_message(message)
+        self.context.show_message(message)
 
     def _labels_changed(self) -> None:
+        """Labels changed (an edit, an undo, another process): refresh what is shown."""
         if self.health is not None and self.health.isVisible():
             self.health.refresh()
+        if self.duplicates is not None and self.duplicates.isVisible():
+            self.duplicates.find()
 
     def _project_changed(self, _project: object) -> None:
         self._close(self.duplicates)

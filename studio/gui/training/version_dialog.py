@@ -4,7 +4,8 @@ annotations, for training.
 The user names the version, sets the split ratios (percent), the seed and whether images a
 previous version had in test stay in test; a table previews the images and annotations each
 split would get, per class, from `Project.preview_split` (computed on a worker thread, a
-moment after the last change). Create writes the version with `Project.create_version`;
+moment after the last change), and names the duplicate images it would put in train and in
+val or test. Create writes the version with `Project.create_version`;
 when duplicate images straddle its splits, a warning naming them opens over the window (the
 version is frozen all the same).
 A version is not a label edit: it is not in the undo history (a version no run uses can be
@@ -38,7 +39,10 @@ from PySide6.QtWidgets import (
 )
 
 from studio.api import DuplicatesAcrossSplitsWarning, Project
+from studio.api.data_health import LEAKS_NAMED
+from studio.core.duplicates import SplitLeak
 from studio.core.errors import StudioError
+from studio.core.versions import SplitPlan
 from studio.gui.labels_io import error_label, show_error
 from studio.gui.task_runner import TaskRunner
 from studio.gui.training import NOT_UNDOABLE, SPLITS
@@ -67,8 +71,25 @@ def next_version_name(existing: list[str]) -> str:
     return f"v{number}"
 
 
-def _preview(project: Project, request: Mapping[str, Any], progress: Any, cancel: Any) -> Any:
-    return project.preview_split(**request)
+def _preview(
+    project: Project, request: Mapping[str, Any], progress: Any, cancel: Any
+) -> tuple[SplitPlan, list[SplitLeak]]:
+    """The split plan, and the duplicate groups it would put in train and in val or test
+    (hashing here, off the GUI thread, also fills the cache Create's own check reads)."""
+    plan = project.preview_split(**request)
+    return plan, project.data_health.leaks_in(plan.splits)
+
+
+def leaks_text(leaks: list[SplitLeak]) -> str:
+    """What the dialog says of duplicate groups the split would put across train and val/test."""
+    if not leaks:
+        return ""
+    named = "; ".join(leak.describe() for leak in leaks[:LEAKS_NAMED])
+    more = f"; and {len(leaks) - LEAKS_NAMED} more" if len(leaks) > LEAKS_NAMED else ""
+    return (
+        f"{len(leaks)} group(s) of duplicate images would be in train and in val or test: "
+        f"{named}{more}. Data ▸ Duplicates… reviews them; freezing is allowed."
+    )
 
 
 class FreezeVersionDialog(QDialog):
@@ -82,6 +103,7 @@ class FreezeVersionDialog(QDialog):
         self.project = project
         self.plan: Any = None
         self.version: Any = None
+        self.leaks: list[SplitLeak] = []
         self.leak_message: QMessageBox | None = None
         self.runner = TaskRunner(self)
         self._timer = QTimer(self)
@@ -119,6 +141,9 @@ class FreezeVersionDialog(QDialog):
         self.reasons_label.setObjectName("hint")
         self.reasons_label.setWordWrap(True)
         layout.addWidget(self.reasons_label)
+        self.leaks_label = error_label("versionLeaks")
+        self.leaks_label.setVisible(False)
+        layout.addWidget(self.leaks_label)
         self.error = error_label("versionError")
         layout.addWidget(self.error)
         hint = QLabel(f"Only labeled images (done, reviewed) go into a version. {NOT_UNDOABLE}")
@@ -219,8 +244,12 @@ class FreezeVersionDialog(QDialog):
         self.status.setText("Counting…")
         self.runner.start(partial(_preview, self.project, self.request()))
 
-    def _show_plan(self, plan: Any) -> None:
+    def _show_plan(self, preview: tuple[SplitPlan, list[SplitLeak]]) -> None:
+        plan, leaks = preview
         self.plan = plan
+        self.leaks = leaks
+        self.leaks_label.setText(leaks_text(leaks))
+        self.leaks_label.setVisible(bool(leaks))
         self.status.setText("")
         show_error(self.error, "")
         self._fill_table(plan.counts)

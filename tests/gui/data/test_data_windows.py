@@ -72,6 +72,7 @@ def test_keeping_one_image_removes_the_others_and_undo_brings_them_back(
     qtbot.waitUntil(lambda: found.model.rowCount() == 1, timeout=10_000)
     window.undo()
     assert removed <= set(window.project.item_ids())
+    qtbot.waitUntil(lambda: found.model.rowCount() == 2, timeout=10_000)
 
 
 def test_a_group_marked_not_duplicates_is_not_listed_again(
@@ -107,7 +108,11 @@ def test_freezing_with_duplicates_across_splits_warns_and_freezes(
 ) -> None:
     window = open_window(photo_project)
     dialog: FreezeVersionDialog = window.training.panel.freeze_version()
-    qtbot.waitUntil(dialog.create_button.isEnabled, timeout=10_000)
+    qtbot.waitUntil(lambda: dialog.plan is not None, timeout=10_000)
+    assert not dialog.leaks_label.isHidden()
+    assert "1 group(s) of duplicate images would be in train and in val or test" in (
+        dialog.leaks_label.text()
+    )
     dialog.create_button.click()
     message = dialog.leak_message
     assert isinstance(message, QMessageBox)
