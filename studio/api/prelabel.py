@@ -16,11 +16,14 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from studio.api.assistance import AssistanceService
 from studio.api.context import ProjectContext
 from studio.api.labels import LabelsService
+from studio.bundle.manifest import BundleError, class_names, read_manifest
+from studio.bundle.runtime import Bundle
 from studio.core import suggestions
 from studio.core.classes import find_class
 from studio.core.errors import StudioError
@@ -71,12 +74,9 @@ class PrelabelService:
             return f"assistant {options.assistant}", self._project_classes()
         bundle = bundle_path(source)
         if bundle is not None:
-            from studio.bundle.manifest import BundleError
-            from studio.bundle.runtime import Bundle
-
             try:
-                with Bundle.load(bundle) as loaded:
-                    return bundle_model_name(loaded.manifest, bundle), list(loaded.classes)
+                manifest = bundle_manifest(bundle)
+                return bundle_model_name(manifest, bundle), class_names(manifest, bundle)
             except BundleError as error:
                 raise StudioError(str(error)) from None
         from studio.core import runs, versions
@@ -210,6 +210,15 @@ class PrelabelService:
             summary.cancelled,
             tuple(skipped),
         )
+
+
+def bundle_manifest(bundle: Path) -> dict[str, Any]:
+    """A bundle's manifest: read from its folder, or from a zip once unpacked (unverified:
+    the worker that runs the bundle checks every file's sha256)."""
+    if bundle.is_dir():
+        return read_manifest(bundle)
+    with Bundle.load(bundle, verify=False) as loaded:
+        return loaded.manifest
 
 
 class AssistantPredictor:
