@@ -85,6 +85,11 @@ def test_a_model_whose_classes_the_project_lacks_is_refused_by_name(digits: Proj
         digits.prelabels.class_mapping(PrelabelOptions("digits:1", class_mapping=(("7", "eight"),)))
 
 
+def test_the_default_model_is_the_newest_finished_run(digits: Project) -> None:
+    name, classes = digits.prelabels.model_classes(PrelabelOptions().source)
+    assert (name, classes) == ("run tiny", [str(digit) for digit in range(10)])
+
+
 def test_labeled_items_are_pre_labeled_only_when_asked(digits: Project) -> None:
     everything = PrelabelOptions(str(digits.root / BUNDLE), include_labeled=True)
     assert len(digits.prelabels.items_to_prelabel(everything)) == LABELED + UNLABELED

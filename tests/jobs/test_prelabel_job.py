@@ -12,7 +12,7 @@ import pytest
 
 from studio.api import Project
 from studio.core.prelabels import PrelabelOptions
-from studio.jobs.prelabel_job import prelabel_command, prelabel_project
+from studio.jobs.prelabel_job import bundle_predictions, prelabel_command, prelabel_project
 from tests.prelabel_projects import BUNDLE, UNLABELED, trained_digits, unlabeled_ids
 
 
@@ -68,3 +68,23 @@ def test_the_command_line_carries_the_options() -> None:
         "--include-labeled", "--threshold", "0.5", "--device", "auto", "--batch-size", "16",
         "--author", "ann",
     ]  # fmt: skip
+
+
+def test_a_bundles_results_become_predictions_for_every_task() -> None:
+    box = {"class": "cat", "score": 0.7, "box": [1.0, 2.0, 3.0, 4.0]}
+    mask = {**box, "mask": {"size": [4, 4], "counts": [0, 16]}}
+    assert bundle_predictions(5, "classification", {"label": "7", "score": 0.9}) == [
+        {"item_id": 5, "label": "7", "score": 0.9}
+    ]
+    assert bundle_predictions(
+        5, "multilabel", {"labels": ["a"], "scores": {"a": 0.8, "b": 0.1}}
+    ) == [
+        {"item_id": 5, "label": "a", "score": 0.8},
+        {"item_id": 5, "label": "b", "score": 0.1},
+    ]
+    assert bundle_predictions(5, "detection", {"detections": [box]}) == [
+        {"item_id": 5, "label": "cat", "score": 0.7, "box": [1.0, 2.0, 3.0, 4.0]}
+    ]
+    assert bundle_predictions(5, "segmentation", {"detections": [mask]}) == [
+        {"item_id": 5, "label": "cat", "score": 0.7, "mask": {"size": [4, 4], "counts": [0, 16]}}
+    ]
