@@ -37,7 +37,7 @@ from studio.core.classes import all_classes
 from studio.core.database import Database
 from studio.core.edits import user_edit
 from studio.core.enums import AnnotationKind, RunStatus, Task
-from studio.core.errors import RunError, StudioError
+from studio.core.errors import ExportError, RunError, StudioError
 from studio.core.prelabels import (
     LATEST_RUN,
     PrelabelOptions,
@@ -225,7 +225,13 @@ def resolve_model_source(
         if not finished:
             raise RunError("the project has no finished run to pre-label with")
         return max(finished, key=lambda run: (run.finished_at or 0.0, run.id))
-    return resolve_source(connection, source)
+    try:
+        return resolve_source(connection, source)
+    except ExportError:
+        raise StudioError(
+            f"{source!r} is neither a run (id, name or {LATEST_RUN}), a registered model "
+            "(NAME[:VERSION|:ALIAS]) nor a bundle (a folder with a manifest.json, or a .zip)"
+        ) from None
 
 
 def model_name(record: runs.RunRecord | model_registry.ModelVersionRecord) -> str:

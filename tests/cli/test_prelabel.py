@@ -51,3 +51,5 @@ def test_a_model_class_the_project_lacks_is_refused_until_mapped(digits: Path) -
     assert result.exit_code == 0, result.output
     result = run_cli("prelabel", digits, bundle, "--map", "3")
     assert_user_error(result, "--map '3': write MODEL_CLASS=PROJECT_CLASS")
+    result = run_cli("prelabel", digits, digits.parent / "nowhere.zip")
+    assert_user_error(result, "nowhere.zip' is neither a run", "nor a bundle")
