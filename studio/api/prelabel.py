@@ -39,9 +39,9 @@ from studio.jobs.prelabel_job import (
     prelabel_items,
     resolve_model_source,
 )
+from studio.jobs.worker import EXIT_CANCELLED
 
 EventCallback = Callable[[dict[str, Any]], None]
-EXIT_CANCELLED = 3
 
 
 @dataclass(frozen=True)
@@ -109,12 +109,13 @@ class PrelabelService:
         transaction per batch. Ctrl-C (an exception in `on_event`) or setting `cancel`
         stops it between batches; the batches done keep their suggestions."""
         self._context.database.check_writable()
-        mapping = self.class_mapping(options)
+        name, classes = self.model_classes(options.source)
+        mapping = map_classes(classes, self._project_classes(), options.class_mapping, name)
         ids = self.items_to_prelabel(options)
         if options.assistant:
             return self._prelabel_here(options, mapping, ids, on_event, cancel)
         if not ids:
-            return PrelabelOutcome(self.model_classes(options.source)[0], 0, 0, 0)
+            return PrelabelOutcome(name, 0, 0, 0)
         # Every item: the worker chooses them itself, keeping its command line short.
         everything = options.item_ids is None and options.filter is None
         command = prelabel_command(
@@ -136,9 +137,8 @@ class PrelabelService:
         if outcome.code not in (0, EXIT_CANCELLED) and not cancelled:
             raise StudioError(outcome.detail())
         summary = outcome.last.get("finished", {}).get("summary", {})
-        model = str(outcome.last.get("prelabel", {}).get("model", options.source))
         return PrelabelOutcome(
-            model,
+            name,
             int(summary.get("items", 0)),
             int(summary.get("suggestions", 0)),
             int(summary.get("skipped", len(skipped))),

@@ -49,6 +49,7 @@ from studio.core.project_file import open_project_file, store_dir_of
 from studio.core.queries import items_by_ids
 from studio.core.records import ItemRecord
 from studio.core.suggestions import suggest_annotations
+from studio.core.versions import VersionItem
 from studio.jobs import events
 from studio.jobs.launcher import WORKER_MODULE
 from studio.jobs.run_context import Emit, RunFiles
@@ -323,7 +324,6 @@ class TorchPredictor:
         return found
 
     def _predict(self, items: Sequence[ItemRecord]) -> list[dict[str, Any]]:
-        from studio.core.versions import VersionItem
         from studio.ml.data import UnlabeledDataset
         from studio.ml.evaluation import predict
 
