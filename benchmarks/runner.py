@@ -33,6 +33,7 @@ BENCHMARKS: dict[str, str] = {
     "wand": "bench_magic_wand",  # a magic-wand click against a bare flood fill (#13)
     "sam": "bench_sam",  # SAM clicks, hover preview, encoders and look-ahead (#13)
     "duplicates": "bench_duplicates",  # near-duplicate search and hashing (#14)
+    "prelabel": "bench_prelabel",  # pre-labeling throughput against the bare bundle (#14)
 }
 
 

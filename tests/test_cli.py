@@ -556,6 +556,21 @@ def test_export_labels_writes_the_format_and_refuses_a_full_folder(tmp_path: Pat
     assert "exported 0 annotations on 0 images" in result.stdout
 
 
+def test_export_labels_takes_pending_suggestions_only_when_asked(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "p.studio")
+    assert run_cli("import-labels", project, coco_dataset(tmp_path / "coco")).exit_code == 0
+    with Project.open(project) as opened:
+        item = opened.item_ids()[0]
+        opened.suggest_annotations(
+            [{"item_id": item, "label": "cat", "box": [1, 1, 4, 4], "source": "model"}]
+        )
+    arguments = ("-f", "coco", "--images", "none", "--json")
+    result = run_cli("export-labels", project, tmp_path / "final", *arguments)
+    assert json.loads(result.stdout)["annotations"] == 1
+    pending = run_cli("export-labels", project, tmp_path / "all", *arguments, "--include-pending")
+    assert json.loads(pending.stdout)["annotations"] == 2
+
+
 def test_formats_lists_every_registered_format() -> None:
     result = run_cli("formats")
     assert result.exit_code == 0

@@ -20,6 +20,7 @@ from __future__ import annotations
 from studio.api.context import ProjectContext
 from studio.api.data_health import DuplicatesAcrossSplitsWarning
 from studio.api.experiments import Run, SettingAdjustedWarning
+from studio.api.prelabel import PrelabelOutcome
 from studio.api.project import Project
 from studio.api.sam import SamCheckpointChoice
 from studio.core.duplicates import DuplicateGroup, DuplicateOptions, DuplicateReport
@@ -60,6 +61,7 @@ from studio.core.formats.importer import LabelImportReport
 from studio.core.history import HistoryStep
 from studio.core.media import ImportReport, RelinkReport
 from studio.core.model_registry import ModelVersionRecord
+from studio.core.prelabels import ClassMappingError, PrelabelOptions
 from studio.core.prompts import Point, PromptError, Prompts
 from studio.core.records import AnnotationRecord, ItemRecord, LabelClassRecord
 from studio.core.runs import ArtifactRecord, EvaluationRecord, PredictionRecord, RunRecord
@@ -80,6 +82,7 @@ __all__ = [
     "ArtifactRecord",
     "AssistantSpec",
     "CheckpointError",
+    "ClassMappingError",
     "DamagedProjectError",
     "DatasetHealth",
     "DuplicateGroup",
@@ -113,6 +116,8 @@ __all__ = [
     "PluginInfo",
     "Point",
     "PredictionRecord",
+    "PrelabelOptions",
+    "PrelabelOutcome",
     "Project",
     "ProjectContext",
     "ProjectFileError",

@@ -194,13 +194,15 @@ class LabelsService:
         overwrite: bool = False,
         progress: ProgressCallback | None = None,
         cancel: threading.Event | None = None,
+        include_pending: bool = False,
         **filters: Any,
     ) -> LabelExportReport:
         """Write labels in `format` to the folder `destination`, atomically.
 
         Exports the items matching `split` and the `items()` filters (or `item_ids`), except
-        rejected and not-yet-labeled ones; `images` is "copy", "link" or "none". A plugin
-        format that crashes raises PluginError and leaves nothing at `destination`.
+        rejected and not-yet-labeled ones; `images` is "copy", "link" or "none". Pending
+        suggestions go out only with `include_pending`. A plugin format that crashes raises
+        PluginError and leaves nothing at `destination`.
         """
         with self._context.plugins.guard(get_format(format), "write"):
             return label_exporter.export_labels(
@@ -215,6 +217,7 @@ class LabelsService:
                 overwrite=overwrite,
                 progress=progress,
                 cancel=cancel,
+                include_pending=include_pending,
             )
 
     @staticmethod

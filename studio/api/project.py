@@ -38,6 +38,7 @@ from studio.api.events import ProjectEvents
 from studio.api.experiments import EventCallback, ExperimentsService, Ratios, Run
 from studio.api.labels import LabelsService, ProgressCallback
 from studio.api.models import ExportSource, ModelsService
+from studio.api.prelabel import PrelabelOutcome, PrelabelService
 from studio.api.sam import SamCheckpointChoice, SamService
 from studio.core import error_analysis
 from studio.core.database import Database
@@ -52,6 +53,7 @@ from studio.core.formats.importer import LabelImportReport
 from studio.core.history import HistoryStep
 from studio.core.media import ImportReport, RelinkReport
 from studio.core.model_registry import ModelVersionRecord
+from studio.core.prelabels import PrelabelOptions
 from studio.core.project_file import create_project_file, open_project_file
 from studio.core.records import AnnotationRecord, ItemRecord, LabelClassRecord
 from studio.core.runs import RunRecord
@@ -96,6 +98,7 @@ class Project:
         self.assistance = AssistanceService(self.context, self.labels)
         self.sam = SamService(self.context, self.labels)
         self.data_health = DataHealthService(self.context)
+        self.prelabels = PrelabelService(self.context, self.labels, self.assistance)
         self._loaded_plugin_folder = False
         self._closed = False
         if self._folder_trusted() and self.context.plugins.settings.third_party:
@@ -241,6 +244,19 @@ class Project:
     def suggest(self, assistant: str, item_id: int) -> list[dict[str, Any]]:
         return self.assistance.suggest(assistant, item_id)
 
+    def prelabel(
+        self,
+        options: PrelabelOptions,
+        on_event: EventCallback | None = None,
+        cancel: threading.Event | None = None,
+    ) -> PrelabelOutcome:
+        return self.prelabels.prelabel(options, on_event, cancel)
+
+    def accept_suggestions_above(
+        self, threshold: float, classes: Iterable[str | int] = (), sources: Iterable[str] = ()
+    ) -> list[int]:
+        return self.prelabels.accept_suggestions_above(threshold, classes, sources)
+
     def answer(
         self,
         assistant: str,
@@ -342,10 +358,20 @@ class Project:
         overwrite: bool = False,
         progress: ProgressCallback | None = None,
         cancel: threading.Event | None = None,
+        include_pending: bool = False,
         **filters: Any,
     ) -> LabelExportReport:
         return self.labels.export_labels(
-            destination, format, split, item_ids, images, overwrite, progress, cancel, **filters
+            destination,
+            format,
+            split,
+            item_ids,
+            images,
+            overwrite,
+            progress,
+            cancel,
+            include_pending=include_pending,
+            **filters,
         )
 
     @staticmethod

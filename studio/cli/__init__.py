@@ -287,6 +287,7 @@ from studio.cli import (  # noqa: E402, F401
     labels,
     models,
     plugins,
+    prelabel,
     sam,
     scripts,
     training,

@@ -150,9 +150,14 @@ def export_labels(
     overwrite: Annotated[
         bool, typer.Option("--overwrite", help="Replace a destination that is not empty.")
     ] = False,
+    include_pending: Annotated[
+        bool,
+        typer.Option("--include-pending", help="Also export suggestions nobody accepted yet."),
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
-    """Export labels (and images) for another tool or trainer, written atomically."""
+    """Export labels (and images) for another tool or trainer, written atomically. Pending
+    suggestions (a model's or SAM's shapes not yet accepted) stay out unless asked for."""
     filters = {key: value for key, value in (("status", status), ("label", label)) if value}
     with opened_project(project) as opened, progress_bar("exporting labels") as progress:
         report = opened.export_labels(
@@ -162,6 +167,7 @@ def export_labels(
             images=images,
             overwrite=overwrite,
             progress=progress,
+            include_pending=include_pending,
             **filters,
         )
     if as_json:

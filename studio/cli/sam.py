@@ -116,7 +116,7 @@ def precompute(
     """Encode the images (all, or those matching the filters) ahead, into the cache."""
     with opened_project(project) as opened:
         item_ids = _matching(opened, status, split, label, limit)
-        with _worker_display(opened, "encoding") as display:
+        with worker_display(opened, "encoding") as display:
             outcome = opened.sam.precompute(item_ids, display)
     summary = _summary(outcome)
     typer.echo(
@@ -147,7 +147,7 @@ def everything(
     """Segment everything in the images: pending suggestions to review (score: SAM's IoU)."""
     with opened_project(project) as opened:
         item_ids = _matching(opened, status, split, label, limit)
-        with _worker_display(opened, "segmenting") as display:
+        with worker_display(opened, "segmenting") as display:
             options = EverythingOptions(class_name or "", points_per_side, min_iou, min_stability)
             outcome = opened.sam.segment_everything(item_ids, options, display)
     summary = _summary(outcome)
@@ -224,10 +224,11 @@ def _matching(
 
 
 @contextmanager
-def _worker_display(
+def worker_display(
     project: Project, description: str
 ) -> Iterator[Callable[[Mapping[str, Any]], None]]:
-    """A progress bar fed by a SAM worker's events; Ctrl-C cancels the worker (exit 3)."""
+    """A progress bar fed by a worker's events (SAM, pre-labels); Ctrl-C cancels the worker
+    (exit 3)."""
     try:
         with user_errors(project.path), stderr_progress() as (console, progress):
             task = progress.add_task(description, total=None)

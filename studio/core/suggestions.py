@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.engine import Connection
 
 from studio.core.annotations import add_annotations
 from studio.core.edits import Edit
@@ -68,3 +69,23 @@ def review_suggestions(edit: Edit, annotation_ids: Iterable[int], state: ReviewS
     }
     if changes:
         edit.update_many(annotations, changes)
+
+
+def pending_at_least(
+    connection: Connection,
+    threshold: float,
+    class_ids: Iterable[int] = (),
+    sources: Iterable[str] = (),
+) -> list[int]:
+    """The ids of the pending suggestions scoring at least `threshold`, of the classes
+    `class_ids` and the sources `sources` (all classes and machine sources when empty)."""
+    query = select(annotations.c.id).where(
+        annotations.c.review == ReviewState.PENDING.value,
+        annotations.c.score >= threshold,
+    )
+    class_ids, sources = list(class_ids), list(sources)
+    if class_ids:
+        query = query.where(annotations.c.class_id.in_(class_ids))
+    if sources:
+        query = query.where(annotations.c.source.in_(sources))
+    return list(connection.execute(query.order_by(annotations.c.id)).scalars())

@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 from studio.api import HistoryStep, ImportReport, LabelImportReport, Project
 from studio.core.errors import NothingToUndoError, StudioError
 from studio.gui.data.health_actions import DataHealthActions
+from studio.gui.data.prelabel_action import Prelabeling
 from studio.gui.gallery.bulk_actions import BulkActions
 from studio.gui.gallery.model import describe_stats
 from studio.gui.gallery.pane import GalleryPane
@@ -133,6 +134,10 @@ class MainWindow(QMainWindow):
             lambda message: self._show_error("Segment everything failed", message)
         )
         self.everything.checkpoint_wanted.connect(self.workspace.choose_sam_checkpoint)
+        self.prelabeling = Prelabeling(self, self.settings)
+        self.prelabeling.message.connect(self._show_message)
+        self.prelabeling.ended.connect(self._everything_ended)  # re-read, then say what changed
+        self.prelabeling.failed.connect(lambda text: self._show_error("Pre-labeling failed", text))
         self._build_status_bar()
         self._build_menus()
         self._build_tool_bar()
@@ -227,6 +232,8 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.import_progress)
         self.statusBar().addPermanentWidget(self.everything.progress_bar)
         self.statusBar().addPermanentWidget(self.everything.cancel_button)
+        self.statusBar().addPermanentWidget(self.prelabeling.progress_bar)
+        self.statusBar().addPermanentWidget(self.prelabeling.cancel_button)
         self.readout = StatusReadout(self.statusBar(), self.workspace)
         self.counts_label = QLabel()
         self.counts_label.setObjectName("counts")
@@ -268,6 +275,7 @@ class MainWindow(QMainWindow):
         data_menu = self.menuBar().addMenu("&Data")
         self.data_health = DataHealthActions(self, self.panel_context)
         self.data_health.add_actions(data_menu, self._add_action)
+        self.prelabeling.add_actions(data_menu, self._add_action)
         self.training.build_menu(self.menuBar(), self._add_action)
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction(self._add_action("help", self.help_overlay_toggle))
@@ -366,6 +374,7 @@ class MainWindow(QMainWindow):
         if previous is not None and previous is not project:
             self._cancel_import()
             self.everything.stop()
+            self.prelabeling.stop()
             self.workspace.finish_relink()
             self.loader.shutdown()
             previous.close()  # which unloads its own plugins
@@ -785,6 +794,7 @@ class MainWindow(QMainWindow):
         self._catch_up.stop()
         self._cancel_import()
         self.everything.stop()
+        self.prelabeling.stop()
         self.workspace.shutdown()
         self.loader.shutdown()
         if self.project is not None:

@@ -11,6 +11,10 @@
     python -m studio.jobs.worker sam-everything PROJECT CHECKPOINT LABEL [--item ID ...]
                                                 [--points-per-side N] [--min-iou X]
                                                 [--min-stability X] [--device D] [--author A]
+    python -m studio.jobs.worker prelabel PROJECT SOURCE [--item ID ...] [--threshold T]
+                                          [--map MODEL_CLASS=PROJECT_CLASS ...]
+                                          [--include-labeled] [--device D] [--batch-size N]
+                                          [--author A]
 
 Progress goes to stdout as JSON lines (`studio.jobs.events`), the run's log to
 `runs/<id>/train.log`. SIGTERM and SIGINT cancel: training stops after the current batch
@@ -23,6 +27,8 @@ and stops between images on a signal. `sam-inspect` reads a checkpoint and print
 {"event": "checkpoint", "path", "sha256", "model_type", "input_size", "architecture"} (so the
 window and the API learn a checkpoint's type without importing torch). `sam-everything` fills
 pending SAM suggestions (`studio.jobs.sam_everything_job`), stopping between images on a signal.
+`prelabel` fills pending model suggestions (`studio.jobs.prelabel_job`), stopping between
+batches on a signal.
 """
 
 from __future__ import annotations
@@ -38,8 +44,15 @@ from types import FrameType
 from studio.core import export_options
 from studio.core.errors import OperationCancelledError, StudioError
 from studio.core.export_options import ExportOptions
+from studio.core.prelabels import (
+    DEFAULT_BATCH_SIZE,
+    DEFAULT_THRESHOLD,
+    PrelabelOptions,
+    parse_mapping,
+)
 from studio.jobs import events
 from studio.jobs.launcher import SAM_ENCODE_ACTION
+from studio.jobs.prelabel_job import PRELABEL_ACTION
 from studio.jobs.run_context import error_text
 from studio.jobs.sam_everything_job import (
     DEFAULT_MIN_IOU,
@@ -76,6 +89,7 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     add_sam_encode_parser(actions)
     add_sam_inspect_parser(actions)
     add_sam_everything_parser(actions)
+    add_prelabel_parser(actions)
     return parser.parse_args(argv)
 
 
@@ -133,6 +147,27 @@ def add_sam_everything_parser(actions: argparse._SubParsersAction) -> None:
     )
     everything.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps")
     everything.add_argument("--author", default="", help="who the suggestions are recorded for")
+
+
+def add_prelabel_parser(actions: argparse._SubParsersAction) -> None:
+    prelabel = actions.add_parser(
+        PRELABEL_ACTION, help="store a model's predictions as pending suggestions"
+    )
+    prelabel.add_argument("project", type=Path)
+    prelabel.add_argument(
+        "source", help="a run (id, name or latest), a model NAME[:VERSION|:ALIAS], or a bundle"
+    )
+    prelabel.add_argument(
+        "--item", type=int, action="append", default=None, help="an item id (repeat); all if none"
+    )
+    prelabel.add_argument(
+        "--map", action="append", default=[], help="MODEL_CLASS=PROJECT_CLASS (repeat)"
+    )
+    prelabel.add_argument("--include-labeled", action="store_true", help="labeled items too")
+    prelabel.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD)
+    prelabel.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps")
+    prelabel.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE)
+    prelabel.add_argument("--author", default="", help="who the suggestions are recorded for")
 
 
 def install_cancel_handlers(on_signal: Callable[[int, FrameType | None], None]) -> None:
@@ -274,6 +309,32 @@ def run_sam_everything(arguments: argparse.Namespace) -> int:
     return EXIT_CODES[status]
 
 
+def run_prelabel(arguments: argparse.Namespace) -> int:
+    """Pre-label; a signal stops between batches (stored suggestions stay)."""
+    from studio.jobs.prelabel_job import prelabel_project
+
+    cancel = threading.Event()
+
+    def on_signal(_number: int, _frame: FrameType | None) -> None:
+        cancel.set()
+
+    install_cancel_handlers(on_signal)
+    options = PrelabelOptions(
+        source=arguments.source,
+        threshold=arguments.threshold,
+        class_mapping=parse_mapping(arguments.map),
+        include_labeled=arguments.include_labeled,
+        device=arguments.device,
+        batch_size=arguments.batch_size,
+    )
+    summary = prelabel_project(
+        arguments.project, options, arguments.item, arguments.author, cancel=cancel
+    )
+    status = "cancelled" if summary.cancelled else "finished"
+    events.emit({"event": "finished", "status": status, "summary": summary.as_dict()})
+    return EXIT_CODES[status]
+
+
 ACTIONS = {
     "train": run_training,
     "evaluate": run_evaluation,
@@ -281,6 +342,7 @@ ACTIONS = {
     SAM_ENCODE_ACTION: run_sam_encode,
     SAM_INSPECT_ACTION: run_sam_inspect,
     SAM_EVERYTHING_ACTION: run_sam_everything,
+    PRELABEL_ACTION: run_prelabel,
 }
 
 

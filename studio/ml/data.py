@@ -253,6 +253,17 @@ class VersionDataset(Dataset):
         return target
 
 
+class UnlabeledDataset(VersionDataset):
+    """Images to predict whatever labels they carry (pre-labels): a classification target is
+    -1 and a multi-label one all zeros, placeholders `predict` never reads; object targets
+    come from the items' annotations as usual (give items without any)."""
+
+    def _label(self, item: VersionItem) -> Any:
+        if self.task == Task.CLASSIFICATION.value:
+            return -1
+        return torch.zeros(len(self.class_index), dtype=torch.float32)
+
+
 def _xyxy(box: Sequence[float]) -> list[float]:
     x, y, width, height = box
     return [x, y, x + width, y + height]

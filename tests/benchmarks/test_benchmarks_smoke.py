@@ -35,6 +35,7 @@ ROW_PREFIXES = {
     "wand": "magic",
     "sam": "SAM",
     "duplicates": "near-duplicate",
+    "prelabel": "pre-labeling",
 }
 UNITS = {"items/s", "rows/s", "ms", "MB", "s", "images/s", "accuracy"}
 LABEL_IMPORT_TARGET = 0.2  # Studio's time at most 5 × json.load's (issue #4)

@@ -1,16 +1,19 @@
-"""Workers load exactly the plugins their parent process has enabled."""
+"""Workers load exactly the plugins their parent process has enabled, and are signalled as
+soon as the event that cancels them is set."""
 
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from studio.jobs.launcher import worker_environment
+from studio.jobs.launcher import WorkerJob, worker_environment
 from studio.plugins.manager import StudioPlugins
 from tests.plugin_fixtures import install_plugin
 
@@ -89,3 +92,18 @@ def test_a_worker_of_a_parent_started_without_plugins_has_only_the_builtins(
         "studio.plugins.builtin_assistants",
         "studio.plugins.builtin_formats",
     ]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM is POSIX")
+def test_a_worker_is_signalled_as_soon_as_its_cancel_event_is_set(tmp_path: Path) -> None:
+    sleeper = subprocess.Popen(
+        [sys.executable, "-c", "import time; time.sleep(60)"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    job = WorkerJob(sleeper, tmp_path / "p.studio")
+    cancel = threading.Event()
+    job.cancel_when_set(cancel)
+    cancel.set()
+    assert job.wait(timeout=20) == -signal.SIGTERM

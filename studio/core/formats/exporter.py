@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
-from studio.core.annotations import FINAL_REVIEWS, annotations_of_items
+from studio.core.annotations import FINAL_REVIEWS, SHOWN_REVIEWS, annotations_of_items
 from studio.core.classes import all_classes
 from studio.core.database import Database
 from studio.core.enums import LABELED_STATUSES, ItemStatus
@@ -156,8 +156,12 @@ def export_labels(
     overwrite: bool = False,
     progress: Progress | None = None,
     cancel: threading.Event | None = None,
+    include_pending: bool = False,
 ) -> LabelExportReport:
-    """Write the chosen items' labels in `format_name` to the folder `destination`."""
+    """Write the chosen items' labels in `format_name` to the folder `destination`.
+
+    Pending suggestions (a model's or SAM's shapes nobody accepted yet) are left out unless
+    `include_pending`; rejected ones never go out."""
     label_format = get_format(format_name)
     if images not in IMAGE_MODES:
         raise LabelExportError(f"images must be one of {', '.join(IMAGE_MODES)}, got {images!r}")
@@ -176,6 +180,7 @@ def export_labels(
             item_ids_to_export,
             images,
             control,
+            SHOWN_REVIEWS if include_pending else FINAL_REVIEWS,
         )
 
 
@@ -189,8 +194,9 @@ def _export(
     item_ids_to_export: list[int] | None,
     images: ImageMode,
     control: Control,
+    reviews: frozenset[str | None],
 ) -> LabelExportReport:
-    export_set = _export_set(database, project_root, split, filters, item_ids_to_export)
+    export_set = _export_set(database, project_root, split, filters, item_ids_to_export, reviews)
     report = LabelExportReport(label_format.name, destination, items=len(export_set.items))
     if not export_set.items:
         report.warnings.append("no item matched (rejected and unlabeled items are never exported)")
@@ -218,6 +224,7 @@ def _export_set(
     split: str | None,
     filters: dict[str, Any] | None,
     chosen: list[int] | None,
+    reviews: frozenset[str | None],
 ) -> ExportSet:
     query_filters = dict(filters or {})
     if split is not None:
@@ -232,7 +239,7 @@ def _export_set(
             wanted = set(chosen)
             ids = [item_id for item_id in ids if item_id in wanted]
         records = items_by_ids(connection, ids)
-        by_item = annotations_of_items(connection, ids, FINAL_REVIEWS)
+        by_item = annotations_of_items(connection, ids, reviews)
         project_classes = all_classes(connection)
         class_ids = get_setting(connection, CLASS_IDS_SETTING, {}) or {}
     entries = [

@@ -1,1 +1,1 @@
-"""The Data menu: windows that check and improve the project's data (issue 14)."""
+"""The Data menu: models back into labeling (pre-labels, queue, label errors, duplicates, map)."""

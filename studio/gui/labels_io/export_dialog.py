@@ -122,6 +122,9 @@ class ExportLabelsDialog(QDialog):
         form.addRow("Images:", self.images_combo)
         self.overwrite = QCheckBox("Overwrite the folder if it is not empty")
         form.addRow("", self.overwrite)
+        self.include_pending = QCheckBox("Include pending suggestions (not yet accepted)")
+        self.include_pending.setObjectName("exportIncludePending")
+        form.addRow("", self.include_pending)
         layout.addLayout(form)
         self.count_label = QLabel()
         self.count_label.setObjectName("exportCount")
@@ -249,6 +252,7 @@ class ExportLabelsDialog(QDialog):
             item_ids=None if chosen is None else tuple(chosen),
             images=self.images_combo.currentData(),
             overwrite=self.overwrite.isChecked(),
+            include_pending=self.include_pending.isChecked(),
         )
 
     # -- exporting -----------------------------------------------------------------------
@@ -312,6 +316,7 @@ class ExportLabelsDialog(QDialog):
             self.only_selected,
             self.images_combo,
             self.overwrite,
+            self.include_pending,
         ):
             widget.setEnabled(not busy)
 

@@ -45,6 +45,7 @@ class ExportRequest:
     item_ids: tuple[int, ...] | None = None
     images: str = "copy"
     overwrite: bool = False
+    include_pending: bool = False
 
 
 def preview(
@@ -92,4 +93,5 @@ def export_labels(
         overwrite=request.overwrite,
         progress=progress,
         cancel=cancel,
+        include_pending=request.include_pending,
     )

@@ -141,3 +141,27 @@ def test_an_export_gets_the_usual_permissions_not_private_ones(
     destination = tmp_path / "out"
     labeled.export_labels(destination, "coco")
     assert modes(destination) == {("dir", 0o755), ("file", 0o644)}
+
+
+# Every format writes what the exporter's one choice of annotations hands it; three kinds of
+# writer (one file, a file per image, a file per image plus a class list) stand for them.
+BOX_FORMATS = ["coco", "labelme", "yolo"]
+
+
+@pytest.mark.parametrize("format_name", BOX_FORMATS)
+def test_pending_suggestions_stay_out_of_every_format_unless_asked_for(
+    labeled: Project, tmp_path: Path, format_name: str
+) -> None:
+    ids = labeled.item_ids()
+    labeled.suggest_annotations(
+        [
+            {"item_id": ids[0], "label": "cat", "box": [20, 20, 8, 8], "source": "model"},
+            {"item_id": ids[3], "label": "cat", "box": [5, 5, 8, 8], "source": "model"},
+        ]
+    )
+    left_out = labeled.export_labels(tmp_path / "final", format_name, images="none")
+    assert (left_out.items, left_out.annotations) == (2, 2)
+    included = labeled.export_labels(
+        tmp_path / "pending", format_name, images="none", include_pending=True
+    )
+    assert (included.items, included.annotations) == (3, 4)

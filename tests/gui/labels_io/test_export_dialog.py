@@ -123,6 +123,22 @@ def test_the_split_and_the_images_mode_are_passed_on(
     assert "image files written" not in dialog.report_label.text()
 
 
+def test_pending_suggestions_are_exported_only_when_ticked(
+    qtbot: QtBot, dialog: ExportLabelsDialog, labeled_project: Project, tmp_path: Path
+) -> None:
+    a_jpg = next(item.id for item in labeled_project.items() if item.path.endswith("a.jpg"))
+    suggestion = {"item_id": a_jpg, "label": "cat", "box": [1, 1, 5, 5], "source": "model"}
+    labeled_project.suggest_annotations([suggestion])
+    dialog.images_combo.setCurrentIndex(dialog.images_combo.findData("none"))
+    choose_folder(qtbot, dialog, tmp_path / "final")
+    export(qtbot, dialog)
+    assert len(exported_coco(tmp_path / "final")["annotations"]) == 3
+    dialog.include_pending.setChecked(True)
+    dialog.destination_edit.setText(str(tmp_path / "pending"))
+    export(qtbot, dialog)
+    assert len(exported_coco(tmp_path / "pending")["annotations"]) == 4
+
+
 def test_only_the_selected_images(
     qtbot: QtBot, labeled_project: Project, settings: QSettings, tmp_path: Path
 ) -> None:
