@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from studio.core.annotations import FINAL_REVIEWS, annotations_of_items
-from studio.core.enums import AnnotationSource
+from studio.core.enums import AnnotationSource, ReviewState
 from studio.core.errors import StudioError
 from studio.core.queries import ItemQuery, item_ids
 from studio.core.schema import item_table
@@ -148,6 +148,22 @@ def items_to_prelabel(
         return list(ids)
     labeled = annotations_of_items(connection, ids, FINAL_REVIEWS)
     return [item_id for item_id in ids if not labeled.get(item_id)]
+
+
+def suggested_by(connection: Connection, item_ids: Sequence[int], model: str) -> set[int]:
+    """The items among `item_ids` that already hold a pending or rejected suggestion of
+    `model`: pre-labeling them again would repeat what awaits review or was turned down."""
+    reviews = frozenset({ReviewState.PENDING.value, ReviewState.REJECTED.value})
+    shapes = annotations_of_items(connection, item_ids, reviews)
+    return {
+        item_id
+        for item_id, records in shapes.items()
+        if any(
+            record.source == AnnotationSource.MODEL.value
+            and record.attributes.get("model") == model
+            for record in records
+        )
+    }
 
 
 def as_suggestions(

@@ -44,6 +44,7 @@ from studio.core.prelabels import (
     as_suggestions,
     items_to_prelabel,
     map_classes,
+    suggested_by,
 )
 from studio.core.project_file import open_project_file, store_dir_of
 from studio.core.queries import items_by_ids
@@ -141,9 +142,13 @@ def prelabel_items(
     cancel: threading.Event | None = None,
 ) -> PrelabelSummary:
     """Predict the items batch by batch and store each batch's suggestions in one transaction
-    (one undo step); `cancel` stops between batches, keeping those done."""
+    (one undo step); `cancel` stops between batches, keeping those done. Items holding a
+    pending or rejected suggestion of this model already are left out (`already`)."""
+    with database.read() as connection:
+        already = suggested_by(connection, item_ids, predictor.name)
+    item_ids = [item_id for item_id in item_ids if item_id not in already]
     total = len(item_ids)
-    emit({"event": "prelabel", "model": predictor.name, "items": total})
+    emit({"event": "prelabel", "model": predictor.name, "items": total, "already": len(already)})
     suggested = skipped = done = 0
 
     def skip(item_id: int, error: str) -> None:

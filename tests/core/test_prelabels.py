@@ -16,6 +16,7 @@ from studio.core.prelabels import (
     items_to_prelabel,
     map_classes,
     parse_mapping,
+    suggested_by,
 )
 from studio.core.queries import ItemQuery
 from studio.core.suggestions import pending_at_least
@@ -113,3 +114,22 @@ def test_pending_suggestions_at_least_a_score_of_a_class_and_source(
         assert pending_at_least(connection, 0.5, [cat]) == [high_cat, sam_cat]
         assert pending_at_least(connection, 0.5, [cat], ["model"]) == [high_cat]
     assert project.accept_suggestions_above(0.1, sources=["sam"]) == [sam_cat]
+
+
+def test_items_a_model_already_suggested_on_are_known_by_the_models_name(
+    project: Project, tmp_path: Path
+) -> None:
+    for index in range(4):
+        save_image(tmp_path / f"p{index}.png", (16, 12), seed=index)
+    project.import_media(sorted(tmp_path.glob("p*.png")))
+    project.add_classes(["cat"])
+    pending, rejected, other_model, bare = project.item_ids()
+    made = [
+        {"item_id": item, "label": "cat", "source": "model", "attributes": {"model": model}}
+        for item, model in ((pending, "m:1"), (rejected, "m:1"), (other_model, "m:2"))
+    ]
+    ids = project.suggest_annotations(made)
+    project.reject_suggestions([ids[1]])
+    with project.context.database.read() as connection:
+        assert suggested_by(connection, project.item_ids(), "m:1") == {pending, rejected}
+        assert suggested_by(connection, [bare, other_model], "m:1") == set()
