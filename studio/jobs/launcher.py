@@ -22,6 +22,7 @@ from studio.plugins.manager import plugins
 
 WORKER_MODULE = "studio.jobs.worker"
 STDERR_TAIL_LINES = 200
+CANCEL_POLL_SECONDS = 0.1  # how often `cancel_when_set` looks whether it was cancelled
 ACTIONS = ("train", "evaluate")
 
 
@@ -178,6 +179,18 @@ class WorkerJob:
             self.process.terminate()
         else:
             self.process.send_signal(signal.SIGTERM)
+
+    def cancel_when_set(self, cancel: threading.Event) -> None:
+        """Signal the worker as soon as `cancel` is set (from another thread, as the window
+        does), watching on a thread of its own until the worker ends."""
+
+        def watch() -> None:
+            while self.process.poll() is None:
+                if cancel.wait(CANCEL_POLL_SECONDS):
+                    self.cancel()
+                    return
+
+        threading.Thread(target=watch, name="worker-cancel", daemon=True).start()
 
     def wait(self, timeout: float | None = None) -> int:
         """The exit status: 0 finished, 3 cancelled, 1 failed (raises TimeoutExpired)."""

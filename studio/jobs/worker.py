@@ -11,6 +11,8 @@
     python -m studio.jobs.worker sam-everything PROJECT CHECKPOINT LABEL [--item ID ...]
                                                 [--points-per-side N] [--min-iou X]
                                                 [--min-stability X] [--device D] [--author A]
+    python -m studio.jobs.worker embed-images PROJECT [--model REF] [--item ID ...]
+                                              [--device D] [--batch-size N]
 
 Progress goes to stdout as JSON lines (`studio.jobs.events`), the run's log to
 `runs/<id>/train.log`. SIGTERM and SIGINT cancel: training stops after the current batch
@@ -23,6 +25,8 @@ and stops between images on a signal. `sam-inspect` reads a checkpoint and print
 {"event": "checkpoint", "path", "sha256", "model_type", "input_size", "architecture"} (so the
 window and the API learn a checkpoint's type without importing torch). `sam-everything` fills
 pending SAM suggestions (`studio.jobs.sam_everything_job`), stopping between images on a signal.
+`embed-images` writes the map of the data's image features to the user's cache
+(`studio.jobs.image_embeddings_job`), stopping between batches on a signal.
 """
 
 from __future__ import annotations
@@ -39,6 +43,11 @@ from studio.core import export_options
 from studio.core.errors import OperationCancelledError, StudioError
 from studio.core.export_options import ExportOptions
 from studio.jobs import events
+from studio.jobs.image_embeddings_job import (
+    DEFAULT_BATCH_SIZE,
+    EMBED_IMAGES_ACTION,
+    EmbeddingOptions,
+)
 from studio.jobs.launcher import SAM_ENCODE_ACTION
 from studio.jobs.run_context import error_text
 from studio.jobs.sam_everything_job import (
@@ -76,6 +85,7 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     add_sam_encode_parser(actions)
     add_sam_inspect_parser(actions)
     add_sam_everything_parser(actions)
+    add_embed_images_parser(actions)
     return parser.parse_args(argv)
 
 
@@ -133,6 +143,21 @@ def add_sam_everything_parser(actions: argparse._SubParsersAction) -> None:
     )
     everything.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps")
     everything.add_argument("--author", default="", help="who the suggestions are recorded for")
+
+
+def add_embed_images_parser(actions: argparse._SubParsersAction) -> None:
+    embed = actions.add_parser(
+        EMBED_IMAGES_ACTION, help="compute image features for the map of the data"
+    )
+    embed.add_argument("project", type=Path)
+    embed.add_argument(
+        "--model", default="", help="a run (id or name) or NAME[:VERSION|:ALIAS]; default: latest"
+    )
+    embed.add_argument(
+        "--item", type=int, action="append", default=[], help="an item id (repeat); all if none"
+    )
+    embed.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps")
+    embed.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE, help="images a batch")
 
 
 def install_cancel_handlers(on_signal: Callable[[int, FrameType | None], None]) -> None:
@@ -274,6 +299,23 @@ def run_sam_everything(arguments: argparse.Namespace) -> int:
     return EXIT_CODES[status]
 
 
+def run_embed_images(arguments: argparse.Namespace) -> int:
+    """Embed; a signal stops between batches (what was stored stays stored)."""
+    from studio.jobs.image_embeddings_job import embed_project
+
+    cancel = threading.Event()
+
+    def on_signal(_number: int, _frame: FrameType | None) -> None:
+        cancel.set()
+
+    install_cancel_handlers(on_signal)
+    options = EmbeddingOptions(arguments.model, arguments.device, arguments.batch_size)
+    summary = embed_project(arguments.project, options, arguments.item, cancel=cancel)
+    status = "cancelled" if summary.cancelled else "finished"
+    events.emit({"event": "finished", "status": status, "summary": summary.as_dict()})
+    return EXIT_CODES[status]
+
+
 ACTIONS = {
     "train": run_training,
     "evaluate": run_evaluation,
@@ -281,6 +323,7 @@ ACTIONS = {
     SAM_ENCODE_ACTION: run_sam_encode,
     SAM_INSPECT_ACTION: run_sam_inspect,
     SAM_EVERYTHING_ACTION: run_sam_everything,
+    EMBED_IMAGES_ACTION: run_embed_images,
 }
 
 
