@@ -17,6 +17,7 @@ work: `labels`, `experiments`, `models`, `analysis`, `assistance` (one module ea
 from __future__ import annotations
 
 from studio.api.context import ProjectContext
+from studio.api.data_map import DataMap, MapOptions, MapPoint
 from studio.api.experiments import Run, SettingAdjustedWarning
 from studio.api.project import Project
 from studio.api.sam import SamCheckpointChoice
@@ -55,6 +56,7 @@ from studio.core.formats.exporter import LabelExportReport
 from studio.core.formats.import_options import LabelImportOptions
 from studio.core.formats.importer import LabelImportReport
 from studio.core.history import HistoryStep
+from studio.core.map_colours import ColouringSpec
 from studio.core.media import ImportReport, RelinkReport
 from studio.core.model_registry import ModelVersionRecord
 from studio.core.prompts import Point, PromptError, Prompts
@@ -77,7 +79,9 @@ __all__ = [
     "ArtifactRecord",
     "AssistantSpec",
     "CheckpointError",
+    "ColouringSpec",
     "DamagedProjectError",
+    "DataMap",
     "EvaluationRecord",
     "ExportError",
     "ExportOptions",
@@ -94,6 +98,8 @@ __all__ = [
     "LabelImportError",
     "LabelImportOptions",
     "LabelImportReport",
+    "MapOptions",
+    "MapPoint",
     "ModelRegistryError",
     "ModelVersionRecord",
     "NewerProjectError",

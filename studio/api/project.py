@@ -12,7 +12,8 @@
 The work is done by services over the project's context: `project.labels` (classes, media,
 items, annotations, label files, settings, history), `project.experiments` (versions, runs),
 `project.models` (the model registry and exports), `project.analysis` (error analysis),
-`project.assistance` (labeling assistants) and `project.sam` (Segment Anything). The flat
+`project.assistance` (labeling assistants), `project.sam` (Segment Anything) and
+`project.maps` (the map of the data). The flat
 methods (`project.annotate(...)`) are one-line delegations to them, documented there, so
 scripts can use either.
 
@@ -32,6 +33,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from studio.api.analysis import AnalysisService
 from studio.api.assistance import AnswerShape, AssistanceService, PointPrompt
 from studio.api.context import ProjectContext, current_user
+from studio.api.data_map import DataMap, DataMapService, MapOptions
 from studio.api.events import ProjectEvents
 from studio.api.experiments import EventCallback, ExperimentsService, Ratios, Run
 from studio.api.labels import LabelsService, ProgressCallback
@@ -92,6 +94,7 @@ class Project:
         self.analysis = AnalysisService(self.context)
         self.assistance = AssistanceService(self.context, self.labels)
         self.sam = SamService(self.context, self.labels)
+        self.maps = DataMapService(self.context)
         self._loaded_plugin_folder = False
         self._closed = False
         if self._folder_trusted() and self.context.plugins.settings.third_party:
@@ -284,6 +287,20 @@ class Project:
             multimask_index=multimask_index,
             polygon_tolerance=polygon_tolerance,
         )
+
+    # -- the map of the data ----------------------------------------------------------------
+
+    def data_map(
+        self,
+        item_ids: Sequence[int] = (),
+        options: MapOptions = MapOptions(),
+        on_event: EventCallback | None = None,
+        cancel: threading.Event | None = None,
+    ) -> DataMap:
+        return self.maps.data_map(item_ids, options, on_event, cancel)
+
+    def map_colours(self, name: str, item_ids: Sequence[int]) -> dict[int, str | float | None]:
+        return self.maps.map_colours(name, item_ids)
 
     # -- labels ----------------------------------------------------------------------------
 
