@@ -32,6 +32,7 @@ from studio.jobs.image_embeddings_job import (
     DEFAULT_BATCH_SIZE,
     EmbeddingOptions,
     embed_images_command,
+    find_run_checkpoint,
 )
 from studio.jobs.launcher import WorkerJob
 
@@ -101,13 +102,42 @@ class DataMapService:
 
         Features are computed in a worker for the images not yet cached; `on_event` gets its
         events ("model", "progress", "skipped") and then {"event": "layout", "method",
-        "points", "cached"}. Setting `cancel` (from another thread) stops the worker between
-        batches and raises OperationCancelledError; so does an exception in `on_event`.
+        "points", "cached"}. When the model is a run of the project whose features of every
+        image are cached already, no worker starts (nor torch): the map is read back at once.
+        Setting `cancel` (from another thread) stops the worker between batches and raises
+        OperationCancelledError; so does an exception in `on_event`.
         """
         method = data_map.choose_method(options.method)
         ids = list(item_ids) or self._all_item_ids()
         if not ids:
             raise DataMapError(f"{self._context.path}: the project has no images to map")
+        model = self._cached_run_model(ids, options.model)
+        if model is None:
+            model = self._embed(item_ids, options, on_event, cancel)
+        return self._layout(ids, model, method, options.seed, on_event, cancel)
+
+    def _cached_run_model(self, ids: Sequence[int], ref: str) -> dict[str, Any] | None:
+        """The model event of the run `ref` names (the latest with ""), when every item's
+        features from it are cached; None when a worker is needed. A reference to nothing
+        fails here, in one line, before any worker starts."""
+        found = find_run_checkpoint(self._context.database, self._context.path, ref)
+        if found is None:
+            return None
+        with self._context.database.read() as connection:
+            digests = [record.sha256 for record in queries.items_by_ids(connection, list(ids))]
+        store = EmbeddingCache()
+        if not all(store.contains(found.model.key_of(digest)) for digest in digests):
+            return None
+        return found.model.as_event(device="")
+
+    def _embed(
+        self,
+        item_ids: Sequence[int],
+        options: MapOptions,
+        on_event: EventCallback | None,
+        cancel: threading.Event | None,
+    ) -> Mapping[str, Any]:
+        """Run the `embed-images` worker; its "model" event."""
         embedding = EmbeddingOptions(options.model, options.device, options.batch_size)
         # Without ids the worker takes every item: no command line as long as the project.
         command = embed_images_command(self._context.path, embedding, item_ids)
@@ -120,7 +150,7 @@ class DataMapService:
         model = outcome.last.get("model")
         if outcome.code != 0 or model is None:
             raise DataMapError(outcome.detail())
-        return self._layout(ids, model, method, options.seed, on_event, cancel)
+        return model
 
     def _all_item_ids(self) -> list[int]:
         with self._context.database.read() as connection:

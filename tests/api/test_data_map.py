@@ -7,14 +7,14 @@ from typing import Any
 
 import pytest
 
-from studio.api import ColouringSpec, MapOptions, Project
+from studio.api import ColouringSpec, MapOptions, Project, StudioError
 from studio.core.data_map import DataMapError
 from studio.plugins import hookimpl
 from studio.plugins.manager import StudioPlugins
 from tests.conftest import write_images
 
 
-def test_the_map_places_every_image_and_is_read_back_from_the_caches(
+def test_the_map_places_every_image_and_is_read_back_from_the_caches_without_a_worker(
     trained_digits: Path,
 ) -> None:
     first: list[dict[str, Any]] = []
@@ -29,9 +29,16 @@ def test_the_map_places_every_image_and_is_read_back_from_the_caches(
     assert found.model.startswith("run ")
     assert found.method == "tsne"
     assert next(event for event in first if event["event"] == "layout")["cached"] is False
-    assert [event for event in second if event["event"] == "progress"][-1]["cached"] == 150
-    assert next(event for event in second if event["event"] == "layout")["cached"] is True
+    # Every feature and the layout cached: read back without starting a worker.
+    assert second == [{"event": "layout", "method": "tsne", "points": 150, "cached": True}]
     assert again.points == found.points
+
+
+def test_a_model_that_is_not_there_is_refused_before_any_worker_starts(
+    trained_digits: Path,
+) -> None:
+    with Project.open(trained_digits) as project, pytest.raises(StudioError, match="'nosuch'"):
+        project.data_map(options=MapOptions(model="nosuch"))
 
 
 def test_a_method_that_cannot_run_is_refused_before_any_worker_starts(

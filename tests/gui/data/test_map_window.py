@@ -3,6 +3,9 @@ images under it in the gallery, a click opens one, and the dots take the chosen 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+
 import numpy as np
 from matplotlib.path import Path as Outline
 from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
@@ -135,3 +138,21 @@ def test_the_data_menu_holds_the_map_on_ctrl_alt_j(window: MainWindow) -> None:
     assert action.shortcut().toString() == "Ctrl+Alt+J"
     data_menu = next(menu.menu() for menu in window.menuBar().actions() if menu.text() == "&Data")
     assert action in data_menu.actions()
+
+
+def test_the_menu_action_computes_the_map_in_the_background_with_progress(
+    qtbot: QtBot, open_window: Callable[[Path], MainWindow], trained_digits: Path
+) -> None:
+    window = open_window(trained_digits)
+    seen: list[tuple[int, int]] = []
+
+    window.menu_actions["data_map"].trigger()
+    shown = window.data_map.window
+    shown.runner.progress.connect(lambda done, total: seen.append((done, total)))
+    assert shown.progress_bar.isVisible()
+    qtbot.waitUntil(lambda: shown.found is not None, timeout=180_000)
+
+    assert len(shown.found.points) == 150
+    assert (150, 150) in seen
+    assert not shown.progress_bar.isVisible()
+    assert "150 images by run" in shown.status.text()
