@@ -34,6 +34,7 @@ BENCHMARKS: dict[str, str] = {
     "sam": "bench_sam",  # SAM clicks, hover preview, encoders and look-ahead (#13)
     "duplicates": "bench_duplicates",  # near-duplicate search and hashing (#14)
     "prelabel": "bench_prelabel",  # pre-labeling throughput against the bare bundle (#14)
+    "map": "bench_data_map",  # the map of the data: embeddings and layout (#14)
 }
 
 

@@ -83,3 +83,12 @@ def modes(folder: Path) -> set[tuple[str, int]]:
         ("dir" if path.is_dir() else "file", path.stat().st_mode & 0o777)
         for path in [folder, *folder.rglob("*")]
     }
+
+
+@pytest.fixture(scope="session")
+def trained_digits(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """150 digits with a tiny classifier trained on them for one epoch (a real best.pt),
+    shared by the tests of the map of the data, which only read it."""
+    from tests.jobs.projects import trained_digits_project
+
+    return trained_digits_project(tmp_path_factory.mktemp("trained-digits"), count=150, epochs=1)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from studio.api.context import ProjectContext
 from studio.api.data_health import DuplicatesAcrossSplitsWarning
+from studio.api.data_map import DataMap, MapOptions, MapPoint
 from studio.api.experiments import Run, SettingAdjustedWarning
 from studio.api.prelabel import PrelabelOutcome
 from studio.api.project import Project
@@ -59,6 +60,7 @@ from studio.core.formats.exporter import LabelExportReport
 from studio.core.formats.import_options import LabelImportOptions
 from studio.core.formats.importer import LabelImportReport
 from studio.core.history import HistoryStep
+from studio.core.map_colours import ColouringSpec
 from studio.core.media import ImportReport, RelinkReport
 from studio.core.model_registry import ModelVersionRecord
 from studio.core.prelabels import ClassMappingError, PrelabelOptions
@@ -83,7 +85,9 @@ __all__ = [
     "AssistantSpec",
     "CheckpointError",
     "ClassMappingError",
+    "ColouringSpec",
     "DamagedProjectError",
+    "DataMap",
     "DatasetHealth",
     "DuplicateGroup",
     "DuplicateOptions",
@@ -105,6 +109,8 @@ __all__ = [
     "LabelImportError",
     "LabelImportOptions",
     "LabelImportReport",
+    "MapOptions",
+    "MapPoint",
     "ModelRegistryError",
     "ModelVersionRecord",
     "NewerProjectError",

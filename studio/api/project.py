@@ -14,6 +14,7 @@ items, annotations, label files, settings, history), `project.experiments` (vers
 `project.models` (the model registry and exports), `project.analysis` (error analysis),
 `project.assistance` (labeling assistants), `project.sam` (Segment Anything) and
 `project.data_health` (duplicates, leaks across splits, health figures). The flat
+`project.maps` (the map of the data). The flat
 methods (`project.annotate(...)`) are one-line delegations to them, documented there, so
 scripts can use either.
 
@@ -34,6 +35,7 @@ from studio.api.analysis import AnalysisService
 from studio.api.assistance import AnswerShape, AssistanceService, PointPrompt
 from studio.api.context import ProjectContext, current_user
 from studio.api.data_health import DataHealthService
+from studio.api.data_map import DataMap, DataMapService, MapOptions
 from studio.api.events import ProjectEvents
 from studio.api.experiments import EventCallback, ExperimentsService, Ratios, Run
 from studio.api.labels import LabelsService, ProgressCallback
@@ -99,6 +101,7 @@ class Project:
         self.sam = SamService(self.context, self.labels)
         self.data_health = DataHealthService(self.context)
         self.prelabels = PrelabelService(self.context, self.labels, self.assistance)
+        self.maps = DataMapService(self.context)
         self._loaded_plugin_folder = False
         self._closed = False
         if self._folder_trusted() and self.context.plugins.settings.third_party:
@@ -304,6 +307,20 @@ class Project:
             multimask_index=multimask_index,
             polygon_tolerance=polygon_tolerance,
         )
+
+    # -- the map of the data ----------------------------------------------------------------
+
+    def data_map(
+        self,
+        item_ids: Sequence[int] = (),
+        options: MapOptions = MapOptions(),
+        on_event: EventCallback | None = None,
+        cancel: threading.Event | None = None,
+    ) -> DataMap:
+        return self.maps.data_map(item_ids, options, on_event, cancel)
+
+    def map_colours(self, name: str, item_ids: Sequence[int]) -> dict[int, str | float | None]:
+        return self.maps.map_colours(name, item_ids)
 
     # -- labels ----------------------------------------------------------------------------
 

@@ -284,6 +284,7 @@ def _gui_without_command(
 # The sub-commands of other modules register themselves on `app` when imported.
 from studio.cli import (  # noqa: E402, F401
     data_health,
+    data_map,
     labels,
     models,
     plugins,

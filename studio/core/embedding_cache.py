@@ -1,4 +1,5 @@
-"""An on-disk cache of image embeddings (Segment Anything's encoder output), shared by processes.
+"""An on-disk cache of image embeddings (Segment Anything's encoder output, and the map of the
+data's image features), shared by processes.
 
 An embedding is what an image encoder made of one image with one checkpoint at one input
 size, so it is keyed by those three (`EmbeddingKey`): a moved or renamed image, or another
@@ -38,7 +39,7 @@ import re
 import secrets
 import struct
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -342,6 +343,26 @@ class EmbeddingCache:
         Raises EmbeddingCacheError, naming the array or the file, when an array is not finite
         as float16 or the folder cannot be written; the cache is unchanged either way.
         """
+        target = self._store(key, array, meta, extra_arrays)
+        self.evict_to(self.limit_bytes)
+        return target
+
+    def put_many(
+        self, entries: Iterable[tuple[EmbeddingKey, np.ndarray, EmbeddingMeta]]
+    ) -> list[Path]:
+        """`put` for many small entries (the map's image features): each is published as
+        `put` does, and the folder is scanned for eviction once at the end, not once per entry."""
+        targets = [self._store(key, array, meta, None) for key, array, meta in entries]
+        self.evict_to(self.limit_bytes)
+        return targets
+
+    def _store(
+        self,
+        key: EmbeddingKey,
+        array: np.ndarray,
+        meta: EmbeddingMeta,
+        extra_arrays: Mapping[str, np.ndarray] | None,
+    ) -> Path:
         arrays = {MAIN_ARRAY: _as_float16(MAIN_ARRAY, array)}
         for name, extra in (extra_arrays or {}).items():
             if name in arrays:
@@ -352,7 +373,6 @@ class EmbeddingCache:
             self._publish(target, key, meta, arrays)
         except OSError as error:
             raise EmbeddingCacheError(f"cannot write the embedding {target}: {error}") from None
-        self.evict_to(self.limit_bytes)
         return target
 
     @staticmethod

@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 from studio.api import HistoryStep, ImportReport, LabelImportReport, Project
 from studio.core.errors import NothingToUndoError, StudioError
 from studio.gui.data.health_actions import DataHealthActions
+from studio.gui.data.map_window import add_map_action
 from studio.gui.data.prelabel_action import Prelabeling
 from studio.gui.gallery.bulk_actions import BulkActions
 from studio.gui.gallery.model import describe_stats
@@ -276,6 +277,7 @@ class MainWindow(QMainWindow):
         self.data_health = DataHealthActions(self, self.panel_context)
         self.data_health.add_actions(data_menu, self._add_action)
         self.prelabeling.add_actions(data_menu, self._add_action)
+        self.data_map = add_map_action(data_menu, self._add_action, self, self)
         self.training.build_menu(self.menuBar(), self._add_action)
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction(self._add_action("help", self.help_overlay_toggle))

@@ -15,6 +15,8 @@
                                           [--map MODEL_CLASS=PROJECT_CLASS ...]
                                           [--include-labeled] [--device D] [--batch-size N]
                                           [--author A]
+    python -m studio.jobs.worker embed-images PROJECT [--model REF] [--item ID ...]
+                                              [--device D] [--batch-size N]
 
 Progress goes to stdout as JSON lines (`studio.jobs.events`), the run's log to
 `runs/<id>/train.log`. SIGTERM and SIGINT cancel: training stops after the current batch
@@ -29,6 +31,8 @@ window and the API learn a checkpoint's type without importing torch). `sam-ever
 pending SAM suggestions (`studio.jobs.sam_everything_job`), stopping between images on a signal.
 `prelabel` fills pending model suggestions (`studio.jobs.prelabel_job`), stopping between
 batches on a signal.
+`embed-images` writes the map of the data's image features to the user's cache
+(`studio.jobs.image_embeddings_job`), stopping between batches on a signal.
 """
 
 from __future__ import annotations
@@ -45,12 +49,21 @@ from studio.core import export_options
 from studio.core.errors import OperationCancelledError, StudioError
 from studio.core.export_options import ExportOptions
 from studio.core.prelabels import (
-    DEFAULT_BATCH_SIZE,
+    DEFAULT_BATCH_SIZE as PRELABEL_BATCH_SIZE,
+)
+from studio.core.prelabels import (
     DEFAULT_THRESHOLD,
     PrelabelOptions,
     parse_mapping,
 )
 from studio.jobs import events
+from studio.jobs.image_embeddings_job import (
+    DEFAULT_BATCH_SIZE as EMBEDDING_BATCH_SIZE,
+)
+from studio.jobs.image_embeddings_job import (
+    EMBED_IMAGES_ACTION,
+    EmbeddingOptions,
+)
 from studio.jobs.launcher import SAM_ENCODE_ACTION
 from studio.jobs.prelabel_job import PRELABEL_ACTION
 from studio.jobs.run_context import error_text
@@ -90,6 +103,7 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     add_sam_inspect_parser(actions)
     add_sam_everything_parser(actions)
     add_prelabel_parser(actions)
+    add_embed_images_parser(actions)
     return parser.parse_args(argv)
 
 
@@ -166,8 +180,25 @@ def add_prelabel_parser(actions: argparse._SubParsersAction) -> None:
     prelabel.add_argument("--include-labeled", action="store_true", help="labeled items too")
     prelabel.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD)
     prelabel.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps")
-    prelabel.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE)
+    prelabel.add_argument("--batch-size", type=int, default=PRELABEL_BATCH_SIZE)
     prelabel.add_argument("--author", default="", help="who the suggestions are recorded for")
+
+
+def add_embed_images_parser(actions: argparse._SubParsersAction) -> None:
+    embed = actions.add_parser(
+        EMBED_IMAGES_ACTION, help="compute image features for the map of the data"
+    )
+    embed.add_argument("project", type=Path)
+    embed.add_argument(
+        "--model", default="", help="a run (id or name) or NAME[:VERSION|:ALIAS]; default: latest"
+    )
+    embed.add_argument(
+        "--item", type=int, action="append", default=[], help="an item id (repeat); all if none"
+    )
+    embed.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps")
+    embed.add_argument(
+        "--batch-size", type=int, default=EMBEDDING_BATCH_SIZE, help="images a batch"
+    )
 
 
 def install_cancel_handlers(on_signal: Callable[[int, FrameType | None], None]) -> None:
@@ -335,6 +366,23 @@ def run_prelabel(arguments: argparse.Namespace) -> int:
     return EXIT_CODES[status]
 
 
+def run_embed_images(arguments: argparse.Namespace) -> int:
+    """Embed; a signal stops between batches (what was stored stays stored)."""
+    from studio.jobs.image_embeddings_job import embed_project
+
+    cancel = threading.Event()
+
+    def on_signal(_number: int, _frame: FrameType | None) -> None:
+        cancel.set()
+
+    install_cancel_handlers(on_signal)
+    options = EmbeddingOptions(arguments.model, arguments.device, arguments.batch_size)
+    summary = embed_project(arguments.project, options, arguments.item, cancel=cancel)
+    status = "cancelled" if summary.cancelled else "finished"
+    events.emit({"event": "finished", "status": status, "summary": summary.as_dict()})
+    return EXIT_CODES[status]
+
+
 ACTIONS = {
     "train": run_training,
     "evaluate": run_evaluation,
@@ -343,6 +391,7 @@ ACTIONS = {
     SAM_INSPECT_ACTION: run_sam_inspect,
     SAM_EVERYTHING_ACTION: run_sam_everything,
     PRELABEL_ACTION: run_prelabel,
+    EMBED_IMAGES_ACTION: run_embed_images,
 }
 
 

@@ -26,6 +26,7 @@ from studio.plugins.markers import hookspec
 if TYPE_CHECKING:
     from studio.api import Project
     from studio.core.formats import LabelFormat
+    from studio.core.map_colours import ColouringSpec
     from studio.core.model_registry import ModelVersionRecord
     from studio.core.runs import RunRecord
     from studio.core.versions import VersionRecord
@@ -113,6 +114,17 @@ def studio_window_panels() -> list[PanelSpec]:
     Called in the window process only, when the window is built or a plugin is enabled.
     Return a list of `PanelSpec`; the factory builds the widget from the window's panel
     context.
+    """
+
+
+@hookspec
+def studio_map_colourings() -> list[ColouringSpec]:
+    """Ways to colour the points of the map of the data ("Colour by" in its window, and
+    `Project.map_colours`).
+
+    Called in the process that shows or exports the map (the window, a script). Return a list
+    of `ColouringSpec`; its `values(connection, item_ids)` reads the project and returns a
+    category or a score per item.
     """
 
 

@@ -56,6 +56,7 @@ SETTINGS_FILE = "plugins.json"
 DEFAULT_PLUGINS: tuple[str, ...] = (
     "studio.plugins.builtin_formats",
     "studio.plugins.builtin_assistants",
+    "studio.plugins.builtin_colourings",
     "studio.ml.builtin_plugin",
 )
 

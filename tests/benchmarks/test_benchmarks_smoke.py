@@ -36,6 +36,7 @@ ROW_PREFIXES = {
     "sam": "SAM",
     "duplicates": "near-duplicate",
     "prelabel": "pre-labeling",
+    "map": "data",
 }
 UNITS = {"items/s", "rows/s", "ms", "MB", "s", "images/s", "accuracy"}
 LABEL_IMPORT_TARGET = 0.2  # Studio's time at most 5 × json.load's (issue #4)

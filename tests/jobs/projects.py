@@ -96,3 +96,16 @@ def finished_run(project: Project, name: str, accuracy: float = 0.5) -> runs.Run
         project.context.database, record.id, "finished", summary={"test": {"accuracy": accuracy}}
     )
     return project.run(record.id).record
+
+
+def trained_digits_project(folder: Path, count: int = 200, epochs: int = 2) -> Path:
+    """`digits_project` with a tiny classifier trained on it in this process (a few seconds):
+    a finished run with a real, loadable best.pt."""
+    from studio.jobs.training_job import train_run
+
+    project_path = digits_project(folder, count)
+    with Project.open(project_path) as project:
+        run = project.new_run(task="classification", epochs=epochs, **TINY_CLASSIFIER)
+    status = train_run(project_path, run.id, emit=lambda _event: None)
+    assert status == "finished", status
+    return project_path

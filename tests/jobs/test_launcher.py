@@ -90,6 +90,7 @@ def test_a_worker_of_a_parent_started_without_plugins_has_only_the_builtins(
     assert active_in_worker() == [
         "studio.ml.builtin_plugin",
         "studio.plugins.builtin_assistants",
+        "studio.plugins.builtin_colourings",
         "studio.plugins.builtin_formats",
     ]
 

@@ -1,1 +1,1 @@
-"""The Data menu: models back into labeling (pre-labels, queue, label errors, duplicates, map)."""
+"""The Data menu's windows: views of the whole data set that models help to build."""
