@@ -34,7 +34,7 @@ from studio.core.object_store import file_sha256
 from studio.core.prompts import Prompts
 from studio.core.records import ItemRecord
 from studio.core.schema import item_table
-from studio.jobs.launcher import JobOutcome, WorkerJob, sam_encode_command
+from studio.jobs.launcher import JobOutcome, WorkerJob, cancel_when_set, sam_encode_command
 from studio.jobs.sam_everything_job import EverythingOptions, sam_everything_command
 from studio.jobs.worker import SAM_INSPECT_ACTION
 from studio.ml.sam.embedding import ImageEmbedding
@@ -45,7 +45,6 @@ SAM_CHECKPOINT_SETTING = "sam_checkpoint"
 OFFICIAL_CHECKPOINTS = "https://github.com/facebookresearch/segment-anything#model-checkpoints"
 PICKLE_PROTOCOL_MARK = b"\x80"  # the first byte of a pickle of protocol 2 or later
 EventCallback = Callable[[dict[str, Any]], None]
-CANCEL_POLL_SECONDS = 0.1  # how often a worker's watcher looks whether it was cancelled
 
 
 def _is_torch_save_file(path: Path) -> bool:
@@ -215,7 +214,7 @@ class SamService:
     ) -> JobOutcome:
         job = WorkerJob.start(self._context.path, command)
         if cancel is not None:
-            _cancel_when_set(job, cancel)
+            cancel_when_set(job, cancel)
         outcome = job.follow(on_event)
         # A worker signalled while it starts ends before its cancel handler is installed.
         cancelled = cancel is not None and cancel.is_set()
@@ -344,18 +343,6 @@ class SamService:
         if self._decoder is None or self._decoder.path != path:
             self._decoder = OnnxPromptDecoder(path, threads=min(4, os.cpu_count() or 1))
         return self._decoder
-
-
-def _cancel_when_set(job: WorkerJob, cancel: threading.Event) -> None:
-    """Signal the worker as soon as `cancel` is set, watching on a thread until it ends."""
-
-    def watch() -> None:
-        while job.process.poll() is None:
-            if cancel.wait(CANCEL_POLL_SECONDS):
-                job.cancel()
-                return
-
-    threading.Thread(target=watch, name="sam-worker-cancel", daemon=True).start()
 
 
 def _with_problem(choice: SamCheckpointChoice, problem: str) -> SamCheckpointChoice:

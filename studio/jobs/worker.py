@@ -11,6 +11,7 @@
     python -m studio.jobs.worker sam-everything PROJECT CHECKPOINT LABEL [--item ID ...]
                                                 [--points-per-side N] [--min-iou X]
                                                 [--min-stability X] [--device D] [--author A]
+    python -m studio.jobs.worker label-issues PROJECT [--folds K] [--image-size N] [--seed S]
 
 Progress goes to stdout as JSON lines (`studio.jobs.events`), the run's log to
 `runs/<id>/train.log`. SIGTERM and SIGINT cancel: training stops after the current batch
@@ -23,6 +24,8 @@ and stops between images on a signal. `sam-inspect` reads a checkpoint and print
 {"event": "checkpoint", "path", "sha256", "model_type", "input_size", "architecture"} (so the
 window and the API learn a checkpoint's type without importing torch). `sam-everything` fills
 pending SAM suggestions (`studio.jobs.sam_everything_job`), stopping between images on a signal.
+`label-issues` stores the labels cleanlab doubts (`studio.jobs.label_issues_job`), stopping
+between images or folds on a signal (then nothing is stored).
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ from studio.core import export_options
 from studio.core.errors import OperationCancelledError, StudioError
 from studio.core.export_options import ExportOptions
 from studio.jobs import events
+from studio.jobs.label_issues_job import LABEL_ISSUES_ACTION
 from studio.jobs.launcher import SAM_ENCODE_ACTION
 from studio.jobs.run_context import error_text
 from studio.jobs.sam_everything_job import (
@@ -48,6 +52,7 @@ from studio.jobs.sam_everything_job import (
     SAM_EVERYTHING_ACTION,
     EverythingOptions,
 )
+from studio.ml.label_quality import DEFAULT_FOLDS, DEFAULT_IMAGE_SIZE, LabelQualityOptions
 
 SAM_INSPECT_ACTION = "sam-inspect"
 
@@ -76,6 +81,7 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     add_sam_encode_parser(actions)
     add_sam_inspect_parser(actions)
     add_sam_everything_parser(actions)
+    add_label_issues_parser(actions)
     return parser.parse_args(argv)
 
 
@@ -133,6 +139,18 @@ def add_sam_everything_parser(actions: argparse._SubParsersAction) -> None:
     )
     everything.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps")
     everything.add_argument("--author", default="", help="who the suggestions are recorded for")
+
+
+def add_label_issues_parser(actions: argparse._SubParsersAction) -> None:
+    search = actions.add_parser(
+        LABEL_ISSUES_ACTION, help="find the labels a K-fold quick model and cleanlab doubt"
+    )
+    search.add_argument("project", type=Path)
+    search.add_argument("--folds", type=int, default=DEFAULT_FOLDS, help="K of the K folds")
+    search.add_argument(
+        "--image-size", type=int, default=DEFAULT_IMAGE_SIZE, help="images are scaled to N × N"
+    )
+    search.add_argument("--seed", type=int, default=0, help="the seed of the folds")
 
 
 def install_cancel_handlers(on_signal: Callable[[int, FrameType | None], None]) -> None:
@@ -274,6 +292,23 @@ def run_sam_everything(arguments: argparse.Namespace) -> int:
     return EXIT_CODES[status]
 
 
+def run_label_issues(arguments: argparse.Namespace) -> int:
+    """Search; a signal stops between images or folds and stores nothing."""
+    from studio.jobs.label_issues_job import find_label_issues
+
+    cancel = threading.Event()
+
+    def on_signal(_number: int, _frame: FrameType | None) -> None:
+        cancel.set()
+
+    install_cancel_handlers(on_signal)
+    options = LabelQualityOptions(arguments.folds, arguments.image_size, arguments.seed)
+    summary = find_label_issues(arguments.project, options, cancel=cancel)
+    status = "cancelled" if summary.cancelled else "finished"
+    events.emit({"event": "finished", "status": status, "summary": summary.as_dict()})
+    return EXIT_CODES[status]
+
+
 ACTIONS = {
     "train": run_training,
     "evaluate": run_evaluation,
@@ -281,6 +316,7 @@ ACTIONS = {
     SAM_ENCODE_ACTION: run_sam_encode,
     SAM_INSPECT_ACTION: run_sam_inspect,
     SAM_EVERYTHING_ACTION: run_sam_everything,
+    LABEL_ISSUES_ACTION: run_label_issues,
 }
 
 
