@@ -280,7 +280,15 @@ def _gui_without_command(
 
 
 # The sub-commands of other modules register themselves on `app` when imported.
-from studio.cli import labels, models, plugins, sam, scripts, training  # noqa: E402, F401
+from studio.cli import (  # noqa: E402, F401
+    label_issues,
+    labels,
+    models,
+    plugins,
+    sam,
+    scripts,
+    training,
+)
 
 
 def main() -> None:
