@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 
 from studio.api import HistoryStep, ImportReport, LabelImportReport, Project
 from studio.core.errors import NothingToUndoError, StudioError
+from studio.gui.data.label_errors import LabelErrors
 from studio.gui.gallery.bulk_actions import BulkActions
 from studio.gui.gallery.model import describe_stats
 from studio.gui.gallery.pane import GalleryPane
@@ -126,6 +127,7 @@ class MainWindow(QMainWindow):
         self._import_runner.failed.connect(self._import_failed)
         self._import_runner.cancelled.connect(self._import_ended)
         self.everything = SegmentEverything(self.settings, self)
+        self.label_errors = LabelErrors(self, self)
         self.everything.message.connect(self._show_message)
         self.everything.ended.connect(self._everything_ended)
         self.everything.failed.connect(
@@ -264,6 +266,7 @@ class MainWindow(QMainWindow):
         go_menu = self.menuBar().addMenu("&Go")
         go_menu.addActions([actions[n] for n in ("next_image", "previous_image", "next_unlabeled")])
         self._build_view_menu()
+        self.label_errors.build_menu(self.menuBar().addMenu("&Data"), self._add_action)
         self.training.build_menu(self.menuBar(), self._add_action)
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction(self._add_action("help", self.help_overlay_toggle))
@@ -362,6 +365,7 @@ class MainWindow(QMainWindow):
         if previous is not None and previous is not project:
             self._cancel_import()
             self.everything.stop()
+            self.label_errors.stop()
             self.workspace.finish_relink()
             self.loader.shutdown()
             previous.close()  # which unloads its own plugins
@@ -781,6 +785,7 @@ class MainWindow(QMainWindow):
         self._catch_up.stop()
         self._cancel_import()
         self.everything.stop()
+        self.label_errors.stop()
         self.workspace.shutdown()
         self.loader.shutdown()
         if self.project is not None:
