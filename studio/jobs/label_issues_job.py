@@ -5,7 +5,8 @@
 Reads the items labelled with exactly one class tag, scales each image down
 (`studio.ml.label_quality`), trains the quick model K times, and stores the labels cleanlab
 doubts as one search in `label_issue` (`studio.core.label_issues`). Findings change no label.
-Events: {"event": "progress", "stage": "images"|"folds", "done", "total"}, then
+Events: {"event": "progress", "stage": "images"|"folds", "done", "total"}, {"event": "skipped",
+"item_id", "error"} for an image that cannot be read (left out of the search), then
 {"event": "finished", "status", "summary": {"items", "issues", "search_id"}}. A signal stops
 between images or folds and stores nothing.
 """
@@ -20,12 +21,14 @@ from pathlib import Path
 
 import numpy as np
 
-from studio.core.errors import OperationCancelledError
+from studio.core import media
+from studio.core.errors import OperationCancelledError, StudioError
 from studio.core.label_issues import Finding, single_tagged_items, store_findings
 from studio.core.project_file import open_project_file
 from studio.jobs import events
 from studio.jobs.launcher import WORKER_MODULE
 from studio.jobs.run_context import Emit
+from studio.jobs.sam_encode_job import read_rgb
 from studio.ml.label_quality import (
     LabelQualityOptions,
     check_labels,
@@ -80,13 +83,22 @@ def find_label_issues(
             tagged = single_tagged_items(connection)
         class_ids = [item.class_id for item in tagged]
         check_labels(class_ids, options, str(project_path))
-        rows = []
+        rows, readable = [], []
         for done, item in enumerate(tagged, start=1):
             if cancel is not None and cancel.is_set():
                 return LabelIssuesSummary(done - 1, 0, None, cancelled=True)
-            rows.append(image_features(project_path.parent / item.path, options.image_size))
+            try:
+                pixels = read_rgb(media.resolve(project_path.parent, item.path))
+            except StudioError as error:
+                emit({"event": "skipped", "item_id": item.item_id, "error": str(error)})
+                continue
+            rows.append(image_features(pixels, options.image_size))
+            readable.append(item)
             if done % 100 == 0 or done == len(tagged):
                 emit({"event": "progress", "stage": "images", "done": done, "total": len(tagged)})
+        tagged = readable
+        class_ids = [item.class_id for item in tagged]
+        check_labels(class_ids, options, str(project_path))
         present, labels = np.unique(class_ids, return_inverse=True)
 
         def on_fold(done: int, total: int) -> None:

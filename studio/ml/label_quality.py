@@ -16,10 +16,9 @@ import threading
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 
 from studio.core.errors import OperationCancelledError, StudioError
 
@@ -57,13 +56,9 @@ class JudgedLabel:
     score: float
 
 
-def image_features(path: Path, size: int) -> np.ndarray:
-    """The image as `size × size` RGB values in 0..1, flattened; a clear error when unreadable."""
-    try:
-        with Image.open(path) as image:
-            small = image.convert("RGB").resize((size, size), Image.Resampling.BILINEAR)
-    except (OSError, UnidentifiedImageError) as error:
-        raise StudioError(f"{path}: cannot read the image ({error})") from error
+def image_features(pixels: np.ndarray, size: int) -> np.ndarray:
+    """An (H, W, 3) uint8 image as `size × size` RGB values in 0..1, flattened."""
+    small = Image.fromarray(pixels).resize((size, size), Image.Resampling.BILINEAR)
     return np.asarray(small, dtype=np.float32).ravel() / 255.0
 
 
