@@ -34,8 +34,9 @@ ROW_PREFIXES = {
     "embeddings": "embedding",
     "wand": "magic",
     "sam": "SAM",
+    "label-errors": "label-errors",
 }
-UNITS = {"items/s", "rows/s", "ms", "MB", "s", "images/s", "accuracy"}
+UNITS = {"items/s", "rows/s", "ms", "MB", "s", "images/s", "accuracy", "recall"}
 LABEL_IMPORT_TARGET = 0.2  # Studio's time at most 5 × json.load's (issue #4)
 
 
