@@ -408,7 +408,7 @@ class LabelIssue(SQLModel, table=True):
     score: float
     # The search that raised it: every finding of one `label-issues` job shares its id.
     search_id: int
-    method: str = ""  # how the search judged: "logistic regression on 16×16 pixels, 5 folds"
+    method: str = ""  # how the search judged: "linear discriminant analysis on …, 5 folds"
     found_at: float
     decision: str | None = None
     decided_at: float | None = None
