@@ -35,6 +35,7 @@ BENCHMARKS: dict[str, str] = {
     "duplicates": "bench_duplicates",  # near-duplicate search and hashing (#14)
     "prelabel": "bench_prelabel",  # pre-labeling throughput against the bare bundle (#14)
     "map": "bench_data_map",  # the map of the data: embeddings and layout (#14)
+    "label-errors": "bench_label_errors",  # label-error recall at k, flipped digits (#14)
 }
 
 

@@ -14,7 +14,8 @@ items, annotations, label files, settings, history), `project.experiments` (vers
 `project.models` (the model registry and exports), `project.analysis` (error analysis),
 `project.assistance` (labeling assistants), `project.sam` (Segment Anything) and
 `project.data_health` (duplicates, leaks across splits, health figures). The flat
-`project.maps` (the map of the data). The flat
+`project.maps` (the map of the data), `project.label_errors` (the label-error finder). The
+flat
 methods (`project.annotate(...)`) are one-line delegations to them, documented there, so
 scripts can use either.
 
@@ -38,6 +39,7 @@ from studio.api.data_health import DataHealthService
 from studio.api.data_map import DataMap, DataMapService, MapOptions
 from studio.api.events import ProjectEvents
 from studio.api.experiments import EventCallback, ExperimentsService, Ratios, Run
+from studio.api.label_issues import LabelIssuesService
 from studio.api.labels import LabelsService, ProgressCallback
 from studio.api.models import ExportSource, ModelsService
 from studio.api.prelabel import PrelabelOutcome, PrelabelService
@@ -53,6 +55,7 @@ from studio.core.formats.exporter import LabelExportReport
 from studio.core.formats.import_options import LabelImportOptions
 from studio.core.formats.importer import LabelImportReport
 from studio.core.history import HistoryStep
+from studio.core.label_issues import LabelIssueRecord
 from studio.core.media import ImportReport, RelinkReport
 from studio.core.model_registry import ModelVersionRecord
 from studio.core.prelabels import PrelabelOptions
@@ -61,6 +64,7 @@ from studio.core.records import AnnotationRecord, ItemRecord, LabelClassRecord
 from studio.core.runs import RunRecord
 from studio.core.stats import DatasetHealth, ProjectStats
 from studio.core.versions import SplitPlan, VersionItem, VersionRecord
+from studio.ml.label_quality import LabelQualityOptions
 from studio.plugins.manager import PluginInfo, StudioPlugins, plugins
 from studio.plugins.specs import AssistantSpec
 from studio.plugins.trust import TrustStore
@@ -102,6 +106,7 @@ class Project:
         self.data_health = DataHealthService(self.context)
         self.prelabels = PrelabelService(self.context, self.labels, self.assistance)
         self.maps = DataMapService(self.context)
+        self.label_errors = LabelIssuesService(self.context, events)
         self._loaded_plugin_folder = False
         self._closed = False
         if self._folder_trusted() and self.context.plugins.settings.third_party:
@@ -278,6 +283,25 @@ class Project:
             shape=shape,
             polygon_tolerance=polygon_tolerance,
         )
+
+    # -- label errors ----------------------------------------------------------------------
+
+    def find_label_issues(
+        self,
+        options: LabelQualityOptions | None = None,
+        on_event: EventCallback | None = None,
+        cancel: threading.Event | None = None,
+    ) -> list[LabelIssueRecord]:
+        return self.label_errors.find_label_issues(options, on_event, cancel)
+
+    def label_issues(self) -> list[LabelIssueRecord]:
+        return self.label_errors.label_issues()
+
+    def fix_label_issue(self, item_id: int) -> LabelIssueRecord:
+        return self.label_errors.fix_label_issue(item_id)
+
+    def keep_label(self, item_id: int) -> LabelIssueRecord:
+        return self.label_errors.keep_label(item_id)
 
     # -- Segment Anything ------------------------------------------------------------------
 

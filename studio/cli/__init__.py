@@ -285,6 +285,7 @@ def _gui_without_command(
 from studio.cli import (  # noqa: E402, F401
     data_health,
     data_map,
+    label_issues,
     labels,
     models,
     plugins,

@@ -40,6 +40,7 @@ REVIEW_CHECK = "review IS NULL OR review IN ('pending','accepted','rejected')"
 TASK_VALUES = "'classification','multilabel','detection','segmentation'"
 RUN_STATUS_VALUES = "'queued','running','finished','failed','cancelled','interrupted'"
 SPLIT_VALUES = "'train','val','test'"
+LABEL_ISSUE_DECISION_CHECK = "decision IS NULL OR decision IN ('fixed','kept')"
 
 
 class Setting(SQLModel, table=True):
@@ -372,6 +373,48 @@ class ModelAlias(SQLModel, table=True):
     updated_at: float
 
 
+class LabelIssue(SQLModel, table=True):
+    """A label the label-error finder doubts, and what a person decided about it.
+
+    One row per item a search raised: the tag it concerns, its class then (`given_class_id`),
+    the class the out-of-fold model preferred and cleanlab's label quality (lowest first).
+    `decision` stays NULL until a person fixes the label ("fixed": the suggested class was
+    applied) or keeps it ("kept": not raised again while the item keeps that class). Decisions
+    are edits of their own, tracked by the undo log. Added by revision 0009 (ADR 0037).
+    """
+
+    __tablename__ = "label_issue"
+    __table_args__ = (
+        CheckConstraint(LABEL_ISSUE_DECISION_CHECK, name="decision"),
+        Index("ix_label_issue_search_id_score", "search_id", "score"),
+        Index("ix_label_issue_item_id_decision", "item_id", "decision"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("item.id", ondelete="CASCADE"), nullable=False)
+    )
+    annotation_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("annotation.id", ondelete="SET NULL"), nullable=True),
+    )
+    given_class_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("label_class.id", ondelete="CASCADE"), nullable=False)
+    )
+    suggested_class_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("label_class.id", ondelete="CASCADE"), nullable=False)
+    )
+    score: float
+    # The search that raised it: every finding of one `label-issues` job shares its id.
+    search_id: int
+    method: str = ""  # how the search judged: "linear discriminant analysis on …, 5 folds"
+    found_at: float
+    decision: str | None = None
+    decided_at: float | None = None
+    decided_by: str | None = None
+
+
 setting_table = Setting.__table__
 label_class_table = LabelClass.__table__
 item_table = Item.__table__
@@ -386,6 +429,10 @@ evaluation_table = Evaluation.__table__
 prediction_table = Prediction.__table__
 model_version_table = ModelVersion.__table__
 model_alias_table = ModelAlias.__table__
+label_issue_table = LabelIssue.__table__
 
 # Tables whose rows a history entry may snapshot and restore.
-TRACKED_TABLES = {t.name: t for t in (label_class_table, item_table, annotation_table)}
+# Label-issue decisions are undone with the label fix they came with.
+TRACKED_TABLES = {
+    t.name: t for t in (label_class_table, item_table, annotation_table, label_issue_table)
+}

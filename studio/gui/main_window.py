@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 from studio.api import HistoryStep, ImportReport, LabelImportReport, Project
 from studio.core.errors import NothingToUndoError, StudioError
 from studio.gui.data.health_actions import DataHealthActions
+from studio.gui.data.label_errors import LabelErrors
 from studio.gui.data.map_window import add_map_action
 from studio.gui.data.prelabel_action import Prelabeling
 from studio.gui.gallery.bulk_actions import BulkActions
@@ -129,6 +130,7 @@ class MainWindow(QMainWindow):
         self._import_runner.failed.connect(self._import_failed)
         self._import_runner.cancelled.connect(self._import_ended)
         self.everything = SegmentEverything(self.settings, self)
+        self.label_errors = LabelErrors(self, self)
         self.everything.message.connect(self._show_message)
         self.everything.ended.connect(self._everything_ended)
         self.everything.failed.connect(
@@ -274,6 +276,7 @@ class MainWindow(QMainWindow):
         go_menu.addActions([actions[n] for n in ("next_image", "previous_image", "next_unlabeled")])
         self._build_view_menu()
         data_menu = self.menuBar().addMenu("&Data")
+        self.label_errors.build_menu(data_menu, self._add_action)
         self.data_health = DataHealthActions(self, self.panel_context)
         self.data_health.add_actions(data_menu, self._add_action)
         self.prelabeling.add_actions(data_menu, self._add_action)
@@ -377,6 +380,7 @@ class MainWindow(QMainWindow):
             self._cancel_import()
             self.everything.stop()
             self.prelabeling.stop()
+            self.label_errors.stop()
             self.workspace.finish_relink()
             self.loader.shutdown()
             previous.close()  # which unloads its own plugins
@@ -797,6 +801,7 @@ class MainWindow(QMainWindow):
         self._cancel_import()
         self.everything.stop()
         self.prelabeling.stop()
+        self.label_errors.stop()
         self.workspace.shutdown()
         self.loader.shutdown()
         if self.project is not None:

@@ -17,6 +17,7 @@
                                           [--author A]
     python -m studio.jobs.worker embed-images PROJECT [--model REF] [--item ID ...]
                                               [--device D] [--batch-size N]
+    python -m studio.jobs.worker label-issues PROJECT [--folds K] [--image-size N] [--seed S]
 
 Progress goes to stdout as JSON lines (`studio.jobs.events`), the run's log to
 `runs/<id>/train.log`. SIGTERM and SIGINT cancel: training stops after the current batch
@@ -33,6 +34,8 @@ pending SAM suggestions (`studio.jobs.sam_everything_job`), stopping between ima
 batches on a signal.
 `embed-images` writes the map of the data's image features to the user's cache
 (`studio.jobs.image_embeddings_job`), stopping between batches on a signal.
+`label-issues` stores the labels cleanlab doubts (`studio.jobs.label_issues_job`), stopping
+between images or folds on a signal (then nothing is stored).
 """
 
 from __future__ import annotations
@@ -64,6 +67,7 @@ from studio.jobs.image_embeddings_job import (
     EMBED_IMAGES_ACTION,
     EmbeddingOptions,
 )
+from studio.jobs.label_issues_job import LABEL_ISSUES_ACTION
 from studio.jobs.launcher import SAM_ENCODE_ACTION
 from studio.jobs.prelabel_job import PRELABEL_ACTION
 from studio.jobs.run_context import error_text
@@ -74,6 +78,7 @@ from studio.jobs.sam_everything_job import (
     SAM_EVERYTHING_ACTION,
     EverythingOptions,
 )
+from studio.ml.label_quality import DEFAULT_FOLDS, DEFAULT_IMAGE_SIZE, LabelQualityOptions
 
 SAM_INSPECT_ACTION = "sam-inspect"
 
@@ -104,6 +109,7 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     add_sam_everything_parser(actions)
     add_prelabel_parser(actions)
     add_embed_images_parser(actions)
+    add_label_issues_parser(actions)
     return parser.parse_args(argv)
 
 
@@ -199,6 +205,18 @@ def add_embed_images_parser(actions: argparse._SubParsersAction) -> None:
     embed.add_argument(
         "--batch-size", type=int, default=EMBEDDING_BATCH_SIZE, help="images a batch"
     )
+
+
+def add_label_issues_parser(actions: argparse._SubParsersAction) -> None:
+    search = actions.add_parser(
+        LABEL_ISSUES_ACTION, help="find the labels a K-fold quick model and cleanlab doubt"
+    )
+    search.add_argument("project", type=Path)
+    search.add_argument("--folds", type=int, default=DEFAULT_FOLDS, help="K of the K folds")
+    search.add_argument(
+        "--image-size", type=int, default=DEFAULT_IMAGE_SIZE, help="images are scaled to N × N"
+    )
+    search.add_argument("--seed", type=int, default=0, help="the seed of the folds")
 
 
 def install_cancel_handlers(on_signal: Callable[[int, FrameType | None], None]) -> None:
@@ -378,6 +396,23 @@ def run_embed_images(arguments: argparse.Namespace) -> int:
     install_cancel_handlers(on_signal)
     options = EmbeddingOptions(arguments.model, arguments.device, arguments.batch_size)
     summary = embed_project(arguments.project, options, arguments.item, cancel=cancel)
+    status = "cancelled" if summary.cancelled else "finished"
+    events.emit({"event": "finished", "status": status, "summary": summary.as_dict()})
+    return EXIT_CODES[status]
+
+
+def run_label_issues(arguments: argparse.Namespace) -> int:
+    """Search; a signal stops between images or folds and stores nothing."""
+    from studio.jobs.label_issues_job import find_label_issues
+
+    cancel = threading.Event()
+
+    def on_signal(_number: int, _frame: FrameType | None) -> None:
+        cancel.set()
+
+    install_cancel_handlers(on_signal)
+    options = LabelQualityOptions(arguments.folds, arguments.image_size, arguments.seed)
+    summary = find_label_issues(arguments.project, options, cancel=cancel)
     status = "cancelled" if summary.cancelled else "finished"
     events.emit({"event": "finished", "status": status, "summary": summary.as_dict()})
     return EXIT_CODES[status]

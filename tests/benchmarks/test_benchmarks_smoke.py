@@ -37,8 +37,9 @@ ROW_PREFIXES = {
     "duplicates": "near-duplicate",
     "prelabel": "pre-labeling",
     "map": "data",
+    "label-errors": "label-errors",
 }
-UNITS = {"items/s", "rows/s", "ms", "MB", "s", "images/s", "accuracy"}
+UNITS = {"items/s", "rows/s", "ms", "MB", "s", "images/s", "accuracy", "recall"}
 LABEL_IMPORT_TARGET = 0.2  # Studio's time at most 5 × json.load's (issue #4)
 
 

@@ -17,10 +17,12 @@ from studio.api import Project
 from studio.core.database import APPLICATION_ID, create_file_engine
 from studio.core.errors import ProjectFileError
 from studio.core.geometry import decode_mask
+from studio.core.label_issues import Finding, store_findings
 from studio.core.project_file import (
     alembic_config,
     current_revision,
     head_revision,
+    open_project_file,
     read_identity,
     upgrade_schema,
 )
@@ -318,3 +320,41 @@ def test_downgrade_from_0008_drops_review_and_its_rejected_suggestions(tmp_path:
         engine.dispose()
     assert "review" not in _columns(path, "annotation")
     assert [row[0] for row in _rows(path, "annotation", ["id"])] == [kept]
+
+
+def test_upgrade_to_0009_adds_an_empty_label_issue_table(golden_copies: tuple[Path, Path]) -> None:
+    path, _reference = golden_copies
+    upgrade_schema(path, "0008")
+    assert "label_issue" not in [row[1] for row in _schema(path)]
+    Project.open(path).close()
+    assert _rows(path, "label_issue") == []
+    assert "decision" in _columns(path, "label_issue")
+
+
+def test_downgrade_from_0009_drops_the_label_issues_and_keeps_the_labels(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "issues.studio"
+    with Project.create(path) as project:
+        project.add_classes(["cat", "dog"])
+        project.import_media(write_images(tmp_path / "images", 1))
+        (item,) = project.item_ids()
+        (tag,) = project.set_image_tags(item, ["cat"])
+        cat, dog = (record.id for record in project.classes())
+    database = open_project_file(path)
+    try:
+        store_findings(database, [Finding(item, tag, cat, dog, 0.1)], "a test", 0.0)
+    finally:
+        database.close()
+    assert len(_rows(path, "label_issue")) == 1
+    annotations = _rows(path, "annotation")
+    engine = create_file_engine(path)
+    try:
+        with engine.connect() as connection, connection.begin():
+            config = alembic_config()
+            config.attributes["connection"] = connection
+            command.downgrade(config, "0008")
+    finally:
+        engine.dispose()
+    assert "label_issue" not in [row[1] for row in _schema(path)]
+    assert _rows(path, "annotation") == annotations

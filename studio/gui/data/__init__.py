@@ -1,1 +1,1 @@
-"""The Data menu's windows: views of the whole data set that models help to build."""
+"""The Data menu: models back into labeling (label errors, and the other issue-14 views)."""

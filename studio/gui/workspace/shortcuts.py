@@ -114,6 +114,11 @@ DEFAULT_SHORTCUTS: tuple[ShortcutSpec, ...] = (
     _spec("register_model", "Register a run's checkpoint as a model…", "Models", "Ctrl+Alt+R"),
     _spec("edit_aliases", "Aliases of the selected model version…", "Models", "Ctrl+Alt+A"),
     _spec("export_model", "Export a model as a deployment bundle…", "Models", "Ctrl+Alt+X"),
+    _spec("find_label_errors", "Find label errors…", "Data", "Ctrl+Alt+E"),
+    _spec(
+        "fix_label_error", "Fix the label error (take the suggested class)", "Data", "Ctrl+Alt+F"
+    ),
+    _spec("keep_label", "Keep the label the finder doubts", "Data", "Ctrl+Alt+K"),
     _spec("help", "Keyboard shortcuts", "Help", "F1", "?"),
     _spec("edit_shortcuts", "Change keyboard shortcuts…", "Help", "Ctrl+Shift+K"),
     _spec("plugins", "Plugins…", "Help", "Ctrl+Shift+P"),

@@ -1,0 +1,283 @@
+"""Data ▸ Find label errors…: the label-error search in the background, then its review list.
+
+The search is the API's `find_label_issues` (a `label-issues` worker) on the window's one
+background mechanism, `TaskRunner`, with a progress bar and a Cancel button in the review
+window. The review window lists the open issues (lowest label quality first); choosing one
+opens its image in the canvas and says which class the finder suggests. Ctrl+Alt+F takes the
+suggestion, Ctrl+Alt+K keeps the label; each is one undo step (Ctrl+Z in the main window)
+and moves to the next entry. The list is read again whenever the review window is activated,
+so an undo shows up there.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QEvent,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+)
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMenu,
+    QProgressBar,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from studio.api import Project
+from studio.core.errors import OperationCancelledError, StudioError
+from studio.core.label_issues import LabelIssueRecord
+from studio.gui.task_runner import Progress, TaskRunner
+
+AddAction = Callable[[str, Callable[[], object]], QAction]
+COLUMNS = ("Item", "Label", "Suggested", "Quality")
+ModelIndex = QModelIndex | QPersistentModelIndex
+
+
+class LabelingWindow(Protocol):
+    """What the review needs of the main window."""
+
+    project: Project | None
+
+    def open_item(self, item_id: int) -> None: ...
+
+    def refresh(self) -> None: ...
+
+    def statusBar(self) -> Any: ...  # noqa: N802
+
+
+class LabelIssuesModel(QAbstractTableModel):
+    """The open label issues as rows: item, given label, suggested label, quality."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.issues: list[LabelIssueRecord] = []
+
+    def set_issues(self, issues: list[LabelIssueRecord]) -> None:
+        self.beginResetModel()
+        self.issues = list(issues)
+        self.endResetModel()
+
+    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(self.issues)
+
+    def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(  # noqa: N802
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[section]
+        return None
+
+    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        issue = self.issues[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            values = (issue.path, issue.given_label, issue.suggested_label, f"{issue.score:.3f}")
+            return values[index.column()]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return f"item {issue.item_id}: {issue.method}"
+        return None
+
+
+class LabelErrorsWindow(QWidget):
+    """The review list, the chosen issue's fix, the buttons, and the search's progress."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent, Qt.WindowType.Window)
+        self.setWindowTitle("Label errors")
+        self.model = LabelIssuesModel(self)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.summary = QLabel("No search yet")
+        self.summary.setWordWrap(True)
+        self.fix_button = QPushButton("Fix")
+        self.keep_button = QPushButton("Keep")
+        self.search_button = QPushButton("Search again")
+        self.progress_bar = QProgressBar()
+        self.progress_bar.setVisible(False)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setVisible(False)
+        buttons = QHBoxLayout()
+        for widget in (self.fix_button, self.keep_button, self.search_button):
+            buttons.addWidget(widget)
+        buttons.addStretch(1)
+        buttons.addWidget(self.progress_bar)
+        buttons.addWidget(self.cancel_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.table)
+        layout.addWidget(self.summary)
+        layout.addLayout(buttons)
+        self.resize(560, 480)
+        self.activated: Callable[[], None] | None = None
+
+    def current(self) -> LabelIssueRecord | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.model.issues[rows[0].row()] if rows else None
+
+    def show_issues(self, issues: list[LabelIssueRecord], row: int = 0) -> None:
+        """Show the list and select the entry at `row` (the last one when it is past the end)."""
+        self.model.set_issues(issues)
+        if issues:
+            self.table.selectRow(min(row, len(issues) - 1))
+        else:
+            self.summary.setText("No open label issues")
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.WindowActivate and self.activated is not None:
+            self.activated()
+        return super().event(event)
+
+
+class LabelErrors(QObject):
+    """Runs the search, fills the review window and applies the decisions through the API."""
+
+    def __init__(self, window: LabelingWindow, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.window = window
+        self.review = LabelErrorsWindow(window if isinstance(window, QWidget) else None)
+        self.review.activated = self.reload
+        self.review.table.selectionModel().selectionChanged.connect(self._open_current)
+        self.review.fix_button.clicked.connect(self.fix)
+        self.review.keep_button.clicked.connect(self.keep)
+        self.review.search_button.clicked.connect(self.search)
+        self.review.cancel_button.clicked.connect(self.cancel)
+        self._runner = TaskRunner(self)
+        self._runner.progress.connect(self._show_progress)
+        self._runner.finished.connect(self._finished)
+        self._runner.cancelled.connect(lambda: self._ended("Label-error search cancelled"))
+        self._runner.failed.connect(lambda message: self._ended(f"Search failed: {message}"))
+
+    def build_menu(self, menu: QMenu, add_action: AddAction) -> None:
+        """Data ▸ Find label errors…, Fix, Keep (keyed from the registry; Fix and Keep work
+        in the review window too)."""
+        menu.addAction(add_action("find_label_errors", self.search))
+        decisions = (
+            ("fix_label_error", self.fix, self.review.fix_button),
+            ("keep_label", self.keep, self.review.keep_button),
+        )
+        for key, slot, button in decisions:
+            action = add_action(key, slot)
+            self.review.addAction(action)
+            menu.addAction(action)
+            button.setToolTip(action.toolTip())
+
+    @property
+    def running(self) -> bool:
+        return self._runner.busy
+
+    def search(self) -> None:
+        """Show the review window with the stored list and search again in the background."""
+        project = self.window.project
+        if project is None:
+            self._message("Open a project first")
+            return
+        self.review.show()
+        self.review.raise_()
+        self.reload()
+        if self.running:
+            return
+
+        def work(progress: Progress, cancel: threading.Event) -> list[LabelIssueRecord]:
+            def on_event(event: dict[str, Any]) -> None:
+                if event.get("event") == "progress" and event.get("stage") == "folds":
+                    progress(int(event["done"]), int(event["total"]))
+
+            issues = project.find_label_issues(None, on_event, cancel)
+            if cancel.is_set():
+                raise OperationCancelledError("label-error search cancelled")
+            return issues
+
+        self._runner.start(work)
+        self.review.progress_bar.setRange(0, 0)
+        self.review.progress_bar.setFormat("Reading images…")
+        self.review.progress_bar.setVisible(True)
+        self.review.cancel_button.setVisible(True)
+        self.review.search_button.setEnabled(False)
+        self._message("Finding label errors…")
+
+    def cancel(self) -> None:
+        self._runner.cancel()
+
+    def stop(self) -> None:
+        """Cancel without waiting (the project or the window closes)."""
+        self._runner.drop()
+        self.review.hide()
+
+    def reload(self) -> None:
+        """Read the open issues again, keeping the selected row's position."""
+        project = self.window.project
+        if project is None:
+            self.review.show_issues([])
+            return
+        rows = self.review.table.selectionModel().selectedRows()
+        self.review.show_issues(project.label_issues(), rows[0].row() if rows else 0)
+
+    def fix(self) -> None:
+        self._decide(lambda project, item_id: project.fix_label_issue(item_id), "fixed")
+
+    def keep(self) -> None:
+        self._decide(lambda project, item_id: project.keep_label(item_id), "kept")
+
+    def _decide(self, apply: Callable[[Project, int], LabelIssueRecord], verb: str) -> None:
+        project, issue = self.window.project, self.review.current()
+        if project is None or issue is None:
+            self._message("Choose a label issue in the Label errors window first")
+            return
+        row = self.review.model.issues.index(issue)
+        try:
+            apply(project, issue.item_id)
+        except StudioError as error:
+            self._message(str(error))
+            return
+        self.window.refresh()
+        self.review.show_issues(project.label_issues(), row)
+        self._message(f"{issue.path}: {verb} (Ctrl+Z undoes it)")
+
+    def _open_current(self) -> None:
+        issue = self.review.current()
+        if issue is None:
+            return
+        self.window.open_item(issue.item_id)
+        self.review.summary.setText(
+            f"{issue.path}: labelled {issue.given_label}; the finder suggests "
+            f"{issue.suggested_label} (label quality {issue.score:.3f}). "
+            "Ctrl+Alt+F fixes, Ctrl+Alt+K keeps."
+        )
+
+    def _show_progress(self, done: int, total: int) -> None:
+        self.review.progress_bar.setRange(0, total)
+        self.review.progress_bar.setValue(done)
+        self.review.progress_bar.setFormat(f"Fold {done} / {total}")
+
+    def _finished(self, issues: list[LabelIssueRecord]) -> None:
+        self._ended(f"Label-error search: {len(issues):,} suspected label errors")
+        self.review.show_issues(issues)
+
+    def _ended(self, message: str) -> None:
+        self.review.progress_bar.setVisible(False)
+        self.review.cancel_button.setVisible(False)
+        self.review.search_button.setEnabled(True)
+        self._message(message)
+
+    def _message(self, text: str) -> None:
+        self.window.statusBar().showMessage(text, 8000)

@@ -1,0 +1,124 @@
+"""Data ▸ Find label errors… in a real window: the search, the review list, fix and keep."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from pytestqt.qtbot import QtBot
+
+from benchmarks.flipped_digits import FlippedDigits, flipped_digits_project
+from studio.api import Project
+from studio.gui.main_window import MainWindow
+from studio.ml.label_quality import LabelQualityOptions
+
+WORKER_TIMEOUT_MS = 120_000
+CTRL_ALT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier
+
+
+@pytest.fixture(scope="module")
+def searched(tmp_path_factory: pytest.TempPathFactory) -> FlippedDigits:
+    """300 digits, 15 of them with a flipped label, searched once through the API."""
+    digits = flipped_digits_project(tmp_path_factory.mktemp("gui-label-errors"), count=300)
+    with Project.open(digits.path) as project:
+        project.find_label_issues(LabelQualityOptions(folds=3))
+    return digits
+
+
+@pytest.fixture
+def digits(searched: FlippedDigits, tmp_path: Path) -> FlippedDigits:
+    """A copy of the searched project file beside it (its images stay where they are)."""
+    path = searched.path.with_name(f"{tmp_path.name}.studio")
+    shutil.copyfile(searched.path, path)
+    return replace(searched, path=path)
+
+
+def _reviewing(open_window: Callable[[Path], MainWindow], digits: FlippedDigits) -> MainWindow:
+    """The window on the searched project, its review window showing the stored list."""
+    window = open_window(digits.path)
+    window.label_errors.review.show()
+    window.label_errors.reload()
+    return window
+
+
+def _searched(
+    qtbot: QtBot, open_window: Callable[[Path], MainWindow], digits: FlippedDigits
+) -> MainWindow:
+    window = open_window(digits.path)
+    window.menu_actions["find_label_errors"].trigger()
+    review = window.label_errors.review
+    assert review.isVisible()
+    assert review.cancel_button.isVisible()
+    qtbot.waitUntil(lambda: not window.label_errors.running, timeout=WORKER_TIMEOUT_MS)
+    return window
+
+
+def _tag(window: MainWindow, item_id: int) -> str:
+    assert window.project is not None
+    (tag,) = window.project.annotations(item_id)
+    return tag.label
+
+
+def test_the_search_lists_issues_and_opens_the_first_in_the_canvas(
+    qtbot: QtBot, open_window: Callable[[Path], MainWindow], digits: FlippedDigits
+) -> None:
+    window = _searched(qtbot, open_window, digits)
+    review = window.label_errors.review
+    issues = review.model.issues
+    assert review.model.rowCount() == len(issues) > 0
+    assert review.current() == issues[0]
+    qtbot.waitUntil(lambda: window.workspace.navigator.item_id == issues[0].item_id)
+    assert issues[0].suggested_label in review.summary.text()
+
+
+def test_the_fix_key_takes_the_suggestion_moves_on_and_undo_brings_it_back(
+    open_window: Callable[[Path], MainWindow], digits: FlippedDigits
+) -> None:
+    window = _reviewing(open_window, digits)
+    review = window.label_errors.review
+    first, second = review.model.issues[:2]
+    review.activateWindow()
+    QTest.keyClick(
+        review.table,
+        Qt.Key.Key_F,
+        Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier,
+    )
+    assert _tag(window, first.item_id) == first.suggested_label
+    assert review.current() == second
+    window.menu_actions["undo"].trigger()
+    assert _tag(window, first.item_id) == first.given_label
+    window.label_errors.reload()
+    assert first in review.model.issues
+
+
+def test_the_keep_key_keeps_the_label_and_drops_the_entry(
+    open_window: Callable[[Path], MainWindow], digits: FlippedDigits
+) -> None:
+    window = _reviewing(open_window, digits)
+    review = window.label_errors.review
+    first = review.model.issues[0]
+    QTest.keyClick(
+        review.table,
+        Qt.Key.Key_K,
+        Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier,
+    )
+    assert _tag(window, first.item_id) == first.given_label
+    assert first.item_id not in [issue.item_id for issue in review.model.issues]
+
+
+def test_cancel_stops_the_search_and_keeps_the_list_as_it_was(
+    qtbot: QtBot, open_window: Callable[[Path], MainWindow], digits: FlippedDigits
+) -> None:
+    window = open_window(digits.path)
+    assert window.project is not None
+    before = window.project.label_issues()
+    window.menu_actions["find_label_errors"].trigger()
+    window.label_errors.review.cancel_button.click()
+    qtbot.waitUntil(lambda: not window.label_errors.running, timeout=WORKER_TIMEOUT_MS)
+    assert window.project.label_issues() == before
+    assert "cancelled" in window.statusBar().currentMessage()
