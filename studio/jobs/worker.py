@@ -427,6 +427,7 @@ ACTIONS = {
     SAM_EVERYTHING_ACTION: run_sam_everything,
     PRELABEL_ACTION: run_prelabel,
     EMBED_IMAGES_ACTION: run_embed_images,
+    LABEL_ISSUES_ACTION: run_label_issues,
 }
 
 
