@@ -12,7 +12,8 @@
 The work is done by services over the project's context: `project.labels` (classes, media,
 items, annotations, label files, settings, history), `project.experiments` (versions, runs),
 `project.models` (the model registry and exports), `project.analysis` (error analysis),
-`project.assistance` (labeling assistants) and `project.sam` (Segment Anything). The flat
+`project.assistance` (labeling assistants), `project.sam` (Segment Anything) and
+`project.active_learning` (the active-learning queue). The flat
 methods (`project.annotate(...)`) are one-line delegations to them, documented there, so
 scripts can use either.
 
@@ -36,8 +37,10 @@ from studio.api.events import ProjectEvents
 from studio.api.experiments import EventCallback, ExperimentsService, Ratios, Run
 from studio.api.labels import LabelsService, ProgressCallback
 from studio.api.models import ExportSource, ModelsService
+from studio.api.queue import ActiveQueue, QueueService
 from studio.api.sam import SamCheckpointChoice, SamService
 from studio.core import error_analysis
+from studio.core.active_queue import QueueOptions
 from studio.core.database import Database
 from studio.core.enums import AnnotationSource, ItemStatus, Split
 from studio.core.errors import StudioError
@@ -68,8 +71,8 @@ class Project:
     """An open Studio project file. Use `Project.create` or `Project.open`, then `close()`.
 
     `context` is what the project is; `labels`, `experiments`, `models`, `analysis`,
-    `assistance` and `sam` do the work. The flat methods below the plugin ones are one-line
-    delegations to those services, where each is documented.
+    `assistance`, `sam` and `active_learning` do the work. The flat methods below the plugin
+    ones are one-line delegations to those services, where each is documented.
     """
 
     def __init__(
@@ -92,6 +95,7 @@ class Project:
         self.analysis = AnalysisService(self.context)
         self.assistance = AssistanceService(self.context, self.labels)
         self.sam = SamService(self.context, self.labels)
+        self.active_learning = QueueService(self.context)
         self._loaded_plugin_folder = False
         self._closed = False
         if self._folder_trusted() and self.context.plugins.settings.third_party:
@@ -284,6 +288,16 @@ class Project:
             multimask_index=multimask_index,
             polygon_tolerance=polygon_tolerance,
         )
+
+    # -- active-learning queue -------------------------------------------------------------
+
+    def queue(
+        self,
+        options: QueueOptions = QueueOptions(),
+        on_event: EventCallback | None = None,
+        cancel: threading.Event | None = None,
+    ) -> ActiveQueue:
+        return self.active_learning.queue(options, on_event, cancel)
 
     # -- labels ----------------------------------------------------------------------------
 

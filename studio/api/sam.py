@@ -215,7 +215,7 @@ class SamService:
     ) -> JobOutcome:
         job = WorkerJob.start(self._context.path, command)
         if cancel is not None:
-            _cancel_when_set(job, cancel)
+            cancel_when_set(job, cancel)
         outcome = job.follow(on_event)
         # A worker signalled while it starts ends before its cancel handler is installed.
         cancelled = cancel is not None and cancel.is_set()
@@ -346,7 +346,7 @@ class SamService:
         return self._decoder
 
 
-def _cancel_when_set(job: WorkerJob, cancel: threading.Event) -> None:
+def cancel_when_set(job: WorkerJob, cancel: threading.Event) -> None:
     """Signal the worker as soon as `cancel` is set, watching on a thread until it ends."""
 
     def watch() -> None:

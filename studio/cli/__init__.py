@@ -280,7 +280,7 @@ def _gui_without_command(
 
 
 # The sub-commands of other modules register themselves on `app` when imported.
-from studio.cli import labels, models, plugins, sam, scripts, training  # noqa: E402, F401
+from studio.cli import labels, models, plugins, queue, sam, scripts, training  # noqa: E402, F401
 
 
 def main() -> None:

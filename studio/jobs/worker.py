@@ -11,6 +11,7 @@
     python -m studio.jobs.worker sam-everything PROJECT CHECKPOINT LABEL [--item ID ...]
                                                 [--points-per-side N] [--min-iou X]
                                                 [--min-stability X] [--device D] [--author A]
+    python -m studio.jobs.worker queue-score PROJECT [--model REF] [--device D]
 
 Progress goes to stdout as JSON lines (`studio.jobs.events`), the run's log to
 `runs/<id>/train.log`. SIGTERM and SIGINT cancel: training stops after the current batch
@@ -23,6 +24,8 @@ and stops between images on a signal. `sam-inspect` reads a checkpoint and print
 {"event": "checkpoint", "path", "sha256", "model_type", "input_size", "architecture"} (so the
 window and the API learn a checkpoint's type without importing torch). `sam-everything` fills
 pending SAM suggestions (`studio.jobs.sam_everything_job`), stopping between images on a signal.
+`queue-score` caches a model's outputs for the unlabeled images of the active-learning queue
+(`studio.jobs.queue_job`), stopping between batches on a signal.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ from studio.core.errors import OperationCancelledError, StudioError
 from studio.core.export_options import ExportOptions
 from studio.jobs import events
 from studio.jobs.launcher import SAM_ENCODE_ACTION
+from studio.jobs.queue_job import QUEUE_SCORE_ACTION
 from studio.jobs.run_context import error_text
 from studio.jobs.sam_everything_job import (
     DEFAULT_MIN_IOU,
@@ -76,6 +80,7 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     add_sam_encode_parser(actions)
     add_sam_inspect_parser(actions)
     add_sam_everything_parser(actions)
+    add_queue_score_parser(actions)
     return parser.parse_args(argv)
 
 
@@ -133,6 +138,15 @@ def add_sam_everything_parser(actions: argparse._SubParsersAction) -> None:
     )
     everything.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps")
     everything.add_argument("--author", default="", help="who the suggestions are recorded for")
+
+
+def add_queue_score_parser(actions: argparse._SubParsersAction) -> None:
+    score = actions.add_parser(
+        QUEUE_SCORE_ACTION, help="score unlabeled images for the active-learning queue"
+    )
+    score.add_argument("project", type=Path)
+    score.add_argument("--model", default=None, help="a run or NAME[:VERSION]; the latest if none")
+    score.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps")
 
 
 def install_cancel_handlers(on_signal: Callable[[int, FrameType | None], None]) -> None:
@@ -274,6 +288,24 @@ def run_sam_everything(arguments: argparse.Namespace) -> int:
     return EXIT_CODES[status]
 
 
+def run_queue_score(arguments: argparse.Namespace) -> int:
+    """Score; a signal stops between batches (the batches scored stay cached)."""
+    from studio.jobs.queue_job import score_unlabeled
+
+    cancel = threading.Event()
+
+    def on_signal(_number: int, _frame: FrameType | None) -> None:
+        cancel.set()
+
+    install_cancel_handlers(on_signal)
+    summary = score_unlabeled(
+        arguments.project, arguments.model, device=arguments.device, cancel=cancel
+    )
+    status = "cancelled" if summary.cancelled else "finished"
+    events.emit({"event": "finished", "status": status, "summary": summary.as_dict()})
+    return EXIT_CODES[status]
+
+
 ACTIONS = {
     "train": run_training,
     "evaluate": run_evaluation,
@@ -281,6 +313,7 @@ ACTIONS = {
     SAM_ENCODE_ACTION: run_sam_encode,
     SAM_INSPECT_ACTION: run_sam_inspect,
     SAM_EVERYTHING_ACTION: run_sam_everything,
+    QUEUE_SCORE_ACTION: run_queue_score,
 }
 
 
