@@ -1,20 +1,26 @@
 """A digits project for the active-learning queue tests: 150 labeled digits trained into a
-tiny classifier (two epochs, in this process), and 60 more digits left unlabeled."""
+tiny classifier (two epochs, in this process), and 60 more digits left unlabeled.
+
+Training takes seconds, so one session builds it once (the session fixture `queue_project`;
+a test module imports `shared_queue_project`) and every test works on its own copy (`copy_of`)."""
 
 from __future__ import annotations
 
 import shutil
 from pathlib import Path
 
+import pytest
 from PIL import Image
 
 from studio.api import Project
 from studio.core.demo import digit_pixels
 from studio.jobs.training_job import train_run
+from studio.plugins.manager import PLUGIN_SET_ENV, use_plugins
 from tests.jobs.projects import TINY_CLASSIFIER, digits_project
 
 LABELED = 150
 UNLABELED = 60
+_BUILT: list[Path] = []  # the session's trained project, once built
 
 
 def trained_queue_project(folder: Path) -> Path:
@@ -44,3 +50,23 @@ def copy_of(project_path: Path, folder: Path) -> Path:
     target = folder / project_path.parent.name
     shutil.copytree(project_path.parent, target)
     return target / project_path.name
+
+
+@pytest.fixture(scope="session", name="queue_project")
+def shared_queue_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The trained project, built once per session: copy it before changing it. Built with
+    Studio's own plugins only and caches outside the user's folders, as every test is.
+    Each module that imports the fixture gets its own copy of it, so the project built first
+    is remembered here."""
+    if _BUILT:
+        return _BUILT[0]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(PLUGIN_SET_ENV, "[]")
+        patch.setenv("STUDIO_CACHE_DIR", str(tmp_path_factory.mktemp("queue-cache")))
+        patch.setenv("STUDIO_CONFIG_DIR", str(tmp_path_factory.mktemp("queue-config")))
+        use_plugins(None)
+        try:
+            _BUILT.append(trained_queue_project(tmp_path_factory.mktemp("queue")))
+            return _BUILT[0]
+        finally:
+            use_plugins(None)

@@ -31,12 +31,14 @@ EventCallback = Callable[[dict[str, Any]], None]
 
 @dataclass(frozen=True)
 class ActiveQueue:
-    """The ordered queue, the model that ordered it, and how many images the worker had to
-    predict (0: every one came from the cache)."""
+    """The ordered queue (`options.limit` entries at most) out of `unlabeled` items, the
+    model that ordered it, and how many images the worker had to predict (0: every one came
+    from the cache)."""
 
     model: QueueModel
     options: QueueOptions
     entries: tuple[QueueEntry, ...]
+    unlabeled: int
     scored: int
 
     def item_ids(self) -> list[int]:
@@ -71,7 +73,7 @@ class QueueService:
             if found is not None:
                 outputs[item.sha256] = found
         entries = order_queue(candidates, outputs, model.task, options)
-        return ActiveQueue(model, options, tuple(entries), len(missing))
+        return ActiveQueue(model, options, tuple(entries), len(candidates), len(missing))
 
     def _score(
         self,

@@ -61,8 +61,8 @@ def queue(
         typer.echo(json.dumps(_as_json(ordered), indent=2))
         return
     typer.echo(
-        f"{len(ordered.entries)} unlabeled items by {strategy.value} uncertainty "
-        f"({ordered.model.description})"
+        f"{len(ordered.entries)} of {ordered.unlabeled} unlabeled items by {strategy.value} "
+        f"uncertainty ({ordered.model.description})"
     )
     for rank, entry in enumerate(ordered.entries, start=1):
         typer.echo(f"{rank:>5}  {entry.uncertainty:.4f}  {entry.item_id:>7}  {entry.path}")
@@ -74,6 +74,7 @@ def _as_json(ordered: ActiveQueue) -> dict[str, Any]:
         "description": ordered.model.description,
         "strategy": ordered.options.strategy.value,
         "diversity": ordered.options.diversity,
+        "unlabeled": ordered.unlabeled,
         "scored": ordered.scored,
         "items": [
             {"rank": rank, "item_id": e.item_id, "path": e.path, "uncertainty": e.uncertainty}

@@ -7,7 +7,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import pytest
 import torch
 
 from studio.api import Project
@@ -15,12 +14,7 @@ from studio.core.active_queue import QueueOptions, order_queue, unlabeled_items
 from studio.core.queue_cache import QueueScoreCache
 from studio.core.uncertainty import Strategy
 from studio.jobs.queue_job import queue_model, score_unlabeled
-from tests.queue_projects import UNLABELED, copy_of, trained_queue_project
-
-
-@pytest.fixture(scope="module")
-def trained(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return trained_queue_project(tmp_path_factory.mktemp("queue"))
+from tests.queue_projects import UNLABELED, copy_of, shared_queue_project  # noqa: F401
 
 
 def _margins_of_the_model(project_path: Path) -> dict[int, float]:
@@ -48,8 +42,8 @@ def _margins_of_the_model(project_path: Path) -> dict[int, float]:
     return margins
 
 
-def test_the_queue_follows_the_models_margins(trained: Path, tmp_path: Path) -> None:
-    project_path = copy_of(trained, tmp_path)
+def test_the_queue_follows_the_models_margins(queue_project: Path, tmp_path: Path) -> None:
+    project_path = copy_of(queue_project, tmp_path)
     summary = score_unlabeled(project_path, None, device="cpu", emit=lambda _event: None)
     assert (summary.items, summary.scored, summary.cached) == (UNLABELED, UNLABELED, 0)
     with Project.open(project_path) as project, project.context.database.read() as connection:
@@ -66,15 +60,17 @@ def test_the_queue_follows_the_models_margins(trained: Path, tmp_path: Path) -> 
     assert np.allclose([entry.uncertainty for entry in entries], along_the_queue, atol=1e-4)
 
 
-def test_a_second_scoring_reads_every_image_from_the_cache(trained: Path, tmp_path: Path) -> None:
-    project_path = copy_of(trained, tmp_path)
+def test_a_second_scoring_reads_every_image_from_the_cache(
+    queue_project: Path, tmp_path: Path
+) -> None:
+    project_path = copy_of(queue_project, tmp_path)
     score_unlabeled(project_path, None, device="cpu", emit=lambda _event: None)
     again = score_unlabeled(project_path, None, device="cpu", emit=lambda _event: None)
     assert (again.scored, again.cached) == (0, UNLABELED)
 
 
-def test_the_cache_keeps_the_penultimate_features(trained: Path, tmp_path: Path) -> None:
-    project_path = copy_of(trained, tmp_path)
+def test_the_cache_keeps_the_penultimate_features(queue_project: Path, tmp_path: Path) -> None:
+    project_path = copy_of(queue_project, tmp_path)
     score_unlabeled(project_path, "1", device="cpu", emit=lambda _event: None)
     with Project.open(project_path) as project, project.context.database.read() as connection:
         model = queue_model(connection, "1")
