@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 
 from studio.api import HistoryStep, ImportReport, LabelImportReport, Project
 from studio.core.errors import NothingToUndoError, StudioError
+from studio.gui.data.queue_action import UncertaintyQueue
 from studio.gui.gallery.bulk_actions import BulkActions
 from studio.gui.gallery.model import describe_stats
 from studio.gui.gallery.pane import GalleryPane
@@ -132,6 +133,9 @@ class MainWindow(QMainWindow):
             lambda message: self._show_error("Segment everything failed", message)
         )
         self.everything.checkpoint_wanted.connect(self.workspace.choose_sam_checkpoint)
+        self.uncertainty_queue = UncertaintyQueue(self.workspace.navigator, self)
+        self.uncertainty_queue.message.connect(self._show_message)
+        self.train_panel.run_ended.connect(self.uncertainty_queue.run_ended)
         self._build_status_bar()
         self._build_menus()
         self._build_tool_bar()
@@ -264,6 +268,8 @@ class MainWindow(QMainWindow):
         go_menu = self.menuBar().addMenu("&Go")
         go_menu.addActions([actions[n] for n in ("next_image", "previous_image", "next_unlabeled")])
         self._build_view_menu()
+        data_menu = self.menuBar().addMenu("&Data")
+        self.uncertainty_queue.add_actions(data_menu, self._add_action)
         self.training.build_menu(self.menuBar(), self._add_action)
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction(self._add_action("help", self.help_overlay_toggle))
@@ -362,6 +368,7 @@ class MainWindow(QMainWindow):
         if previous is not None and previous is not project:
             self._cancel_import()
             self.everything.stop()
+            self.uncertainty_queue.stop()
             self.workspace.finish_relink()
             self.loader.shutdown()
             previous.close()  # which unloads its own plugins
@@ -369,6 +376,7 @@ class MainWindow(QMainWindow):
         self.gallery_pane.set_project(project)
         self.workspace.set_project(project)
         self.training.set_project(project)
+        self.uncertainty_queue.set_project(project)
         self.panel_context.set_project(project)
         self._show_read_only(project)
         if project is None:
@@ -781,6 +789,7 @@ class MainWindow(QMainWindow):
         self._catch_up.stop()
         self._cancel_import()
         self.everything.stop()
+        self.uncertainty_queue.stop()
         self.workspace.shutdown()
         self.loader.shutdown()
         if self.project is not None:

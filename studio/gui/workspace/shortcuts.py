@@ -96,6 +96,7 @@ DEFAULT_SHORTCUTS: tuple[ShortcutSpec, ...] = (
     _spec("actual_size", "Actual size (1:1)", "View", "Ctrl+1"),
     _repeating("zoom_in", "Zoom in", "View", "+", "Ctrl+="),
     _repeating("zoom_out", "Zoom out", "View", "-", "Ctrl+-"),
+    _spec("follow_queue", "Follow the uncertainty queue", "Data", "Ctrl+Alt+Q"),
     _spec("freeze_version", "Freeze a dataset version…", "Train", "Ctrl+Alt+V"),
     _spec("delete_version", "Delete the chosen dataset version", "Train", "Ctrl+Alt+Shift+V"),
     _spec("train_panel", "Show the Train panel", "Train", "Ctrl+Shift+M"),
