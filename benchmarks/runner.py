@@ -32,6 +32,7 @@ BENCHMARKS: dict[str, str] = {
     "embeddings": "bench_embedding_cache",  # loading a cached SAM embedding (#13)
     "wand": "bench_magic_wand",  # a magic-wand click against a bare flood fill (#13)
     "sam": "bench_sam",  # SAM clicks, hover preview, encoders and look-ahead (#13)
+    "queue": "bench_queue",  # the active-learning queue against random order (#14)
 }
 
 

@@ -34,6 +34,7 @@ ROW_PREFIXES = {
     "embeddings": "embedding",
     "wand": "magic",
     "sam": "SAM",
+    "queue": "active",
 }
 UNITS = {"items/s", "rows/s", "ms", "MB", "s", "images/s", "accuracy"}
 LABEL_IMPORT_TARGET = 0.2  # Studio's time at most 5 × json.load's (issue #4)
