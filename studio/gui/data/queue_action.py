@@ -4,7 +4,8 @@ least sure of, instead of the gallery's next thumbnail (docs/queue.md).
 Turning it on orders the queue in the background (`project.queue`, which predicts the images
 the score cache lacks in a `queue-score` worker) on the window's one background mechanism,
 `TaskRunner`; the navigator then follows the queue's order, and so does the SAM look-ahead
-encoder. When a training run finishes while the queue is followed, the queue is ordered again
+encoder; the gallery can sort by it ("Uncertainty queue"), each row's tooltip giving its
+uncertainty. When a training run finishes while the queue is followed, the queue is ordered again
 with the new model. Turning it off goes back to the gallery's order.
 """
 
@@ -69,6 +70,7 @@ class UncertaintyQueue(QObject):
         self.queue = None
         self._set_checked(False)
         self.navigator.follow(None)
+        self.navigator.model.set_queue([])
 
     def set_following(self, on: bool) -> None:
         """Follow the queue (ordering it first) or go back to the gallery's order."""
@@ -124,6 +126,8 @@ class UncertaintyQueue(QObject):
         if not self._checked():
             return
         self.navigator.follow(ordered.item_ids())
+        entries = [(entry.item_id, entry.uncertainty) for entry in ordered.entries]
+        self.navigator.model.set_queue(entries)
         count = len(ordered.entries)
         self.message.emit(
             f"Next follows the uncertainty queue: {count:,} unlabeled images, ordered by "
