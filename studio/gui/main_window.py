@@ -136,6 +136,7 @@ class MainWindow(QMainWindow):
         self.uncertainty_queue = UncertaintyQueue(self.workspace.navigator, self)
         self.uncertainty_queue.message.connect(self._show_message)
         self.train_panel.run_ended.connect(self.uncertainty_queue.run_ended)
+        self.training.model_registered.connect(self.uncertainty_queue.model_registered)
         self._build_status_bar()
         self._build_menus()
         self._build_tool_bar()

@@ -6,7 +6,8 @@ the score cache lacks in a `queue-score` worker) on the window's one background 
 `TaskRunner`; the navigator then follows the queue's order, and so does the SAM look-ahead
 encoder; the gallery can sort by it ("Uncertainty queue"), each row's tooltip giving its
 uncertainty. When a training run finishes while the queue is followed, the queue is ordered again
-with the new model. Turning it off goes back to the gallery's order.
+with the new model, and so it is when a model version is registered. Turning it off goes back
+to the gallery's order.
 """
 
 from __future__ import annotations
@@ -106,6 +107,11 @@ class UncertaintyQueue(QObject):
     def run_ended(self, _run_id: int, status: str) -> None:
         """A training run ended: a finished one is a newer model, so order the queue again."""
         if status == RunStatus.FINISHED.value and self._checked():
+            self.refresh()
+
+    def model_registered(self, _record: object) -> None:
+        """A model version was registered: the newest one orders the queue from now on."""
+        if self._checked():
             self.refresh()
 
     def stop(self) -> None:

@@ -1,5 +1,6 @@
 """Data ▸ Follow the uncertainty queue (Ctrl+Alt+Q): next opens the queue's items in order,
-the SAM look-ahead follows them, and a finished run orders the queue again."""
+the SAM look-ahead follows them, and a finished run or a registered model orders the queue
+again; the gallery sorts by the queue."""
 
 from __future__ import annotations
 
@@ -44,6 +45,8 @@ def test_next_follows_the_uncertainty_queue(
 
     with qtbot.waitSignal(queue.ordered, timeout=60_000):  # the cache answers: no worker
         window.train_panel.run_ended.emit(2, "finished")
+    with qtbot.waitSignal(queue.ordered, timeout=60_000):
+        window.training.model_registered.emit(None)
     press(qtbot, Qt.Key.Key_Q, CONTROL_ALT)
     assert not window.workspace.navigator.following
     press(qtbot, Qt.Key.Key_D)
