@@ -1,5 +1,5 @@
-"""A digits project for the active-learning queue tests: 150 labeled digits trained into a
-tiny classifier (two epochs, in this process), and 60 more digits left unlabeled.
+"""A digits project for the active-learning queue tests: 120 labeled digits trained into a
+tiny classifier (one epoch, in this process), and 40 more digits left unlabeled.
 
 Training takes seconds, so one session builds it once (the session fixture `queue_project`;
 a test module imports `shared_queue_project`) and every test works on its own copy (`copy_of`)."""
@@ -18,19 +18,19 @@ from studio.jobs.training_job import train_run
 from studio.plugins.manager import PLUGIN_SET_ENV, use_plugins
 from tests.jobs.projects import TINY_CLASSIFIER, digits_project
 
-LABELED = 150
-UNLABELED = 60
+LABELED = 120
+UNLABELED = 40
 _BUILT: list[Path] = []  # the session's trained project, once built
 
 
 def trained_queue_project(folder: Path) -> Path:
-    """The project file: items 1..150 tagged and done (version v1, one finished run), items
-    151..210 new and untagged."""
+    """The project file: items 1..120 tagged and done (version v1, one finished run), items
+    121..160 new and untagged."""
     from sklearn.datasets import load_digits
 
     project_path = digits_project(folder, LABELED)
     with Project.open(project_path, author="tester") as project:
-        run = project.new_run(task="classification", epochs=2, **TINY_CLASSIFIER)
+        run = project.new_run(task="classification", epochs=1, **TINY_CLASSIFIER)
     train_run(project_path, run.id, emit=lambda _event: None)
     dataset = load_digits()
     unlabeled = folder / "unlabeled"

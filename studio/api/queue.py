@@ -58,8 +58,6 @@ class QueueService:
         """The unlabeled images in queue order. Images the cache lacks are predicted first
         in a worker; `cancel` (set from another thread) stops it between batches, and the
         queue then holds the images scored so far."""
-        if options.limit is not None and options.limit < 1:
-            raise StudioError(f"the queue limit must be at least 1, not {options.limit}")
         with self._context.database.read() as connection:
             model = queue_model(connection, options.model)
             candidates = unlabeled_items(connection)

@@ -17,6 +17,7 @@ import numpy as np
 from sqlalchemy import Connection, exists, or_, select
 
 from studio.core.enums import OBJECT_TASKS, ItemStatus, ReviewState, Task
+from studio.core.errors import StudioError
 from studio.core.queue_cache import ModelOutputs
 from studio.core.schema import annotation_table as annotations
 from studio.core.schema import item_table as items
@@ -45,6 +46,15 @@ class QueueOptions:
     diversity: bool = True
     diversity_pool: int = DEFAULT_DIVERSITY_POOL
     device: str = "auto"
+
+    def __post_init__(self) -> None:
+        try:  # "entropy" works as well as Strategy.ENTROPY
+            object.__setattr__(self, "strategy", Strategy(self.strategy))
+        except ValueError:
+            names = ", ".join(member.value for member in Strategy)
+            raise StudioError(f"unknown queue strategy {self.strategy!r}; use {names}") from None
+        if self.limit is not None and self.limit < 1:
+            raise StudioError(f"the queue limit must be at least 1, not {self.limit}")
 
 
 @dataclass(frozen=True)

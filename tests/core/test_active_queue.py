@@ -5,9 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from studio.api import Project
 from studio.core.active_queue import QueueOptions, order_queue, unlabeled_items
+from studio.core.errors import StudioError
 from studio.core.queue_cache import ModelOutputs, QueueScoreCache
 from studio.core.uncertainty import Strategy
 
@@ -100,3 +102,11 @@ def test_a_damaged_cache_entry_is_a_miss(tmp_path: Path) -> None:
     cache.path_of("a" * 64).write_bytes(b"not an npz")
     assert cache.get("a" * 64) is None
     assert cache.missing(["a" * 64, "b" * 64]) == ["b" * 64]
+
+
+def test_a_strategy_may_be_named_and_an_unknown_one_is_refused() -> None:
+    assert QueueOptions(strategy="entropy").strategy is Strategy.ENTROPY
+    with pytest.raises(StudioError, match="unknown queue strategy 'least'; use margin, entropy"):
+        QueueOptions(strategy="least")
+    with pytest.raises(StudioError, match="at least 1"):
+        QueueOptions(limit=0)

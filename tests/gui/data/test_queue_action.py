@@ -22,7 +22,7 @@ def _shown(window: MainWindow) -> int | None:
     return getattr(window.workspace.controller.item, "id", None)
 
 
-def test_next_follows_the_uncertainty_queue(
+def test_next_and_the_gallery_follow_the_uncertainty_queue(
     qtbot: QtBot, open_window: Callable[[Path], MainWindow], queue_project: Path, tmp_path: Path
 ) -> None:
     window = open_window(copy_of(queue_project, tmp_path))
@@ -47,29 +47,18 @@ def test_next_follows_the_uncertainty_queue(
         window.train_panel.run_ended.emit(2, "finished")
     with qtbot.waitSignal(queue.ordered, timeout=60_000):
         window.training.model_registered.emit(None)
+    combo = window.filter_bar.sort_combo
+    combo.setCurrentIndex(combo.findData(QUEUE_SORT))
+    qtbot.waitUntil(lambda: window.gallery_model.ids()[:UNLABELED] == order)
+    tooltip = window.gallery_model.index(0).data(Qt.ItemDataRole.ToolTipRole)
+    assert f"Uncertainty: {queue.queue.entries[0].uncertainty:.3f} (queue #1)" in tooltip
+    combo.setCurrentIndex(combo.findData("name"))
+
     press(qtbot, Qt.Key.Key_Q, CONTROL_ALT)
     assert not window.workspace.navigator.following
     press(qtbot, Qt.Key.Key_D)
     gallery_row = window.gallery_model.row_of(order[0]) + 1
     qtbot.waitUntil(lambda: _shown(window) == window.gallery_model.item_id(gallery_row))
-
-
-def test_the_gallery_sorts_by_the_queue_and_shows_each_uncertainty(
-    qtbot: QtBot, open_window: Callable[[Path], MainWindow], queue_project: Path, tmp_path: Path
-) -> None:
-    window = open_window(copy_of(queue_project, tmp_path))
-    queue = window.uncertainty_queue
-    with qtbot.waitSignal(queue.ordered, timeout=120_000):
-        window.menu_actions["follow_queue"].trigger()
-    combo = window.filter_bar.sort_combo
-    combo.setCurrentIndex(combo.findData(QUEUE_SORT))
-    order = queue.queue.item_ids()
-    qtbot.waitUntil(lambda: window.gallery_model.ids()[:UNLABELED] == order)
-    top = queue.queue.entries[0]
-    tooltip = window.gallery_model.index(0).data(Qt.ItemDataRole.ToolTipRole)
-    assert f"Uncertainty: {top.uncertainty:.3f} (queue #1)" in tooltip
-    labeled_after = window.gallery_model.ids()[UNLABELED:]
-    assert labeled_after == sorted(labeled_after)  # the rest by name, as the digits are numbered
 
 
 def test_a_project_without_a_model_says_so_and_stays_in_gallery_order(
