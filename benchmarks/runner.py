@@ -36,6 +36,7 @@ BENCHMARKS: dict[str, str] = {
     "prelabel": "bench_prelabel",  # pre-labeling throughput against the bare bundle (#14)
     "map": "bench_data_map",  # the map of the data: embeddings and layout (#14)
     "label-errors": "bench_label_errors",  # label-error recall at k, flipped digits (#14)
+    "queue": "bench_queue",  # the active-learning queue against random order (#14)
 }
 
 

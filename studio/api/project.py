@@ -12,10 +12,10 @@
 The work is done by services over the project's context: `project.labels` (classes, media,
 items, annotations, label files, settings, history), `project.experiments` (versions, runs),
 `project.models` (the model registry and exports), `project.analysis` (error analysis),
-`project.assistance` (labeling assistants), `project.sam` (Segment Anything) and
-`project.data_health` (duplicates, leaks across splits, health figures). The flat
-`project.maps` (the map of the data), `project.label_errors` (the label-error finder). The
-flat
+`project.assistance` (labeling assistants), `project.sam` (Segment Anything),
+`project.prelabels` (pre-labels), `project.active_learning` (the active-learning queue),
+`project.label_errors` (the label-error finder), `project.data_health` (duplicates, leaks
+across splits, health figures) and `project.maps` (the map of the data). The flat
 methods (`project.annotate(...)`) are one-line delegations to them, documented there, so
 scripts can use either.
 
@@ -43,8 +43,10 @@ from studio.api.label_issues import LabelIssuesService
 from studio.api.labels import LabelsService, ProgressCallback
 from studio.api.models import ExportSource, ModelsService
 from studio.api.prelabel import PrelabelOutcome, PrelabelService
+from studio.api.queue import ActiveQueue, QueueService
 from studio.api.sam import SamCheckpointChoice, SamService
 from studio.core import error_analysis
+from studio.core.active_queue import QueueOptions
 from studio.core.database import Database
 from studio.core.duplicates import DuplicateGroup, DuplicateOptions, DuplicateReport, SplitLeak
 from studio.core.enums import AnnotationSource, ItemStatus, Split
@@ -79,8 +81,9 @@ class Project:
     """An open Studio project file. Use `Project.create` or `Project.open`, then `close()`.
 
     `context` is what the project is; `labels`, `experiments`, `models`, `analysis`,
-    `assistance`, `sam` and `data_health` do the work. The flat methods below the plugin
-    ones are one-line delegations to those services, where each is documented.
+    `assistance`, `sam`, `prelabels`, `active_learning`, `label_errors`, `data_health` and
+    `maps` do the work. The flat methods below the plugin ones are one-line delegations to
+    those services, where each is documented.
     """
 
     def __init__(
@@ -107,6 +110,7 @@ class Project:
         self.prelabels = PrelabelService(self.context, self.labels, self.assistance)
         self.maps = DataMapService(self.context)
         self.label_errors = LabelIssuesService(self.context, events)
+        self.active_learning = QueueService(self.context)
         self._loaded_plugin_folder = False
         self._closed = False
         if self._folder_trusted() and self.context.plugins.settings.third_party:
@@ -345,6 +349,16 @@ class Project:
 
     def map_colours(self, name: str, item_ids: Sequence[int]) -> dict[int, str | float | None]:
         return self.maps.map_colours(name, item_ids)
+
+    # -- active-learning queue -------------------------------------------------------------
+
+    def queue(
+        self,
+        options: QueueOptions = QueueOptions(),
+        on_event: EventCallback | None = None,
+        cancel: threading.Event | None = None,
+    ) -> ActiveQueue:
+        return self.active_learning.queue(options, on_event, cancel)
 
     # -- labels ----------------------------------------------------------------------------
 

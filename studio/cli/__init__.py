@@ -290,6 +290,7 @@ from studio.cli import (  # noqa: E402, F401
     models,
     plugins,
     prelabel,
+    queue,
     sam,
     scripts,
     training,

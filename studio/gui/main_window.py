@@ -39,6 +39,7 @@ from studio.gui.data.health_actions import DataHealthActions
 from studio.gui.data.label_errors import LabelErrors
 from studio.gui.data.map_window import add_map_action
 from studio.gui.data.prelabel_action import Prelabeling
+from studio.gui.data.queue_action import UncertaintyQueue
 from studio.gui.gallery.bulk_actions import BulkActions
 from studio.gui.gallery.model import describe_stats
 from studio.gui.gallery.pane import GalleryPane
@@ -141,6 +142,10 @@ class MainWindow(QMainWindow):
         self.prelabeling.message.connect(self._show_message)
         self.prelabeling.ended.connect(self._everything_ended)  # re-read, then say what changed
         self.prelabeling.failed.connect(lambda text: self._show_error("Pre-labeling failed", text))
+        self.uncertainty_queue = UncertaintyQueue(self.workspace.navigator, self)
+        self.uncertainty_queue.message.connect(self._show_message)
+        self.train_panel.run_ended.connect(self.uncertainty_queue.run_ended)
+        self.training.model_registered.connect(self.uncertainty_queue.model_registered)
         self._build_status_bar()
         self._build_menus()
         self._build_tool_bar()
@@ -281,6 +286,7 @@ class MainWindow(QMainWindow):
         self.data_health.add_actions(data_menu, self._add_action)
         self.prelabeling.add_actions(data_menu, self._add_action)
         self.data_map = add_map_action(data_menu, self._add_action, self, self)
+        self.uncertainty_queue.add_actions(data_menu, self._add_action)
         self.training.build_menu(self.menuBar(), self._add_action)
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction(self._add_action("help", self.help_overlay_toggle))
@@ -381,6 +387,7 @@ class MainWindow(QMainWindow):
             self.everything.stop()
             self.prelabeling.stop()
             self.label_errors.stop()
+            self.uncertainty_queue.stop()
             self.workspace.finish_relink()
             self.loader.shutdown()
             previous.close()  # which unloads its own plugins
@@ -388,6 +395,7 @@ class MainWindow(QMainWindow):
         self.gallery_pane.set_project(project)
         self.workspace.set_project(project)
         self.training.set_project(project)
+        self.uncertainty_queue.set_project(project)
         self.panel_context.set_project(project)
         self._show_read_only(project)
         if project is None:
@@ -802,6 +810,7 @@ class MainWindow(QMainWindow):
         self.everything.stop()
         self.prelabeling.stop()
         self.label_errors.stop()
+        self.uncertainty_queue.stop()
         self.workspace.shutdown()
         self.loader.shutdown()
         if self.project is not None:

@@ -202,16 +202,3 @@ class WorkerJob:
     def stderr_tail(self) -> str:
         """The last lines the worker wrote on stderr (tracebacks of Studio's own bugs)."""
         return "\n".join(self._stderr_tail)
-
-
-def cancel_when_set(job: WorkerJob, cancel: threading.Event) -> None:
-    """Signal the worker as soon as `cancel` is set (from another thread, as the window
-    does), watching on a thread until it ends."""
-
-    def watch() -> None:
-        while job.process.poll() is None:
-            if cancel.wait(CANCEL_POLL_SECONDS):
-                job.cancel()
-                return
-
-    threading.Thread(target=watch, name="worker-cancel", daemon=True).start()

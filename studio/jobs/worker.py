@@ -18,6 +18,7 @@
     python -m studio.jobs.worker embed-images PROJECT [--model REF] [--item ID ...]
                                               [--device D] [--batch-size N]
     python -m studio.jobs.worker label-issues PROJECT [--folds K] [--image-size N] [--seed S]
+    python -m studio.jobs.worker queue-score PROJECT [--model REF] [--device D]
 
 Progress goes to stdout as JSON lines (`studio.jobs.events`), the run's log to
 `runs/<id>/train.log`. SIGTERM and SIGINT cancel: training stops after the current batch
@@ -36,6 +37,8 @@ batches on a signal.
 (`studio.jobs.image_embeddings_job`), stopping between batches on a signal.
 `label-issues` stores the labels cleanlab doubts (`studio.jobs.label_issues_job`), stopping
 between images or folds on a signal (then nothing is stored).
+`queue-score` caches a model's outputs for the unlabeled images of the active-learning queue
+(`studio.jobs.queue_job`), stopping between batches on a signal.
 """
 
 from __future__ import annotations
@@ -70,6 +73,7 @@ from studio.jobs.image_embeddings_job import (
 from studio.jobs.label_issues_job import LABEL_ISSUES_ACTION
 from studio.jobs.launcher import SAM_ENCODE_ACTION
 from studio.jobs.prelabel_job import PRELABEL_ACTION
+from studio.jobs.queue_job import QUEUE_SCORE_ACTION
 from studio.jobs.run_context import error_text
 from studio.jobs.sam_everything_job import (
     DEFAULT_MIN_IOU,
@@ -110,6 +114,7 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     add_prelabel_parser(actions)
     add_embed_images_parser(actions)
     add_label_issues_parser(actions)
+    add_queue_score_parser(actions)
     return parser.parse_args(argv)
 
 
@@ -217,6 +222,15 @@ def add_label_issues_parser(actions: argparse._SubParsersAction) -> None:
         "--image-size", type=int, default=DEFAULT_IMAGE_SIZE, help="images are scaled to N × N"
     )
     search.add_argument("--seed", type=int, default=0, help="the seed of the folds")
+
+
+def add_queue_score_parser(actions: argparse._SubParsersAction) -> None:
+    score = actions.add_parser(
+        QUEUE_SCORE_ACTION, help="score unlabeled images for the active-learning queue"
+    )
+    score.add_argument("project", type=Path)
+    score.add_argument("--model", default=None, help="a run or NAME[:VERSION]; the latest if none")
+    score.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps")
 
 
 def install_cancel_handlers(on_signal: Callable[[int, FrameType | None], None]) -> None:
@@ -418,6 +432,24 @@ def run_label_issues(arguments: argparse.Namespace) -> int:
     return EXIT_CODES[status]
 
 
+def run_queue_score(arguments: argparse.Namespace) -> int:
+    """Score; a signal stops between batches (the batches scored stay cached)."""
+    from studio.jobs.queue_job import score_unlabeled
+
+    cancel = threading.Event()
+
+    def on_signal(_number: int, _frame: FrameType | None) -> None:
+        cancel.set()
+
+    install_cancel_handlers(on_signal)
+    summary = score_unlabeled(
+        arguments.project, arguments.model, device=arguments.device, cancel=cancel
+    )
+    status = "cancelled" if summary.cancelled else "finished"
+    events.emit({"event": "finished", "status": status, "summary": summary.as_dict()})
+    return EXIT_CODES[status]
+
+
 ACTIONS = {
     "train": run_training,
     "evaluate": run_evaluation,
@@ -428,6 +460,7 @@ ACTIONS = {
     PRELABEL_ACTION: run_prelabel,
     EMBED_IMAGES_ACTION: run_embed_images,
     LABEL_ISSUES_ACTION: run_label_issues,
+    QUEUE_SCORE_ACTION: run_queue_score,
 }
 
 

@@ -1,1 +1,1 @@
-"""The Data menu: models back into labeling (label errors, and the other issue-14 views)."""
+"""The Data menu: models back into labeling (issue 14), one module per piece."""

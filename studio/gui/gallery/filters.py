@@ -30,14 +30,20 @@ from PySide6.QtWidgets import (
 )
 
 from studio.api import LabelClassRecord
-from studio.gui.gallery.model import STATUS_LABELS
+from studio.gui.gallery.model import QUEUE_SORT, STATUS_LABELS
 
 TEXT_DELAY_MS = 200
 SCORE_STEP = 0.05
 SPLITS = [("train", "train"), ("val", "val"), ("test", "test"), ("none", "no split")]
 SOURCES = [("human", "human"), ("model", "model"), ("sam", "SAM")]
 REVIEWS = [("pending", "pending"), ("accepted", "accepted"), ("rejected", "rejected")]
-SORTS = [("name", "Name"), ("date", "Date added"), ("status", "Status"), ("score", "Score")]
+SORTS = [
+    ("name", "Name"),
+    ("date", "Date added"),
+    ("status", "Status"),
+    ("score", "Score"),
+    (QUEUE_SORT, "Uncertainty queue"),
+]
 DEFAULT_SORT = {"sort": "name", "descending": False}
 CHOICE_KEYS = ("status", "split", "label", "source", "review")  # the choice buttons' keys
 QUERY_KEYS = {*CHOICE_KEYS, "score_min", "score_max", "text", "tag", *DEFAULT_SORT}

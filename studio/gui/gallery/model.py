@@ -13,12 +13,16 @@ When the list of ids changes (a new query, or a refresh after an edit) the model
 change so that views keep their selection and current item on the rows that stay: precise
 row removals and insertions when few blocks changed, else one layout change that moves every
 persistent index (selection included) to its item's new row.
+
+One sort is the window's, not the API's: `QUEUE_SORT` orders the rows by the uncertainty queue
+the window last ordered (`set_queue`; Data ▸ Follow the uncertainty queue), the items outside
+the queue after them by name, and each queued row's tooltip gives its uncertainty.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt
@@ -42,6 +46,7 @@ PAGE_BEFORE = PAGE_SIZE // 4  # of which before the row asked for (scrolling up)
 MAX_CACHED_RECORDS = 4_000
 MAX_CACHED_PIXMAPS = 600
 LOADING = "loading"  # ThumbnailStateRole of a row whose thumbnail has not arrived yet
+QUEUE_SORT = "queue"  # the window's sort by the uncertainty queue (`set_queue`)
 ORDER_KEYS = ("sort", "descending")  # the query's keys that order rows; the others filter
 
 STATUS_LABELS = {
@@ -119,6 +124,7 @@ class GalleryModel(QAbstractListModel):
         super().__init__(parent)
         self._project: Project | None = None
         self._query: dict[str, Any] = {}
+        self._queue: dict[int, float] = {}  # item id -> uncertainty, in queue order
         self._ids: list[int] = []
         self._row_of: dict[int, int] = {}
         self._rows: OrderedDict[int, tuple[ItemRecord, Badge]] = OrderedDict()
@@ -175,7 +181,7 @@ class GalleryModel(QAbstractListModel):
         text, tag; sort ("name", "date", "status", "score") and descending. Rows that stay
         keep their selection. Invalid filters raise ValueError and change nothing.
         """
-        new_ids = self._project.item_ids(**filters) if self._project is not None else []
+        new_ids = self._matching_ids(filters) if self._project is not None else []
         self._query = dict(filters)
         self._show_ids(new_ids)
 
@@ -183,13 +189,31 @@ class GalleryModel(QAbstractListModel):
         """Re-read the item list and every row's data, keeping selection where rows survive."""
         if self._project is None:
             return
-        new_ids = self._project.item_ids(**self._query)
+        new_ids = self._matching_ids(self._query)
         self._read_classes()
         self._show_ids(new_ids)
         self._rows.clear()
         self._problems.clear()
         if self._ids:
             self.dataChanged.emit(self.index(0), self.index(len(self._ids) - 1))
+
+    def set_queue(self, entries: Sequence[tuple[int, float]]) -> None:
+        """The uncertainty queue's (item id, uncertainty) pairs, in order; the rows follow
+        them at once when the gallery is sorted by the queue."""
+        self._queue = dict(entries)
+        if self._query.get("sort") == QUEUE_SORT:
+            self.refresh()
+
+    def _matching_ids(self, query: Mapping[str, Any]) -> list[int]:
+        """`Project.item_ids(**query)`, with the queue's order for `QUEUE_SORT`."""
+        assert self._project is not None
+        if query.get("sort") != QUEUE_SORT:
+            return self._project.item_ids(**query)
+        filters = {key: value for key, value in query.items() if key not in ORDER_KEYS}
+        by_name = self._project.item_ids(**filters, sort="name")
+        rank = {item_id: position for position, item_id in enumerate(self._queue)}
+        ordered = sorted(by_name, key=lambda item_id: rank.get(item_id, len(rank)))
+        return ordered[::-1] if query.get("descending") else ordered
 
     def _read_classes(self) -> None:
         classes = self._project.classes() if self._project is not None else []
@@ -391,6 +415,9 @@ class GalleryModel(QAbstractListModel):
         ]
         if record.split:
             lines.append(f"Split: {record.split}")
+        if record.id in self._queue:
+            place = list(self._queue).index(record.id) + 1
+            lines.append(f"Uncertainty: {self._queue[record.id]:.3f} (queue #{place})")
         if record.tags:
             lines.append(f"Tags: {', '.join(record.tags)}")
         count = badge.annotation_count

@@ -35,6 +35,7 @@ class TrainingDocks(QObject):
     message = Signal(str)
     items_requested = Signal(list)  # item ids to select in the gallery
     open_item_requested = Signal(int)  # an item to show in the labeling canvas
+    model_registered = Signal(object)  # the new ModelVersionRecord
 
     def __init__(self, window: QMainWindow, settings: QSettings | None = None) -> None:
         super().__init__(window)
@@ -224,6 +225,7 @@ class TrainingDocks(QObject):
         self.models_view.select_version(record.id)
         self.update_actions()
         self.message.emit(f"Registered {record.ref} from run {record.run_name}")
+        self.model_registered.emit(record)
 
     def edit_aliases(self) -> None:
         self.show("models")

@@ -1,10 +1,14 @@
 """Moving through the gallery's items: open, next, previous, next new, and the position.
 
 The order is the gallery's (its filters and sort), so "next" is the thumbnail after the one
-shown. Opening an item makes it the gallery's current, selected row and scrolls to it.
+shown, unless the navigator `follow`s another order of item ids (the uncertainty queue, Data ▸
+Follow the uncertainty queue): then next and previous walk that order. Opening an item makes
+it the gallery's current, selected row and scrolls to it.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, QObject, QTimer, Signal
 from PySide6.QtWidgets import QAbstractItemView
@@ -25,6 +29,7 @@ class ItemNavigator(QObject):
         self._view = view
         self._model = model
         self._item_id: int | None = None
+        self._order: list[int] | None = None  # item ids next/previous walk instead of rows
         view.activated.connect(self._activated)
         # The model signals rows mid-change; the position is read once the change is over.
         self._position_timer = QTimer(self)
@@ -74,11 +79,46 @@ class ItemNavigator(QObject):
         self._show(item_id)
         return item_id is not None
 
+    def follow(self, order: Sequence[int] | None) -> None:
+        """Make next and previous walk `order` (item ids) instead of the gallery's rows; None
+        goes back to the gallery's order."""
+        self._order = None if order is None else list(order)
+
+    @property
+    def following(self) -> bool:
+        return self._order is not None
+
     def next(self) -> bool:
+        if self._order is not None:
+            return self._step_in_order(1)
         return self.open_row(self._anchor_row(1))
 
     def previous(self) -> bool:
+        if self._order is not None:
+            return self._step_in_order(-1)
         return self.open_row(self._anchor_row(-1))
+
+    def upcoming_ids(self, count: int) -> list[int]:
+        """The ids of the (at most) `count` items that next opens after the shown one."""
+        if self._order is not None:
+            return self._order[self._order_position() + 1 :][:count]
+        row = self.row()
+        if row is None:
+            return []
+        last = min(row + count, self._model.rowCount() - 1)
+        return [self._model.item_id(later) for later in range(row + 1, last + 1)]
+
+    def _order_position(self) -> int:
+        """The shown item's place in the followed order; -1 when it is not in it."""
+        order = self._order or []
+        return order.index(self._item_id) if self._item_id in order else -1
+
+    def _step_in_order(self, step: int) -> bool:
+        order = self._order or []
+        position = self._order_position() + step
+        if self._order_position() < 0:
+            position = 0 if step > 0 else -1
+        return 0 <= position < len(order) and self.open_item(order[position])
 
     def previous_item_id(self) -> int | None:
         """The item before the shown one in the gallery (the source of "copy previous")."""

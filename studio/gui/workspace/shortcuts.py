@@ -101,6 +101,7 @@ DEFAULT_SHORTCUTS: tuple[ShortcutSpec, ...] = (
     _spec("prelabel", "Pre-label with a model…", "Data", "Ctrl+Alt+P"),
     _spec("accept_above", "Accept suggestions above a threshold…", "Data", "Ctrl+Alt+Y"),
     _spec("data_map", "Map of the data", "Data", "Ctrl+Alt+J"),
+    _spec("follow_queue", "Follow the uncertainty queue", "Data", "Ctrl+Alt+Q"),
     _spec("freeze_version", "Freeze a dataset version…", "Train", "Ctrl+Alt+V"),
     _spec("delete_version", "Delete the chosen dataset version", "Train", "Ctrl+Alt+Shift+V"),
     _spec("train_panel", "Show the Train panel", "Train", "Ctrl+Shift+M"),

@@ -308,13 +308,16 @@ class LabelingWorkspace(QWidget):
     # -- SAM -----------------------------------------------------------------------------
 
     def _encode_ahead(self, item: ItemRecord | None) -> None:
-        """Encode the shown image's SAM embedding, then the next ones in the gallery's order."""
+        """Encode the shown image's SAM embedding, then the next ones in the order "next"
+        follows (the gallery's, or the uncertainty queue's while it is followed)."""
         model = self.navigator.model
-        row = model.row_of(item.id) if item is not None else None
         upcoming: list[ItemRecord] = []
-        if row is not None:
-            last = min(row + self.sam.options.look_ahead, model.rowCount() - 1)
-            upcoming = [r for r in map(model.record, range(row + 1, last + 1)) if r is not None]
+        if item is not None:
+            rows = [
+                model.row_of(i) for i in self.navigator.upcoming_ids(self.sam.options.look_ahead)
+            ]
+            records = [model.record(row) for row in rows if row is not None]
+            upcoming = [record for record in records if record is not None]
         try:
             self.sam.show_item(item, upcoming)
         except StudioError as error:
