@@ -30,6 +30,7 @@ from studio.core.duplicates import DEFAULT_THRESHOLD, HASH_BITS
 from studio.core.errors import StudioError
 from studio.core.thumbnails import ThumbnailCache, ThumbnailError
 from studio.gui.task_runner import Progress, TaskRunner, stop_when_cancelled
+from studio.gui.tool_window import add_close_keys
 
 ICON_SIZE = 96
 GROUP_ROLE = Qt.ItemDataRole.UserRole + 1  # a group row's DuplicateGroup
@@ -71,6 +72,7 @@ class DuplicatesWindow(QWidget):
         super().__init__(parent, Qt.WindowType.Window)
         self.setObjectName("duplicatesWindow")
         self.setWindowTitle("Duplicates")
+        add_close_keys(self)
         self.project = project
         self.runner = TaskRunner(self)
         self.runner.finished.connect(self._show)
@@ -150,8 +152,10 @@ class DuplicatesWindow(QWidget):
         self.view.expandAll()
         dismissed = f"; {report.dismissed} marked not duplicates" if report.dismissed else ""
         unreadable = f"; {len(report.unreadable)} unreadable" if report.unreadable else ""
+        groups = len(report.groups)
         self.summary.setText(
-            f"{len(report.groups)} groups among {report.images:,} images{dismissed}{unreadable}"
+            f"{groups} group{'' if groups == 1 else 's'} among {report.images:,} images"
+            f"{dismissed}{unreadable}"
         )
         self._update_buttons()
 

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
 from studio.api import DatasetHealth, Project
 from studio.core.stats import HEALTH_SPLITS
 from studio.gui.task_runner import Progress, TaskRunner
+from studio.gui.tool_window import add_close_keys
 
 SPLIT_COLOURS = {"train": "#4c72b0", "val": "#dd8452", "test": "#55a868", "none": "#8c8c8c"}
 RATIO_BINS = 30
@@ -31,6 +32,7 @@ class HealthWindow(QWidget):
         super().__init__(parent, Qt.WindowType.Window)
         self.setObjectName("healthWindow")
         self.setWindowTitle("Dataset health")
+        add_close_keys(self)
         self.project = project
         self.health: DatasetHealth | None = None
         self.runner = TaskRunner(self)

@@ -59,6 +59,20 @@ def test_choosing_a_group_selects_its_items_in_the_gallery(
     assert found.model.item(0).child(0).icon().isNull() is False
 
 
+def test_esc_closes_the_duplicates_window_and_the_shortcut_shows_it_again(
+    qtbot: QtBot, open_window: MainWindowOpener, photo_project: Path
+) -> None:
+    window = open_window(photo_project)
+    found = shown_duplicates(qtbot, window)
+    found.activateWindow()
+    qtbot.waitUntil(found.isActiveWindow)
+    qtbot.keyClick(found.view, Qt.Key.Key_Escape)
+    assert not found.isVisible()
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    assert shown_duplicates(qtbot, window).isVisible()
+
+
 def test_keeping_one_image_removes_the_others_and_undo_brings_them_back(
     qtbot: QtBot, open_window: MainWindowOpener, photo_project: Path
 ) -> None:
