@@ -171,6 +171,12 @@ def segment(
     box: Annotated[str | None, typer.Option("--box", help="X,Y,W,H around the object.")] = None,
     class_name: ClassOption = None,
     mask: Annotated[bool, typer.Option("--mask", help="Store a mask, not a polygon.")] = False,
+    tolerance: Annotated[
+        float,
+        typer.Option(
+            "--tolerance", min=0.0, help="Pixels the polygon may stray from the mask's edge."
+        ),
+    ] = 1.0,
     accept: Annotated[bool, typer.Option("--accept", help="Accept the suggestion.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the shape as JSON.")] = False,
 ) -> None:
@@ -185,6 +191,7 @@ def segment(
             prompt_box,
             label=class_name,
             shape="mask" if mask else "polygon",
+            polygon_tolerance=tolerance,
         )
         if accept:
             opened.accept_suggestions(ids)

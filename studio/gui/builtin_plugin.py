@@ -35,8 +35,8 @@ WAND_TIP = (
 SAM_TIP = (
     "Segment Anything: click the object, right-click (or Shift+click) what is not part of it, "
     "drag a box; "
-    "M cycles the masks, Backspace undoes a click, Enter stores a polygon suggestion, "
-    "Shift+Enter a mask, Esc cancels"
+    "M cycles the masks, Backspace undoes a click, [ ] simplify the outline less or more, "
+    "Enter stores a polygon suggestion, Shift+Enter a mask, Esc cancels"
 )
 
 

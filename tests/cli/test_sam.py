@@ -81,6 +81,19 @@ def test_segment_accept_json_gives_the_accepted_shape_and_prompts(project_path: 
     }
 
 
+def test_a_looser_tolerance_stores_a_polygon_of_fewer_points(project_path: Path) -> None:
+    def stored_points(tolerance: str) -> int:
+        result = run_cli(
+            "sam", "segment", project_path, "1", "--point", "40,30", "--tolerance", tolerance,
+            "--json",
+        )  # fmt: skip
+        assert result.exit_code == 0, result.output
+        (shape,) = json.loads(result.stdout)
+        return sum(len(ring) for ring in shape["geometry"])
+
+    assert stored_points("4") < stored_points("0.5")
+
+
 def test_a_malformed_point_is_refused_in_one_line(project_path: Path) -> None:
     result = run_cli("sam", "segment", project_path, "1", "--point", "40")
     assert_user_error(result, "--point '40': expected X,Y")

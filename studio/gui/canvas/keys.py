@@ -32,7 +32,7 @@ CANVAS_KEYS: tuple[tuple[str, str], ...] = (
     ("F, Ctrl+0", "Fit the image"),
     ("Ctrl+1", "Actual size (1:1)"),
     ("+, -", "Zoom in, out"),
-    ("[, ]", "Smaller, bigger brush; lower, higher wand tolerance"),
+    ("[, ]", "Smaller, bigger brush; lower, higher wand tolerance; SAM outline closer, looser"),
     ("Shift+click", "Add to the selection; a hidden keypoint"),
     ("Alt+click a vertex", "Remove the vertex"),
     ("Right-click", "SAM: a negative point; wand: cut the region out"),

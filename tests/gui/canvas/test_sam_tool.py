@@ -212,3 +212,23 @@ def test_the_label_menu_and_the_help_list_the_sam_tool_and_its_checkpoint_action
     press(qtbot, Qt.Key.Key_F1)
     assert "Segment Anything" in window.help_overlay.text()
     assert "SAM checkpoint" in window.help_overlay.text()
+
+
+def test_brackets_make_the_outline_closer_or_looser_and_enter_stores_that_outline(
+    qtbot: QtBot, sam_window: MainWindow
+) -> None:
+    canvas, project = sam_window.workspace.canvas, sam_window.project
+    item_id = sam_window.workspace.controller.item.id
+    click(qtbot, canvas, 200, 130)
+    shown_mask(qtbot, canvas)
+    points = sum(len(ring) for ring in sam(canvas).answer().rings)
+    for _ in range(4):
+        press(qtbot, Qt.Key.Key_BracketRight)
+    assert sam(canvas).outline_tolerance() == pytest.approx(1.5**4, abs=0.01)
+    qtbot.waitUntil(lambda: not sam(canvas).working())
+    looser = sam(canvas).answer().rings
+    assert sum(len(ring) for ring in looser) < points
+    press(qtbot, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: len(project.annotations(item_id)) == 1)
+    [stored] = project.annotations(item_id)
+    assert stored.geometry == [[float(value) for value in ring] for ring in looser]

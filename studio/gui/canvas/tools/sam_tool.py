@@ -1,12 +1,13 @@
 """Segment Anything on the canvas: click the object, and SAM outlines it.
 
 A click is a positive prompt, a right click (or Shift+click, Alt+click) a negative one: what
-is not part of the object. A drag is a box
-prompt, and clicks after a box refine it. After the first click the mask follows the pointer:
-each move decodes the kept prompts plus the hovering point. M cycles through SAM's three
-ambiguity masks (whole, part, sub-part), Backspace drops the last prompt, Enter stores the
-mask as a polygon (Shift+Enter: as a mask), Esc cancels. What is stored is a pending
-suggestion with source "sam" and the prompts in its attributes (one undo step); Y accepts it.
+is not part of the object. A drag is a box prompt, and clicks after a box refine it. After the
+first click the mask follows the pointer: each move decodes the kept prompts plus the hovering
+point. M cycles through SAM's three ambiguity masks (whole, part, sub-part), Backspace drops
+the last prompt, Enter stores the mask as a polygon (Shift+Enter: as a mask), Esc cancels;
+[ and ] make the polygon follow the mask more or less closely (its simplification tolerance,
+0.25-8 px; 1 px at first). What is stored is a pending suggestion with source "sam" and the
+prompts in its attributes (one undo step); Y accepts it.
 
 Decoding runs on one background thread. The tool keeps the list of prompt operations on the
 GUI thread; every request carries all of them and the background thread applies the ones its
@@ -42,7 +43,9 @@ if TYPE_CHECKING:
 ACCEPT_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
 CYCLE_KEY = Qt.Key.Key_M
 UNDO_KEY = Qt.Key.Key_Backspace
-OUTLINE_TOLERANCE = 1.0  # pixels the stored polygon may stray from the mask's edge
+OUTLINE_TOLERANCE = 1.0  # pixels the stored polygon may stray from the mask's edge, at first
+TOLERANCE_KEYS = {Qt.Key.Key_BracketRight: 1.5, Qt.Key.Key_BracketLeft: 1 / 1.5}
+TOLERANCE_RANGE = (0.25, 8.0)  # the outline's tolerance [ and ] choose from, in pixels
 ENCODING_MESSAGE = "SAM: encoding… (the click answers once the image is encoded)"
 _NEGATIVE = Qt.KeyboardModifier.ShiftModifier | Qt.KeyboardModifier.AltModifier
 
@@ -91,6 +94,7 @@ class SamTool(PromptTool):
         self._store_as: str | None = None  # "polygon" or "mask" once the answer is ready
         self._waiting = False
         self._connected: SamAssistant | None = None
+        self._tolerance = OUTLINE_TOLERANCE
 
     # -- what the canvas and tests ask -----------------------------------------------------
 
@@ -107,7 +111,13 @@ class SamTool(PromptTool):
     def busy(self) -> bool:
         return bool(self._operations) or self._press is not None
 
+    def outline_tolerance(self) -> float:
+        """Pixels the outline may stray from the mask's edge ([ and ] change it)."""
+        return self._tolerance
+
     def claims_key(self, key: int) -> bool:
+        if key in TOLERANCE_KEYS:
+            return True
         return self.busy() and key in (*ACCEPT_KEYS, CYCLE_KEY, UNDO_KEY, Qt.Key.Key_Escape)
 
     # -- pointer -----------------------------------------------------------------------------
@@ -154,6 +164,9 @@ class SamTool(PromptTool):
 
     def key_press(self, event: QKeyEvent) -> bool:
         key = event.key()
+        if key in TOLERANCE_KEYS:
+            self._set_tolerance(self._tolerance * TOLERANCE_KEYS[key])
+            return True
         if not self.busy():
             return super().key_press(event)
         if key in ACCEPT_KEYS:
@@ -179,6 +192,15 @@ class SamTool(PromptTool):
         self._remove_rubber()
         self._remove_preview()
 
+    def _set_tolerance(self, tolerance: float) -> None:
+        low, high = TOLERANCE_RANGE
+        self._tolerance = round(min(max(tolerance, low), high), 2)
+        self.canvas.show_message(
+            f"SAM outline tolerance: {self._tolerance:g} px (Shift+Enter stores the exact mask)"
+        )
+        if self._operations:
+            self._decode()  # outline the kept prompts' mask again
+
     # -- work ------------------------------------------------------------------------------
 
     def _prompt(self, operation: Operation) -> None:
@@ -201,6 +223,7 @@ class SamTool(PromptTool):
         if assistant is None or item is None:
             return
         operations, generation = tuple(self._operations), self._generation
+        tolerance = self._tolerance
 
         def work(progress: Progress, cancel: threading.Event) -> SamAnswer | None:
             with self._lock:
@@ -209,7 +232,7 @@ class SamTool(PromptTool):
                 state = self._session(assistant, item, generation)
                 if state is None:
                     return SamAnswer(None, [], waiting=True)
-                return _apply(state, operations, preview)
+                return _apply(state, operations, preview, tolerance)
 
         self._runner.start(work)
 
@@ -311,6 +334,7 @@ def _apply(
     state: _SessionState,
     operations: tuple[Operation, ...],
     preview: tuple[float, float, bool] | None,
+    tolerance: float,
 ) -> SamAnswer:
     """Apply the operations `state` has not seen, then decode (runs under the tool's lock)."""
     session = state.session
@@ -330,8 +354,6 @@ def _apply(
     if preview is not None:
         shown = session.preview(*preview[:2], positive=preview[2])
         mask = shown.mask(min(session.chosen, len(shown) - 1))
-        return SamAnswer(mask, mask_to_polygons(mask, OUTLINE_TOLERANCE), len(shown))
+        return SamAnswer(mask, mask_to_polygons(mask, tolerance), len(shown))
     mask = session.result()
-    return SamAnswer(
-        mask, mask_to_polygons(mask, OUTLINE_TOLERANCE), len(state.last), session.prompts
-    )
+    return SamAnswer(mask, mask_to_polygons(mask, tolerance), len(state.last), session.prompts)
