@@ -119,7 +119,7 @@ def run(session: Session) -> list[Measurement]:
     store = EmbeddingCache(folder / "cache", limit_bytes=1 << 30)
 
     def embed() -> object:
-        with session.studio_side("data map embeddings"):
+        with session.studio_side("data map embeddings, fresh cache"):
             return embed_images(
                 images, model, extractor, store, batch_size=BATCH_SIZE, emit=lambda _event: None
             )
@@ -145,7 +145,7 @@ def run(session: Session) -> list[Measurement]:
     what = f"{count} {sizes.input_size}px JPEG-decoded images, {sizes.model} features"
     return [
         Measurement(
-            benchmark="data map embeddings",
+            benchmark="data map embeddings, fresh cache",
             metric="images/s",
             unit="images/s",
             studio=count / studio_s,

@@ -41,7 +41,7 @@ class NotesPanel(QLabel):
 
 
 class WindowPlugin:
-    """One canvas tool (key J) and one panel (key Ctrl+Alt+J)."""
+    """One canvas tool (key J) and one panel (key Ctrl+Alt+Shift+J)."""
 
     STUDIO_PLUGIN_API = 1
 
@@ -51,7 +51,7 @@ class WindowPlugin:
 
     @hookimpl
     def studio_window_panels(self) -> list[PanelSpec]:
-        return [PanelSpec("notes", "Notes", NotesPanel, "right", "Ctrl+Alt+J")]
+        return [PanelSpec("notes", "Notes", NotesPanel, "right", "Ctrl+Alt+Shift+J")]
 
 
 PROJECT_PLUGIN = """
@@ -65,7 +65,8 @@ STUDIO_PLUGIN_API = 1
 
 @hookimpl
 def studio_window_panels():
-    return [PanelSpec("project_notes", "Notes", lambda c: QLabel("notes"), "left", "Ctrl+Alt+J")]
+    key = "Ctrl+Alt+Shift+J"
+    return [PanelSpec("project_notes", "Notes", lambda c: QLabel("notes"), "left", key)]
 """
 
 
@@ -141,7 +142,11 @@ def test_a_plugin_panel_is_in_the_view_menu_with_its_key_and_opens(
 
     window.gallery.setFocus()
     press(
-        qtbot, Qt.Key.Key_J, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier
+        qtbot,
+        Qt.Key.Key_J,
+        Qt.KeyboardModifier.ControlModifier
+        | Qt.KeyboardModifier.AltModifier
+        | Qt.KeyboardModifier.ShiftModifier,
     )
     assert not dock.isVisible()
     window.panel_actions["notes"].trigger()
@@ -223,7 +228,7 @@ def test_trusting_a_projects_plugins_loads_them_and_docks_their_panel(
 
     assert window.project.plugin_folder_status() == "loaded"
     assert window.panel_actions["project_notes"] in window.view_menu.actions()
-    assert window.registry.keys("panel_project_notes") == ["Ctrl+Alt+J"]
+    assert window.registry.keys("panel_project_notes") == ["Ctrl+Alt+Shift+J"]
     window.set_project(None)  # closing the project unloads its plugins and takes their panel
     assert "project_notes" not in window.docks
     assert "project_notes" not in window.panel_actions
