@@ -120,8 +120,10 @@ def _print_stats(path: Path, stats: ProjectStats, read_only_reason: str | None) 
     if read_only_reason is not None:
         notice = f"read-only: {read_only_reason}; changes are refused"
         console.print(notice, highlight=False, soft_wrap=True)
+    pending = f" (and {stats.pending_suggestions:,} pending suggestions)"
     console.print(
-        f"{stats.items:,} items, {stats.annotations:,} annotations, "
+        f"{stats.items:,} items, {stats.annotations:,} annotations"
+        f"{pending if stats.pending_suggestions else ''}, "
         f"{len(stats.items_by_class):,} classes\n",
         highlight=False,
     )

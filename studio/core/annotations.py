@@ -351,24 +351,38 @@ def annotations_of_items(
 def set_item_tags(
     edit: Edit, item_id: int, labels: Iterable[str | int], author: str = ""
 ) -> list[int]:
-    """Make the item's tag annotations exactly `labels` (kept tags keep their ids).
+    """Make the item's final tags exactly `labels` (kept tags keep their ids).
 
-    Returns the tag ids in the order of `labels`; a new item moves to "in progress" when a
-    tag is added, as with `add_annotation`.
+    A person choosing a class is their verdict on the suggestions of the image's tags: a
+    pending or rejected suggestion of a chosen class is accepted (it keeps its source and
+    score), and a pending one of a class not chosen is rejected, not deleted, so what people
+    turned down stays known (ADR 0030). Returns the tag ids in the order of `labels`; a new
+    item moves to "in progress" when a tag is added, as with `add_annotation`.
     """
     item = _item(edit.connection, item_id)
     wanted = list(dict.fromkeys(find_class(edit.connection, label).id for label in labels))
-    existing = existing_tags(edit.connection, [item_id])
-    for (_, class_id), annotation_id in existing.items():
-        if class_id not in wanted:
-            edit.delete(annotations, annotation_id)
-    ids = []
-    for class_id in wanted:
-        annotation_id = existing.get((item_id, class_id))
-        if annotation_id is None:
-            annotation_id = _insert_tag(edit, item_id, class_id, author)
-        ids.append(annotation_id)
-    added = any((item_id, class_id) not in existing for class_id in wanted)
+    query = select(annotations.c.id, annotations.c.class_id, annotations.c.review).where(
+        annotations.c.item_id == item_id, annotations.c.kind == AnnotationKind.TAG.value
+    )
+    existing = {row.class_id: row for row in edit.connection.execute(query)}
+    accepted, rejected = ReviewState.ACCEPTED.value, ReviewState.REJECTED.value
+    for class_id, tag in existing.items():
+        if class_id in wanted and tag.review not in FINAL_REVIEWS:
+            edit.update(annotations, tag.id, {"review": accepted, "updated_at": edit.now})
+        elif class_id not in wanted and tag.review == ReviewState.PENDING.value:
+            edit.update(annotations, tag.id, {"review": rejected, "updated_at": edit.now})
+        elif class_id not in wanted and tag.review in FINAL_REVIEWS:
+            edit.delete(annotations, tag.id)
+    ids = [
+        existing[class_id].id
+        if class_id in existing
+        else _insert_tag(edit, item_id, class_id, author)
+        for class_id in wanted
+    ]
+    added = any(
+        class_id not in existing or existing[class_id].review not in FINAL_REVIEWS
+        for class_id in wanted
+    )
     if added and item["status"] == ItemStatus.NEW.value:
         edit.update(
             items, item_id, {"status": ItemStatus.IN_PROGRESS.value, "updated_at": edit.now}

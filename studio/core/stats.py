@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from sqlalchemy import Connection, distinct, func, select
 
-from studio.core.annotations import FINAL_REVIEWS, SHOWN_REVIEWS, review_in
-from studio.core.enums import AnnotationKind, ItemStatus, Split
+from studio.core.annotations import FINAL_REVIEWS, review_in
+from studio.core.enums import AnnotationKind, ItemStatus, ReviewState, Split
 from studio.core.geometry import shape_box
 from studio.core.schema import annotation_table as annotations
 from studio.core.schema import dataset_version_item_table as version_items
@@ -33,11 +33,13 @@ class ProjectStats:
     by_split: dict[str, int] = field(default_factory=dict)
     annotations_by_class: dict[str, int] = field(default_factory=dict)
     items_by_class: dict[str, int] = field(default_factory=dict)
+    pending_suggestions: int = 0
 
     def as_dict(self) -> dict[str, object]:
         return {
             "items": self.items,
             "annotations": self.annotations,
+            "pending_suggestions": self.pending_suggestions,
             "by_status": self.by_status,
             "by_split": self.by_split,
             "annotations_by_class": self.annotations_by_class,
@@ -46,7 +48,9 @@ class ProjectStats:
 
 
 def project_stats(connection: Connection) -> ProjectStats:
-    """The project's counts; rejected suggestions are not counted (they are hidden)."""
+    """The project's counts. Annotations are the final labels (a person's, and accepted
+    suggestions), what a dataset version takes; pending suggestions are counted apart, and
+    rejected ones not at all (they are hidden)."""
     by_status = {status.value: 0 for status in ItemStatus}
     for status, count in connection.execute(
         select(items.c.status, func.count()).group_by(items.c.status)
@@ -66,7 +70,7 @@ def project_stats(connection: Connection) -> ProjectStats:
         .select_from(
             classes.outerjoin(
                 annotations,
-                (annotations.c.class_id == classes.c.id) & review_in(SHOWN_REVIEWS),
+                (annotations.c.class_id == classes.c.id) & review_in(FINAL_REVIEWS),
             )
         )
         .group_by(classes.c.id)
@@ -76,9 +80,11 @@ def project_stats(connection: Connection) -> ProjectStats:
     for name, annotation_count, item_count in connection.execute(per_class):
         annotations_by_class[name] = annotation_count
         items_by_class[name] = item_count
+    pending = select(func.count()).where(annotations.c.review == ReviewState.PENDING.value)
     return ProjectStats(
         items=sum(by_status.values()),
         annotations=sum(annotations_by_class.values()),
+        pending_suggestions=connection.execute(pending).scalar_one(),
         by_status=by_status,
         by_split=by_split,
         annotations_by_class=annotations_by_class,

@@ -142,3 +142,50 @@ def test_the_gallery_query_filters_by_review_state(
         assert item_badges(connection, [other]) == {other: (0, [])}
     with pytest.raises(ValueError, match="review"):
         ItemQuery(review="maybe")
+
+
+def suggest_tag(project: Project, item_id: int, label: str) -> int:
+    spec = {"item_id": item_id, "label": label, "source": "model", "score": 0.9}
+    (annotation_id,) = project.suggest_annotations([spec])
+    return annotation_id
+
+
+def test_counts_keep_pending_suggestions_apart_from_the_annotations(
+    project: Project, item: int
+) -> None:
+    project.annotate(item, "cat", box=[1, 1, 5, 5])
+    suggest(project, item)
+    stats = project.stats()
+    assert (stats.annotations, stats.pending_suggestions) == (1, 1)
+    assert stats.annotations_by_class == {"cat": 1, "dog": 0}
+    assert stats.items_by_class == {"cat": 1, "dog": 0}
+
+
+def test_choosing_the_suggested_tag_accepts_it_and_keeps_its_score(
+    project: Project, item: int
+) -> None:
+    suggestion = suggest_tag(project, item, "dog")
+    assert project.set_image_tags(item, ["dog"]) == [suggestion]
+    (tag,) = project.annotations(item)
+    assert (tag.id, tag.review, tag.source, tag.score) == (suggestion, "accepted", "model", 0.9)
+    project.undo()
+    assert review_of(project, suggestion, item) == "pending"
+
+
+def test_choosing_another_tag_rejects_the_suggestion_instead_of_deleting_it(
+    project: Project, item: int
+) -> None:
+    suggestion = suggest_tag(project, item, "dog")
+    (cat,) = project.set_image_tags(item, ["cat"])
+    assert [(a.id, a.label, a.review) for a in project.annotations(item)] == [(cat, "cat", None)]
+    assert review_of(project, suggestion, item) == "rejected"
+
+
+def test_choosing_a_rejected_suggestions_class_after_all_accepts_it(
+    project: Project, item: int
+) -> None:
+    suggestion = suggest_tag(project, item, "dog")
+    project.reject_suggestions([suggestion])
+    project.set_image_tags(item, ["cat"])
+    project.set_image_tags(item, ["dog"])
+    assert [(a.id, a.review) for a in project.annotations(item)] == [(suggestion, "accepted")]

@@ -431,7 +431,8 @@ class GalleryModel(QAbstractListModel):
 
 
 def describe_stats(stats: ProjectStats) -> str:
-    """ "30 items · 20 new · 10 done · 12 annotations": the status bar's summary."""
+    """ "30 items · 20 new · 10 done · 12 annotations · 4 suggestions": the status bar's
+    summary (pending suggestions apart from the annotations, only when there are some)."""
     parts = [f"{stats.items:,} item{'s' if stats.items != 1 else ''}"]
     parts += [
         f"{count:,} {STATUS_LABELS.get(status, status)}"
@@ -439,4 +440,7 @@ def describe_stats(stats: ProjectStats) -> str:
         if count
     ]
     parts.append(f"{stats.annotations:,} annotation{'s' if stats.annotations != 1 else ''}")
+    pending = stats.pending_suggestions
+    if pending:
+        parts.append(f"{pending:,} suggestion{'s' if pending != 1 else ''}")
     return " · ".join(parts)

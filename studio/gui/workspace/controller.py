@@ -95,7 +95,13 @@ class LabelingController(QObject):
 
     @property
     def tag_class_ids(self) -> list[int]:
-        return [a.class_id for a in self._annotations if a.kind == "tag"]
+        """The classes of the image's final tags (a person's, or accepted suggestions)."""
+        return [a.class_id for a in self._annotations if a.kind == "tag" and not a.is_pending]
+
+    @property
+    def suggested_tags(self) -> list[AnnotationRecord]:
+        """The image's pending tag suggestions (a classifier's pre-labels)."""
+        return [a for a in self._annotations if a.kind == "tag" and a.is_pending]
 
     @property
     def classes(self) -> list[LabelClassRecord]:
@@ -248,8 +254,11 @@ class LabelingController(QObject):
         self.delete_annotations(self._selection)
 
     def accept_selected(self) -> None:
-        """Accept the selected pending suggestions (one undo step); other shapes are ignored."""
+        """Accept the selected pending suggestions (one undo step); other shapes are ignored.
+        With no suggested shape selected, the image's suggested tags are accepted (a tag has
+        no outline to select)."""
         ids = [a.id for a in self.shapes if a.id in self._selection and a.is_pending]
+        ids = ids or [a.id for a in self.suggested_tags]
         if not ids:
             self.failed.emit("Select a suggestion (a dashed shape) to accept it")
             return
@@ -257,8 +266,10 @@ class LabelingController(QObject):
 
     def reject_selected(self) -> None:
         """Reject the selected suggestions (one undo step): they leave the canvas but stay in
-        the project; a person's own shapes in the selection are left alone."""
+        the project; a person's own shapes in the selection are left alone. With no suggestion
+        selected, the image's suggested tags are rejected."""
         ids = [a.id for a in self.shapes if a.id in self._selection and a.review is not None]
+        ids = ids or [a.id for a in self.suggested_tags]
         if not ids:
             self.failed.emit("Select a suggestion to reject it")
             return

@@ -2,7 +2,9 @@
 
 Each class is a row, ticked when the image carries it as a tag. In a single-label project
 ticking one replaces the other; in a multi-label project (and in objects mode) each row
-toggles on its own. The mode is a project setting, chosen in the combo box at the top.
+toggles on its own. A tag a model suggested and no person has accepted yet is half-ticked,
+in italics, with its score: ticking it (or Y) accepts it. The mode is a project setting,
+chosen in the combo box at the top.
 """
 
 from __future__ import annotations
@@ -10,9 +12,10 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QComboBox, QLabel, QListView, QVBoxLayout, QWidget
 
-from studio.api import LabelClassRecord
+from studio.api import AnnotationRecord, LabelClassRecord
 from studio.gui.workspace.class_keys import class_hotkeys
 from studio.gui.workspace.controller import TAG_MODES, LabelingController
 from studio.gui.workspace.swatch import swatch_icon
@@ -39,6 +42,7 @@ class TagListModel(QAbstractListModel):
         self._classes: list[LabelClassRecord] = []
         self._keys: dict[int, str] = {}
         self._tagged: set[int] = set()
+        self._suggested: dict[int, AnnotationRecord] = {}  # class id → pending tag
         controller.classes_changed.connect(self._set_classes)
         controller.annotations_changed.connect(self._set_tags)
 
@@ -52,8 +56,9 @@ class TagListModel(QAbstractListModel):
 
     def _set_tags(self, _annotations: list) -> None:
         tagged = set(self._controller.tag_class_ids)
-        if tagged != self._tagged:
-            self._tagged = tagged
+        suggested = {tag.class_id: tag for tag in self._controller.suggested_tags}
+        if (tagged, suggested) != (self._tagged, self._suggested):
+            self._tagged, self._suggested = tagged, suggested
             if self._classes:
                 self.dataChanged.emit(self.index(0), self.index(len(self._classes) - 1))
 
@@ -69,16 +74,30 @@ class TagListModel(QAbstractListModel):
         if not index.isValid() or index.row() >= len(self._classes):
             return None
         label_class = self._classes[index.row()]
+        suggestion = self._suggested.get(label_class.id)
         if role == Qt.ItemDataRole.DisplayRole:
             key = self._keys.get(label_class.id)
-            if key is None or key == label_class.name:
-                return label_class.name
-            return f"{label_class.name}  ({key})"
+            name = (
+                label_class.name
+                if key in (None, label_class.name)
+                else (f"{label_class.name}  ({key})")
+            )
+            return name if suggestion is None else f"{name}  · {_suggested_text(suggestion)}"
+        if role == Qt.ItemDataRole.ToolTipRole and suggestion is not None:
+            source = suggestion.attributes.get("model") or suggestion.source
+            return f"Suggested by {source}: tick it or press Y to accept, Ctrl+Delete rejects"
+        if role == Qt.ItemDataRole.FontRole and suggestion is not None:
+            font = QFont()
+            font.setItalic(True)
+            return font
         if role == Qt.ItemDataRole.DecorationRole:
             return swatch_icon(label_class.color)
         if role == Qt.ItemDataRole.CheckStateRole:
-            tagged = label_class.id in self._tagged
-            return Qt.CheckState.Checked if tagged else Qt.CheckState.Unchecked
+            if label_class.id in self._tagged:
+                return Qt.CheckState.Checked
+            if suggestion is not None:
+                return Qt.CheckState.PartiallyChecked
+            return Qt.CheckState.Unchecked
         if role == self.ClassIdRole:
             return label_class.id
         return None
@@ -91,6 +110,11 @@ class TagListModel(QAbstractListModel):
         present = Qt.CheckState(value) == Qt.CheckState.Checked
         self._controller.set_tag(self._classes[index.row()].id, present)
         return True
+
+
+def _suggested_text(suggestion: AnnotationRecord) -> str:
+    """ "suggested 0.87", or "suggested" for a suggestion without a score."""
+    return "suggested" if suggestion.score is None else f"suggested {suggestion.score:.2f}"
 
 
 class TagPanel(QWidget):

@@ -91,3 +91,45 @@ def test_accepting_a_person_s_shape_says_what_to_select(
 
     assert reviews(shape_project, item_id) == {human: None}
     assert "Select a suggestion" in window.statusBar().currentMessage()
+
+
+def suggest_tag(window: MainWindow, label: str) -> int:
+    item_id = window.workspace.controller.item.id
+    spec = {"item_id": item_id, "label": label, "source": "model", "score": 0.87}
+    (suggestion,) = window.project.suggest_annotations([spec])
+    window.refresh()
+    return suggestion
+
+
+def tag_row(window: MainWindow, label: str) -> int:
+    model = window.workspace.tag_panel.model
+    names = [model.index(row).data() for row in range(model.rowCount())]
+    return next(row for row, name in enumerate(names) if name.startswith(label))
+
+
+def test_a_suggested_tag_is_half_ticked_with_its_score_and_y_accepts_it(
+    qtbot: QtBot, window: MainWindow, shape_project: Path
+) -> None:
+    item_id = window.workspace.controller.item.id
+    suggestion = suggest_tag(window, "dog")
+    index = window.workspace.tag_panel.model.index(tag_row(window, "dog"))
+    assert index.data(Qt.ItemDataRole.CheckStateRole) == Qt.CheckState.PartiallyChecked
+    assert index.data().endswith("suggested 0.87")
+
+    window.workspace.canvas.setFocus()
+    press(qtbot, Qt.Key.Key_Y)
+
+    assert reviews(shape_project, item_id)[suggestion] == "accepted"
+    assert index.data(Qt.ItemDataRole.CheckStateRole) == Qt.CheckState.Checked
+
+
+def test_ctrl_delete_rejects_the_suggested_tag_when_no_shape_is_selected(
+    qtbot: QtBot, window: MainWindow, shape_project: Path
+) -> None:
+    item_id = window.workspace.controller.item.id
+    suggestion = suggest_tag(window, "dog")
+    window.workspace.canvas.setFocus()
+    press(qtbot, Qt.Key.Key_Delete, CTRL)
+    assert reviews(shape_project, item_id)[suggestion] == "rejected"
+    index = window.workspace.tag_panel.model.index(tag_row(window, "dog"))
+    assert index.data(Qt.ItemDataRole.CheckStateRole) == Qt.CheckState.Unchecked
