@@ -143,7 +143,18 @@ class TagPanel(QWidget):
         layout.addWidget(self.view)
         controller.mode_changed.connect(self._show_mode)
         controller.item_changed.connect(lambda _item: self.view.viewport().update())
+        controller.annotations_changed.connect(self._show_first_tag)
         self._show_mode(controller.mode)
+
+    def _show_first_tag(self, _annotations: list) -> None:
+        """Scroll the image's first tag or suggested tag into view: the list shows a few rows
+        of many classes, and a suggestion out of sight would go unnoticed."""
+        model = self.model
+        for row in range(model.rowCount()):
+            index = model.index(row)
+            if index.data(Qt.ItemDataRole.CheckStateRole) != Qt.CheckState.Unchecked:
+                self.view.scrollTo(index)
+                return
 
     def _mode_chosen(self, position: int) -> None:
         self._controller.set_mode(str(self.mode_box.itemData(position)))

@@ -133,3 +133,17 @@ def test_ctrl_delete_rejects_the_suggested_tag_when_no_shape_is_selected(
     assert reviews(shape_project, item_id)[suggestion] == "rejected"
     index = window.workspace.tag_panel.model.index(tag_row(window, "dog"))
     assert index.data(Qt.ItemDataRole.CheckStateRole) == Qt.CheckState.Unchecked
+
+
+def test_the_tag_list_scrolls_to_a_suggested_tag_out_of_sight(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    window.project.add_classes([f"class {n}" for n in range(30)])
+    window.refresh()
+    view = window.workspace.tag_panel.view
+    view.setFixedHeight(80)
+    suggest_tag(window, "class 29")
+    row = tag_row(window, "class 29")
+    qtbot.waitUntil(
+        lambda: view.viewport().rect().intersects(view.visualRect(view.model().index(row)))
+    )
