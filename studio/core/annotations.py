@@ -98,6 +98,8 @@ def add_annotation(
             )
         ).first()
         if duplicate is not None:
+            if review_for(source_value, review) in FINAL_REVIEWS:
+                _accept_suggested(edit, {duplicate[0]})
             return duplicate[0]
     annotation_id = edit.insert(
         annotations,
@@ -182,14 +184,20 @@ def existing_tags(connection: Connection, item_ids: list[int]) -> dict[tuple[int
 def insert_without_repeated_tags(
     edit: Edit, rows: list[dict[str, Any]], existing_tags: dict[tuple[int, int], int]
 ) -> list[int]:
-    """Insert `rows`, skipping tags already present; the ids in the order of `rows`."""
+    """Insert `rows`, skipping tags already present; the ids in the order of `rows`.
+
+    A final tag (a person's) meeting a suggested tag of its class accepts the suggestion, as
+    choosing that class in the window does (`set_item_tags`)."""
     new_rows: list[dict[str, Any]] = []
     new_tags: dict[tuple[int, int], int] = {}  # (item, class) → position in new_rows
     plan: list[int] = []  # an existing id (> 0), or -1 - the position of a new row
+    confirmed: set[int] = set()  # existing tags a final tag of the same class met
     for row in rows:
         key = (row["item_id"], row["class_id"])
         if row["kind"] == AnnotationKind.TAG.value and key in existing_tags:
             plan.append(existing_tags[key])
+            if row.get("review") in FINAL_REVIEWS:
+                confirmed.add(existing_tags[key])
             continue
         if row["kind"] == AnnotationKind.TAG.value and key in new_tags:
             plan.append(-1 - new_tags[key])
@@ -198,8 +206,24 @@ def insert_without_repeated_tags(
             new_tags[key] = len(new_rows)
         plan.append(-1 - len(new_rows))
         new_rows.append(row)
+    _accept_suggested(edit, confirmed)
     new_ids = edit.insert_many(annotations, new_rows)
     return [value if value > 0 else new_ids[-1 - value] for value in plan]
+
+
+def _accept_suggested(edit: Edit, annotation_ids: set[int]) -> None:
+    """Accept those of `annotation_ids` that are pending or rejected suggestions."""
+    ids = sorted(annotation_ids)
+    changes: dict[int, dict[str, Any]] = {}
+    for start in range(0, len(ids), 500):
+        query = select(annotations.c.id).where(
+            annotations.c.id.in_(ids[start : start + 500]),
+            ~review_in(FINAL_REVIEWS),
+        )
+        for (annotation_id,) in edit.connection.execute(query):
+            changes[annotation_id] = {"review": ReviewState.ACCEPTED.value, "updated_at": edit.now}
+    if changes:
+        edit.update_many(annotations, changes)
 
 
 def _row_for(

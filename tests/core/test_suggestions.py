@@ -189,3 +189,11 @@ def test_choosing_a_rejected_suggestions_class_after_all_accepts_it(
     project.set_image_tags(item, ["cat"])
     project.set_image_tags(item, ["dog"])
     assert [(a.id, a.review) for a in project.annotations(item)] == [(suggestion, "accepted")]
+
+
+def test_a_person_adding_the_suggested_tag_accepts_the_suggestion(
+    project: Project, item: int
+) -> None:
+    suggestion = suggest_tag(project, item, "dog")
+    assert project.annotate(item, "dog") == suggestion
+    assert review_of(project, suggestion, item) == "accepted"
