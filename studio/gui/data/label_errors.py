@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from PySide6.QtCore import (
@@ -47,6 +48,14 @@ from studio.gui.tool_window import add_close_keys
 AddAction = Callable[[str, Callable[[], object]], QAction]
 COLUMNS = ("Item", "Which", "Label", "Suggested", "Quality")
 ModelIndex = QModelIndex | QPersistentModelIndex
+
+
+@dataclass(frozen=True)
+class SearchOutcome:
+    """A finished search: the new list, and the one-line notes on kinds of label left out."""
+
+    issues: list[LabelIssueRecord]
+    notes: list[str]
 
 
 class LabelingWindow(Protocol):
@@ -210,15 +219,19 @@ class LabelErrors(QObject):
         if self.running:
             return
 
-        def work(progress: Progress, cancel: threading.Event) -> list[LabelIssueRecord]:
+        def work(progress: Progress, cancel: threading.Event) -> SearchOutcome:
+            notes: list[str] = []
+
             def on_event(event: dict[str, Any]) -> None:
                 if event.get("event") == "progress" and event.get("stage") == "folds":
                     progress(int(event["done"]), int(event["total"]))
+                elif event.get("event") == "note":
+                    notes.append(str(event["message"]))
 
             issues = project.find_label_issues(None, on_event, cancel)
             if cancel.is_set():
                 raise OperationCancelledError("label-error search cancelled")
-            return issues
+            return SearchOutcome(issues, notes)
 
         self._runner.start(work)
         self.review.progress_bar.setRange(0, 0)
@@ -295,9 +308,10 @@ class LabelErrors(QObject):
         self.review.progress_bar.setValue(done)
         self.review.progress_bar.setFormat(f"Fold {done} / {total}")
 
-    def _finished(self, issues: list[LabelIssueRecord]) -> None:
-        self._ended(f"Label-error search: {len(issues):,} suspected label errors")
-        self.review.show_issues(issues)
+    def _finished(self, outcome: SearchOutcome) -> None:
+        found = f"Label-error search: {len(outcome.issues):,} suspected label errors"
+        self._ended(" · ".join([found, *outcome.notes]))
+        self.review.show_issues(outcome.issues)
 
     def _ended(self, message: str) -> None:
         self.review.progress_bar.setVisible(False)

@@ -69,7 +69,12 @@ def _tag(window: MainWindow, item_id: int) -> str:
 def test_the_search_lists_issues_and_opens_the_first_in_the_canvas(
     qtbot: QtBot, open_window: Callable[[Path], MainWindow], digits: FlippedDigits
 ) -> None:
+    """One box (of one class: not judged, which the status bar says) beside the tags."""
+    with Project.open(digits.path) as project:
+        box = {"item_id": project.item_ids()[0], "label": "3", "box": [2, 2, 20, 20]}
+        project.add_annotations([box])
     window = _searched(qtbot, open_window, digits)
+    assert "boxes not judged" in window.statusBar().currentMessage()
     review = window.label_errors.review
     issues = review.model.issues
     assert review.model.rowCount() == len(issues) > 0
