@@ -1,10 +1,10 @@
 """The label-error finder: a `label-issues` worker's search, its review list, the decisions.
 
     project.find_label_issues(folds=5)          # K-fold quick model + cleanlab, in a worker
-    for issue in project.label_issues():        # lowest label quality first
-        print(issue.path, issue.given_label, "→", issue.suggested_label, issue.score)
+    for issue in project.label_issues():        # lowest label quality first; tags and boxes
+        print(issue.path, issue.describe(), issue.given_label, "→", issue.suggested_label)
     project.fix_label_issue(item_id)            # the suggested class, one undo step
-    project.keep_label(item_id)                 # not raised again while the class stays
+    project.keep_label(item_id, annotation_id)  # a box: not raised again while its class stays
 
 The search runs in a worker (`studio.jobs.label_issues_job`) so the window stays responsive
 and can cancel it; its findings are stored, so the list is there without searching again.
@@ -24,12 +24,13 @@ from studio.core.label_issues import (
     Decision,
     LabelIssueRecord,
     decide,
+    labelled_boxes,
     open_issues,
     single_tagged_items,
 )
 from studio.jobs.label_issues_job import label_issues_command
 from studio.jobs.launcher import JobOutcome, WorkerJob
-from studio.ml.label_quality import LabelQualityOptions, check_labels
+from studio.ml.label_quality import LabelQualityOptions, plan_search
 
 EventCallback = Callable[[dict[str, Any]], None]
 
@@ -47,10 +48,10 @@ class LabelIssuesService:
         on_event: EventCallback | None = None,
         cancel: threading.Event | None = None,
     ) -> list[LabelIssueRecord]:
-        """Search the items labelled with one class tag for label errors in a worker and
-        return the new review list. Ctrl-C (an exception in `on_event`) or setting `cancel`
-        stops the worker, which then stores nothing (OperationCancelledError is not raised:
-        the list returned is the previous one)."""
+        """Search the items labelled with one class tag and the boxes for label errors in a
+        worker and return the new review list. Ctrl-C (an exception in `on_event`) or setting
+        `cancel` stops the worker, which then stores nothing (OperationCancelledError is not
+        raised: the list returned is the previous one)."""
         if self._context.read_only:
             raise ReadOnlyProjectError(
                 f"{self._context.path}: {self._context.database.read_only_reason}; "
@@ -58,9 +59,10 @@ class LabelIssuesService:
             )
         options = options or LabelQualityOptions()
         with self._context.database.read() as connection:
-            tagged = single_tagged_items(connection)
+            tag_classes = [item.class_id for item in single_tagged_items(connection)]
+            box_classes = [box.class_id for box in labelled_boxes(connection)]
         # Refused here in one line, before a worker starts.
-        check_labels([item.class_id for item in tagged], options, str(self._context.path))
+        plan_search(tag_classes, box_classes, options, str(self._context.path))
         command = label_issues_command(self._context.path, options)
         job = WorkerJob.start(self._context.path, command)
         if cancel is not None:
@@ -77,20 +79,25 @@ class LabelIssuesService:
         with self._context.database.read() as connection:
             return open_issues(connection)
 
-    def fix_label_issue(self, item_id: int) -> LabelIssueRecord:
-        """Give the item's tag the suggested class, one undoable edit with the decision."""
-        return self._decide(item_id, "fixed")
+    def fix_label_issue(self, item_id: int, annotation_id: int | None = None) -> LabelIssueRecord:
+        """Give the doubted tag or box of the item the suggested class, one undoable edit with
+        the decision. `annotation_id` names the box when the item has several open issues."""
+        return self._decide(item_id, "fixed", annotation_id)
 
-    def keep_label(self, item_id: int) -> LabelIssueRecord:
-        """Keep the item's class: it is not raised again while it keeps that class."""
-        return self._decide(item_id, "kept")
+    def keep_label(self, item_id: int, annotation_id: int | None = None) -> LabelIssueRecord:
+        """Keep the class of the item's doubted tag or box: it is not raised again while it
+        keeps that class. `annotation_id` as for `fix_label_issue`."""
+        return self._decide(item_id, "kept", annotation_id)
 
-    def _decide(self, item_id: int, decision: Decision) -> LabelIssueRecord:
+    def _decide(
+        self, item_id: int, decision: Decision, annotation_id: int | None
+    ) -> LabelIssueRecord:
         context = self._context
         verb = "fix the label of" if decision == "fixed" else "keep the label of"
-        description = f"{verb} item {item_id}"
+        which = f" box {annotation_id}" if annotation_id is not None else ""
+        description = f"{verb} item {item_id}{which}"
         with user_edit(context.database, description, context.author) as edit:
-            issue = decide(edit, item_id, decision, context.author)
+            issue = decide(edit, item_id, decision, context.author, annotation_id)
         if decision == "fixed":
             self._events.annotations_committed([item_id], description)
         return issue

@@ -301,11 +301,11 @@ class Project:
     def label_issues(self) -> list[LabelIssueRecord]:
         return self.label_errors.label_issues()
 
-    def fix_label_issue(self, item_id: int) -> LabelIssueRecord:
-        return self.label_errors.fix_label_issue(item_id)
+    def fix_label_issue(self, item_id: int, annotation_id: int | None = None) -> LabelIssueRecord:
+        return self.label_errors.fix_label_issue(item_id, annotation_id)
 
-    def keep_label(self, item_id: int) -> LabelIssueRecord:
-        return self.label_errors.keep_label(item_id)
+    def keep_label(self, item_id: int, annotation_id: int | None = None) -> LabelIssueRecord:
+        return self.label_errors.keep_label(item_id, annotation_id)
 
     # -- Segment Anything ------------------------------------------------------------------
 

@@ -1,10 +1,10 @@
 """What the points of the map of the data can be coloured by: an open registry.
 
 A `ColouringSpec` turns item ids into one value per item: a category (a class name, a split, a
-status) or a score (a number, drawn on a colour ramp). Studio's own (class, split, status)
-come through the `studio_map_colourings` hook of its default plugin
-(`studio.plugins.builtin_colourings`), so an installed or project plugin adds its own the same
-way, for example a label-quality score read from the project.
+status) or a score (a number, drawn on a colour ramp). Studio's own (class, split, status, and
+the label quality of `studio.core.label_issues`) come through the `studio_map_colourings` hook
+of its default plugin (`studio.plugins.builtin_colourings`), so an installed or project plugin
+adds its own the same way.
 
 Core only: a spec reads the project through the SQLAlchemy connection it is handed.
 """

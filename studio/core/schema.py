@@ -41,6 +41,7 @@ TASK_VALUES = "'classification','multilabel','detection','segmentation'"
 RUN_STATUS_VALUES = "'queued','running','finished','failed','cancelled','interrupted'"
 SPLIT_VALUES = "'train','val','test'"
 LABEL_ISSUE_DECISION_CHECK = "decision IS NULL OR decision IN ('fixed','kept')"
+LABEL_ISSUE_KIND_CHECK = "kind IN ('tag','box')"
 
 
 class Setting(SQLModel, table=True):
@@ -376,11 +377,13 @@ class ModelAlias(SQLModel, table=True):
 class LabelIssue(SQLModel, table=True):
     """A label the label-error finder doubts, and what a person decided about it.
 
-    One row per item a search raised: the tag it concerns, its class then (`given_class_id`),
-    the class the out-of-fold model preferred and cleanlab's label quality (lowest first).
+    One row per label a search raised: the tag or box it concerns (`kind`, `annotation_id`),
+    its class then (`given_class_id`), the class the out-of-fold model preferred and the
+    label's quality (lowest first).
     `decision` stays NULL until a person fixes the label ("fixed": the suggested class was
     applied) or keeps it ("kept": not raised again while the item keeps that class). Decisions
-    are edits of their own, tracked by the undo log. Added by revision 0009 (ADR 0037).
+    are edits of their own, tracked by the undo log. Added by revision 0009 (ADR 0037); `kind`
+    by revision 0010 (ADR 0040).
     """
 
     __tablename__ = "label_issue"
@@ -413,6 +416,39 @@ class LabelIssue(SQLModel, table=True):
     decision: str | None = None
     decided_at: float | None = None
     decided_by: str | None = None
+    # "tag" (an image-level class tag) or "box" (one box's class). Added by revision 0010.
+    kind: str = Field(
+        default="tag",
+        sa_column=Column(
+            String,
+            CheckConstraint(LABEL_ISSUE_KIND_CHECK, name="kind"),
+            nullable=False,
+            server_default="tag",
+        ),
+    )
+
+
+class LabelQuality(SQLModel, table=True):
+    """The quality a label-error search gave every item it judged, doubted or not: the tag's
+    label quality, or for an item with boxes cleanlab's image-level object-detection score
+    (0 worst, 1 best). The map of the data is coloured by the latest search's. Rebuilt by
+    every search, never edited by a person. Added by revision 0010 (ADR 0040).
+    """
+
+    __tablename__ = "label_quality"
+    __table_args__ = (
+        CheckConstraint(LABEL_ISSUE_KIND_CHECK, name="kind"),
+        Index("ix_label_quality_search_id_item_id", "search_id", "item_id"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    search_id: int
+    item_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("item.id", ondelete="CASCADE"), nullable=False)
+    )
+    kind: str
+    score: float
 
 
 setting_table = Setting.__table__
@@ -430,6 +466,7 @@ prediction_table = Prediction.__table__
 model_version_table = ModelVersion.__table__
 model_alias_table = ModelAlias.__table__
 label_issue_table = LabelIssue.__table__
+label_quality_table = LabelQuality.__table__
 
 # Tables whose rows a history entry may snapshot and restore.
 # Label-issue decisions are undone with the label fix they came with.

@@ -778,6 +778,10 @@ class MainWindow(QMainWindow):
         self.raise_()
         self.activateWindow()
 
+    def select_annotations(self, annotation_ids: list[int]) -> None:
+        """Select shapes of the open item in the canvas (the label-error review's box)."""
+        self.workspace.controller.select(annotation_ids)
+
     # -- the keyboard --------------------------------------------------------------------
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802

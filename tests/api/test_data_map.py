@@ -124,7 +124,7 @@ def test_a_plugin_adds_a_colouring_beside_studios_own(
     names = [spec.name for spec in small_project.maps.map_colourings()]
     widths = small_project.map_colours("width", small_project.item_ids())
 
-    assert names == ["class", "split", "status", "width"]
+    assert names == ["class", "split", "status", "label_quality", "width"]
     assert set(widths.values()) == {64.0}
 
 

@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 
 from benchmarks.flipped_digits import FlippedDigits, flipped_digits_project
+from benchmarks.swapped_boxes import SwappedBoxes
 from studio.api import Project
+from tests.box_label_projects import copy_of_boxes, shared_searched_boxes  # noqa: F401
 from tests.cli_helpers import assert_user_error, run_cli
 
 
@@ -62,3 +64,27 @@ def test_deciding_on_an_item_without_an_issue_is_a_one_line_error(digits: Flippe
 def test_an_empty_project_is_refused_in_one_line(tmp_path: Path) -> None:
     Project.create(tmp_path / "empty.studio").close()
     assert_user_error(run_cli("label-issues", tmp_path / "empty.studio"), "at least 2 classes")
+
+
+def test_box_issues_are_listed_with_their_box_and_fixed_by_item_and_box(
+    searched_boxes: SwappedBoxes, tmp_path: Path
+) -> None:
+    boxes = copy_of_boxes(searched_boxes, tmp_path)
+    listed = json.loads(run_cli("label-issues", boxes.path, "--list", "--json").stdout)
+    issue = next(entry for entry in listed if entry["kind"] == "box")
+    assert len(issue["box"]) == 4
+    target = f"{issue['item_id']}:{issue['annotation_id']}"
+    result = run_cli("label-issues", boxes.path, "--fix", target)
+    assert result.exit_code == 0, result.output
+    assert f"box {issue['annotation_id']}" in result.stdout
+    with Project.open(boxes.path) as project:
+        labels = {a.id: a.label for a in project.annotations(issue["item_id"])}
+    assert labels[issue["annotation_id"]] == issue["suggested_label"]
+
+
+def test_a_target_that_is_not_item_or_item_and_box_is_a_one_line_error(
+    searched_boxes: SwappedBoxes,
+) -> None:
+    assert_user_error(
+        run_cli("label-issues", searched_boxes.path, "--keep", "3:box"), "is not ITEM or ITEM:BOX"
+    )

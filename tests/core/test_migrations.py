@@ -17,7 +17,7 @@ from studio.api import Project
 from studio.core.database import APPLICATION_ID, create_file_engine
 from studio.core.errors import ProjectFileError
 from studio.core.geometry import decode_mask
-from studio.core.label_issues import Finding, store_findings
+from studio.core.label_issues import Finding, ItemQuality, store_findings
 from studio.core.project_file import (
     alembic_config,
     current_revision,
@@ -358,3 +358,66 @@ def test_downgrade_from_0009_drops_the_label_issues_and_keeps_the_labels(
         engine.dispose()
     assert "label_issue" not in [row[1] for row in _schema(path)]
     assert _rows(path, "annotation") == annotations
+
+
+def test_upgrade_to_0010_makes_old_findings_tag_findings_and_adds_label_quality(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "issues.studio"
+    with Project.create(path) as project:
+        project.add_classes(["cat", "dog"])
+        project.import_media(write_images(tmp_path / "images", 1))
+        (item,) = project.item_ids()
+        (tag,) = project.set_image_tags(item, ["cat"])
+        cat, dog = (record.id for record in project.classes())
+    _migrate(path, "downgrade", "0009")
+    connection = sqlite3.connect(path)
+    try:
+        with connection:
+            connection.execute(
+                "INSERT INTO label_issue (item_id, annotation_id, given_class_id, "
+                "suggested_class_id, score, search_id, method, found_at) "
+                "VALUES (?, ?, ?, ?, 0.1, 1, 'a test', 0.0)",
+                (item, tag, cat, dog),
+            )
+    finally:
+        connection.close()
+    Project.open(path).close()
+    assert _rows(path, "label_issue", ["item_id", "kind"]) == [(item, "tag")]
+    assert _rows(path, "label_quality") == []
+
+
+def test_downgrade_from_0010_drops_box_findings_and_qualities_and_keeps_the_rest(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "issues.studio"
+    with Project.create(path) as project:
+        project.add_classes(["cat", "dog"])
+        project.import_media(write_images(tmp_path / "images", 1))
+        (item,) = project.item_ids()
+        (tag,) = project.set_image_tags(item, ["cat"])
+        (box,) = project.add_annotations([{"item_id": item, "label": "cat", "box": [1, 1, 5, 5]}])
+        cat, dog = (record.id for record in project.classes())
+    database = open_project_file(path)
+    try:
+        findings = [Finding(item, tag, cat, dog, 0.1), Finding(item, box, cat, dog, 0.2, "box")]
+        store_findings(database, findings, "a test", 0.0, [ItemQuality(item, "box", 0.3)])
+    finally:
+        database.close()
+    annotations = _rows(path, "annotation")
+    _migrate(path, "downgrade", "0009")
+    assert "label_quality" not in [row[1] for row in _schema(path)]
+    assert "kind" not in _columns(path, "label_issue")
+    assert _rows(path, "label_issue", ["annotation_id"]) == [(tag,)]
+    assert _rows(path, "annotation") == annotations
+
+
+def _migrate(path: Path, direction: str, target: str) -> None:
+    engine = create_file_engine(path)
+    try:
+        with engine.connect() as connection, connection.begin():
+            config = alembic_config()
+            config.attributes["connection"] = connection
+            getattr(command, direction)(config, target)
+    finally:
+        engine.dispose()

@@ -2,17 +2,19 @@
 
 The search is the API's `find_label_issues` (a `label-issues` worker) on the window's one
 background mechanism, `TaskRunner`, with a progress bar and a Cancel button in the review
-window. The review window lists the open issues (lowest label quality first); choosing one
-opens its image in the canvas and says which class the finder suggests. Ctrl+Alt+F takes the
+window. The review window lists the open issues, tags and boxes (lowest label quality first);
+choosing one opens its image in the canvas, selects the doubted box, and says which class the
+finder suggests. Ctrl+Alt+F takes the
 suggestion, Ctrl+Alt+K keeps the label; each is one undo step (Ctrl+Z in the main window)
 and moves to the next entry. The list is read again whenever the review window is activated,
-so an undo shows up there.
+so an undo shows up there. Esc or Ctrl+W closes it.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from PySide6.QtCore import (
@@ -41,10 +43,19 @@ from studio.api import Project
 from studio.core.errors import OperationCancelledError, StudioError
 from studio.core.label_issues import LabelIssueRecord
 from studio.gui.task_runner import Progress, TaskRunner
+from studio.gui.tool_window import add_close_keys
 
 AddAction = Callable[[str, Callable[[], object]], QAction]
-COLUMNS = ("Item", "Label", "Suggested", "Quality")
+COLUMNS = ("Item", "Which", "Label", "Suggested", "Quality")
 ModelIndex = QModelIndex | QPersistentModelIndex
+
+
+@dataclass(frozen=True)
+class SearchOutcome:
+    """A finished search: the new list, and the one-line notes on kinds of label left out."""
+
+    issues: list[LabelIssueRecord]
+    notes: list[str]
 
 
 class LabelingWindow(Protocol):
@@ -54,13 +65,16 @@ class LabelingWindow(Protocol):
 
     def open_item(self, item_id: int) -> None: ...
 
+    def select_annotations(self, annotation_ids: list[int]) -> None: ...
+
     def refresh(self) -> None: ...
 
     def statusBar(self) -> Any: ...  # noqa: N802
 
 
 class LabelIssuesModel(QAbstractTableModel):
-    """The open label issues as rows: item, given label, suggested label, quality."""
+    """The open label issues as rows: item, which label (tag or box), given label, suggested
+    label, quality."""
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -89,7 +103,13 @@ class LabelIssuesModel(QAbstractTableModel):
             return None
         issue = self.issues[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
-            values = (issue.path, issue.given_label, issue.suggested_label, f"{issue.score:.3f}")
+            values = (
+                issue.path,
+                issue.describe(),
+                issue.given_label,
+                issue.suggested_label,
+                f"{issue.score:.3f}",
+            )
             return values[index.column()]
         if role == Qt.ItemDataRole.ToolTipRole:
             return f"item {issue.item_id}: {issue.method}"
@@ -127,7 +147,8 @@ class LabelErrorsWindow(QWidget):
         layout.addWidget(self.table)
         layout.addWidget(self.summary)
         layout.addLayout(buttons)
-        self.resize(560, 480)
+        self.resize(640, 480)
+        add_close_keys(self)
         self.activated: Callable[[], None] | None = None
 
     def current(self) -> LabelIssueRecord | None:
@@ -161,6 +182,7 @@ class LabelErrors(QObject):
         self.review.keep_button.clicked.connect(self.keep)
         self.review.search_button.clicked.connect(self.search)
         self.review.cancel_button.clicked.connect(self.cancel)
+        self._opened: LabelIssueRecord | None = None
         self._runner = TaskRunner(self)
         self._runner.progress.connect(self._show_progress)
         self._runner.finished.connect(self._finished)
@@ -197,15 +219,19 @@ class LabelErrors(QObject):
         if self.running:
             return
 
-        def work(progress: Progress, cancel: threading.Event) -> list[LabelIssueRecord]:
+        def work(progress: Progress, cancel: threading.Event) -> SearchOutcome:
+            notes: list[str] = []
+
             def on_event(event: dict[str, Any]) -> None:
                 if event.get("event") == "progress" and event.get("stage") == "folds":
                     progress(int(event["done"]), int(event["total"]))
+                elif event.get("event") == "note":
+                    notes.append(str(event["message"]))
 
             issues = project.find_label_issues(None, on_event, cancel)
             if cancel.is_set():
                 raise OperationCancelledError("label-error search cancelled")
-            return issues
+            return SearchOutcome(issues, notes)
 
         self._runner.start(work)
         self.review.progress_bar.setRange(0, 0)
@@ -233,33 +259,46 @@ class LabelErrors(QObject):
         self.review.show_issues(project.label_issues(), rows[0].row() if rows else 0)
 
     def fix(self) -> None:
-        self._decide(lambda project, item_id: project.fix_label_issue(item_id), "fixed")
+        self._decide(
+            lambda project, issue: project.fix_label_issue(issue.item_id, issue.annotation_id),
+            "fixed",
+        )
 
     def keep(self) -> None:
-        self._decide(lambda project, item_id: project.keep_label(item_id), "kept")
+        self._decide(
+            lambda project, issue: project.keep_label(issue.item_id, issue.annotation_id), "kept"
+        )
 
-    def _decide(self, apply: Callable[[Project, int], LabelIssueRecord], verb: str) -> None:
+    def _decide(
+        self, apply: Callable[[Project, LabelIssueRecord], LabelIssueRecord], verb: str
+    ) -> None:
         project, issue = self.window.project, self.review.current()
         if project is None or issue is None:
             self._message("Choose a label issue in the Label errors window first")
             return
         row = self.review.model.issues.index(issue)
         try:
-            apply(project, issue.item_id)
+            apply(project, issue)
         except StudioError as error:
             self._message(str(error))
             return
         self.window.refresh()
         self.review.show_issues(project.label_issues(), row)
-        self._message(f"{issue.path}: {verb} (Ctrl+Z undoes it)")
+        self._message(f"{issue.path} ({issue.describe()}): {verb} (Ctrl+Z undoes it)")
 
     def _open_current(self) -> None:
+        """Open the chosen entry's image (and box) in the main window, unless it is open
+        already: the list is read again whenever the review window is activated, and opening
+        the image activates the main window, which would take the focus back at once."""
         issue = self.review.current()
-        if issue is None:
+        if issue is None or issue == self._opened:
             return
+        self._opened = issue
         self.window.open_item(issue.item_id)
+        if issue.kind == "box" and issue.annotation_id is not None:
+            self.window.select_annotations([issue.annotation_id])
         self.review.summary.setText(
-            f"{issue.path}: labelled {issue.given_label}; the finder suggests "
+            f"{issue.path}, {issue.describe()}: labelled {issue.given_label}; the finder suggests "
             f"{issue.suggested_label} (label quality {issue.score:.3f}). "
             "Ctrl+Alt+F fixes, Ctrl+Alt+K keeps."
         )
@@ -269,9 +308,10 @@ class LabelErrors(QObject):
         self.review.progress_bar.setValue(done)
         self.review.progress_bar.setFormat(f"Fold {done} / {total}")
 
-    def _finished(self, issues: list[LabelIssueRecord]) -> None:
-        self._ended(f"Label-error search: {len(issues):,} suspected label errors")
-        self.review.show_issues(issues)
+    def _finished(self, outcome: SearchOutcome) -> None:
+        found = f"Label-error search: {len(outcome.issues):,} suspected label errors"
+        self._ended(" · ".join([found, *outcome.notes]))
+        self.review.show_issues(outcome.issues)
 
     def _ended(self, message: str) -> None:
         self.review.progress_bar.setVisible(False)

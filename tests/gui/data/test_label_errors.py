@@ -13,9 +13,11 @@ from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
 from benchmarks.flipped_digits import FlippedDigits, flipped_digits_project
+from benchmarks.swapped_boxes import SwappedBoxes
 from studio.api import Project
 from studio.gui.main_window import MainWindow
 from studio.ml.label_quality import LabelQualityOptions
+from tests.box_label_projects import copy_of_boxes, shared_searched_boxes  # noqa: F401
 
 WORKER_TIMEOUT_MS = 120_000
 CTRL_ALT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier
@@ -67,7 +69,12 @@ def _tag(window: MainWindow, item_id: int) -> str:
 def test_the_search_lists_issues_and_opens_the_first_in_the_canvas(
     qtbot: QtBot, open_window: Callable[[Path], MainWindow], digits: FlippedDigits
 ) -> None:
+    """One box (of one class: not judged, which the status bar says) beside the tags."""
+    with Project.open(digits.path) as project:
+        box = {"item_id": project.item_ids()[0], "label": "3", "box": [2, 2, 20, 20]}
+        project.add_annotations([box])
     window = _searched(qtbot, open_window, digits)
+    assert "boxes not judged" in window.statusBar().currentMessage()
     review = window.label_errors.review
     issues = review.model.issues
     assert review.model.rowCount() == len(issues) > 0
@@ -122,3 +129,39 @@ def test_cancel_stops_the_search_and_keeps_the_list_as_it_was(
     qtbot.waitUntil(lambda: not window.label_errors.running, timeout=WORKER_TIMEOUT_MS)
     assert window.project.label_issues() == before
     assert "cancelled" in window.statusBar().currentMessage()
+
+
+def test_esc_closes_the_review_window(
+    qtbot: QtBot, open_window: Callable[[Path], MainWindow], digits: FlippedDigits
+) -> None:
+    window = _reviewing(open_window, digits)  # opens the first entry's image: the main window
+    review = window.label_errors.review
+    qtbot.waitExposed(review)
+    review.activateWindow()
+    qtbot.waitUntil(review.isActiveWindow)
+    qtbot.keyClick(review.table, Qt.Key.Key_Escape)
+    assert not review.isVisible()
+
+
+def test_a_box_entry_selects_its_box_in_the_canvas_and_fix_relabels_that_box(
+    qtbot: QtBot,
+    open_window: Callable[[Path], MainWindow],
+    searched_boxes: SwappedBoxes,
+    tmp_path: Path,
+) -> None:
+    boxes = copy_of_boxes(searched_boxes, tmp_path)
+    window = open_window(boxes.path)
+    window.label_errors.review.show()
+    window.label_errors.reload()
+    review = window.label_errors.review
+    row = next(i for i, issue in enumerate(review.model.issues) if issue.kind == "box")
+    review.table.selectRow(row)
+    issue = review.current()
+    assert issue is not None
+    qtbot.waitUntil(lambda: window.workspace.navigator.item_id == issue.item_id)
+    assert window.workspace.canvas.selected_annotations() == [issue.annotation_id]
+    assert f"box {issue.annotation_id}" in review.summary.text()
+    review.fix_button.click()
+    assert window.project is not None
+    labels = {a.id: a.label for a in window.project.annotations(issue.item_id)}
+    assert labels[issue.annotation_id] == issue.suggested_label

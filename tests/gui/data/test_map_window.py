@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
 from studio.api.data_map import DataMap, MapPoint
+from studio.core.label_issues import ItemQuality, store_findings
 from studio.gui.data.map_window import DataMapWindow
 from studio.gui.main_window import MainWindow
 from tests.gui.gallery_helpers import selected_ids
@@ -129,6 +130,32 @@ def test_colour_by_status_gives_each_status_its_colour_and_a_legend(
     assert len(brushes) == 3  # done, in progress, new
     for status in ("done", "in_progress", "new"):
         assert status in shown.legend.text()
+
+
+def test_colour_by_label_quality_ramps_the_judged_items_and_greys_the_others(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    assert window.project is not None
+    judged = window.project.item_ids()[:3]
+    scores = [
+        ItemQuality(item_id, "tag", score)
+        for item_id, score in zip(judged, (0.1, 0.5, 0.9), strict=True)
+    ]
+    store_findings(window.project.context.database, [], "a test", 0.0, scores)
+    shown = map_window(qtbot, window)
+
+    shown.colour_combo.setCurrentIndex(shown.colour_combo.findData("label_quality"))
+
+    assert shown.found is not None
+    brushes = shown.view.scatter.data["brush"]
+    colours = {
+        point.item_id: brush.color().name()
+        for point, brush in zip(shown.found.points, brushes, strict=True)
+    }
+    grey = {colour for item_id, colour in colours.items() if item_id not in judged}
+    assert len(grey) == 1
+    assert len({colours[item_id] for item_id in judged} - grey) == 3
+    assert "grey: never judged" in shown.legend.text()
 
 
 def test_the_data_menu_holds_the_map_on_ctrl_alt_j(window: MainWindow) -> None:
