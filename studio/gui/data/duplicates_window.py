@@ -30,7 +30,7 @@ from studio.core.duplicates import DEFAULT_THRESHOLD, HASH_BITS
 from studio.core.errors import StudioError
 from studio.core.thumbnails import ThumbnailCache, ThumbnailError
 from studio.gui.task_runner import Progress, TaskRunner, stop_when_cancelled
-from studio.gui.tool_window import add_close_keys
+from studio.gui.tool_window import TOOL_WINDOW, add_close_keys
 
 ICON_SIZE = 96
 GROUP_ROLE = Qt.ItemDataRole.UserRole + 1  # a group row's DuplicateGroup
@@ -69,7 +69,7 @@ class DuplicatesWindow(QWidget):
     edited = Signal(str)  # items were removed: a status-bar note (the window refreshes)
 
     def __init__(self, project: Project, parent: QWidget | None = None) -> None:
-        super().__init__(parent, Qt.WindowType.Window)
+        super().__init__(parent, TOOL_WINDOW)
         self.setObjectName("duplicatesWindow")
         self.setWindowTitle("Duplicates")
         add_close_keys(self)

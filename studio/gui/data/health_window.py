@@ -13,13 +13,12 @@ import threading
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
 
 from studio.api import DatasetHealth, Project
 from studio.core.stats import HEALTH_SPLITS
 from studio.gui.task_runner import Progress, TaskRunner
-from studio.gui.tool_window import add_close_keys
+from studio.gui.tool_window import TOOL_WINDOW, add_close_keys
 
 SPLIT_COLOURS = {"train": "#4c72b0", "val": "#dd8452", "test": "#55a868", "none": "#8c8c8c"}
 RATIO_BINS = 30
@@ -29,7 +28,7 @@ class HealthWindow(QWidget):
     """Four charts and a line of counts; `refresh()` re-reads the figures."""
 
     def __init__(self, project: Project, parent: QWidget | None = None) -> None:
-        super().__init__(parent, Qt.WindowType.Window)
+        super().__init__(parent, TOOL_WINDOW)
         self.setObjectName("healthWindow")
         self.setWindowTitle("Dataset health")
         add_close_keys(self)

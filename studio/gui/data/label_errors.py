@@ -43,7 +43,7 @@ from studio.api import Project
 from studio.core.errors import OperationCancelledError, StudioError
 from studio.core.label_issues import LabelIssueRecord
 from studio.gui.task_runner import Progress, TaskRunner
-from studio.gui.tool_window import add_close_keys
+from studio.gui.tool_window import TOOL_WINDOW, add_close_keys
 
 AddAction = Callable[[str, Callable[[], object]], QAction]
 COLUMNS = ("Item", "Which", "Label", "Suggested", "Quality")
@@ -120,7 +120,7 @@ class LabelErrorsWindow(QWidget):
     """The review list, the chosen issue's fix, the buttons, and the search's progress."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent, Qt.WindowType.Window)
+        super().__init__(parent, TOOL_WINDOW)
         self.setWindowTitle("Label errors")
         self.model = LabelIssuesModel(self)
         self.table = QTableView()

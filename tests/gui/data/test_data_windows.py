@@ -133,3 +133,14 @@ def test_freezing_with_duplicates_across_splits_warns_and_freezes(
     assert "1 group(s) of duplicate images straddle train and val/test" in message.text()
     assert window.project.latest_version() is not None
     message.close()
+
+
+def test_the_duplicates_window_stays_above_the_main_window(
+    qtbot: QtBot, open_window: MainWindowOpener, photo_project: Path
+) -> None:
+    """Choosing a group raises the main window to show it; a window that is not a tool
+    window of the main one went behind it in a real desktop."""
+    window = open_window(photo_project)
+    found = shown_duplicates(qtbot, window)
+    assert found.windowType() == Qt.WindowType.Tool
+    assert found.windowHandle().transientParent() is window.windowHandle()

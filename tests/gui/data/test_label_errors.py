@@ -143,6 +143,15 @@ def test_esc_closes_the_review_window(
     assert not review.isVisible()
 
 
+def test_the_review_window_stays_above_the_main_window_that_shows_each_entry(
+    open_window: Callable[[Path], MainWindow], digits: FlippedDigits
+) -> None:
+    window = _reviewing(open_window, digits)
+    review = window.label_errors.review
+    assert review.windowType() == Qt.WindowType.Tool
+    assert review.windowHandle().transientParent() is window.windowHandle()
+
+
 def test_a_box_entry_selects_its_box_in_the_canvas_and_fix_relabels_that_box(
     qtbot: QtBot,
     open_window: Callable[[Path], MainWindow],
