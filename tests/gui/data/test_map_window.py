@@ -1,5 +1,6 @@
 """The map of the data's window: a lasso drawn with real mouse events selects exactly the
-images under it in the gallery, a click opens one, and the dots take the chosen colouring."""
+images under it in the gallery, a click opens one, the dots take the chosen colouring, and
+Esc or Ctrl+W closes the window."""
 
 from __future__ import annotations
 
@@ -131,6 +132,19 @@ def test_colour_by_status_gives_each_status_its_colour_and_a_legend(
         assert status in shown.legend.text()
 
 
+def test_esc_and_ctrl_w_close_the_map_window(qtbot: QtBot, window: MainWindow) -> None:
+    shown = map_window(qtbot, window)
+    for key, modifier in (
+        (Qt.Key.Key_Escape, Qt.KeyboardModifier.NoModifier),
+        (Qt.Key.Key_W, Qt.KeyboardModifier.ControlModifier),
+    ):
+        shown.show()
+        shown.activateWindow()
+        qtbot.waitUntil(shown.isActiveWindow)
+        qtbot.keyClick(shown.colour_combo, key, modifier)
+        assert not shown.isVisible()
+
+
 def test_the_data_menu_holds_the_map_on_ctrl_alt_j(window: MainWindow) -> None:
     action = window.menu_actions["data_map"]
 
@@ -149,10 +163,10 @@ def test_the_menu_action_computes_the_map_in_the_background_with_progress(
     window.menu_actions["data_map"].trigger()
     shown = window.data_map.window
     shown.runner.progress.connect(lambda done, total: seen.append((done, total)))
-    assert shown.progress_bar.isVisible()
+    assert shown.job.isVisible()
     qtbot.waitUntil(lambda: shown.found is not None, timeout=180_000)
 
     assert len(shown.found.points) == 150
     assert (150, 150) in seen
-    assert not shown.progress_bar.isVisible()
+    assert not shown.job.isVisible()
     assert "150 images by run" in shown.status.text()

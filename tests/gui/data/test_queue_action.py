@@ -30,6 +30,8 @@ def test_next_and_the_gallery_follow_the_uncertainty_queue(
     open_first_image(qtbot, window)
     with qtbot.waitSignal(queue.ordered, timeout=120_000):
         press(qtbot, Qt.Key.Key_Q, CONTROL_ALT)
+        assert queue.job.isVisible()  # the ordering, with Cancel, in the status bar
+    assert not queue.job.isVisible()
     assert window.menu_actions["follow_queue"].isChecked()
     order = queue.queue.item_ids()
     assert len(order) == UNLABELED
