@@ -16,11 +16,14 @@ import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from PySide6.QtCore import QEvent, QSize, Qt
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QToolButton, QWidget
 
 from studio.gui.task_runner import TaskRunner
 
 BAR_WIDTH = 120  # px: the bar shows how far; the line beside it says what and how many
+LINE_MINIMUM = 60  # px: a narrow window squeezes the line down to this, ending it in "…"
 
 _starts = itertools.count(1)  # orders the jobs' starts, for Esc's "the one started last"
 
@@ -44,6 +47,55 @@ class JobText:
         return f"{self.title} {done:,} / {total:,}"
 
 
+class JobLine(QLabel):
+    """The job's line, ending in "…" when a narrow window squeezes the status bar (the whole
+    line is its tooltip). It asks for the width of the longest line of the task so far, so
+    the status bar's other widgets do not shift at every count. Widths are measured when
+    asked, in the font the label has by then (a style sheet may change it once shown)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.line = ""
+        self._longest = ""
+        self.setMinimumWidth(LINE_MINIMUM)
+
+    def restart(self) -> None:
+        self._longest = ""
+
+    def set_line(self, line: str) -> None:
+        self.line = line
+        self.setToolTip(line)
+        if self._width_of(line) > self._width_of(self._longest):
+            self._longest = line
+            self.updateGeometry()
+        self._elide()
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        margins = self.contentsMargins()
+        extra = margins.left() + margins.right() + 2 * self.margin() + 2
+        return QSize(self._width_of(self._longest) + extra, super().sizeHint().height())
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802
+        return QSize(LINE_MINIMUM, super().minimumSizeHint().height())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self._elide()
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self.updateGeometry()
+            self._elide()
+
+    def _width_of(self, text: str) -> int:
+        return self.fontMetrics().horizontalAdvance(text)
+
+    def _elide(self) -> None:
+        width = self.contentsRect().width() - 2 * self.margin()
+        self.setText(self.fontMetrics().elidedText(self.line, Qt.TextElideMode.ElideRight, width))
+
+
 class StatusJob(QWidget):
     """The line, the bar and the Cancel button of one runner's task; hidden while idle.
 
@@ -63,7 +115,7 @@ class StatusJob(QWidget):
         self.text = text
         self.started_as = 0  # the start's place in the order of every job's starts
         self._cancel = cancel or runner.cancel
-        self.label = QLabel()
+        self.label = JobLine()
         self.bar = QProgressBar()
         self.bar.setTextVisible(False)  # a busy bar draws no text: the label carries it
         self.bar.setMaximumWidth(BAR_WIDTH)
@@ -91,6 +143,7 @@ class StatusJob(QWidget):
 
     def _started(self) -> None:
         self.started_as = next(_starts)
+        self.label.restart()
         self._show_phase(self.text.starting)
         self.show()
 
@@ -100,11 +153,11 @@ class StatusJob(QWidget):
             return
         self.bar.setRange(0, total)
         self.bar.setValue(done)
-        self.label.setText(self.text.counted(done, total))
+        self.label.set_line(self.text.counted(done, total))
 
     def _show_phase(self, phase: str) -> None:
         self.bar.setRange(0, 0)  # busy
-        self.label.setText(f"{self.text.title}: {phase}")
+        self.label.set_line(f"{self.text.title}: {phase}")
 
 
 class StatusJobs(QWidget):

@@ -11,7 +11,7 @@ from pytestqt.qtbot import QtBot
 
 from studio.core.errors import OperationCancelledError
 from studio.gui.main_window import MainWindow
-from studio.gui.status_job import JobText, StatusJob, StatusJobs
+from studio.gui.status_job import BAR_WIDTH, LINE_MINIMUM, JobText, StatusJob, StatusJobs
 from studio.gui.task_runner import Progress, TaskRunner
 from tests.gui.canvas.conftest import click
 from tests.gui.workspace.conftest import open_first_image, press
@@ -45,13 +45,13 @@ def test_a_job_says_what_runs_and_how_far_and_hides_when_its_task_ends(qtbot: Qt
     runner = TaskRunner()
     job = jobs.add(runner, JobText("Pre-labeling"))
     seen: list[str] = []
-    runner.progress.connect(lambda done, total: seen.append(job.label.text()))
+    runner.progress.connect(lambda done, total: seen.append(job.label.line))
     gate = threading.Event()
     assert not job.isVisible()
 
     runner.start(counting_then_uncounted(gate))
     assert job.isVisible()
-    assert job.label.text() == "Pre-labeling: starting…"
+    assert job.label.line == "Pre-labeling: starting…"
     qtbot.waitUntil(lambda: len(seen) == 2)
     with qtbot.waitSignal(runner.finished):
         gate.set()
@@ -67,7 +67,7 @@ def test_what_is_counted_is_named_when_the_title_does_not_say_it(qtbot: QtBot) -
     qtbot.addWidget(job)
     with qtbot.waitSignal(runner.progress):
         runner.start(wait_for_cancel)
-    assert job.label.text() == "Map: features 3 / 40"
+    assert job.label.line == "Map: features 3 / 40"
     assert (job.bar.value(), job.bar.maximum()) == (3, 40)
     runner.shutdown()
 
@@ -131,3 +131,20 @@ def test_an_unfinished_polygon_takes_esc_before_the_running_job(
     with qtbot.waitSignal(runner.cancelled):
         press(qtbot, Qt.Key.Key_Escape)
     assert not job.isVisible()
+
+
+def test_a_squeezed_line_ends_in_an_ellipsis_and_keeps_the_whole_line_as_its_tooltip(
+    qtbot: QtBot,
+) -> None:
+    runner = TaskRunner()
+    job = StatusJob(runner, JobText("Pre-labeling", starting="loading the model…"))
+    qtbot.addWidget(job)
+    job.resize(BAR_WIDTH + LINE_MINIMUM + job.cancel_button.sizeHint().width(), 30)
+    job.show()
+    runner.start(wait_for_cancel)
+    qtbot.waitUntil(lambda: job.label.line == "Pre-labeling 3 / 40")
+
+    assert job.label.text().endswith("…")
+    assert len(job.label.text()) < len(job.label.line)
+    assert job.label.toolTip() == "Pre-labeling 3 / 40"
+    runner.shutdown()

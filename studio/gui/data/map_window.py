@@ -132,15 +132,17 @@ class DataMapWindow(QWidget):
             controls.addWidget(QLabel(label))
             controls.addWidget(widget, 2 if widget is self.model_edit else 0)
         controls.addWidget(self.compute_button)
-        controls.addWidget(self.job, 1)
         body = QSplitter()
         body.addWidget(self.view)
         body.addWidget(self.legend)
         body.setStretchFactor(0, 1)
+        status_row = QHBoxLayout()  # the window's status bar: a line, then the running job
+        status_row.addWidget(self.status, 1)
+        status_row.addWidget(self.job)
         layout = QVBoxLayout(self)
         layout.addLayout(controls)
         layout.addWidget(body, 1)
-        layout.addWidget(self.status)
+        layout.addLayout(status_row)
 
     # -- computing --------------------------------------------------------------------------
 

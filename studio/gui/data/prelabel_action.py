@@ -57,7 +57,7 @@ DROP = ""  # the mapping combo's entry that drops a model class
 AddAction = Callable[[str, Callable[[], object]], QAction]
 JOB_TEXT = JobText(
     "Pre-labeling",
-    starting="checking the model's classes…",
+    starting="loading the model…",
     cancel_tip="Stop after the batch in progress; the batches done keep their suggestions (Esc)",
 )
 
@@ -333,6 +333,8 @@ class Prelabeling(QObject):
                 tally.count(event)
                 if event.get("event") == "progress":
                     progress(int(event["done"]), int(event["total"]))
+                elif event.get("event") == "prelabel":  # the worker has the model: 0 / items
+                    progress(0, int(event["items"]))
 
             try:
                 outcome = project.prelabel(options, on_event, cancel)
@@ -358,6 +360,7 @@ class Prelabeling(QObject):
         dialog.rejected.connect(lambda: self.message.emit("Pre-labeling not started"))
         self.dialog = dialog
         dialog.open()
+        self.message.emit("Pre-labeling waits: map the model's classes to the project's")
 
     def ask_accept(self) -> None:
         """Accept the pending suggestions scoring at least a threshold, as one undo step."""

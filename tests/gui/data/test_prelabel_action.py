@@ -8,9 +8,9 @@ worker (no torch)."""
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Callable
 from pathlib import Path
+from zipfile import ZIP_STORED
 
 import pytest
 from PySide6.QtCore import Qt
@@ -25,6 +25,7 @@ from studio.gui.data.prelabel_action import (
     PrelabelDialog,
 )
 from studio.gui.main_window import MainWindow
+from tests.bundle.zips import zip_folder
 from tests.gui.workspace.conftest import press
 from tests.prelabel_projects import BUNDLE, UNLABELED, trained_digits, unlabeled_ids
 
@@ -91,13 +92,13 @@ def test_esc_right_after_the_start_cancels_pre_labeling_and_keeps_the_batches_do
 def test_a_zipped_bundles_classes_are_checked_off_the_window_thread_then_mapped(
     qtbot: QtBot, open_window: Callable[[Path], MainWindow], digits: Path
 ) -> None:
-    zipped = shutil.make_archive(str(digits.parent / "zipped"), "zip", digits.parent / BUNDLE)
+    zipped = zip_folder(digits.parent / BUNDLE, digits.parent / "bundle.zip", None, ZIP_STORED)
     with Project.open(digits) as project:
         project.update_class("3", name="three")
     window = open_window(digits)
-    window.prelabeling.start(window.project, PrelabelOptions(zipped, threshold=0.0))
+    window.prelabeling.start(window.project, PrelabelOptions(str(zipped), threshold=0.0))
     assert window.prelabeling.dialog is None  # the zip is read in the background
-    assert window.prelabeling.job.label.text() == "Pre-labeling: checking the model's classes…"
+    assert window.prelabeling.job.label.line == "Pre-labeling: loading the model…"
 
     qtbot.waitUntil(lambda: window.prelabeling.dialog is not None, timeout=WORKER_TIMEOUT_MS)
     dialog = window.prelabeling.dialog
