@@ -796,7 +796,8 @@ class MainWindow(QMainWindow):
             self.workspace.canvas.setFocus(Qt.FocusReason.ShortcutFocusReason)
             event.accept()
             return
-        if event.key() == Qt.Key.Key_Escape and self.status_jobs.cancel_newest():
+        pressed_escape = event.key() == Qt.Key.Key_Escape and not event.isAutoRepeat()
+        if pressed_escape and self.status_jobs.cancel_newest():  # held: one job, not the next
             event.accept()
             return
         super().keyPressEvent(event)

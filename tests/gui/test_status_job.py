@@ -14,6 +14,7 @@ from studio.gui.main_window import MainWindow
 from studio.gui.status_job import BAR_WIDTH, LINE_MINIMUM, JobText, StatusJob, StatusJobs
 from studio.gui.task_runner import Progress, TaskRunner
 from tests.gui.canvas.conftest import click
+from tests.gui.conftest import hold_key
 from tests.gui.workspace.conftest import open_first_image, press
 
 WAITING = JobText("Waiting", starting="getting ready…", uncounted="thinking…")
@@ -148,3 +149,21 @@ def test_a_squeezed_line_ends_in_an_ellipsis_and_keeps_the_whole_line_as_its_too
     assert len(job.label.text()) < len(job.label.line)
     assert job.label.toolTip() == "Pre-labeling 3 / 40"
     runner.shutdown()
+
+
+def test_a_held_esc_cancels_the_newest_job_and_not_the_next_one(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    older, newer = TaskRunner(), TaskRunner()
+    window.status_jobs.add(older, WAITING)
+    window.status_jobs.add(newer, WAITING, newer.drop)  # idle at once: a repeat could go on
+    older.start(wait_for_cancel)
+    newer.start(wait_for_cancel)
+    window.gallery.setFocus()
+
+    hold_key(window.gallery, Qt.Key.Key_Escape)
+    qtbot.wait(300)  # time for a cancelled task to say so
+
+    assert not newer.busy
+    assert older.busy
+    older.shutdown()
