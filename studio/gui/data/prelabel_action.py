@@ -273,10 +273,9 @@ class Prelabeling(QObject):
 
     `window` is the main window (its `project`, gallery selection and filter are read when an
     action starts). `job` is its progress and Cancel button among the window's status-bar
-    `jobs`. `message`
-    carries a line for the status bar, `ended(message)` follows a run that finished or was
-    cancelled and an acceptance (the window re-reads the project), `failed(message)` a run
-    that failed.
+    `jobs`. `message` carries a line for the status bar, `ended(message)` follows a run that
+    finished or was cancelled and an acceptance (the window re-reads the project),
+    `failed(message)` a run that failed.
     """
 
     message = Signal(str)
@@ -315,7 +314,7 @@ class Prelabeling(QObject):
             self.message.emit("Open a project first")
             return
         if self.running:
-            self.message.emit("Pre-labeling is running; Cancel stops it")
+            self.message.emit("Pre-labeling is running; Esc or Cancel stops it")
             return
         dialog = PrelabelDialog(project, self._scope(), self.settings, self.window)
         dialog.accepted.connect(lambda: self.start(project, dialog.options()))
@@ -323,9 +322,10 @@ class Prelabeling(QObject):
         dialog.open()
 
     def start(self, project: Project, options: PrelabelOptions) -> None:
-        """Pre-label in the background. The API checks the classes first, in the task: when
-        the model's are not all the project's, the task ends with the ClassMappingError and
-        the mapping dialog asks (its OK starts again with the mapping)."""
+        """Pre-label in the background. The API checks the classes first, in the task (a
+        zipped bundle is unpacked there): when the model's are not all the project's, the
+        task ends with `MappingWanted` and the mapping dialog asks (its OK starts again with
+        the mapping)."""
         tally = self._tally = PrelabelTally()
 
         def work(progress: Progress, cancel: threading.Event) -> PrelabelTally | MappingWanted:

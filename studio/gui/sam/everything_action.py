@@ -158,8 +158,8 @@ class EverythingDialog(QDialog):
 class SegmentEverything(QObject):
     """Asks for the options, runs one segment-everything task at a time, shows its progress.
 
-    `job` is its progress and Cancel button among the window's status-bar `jobs`. `message` carries
-    one line for the status bar; `ended(message)` follows a run that finished or was
+    `job` is its progress and Cancel button among the window's status-bar `jobs`. `message`
+    carries one line for the status bar; `ended(message)` follows a run that finished or was
     cancelled, after which the window re-reads the project; `failed(message)` a run that
     failed; `checkpoint_wanted` asks the window to show where checkpoints come from.
     """
