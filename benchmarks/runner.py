@@ -37,6 +37,7 @@ BENCHMARKS: dict[str, str] = {
     "map": "bench_data_map",  # the map of the data: embeddings and layout (#14)
     "label-errors": "bench_label_errors",  # label-error recall at k, flipped digits (#14)
     "queue": "bench_queue",  # the active-learning queue against random order (#14)
+    "status-jobs": "bench_status_jobs",  # the window's stall starting pre-labeling (#14)
 }
 
 

@@ -51,6 +51,7 @@ from studio.gui.plugin_host import gui_plugins
 from studio.gui.plugins_dialog import PluginsDialog
 from studio.gui.resources import icon
 from studio.gui.sam.everything_action import SegmentEverything
+from studio.gui.status_job import StatusJobs
 from studio.gui.task_runner import TaskRunner, stop_when_cancelled
 from studio.gui.theme import THEMES, apply_theme, current_theme, system_theme
 from studio.gui.training.window_docks import TrainingDocks
@@ -130,7 +131,8 @@ class MainWindow(QMainWindow):
         self._import_runner.finished.connect(self._import_finished)
         self._import_runner.failed.connect(self._import_failed)
         self._import_runner.cancelled.connect(self._import_ended)
-        self.everything = SegmentEverything(self.settings, self)
+        self.status_jobs = StatusJobs()  # every Data and SAM action's background job
+        self.everything = SegmentEverything(self.settings, self.status_jobs, self)
         self.label_errors = LabelErrors(self, self)
         self.everything.message.connect(self._show_message)
         self.everything.ended.connect(self._everything_ended)
@@ -138,11 +140,11 @@ class MainWindow(QMainWindow):
             lambda message: self._show_error("Segment everything failed", message)
         )
         self.everything.checkpoint_wanted.connect(self.workspace.choose_sam_checkpoint)
-        self.prelabeling = Prelabeling(self, self.settings)
+        self.prelabeling = Prelabeling(self, self.settings, self.status_jobs)
         self.prelabeling.message.connect(self._show_message)
         self.prelabeling.ended.connect(self._everything_ended)  # re-read, then say what changed
         self.prelabeling.failed.connect(lambda text: self._show_error("Pre-labeling failed", text))
-        self.uncertainty_queue = UncertaintyQueue(self.workspace.navigator, self)
+        self.uncertainty_queue = UncertaintyQueue(self.workspace.navigator, self.status_jobs, self)
         self.uncertainty_queue.message.connect(self._show_message)
         self.train_panel.run_ended.connect(self.uncertainty_queue.run_ended)
         self.training.model_registered.connect(self.uncertainty_queue.model_registered)
@@ -238,10 +240,7 @@ class MainWindow(QMainWindow):
         self.import_progress = QProgressBar()
         self.import_progress.setVisible(False)
         self.statusBar().addPermanentWidget(self.import_progress)
-        self.statusBar().addPermanentWidget(self.everything.progress_bar)
-        self.statusBar().addPermanentWidget(self.everything.cancel_button)
-        self.statusBar().addPermanentWidget(self.prelabeling.progress_bar)
-        self.statusBar().addPermanentWidget(self.prelabeling.cancel_button)
+        self.statusBar().addPermanentWidget(self.status_jobs)
         self.readout = StatusReadout(self.statusBar(), self.workspace)
         self.counts_label = QLabel()
         self.counts_label.setObjectName("counts")
@@ -795,13 +794,14 @@ class MainWindow(QMainWindow):
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
         """Esc in a text field of the window (a gallery filter, a score, a panel's field)
         gives the keyboard back to the canvas, where the labeling keys work again; an Esc
-        that nothing else used cancels a running "Segment everything"."""
+        that nothing else used (no dialog, popup, editor or canvas tool) cancels the status
+        bar's job started last."""
         if event.key() == Qt.Key.Key_Escape and isinstance(self.focusWidget(), TEXT_FIELDS):
             self.workspace.canvas.setFocus(Qt.FocusReason.ShortcutFocusReason)
             event.accept()
             return
-        if event.key() == Qt.Key.Key_Escape and self.everything.running:
-            self.everything.cancel()  # Esc that no tool, selection or field used
+        pressed_escape = event.key() == Qt.Key.Key_Escape and not event.isAutoRepeat()
+        if pressed_escape and self.status_jobs.cancel_newest():  # held: one job, not the next
             event.accept()
             return
         super().keyPressEvent(event)

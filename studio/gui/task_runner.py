@@ -10,6 +10,8 @@ options) cancels the one before and drops its late signals, so a slow old result
 overwrites a newer one. It is the window's one mechanism for cancellable work: the media
 import, relinking, the label dialogs, the version dialog and the error-analysis window use it.
 (The thumbnail and image-decoding pools are apart: they are prioritised and tuned.)
+Its `started` and `idle` signals let a status-bar job (`studio.gui.status_job`) show and hide
+itself without the owner's help.
 """
 
 from __future__ import annotations
@@ -78,8 +80,15 @@ class BackgroundTask(QRunnable):
 
 
 class TaskRunner(QObject):
-    """One task at a time for its owner; only the current task's signals come through."""
+    """One task at a time for its owner; only the current task's signals come through.
 
+    `started` follows every `start`; `idle` comes once the runner has no task any more (it
+    finished, failed, was cancelled or dropped), just before that task's own signal, so a
+    handler that starts the next task leaves the runner busy.
+    """
+
+    started = Signal()
+    idle = Signal()
     progress = Signal(int, int)
     finished = Signal(object)
     failed = Signal(str)
@@ -97,7 +106,7 @@ class TaskRunner(QObject):
 
     def start(self, work: Work) -> BackgroundTask:
         """Run `work`; a task still running is cancelled and its results ignored."""
-        self.drop()
+        self._forget()
         task = BackgroundTask(work)
         task.signals.progress.connect(self._on_progress)
         task.signals.finished.connect(self._on_finished)
@@ -105,6 +114,7 @@ class TaskRunner(QObject):
         task.signals.cancelled.connect(self._on_cancelled)
         self._task = task
         self.pool.start(task)
+        self.started.emit()
         return task
 
     def cancel(self) -> None:
@@ -116,10 +126,16 @@ class TaskRunner(QObject):
     def drop(self) -> None:
         """Cancel the current task and forget it: none of its signals will come through
         (and one still waiting for the pool's thread never starts)."""
-        if self._task is not None:
-            self._task.cancel_event.set()
-            self._task = None
+        if self._forget():
+            self.idle.emit()
+
+    def _forget(self) -> bool:
+        """Cancel and forget the current task without a signal; True when there was one."""
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel_event.set()
         self.pool.clear()
+        return task is not None
 
     def shutdown(self) -> None:
         """Cancel, and wait until the pool's thread is idle (before the dialog goes)."""
@@ -136,14 +152,17 @@ class TaskRunner(QObject):
     def _on_finished(self, serial: int, result: object) -> None:
         if self._is_current(serial):
             self._task = None
+            self.idle.emit()
             self.finished.emit(result)
 
     def _on_failed(self, serial: int, message: str) -> None:
         if self._is_current(serial):
             self._task = None
+            self.idle.emit()
             self.failed.emit(message)
 
     def _on_cancelled(self, serial: int) -> None:
         if self._is_current(serial):
             self._task = None
+            self.idle.emit()
             self.cancelled.emit()

@@ -16,8 +16,12 @@ TOOL_WINDOW = Qt.WindowType.Tool
 
 
 def add_close_keys(window: QWidget) -> None:
-    """Esc and the platform's Close key close `window` (key sequences are made here: Qt
-    cannot make them before the application exists)."""
-    keys = (QKeySequence(Qt.Key.Key_Escape), QKeySequence(QKeySequence.StandardKey.Close))
-    for key in keys:
-        QShortcut(key, window, window.close, context=Qt.ShortcutContext.WindowShortcut)
+    """Esc and every binding of the platform's Close key close `window` (on Linux, Ctrl+F4
+    and Ctrl+W: `QKeySequence(StandardKey.Close)` alone is only the first). Key sequences
+    are made here: Qt cannot make them before the application exists."""
+    keys = [QKeySequence(Qt.Key.Key_Escape)]
+    keys += QKeySequence.keyBindings(QKeySequence.StandardKey.Close)
+    shortcut = QShortcut(window)
+    shortcut.setKeys(keys)
+    shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
+    shortcut.activated.connect(window.close)

@@ -39,6 +39,7 @@ ROW_PREFIXES = {
     "map": "data",
     "label-errors": "label-errors",
     "queue": "active",
+    "status-jobs": "starting",
 }
 UNITS = {"items/s", "rows/s", "ms", "MB", "s", "images/s", "accuracy", "recall"}
 LABEL_IMPORT_TARGET = 0.2  # Studio's time at most 5 × json.load's (issue #4)

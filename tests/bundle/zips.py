@@ -13,9 +13,12 @@ from studio.bundle.safe_zip import RATIO_FLOOR_BYTES
 Entry = tuple[zipfile.ZipInfo | str, bytes]
 
 
-def zip_folder(folder: Path, archive: Path, top: str | None = None) -> Path:
-    """Zip every file below `folder`, under the top-level folder `top` if given."""
-    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as bundle:
+def zip_folder(
+    folder: Path, archive: Path, top: str | None = None, compression: int = zipfile.ZIP_DEFLATED
+) -> Path:
+    """Zip every file below `folder`, under the top-level folder `top` if given (ZIP_STORED
+    for `compression` spares a test the seconds of deflating a model)."""
+    with zipfile.ZipFile(archive, "w", compression) as bundle:
         for path in sorted(folder.rglob("*")):
             if path.is_file():
                 name = path.relative_to(folder).as_posix()

@@ -51,3 +51,26 @@ def test_a_new_task_drops_the_result_of_the_one_before(qtbot: QtBot) -> None:
 
     assert finished.args == ["newer"]
     runner.shutdown()
+
+
+def wait_until_cancelled(progress: Progress, cancel: threading.Event) -> bool:
+    return cancel.wait(5)
+
+
+def test_started_follows_every_start_and_idle_comes_once_the_runner_has_no_task(
+    qtbot: QtBot,
+) -> None:
+    runner = TaskRunner()
+    signals: list[str] = []
+    runner.started.connect(lambda: signals.append("started"))
+    runner.idle.connect(lambda: signals.append("idle"))
+    runner.finished.connect(lambda result: signals.append(result))
+    runner.start(wait_until_cancelled)
+
+    with qtbot.waitSignal(runner.finished):
+        runner.start(lambda progress, cancel: "newer")  # replaces: no idle between
+    runner.start(wait_until_cancelled)
+    runner.drop()
+    runner.shutdown()
+
+    assert signals == ["started", "started", "idle", "newer", "started", "idle"]

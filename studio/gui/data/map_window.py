@@ -1,11 +1,13 @@
 """Data ▸ Map of the data: every image as a dot, placed by what a model sees in it.
 
 The window computes the map when it opens (through the API's `data_map`: an `embed-images`
-worker, then the layout) on the window's one background mechanism, `TaskRunner`, with a
-progress bar and a Cancel button; features and layouts are cached, so it opens at once the
-second time. "Colour by" lists the registry of colourings (`studio_map_colourings`: class,
-split, status, and any a plugin adds); a lasso's items become the gallery's selection and a
-clicked dot opens its image, through the main window's `select_items` and `open_item`.
+worker, then the layout) on the window's one background mechanism, `TaskRunner`, with its
+progress and a Cancel button (`studio.gui.status_job`); Esc or Ctrl+W closes the window, and a
+computation still running stops after its batch. Features and layouts are cached, so it opens
+at once the second time. "Colour by" lists the registry of colourings
+(`studio_map_colourings`: class, split, status, and any a plugin adds); a lasso's items become
+the gallery's selection and a clicked dot opens its image, through the main window's
+`select_items` and `open_item`.
 """
 
 from __future__ import annotations
@@ -24,10 +26,8 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMenu,
-    QProgressBar,
     QPushButton,
     QSplitter,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -35,19 +35,43 @@ from PySide6.QtWidgets import (
 from studio.api import Project
 from studio.api.data_map import DataMap, MapOptions
 from studio.core.data_map import METHODS
-from studio.core.map_colours import ColourValue
+from studio.core.map_colours import NO_CLASS, NO_SPLIT, SEVERAL_CLASSES, ColourValue
 from studio.core.thumbnails import ThumbnailCache
 from studio.gui.data.map_view import MISSING_COLOUR, MapView
+from studio.gui.status_job import JobText, StatusJob
 from studio.gui.task_runner import Progress, TaskRunner
+from studio.gui.tool_window import TOOL_WINDOW, add_close_keys
 
 LEGEND_ENTRIES = 20  # categories listed in the legend; the rest are counted
 SCORE_RAMP = "viridis"
+JOB_TEXT = JobText(
+    "Map",
+    starting="starting the model…",
+    uncounted="laying out…",
+    counts="features",
+    cancel_tip="Stop after the batch in progress (the features made so far stay cached)",
+)
 
 
-def category_colours(values: Sequence[ColourValue]) -> tuple[list[QColor], dict[str, QColor]]:
-    """A colour per value (one hue per distinct category, grey for None) and the legend."""
+# Values that say "none" or "mixed" are greys, never a hue a class could have.
+PLACEHOLDER_COLOURS = {
+    NO_CLASS: MISSING_COLOUR,
+    NO_SPLIT: MISSING_COLOUR,
+    SEVERAL_CLASSES: "#616161",
+}
+
+
+def category_colours(
+    values: Sequence[ColourValue], known: Mapping[str, str]
+) -> tuple[list[QColor], dict[str, QColor]]:
+    """A colour per value and the legend: a value with a colour in `known` (a class name: the
+    colour the gallery and the canvas give the class) takes it, a placeholder such as
+    "(no class)" a grey, any other its own hue; None is grey."""
     names = sorted({str(value) for value in values if value is not None})
-    legend = {name: pg.intColor(index, hues=max(len(names), 1)) for index, name in enumerate(names)}
+    others = [name for name in names if name not in known and name not in PLACEHOLDER_COLOURS]
+    hues = {name: pg.intColor(index, hues=max(len(others), 1)) for index, name in enumerate(others)}
+    fixed = {**PLACEHOLDER_COLOURS, **known}
+    legend = {name: QColor(fixed[name]) if name in fixed else hues[name] for name in names}
     missing = QColor(MISSING_COLOUR)
     return [missing if value is None else legend[str(value)] for value in values], legend
 
@@ -77,7 +101,7 @@ class DataMapWindow(QWidget):
         open_item: Callable[[int], None],
         parent: QWidget | None = None,
     ) -> None:
-        super().__init__(parent, Qt.WindowType.Window)
+        super().__init__(parent, TOOL_WINDOW)
         self.setWindowTitle(f"Map of the data — {project.path.name}")
         self.project = project
         self._select_items = select_items
@@ -97,12 +121,6 @@ class DataMapWindow(QWidget):
         self.colour_combo.currentIndexChanged.connect(self.recolour)
         self.compute_button = QPushButton("Compute")
         self.compute_button.clicked.connect(self.compute)
-        self.progress_bar = QProgressBar()
-        self.progress_bar.setVisible(False)
-        self.cancel_button = QToolButton()
-        self.cancel_button.setText("Cancel")
-        self.cancel_button.setVisible(False)
-        self.cancel_button.clicked.connect(self.cancel)
         self.view = MapView()
         self.view.lasso_selected.connect(self._lasso_selected)
         self.view.item_clicked.connect(self._open_item)
@@ -111,11 +129,12 @@ class DataMapWindow(QWidget):
         self.legend.setTextFormat(Qt.TextFormat.RichText)
         self.status = QLabel("Drag with the left button to lasso images; click a dot to open it")
         self.runner = TaskRunner(self)
-        self.runner.progress.connect(self._progress)
+        self.job = StatusJob(self.runner, JOB_TEXT, self.cancel)
         self.runner.finished.connect(self.show_map)
         self.runner.failed.connect(self._failed)
         self.runner.cancelled.connect(lambda: self._ended("Map cancelled"))
         self._layout_widgets()
+        add_close_keys(self)
         self.resize(900, 640)
 
     def _layout_widgets(self) -> None:
@@ -128,16 +147,17 @@ class DataMapWindow(QWidget):
             controls.addWidget(QLabel(label))
             controls.addWidget(widget, 2 if widget is self.model_edit else 0)
         controls.addWidget(self.compute_button)
-        controls.addWidget(self.progress_bar, 1)
-        controls.addWidget(self.cancel_button)
         body = QSplitter()
         body.addWidget(self.view)
         body.addWidget(self.legend)
         body.setStretchFactor(0, 1)
+        status_row = QHBoxLayout()  # the window's status bar: a line, then the running job
+        status_row.addWidget(self.status, 1)
+        status_row.addWidget(self.job)
         layout = QVBoxLayout(self)
         layout.addLayout(controls)
         layout.addWidget(body, 1)
-        layout.addWidget(self.status)
+        layout.addLayout(status_row)
 
     # -- computing --------------------------------------------------------------------------
 
@@ -160,10 +180,6 @@ class DataMapWindow(QWidget):
             return project.data_map((), options, on_event, cancel)
 
         self.runner.start(work)
-        self.progress_bar.setRange(0, 0)
-        self.progress_bar.setFormat("Starting the model…")
-        self.progress_bar.setVisible(True)
-        self.cancel_button.setVisible(True)
         self.compute_button.setEnabled(False)
         self.status.setText("Computing the map…")
 
@@ -172,14 +188,7 @@ class DataMapWindow(QWidget):
             self.runner.cancel()
             self.status.setText("Stopping after the batch in progress…")
 
-    def _progress(self, done: int, total: int) -> None:
-        self.progress_bar.setRange(0, total)
-        self.progress_bar.setValue(done)
-        self.progress_bar.setFormat(f"Features {done:,} / {total:,}" if total else "Laying out…")
-
     def _ended(self, message: str) -> None:
-        self.progress_bar.setVisible(False)
-        self.cancel_button.setVisible(False)
         self.compute_button.setEnabled(True)
         self.status.setText(message)
 
@@ -216,7 +225,8 @@ class DataMapWindow(QWidget):
             self.view.set_colours(score_colours(values))
             self.legend.setText(f"<b>{escape(self.colourings[name].title)}</b><br>low → high")
             return
-        colours, legend = category_colours(values)
+        class_colours = {label.name: label.color for label in self.project.classes()}
+        colours, legend = category_colours(values, class_colours)
         self.view.set_colours(colours)
         rows = [
             f'<span style="color:{colour.name()}">●</span> {escape(label)}'
@@ -231,7 +241,9 @@ class DataMapWindow(QWidget):
         self.status.setText(f"{len(item_ids):,} images lassoed and selected in the gallery")
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
-        self.runner.drop()  # the worker stops by itself after its batch
+        if self.runner.busy:
+            self.runner.drop()  # the worker stops by itself after its batch
+            self._ended("Map cancelled when its window closed")
         super().closeEvent(event)
 
 
@@ -265,7 +277,8 @@ class DataMapAction(QObject):
             self.window = DataMapWindow(
                 project, self.host.select_items, self.host.open_item, self._parent
             )
-            self.window.compute()
+        if self.window.found is None and not self.window.runner.busy:
+            self.window.compute()  # new, or closed before its map was made
         self.window.show()
         self.window.raise_()
         self.window.activateWindow()

@@ -5,9 +5,12 @@ The first asks for the model (a registered version, the newest finished run, a p
 pre-labeler or a bundle file), the threshold and the items (the gallery's selection, the
 gallery's filter or every item), then asks for a class mapping when the model's classes are
 not all the project's, and runs the API's `prelabel` (a `prelabel` worker) on the window's one
-background mechanism, `TaskRunner`, with a progress bar and a Cancel button in the status bar
-(the batches done keep their suggestions). The second accepts every pending suggestion
-scoring at least a threshold, of one class or all, as one undo step.
+background mechanism, `TaskRunner`, shown as a job in the status bar with a Cancel button (Esc
+too; the batches done keep their suggestions). The classes are checked in that task, before
+the worker starts: a bundle's check unpacks its zip, which must not stall the window.
+
+The second accepts every pending suggestion scoring at least a threshold, of one class or
+all, as one undo step.
 """
 
 from __future__ import annotations
@@ -31,9 +34,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLineEdit,
     QMenu,
-    QProgressBar,
     QPushButton,
-    QToolButton,
     QWidget,
 )
 
@@ -47,12 +48,18 @@ from studio.core.prelabels import (
     PrelabelOptions,
 )
 from studio.core.queries import ItemQuery
+from studio.gui.status_job import JobText, StatusJobs
 from studio.gui.task_runner import Progress, TaskRunner
 
 SETTINGS_GROUP = "prelabel"  # QSettings keys: prelabel/source, prelabel/threshold
 BUNDLE = "bundle"  # the source combo's entry for a bundle file
 DROP = ""  # the mapping combo's entry that drops a model class
 AddAction = Callable[[str, Callable[[], object]], QAction]
+JOB_TEXT = JobText(
+    "Pre-labeling",
+    starting="loading the model…",
+    cancel_tip="Stop after the batch in progress; the batches done keep their suggestions (Esc)",
+)
 
 
 @dataclass(frozen=True)
@@ -251,38 +258,41 @@ class PrelabelTally:
         return text + (f" ({self.skipped:,} could not be read)" if self.skipped else "")
 
 
+@dataclass(frozen=True)
+class MappingWanted:
+    """How a pre-labeling task ends when the model has classes the project lacks: the
+    mapping dialog asks for them, then the same options start again with the mapping."""
+
+    project: Project
+    options: PrelabelOptions
+    unmapped: tuple[str, ...]
+
+
 class Prelabeling(QObject):
     """The Data menu's pre-label actions; one pre-labeling run at a time.
 
     `window` is the main window (its `project`, gallery selection and filter are read when an
-    action starts). `progress_bar` and `cancel_button` belong in its status bar. `message`
-    carries a line for the status bar, `ended(message)` follows a run that finished or was
-    cancelled and an acceptance (the window re-reads the project), `failed(message)` a run
-    that failed.
+    action starts). `job` is its progress and Cancel button among the window's status-bar
+    `jobs`. `message` carries a line for the status bar, `ended(message)` follows a run that
+    finished or was cancelled and an acceptance (the window re-reads the project),
+    `failed(message)` a run that failed.
     """
 
     message = Signal(str)
     ended = Signal(str)
     failed = Signal(str)
 
-    def __init__(self, window: Any, settings: QSettings) -> None:
+    def __init__(self, window: Any, settings: QSettings, jobs: StatusJobs) -> None:
         super().__init__(window)
         self.window = window
         self.settings = settings
         self.dialog: QDialog | None = None
         self._tally = PrelabelTally()
         self._runner = TaskRunner(self)
-        self._runner.progress.connect(self._show_progress)
         self._runner.finished.connect(self._finished)
         self._runner.cancelled.connect(self._cancelled)
         self._runner.failed.connect(self._failed)
-        self.progress_bar = QProgressBar()
-        self.progress_bar.setVisible(False)
-        self.cancel_button = QToolButton()
-        self.cancel_button.setText("Cancel")
-        self.cancel_button.setToolTip("Stop pre-labeling (the batches done keep their suggestions)")
-        self.cancel_button.setVisible(False)
-        self.cancel_button.clicked.connect(self.cancel)
+        self.job = jobs.add(self._runner, JOB_TEXT, self.cancel)
 
     def add_actions(self, menu: QMenu, add_action: AddAction) -> None:
         menu.addAction(add_action("prelabel", self.ask))
@@ -304,7 +314,7 @@ class Prelabeling(QObject):
             self.message.emit("Open a project first")
             return
         if self.running:
-            self.message.emit("Pre-labeling is running; Cancel stops it")
+            self.message.emit("Pre-labeling is running; Esc or Cancel stops it")
             return
         dialog = PrelabelDialog(project, self._scope(), self.settings, self.window)
         dialog.accepted.connect(lambda: self.start(project, dialog.options()))
@@ -312,49 +322,45 @@ class Prelabeling(QObject):
         dialog.open()
 
     def start(self, project: Project, options: PrelabelOptions) -> None:
-        """Map the classes (asking when the model's are not all the project's), then run."""
-        try:
-            project.prelabels.class_mapping(options)
-        except ClassMappingError as error:
-            if not error.unmapped:
-                self.failed.emit(str(error))
-                return
-            classes = [record.name for record in project.classes(include_archived=False)]
-            dialog = ClassMappingDialog(error.unmapped, classes, self.window)
-            mapped = options.class_mapping
-            dialog.accepted.connect(
-                lambda: self.start(
-                    project, replace(options, class_mapping=mapped + dialog.mapping())
-                )
-            )
-            self.dialog = dialog
-            dialog.open()
-            return
-        except StudioError as error:
-            self.failed.emit(str(error))
-            return
-        self._run(project, options)
-
-    def _run(self, project: Project, options: PrelabelOptions) -> None:
+        """Pre-label in the background. The API checks the classes first, in the task (a
+        zipped bundle is unpacked there): when the model's are not all the project's, the
+        task ends with `MappingWanted` and the mapping dialog asks (its OK starts again with
+        the mapping)."""
         tally = self._tally = PrelabelTally()
 
-        def work(progress: Progress, cancel: threading.Event) -> PrelabelTally:
+        def work(progress: Progress, cancel: threading.Event) -> PrelabelTally | MappingWanted:
             def on_event(event: dict[str, Any]) -> None:
                 tally.count(event)
                 if event.get("event") == "progress":
                     progress(int(event["done"]), int(event["total"]))
+                elif event.get("event") == "prelabel":  # the worker has the model: 0 / items
+                    progress(0, int(event["items"]))
 
-            outcome = project.prelabel(options, on_event, cancel)
+            try:
+                outcome = project.prelabel(options, on_event, cancel)
+            except ClassMappingError as error:
+                if not error.unmapped:
+                    raise
+                return MappingWanted(project, options, error.unmapped)
             if outcome.cancelled:
                 raise OperationCancelledError("pre-labeling cancelled")
             return tally
 
         self._runner.start(work)
-        self.progress_bar.setRange(0, 0)  # busy until the first batch is done
-        self.progress_bar.setFormat("Pre-labeling: loading the model…")
-        self.progress_bar.setVisible(True)
-        self.cancel_button.setVisible(True)
-        self.message.emit("Pre-labeling (Cancel stops after the batch in progress)…")
+        self.message.emit("Pre-labeling (Esc stops after the batch in progress)…")
+
+    def _ask_mapping(self, wanted: MappingWanted) -> None:
+        project, options = wanted.project, wanted.options
+        classes = [record.name for record in project.classes(include_archived=False)]
+        dialog = ClassMappingDialog(wanted.unmapped, classes, self.window)
+        mapped = options.class_mapping
+        dialog.accepted.connect(
+            lambda: self.start(project, replace(options, class_mapping=mapped + dialog.mapping()))
+        )
+        dialog.rejected.connect(lambda: self.message.emit("Pre-labeling not started"))
+        self.dialog = dialog
+        dialog.open()
+        self.message.emit("Pre-labeling waits: map the model's classes to the project's")
 
     def ask_accept(self) -> None:
         """Accept the pending suggestions scoring at least a threshold, as one undo step."""
@@ -389,25 +395,15 @@ class Prelabeling(QObject):
     def stop(self) -> None:
         """Cancel without waiting (the project or the window closes)."""
         self._runner.drop()
-        self._hide_progress()
 
-    def _show_progress(self, done: int, total: int) -> None:
-        self.progress_bar.setRange(0, total)
-        self.progress_bar.setValue(done)
-        self.progress_bar.setFormat(f"Pre-labeling {done:,} / {total:,}")
-
-    def _hide_progress(self) -> None:
-        self.progress_bar.setVisible(False)
-        self.cancel_button.setVisible(False)
-
-    def _finished(self, tally: PrelabelTally) -> None:
-        self._hide_progress()
-        self.ended.emit(f"Pre-labels: {tally.describe()}; Y accepts, Ctrl+Delete rejects")
+    def _finished(self, result: PrelabelTally | MappingWanted) -> None:
+        if isinstance(result, MappingWanted):
+            self._ask_mapping(result)
+            return
+        self.ended.emit(f"Pre-labels: {result.describe()}; Y accepts, Ctrl+Delete rejects")
 
     def _cancelled(self) -> None:
-        self._hide_progress()
         self.ended.emit(f"Pre-labeling cancelled: {self._tally.describe()} kept")
 
     def _failed(self, message: str) -> None:
-        self._hide_progress()
         self.failed.emit(message)

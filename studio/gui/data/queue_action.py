@@ -3,7 +3,8 @@ least sure of, instead of the gallery's next thumbnail (docs/queue.md).
 
 Turning it on orders the queue in the background (`project.queue`, which predicts the images
 the score cache lacks in a `queue-score` worker) on the window's one background mechanism,
-`TaskRunner`; the navigator then follows the queue's order, and so does the SAM look-ahead
+`TaskRunner`, shown as a job in the status bar (Cancel or Esc stops it and goes back to the
+gallery's order); the navigator then follows the queue's order, and so does the SAM look-ahead
 encoder; the gallery can sort by it ("Uncertainty queue"), each row's tooltip giving its
 uncertainty. When a training run finishes while the queue is followed, the queue is ordered again
 with the new model, and so it is when a model version is registered. Turning it off goes back
@@ -24,16 +25,23 @@ from studio.api import Project, RunStatus
 from studio.api.queue import ActiveQueue
 from studio.core.active_queue import QueueOptions
 from studio.core.errors import OperationCancelledError
+from studio.gui.status_job import JobText, StatusJobs
 from studio.gui.task_runner import Progress, TaskRunner
 from studio.gui.workspace.navigator import ItemNavigator
 
 FOLLOW_QUEUE_ACTION = "follow_queue"
 AddAction = Callable[[str, Callable[[], object]], QAction]
+JOB_TEXT = JobText(
+    "Ordering the queue",
+    starting="loading the model…",
+    cancel_tip="Stop ordering; next follows the gallery's order (Esc)",
+)
 
 
 class UncertaintyQueue(QObject):
     """The checkable action, the queue being ordered, and the navigator that follows it.
 
+    `job` is the ordering's progress and Cancel button among the window's status-bar `jobs`;
     `message` carries one line for the status bar; `ordered(queue)` follows each ordering
     (the window may show it); `queue` is the last queue ordered (None before the first).
     """
@@ -41,16 +49,19 @@ class UncertaintyQueue(QObject):
     message = Signal(str)
     ordered = Signal(object)  # the ActiveQueue
 
-    def __init__(self, navigator: ItemNavigator, parent: QObject | None = None) -> None:
+    def __init__(
+        self, navigator: ItemNavigator, jobs: StatusJobs, parent: QObject | None = None
+    ) -> None:
         super().__init__(parent)
         self.navigator = navigator
         self.project: Project | None = None
         self.queue: ActiveQueue | None = None
         self.action: QAction | None = None
         self._runner = TaskRunner(self)
-        self._runner.progress.connect(self._show_progress)
         self._runner.finished.connect(self._finished)
         self._runner.failed.connect(self._failed)
+        self._runner.cancelled.connect(self._cancelled)
+        self.job = jobs.add(self._runner, JOB_TEXT)
 
     def add_actions(self, data_menu: QMenu, add_action: AddAction) -> None:
         """Put the checkable "Follow the uncertainty queue" into the Data menu."""
@@ -124,9 +135,6 @@ class UncertaintyQueue(QObject):
         if self.action is not None:
             self.action.setChecked(on)
 
-    def _show_progress(self, done: int, total: int) -> None:
-        self.message.emit(f"Scoring the unlabeled images for the queue: {done:,} / {total:,}")
-
     def _finished(self, ordered: ActiveQueue) -> None:
         self.queue = ordered
         if not self._checked():
@@ -142,6 +150,12 @@ class UncertaintyQueue(QObject):
         self.ordered.emit(ordered)
 
     def _failed(self, message: str) -> None:
+        self._stop_following(f"Cannot follow the uncertainty queue: {message}")
+
+    def _cancelled(self) -> None:
+        self._stop_following("Ordering the queue cancelled: next follows the gallery")
+
+    def _stop_following(self, message: str) -> None:
         self._set_checked(False)
         self.navigator.follow(None)
-        self.message.emit(f"Cannot follow the uncertainty queue: {message}")
+        self.message.emit(message)

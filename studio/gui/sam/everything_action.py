@@ -3,9 +3,9 @@ in the gallery (the shown image when none is), as pending `sam` suggestions to r
 
 One small dialog asks for the suggestions' class and the generator's main options, and
 remembers them in the window's settings. The run is the API's `segment_everything` (a
-`sam-everything` worker) on the window's one background mechanism, `TaskRunner`; a progress
-bar and a Cancel button sit in the status bar while it runs, and Esc cancels too (the image
-being segmented keeps its suggestions, no other is started). Each image's suggestions are
+`sam-everything` worker) on the window's one background mechanism, `TaskRunner`, shown as a
+job in the status bar (`studio.gui.status_job`) with a Cancel button; Esc cancels too (the
+image being segmented keeps its suggestions, no other is started). Each image's suggestions are
 one undo step, as in the worker; rejecting them all is a gallery Review filter away.
 """
 
@@ -23,15 +23,14 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QDoubleSpinBox,
     QFormLayout,
-    QProgressBar,
     QSpinBox,
-    QToolButton,
     QWidget,
 )
 
 from studio.api import Project
 from studio.api.sam import no_checkpoint_message
 from studio.core.errors import OperationCancelledError
+from studio.gui.status_job import JobText, StatusJobs
 from studio.gui.task_runner import Progress, TaskRunner
 from studio.jobs.sam_everything_job import (
     DEFAULT_MIN_IOU,
@@ -42,6 +41,11 @@ from studio.jobs.sam_everything_job import (
 
 SETTINGS_GROUP = "sam_everything"  # QSettings keys: sam_everything/class, /points_per_side…
 MAX_POINTS_PER_SIDE = 128
+JOB_TEXT = JobText(
+    "Segment everything",
+    starting="starting SAM…",
+    cancel_tip="Stop after the image in progress, which keeps its suggestions (Esc)",
+)
 
 
 @dataclass
@@ -154,8 +158,8 @@ class EverythingDialog(QDialog):
 class SegmentEverything(QObject):
     """Asks for the options, runs one segment-everything task at a time, shows its progress.
 
-    `progress_bar` and `cancel_button` belong in the window's status bar. `message` carries
-    one line for the status bar; `ended(message)` follows a run that finished or was
+    `job` is its progress and Cancel button among the window's status-bar `jobs`. `message`
+    carries one line for the status bar; `ended(message)` follows a run that finished or was
     cancelled, after which the window re-reads the project; `failed(message)` a run that
     failed; `checkpoint_wanted` asks the window to show where checkpoints come from.
     """
@@ -165,24 +169,19 @@ class SegmentEverything(QObject):
     failed = Signal(str)
     checkpoint_wanted = Signal()
 
-    def __init__(self, settings: QSettings, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, settings: QSettings, jobs: StatusJobs, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.settings = settings
         self._window = parent  # the dialog's parent
         self.dialog: EverythingDialog | None = None
         self._tally = EverythingTally()
         self._runner = TaskRunner(self)
-        self._runner.progress.connect(self._show_progress)
         self._runner.finished.connect(self._finished)
         self._runner.cancelled.connect(self._cancelled)
         self._runner.failed.connect(self._failed)
-        self.progress_bar = QProgressBar()
-        self.progress_bar.setVisible(False)
-        self.cancel_button = QToolButton()
-        self.cancel_button.setText("Cancel")
-        self.cancel_button.setToolTip("Stop segmenting everything (Esc)")
-        self.cancel_button.setVisible(False)
-        self.cancel_button.clicked.connect(self.cancel)
+        self.job = jobs.add(self._runner, JOB_TEXT, self.cancel)
 
     @property
     def running(self) -> bool:
@@ -227,10 +226,6 @@ class SegmentEverything(QObject):
             return tally
 
         self._runner.start(work)
-        self.progress_bar.setRange(0, 0)  # busy until the first image is done
-        self.progress_bar.setFormat("Segment everything: starting SAM…")
-        self.progress_bar.setVisible(True)
-        self.cancel_button.setVisible(True)
         self.message.emit(f"Segmenting everything in {len(ids):,} images (Esc cancels)…")
 
     def cancel(self) -> None:
@@ -243,28 +238,15 @@ class SegmentEverything(QObject):
         """Cancel without waiting (the project or the window closes); the worker stops by
         itself after the image it is segmenting."""
         self._runner.drop()
-        self._hide_progress()
-
-    def _show_progress(self, done: int, total: int) -> None:
-        self.progress_bar.setRange(0, total)
-        self.progress_bar.setValue(done)
-        self.progress_bar.setFormat(f"Segment everything {done:,} / {total:,}")
-
-    def _hide_progress(self) -> None:
-        self.progress_bar.setVisible(False)
-        self.cancel_button.setVisible(False)
 
     def _finished(self, tally: EverythingTally) -> None:
-        self._hide_progress()
         self.ended.emit(f"Segment everything: {tally.describe()}; Y accepts, Ctrl+Delete rejects")
 
     def _cancelled(self) -> None:
-        self._hide_progress()
         self.ended.emit(
             f"Segment everything cancelled: {self._tally.describe()}; the other images are "
             "untouched"
         )
 
     def _failed(self, message: str) -> None:
-        self._hide_progress()
         self.failed.emit(message)

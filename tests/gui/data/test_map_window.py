@@ -1,5 +1,6 @@
 """The map of the data's window: a lasso drawn with real mouse events selects exactly the
-images under it in the gallery, a click opens one, and the dots take the chosen colouring."""
+images under it in the gallery, a click opens one, the dots take the chosen colouring, and
+Esc or Ctrl+W closes the window."""
 
 from __future__ import annotations
 
@@ -16,7 +17,9 @@ from pytestqt.qtbot import QtBot
 
 from studio.api.data_map import DataMap, MapPoint
 from studio.core.label_issues import ItemQuality, store_findings
-from studio.gui.data.map_window import DataMapWindow
+from studio.core.map_colours import NO_CLASS
+from studio.gui.data.map_view import MISSING_COLOUR
+from studio.gui.data.map_window import DataMapWindow, category_colours
 from studio.gui.main_window import MainWindow
 from tests.gui.gallery_helpers import selected_ids
 
@@ -119,6 +122,17 @@ def test_clicking_a_dot_opens_its_image(qtbot: QtBot, window: MainWindow) -> Non
     qtbot.waitUntil(lambda: selected_ids(window.gallery) == {target.item_id})
 
 
+def test_classes_keep_their_own_colours_and_no_class_is_grey(qtbot: QtBot) -> None:
+    values = ["cat", NO_CLASS, "dog", "train", "cat", None]
+    colours, legend = category_colours(values, {"cat": "#e53935", "dog": "#1e88e5"})
+    names = [colour.name() for colour in colours]
+    assert names[0] == names[4] == "#e53935"
+    assert names[2] == "#1e88e5"
+    assert names[1] == names[5] == MISSING_COLOUR
+    assert names[3] not in {"#e53935", "#1e88e5", MISSING_COLOUR}
+    assert list(legend) == sorted({"cat", NO_CLASS, "dog", "train"})
+
+
 def test_colour_by_status_gives_each_status_its_colour_and_a_legend(
     qtbot: QtBot, window: MainWindow
 ) -> None:
@@ -158,6 +172,19 @@ def test_colour_by_label_quality_ramps_the_judged_items_and_greys_the_others(
     assert "grey: never judged" in shown.legend.text()
 
 
+def test_esc_and_ctrl_w_close_the_map_window(qtbot: QtBot, window: MainWindow) -> None:
+    shown = map_window(qtbot, window)
+    for key, modifier in (
+        (Qt.Key.Key_Escape, Qt.KeyboardModifier.NoModifier),
+        (Qt.Key.Key_W, Qt.KeyboardModifier.ControlModifier),
+    ):
+        shown.show()
+        shown.activateWindow()
+        qtbot.waitUntil(shown.isActiveWindow)
+        qtbot.keyClick(shown.colour_combo, key, modifier)
+        assert not shown.isVisible()
+
+
 def test_the_data_menu_holds_the_map_on_ctrl_alt_j(window: MainWindow) -> None:
     action = window.menu_actions["data_map"]
 
@@ -176,10 +203,18 @@ def test_the_menu_action_computes_the_map_in_the_background_with_progress(
     window.menu_actions["data_map"].trigger()
     shown = window.data_map.window
     shown.runner.progress.connect(lambda done, total: seen.append((done, total)))
-    assert shown.progress_bar.isVisible()
+    assert shown.job.isVisible()
     qtbot.waitUntil(lambda: shown.found is not None, timeout=180_000)
 
     assert len(shown.found.points) == 150
     assert (150, 150) in seen
-    assert not shown.progress_bar.isVisible()
+    assert not shown.job.isVisible()
     assert "150 images by run" in shown.status.text()
+
+
+def test_the_map_stays_above_the_main_window_that_a_click_raises(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    shown = map_window(qtbot, window)
+    assert shown.windowType() == Qt.WindowType.Tool
+    assert shown.windowHandle().transientParent() is window.windowHandle()

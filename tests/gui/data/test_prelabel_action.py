@@ -1,13 +1,16 @@
 """Data ▸ "Pre-label with a model…" and Data ▸ "Accept suggestions above a threshold…" in the
 window, on the trained digits: the dialog lists the project's models, a bundle run adds
-pending suggestions with progress in the status bar, a model class the project lacks opens
-the mapping dialog, and accepting above a threshold is one undo step. Two tests start a
-bundle worker (no torch)."""
+pending suggestions with progress in the status bar, Esc cancels it, a model class a zipped
+bundle has and the project lacks opens the mapping dialog once the zip was read off the
+window's thread, and accepting above a threshold is one undo step. Three tests start a bundle
+worker (no torch)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
+from zipfile import ZIP_STORED
 
 import pytest
 from PySide6.QtCore import Qt
@@ -22,6 +25,7 @@ from studio.gui.data.prelabel_action import (
     PrelabelDialog,
 )
 from studio.gui.main_window import MainWindow
+from tests.bundle.zips import zip_folder
 from tests.gui.workspace.conftest import press
 from tests.prelabel_projects import BUNDLE, UNLABELED, trained_digits, unlabeled_ids
 
@@ -57,25 +61,49 @@ def test_pre_label_with_a_bundle_from_the_data_menu(
     dialog.bundle_edit.setText(str(digits.parent / BUNDLE))
     dialog.threshold_spin.setValue(0.0)
     click_ok(dialog)
-    assert window.prelabeling.progress_bar.isVisible()
+    assert window.prelabeling.job.isVisible()
     qtbot.waitUntil(lambda: not window.prelabeling.running, timeout=WORKER_TIMEOUT_MS)
     shapes = suggestions(window.project)
     assert len(shapes) == UNLABELED
     assert {(shape.source, shape.review) for shape in shapes} == {("model", "pending")}
     assert window.statusBar().currentMessage().startswith(f"Pre-labels: {UNLABELED} pending")
-    assert not window.prelabeling.progress_bar.isVisible()
+    assert not window.prelabeling.job.isVisible()
 
 
-def test_a_model_class_the_project_lacks_opens_the_mapping_dialog(
+def test_esc_right_after_the_start_cancels_pre_labeling_and_keeps_the_batches_done(
     qtbot: QtBot, open_window: Callable[[Path], MainWindow], digits: Path
 ) -> None:
-    with Project.open(digits) as project:
-        project.update_class("3", name="three")
     window = open_window(digits)
     options = PrelabelOptions(str(digits.parent / BUNDLE), threshold=0.0)
     window.prelabeling.start(window.project, options)
+    window.gallery.setFocus()
+    press(qtbot, Qt.Key.Key_Escape)
+
+    qtbot.waitUntil(lambda: not window.prelabeling.running, timeout=WORKER_TIMEOUT_MS)
+    status = window.statusBar().currentMessage()
+    kept = re.match(r"Pre-labeling cancelled: (\d+) pending suggestions on (\d+) items", status)
+    assert kept is not None, status
+    shapes = suggestions(window.project)
+    assert len(shapes) == int(kept[1]) == int(kept[2])
+    assert len(shapes) in (0, UNLABELED)  # one batch of 16: done whole or not at all
+    assert not window.prelabeling.job.isVisible()
+
+
+def test_a_zipped_bundles_classes_are_checked_off_the_window_thread_then_mapped(
+    qtbot: QtBot, open_window: Callable[[Path], MainWindow], digits: Path
+) -> None:
+    zipped = zip_folder(digits.parent / BUNDLE, digits.parent / "bundle.zip", None, ZIP_STORED)
+    with Project.open(digits) as project:
+        project.update_class("3", name="three")
+    window = open_window(digits)
+    window.prelabeling.start(window.project, PrelabelOptions(str(zipped), threshold=0.0))
+    assert window.prelabeling.dialog is None  # the zip is read in the background
+    assert window.prelabeling.job.label.line == "Pre-labeling: loading the model…"
+
+    qtbot.waitUntil(lambda: window.prelabeling.dialog is not None, timeout=WORKER_TIMEOUT_MS)
     dialog = window.prelabeling.dialog
     assert isinstance(dialog, ClassMappingDialog)
+    assert not window.prelabeling.job.isVisible()
     assert list(dialog.combos) == ["3"]
     dialog.combos["3"].setCurrentIndex(dialog.combos["3"].findData("three"))
     click_ok(dialog)

@@ -1,6 +1,8 @@
 """Data ▸ Follow the uncertainty queue (Ctrl+Alt+Q): next opens the queue's items in order,
 the SAM look-ahead follows them, and a finished run or a registered model orders the queue
-again; the gallery sorts by the queue."""
+again; the gallery sorts by the queue. The model's scores are cached in this process first
+(torch is loaded here already), so the window orders the queue without a worker: the worker
+itself is tested in tests/jobs/test_queue_job.py."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from pytestqt.qtbot import QtBot
 
 from studio.gui.gallery.model import QUEUE_SORT
 from studio.gui.main_window import MainWindow
+from studio.jobs.queue_job import score_unlabeled
 from tests.gui.workspace.conftest import open_first_image, press
 from tests.queue_projects import UNLABELED, copy_of, shared_queue_project  # noqa: F401
 
@@ -25,11 +28,15 @@ def _shown(window: MainWindow) -> int | None:
 def test_next_and_the_gallery_follow_the_uncertainty_queue(
     qtbot: QtBot, open_window: Callable[[Path], MainWindow], queue_project: Path, tmp_path: Path
 ) -> None:
-    window = open_window(copy_of(queue_project, tmp_path))
+    project_path = copy_of(queue_project, tmp_path)
+    score_unlabeled(project_path, None, emit=lambda _event: None)
+    window = open_window(project_path)
     queue = window.uncertainty_queue
     open_first_image(qtbot, window)
     with qtbot.waitSignal(queue.ordered, timeout=120_000):
         press(qtbot, Qt.Key.Key_Q, CONTROL_ALT)
+        assert queue.job.isVisible()  # the ordering, with Cancel, in the status bar
+    assert not queue.job.isVisible()
     assert window.menu_actions["follow_queue"].isChecked()
     order = queue.queue.item_ids()
     assert len(order) == UNLABELED
@@ -43,7 +50,7 @@ def test_next_and_the_gallery_follow_the_uncertainty_queue(
     press(qtbot, Qt.Key.Key_A)
     qtbot.waitUntil(lambda: _shown(window) == order[0])
 
-    with qtbot.waitSignal(queue.ordered, timeout=60_000):  # the cache answers: no worker
+    with qtbot.waitSignal(queue.ordered, timeout=60_000):
         window.train_panel.run_ended.emit(2, "finished")
     with qtbot.waitSignal(queue.ordered, timeout=60_000):
         window.training.model_registered.emit(None)

@@ -69,7 +69,7 @@ def test_segment_everything_adds_pending_sam_suggestions_to_the_selected_images_
     assert dialog.isVisible()
     fill_dialog(dialog)
     click_segment(dialog)
-    assert window.everything.progress_bar.isVisible()
+    assert window.everything.job.isVisible()
 
     qtbot.waitUntil(lambda: not window.everything.running, timeout=WORKER_TIMEOUT_MS)
     project = window.project
@@ -81,7 +81,7 @@ def test_segment_everything_adds_pending_sam_suggestions_to_the_selected_images_
     assert project.annotations(third) == []
     count = len(added[first]) + len(added[second])
     assert f"{count} pending suggestions added on 2 images" in status(window)
-    assert not window.everything.progress_bar.isVisible()
+    assert not window.everything.job.isVisible()
     assert len(window.workspace.controller.shapes) == len(added[first])  # the canvas shows them
     tick(window.filter_bar.review_button, "pending")
     qtbot.waitUntil(lambda: window.gallery_model.ids() == [first, second])
@@ -99,7 +99,7 @@ def test_esc_right_after_the_start_cancels_and_leaves_every_image_untouched(
     qtbot.waitUntil(lambda: not window.everything.running, timeout=WORKER_TIMEOUT_MS)
     assert "Segment everything cancelled: 0 pending suggestions" in status(window)
     assert all(window.project.annotations(item) == [] for item in ids)
-    assert not window.everything.cancel_button.isVisible()
+    assert not window.everything.job.isVisible()
 
 
 def test_without_a_checkpoint_the_action_says_where_checkpoints_come_from(
