@@ -1,11 +1,11 @@
 """Data ▸ Find label errors…: the label-error search in the background, then its review list.
 
 The search is the API's `find_label_issues` (a `label-issues` worker) on the window's one
-background mechanism, `TaskRunner`, with a progress bar and a Cancel button in the review
-window. The review window lists the open issues, tags and boxes (lowest label quality first);
-choosing one opens its image in the canvas, selects the doubted box, and says which class the
-finder suggests. Ctrl+Alt+F takes the
-suggestion, Ctrl+Alt+K keeps the label; each is one undo step (Ctrl+Z in the main window)
+background mechanism, `TaskRunner`, shown as a status-bar job (`StatusJob`: the folds done and
+a Cancel button) in the review window. The review window lists the open issues, tags and
+boxes (lowest label quality first); choosing one opens its image in the canvas, selects the
+doubted box, and says which class the finder suggests. Ctrl+Alt+F takes the suggestion,
+Ctrl+Alt+K keeps the label; each is one undo step (Ctrl+Z in the main window)
 and moves to the next entry. The list is read again whenever the review window is activated,
 so an undo shows up there. Esc or Ctrl+W closes it.
 """
@@ -32,7 +32,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QMenu,
-    QProgressBar,
     QPushButton,
     QTableView,
     QVBoxLayout,
@@ -42,12 +41,19 @@ from PySide6.QtWidgets import (
 from studio.api import Project
 from studio.core.errors import OperationCancelledError, StudioError
 from studio.core.label_issues import LabelIssueRecord
+from studio.gui.status_job import JobText, StatusJob
 from studio.gui.task_runner import Progress, TaskRunner
 from studio.gui.tool_window import TOOL_WINDOW, add_close_keys
 
 AddAction = Callable[[str, Callable[[], object]], QAction]
 COLUMNS = ("Item", "Which", "Label", "Suggested", "Quality")
 ModelIndex = QModelIndex | QPersistentModelIndex
+JOB_TEXT = JobText(
+    "Label-error search",
+    starting="reading images…",
+    counts="folds",
+    cancel_tip="Stop the search; the list stays as it was",
+)
 
 
 @dataclass(frozen=True)
@@ -133,20 +139,14 @@ class LabelErrorsWindow(QWidget):
         self.fix_button = QPushButton("Fix")
         self.keep_button = QPushButton("Keep")
         self.search_button = QPushButton("Search again")
-        self.progress_bar = QProgressBar()
-        self.progress_bar.setVisible(False)
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.setVisible(False)
-        buttons = QHBoxLayout()
+        self.buttons = QHBoxLayout()  # the search's status-bar job joins it at the end
         for widget in (self.fix_button, self.keep_button, self.search_button):
-            buttons.addWidget(widget)
-        buttons.addStretch(1)
-        buttons.addWidget(self.progress_bar)
-        buttons.addWidget(self.cancel_button)
+            self.buttons.addWidget(widget)
+        self.buttons.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addWidget(self.table)
         layout.addWidget(self.summary)
-        layout.addLayout(buttons)
+        layout.addLayout(self.buttons)
         self.resize(640, 480)
         add_close_keys(self)
         self.activated: Callable[[], None] | None = None
@@ -181,10 +181,10 @@ class LabelErrors(QObject):
         self.review.fix_button.clicked.connect(self.fix)
         self.review.keep_button.clicked.connect(self.keep)
         self.review.search_button.clicked.connect(self.search)
-        self.review.cancel_button.clicked.connect(self.cancel)
         self._opened: LabelIssueRecord | None = None
         self._runner = TaskRunner(self)
-        self._runner.progress.connect(self._show_progress)
+        self.job = StatusJob(self._runner, JOB_TEXT)
+        self.review.buttons.addWidget(self.job)
         self._runner.finished.connect(self._finished)
         self._runner.cancelled.connect(lambda: self._ended("Label-error search cancelled"))
         self._runner.failed.connect(lambda message: self._ended(f"Search failed: {message}"))
@@ -234,10 +234,6 @@ class LabelErrors(QObject):
             return SearchOutcome(issues, notes)
 
         self._runner.start(work)
-        self.review.progress_bar.setRange(0, 0)
-        self.review.progress_bar.setFormat("Reading images…")
-        self.review.progress_bar.setVisible(True)
-        self.review.cancel_button.setVisible(True)
         self.review.search_button.setEnabled(False)
         self._message("Finding label errors…")
 
@@ -303,19 +299,12 @@ class LabelErrors(QObject):
             "Ctrl+Alt+F fixes, Ctrl+Alt+K keeps."
         )
 
-    def _show_progress(self, done: int, total: int) -> None:
-        self.review.progress_bar.setRange(0, total)
-        self.review.progress_bar.setValue(done)
-        self.review.progress_bar.setFormat(f"Fold {done} / {total}")
-
     def _finished(self, outcome: SearchOutcome) -> None:
         found = f"Label-error search: {len(outcome.issues):,} suspected label errors"
         self._ended(" · ".join([found, *outcome.notes]))
         self.review.show_issues(outcome.issues)
 
     def _ended(self, message: str) -> None:
-        self.review.progress_bar.setVisible(False)
-        self.review.cancel_button.setVisible(False)
         self.review.search_button.setEnabled(True)
         self._message(message)
 

@@ -55,7 +55,7 @@ def _searched(
     window.menu_actions["find_label_errors"].trigger()
     review = window.label_errors.review
     assert review.isVisible()
-    assert review.cancel_button.isVisible()
+    assert window.label_errors.job.isVisible()
     qtbot.waitUntil(lambda: not window.label_errors.running, timeout=WORKER_TIMEOUT_MS)
     return window
 
@@ -125,7 +125,7 @@ def test_cancel_stops_the_search_and_keeps_the_list_as_it_was(
     assert window.project is not None
     before = window.project.label_issues()
     window.menu_actions["find_label_errors"].trigger()
-    window.label_errors.review.cancel_button.click()
+    window.label_errors.job.cancel_button.click()
     qtbot.waitUntil(lambda: not window.label_errors.running, timeout=WORKER_TIMEOUT_MS)
     assert window.project.label_issues() == before
     assert "cancelled" in window.statusBar().currentMessage()
