@@ -95,7 +95,10 @@ def out_of_fold_probabilities(
     for done, (train, held_out) in enumerate(folds):
         if cancel is not None and cancel.is_set():
             raise OperationCancelledError("the label-error search was cancelled")
-        components = min(COMPONENTS, len(train), features.shape[1])
+        # At least 4 training inputs per component: on a few hundred labels 64 components
+        # let the model overfit, so sure of itself that it doubts correct labels (8 of the
+        # first 120 digits, all correct, against 3 at 24 components).
+        components = min(COMPONENTS, len(train) // 4 or 1, features.shape[1])
         model = make_pipeline(
             StandardScaler(),
             PCA(components, random_state=options.seed),
