@@ -12,8 +12,10 @@ import pytest
 
 from studio.api import Project, Run, RunError
 from studio.core import runs as core_runs
+from studio.core.errors import CheckpointError
 from studio.core.processes import WorkerIdentity
 from studio.core.synthetic_scenes import SCENE_CLASSES, create_scene_project
+from studio.jobs.evaluation_job import evaluate_run
 from studio.jobs.events import parse_event
 from studio.jobs.launcher import WorkerJob, worker_environment
 from tests.jobs.projects import TINY_CLASSIFIER, digits_project, finished_run
@@ -69,8 +71,9 @@ def test_a_detector_trains_and_its_coco_metrics_are_stored(tmp_path: Path) -> No
         again = run.evaluate(split="val", checkpoint="last")
         assert (again.split, again.checkpoint, again.epoch) == ("val", "last.pt", 1)
         assert [e.split for e in run.evaluations()] == ["test", "val"]
-        with pytest.raises(RunError, match=r"epoch-009\.pt"):
-            run.evaluate(checkpoint="epoch-009.pt")
+        # The refusal is the evaluation job's (in this process: no third worker to start).
+        with pytest.raises(CheckpointError, match=r"checkpoint epoch-009\.pt not found"):
+            evaluate_run(project.path, run.id, checkpoint="epoch-009.pt", emit=events.append)
 
 
 @pytest.mark.slow
