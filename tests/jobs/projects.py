@@ -1,5 +1,6 @@
-"""Small real projects for the training tests: scikit-learn digits, and finished runs
-fabricated without training."""
+"""Small real projects for the training tests: scikit-learn digits, finished runs fabricated
+without training, and digits trained in this process for the session's shared projects (built
+once, copied by each test or module that changes them: `copy_of`)."""
 
 from __future__ import annotations
 
