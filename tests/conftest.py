@@ -89,6 +89,19 @@ def modes(folder: Path) -> set[tuple[str, int]]:
 def trained_digits(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """150 digits with a tiny classifier trained on them for one epoch (a real best.pt),
     shared by the tests of the map of the data, which only read it."""
-    from tests.jobs.projects import trained_digits_project
+    from tests.jobs.projects import as_every_test_runs, trained_digits_project
 
-    return trained_digits_project(tmp_path_factory.mktemp("trained-digits"), count=150, epochs=1)
+    with as_every_test_runs(tmp_path_factory):
+        folder = tmp_path_factory.mktemp("trained-digits")
+        return trained_digits_project(folder, count=150, epochs=1)
+
+
+@pytest.fixture(scope="session")
+def registered_digits(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """60 digits with a tiny classifier, run "tiny", registered as digits:1 (alias
+    production), built once per session in this process: copy it
+    (`tests.jobs.projects.copy_of`) before changing it."""
+    from tests.jobs.projects import as_every_test_runs, registered_digits_project
+
+    with as_every_test_runs(tmp_path_factory):
+        return registered_digits_project(tmp_path_factory.mktemp("registered-digits"))

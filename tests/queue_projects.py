@@ -6,7 +6,6 @@ a test module imports `shared_queue_project`) and every test works on its own co
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -15,8 +14,9 @@ from PIL import Image
 from studio.api import Project
 from studio.core.demo import digit_pixels
 from studio.jobs.training_job import train_run
-from studio.plugins.manager import PLUGIN_SET_ENV, use_plugins
-from tests.jobs.projects import TINY_CLASSIFIER, digits_project
+from tests.jobs.projects import TINY_CLASSIFIER, as_every_test_runs, copy_of, digits_project
+
+__all__ = ["LABELED", "UNLABELED", "copy_of", "shared_queue_project", "trained_queue_project"]
 
 LABELED = 120
 UNLABELED = 40
@@ -45,28 +45,13 @@ def trained_queue_project(folder: Path) -> Path:
     return project_path
 
 
-def copy_of(project_path: Path, folder: Path) -> Path:
-    """A copy of the whole project folder (images, file and store) under `folder`."""
-    target = folder / project_path.parent.name
-    shutil.copytree(project_path.parent, target)
-    return target / project_path.name
-
-
 @pytest.fixture(scope="session", name="queue_project")
 def shared_queue_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The trained project, built once per session: copy it before changing it. Built with
     Studio's own plugins only and caches outside the user's folders, as every test is.
     Each module that imports the fixture gets its own copy of it, so the project built first
     is remembered here."""
-    if _BUILT:
-        return _BUILT[0]
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv(PLUGIN_SET_ENV, "[]")
-        patch.setenv("STUDIO_CACHE_DIR", str(tmp_path_factory.mktemp("queue-cache")))
-        patch.setenv("STUDIO_CONFIG_DIR", str(tmp_path_factory.mktemp("queue-config")))
-        use_plugins(None)
-        try:
+    if not _BUILT:
+        with as_every_test_runs(tmp_path_factory):
             _BUILT.append(trained_queue_project(tmp_path_factory.mktemp("queue")))
-            return _BUILT[0]
-        finally:
-            use_plugins(None)
+    return _BUILT[0]

@@ -13,7 +13,7 @@ from studio.api import Project
 from studio.plugins.manager import StudioPlugins
 from tests import plugin_fixtures
 from tests.cli_helpers import assert_user_error, run_cli
-from tests.jobs.projects import TINY_CLASSIFIER, digits_project, finished_run
+from tests.jobs.projects import copy_of, digits_project, finished_run
 from tests.ml.export.helpers import seeded_run
 from tests.plugin_fixtures import install_plugin
 
@@ -141,12 +141,10 @@ def test_predict_refuses_missing_bundles_and_images(tmp_path: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def exported(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def exported(registered_digits: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A trained digits classifier exported from the command line to `bundle/` (+ .zip)."""
-    folder = tmp_path_factory.mktemp("exported")
-    path = digits_project(folder, 60)
-    with Project.open(path, author="tester") as opened:
-        opened.train(task="classification", epochs=1, name="tiny", **TINY_CLASSIFIER)
+    path = copy_of(registered_digits, tmp_path_factory.mktemp("exported"))
+    folder = path.parent
     result = run_cli("export-model", path, "tiny", folder / "bundle", "--zip")
     assert result.exit_code == 0, result.output
     assert "parity   parity gate passed" in result.stdout

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from studio.api import ExportError, ModelRegistryError, ModelVersionRecord, Project, RunError
-from tests.jobs.projects import TINY_CLASSIFIER, digits_project, finished_run
+from tests.jobs.projects import TINY_CLASSIFIER, copy_of, digits_project, finished_run
 
 
 @pytest.fixture
@@ -122,11 +122,11 @@ def test_a_name_of_both_a_run_and_a_model_is_not_guessed(project: Project, tmp_p
 
 
 @pytest.mark.slow
-def test_export_model_runs_the_worker_and_refuses_a_full_folder(tmp_path: Path) -> None:
-    with Project.open(digits_project(tmp_path, 60), author="tester") as project:
-        run = project.train(task="classification", epochs=1, **TINY_CLASSIFIER)
-        project.register_model(run, name="digits")
-        project.set_alias("digits", 1, "production")
+def test_export_model_runs_the_worker_and_refuses_a_full_folder(
+    registered_digits: Path, tmp_path: Path
+) -> None:
+    with Project.open(copy_of(registered_digits, tmp_path), author="tester") as project:
+        run = project.run("tiny")
         seen: list[str] = []
         out = tmp_path / "bundle"
         exported = project.export_model(

@@ -282,7 +282,9 @@ def test_history_against_the_model(tmp_path: Path) -> None:
     HistoryMachine.template, HistoryMachine.item_ids = make_template(tmp_path)
     machine = HistoryMachine.TestCase
     machine.settings = settings(
-        max_examples=70,
+        # 35 still found the one discrepancy this test caught (bulk tags already there, commit
+        # 5494524) in 4 of 4 runs with a fresh example database; 70 took twice as long.
+        max_examples=35,
         stateful_step_count=40,
         deadline=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],

@@ -1,11 +1,16 @@
-"""Small real projects for the training tests: scikit-learn digits, and finished runs
-fabricated without training."""
+"""Small real projects for the training tests: scikit-learn digits, finished runs fabricated
+without training, and digits trained in this process for the session's shared projects (built
+once, copied by each test or module that changes them: `copy_of`)."""
 
 from __future__ import annotations
 
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import pytest
 from PIL import Image
 
 from studio.api import Project
@@ -13,6 +18,7 @@ from studio.core import runs
 from studio.core.demo import DIGIT_CLASSES, digit_pixels
 from studio.core.object_store import file_sha256
 from studio.core.runs import run_folder
+from studio.plugins.manager import PLUGIN_SET_ENV, use_plugins
 
 # A classifier that trains on a few hundred 32×32 digits in about a second per epoch on 2 CPUs.
 TINY_CLASSIFIER: dict[str, Any] = {
@@ -109,3 +115,40 @@ def trained_digits_project(folder: Path, count: int = 200, epochs: int = 2) -> P
     status = train_run(project_path, run.id, emit=lambda _event: None)
     assert status == "finished", status
     return project_path
+
+
+def registered_digits_project(folder: Path, count: int = 60) -> Path:
+    """`digits_project` with a tiny classifier, run "tiny", trained for one epoch in this
+    process (no worker to start: the training worker has tests of its own) and registered
+    as digits:1 with the alias production."""
+    from studio.jobs.training_job import train_run
+
+    project_path = digits_project(folder, count)
+    with Project.open(project_path, author="tester") as project:
+        run = project.new_run(task="classification", epochs=1, name="tiny", **TINY_CLASSIFIER)
+        assert train_run(project_path, run.id, emit=lambda _event: None) == "finished"
+        project.register_model(run.id, name="digits")
+        project.set_alias("digits", 1, "production")
+    return project_path
+
+
+def copy_of(project_path: Path, folder: Path) -> Path:
+    """A copy of the whole project folder (images, file and store) under `folder`."""
+    target = folder / project_path.parent.name
+    shutil.copytree(project_path.parent, target)
+    return target / project_path.name
+
+
+@contextmanager
+def as_every_test_runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Studio's own plugins only and caches outside the user's folders, as the autouse
+    fixtures give every test: for a module or session fixture, built before those apply."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(PLUGIN_SET_ENV, "[]")
+        patch.setenv("STUDIO_CACHE_DIR", str(tmp_path_factory.mktemp("shared-cache")))
+        patch.setenv("STUDIO_CONFIG_DIR", str(tmp_path_factory.mktemp("shared-config")))
+        use_plugins(None)
+        try:
+            yield
+        finally:
+            use_plugins(None)

@@ -18,7 +18,7 @@ from studio.jobs.events import parse_event
 from studio.jobs.export_job import export_command, export_from, resolve_source
 from studio.jobs.launcher import WorkerJob, worker_environment
 from studio.jobs.worker import parse_arguments
-from tests.jobs.projects import TINY_CLASSIFIER, digits_project, finished_run
+from tests.jobs.projects import copy_of, digits_project, finished_run
 
 
 def run_worker(*args: str | Path) -> tuple[int, list[dict]]:
@@ -122,14 +122,9 @@ def test_a_failed_export_prints_a_failed_event_and_writes_nothing(project: Proje
 
 
 @pytest.fixture(scope="module")
-def trained(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def trained(registered_digits: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A project with a finished tiny digits classifier "tiny", registered as digits:1."""
-    path = digits_project(tmp_path_factory.mktemp("trained"), 60)
-    with Project.open(path, author="tester") as opened:
-        run = opened.train(task="classification", epochs=1, name="tiny", **TINY_CLASSIFIER)
-        opened.register_model(run, name="digits")
-        opened.set_alias("digits", 1, "production")
-    return path
+    return copy_of(registered_digits, tmp_path_factory.mktemp("trained"))
 
 
 @pytest.mark.slow

@@ -12,7 +12,7 @@ from studio.core.demo import create_demo_project
 
 DIGITS_RECIPE = {
     "model": "resnet18",
-    "epochs": 4,
+    "epochs": 2,  # 0.978 and 0.994 test accuracy with seeds 0 and 1 (one epoch: 0.933)
     "input_size": 32,
     "batch_size": 32,
     "learning_rate": 2e-3,

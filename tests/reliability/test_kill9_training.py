@@ -14,7 +14,7 @@ from studio.api import Project, Run
 from studio.jobs.launcher import WorkerJob
 from tests.jobs.projects import TINY_CLASSIFIER, digits_project
 
-EPOCHS = 4
+EPOCHS = 3  # killed in epoch 2, so the resumed worker trains epoch 3 at least
 
 
 def kill_during_second_epoch(project: Project, run: Run) -> None:
@@ -39,7 +39,7 @@ def model_weights(run: Run) -> dict[str, torch.Tensor]:
 @pytest.mark.slow
 def test_a_killed_run_resumes_to_the_result_of_an_uninterrupted_one(tmp_path: Path) -> None:
     settings = {**TINY_CLASSIFIER, "epochs": EPOCHS}
-    with Project.open(digits_project(tmp_path, 240), author="tester") as project:
+    with Project.open(digits_project(tmp_path, 120), author="tester") as project:
         killed = project.new_run(task="classification", name="killed", **settings)
         kill_during_second_epoch(project, killed)
         statuses = {run.name: run.status for run in project.runs()}

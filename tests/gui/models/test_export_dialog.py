@@ -14,22 +14,16 @@ from pytestqt.qtbot import QtBot
 
 from studio.api import Project
 from studio.gui.models.export_dialog import ExportModelDialog
-from tests.jobs.projects import TINY_CLASSIFIER, digits_project
+from tests.jobs.projects import TINY_CLASSIFIER, copy_of, digits_project
 
 EXPORT_TIMEOUT_MS = 300_000
 
 
 @pytest.fixture(scope="module")
-def trained_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def trained_path(registered_digits: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A digits project with one finished resnet18 (32 px, 1 epoch, CPU) registered as
     digits:1, alias production."""
-    path = digits_project(tmp_path_factory.mktemp("trained"), count=120)
-    with Project.open(path, author="tester") as project:
-        run = project.train(task="classification", epochs=1, **TINY_CLASSIFIER)
-        assert run.status == "finished", run.record.error
-        project.register_model(run.id, name="digits")
-        project.set_alias("digits", 1, "production")
-    return path
+    return copy_of(registered_digits, tmp_path_factory.mktemp("trained"))
 
 
 @pytest.fixture

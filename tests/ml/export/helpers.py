@@ -1,6 +1,6 @@
-"""Projects with a finished run to export: trained for real (digits) or given a checkpoint of
-seeded random weights in the trainer's format (cheap, and a random detector finds many
-objects, so boxes and masks are really compared)."""
+"""Projects with a finished run to export, given a checkpoint of seeded random weights in the
+trainer's format (cheap, and a random detector finds many objects, so boxes and masks are
+really compared); a trained one is the session's `registered_digits` (tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -19,12 +19,11 @@ from studio.core.runs import RunRecord
 from studio.core.synthetic_scenes import create_scene_project
 from studio.jobs.export_job import export_from, load_export_source
 from studio.jobs.run_context import Emit
-from studio.jobs.training_job import train_run
 from studio.ml.architectures import build_model
 from studio.ml.checkpoints import save_checkpoint
 from studio.ml.export.targets import ExportReport, export_to
 from studio.ml.trainer import CHECKPOINT_FORMAT, CHECKPOINT_VERSION
-from tests.jobs.projects import TINY_CLASSIFIER, digits_project
+from tests.jobs.projects import digits_project
 
 DETECTOR = "fasterrcnn_mobilenet_v3_large_320_fpn"
 SEGMENTER = "maskrcnn_resnet50_fpn"
@@ -58,15 +57,6 @@ def export_with_preprocessing(
 def run_record(project: Project, run_id: int) -> RunRecord:
     with project.context.database.read() as connection:
         return runs.get_run(connection, run_id)
-
-
-def trained_classifier(folder: Path, count: int = 40) -> tuple[Project, RunRecord]:
-    """A digits project whose resnet18 (32 px) trained one epoch through the training job."""
-    path = digits_project(folder, count)
-    project = Project.open(path, author="tester")
-    run = project.new_run(task="classification", epochs=1, **TINY_CLASSIFIER)
-    assert train_run(path, run.id, emit=lambda event: None) == "finished"
-    return project, run_record(project, run.id)
 
 
 def seeded_run(

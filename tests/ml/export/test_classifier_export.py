@@ -22,19 +22,22 @@ from studio.core.runs import RunRecord
 from studio.ml.augment import build_transforms
 from studio.ml.export.manifest_builder import preprocess_steps
 from tests.conftest import modes
+from tests.jobs.projects import copy_of
 from tests.ml.export.helpers import (
     digits,
     export,
     export_with_preprocessing,
     seeded_run,
-    trained_classifier,
 )
 
 
 @pytest.fixture(scope="module")
-def trained(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Project, RunRecord]]:
-    project, run = trained_classifier(tmp_path_factory.mktemp("digits"))
-    yield project, run
+def trained(
+    registered_digits: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Project, RunRecord]]:
+    """A digits project whose resnet18 (32 px), run "tiny", trained one epoch."""
+    project = Project.open(copy_of(registered_digits, tmp_path_factory.mktemp("digits")))
+    yield project, project.run("tiny").record
     project.close()
 
 
