@@ -28,7 +28,6 @@ nothing. A third of the items have one to three boxes, so the badges have work t
 from __future__ import annotations
 
 import json
-import os
 import resource
 import time
 from collections.abc import Callable
@@ -46,7 +45,7 @@ from PySide6.QtCore import (
     QTimer,
 )
 from PySide6.QtGui import QPaintEvent
-from PySide6.QtWidgets import QApplication, QListView, QWidget
+from PySide6.QtWidgets import QListView, QWidget
 
 from benchmarks.fixtures import (
     class_ids,
@@ -55,6 +54,7 @@ from benchmarks.fixtures import (
     write_jpegs,
 )
 from benchmarks.harness import Measurement, Session
+from benchmarks.qt_application import application
 from studio.api import Project
 from studio.core.thumbnails import ThumbnailCache
 from studio.gui.gallery.model import GalleryModel
@@ -138,16 +138,6 @@ def _boxes(
 
 
 # -- measuring on the GUI thread ------------------------------------------------------------
-
-
-def application() -> QApplication:
-    """The running QApplication, or a new one on the offscreen platform (unless the
-    environment names another)."""
-    app = QApplication.instance()
-    if isinstance(app, QApplication):
-        return app
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    return QApplication([])
 
 
 class StallMeter(QObject):

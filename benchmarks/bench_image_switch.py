@@ -11,16 +11,15 @@ are not counted.
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 
 from PIL import Image
 from PySide6.QtCore import QEventLoop, QTimer
-from PySide6.QtWidgets import QApplication
 
 from benchmarks.fixtures import write_jpegs
 from benchmarks.harness import Measurement, Session, median, timed
+from benchmarks.qt_application import application
 from studio.gui.canvas import Canvas
 
 FULL_SIZE = (4000, 3000)
@@ -30,16 +29,6 @@ QUICK_SWITCHES = 3
 WARM_UP = 1
 CANVAS_SIZE = (1280, 800)
 TIMEOUT_MS = 30_000
-
-
-def application() -> QApplication:
-    """The process's QApplication (headless unless the caller chose a platform)."""
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    app = QApplication.instance()
-    if app is None:
-        app = QApplication([])
-    assert isinstance(app, QApplication)
-    return app
 
 
 class SwitchClock:

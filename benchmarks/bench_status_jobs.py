@@ -12,7 +12,6 @@ question; five alternating rounds (two in quick mode), medians compared.
 
 from __future__ import annotations
 
-import os
 import time
 
 from PySide6.QtCore import QObject, QSettings, QTimer
@@ -20,6 +19,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from benchmarks.bench_prelabel import _digits_project, ignore
 from benchmarks.harness import Measurement, Session, median
+from benchmarks.qt_application import application
 from studio.api import PrelabelOptions, Project
 from studio.core.export_options import ExportOptions
 from studio.core.prelabels import ClassMappingError
@@ -30,16 +30,6 @@ from studio.jobs.export_job import export_source
 ROUNDS = 5  # 2 in quick mode
 HEARTBEAT_MS = 5
 TIMEOUT_S = 120
-
-
-def application() -> QApplication:
-    """The process's QApplication (headless unless the caller chose a platform)."""
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    app = QApplication.instance()
-    if app is None:
-        app = QApplication([])
-    assert isinstance(app, QApplication)
-    return app
 
 
 class Heartbeat(QObject):
