@@ -7,14 +7,14 @@ scikit-learn's logistic regression on the standardised 8×8 digits, out-of-fold 
 from `cross_val_predict` (5 stratified folds), passed to the same cleanlab functions, same
 flips. Recall at k: the share of the k flipped labels among the first k raised. A second row
 compares the time each side takes (Studio's includes the worker's start and reading images).
-With --quick: the first 500 digits.
+With --quick: the first 300 digits.
 
 "label-errors boxes": the same for boxes, on the synthetic shapes of
 `benchmarks.swapped_boxes` (300 images, about 1,050 boxes, 5 % of the box classes swapped):
 Studio's whole pipeline (each box's crop, the quick model, 5 folds, cleanlab's
 object-detection scores) against scikit-learn's logistic regression on the standardised 16×16
 crops of the boxes (no context margin), `cross_val_predict`, passed to the same cleanlab
-functions (`studio.ml.label_quality.judge_boxes`), same swaps. With --quick: 100 images.
+functions (`studio.ml.label_quality.judge_boxes`), same swaps. With --quick: 60 images.
 """
 
 from __future__ import annotations
@@ -31,8 +31,8 @@ from studio.api import Project
 from studio.ml.label_quality import LabelQualityOptions, image_features, judge_boxes
 
 FOLDS = 5
-QUICK_COUNT = 500
-BOX_IMAGES, QUICK_BOX_IMAGES = 300, 100
+QUICK_COUNT = 300
+BOX_IMAGES, QUICK_BOX_IMAGES = 300, 60
 CROP_SIDE = 16
 NOTE = (
     "label errors: Studio's label-issues job (PCA + linear discriminant analysis on 16×16 "
