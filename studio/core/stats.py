@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from sqlalchemy import Connection, distinct, func, select
 
-from studio.core.annotations import FINAL_REVIEWS, review_in
+from studio.core.annotations import FINAL_REVIEWS, SHOWN_REVIEWS, review_in
 from studio.core.enums import AnnotationKind, ItemStatus, ReviewState, Split
 from studio.core.geometry import shape_box
 from studio.core.schema import annotation_table as annotations
@@ -61,30 +61,33 @@ def project_stats(connection: Connection) -> ProjectStats:
         select(items.c.split, func.count()).group_by(items.c.split)
     ):
         by_split[split or "none"] = count
-    per_class = (
+    final = review_in(FINAL_REVIEWS)
+    pending = annotations.c.review == ReviewState.PENDING.value
+    per_class = (  # one pass over the annotations (the status bar asks at every edit)
         select(
             classes.c.name,
-            func.count(annotations.c.id),
-            func.count(distinct(annotations.c.item_id)),
+            func.count(annotations.c.id).filter(final),
+            func.count(distinct(annotations.c.item_id)).filter(final),
+            func.count(annotations.c.id).filter(pending),
         )
         .select_from(
             classes.outerjoin(
                 annotations,
-                (annotations.c.class_id == classes.c.id) & review_in(FINAL_REVIEWS),
+                (annotations.c.class_id == classes.c.id) & review_in(SHOWN_REVIEWS),
             )
         )
         .group_by(classes.c.id)
         .order_by(classes.c.position, classes.c.id)
     )
-    annotations_by_class, items_by_class = {}, {}
-    for name, annotation_count, item_count in connection.execute(per_class):
+    annotations_by_class, items_by_class, pending_count = {}, {}, 0
+    for name, annotation_count, item_count, pending_in_class in connection.execute(per_class):
         annotations_by_class[name] = annotation_count
         items_by_class[name] = item_count
-    pending = select(func.count()).where(annotations.c.review == ReviewState.PENDING.value)
+        pending_count += pending_in_class
     return ProjectStats(
         items=sum(by_status.values()),
         annotations=sum(annotations_by_class.values()),
-        pending_suggestions=connection.execute(pending).scalar_one(),
+        pending_suggestions=pending_count,
         by_status=by_status,
         by_split=by_split,
         annotations_by_class=annotations_by_class,
