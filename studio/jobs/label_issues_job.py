@@ -29,6 +29,7 @@ from studio.core import media
 from studio.core.errors import OperationCancelledError, StudioError
 from studio.core.label_issues import (
     Finding,
+    IssueKind,
     ItemQuality,
     LabelledBox,
     TaggedItem,
@@ -43,6 +44,8 @@ from studio.jobs.run_context import Emit
 from studio.jobs.sam_encode_job import read_rgb
 from studio.ml.label_quality import (
     FoldCallback,
+    JudgedBox,
+    JudgedLabel,
     LabelQualityOptions,
     SearchPlan,
     box_crop,
@@ -171,6 +174,27 @@ def _plan(
     return plan_search(tag_classes, [box.class_id for box in boxes], options, source)
 
 
+def _findings(
+    labels: Sequence[TaggedItem | LabelledBox],
+    doubted: Sequence[JudgedLabel] | Sequence[JudgedBox],
+    present: np.ndarray,
+    kind: IssueKind,
+) -> list[Finding]:
+    """The doubted labels as findings: `present` maps the model's class positions back to
+    class ids."""
+    return [
+        Finding(
+            labels[judged.index].item_id,
+            labels[judged.index].annotation_id,
+            labels[judged.index].class_id,
+            int(present[judged.suggested]),
+            judged.score,
+            kind,
+        )
+        for judged in doubted
+    ]
+
+
 def _judge_tags(
     tagged: Sequence[TaggedItem],
     rows: np.ndarray,
@@ -181,16 +205,7 @@ def _judge_tags(
     present, labels = np.unique([item.class_id for item in tagged], return_inverse=True)
     probabilities = out_of_fold_probabilities(rows, labels, options, on_fold, cancel)
     judgement = judge_labels(labels, probabilities)
-    findings = [
-        Finding(
-            tagged[judged.index].item_id,
-            tagged[judged.index].annotation_id,
-            tagged[judged.index].class_id,
-            int(present[judged.suggested]),
-            judged.score,
-        )
-        for judged in judgement.doubted
-    ]
+    findings = _findings(tagged, judgement.doubted, present, "tag")
     qualities = [
         ItemQuality(item.item_id, "tag", float(score))
         for item, score in zip(tagged, judgement.scores, strict=True)
@@ -212,17 +227,7 @@ def _judge_boxes(
     item_ids, image_of_box = np.unique([box.item_id for box in boxes], return_inverse=True)
     corners = np.array([(x, y, x + w, y + h) for x, y, w, h in (box.box for box in boxes)])
     judgement = judge_boxes(image_of_box, corners, labels, probabilities)
-    findings = [
-        Finding(
-            boxes[judged.index].item_id,
-            boxes[judged.index].annotation_id,
-            boxes[judged.index].class_id,
-            int(present[judged.suggested]),
-            judged.score,
-            "box",
-        )
-        for judged in judgement.doubted
-    ]
+    findings = _findings(boxes, judgement.doubted, present, "box")
     qualities = [
         ItemQuality(int(item_id), "box", float(score))
         for item_id, score in zip(item_ids, judgement.image_scores, strict=True)
