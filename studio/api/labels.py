@@ -20,7 +20,7 @@ from studio.api.context import ProjectContext
 from studio.api.events import ProjectEvents
 from studio.core import annotations as annotation_edits
 from studio.core import classes as class_edits
-from studio.core import history, media, queries, suggestions
+from studio.core import history, media, queries, shape_edits, suggestions
 from studio.core import items as item_edits
 from studio.core import settings as project_settings
 from studio.core.edits import Edit, user_edit
@@ -46,6 +46,11 @@ ANNOTATION_TABLE = annotation_table.name
 def item_id_list(item_ids: int | Iterable[int]) -> list[int]:
     """One item id or several, as a list."""
     return [item_ids] if isinstance(item_ids, int) else list(item_ids)
+
+
+def _counted(count: int, noun: str) -> str:
+    """ "1 shape", "2 shapes"."""
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
 
 
 def path_list(paths: str | Path | Iterable[str | Path]) -> list[str | Path]:
@@ -434,6 +439,40 @@ class LabelsService:
         description = f"copy annotations of item {from_item} to item {to_item}"
         with self._edit(description) as edit:
             return annotation_edits.copy_annotations(edit, from_item, to_item, self._context.author)
+
+    def set_class_of_shapes(self, annotation_ids: Iterable[int], label: str | int) -> int:
+        """Give shapes another class as one undo step; returns how many changed. Suggestions
+        among them are accepted; an unknown id or an image tag refuses them all."""
+        ids = list(annotation_ids)
+        name = self._class_name(label)
+        with self._edit(f"relabel {_counted(len(ids), 'shape')} as {name}") as edit:
+            return shape_edits.set_class_of_shapes(edit, ids, label)
+
+    def paste_shapes(self, item_id: int, shapes: Iterable[AnnotationRecord]) -> list[int]:
+        """Add copies of shapes (from any item) to an item as one undo step; the new ids.
+
+        Shapes are clipped to the item's image (one with nothing left inside is skipped) and
+        stacked above its own; suggestions are pasted accepted.
+        """
+        records = list(shapes)
+        with self._edit(f"paste {_counted(len(records), 'shape')}") as edit:
+            return shape_edits.paste_shapes(edit, item_id, records, self._context.author)
+
+    def restack_shapes(self, annotation_ids: Iterable[int], *, to_front: bool) -> int:
+        """Bring shapes of one image to the front (or send them to the back) as one undo
+        step, through their `z_order` flag; returns how many changed."""
+        ids = list(annotation_ids)
+        where = "to the front" if to_front else "to the back"
+        verb = "bring" if to_front else "send"
+        with self._edit(f"{verb} {_counted(len(ids), 'shape')} {where}") as edit:
+            return shape_edits.restack_shapes(edit, ids, to_front)
+
+    def _class_name(self, label: str | int) -> str:
+        """The name of a class given by name or id (for an edit's description)."""
+        if isinstance(label, str):
+            return label
+        with self._context.database.read() as connection:
+            return class_edits.find_class(connection, label).name
 
     # -- settings ------------------------------------------------------------------------
 

@@ -544,6 +544,15 @@ class Project:
     def copy_annotations(self, from_item: int, to_item: int) -> list[int]:
         return self.labels.copy_annotations(from_item, to_item)
 
+    def set_class_of_shapes(self, annotation_ids: Iterable[int], label: str | int) -> int:
+        return self.labels.set_class_of_shapes(annotation_ids, label)
+
+    def paste_shapes(self, item_id: int, shapes: Iterable[AnnotationRecord]) -> list[int]:
+        return self.labels.paste_shapes(item_id, shapes)
+
+    def restack_shapes(self, annotation_ids: Iterable[int], *, to_front: bool) -> int:
+        return self.labels.restack_shapes(annotation_ids, to_front=to_front)
+
     def settings(self) -> dict[str, Any]:
         return self.labels.settings()
 
