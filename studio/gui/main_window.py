@@ -273,7 +273,9 @@ class MainWindow(QMainWindow):
         edit_menu.addAction(self._add_action("undo", self.undo))
         edit_menu.addAction(self._add_action("redo", self.redo))
         edit_menu.addSeparator()
-        edit_menu.addActions([actions["delete_shapes"], actions["copy_previous"]])
+        edit_menu.addActions([actions[n] for n in ("copy_shapes", "paste_shapes", "delete_shapes")])
+        edit_menu.addActions([actions[n] for n in ("bring_to_front", "send_to_back")])
+        edit_menu.addAction(actions["copy_previous"])
         self.menuBar().addMenu(self.bulk_actions.menu(self))
         self._build_label_menu()
         go_menu = self.menuBar().addMenu("&Go")
@@ -329,6 +331,7 @@ class MainWindow(QMainWindow):
         actions = self.menu_actions
         self.view_menu = view_menu = self.menuBar().addMenu("&View")
         view_menu.addActions([actions[n] for n in ("fit", "actual_size", "zoom_in", "zoom_out")])
+        view_menu.addAction(actions["crosshair"])
         view_menu.addSeparator()
         gallery_action = self._add_action("toggle_gallery", self.toggle_gallery)
         gallery_action.setCheckable(True)

@@ -24,6 +24,13 @@ OUTLINE_Z = 20.0  # boxes, polygons and keypoints draw above masks
 Z_STEP = 1e-4
 
 
+def _stacking(record: AnnotationRecord) -> tuple[int, int]:
+    """Bottom to top: by the `z_order` flag (Bring to front, CVAT's z_order; 0 when unset),
+    then by id (later shapes above)."""
+    z_order = record.attributes.get("z_order", 0)
+    return (z_order if isinstance(z_order, int) else 0), record.id
+
+
 class AnnotationLayer:
     def __init__(self, scene: QGraphicsScene) -> None:
         self._scene = scene
@@ -48,7 +55,7 @@ class AnnotationLayer:
             if wanted.get(annotation_id) != item.record:
                 self._scene.removeItem(item)
                 del self._items[annotation_id]
-        for order, record in enumerate(sorted(wanted.values(), key=lambda r: r.id)):
+        for order, record in enumerate(sorted(wanted.values(), key=_stacking)):
             item = self._items.get(record.id)
             if item is None:
                 item = self._add(record)

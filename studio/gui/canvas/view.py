@@ -11,8 +11,13 @@ Navigation: the wheel zooms about the pointer, the middle button or Space+drag p
 Ctrl+0 fits the image, Ctrl+1 shows it 1:1, + and - zoom about the centre, [ and ] change the
 brush size. The scene extends well beyond the image, so the point under the pointer stays
 put while zooming even near the image's edges. A right click goes to the tool
-(`Tool.right_click`): the SAM tool and the magic wand take it as a negative prompt, the other
-tools ignore it.
+(`Tool.right_click`): the SAM tool and the magic wand take it as a negative prompt, the Select
+tool asks for a shape's context menu (`context_menu_requested`; the workspace builds it), the
+other tools ignore it.
+
+Crosshair guides (`set_crosshair`): thin lines across the whole image through the pointer,
+drawn over the image while a drawing tool is active (every tool but Select), as in labelme
+and CVAT, to line a box's corner up with an object's edge.
 """
 
 from __future__ import annotations
@@ -21,12 +26,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QLineF, QPoint, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QColor,
     QKeyEvent,
     QMouseEvent,
     QPainter,
+    QPen,
     QResizeEvent,
     QTransform,
     QWheelEvent,
@@ -66,6 +72,9 @@ SCENE_MARGIN = 4.0  # the scene reaches this many image sizes beyond each image 
 BRUSH_STEP = 1.25
 MIN_BRUSH, MAX_BRUSH, DEFAULT_BRUSH = 1, 1000, 24
 BACKGROUND = QColor(58, 61, 66)
+# The crosshair: a light 1-pixel line on a faint dark halo, visible on bright and dark images.
+CROSSHAIR_LINE = QColor(255, 255, 255, 220)
+CROSSHAIR_HALO = QColor(0, 0, 0, 90)
 
 
 class Canvas(QGraphicsView):
@@ -80,6 +89,7 @@ class Canvas(QGraphicsView):
     brush_size_changed = Signal(int)
     message = Signal(str)  # a hint for the status bar ("Select a mask to erase from")
     sam_checkpoint_wanted = Signal()  # the SAM tool needs a checkpoint the project lacks
+    context_menu_requested = Signal(QPoint)  # global position: a right click on a shape
 
     def __init__(
         self,
@@ -120,6 +130,8 @@ class Canvas(QGraphicsView):
         self._anchor: tuple[QPointF, QPointF, tuple[float, int, int]] | None = None
         self._space_held = False
         self._sam_assistant: Any = None
+        self._crosshair = False
+        self._pointer_scene: QPointF | None = None  # where the crosshair crosses
         manager = gui_plugins(plugins)
         specs = canvas_tools(manager)
         self._tools, self.tool_problems = build_tools(self, specs, manager)
@@ -291,6 +303,7 @@ class Canvas(QGraphicsView):
         self._tool, self._tool_name = self._tools[tool], tool
         self._tool.activate()
         self._apply_pending()
+        self.viewport().update()  # the crosshair shows with some tools only
         self.tool_changed.emit(tool)
 
     def tool(self) -> str:
@@ -337,6 +350,10 @@ class Canvas(QGraphicsView):
     def show_message(self, text: str) -> None:
         self.message.emit(text)
 
+    def request_context_menu(self, view_point: QPointF) -> None:
+        """Ask for the context menu of the selected shapes, at a viewport position."""
+        self.context_menu_requested.emit(self.viewport().mapToGlobal(view_point.toPoint()))
+
     def set_sam_assistant(self, assistant: Any) -> None:
         """The workspace's `SamAssistant` (the open project's checkpoint and embeddings)."""
         self._sam_assistant = assistant
@@ -359,6 +376,41 @@ class Canvas(QGraphicsView):
     def scene_point(self, view_point: QPointF) -> QPointF:
         inverse, _ = self.viewportTransform().inverted()
         return inverse.map(view_point)
+
+    # -- crosshair -----------------------------------------------------------------------
+
+    def set_crosshair(self, shown: bool) -> None:
+        """Show or hide the crosshair guides (drawn in drawing tools only)."""
+        self._crosshair = bool(shown)
+        self.viewport().update()
+
+    def crosshair(self) -> bool:
+        return self._crosshair
+
+    def crosshair_point(self) -> QPointF | None:
+        """Where the guides cross now (image pixels), or None when none are drawn."""
+        point = self._pointer_scene
+        width, height = self._image_size
+        if not (self._crosshair and self._tool.crosshair and point is not None):
+            return None
+        if not (0 <= point.x() <= width and 0 <= point.y() <= height):
+            return None
+        return point
+
+    def drawForeground(self, painter: QPainter, rect: QRectF) -> None:  # noqa: N802
+        point = self.crosshair_point()
+        if point is None:
+            return
+        width, height = self._image_size
+        lines = [QLineF(0, point.y(), width, point.y()), QLineF(point.x(), 0, point.x(), height)]
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+        for color, pixels in ((CROSSHAIR_HALO, 3.0), (CROSSHAIR_LINE, 1.0)):
+            pen = QPen(color, pixels)
+            pen.setCosmetic(True)
+            painter.setPen(pen)
+            painter.drawLines(lines)
+        painter.restore()
 
     # -- zoom ----------------------------------------------------------------------------
 
@@ -456,6 +508,9 @@ class Canvas(QGraphicsView):
     def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802
         pointer = self._pointer(event)
         self.cursor_moved.emit(pointer.x, pointer.y)
+        self._pointer_scene = pointer.scene
+        if self._crosshair:
+            self.viewport().update()
         if self._pan_from is not None:
             delta = event.position() - self._pan_from
             self._pan_from = event.position()
@@ -498,6 +553,9 @@ class Canvas(QGraphicsView):
 
     def leaveEvent(self, event: QEvent) -> None:  # noqa: N802
         self._tool.leave()
+        self._pointer_scene = None
+        if self._crosshair:
+            self.viewport().update()
         super().leaveEvent(event)
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802

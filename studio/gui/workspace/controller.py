@@ -25,8 +25,11 @@ from studio.api import (
     StudioError,
 )
 from studio.gui.workspace.class_keys import class_for_key
+from studio.gui.workspace.shape_words import counted_shapes
 
 TAG_MODES = ("single_label", "multi_label")
+# What choosing a class (a digit key, the class picker) does now; see `class_choice_target`.
+RELABEL, TAG, DRAWING_CLASS = "relabel", "tag", "drawing class"
 Result = TypeVar("Result")
 
 
@@ -41,6 +44,7 @@ class CanvasPort(Protocol):
     def select_annotations(self, ids: list[int]) -> None: ...
     def set_class_visible(self, class_id: int, visible: bool) -> None: ...
     def set_class_opacity(self, class_id: int, opacity: float) -> None: ...
+    def tool(self) -> str: ...
 
 
 class LabelingController(QObject):
@@ -53,6 +57,7 @@ class LabelingController(QObject):
     mode_changed = Signal(str)  # the project's labeling mode
     edited = Signal()  # this controller committed an edit
     failed = Signal(str)  # an edit was refused; the message says why
+    note = Signal(str)  # what an action did, in words ("2 boxes → cat")
 
     def __init__(
         self, canvas: Any, default_opacity: float = 1.0, parent: QObject | None = None
@@ -275,6 +280,42 @@ class LabelingController(QObject):
             return
         self._run(lambda p: p.reject_suggestions(ids))
 
+    def selected_shapes(self) -> list[AnnotationRecord]:
+        selected = set(self._selection)
+        return [a for a in self.shapes if a.id in selected]
+
+    def relabel_selected(self, class_id: int) -> None:
+        """Give every selected shape the class (one undo step); suggestions are accepted."""
+        shapes = self.selected_shapes()
+        label_class = next((c for c in self.classes if c.id == class_id), None)
+        if not shapes or label_class is None:
+            return
+        ids = [shape.id for shape in shapes]
+        if self._run(lambda p: p.set_class_of_shapes(ids, class_id)) is not None:
+            self.note.emit(f"{counted_shapes(s.kind for s in shapes)} → {label_class.name}")
+
+    def paste_shapes(self, shapes: list[AnnotationRecord]) -> list[int] | None:
+        """Paste copies of `shapes` into the shown item (one undo step) and select them; the
+        new ids, or None when there is no item or the project refused."""
+        item = self._item
+        if item is None:
+            return None
+        pasted = self._run(lambda p: p.paste_shapes(item.id, shapes))
+        if pasted:
+            self.select(pasted)
+        return pasted
+
+    def restack_selected(self, to_front: bool) -> None:
+        """Bring the selected shapes to the front, or send them to the back (one undo step)."""
+        shapes = self.selected_shapes()
+        if not shapes:
+            self.failed.emit("Select the shapes to bring to the front or send to the back")
+            return
+        ids = [shape.id for shape in shapes]
+        if self._run(lambda p: p.restack_shapes(ids, to_front=to_front)) is not None:
+            where = "to the front" if to_front else "to the back"
+            self.note.emit(f"{counted_shapes(s.kind for s in shapes)} {where}")
+
     def set_status(self, status: str, reason: str | None = None) -> bool:
         item = self._item
         if item is None:
@@ -322,18 +363,45 @@ class LabelingController(QObject):
         self.active_class_changed.emit(self.active_class)
 
     def press_class_key(self, key: str) -> None:
-        """A digit key: the class with that key becomes active (tag modes: tags the image)."""
+        """A digit key: the class with that key, chosen as `choose_class` says."""
         label_class = class_for_key(self.classes, key)
         if label_class is None:
             self.failed.emit(f"No class has the key {key}")
             return
         self.choose_class(label_class.id)
 
+    def class_choice_target(self) -> str:
+        """What choosing a class does now, in every labeling mode alike:
+
+        - RELABEL: shapes are selected, so they take the class;
+        - TAG: a tag mode with the Select tool and no shape selected: the image is tagged;
+        - DRAWING_CLASS: otherwise the class is the one the next drawn shape gets.
+        The tag panel tags the image whatever is selected.
+        """
+        if self.selected_shapes():
+            return RELABEL
+        if self._mode in TAG_MODES and self._canvas.tool() == "select":
+            return TAG
+        return DRAWING_CLASS
+
     def choose_class(self, class_id: int) -> None:
-        if self._mode in TAG_MODES:
+        """A class key or the class picker: relabel, tag or set the drawing class (see
+        `class_choice_target`); the status bar says which happened."""
+        label_class = next((c for c in self.classes if c.id == class_id), None)
+        if label_class is None:
+            return
+        target = self.class_choice_target()
+        if target == RELABEL:
+            self.relabel_selected(class_id)
+        elif target == TAG:
+            tagged = class_id not in self.tag_class_ids or self._mode == "single_label"
             self.choose_tag(class_id)
+            if self._item is not None:
+                verb = "Image tagged" if tagged else "Tag removed"
+                self.note.emit(f"{verb}: {label_class.name}")
         else:
             self.set_active_class(class_id)
+            self.note.emit(f"Drawing class: {label_class.name}")
 
     def add_class(self, name: str) -> LabelClassRecord | None:
         added = self._run(lambda p: p.add_classes([name]))

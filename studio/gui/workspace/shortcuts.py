@@ -72,6 +72,10 @@ DEFAULT_SHORTCUTS: tuple[ShortcutSpec, ...] = (
     _spec("boxes_to_masks", "Selected boxes to SAM masks", "Edit", "Shift+M"),
     _spec("sam_everything", "Segment everything (SAM)…", "Edit", "Shift+S"),
     _spec("copy_previous", "Copy the previous image's annotations", "Edit", "Ctrl+Shift+V"),
+    _spec("copy_shapes", "Copy the selected shapes", "Edit", "Ctrl+C"),
+    _spec("paste_shapes", "Paste shapes", "Edit", "Ctrl+V"),
+    _spec("bring_to_front", "Bring the selected shapes to the front", "Edit", "Ctrl+]"),
+    _spec("send_to_back", "Send the selected shapes to the back", "Edit", "Ctrl+["),
     _repeating("brush_bigger", "Bigger brush", "Tools", "]"),
     _repeating("brush_smaller", "Smaller brush", "Tools", "["),
     *(
@@ -93,6 +97,7 @@ DEFAULT_SHORTCUTS: tuple[ShortcutSpec, ...] = (
     _spec("mark_rejected", "Reject, with a reason…", "Review", "Shift+X"),
     _spec("toggle_gallery", "Show or hide the gallery", "View", "G"),
     _spec("fit", "Fit the image", "View", "F"),
+    _spec("crosshair", "Crosshair guides while drawing", "View", "Shift+C"),
     _spec("actual_size", "Actual size (1:1)", "View", "Ctrl+1"),
     _repeating("zoom_in", "Zoom in", "View", "+", "Ctrl+="),
     _repeating("zoom_out", "Zoom out", "View", "-", "Ctrl+-"),

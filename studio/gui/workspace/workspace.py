@@ -12,9 +12,9 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtCore import QPoint, QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup
-from PySide6.QtWidgets import QAbstractItemView, QFileDialog, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QFileDialog, QMenu, QVBoxLayout, QWidget
 
 from studio.api import HistoryStep, ItemRecord, Project, RelinkReport, StudioError
 from studio.core.geometry import encode_mask
@@ -27,17 +27,21 @@ from studio.gui.sam.checkpoint_dialog import SamCheckpointDialog
 from studio.gui.task_runner import Progress, TaskRunner, stop_when_cancelled
 from studio.gui.workspace.class_panel import ClassPanel
 from studio.gui.workspace.class_picker import ClassPicker
-from studio.gui.workspace.controller import TAG_MODES, LabelingController
+from studio.gui.workspace.controller import RELABEL, TAG, LabelingController
 from studio.gui.workspace.navigator import ItemNavigator
 from studio.gui.workspace.reject_dialog import RejectDialog
 from studio.gui.workspace.relink import MissingMediaBar, describe_relink
+from studio.gui.workspace.shape_clipboard import ShapeClipboard
 from studio.gui.workspace.shape_list import ShapeListPanel
+from studio.gui.workspace.shape_menu import shape_menu
+from studio.gui.workspace.shape_words import counted_shapes
 from studio.gui.workspace.shortcuts import CLASS_SLOTS, ShortcutRegistry, tool_shortcut
 from studio.gui.workspace.space_tap import SpaceTapFilter
 from studio.gui.workspace.tag_panel import TagPanel
 from studio.plugins.manager import StudioPlugins
 
 ZOOM_STEP = 1.25
+CROSSHAIR_SETTING = "canvas/crosshair"
 
 
 class LabelingWorkspace(QWidget):
@@ -74,6 +78,9 @@ class LabelingWorkspace(QWidget):
         self.shape_panel = ShapeListPanel(self.controller)
         self.picker = ClassPicker(self)
         self.picker.chosen.connect(self.controller.choose_class)
+        self.clipboard = ShapeClipboard(self.controller, self)
+        self.clipboard.message.connect(self.message)
+        self.shape_menu: QMenu | None = None  # the last context menu shown on shapes
         self._relink_runner = TaskRunner(self)
         self._relink_runner.finished.connect(self._relink_finished)
         self._relink_runner.failed.connect(self._relink_failed)
@@ -84,6 +91,8 @@ class LabelingWorkspace(QWidget):
         self.controller.item_changed.connect(self._item_changed)
         self.controller.edited.connect(self.edited)
         self.controller.failed.connect(self.message)
+        self.controller.note.connect(self.message)
+        self.canvas.context_menu_requested.connect(self.show_shape_menu)
         self.missing_bar.button.clicked.connect(self.choose_relink_folder)
         self.canvas.tool_changed.connect(self._tool_changed)
         self.canvas.message.connect(self.message)
@@ -136,6 +145,11 @@ class LabelingWorkspace(QWidget):
             "mark_reviewed": lambda: self.mark("reviewed"),
             "mark_rejected": self.ask_reject_reason,
             "delete_shapes": self.controller.delete_selected,
+            "copy_shapes": self.clipboard.copy,
+            "paste_shapes": self.clipboard.paste,
+            "bring_to_front": lambda: self.controller.restack_selected(to_front=True),
+            "send_to_back": lambda: self.controller.restack_selected(to_front=False),
+            "crosshair": self._crosshair_toggled,
             "accept_suggestions": self.controller.accept_selected,
             "sam_checkpoint": self.choose_sam_checkpoint,
             "boxes_to_masks": self.boxes_to_masks,
@@ -149,6 +163,10 @@ class LabelingWorkspace(QWidget):
         }
         for name, slot_function in slots.items():
             self._action(name, slot_function)
+        crosshair = self.labeling_actions["crosshair"]
+        crosshair.setCheckable(True)
+        crosshair.setChecked(self.settings.value(CROSSHAIR_SETTING, False, type=bool))
+        self.canvas.set_crosshair(crosshair.isChecked())
         for text, name in (("Add…", "add_class"), ("Rename…", "rename_class")):
             self.class_panel.add_button(text, self.labeling_actions[name])
         self.class_panel.add_button("Colour…", self.labeling_actions["recolor_class"])
@@ -219,13 +237,35 @@ class LabelingWorkspace(QWidget):
         self.canvas.set_brush_size(size)
         self.message.emit(f"Brush: {self.canvas.brush_size()} px")
 
+    def _crosshair_toggled(self) -> None:
+        shown = self.labeling_actions["crosshair"].isChecked()
+        self.settings.setValue(CROSSHAIR_SETTING, shown)
+        self.canvas.set_crosshair(shown)
+        self.message.emit(f"Crosshair guides {'on' if shown else 'off'} (shown while drawing)")
+
     def open_class_picker(self) -> None:
+        """The class picker, titled with what choosing will do (see `class_choice_target`)."""
         if not self.controller.classes:
             self.message.emit("This project has no classes yet (add one with Ctrl+Shift+N)")
             return
-        tagging = self.controller.mode in TAG_MODES
-        title = "Tag the image with" if tagging else "Active class"
+        target = self.controller.class_choice_target()
+        if target == RELABEL:
+            shapes = counted_shapes(s.kind for s in self.controller.selected_shapes())
+            title = f"Class of the selected {shapes}"
+        elif target == TAG:
+            title = "Tag the image with"
+        else:
+            title = "Drawing class (of the next shape)"
         self.picker.open_for(self.controller.classes, title, self.canvas)
+
+    def show_shape_menu(self, where: QPoint) -> None:
+        """The context menu of the selected shapes, at a global position."""
+        if not self.controller.selected_shapes():
+            return
+        if self.shape_menu is not None:
+            self.shape_menu.deleteLater()
+        self.shape_menu = shape_menu(self.controller, self.labeling_actions, self)
+        self.shape_menu.popup(where)
 
     # -- review --------------------------------------------------------------------------
 

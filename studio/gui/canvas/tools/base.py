@@ -52,6 +52,7 @@ def view_distance(a: QPointF, b: QPointF) -> float:
 class Tool:
     name: ClassVar[str] = ""
     cursor: ClassVar[Qt.CursorShape] = Qt.CursorShape.CrossCursor
+    crosshair: ClassVar[bool] = True  # draws the crosshair guides, when they are on
 
     def __init__(self, canvas: Canvas) -> None:
         self.canvas = canvas

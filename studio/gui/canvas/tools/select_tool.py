@@ -5,6 +5,8 @@
 - Drag a shape to move the selection; drag a handle of a selected box to resize it.
 - Drag a polygon vertex (or keypoint) to move it; double-click a polygon edge to insert a
   vertex; Alt+click a vertex, or Delete/Backspace while hovering it, to remove it.
+- Right-click a shape for its context menu (class, copy, delete, stacking, review); a shape
+  not yet selected becomes the selection first, as in file managers.
 Every change shows live while dragging and is emitted once, when the drag ends; Esc during
 a drag puts everything back.
 """
@@ -41,6 +43,7 @@ SHIFT = Qt.KeyboardModifier.ShiftModifier
 class SelectTool(Tool):
     name = "select"
     cursor = Qt.CursorShape.ArrowCursor
+    crosshair = False  # guides help to place a point, not to pick a shape
 
     def __init__(self, canvas: Canvas) -> None:
         super().__init__(canvas)
@@ -127,6 +130,16 @@ class SelectTool(Tool):
                 geometry = insert_vertex(item.geometry(), after, rounded(x), rounded(y))
                 self.canvas.emit_edited(item.annotation_id, geometry)
                 return
+
+    def right_click(self, pointer: Pointer) -> None:
+        if self.busy():
+            return
+        item = self.canvas.layer.shape_at(pointer.x, pointer.y, self.canvas.scene_tolerance())
+        if item is None:
+            return
+        if not item.is_selected():
+            self.canvas.user_select([item.annotation_id])
+        self.canvas.request_context_menu(pointer.view)
 
     def hover(self, pointer: Pointer) -> None:
         handle = self._handle_at(pointer)
