@@ -35,7 +35,7 @@ CANVAS_KEYS: tuple[tuple[str, str], ...] = (
     ("[, ]", "Smaller, bigger brush; lower, higher wand tolerance; SAM outline closer, looser"),
     ("Shift+click", "Add to the selection; a hidden keypoint"),
     ("Alt+click a vertex", "Remove the vertex"),
-    ("Right-click", "SAM: a negative point; wand: cut the region out"),
+    ("Right-click", "Select: the shape's menu; SAM: a negative point; wand: cut the region out"),
     ("Double-click an edge", "Insert a vertex"),
     ("Delete, Backspace", "Delete the hovered vertex, else the selected shapes"),
     ("Enter, double-click", "Finish a polygon or keypoints"),

@@ -373,7 +373,8 @@ class LabelingController(QObject):
     def class_choice_target(self) -> str:
         """What choosing a class does now, in every labeling mode alike:
 
-        - RELABEL: shapes are selected, so they take the class;
+        - RELABEL: shapes are selected, so they take the class (with a drawing tool active,
+          the class becomes the drawing class too: the shape just drawn is the selection);
         - TAG: a tag mode with the Select tool and no shape selected: the image is tagged;
         - DRAWING_CLASS: otherwise the class is the one the next drawn shape gets.
         The tag panel tags the image whatever is selected.
@@ -391,7 +392,11 @@ class LabelingController(QObject):
         if label_class is None:
             return
         target = self.class_choice_target()
-        if target == RELABEL:
+        if target == RELABEL and self._canvas.tool() != "select":
+            # A shape just drawn stays selected: its key fixes its class and the next one's.
+            self.set_active_class(class_id)
+            self.relabel_selected(class_id)
+        elif target == RELABEL:
             self.relabel_selected(class_id)
         elif target == TAG:
             tagged = class_id not in self.tag_class_ids or self._mode == "single_label"

@@ -1,15 +1,16 @@
 """The context menu of the selected shapes (a right click in the Select tool).
 
-Class ▸ lists every class with its digit key; Copy, Delete, Bring to front and Send to back
-are the window's own actions (so the menu shows their shortcuts and does what the keys do);
-Accept and Reject appear when a suggestion is among the selected shapes.
+Class ▸ lists every class with its digit key (the shapes' current class in bold); Copy, Delete,
+Bring to front and Send to back trigger the window's own actions (so they do what their keys
+do, and show those keys); Accept and Reject appear when a suggestion is among the selected
+shapes.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from PySide6.QtGui import QAction
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu, QWidget
 
 from studio.gui.workspace.class_keys import class_hotkeys
@@ -34,17 +35,35 @@ def shape_menu(
         # actions keep the key itself.
         text = f"{label_class.name}\t{key}" if key else label_class.name
         action = class_menu.addAction(swatch_icon(label_class.color), text)
-        action.setCheckable(True)
-        action.setChecked(common == {label_class.id})
+        if common == {label_class.id}:  # the class the shapes have now
+            font = action.font()
+            font.setBold(True)
+            action.setFont(font)
         action.triggered.connect(_relabel(controller, label_class.id))
     menu.addSeparator()
-    menu.addActions([actions["copy_shapes"], actions["delete_shapes"]])
+    _add_entries(menu, actions, (("&Copy", "copy_shapes"), ("&Delete", "delete_shapes")))
     menu.addSeparator()
-    menu.addActions([actions["bring_to_front"], actions["send_to_back"]])
+    _add_entries(
+        menu, actions, (("Bring to &front", "bring_to_front"), ("Send to &back", "send_to_back"))
+    )
     if any(shape.review is not None for shape in shapes):
         menu.addSeparator()
-        menu.addActions([actions["accept_suggestions"], actions["reject_suggestions"]])
+        review = (("&Accept", "accept_suggestions"), ("&Reject", "reject_suggestions"))
+        _add_entries(menu, actions, review)
     return menu
+
+
+def _add_entries(
+    menu: QMenu, actions: Mapping[str, QAction], entries: tuple[tuple[str, str], ...]
+) -> None:
+    """Short entries ("Copy") that trigger the window's action of that name and show its
+    current key (after a tab: displayed, not bound a second time)."""
+    for text, name in entries:
+        action = actions[name]
+        key = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+        entry = menu.addAction(f"{text}\t{key}" if key else text)
+        entry.setObjectName(name)
+        entry.triggered.connect(action.trigger)
 
 
 def _relabel(controller: LabelingController, class_id: int) -> Callable[[], None]:

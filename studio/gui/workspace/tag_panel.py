@@ -26,10 +26,10 @@ MODE_TITLES = {
     "single_label": "Single label: one tag per image",
     "multi_label": "Multi-label: any tags per image",
 }
-MODE_HINTS = {
-    "objects": "Digit keys choose the class of new shapes.",
-    "single_label": "Digit keys tag the image, replacing its tag.",
-    "multi_label": "Digit keys add or remove a tag.",
+MODE_HINTS = {  # what a digit key does (selected shapes are relabelled in every mode)
+    "objects": "Digit keys relabel the selected shapes, else choose the class of new shapes.",
+    "single_label": "Digit keys relabel the selected shapes, else tag the image (Select tool).",
+    "multi_label": "Digit keys relabel the selected shapes, else add or remove a tag.",
 }
 
 

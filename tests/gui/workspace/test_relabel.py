@@ -14,7 +14,7 @@ from pytestqt.qtbot import QtBot
 
 from studio.api import Project
 from studio.gui.main_window import MainWindow
-from tests.gui.canvas.conftest import click, right_click, wait_for_image
+from tests.gui.canvas.conftest import click, drag, right_click, wait_for_image
 from tests.gui.workspace.conftest import focused, open_first_image, press
 
 CTRL = Qt.KeyboardModifier.ControlModifier
@@ -79,6 +79,19 @@ def test_with_nothing_selected_a_class_key_sets_the_drawing_class(
     assert classes_of(shape_project, item_id) == [("box", "cat", None)]
 
 
+def test_a_class_key_after_drawing_a_box_fixes_its_class_and_the_next_one_s(
+    qtbot: QtBot, open_window: Callable[[Path], MainWindow], shape_project: Path
+) -> None:
+    window, item_id = opened(qtbot, open_window, shape_project)
+    press(qtbot, Qt.Key.Key_B)
+    drag(qtbot, window.workspace.canvas, [(20, 30), (60, 60), (100, 90)])  # a cat box
+
+    press(qtbot, Qt.Key.Key_2)  # the new box is still selected
+
+    assert classes_of(shape_project, item_id) == [("box", "dog", None)]
+    assert window.workspace.controller.active_class.name == "dog"
+
+
 def test_the_context_menu_relabels_the_shape_under_the_pointer(
     qtbot: QtBot, open_window: Callable[[Path], MainWindow], shape_project: Path
 ) -> None:
@@ -116,8 +129,8 @@ def test_the_context_menu_sends_a_shape_to_the_back_and_offers_review_for_sugges
     right_click(qtbot, canvas, 80, 80)  # only the suggestion is there
     menu = window.workspace.shape_menu
     entries = [a.text().replace("&", "") for a in menu.actions() if not a.isSeparator()]
-    assert entries[-2:] == ["Accept the selected suggestions", "Reject the selected suggestions"]
-    click_menu_entry(qtbot, menu, "Send the selected shapes to the back")
+    assert entries[-2:] == ["Accept\tY", "Reject\tCtrl+Del"]
+    click_menu_entry(qtbot, menu, "Send to back")
     press(qtbot, Qt.Key.Key_Escape)  # a selected shape is drawn on top until deselected
 
     assert canvas.layer.items()[0].annotation_id == top
