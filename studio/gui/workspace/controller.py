@@ -313,8 +313,9 @@ class LabelingController(QObject):
             return
         ids = [shape.id for shape in shapes]
         if self._run(lambda p: p.restack_shapes(ids, to_front=to_front)) is not None:
-            where = "to the front" if to_front else "to the back"
-            self.note.emit(f"{counted_shapes(s.kind for s in shapes)} {where}")
+            moved = counted_shapes(s.kind for s in shapes)
+            note = f"Brought {moved} to the front" if to_front else f"Sent {moved} to the back"
+            self.note.emit(note)
 
     def set_status(self, status: str, reason: str | None = None) -> bool:
         item = self._item

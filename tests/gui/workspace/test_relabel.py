@@ -134,7 +134,7 @@ def test_the_context_menu_sends_a_shape_to_the_back_and_offers_review_for_sugges
     press(qtbot, Qt.Key.Key_Escape)  # a selected shape is drawn on top until deselected
 
     assert canvas.layer.items()[0].annotation_id == top
-    assert window.statusBar().currentMessage() == "1 box to the back"
+    assert window.statusBar().currentMessage() == "Sent 1 box to the back"
 
 
 def test_ctrl_k_on_a_selected_box_in_single_label_mode_relabels_it_and_tags_nothing(
