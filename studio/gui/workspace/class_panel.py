@@ -1,8 +1,10 @@
 """The class panel: each class with its colour, digit key, visibility and opacity.
 
-Clicking a class makes it the active one (new shapes get it). The tick shows or hides the
-class's shapes on the canvas; the slider sets the active class's opacity. Adding, renaming
-and recolouring go through the controller, so each is one undo step.
+Clicking a class makes it the drawing class (new shapes get it; the bold row): it never
+relabels selected shapes (class keys, the class picker and the shape menu do) nor tags the
+image (the Image tags panel does). The tick shows or hides the class's shapes on the canvas;
+the slider sets the drawing class's opacity. Adding, renaming and recolouring go through the
+controller, so each is one undo step.
 """
 
 from __future__ import annotations
@@ -154,6 +156,7 @@ class ClassPanel(QWidget):
         header.setSectionResizeMode(NAME_COLUMN, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(KEY_COLUMN, QHeaderView.ResizeMode.ResizeToContents)
         self.view.selectionModel().currentRowChanged.connect(self._row_chosen)
+        self.view.setToolTip("Click a class to draw new shapes with it (the drawing class, bold)")
         self.opacity = QSlider(Qt.Orientation.Horizontal)
         self.opacity.setObjectName("classOpacity")
         self.opacity.setRange(0, 100)
