@@ -321,14 +321,20 @@ def test_panning_with_the_middle_button_does_not_edit(qtbot: QtBot, shapes: Canv
     assert edited.calls == []
 
 
-def test_a_right_click_neither_selects_nor_edits(qtbot: QtBot, shapes: Canvas) -> None:
+def test_a_right_click_on_a_shape_selects_it_for_its_menu_and_edits_nothing(
+    qtbot: QtBot, shapes: Canvas
+) -> None:
     click(qtbot, shapes, 150, 150)
     selections = record_signal(shapes.selection_changed)
+    menus = record_signal(shapes.context_menu_requested)
     edited = record_signal(shapes.shape_edited)
-    right_click(qtbot, shapes, 300, 70)
-    right_click(qtbot, shapes, 5, 5)
-    assert (selections.calls, edited.calls) == ([], [])
-    assert shapes.selected_annotations() == [1]
+    right_click(qtbot, shapes, 5, 5)  # empty space: nothing at all
+    assert (selections.calls, menus.calls) == ([], [])
+    right_click(qtbot, shapes, 150, 150)  # the selected shape: its menu, selection kept
+    assert (selections.calls, len(menus.calls)) == ([], 1)
+    right_click(qtbot, shapes, 300, 70)  # another shape becomes the selection first
+    assert (selections.calls, len(menus.calls)) == ([([2],)], 2)
+    assert edited.calls == []
 
 
 def test_a_refresh_does_not_re_tint_an_unchanged_mask(canvas: Canvas) -> None:

@@ -50,33 +50,26 @@ def click_menu_entry(qtbot: QtBot, menu: QMenu, text: str) -> None:
     qtbot.mouseClick(menu, Qt.MouseButton.LeftButton, pos=menu.actionGeometry(action).center())
 
 
-def test_a_class_key_relabels_every_selected_box_in_one_undo_step(
+def test_a_class_key_sets_the_drawing_class_then_relabels_every_selected_box_at_once(
     qtbot: QtBot, open_window: Callable[[Path], MainWindow], shape_project: Path
 ) -> None:
     window, item_id = opened(
         qtbot, open_window, shape_project, cat=[[10, 10, 30, 30], [80, 50, 40, 40]]
     )
-    canvas = window.workspace.canvas
+    canvas, controller = window.workspace.canvas, window.workspace.controller
+    press(qtbot, Qt.Key.Key_2)  # the key of "dog", with nothing selected
+    assert controller.active_class.name == "dog"
+    assert window.statusBar().currentMessage() == "Drawing class: dog"
+    assert classes_of(shape_project, item_id) == [("box", "cat", None)] * 2
+
     click(qtbot, canvas, 20, 20)
     click(qtbot, canvas, 100, 70, SHIFT)
-
-    press(qtbot, Qt.Key.Key_2)  # the key of "dog"
+    press(qtbot, Qt.Key.Key_2)
 
     assert classes_of(shape_project, item_id) == [("box", "dog", None)] * 2
     assert window.statusBar().currentMessage() == "2 boxes → dog"
-    assert window.workspace.controller.active_class.name == "cat"  # the drawing class stays
-    press(qtbot, Qt.Key.Key_Z, CTRL)
+    press(qtbot, Qt.Key.Key_Z, CTRL)  # one step
     assert classes_of(shape_project, item_id) == [("box", "cat", None)] * 2
-
-
-def test_with_nothing_selected_a_class_key_sets_the_drawing_class(
-    qtbot: QtBot, open_window: Callable[[Path], MainWindow], shape_project: Path
-) -> None:
-    window, item_id = opened(qtbot, open_window, shape_project, cat=[[10, 10, 30, 30]])
-    press(qtbot, Qt.Key.Key_2)
-    assert window.workspace.controller.active_class.name == "dog"
-    assert window.statusBar().currentMessage() == "Drawing class: dog"
-    assert classes_of(shape_project, item_id) == [("box", "cat", None)]
 
 
 def test_a_class_key_after_drawing_a_box_fixes_its_class_and_the_next_one_s(
