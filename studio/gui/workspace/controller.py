@@ -115,7 +115,7 @@ class LabelingController(QObject):
 
     @property
     def active_class(self) -> LabelClassRecord | None:
-        return next((c for c in self.classes if c.id == self._active_id), None)
+        return self._offered_class(self._active_id) if self._active_id is not None else None
 
     @property
     def selection(self) -> list[int]:
@@ -280,6 +280,10 @@ class LabelingController(QObject):
             return
         self._run(lambda p: p.reject_suggestions(ids))
 
+    def _offered_class(self, class_id: int) -> LabelClassRecord | None:
+        """The class with this id among those one can label with (None: archived, unknown)."""
+        return next((c for c in self.classes if c.id == class_id), None)
+
     def selected_shapes(self) -> list[AnnotationRecord]:
         selected = set(self._selection)
         return [a for a in self.shapes if a.id in selected]
@@ -287,7 +291,7 @@ class LabelingController(QObject):
     def relabel_selected(self, class_id: int) -> None:
         """Give every selected shape the class (one undo step); suggestions are accepted."""
         shapes = self.selected_shapes()
-        label_class = next((c for c in self.classes if c.id == class_id), None)
+        label_class = self._offered_class(class_id)
         if not shapes or label_class is None:
             return
         ids = [shape.id for shape in shapes]
@@ -389,15 +393,14 @@ class LabelingController(QObject):
     def choose_class(self, class_id: int) -> None:
         """A class key or the class picker: relabel, tag or set the drawing class (see
         `class_choice_target`); the status bar says which happened."""
-        label_class = next((c for c in self.classes if c.id == class_id), None)
+        label_class = self._offered_class(class_id)
         if label_class is None:
             return
         target = self.class_choice_target()
-        if target == RELABEL and self._canvas.tool() != "select":
-            # A shape just drawn stays selected: its key fixes its class and the next one's.
-            self.set_active_class(class_id)
-            self.relabel_selected(class_id)
-        elif target == RELABEL:
+        if target == RELABEL:
+            if self._canvas.tool() != "select":
+                # A shape just drawn stays selected: its key fixes its class and the next one's.
+                self.set_active_class(class_id)
             self.relabel_selected(class_id)
         elif target == TAG:
             tagged = class_id not in self.tag_class_ids or self._mode == "single_label"
