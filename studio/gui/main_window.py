@@ -2,9 +2,10 @@
 
 Left: the gallery pane with its filter bar; middle: the labeling canvas; docks: the panels of
 the panel registry (the classes, the image's tags and its shapes on the right, the training
-views at the bottom, and any plugin's), each listed in the View menu. The canvas tools come
-from the tool registry. Every action comes from the shortcut registry, so menus, the help
-overlay (F1) and the shortcut editor list the same keys. A timer polls the
+views at the bottom, and any plugin's), each closable and listed in the View menu with its
+key; `window_layout` places them, sizes the window to the screen and keeps the user's layout.
+The canvas tools come from the tool registry. Every action comes from the shortcut registry,
+so menus, the help overlay (F1) and the shortcut editor list the same keys. A timer polls the
 project for commits made by other processes (the CLI, scripts, training workers) and
 refreshes the gallery, the counts and the shown image.
 """

@@ -68,6 +68,7 @@ class WindowLayout(QObject):
         self.gallery = gallery
         self._areas: dict[QDockWidget, str] = {}
         self._restored = False  # a saved state was restored: later docks follow it
+        self._sized = False  # the default sizes were given for the width the window shows at
         splitter.setStretchFactor(0, 1)  # the gallery: a quarter of a change in width
         splitter.setStretchFactor(1, 3)
         window.installEventFilter(self)
@@ -117,6 +118,9 @@ class WindowLayout(QObject):
             self.window.resizeDocks(docks, [side] * len(docks), Qt.Orientation.Horizontal)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+        if watched is self.window and event.type() == QEvent.Type.Show and not self._sized:
+            self._sized = True  # sized for the width it was given before it was shown
+            self.apply_default_sizes()
         if watched is self.window and event.type() == QEvent.Type.Resize:
             assert isinstance(event, QResizeEvent)
             old, new = event.oldSize().width(), event.size().width()
@@ -138,16 +142,15 @@ class WindowLayout(QObject):
     def restore(self) -> bool:
         """The saved geometry, docks and gallery width; False (defaults kept) when there is
         no saved layout or it was saved for another `LAYOUT_VERSION`."""
-        geometry = self.settings.value(GEOMETRY_KEY)
+        geometry = self.settings.value(GEOMETRY_KEY)  # Qt fits a restored one to the screen
         if not (isinstance(geometry, QByteArray) and self.window.restoreGeometry(geometry)):
             self.window.resize(screen_fitted(DEFAULT_SIZE, self.window))
-        self.window.resize(screen_fitted(self.window.size(), self.window))
         state = self.settings.value(STATE_KEY)
         self._restored = isinstance(state, QByteArray) and self.window.restoreState(
             state, LAYOUT_VERSION
         )
+        self._sized = self._restored  # else the default sizes come when the window shows
         if not self._restored:
-            self.apply_default_sizes()
             return False
         splitter = self.settings.value(SPLITTER_KEY)
         if isinstance(splitter, QByteArray):
