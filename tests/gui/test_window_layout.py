@@ -7,11 +7,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, QSize, Qt
-from PySide6.QtWidgets import QApplication, QDockWidget, QScrollArea
+from PySide6.QtWidgets import QAbstractButton, QApplication, QDockWidget, QScrollArea
 from pytestqt.qtbot import QtBot
 
 from studio.gui.main_window import MainWindow
 from studio.gui.panels import SIDE_PANEL_WIDTH
+from studio.gui.theme import THEMES
 from studio.gui.window_layout import STATE_KEY
 from studio.plugins.manager import StudioPlugins
 from tests.gui.test_window_plugins import WindowPlugin
@@ -74,6 +75,18 @@ def test_every_panel_is_in_the_view_menu_with_a_key_and_closes_and_opens(
             action.trigger()
         assert dock.isVisible(), name
         assert action.isChecked(), name
+
+
+def test_every_panel_has_a_close_button_in_every_theme(window: MainWindow) -> None:
+    for name, dock in window.docks.items():
+        if dock.isHidden():
+            window.panel_actions[name].trigger()
+    for theme in THEMES:
+        window.set_theme(theme)
+        for name, dock in window.docks.items():
+            button = dock.findChild(QAbstractButton, "qt_dockwidget_closebutton")
+            assert button.isVisible(), (theme, name)
+            assert not button.icon().isNull(), (theme, name)  # a style sheet can take it away
 
 
 def test_a_panel_key_brings_a_panel_behind_another_tab_to_the_front(
@@ -156,22 +169,18 @@ def test_the_layout_and_the_training_settings_come_back_in_a_new_window(
     assert second.docks["notes"].isVisible()
 
 
-def test_a_layout_saved_by_an_older_studio_is_ignored(
-    qtbot: QtBot, settings: QSettings, window: MainWindow
+def test_a_new_window_fits_the_screen_and_ignores_a_layout_of_an_older_studio(
+    qtbot: QtBot, settings: QSettings
 ) -> None:
-    window.docks["classes"].close()
-    settings.setValue(STATE_KEY, window.saveState())  # version 0, as before layouts had one
+    first = MainWindow(None, settings=settings)
+    qtbot.addWidget(first)
+    available = first.screen().availableGeometry().size()
+    assert first.width() <= available.width()
+    assert first.height() <= available.height()
+    first.docks["classes"].close()
+    settings.setValue(STATE_KEY, first.saveState())  # version 0, as before layouts had one
 
-    another = MainWindow(None, settings=settings)
-    qtbot.addWidget(another)
+    second = MainWindow(None, settings=settings)
+    qtbot.addWidget(second)
 
-    assert not another.docks["classes"].isHidden()
-
-
-def test_the_window_opens_no_larger_than_the_screen(qtbot: QtBot, settings: QSettings) -> None:
-    window = MainWindow(None, settings=settings)
-    qtbot.addWidget(window)
-    available = window.screen().availableGeometry().size()
-
-    assert window.width() <= available.width()
-    assert window.height() <= available.height()
+    assert not second.docks["classes"].isHidden()
