@@ -3,7 +3,7 @@ plugin's (`gui_plugins()` registers this module as a built-in plugin).
 
 The labeling panels and the Train, Runs and Models views are built by the workspace and the
 training docks, which wire them together; their factories hand those widgets to the window.
-The training views need no View-menu key: the Train and Models menus show them.
+Their View-menu keys are declared in `studio.gui.workspace.shortcuts` (`panel_<name>`).
 """
 
 from __future__ import annotations

@@ -2,9 +2,10 @@
 
 Left: the gallery pane with its filter bar; middle: the labeling canvas; docks: the panels of
 the panel registry (the classes, the image's tags and its shapes on the right, the training
-views at the bottom, and any plugin's), each listed in the View menu. The canvas tools come
-from the tool registry. Every action comes from the shortcut registry, so menus, the help
-overlay (F1) and the shortcut editor list the same keys. A timer polls the
+views at the bottom, and any plugin's), each closable and listed in the View menu with its
+key; `window_layout` places them, sizes the window to the screen and keeps the user's layout.
+The canvas tools come from the tool registry. Every action comes from the shortcut registry,
+so menus, the help overlay (F1) and the shortcut editor list the same keys. A timer polls the
 project for commits made by other processes (the CLI, scripts, training workers) and
 refreshes the gallery, the counts and the shown image.
 """
@@ -14,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QTimer
+from PySide6.QtCore import QSettings, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeyEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
@@ -46,7 +47,14 @@ from studio.gui.gallery.pane import GalleryPane
 from studio.gui.key_repeat import KeyRepeatFilter
 from studio.gui.labels_io.export_dialog import ExportLabelsDialog
 from studio.gui.labels_io.import_dialog import ImportLabelsDialog
-from studio.gui.panels import PanelContext, SidePanelFrame, build_panel, window_panels
+from studio.gui.panels import (
+    PanelContext,
+    PanelFrame,
+    build_panel,
+    panel_shortcut,
+    toggle_dock,
+    window_panels,
+)
 from studio.gui.plugin_host import gui_plugins
 from studio.gui.plugins_dialog import PluginsDialog
 from studio.gui.resources import icon
@@ -55,6 +63,7 @@ from studio.gui.status_job import StatusJobs
 from studio.gui.task_runner import TaskRunner, stop_when_cancelled
 from studio.gui.theme import THEMES, apply_theme, current_theme, system_theme
 from studio.gui.training.window_docks import TrainingDocks
+from studio.gui.window_layout import WindowLayout
 from studio.gui.workspace.help_overlay import HelpOverlay
 from studio.gui.workspace.shortcut_dialog import ShortcutDialog
 from studio.gui.workspace.shortcuts import ShortcutRegistry, ShortcutSpec
@@ -67,17 +76,10 @@ from studio.plugins.specs import PanelSpec
 POLL_INTERVAL_MS = 500
 CATCH_UP_DELAY_MS = 150  # the gallery and counts follow the workspace's edits after this
 STATUS_MESSAGE_MS = 5000
-GALLERY_WIDTH = 380
 TOOL_ICON_SIZE = 24
 TEXT_FIELDS = (QLineEdit, QAbstractSpinBox, QTextEdit, QPlainTextEdit)  # Esc leaves them
 IMAGE_FILTER = "Images (*.jpg *.jpeg *.png *.bmp *.tif *.tiff *.webp);;All files (*)"
 PROJECT_FILTER = "Studio projects (*.studio);;All files (*)"
-BOTTOM = Qt.DockWidgetArea.BottomDockWidgetArea
-PANEL_AREAS = {
-    "left": Qt.DockWidgetArea.LeftDockWidgetArea,
-    "right": Qt.DockWidgetArea.RightDockWidgetArea,
-    "bottom": BOTTOM,
-}
 
 
 class MainWindow(QMainWindow):
@@ -93,7 +95,6 @@ class MainWindow(QMainWindow):
         self.settings = settings if settings is not None else QSettings()
         self.plugins = gui_plugins(plugins)
         self.setWindowIcon(icon("studio"))
-        self.resize(1400, 860)
         self.registry = ShortcutRegistry(self.settings, parent=self)
         self._key_repeats = KeyRepeatFilter(self)
         self.menu_actions: dict[str, QAction] = {}
@@ -108,9 +109,8 @@ class MainWindow(QMainWindow):
         self.splitter.setChildrenCollapsible(False)
         self.splitter.addWidget(self.gallery_pane)
         self.splitter.addWidget(self.workspace)
-        self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([GALLERY_WIDTH, self.width() - GALLERY_WIDTH])
         self.setCentralWidget(self.splitter)
+        self.window_layout = WindowLayout(self, self.settings, self.splitter, self.gallery_pane)
         self.training = TrainingDocks(self, self.settings)
         self.training.message.connect(self._show_message)
         self.training.items_requested.connect(self.select_items)
@@ -194,30 +194,27 @@ class MainWindow(QMainWindow):
             return
         dock = QDockWidget(spec.title, self)
         dock.setObjectName(f"{spec.name}Dock")
-        dock.setWidget(SidePanelFrame(widget) if spec.area != "bottom" else widget)
+        dock.setWidget(PanelFrame(widget, side=spec.area != "bottom"))
         dock.setFeatures(
             QDockWidget.DockWidgetFeature.DockWidgetMovable
             | QDockWidget.DockWidgetFeature.DockWidgetClosable
         )
-        bottom = [other for other in self.docks.values() if self.dockWidgetArea(other) == BOTTOM]
-        self.addDockWidget(PANEL_AREAS[spec.area], dock)
-        if spec.area == "bottom":  # shown on demand, tabbed together
-            dock.hide()
-            if bottom:
-                self.tabifyDockWidget(bottom[-1], dock)
+        self.window_layout.add(dock, spec.area)
         self.docks[spec.name] = dock
         if self._source_of(spec) == "project":
             self._project_panels.add(spec.name)
-        toggle = dock.toggleViewAction()
-        if spec.key:  # the key lives in the shortcut registry, so users can rebind it
-            name = f"panel_{spec.name}"
-            self.registry.add(ShortcutSpec(name, spec.title, "View", (spec.key,)))
-            action = self._add_action(name, toggle.trigger)
-            action.setCheckable(True)
-            action.setChecked(toggle.isChecked())
-            toggle.toggled.connect(action.setChecked)
-            toggle = action
-        self.panel_actions[spec.name] = toggle
+        # The key lives in the shortcut registry (Studio's own panels are declared there), so
+        # users can rebind it; a plugin's panel joins it, with or without a key.
+        name = panel_shortcut(spec.name)
+        if name not in {known.name for known in self.registry.specs()}:
+            keys = (spec.key,) if spec.key else ()
+            self.registry.add(ShortcutSpec(name, spec.title, "View", keys))
+        action = self._add_action(name, lambda: toggle_dock(dock))
+        action.setCheckable(True)
+        action.triggered.connect(lambda: action.setChecked(not dock.isHidden()))  # raised only
+        action.setChecked(not dock.isHidden())
+        dock.toggleViewAction().toggled.connect(action.setChecked)
+        self.panel_actions[spec.name] = action
 
     def _source_of(self, entry: object) -> str | None:
         owner = self.plugins.owner(entry)
@@ -230,9 +227,9 @@ class MainWindow(QMainWindow):
             action = self.panel_actions.pop(name)
             self.view_menu.removeAction(action)
             self.removeAction(action)
-            self.menu_actions.pop(f"panel_{name}", None)
-            self.registry.remove(f"panel_{name}")
-            self.removeDockWidget(dock)
+            self.menu_actions.pop(panel_shortcut(name), None)
+            self.registry.remove(panel_shortcut(name))
+            self.window_layout.remove(dock)
             dock.deleteLater()
         self._project_panels.clear()
 
@@ -290,7 +287,7 @@ class MainWindow(QMainWindow):
         self.data_health = DataHealthActions(self, self.panel_context)
         self.data_health.add_actions(data_menu, self._add_action)
         self.data_map = add_map_action(data_menu, self._add_action, self, self)
-        self.training.build_menu(self.menuBar(), self._add_action)
+        self.training.build_menu(self.menuBar(), self._add_action, self.panel_actions)
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction(self._add_action("help", self.help_overlay_toggle))
         help_menu.addAction(self._add_action("edit_shortcuts", self.edit_shortcuts))
@@ -338,6 +335,7 @@ class MainWindow(QMainWindow):
         gallery_action.setChecked(True)
         view_menu.addAction(gallery_action)
         view_menu.addActions(list(self.panel_actions.values()))
+        view_menu.addAction(self._add_action("reset_layout", self.reset_layout))
         view_menu.addSeparator()
         view_menu.addActions(self.filter_bar.shortcut_actions())
         theme_menu = view_menu.addMenu("&Theme")
@@ -738,13 +736,20 @@ class MainWindow(QMainWindow):
         self.menu_actions[f"theme_{name}"].setChecked(True)
         self.settings.setValue("theme", name)
 
+    def reset_layout(self) -> None:
+        """View ▸ Reset layout: the default panels in their default places, the gallery shown."""
+        self.window_layout.reset()
+        self.menu_actions["toggle_gallery"].setChecked(True)
+        self._show_open_panels()
+
+    def _show_open_panels(self) -> None:
+        """Tick the View menu's open panels (restoring a layout hides docks silently)."""
+        for name, dock in self.docks.items():
+            self.panel_actions[name].setChecked(not dock.isHidden())
+
     def _restore_window_state(self) -> None:
-        geometry = self.settings.value("window_geometry")
-        if isinstance(geometry, QByteArray):
-            self.restoreGeometry(geometry)
-        state = self.settings.value("window_state")
-        if isinstance(state, QByteArray):
-            self.restoreState(state)
+        self.window_layout.restore()
+        self._show_open_panels()
         saved = self.settings.value("theme")
         app = QApplication.instance()
         name = saved if saved in THEMES else current_theme(app) or system_theme()
@@ -831,8 +836,7 @@ class MainWindow(QMainWindow):
         if not self.training.ask_before_close():
             event.ignore()
             return
-        self.settings.setValue("window_geometry", self.saveGeometry())
-        self.settings.setValue("window_state", self.saveState())
+        self.window_layout.save()
         self.shutdown()
         event.accept()
         super().closeEvent(event)

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QMetaMethod, QObject, QSize, Signal
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDockWidget, QFrame, QScrollArea, QWidget
 
 from studio.api import Project
 from studio.gui.plugin_host import collect_specs
@@ -81,23 +81,52 @@ def window_panels(manager: StudioPlugins) -> list[PanelSpec]:
 
 
 SIDE_PANEL_WIDTH = 340
+BOTTOM_PANEL_HEIGHT = 260
 
 
-class SidePanelFrame(QWidget):
-    """Holds a panel docked left or right. Its width hint is capped: a dock column takes the
-    widest hint among its panels, and one panel asking for a chart's 640 px (pyqtgraph's
-    default) would squeeze the canvas to a sliver. The user can still widen the column."""
+def panel_shortcut(name: str) -> str:
+    """The shortcut-registry name of the action that shows or hides the panel `name`
+    (declared in `shortcuts.py` for Studio's own panels, added at run time for a plugin's)."""
+    return f"panel_{name}"
 
-    def __init__(self, panel: QWidget) -> None:
+
+class PanelFrame(QScrollArea):
+    """Holds a panel in its dock, scrolling it when the dock is smaller than the panel's
+    own minimum, so that no panel holds the window taller or wider than the screen (a
+    1024×700 window stays 1024×700 with the Train panel open).
+
+    Its size hint is capped: a side column takes the widest hint among its panels, and one
+    panel asking for a chart's 640 px (pyqtgraph's default) would squeeze the canvas to a
+    sliver; a bottom panel asks for a few rows, not for all of its charts. The user can
+    still widen the column or raise the dock.
+    """
+
+    def __init__(self, panel: QWidget, side: bool) -> None:
         super().__init__()
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(panel)
+        self.setObjectName("panelFrame")
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setWidget(panel)
         self.panel = panel
+        self.side = side
 
     def sizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
-        hint = super().sizeHint()
-        return QSize(min(hint.width(), SIDE_PANEL_WIDTH), hint.height())
+        hint = self.panel.sizeHint()
+        if self.side:
+            return QSize(min(hint.width(), SIDE_PANEL_WIDTH), hint.height())
+        return QSize(hint.width(), min(hint.height(), BOTTOM_PANEL_HEIGHT))
+
+
+def toggle_dock(dock: QDockWidget) -> None:
+    """A panel's View-menu action: a closed panel opens in front, an open one behind another
+    panel's tab comes to the front, and one in front closes."""
+    if dock.isHidden():
+        dock.show()
+        dock.raise_()
+    elif dock.window().isVisible() and dock.visibleRegion().isEmpty():  # behind another tab
+        dock.raise_()
+    else:
+        dock.close()
 
 
 def build_panel(

@@ -9,15 +9,24 @@ user edited keeps the user's value when the version or the device changes. The w
 kept below the epochs: lowering the epochs shortens it, and a note beside it says so.
 `values()` gives the settings as `Project.new_run` takes them. The form only reads
 `studio.ml.config`, `studio.ml.accelerator` and `studio.ml.architectures`, which import no torch.
+
+Once a setting the preset sets differs from the preset's value (fitted to the version), the
+preset box shows "Custom"; choosing a preset again fills the form from it and shows its name.
+Given the user's settings (`remember_in`), the form comes back as it was left, in every new
+window: a person's settings follow them from project to project (the device, the batch size
+their GPU holds), and each run records the full config it used in its own project anyway.
 """
 
 from __future__ import annotations
 
+import json
+import logging
+import math
 from collections.abc import Mapping
 from dataclasses import MISSING, fields
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QSettings, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -61,6 +70,8 @@ TASK_TITLES = {
 }
 PRESET_TITLES = {"fast": "Fast", "balanced": "Balanced", "accurate": "Accurate"}
 DEFAULT_PRESET = "balanced"  # as Project.new_run
+CUSTOM = "custom"  # the preset box's entry once a setting differs from the preset
+MEMORY_KEY = "training/form"  # the form as the user left it (JSON), in the user's settings
 DEVICES = ("auto", "cpu", "cuda", "cuda:0", "cuda:1", "mps")
 PRETRAINED_TITLES = {
     "auto": "Use cached weights (no download)",
@@ -77,6 +88,8 @@ AUGMENTATION_TITLES = {
 }
 CHECKPOINT_TITLES = {"last_best": "Last and best", "every_epoch": "Every epoch"}
 
+log = logging.getLogger(__name__)
+
 
 def config_defaults() -> dict[str, Any]:
     """TrainConfig's default for each setting (task and model have none)."""
@@ -87,6 +100,16 @@ def config_defaults() -> dict[str, Any]:
         elif item.default_factory is not MISSING:
             defaults[item.name] = item.default_factory()
     return defaults
+
+
+def _same(shown: Any, wanted: Any) -> bool:
+    """Whether a shown setting is the preset's value (floats as the spin boxes round them,
+    augmentations in any order)."""
+    if isinstance(wanted, float) and isinstance(shown, (int, float)):
+        return math.isclose(shown, wanted, rel_tol=1e-6, abs_tol=1e-9)
+    if isinstance(wanted, list) and isinstance(shown, list):
+        return sorted(shown) == sorted(wanted)
+    return bool(shown == wanted)
 
 
 def _spin(low: int, high: int, step: int = 1, special: str = "") -> QSpinBox:
@@ -143,6 +166,8 @@ class SettingsForm(QWidget):
         self._augmentation_order: list[str] = []
         self.basis: PresetBasis | None = None
         self._user_set: set[str] = set()  # fitted settings the user edited since the preset
+        self._preset = DEFAULT_PRESET  # the preset chosen last (still so while "Custom" shows)
+        self._memory: QSettings | None = None
         self._build()
         _set_combo(self.preset_combo, DEFAULT_PRESET)
         self._connect()
@@ -164,9 +189,15 @@ class SettingsForm(QWidget):
         form = QFormLayout(group)
         self.task_combo = _combo(TASK_TITLES)
         self.task_combo.setObjectName("trainTask")
-        self.preset_combo = _combo({name: PRESET_TITLES.get(name, name) for name in PRESET_NAMES})
+        self.preset_combo = _combo(
+            {**{name: PRESET_TITLES.get(name, name) for name in PRESET_NAMES}, CUSTOM: "Custom"}
+        )
         self.preset_combo.setObjectName("trainPreset")
-        self.preset_combo.setToolTip("Fills every setting below; each stays editable")
+        self.preset_combo.setToolTip(
+            "Fills every setting below; each stays editable (then it says Custom)"
+        )
+        custom = self.preset_combo.model().item(self.preset_combo.findData(CUSTOM))
+        custom.setEnabled(False)  # shown, never chosen: choosing a preset fills the form
         self.model_combo = QComboBox()
         self.model_combo.setObjectName("trainModel")
         self.pretrained_combo = _combo(
@@ -294,7 +325,7 @@ class SettingsForm(QWidget):
 
     def _connect(self) -> None:
         self.task_combo.currentIndexChanged.connect(self._task_changed)
-        self.preset_combo.currentIndexChanged.connect(self.apply_preset)
+        self.preset_combo.currentIndexChanged.connect(self._preset_chosen)
         self.epochs.valueChanged.connect(self._keep_warmup_below_epochs)
         self.warmup_epochs.valueChanged.connect(lambda _value: self.warmup_note.setVisible(False))
         self.device.currentIndexChanged.connect(self._device_changed)
@@ -317,7 +348,8 @@ class SettingsForm(QWidget):
 
     @property
     def preset(self) -> str:
-        return str(self.preset_combo.currentData())
+        """The preset chosen last, which the settings started from (also under "Custom")."""
+        return self._preset
 
     @property
     def model(self) -> str:
@@ -328,6 +360,34 @@ class SettingsForm(QWidget):
 
     def set_preset(self, preset: str) -> None:
         _set_combo(self.preset_combo, preset)
+
+    def _preset_chosen(self) -> None:
+        chosen = str(self.preset_combo.currentData())
+        if chosen != CUSTOM:
+            self._preset = chosen
+            self.apply_preset()
+
+    def preset_values(self) -> dict[str, Any]:
+        """The settings the chosen preset sets, fitted to the basis when there is one."""
+        values = preset_table(self.task)[self.preset]
+        if self.basis is not None:
+            fit = fit_preset(self.task, self.preset, self.basis, device=self._device())
+            values.update(fit.values)
+        return values
+
+    def is_custom(self) -> bool:
+        """Whether a setting the preset sets shows another value than the preset's."""
+        shown = {**self.values(), "model": self.model}
+        return any(
+            not _same(shown.get(name), wanted) for name, wanted in self.preset_values().items()
+        )
+
+    def _show_preset(self) -> None:
+        """The preset box says the preset's name, or "Custom" once a setting differs."""
+        index = self.preset_combo.findData(CUSTOM if self.is_custom() else self._preset)
+        self.preset_combo.blockSignals(True)
+        self.preset_combo.setCurrentIndex(index)
+        self.preset_combo.blockSignals(False)
 
     def _task_changed(self) -> None:
         self._fill_models()
@@ -429,6 +489,8 @@ class SettingsForm(QWidget):
             self._set_values(values)
         finally:
             self._filling = False
+        self._show_preset()
+        self._remember()
         self.changed.emit()
 
     def _set_values(self, values: Mapping[str, Any]) -> None:
@@ -511,4 +573,45 @@ class SettingsForm(QWidget):
 
     def _edited(self) -> None:
         if not self._filling:
+            self._show_preset()
+            self._remember()
             self.changed.emit()
+
+    # -- the user's settings -------------------------------------------------------------
+
+    def remember_in(self, settings: QSettings) -> None:
+        """Show the settings left in `settings` last time, and keep them there from now on.
+        A remembered value that no longer fits (a task or model Studio dropped, a setting out
+        of range) is left at the preset's."""
+        stored = settings.value(MEMORY_KEY)
+        if isinstance(stored, str):
+            try:
+                self._recall(json.loads(stored))
+            except (ValueError, TypeError, KeyError, AttributeError) as error:
+                log.warning("the remembered training settings are ignored: %s", error)
+                self.task_combo.setCurrentIndex(0)  # the form as new
+                self.set_preset(DEFAULT_PRESET)
+                self.apply_preset()
+        self._memory = settings
+
+    def _recall(self, memory: dict[str, Any]) -> None:
+        if memory.get("task") in TASK_TITLES:
+            self.set_task(memory["task"])
+        if memory.get("preset") in PRESET_NAMES:
+            self.set_preset(memory["preset"])
+        model = memory.get("model")
+        self.set_values({**memory.get("values", {}), **({"model": model} if model else {})})
+        self._user_set = set(memory.get("edited", ())) & set(FITTED_SETTINGS)
+        self._refit()
+
+    def _remember(self) -> None:
+        if self._memory is None or self._filling:
+            return
+        memory = {
+            "task": self.task,
+            "preset": self.preset,
+            "model": self.model,
+            "values": self.values(),
+            "edited": sorted(self._user_set),
+        }
+        self._memory.setValue(MEMORY_KEY, json.dumps(memory))

@@ -10,7 +10,7 @@ undo history (their tooltips say so).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from PySide6.QtCore import QObject, QSettings, Qt, Signal
@@ -26,7 +26,7 @@ from studio.gui.training.runs_view import RunsView
 from studio.gui.training.train_panel import TrainPanel
 
 AddAction = Callable[[str, Callable[[], object]], QAction]
-Entries = list[tuple[str, Callable[[], object]] | None]
+Entries = list[tuple[str, Callable[[], object]] | QAction | None]
 
 
 class TrainingDocks(QObject):
@@ -43,6 +43,8 @@ class TrainingDocks(QObject):
         self.settings = settings
         self.project: Project | None = None
         self.panel = TrainPanel(window)
+        if settings is not None:  # the training form as the user left it, in every window
+            self.panel.form.remember_in(settings)
         self.runs_view = RunsView(window)
         self.models_view = ModelsView(window)
         self.actions: dict[str, QAction] = {}
@@ -65,20 +67,25 @@ class TrainingDocks(QObject):
         view.export_requested.connect(self.export_model)
         view.selection_changed.connect(self._model_selected)
 
-    def build_menu(self, menu_bar: QMenuBar, add_action: AddAction) -> None:
-        """The Train menu and the Models menu (each action keyed from the registry)."""
-        self._build_train_menu(menu_bar, add_action)
-        self._build_models_menu(menu_bar, add_action)
+    def build_menu(
+        self, menu_bar: QMenuBar, add_action: AddAction, panel_actions: Mapping[str, QAction]
+    ) -> None:
+        """The Train menu and the Models menu (each action keyed from the registry); they
+        list the View menu's actions that show or hide the three views (`panel_actions`)."""
+        self._build_train_menu(menu_bar, add_action, panel_actions)
+        self._build_models_menu(menu_bar, add_action, panel_actions)
 
-    def _build_train_menu(self, menu_bar: QMenuBar, add_action: AddAction) -> None:
+    def _build_train_menu(
+        self, menu_bar: QMenuBar, add_action: AddAction, panel_actions: Mapping[str, QAction]
+    ) -> None:
         menu = menu_bar.addMenu("&Train")
         panel, runs = self.panel, self.runs_view
         entries: Entries = [
             ("freeze_version", panel.freeze_version),
             ("delete_version", self.delete_version),
             None,
-            ("train_panel", lambda: self.show("train")),
-            ("runs_view", lambda: self.show("runs")),
+            panel_actions["train"],
+            panel_actions["runs"],
             None,
             ("start_training", self.start),
             ("cancel_training", panel.cancel),
@@ -91,10 +98,12 @@ class TrainingDocks(QObject):
         for key in ("freeze_version", "delete_version", "start_training"):
             self.actions[key].setStatusTip(NOT_UNDOABLE)
 
-    def _build_models_menu(self, menu_bar: QMenuBar, add_action: AddAction) -> None:
+    def _build_models_menu(
+        self, menu_bar: QMenuBar, add_action: AddAction, panel_actions: Mapping[str, QAction]
+    ) -> None:
         menu = menu_bar.addMenu("&Models")
         entries: Entries = [
-            ("models_view", lambda: self.show("models")),
+            panel_actions["models"],
             None,
             ("register_model", self.register_model),
             ("edit_aliases", self.edit_aliases),
@@ -114,6 +123,9 @@ class TrainingDocks(QObject):
         for entry in entries:
             if entry is None:
                 menu.addSeparator()
+                continue
+            if isinstance(entry, QAction):
+                menu.addAction(entry)
                 continue
             key, slot = entry
             self.actions[key] = action = add_action(key, slot)
@@ -190,7 +202,6 @@ class TrainingDocks(QObject):
             "resume_run": panel.can_resume(),
             "compare_runs": selected >= 2,
             "run_evaluation": selected == 1,
-            "models_view": has_project,
             "register_model": has_project,
             "edit_aliases": self.models_view.selected_record() is not None,
             "export_model": has_project,

@@ -107,3 +107,12 @@ def test_compare_shows_both_runs_and_overlaid_curves(view: RunsView, two_runs: l
     assert list(dialog.chart.curves["small-lr"].getData()[1]) == pytest.approx([1.0, 0.6, 0.4])
     save_shot(dialog, "compare_runs.png")
     dialog.close()
+
+
+def test_a_cancelled_run_shows_cancelled(view: RunsView, versioned: Project) -> None:
+    run = versioned.new_run(name="stopped", **TINY_SETTINGS)
+
+    run.cancel()  # a queued run is cancelled at once; a running one when its worker stops
+    view.refresh()
+
+    assert cell(view, 0, "status") == "cancelled"

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QSpinBox
 from pytestqt.qtbot import QtBot
 
 from studio.core.versions import VersionShape
-from studio.gui.training.settings_form import SettingsForm
+from studio.gui.training.settings_form import MEMORY_KEY, SettingsForm
 from studio.ml.architectures import architecture_names
 from studio.ml.config import PresetBasis, describe_choices, make_config, preset_table
 
@@ -116,3 +118,71 @@ def test_fewer_epochs_shorten_the_warmup_with_a_note_beside_it(qtbot: QtBot) -> 
     assert (config.epochs, config.warmup_epochs) == (3, 2)  # Start is not refused
     type_into(qtbot, form.warmup_epochs, "1")
     assert not form.warmup_note.isVisible()
+
+
+def test_the_preset_box_says_custom_once_a_setting_differs_and_the_name_when_chosen_again(
+    qtbot: QtBot,
+) -> None:
+    form = make_form(qtbot)
+    assert form.preset_combo.currentText() == "Balanced"
+
+    type_into(qtbot, form.epochs, "7")
+
+    assert form.preset_combo.currentText() == "Custom"
+    assert form.preset == "balanced"  # what the settings started from, for new_run
+    type_into(qtbot, form.epochs, str(preset_table("classification")["balanced"]["epochs"]))
+    assert form.preset_combo.currentText() == "Balanced"  # the preset's value again
+    form.augmentation_boxes["vflip"].click()
+    assert form.preset_combo.currentText() == "Custom"
+
+    form.set_preset("fast")
+    assert form.preset_combo.currentText() == "Fast"
+    form.learning_rate.setValue(0.05)
+    form.set_preset("fast")  # from "Custom" back to the same preset
+
+    assert form.preset_combo.currentText() == "Fast"
+    assert form.values()["learning_rate"] == preset_table("classification")["fast"]["learning_rate"]
+
+
+def test_custom_compares_with_the_preset_fitted_to_the_version(qtbot: QtBot) -> None:
+    form = make_form(qtbot)
+    form.set_basis(DIGITS_ON_CPU)
+    assert form.preset_combo.currentText() == "Balanced"  # fitted values are the preset's
+
+    type_into(qtbot, form.input_size, "96")
+
+    assert form.preset_combo.currentText() == "Custom"
+
+
+def test_the_settings_come_back_in_a_new_form_after_a_restart(qtbot: QtBot, tmp_path: Path) -> None:
+    path = str(tmp_path / "settings.ini")
+    form = make_form(qtbot)
+    settings = QSettings(path, QSettings.Format.IniFormat)
+    form.remember_in(settings)
+    form.set_task("detection")
+    form.set_preset("fast")
+    type_into(qtbot, form.epochs, "7")
+    form.augmentation_boxes["vflip"].click()
+    form.device.setCurrentIndex(form.device.findData("cpu"))
+    settings.sync()  # written to the file, as when Studio quits
+
+    again = make_form(qtbot)
+    again.remember_in(QSettings(path, QSettings.Format.IniFormat))
+
+    assert (again.task, again.preset) == ("detection", "fast")
+    assert again.epochs.value() == 7
+    assert again.augmentation_boxes["vflip"].isChecked()
+    assert again.values()["device"] == "cpu"
+    assert again.preset_combo.currentText() == "Custom"
+
+
+def test_unreadable_remembered_settings_leave_the_preset(qtbot: QtBot, tmp_path: Path) -> None:
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    settings.setValue(MEMORY_KEY, '{"task": "detection", "values": {"epochs": "many"}}')
+    form = make_form(qtbot)
+
+    form.remember_in(settings)
+
+    assert form.task == "classification"
+    assert form.values()["epochs"] == preset_table(form.task)["balanced"]["epochs"]
+    assert form.preset_combo.currentText() == "Balanced"
