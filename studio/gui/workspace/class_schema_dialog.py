@@ -50,7 +50,11 @@ class ClassSchemaDialog(QDialog):
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setObjectName("attributeTable")
         self.table.setHorizontalHeaderLabels(list(COLUMNS))
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        header = self.table.horizontalHeader()
+        for column in range(len(COLUMNS)):
+            stretch = column in (NAME, VALUES)
+            mode = QHeaderView.ResizeMode.Stretch if stretch else QHeaderView.ResizeMode.Interactive
+            header.setSectionResizeMode(column, mode)
         add, remove = QPushButton("Add attribute"), QPushButton("Remove attribute")
         add.clicked.connect(lambda: self.add_attribute())
         remove.clicked.connect(self._remove_attribute)
@@ -89,7 +93,7 @@ class ClassSchemaDialog(QDialog):
         layout.addWidget(self.tabs)
         layout.addWidget(self.error)
         layout.addWidget(self.buttons)
-        self.resize(640, 400)
+        self.resize(760, 420)
         self._show(label_class)
 
     def _show(self, label_class: LabelClassRecord) -> None:

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QPainter, QPen
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPen
 from PySide6.QtWidgets import QStyleOptionGraphicsItem, QWidget
 
 from studio.api import KeypointSchema, LabelClassRecord, StudioError, keypoint_schema
@@ -28,6 +28,7 @@ from studio.gui.canvas.shapes.base import ShapeItem
 DOT_PIXELS = 5.0
 NAME_PIXELS = (120.0, 14.0)  # the room a point's name takes beside it, in screen pixels
 SKELETON_PIXELS = 1.5
+NAME_BACKGROUND = QColor(0, 0, 0, 140)  # behind a point's name, so light photos keep it legible
 
 
 def class_keypoints(label_class: LabelClassRecord | None) -> KeypointSchema:
@@ -128,7 +129,9 @@ class KeypointsItem(ShapeItem):
         painter.translate(at.x() + radius, at.y() - radius)
         painter.scale(1 / scale, 1 / scale)
         painter.setFont(font)
-        painter.setPen(QColor("white"))
         width, height = NAME_PIXELS
-        painter.drawText(QRectF(0, -height, width, height), Qt.AlignmentFlag.AlignLeft, name)
+        text = QFontMetricsF(font).boundingRect(name).width() + 4
+        painter.fillRect(QRectF(0, -height, min(text, width), height), NAME_BACKGROUND)
+        painter.setPen(QColor("white"))
+        painter.drawText(QRectF(2, -height, width - 2, height), Qt.AlignmentFlag.AlignLeft, name)
         painter.restore()
