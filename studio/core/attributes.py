@@ -32,6 +32,7 @@ import's, a script's) are kept as they are.
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -282,6 +283,18 @@ def attribute_schema(meta: Mapping[str, Any]) -> list[AttributeSpec]:
 def default_values(schema: Iterable[AttributeSpec]) -> dict[str, Any]:
     """The user attributes a new shape of the class starts with."""
     return {spec.name: spec.default for spec in schema}
+
+
+def typed_user_values(stored: Mapping[str, Any], schema: Iterable[AttributeSpec]) -> dict[str, Any]:
+    """Stored attributes with the user values the schema declares in their type (formats
+    write "true" and "3"); a value its attribute refuses stays as it was."""
+    declared = {spec.name: spec for spec in schema}
+    flags, user = split_attributes(stored)
+    for name, value in user.items():
+        if name in declared:
+            with contextlib.suppress(InvalidEditError):
+                user[name] = checked_value(declared[name], value)
+    return joined_attributes(flags, user)
 
 
 def with_user_values(

@@ -37,7 +37,6 @@ scores are not kept.
 
 from __future__ import annotations
 
-import contextlib
 import math
 import re
 import xml.etree.ElementTree as ET
@@ -53,11 +52,9 @@ from studio.core.attributes import (
     AttributeSpec,
     attribute_schema,
     checked_schema,
-    checked_value,
     format_attributes,
-    joined_attributes,
     read_format_attributes,
-    split_attributes,
+    typed_user_values,
 )
 from studio.core.enums import AnnotationKind, AnnotationSource
 from studio.core.errors import InvalidEditError, LabelImportError
@@ -210,7 +207,8 @@ def _read_file(
         label_set.images.append(image)
         for record in image.labels:
             label_set.add_class(record.label)
-            record.attributes = _typed(record.attributes, label_set.class_meta.get(record.label))
+            meta = label_set.class_meta.get(record.label) or {}
+            record.attributes = typed_user_values(record.attributes, attribute_schema(meta))
     for subset, count in sorted(unknown_subsets.items()):
         label_set.warnings.append(
             f"{count:,} images of subset {subset!r} get no split (Studio's splits are "
@@ -300,18 +298,6 @@ def _schema(definitions: list[dict[str, Any]]) -> list[AttributeSpec]:
             spec.update({which: value for which, value in bounds.items() if value.strip() != ""})
         specs.append(spec)
     return checked_schema(specs)
-
-
-def _typed(stored: dict[str, Any], meta: dict[str, Any] | None) -> dict[str, Any]:
-    """A shape's attributes with the values its label declares in their type (CVAT writes
-    "true" and "3"); a value its declaration refuses stays the text it was."""
-    schema = {spec.name: spec for spec in attribute_schema(meta or {})}
-    flags, user = split_attributes(stored)
-    for name, value in user.items():
-        if name in schema:
-            with contextlib.suppress(InvalidEditError):
-                user[name] = checked_value(schema[name], value)
-    return joined_attributes(flags, user)
 
 
 def _split(subset: str | None, unknown: Counter) -> str | None:
