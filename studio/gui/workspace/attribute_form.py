@@ -61,6 +61,7 @@ class AttributeForm(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.title)
         layout.addLayout(self.form)
+        layout.addStretch(1)
         controller.selection_changed.connect(self._refresh)
         controller.annotations_changed.connect(self._refresh)
         controller.classes_changed.connect(self._refresh)

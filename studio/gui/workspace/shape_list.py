@@ -18,7 +18,14 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     Qt,
 )
-from PySide6.QtWidgets import QAbstractItemView, QListView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFrame,
+    QListView,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
 
 from studio.api import AnnotationRecord
 from studio.core.attributes import split_attributes
@@ -125,10 +132,14 @@ class ShapeListPanel(QWidget):
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.view.selectionModel().selectionChanged.connect(self._rows_selected)
         self.attributes = AttributeForm(controller)
+        scroller = QScrollArea()  # many attributes scroll rather than make the window taller
+        scroller.setWidgetResizable(True)
+        scroller.setFrameShape(QFrame.Shape.NoFrame)
+        scroller.setWidget(self.attributes)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self.view, 1)
-        layout.addWidget(self.attributes)
+        layout.addWidget(scroller, 1)
         controller.selection_changed.connect(self._show_selection)
         self.model.modelReset.connect(lambda: self._show_selection(controller.selection))
 
