@@ -812,8 +812,9 @@ def labeling_config(
 
 
 def _attribute_controls(view: ElementTree.Element, schemas: dict[str, list[AttributeSpec]]) -> None:
-    """One per-region control per attribute name, shown for the classes that declare it
-    (the first declaration gives its type and bounds; choices gather every class's values)."""
+    """One per-region control per attribute name, shown for a selected region of the class
+    that declares it (of any class when several do; the first declaration gives its type and
+    bounds, choices gather every class's values)."""
     declared: dict[str, tuple[AttributeSpec, list[str], list[str]]] = {}
     for class_name, schema in schemas.items():
         for spec in schema:
@@ -822,7 +823,9 @@ def _attribute_controls(view: ElementTree.Element, schemas: dict[str, list[Attri
             values.extend(value for value in spec.values if value not in values)
     for name, (spec, values, classes) in declared.items():
         common = {"name": name, "toName": IMAGE_NAME, "perRegion": "true"}
-        common.update(visibleWhen="region-selected", whenLabelValue=",".join(classes))
+        common["visibleWhen"] = "region-selected"
+        if len(classes) == 1:  # Label Studio matches one label value
+            common["whenLabelValue"] = classes[0]
         if spec.type in ("choice", "checkbox"):
             control = ElementTree.SubElement(view, "Choices", common)
             default = str(spec.default).lower() if spec.type == "checkbox" else spec.default

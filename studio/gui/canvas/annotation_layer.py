@@ -17,7 +17,7 @@ from studio.core.classes import KeypointSchema
 from studio.core.records import AnnotationRecord, LabelClassRecord
 from studio.gui.canvas.geometry_edit import VertexRef
 from studio.gui.canvas.shapes import ShapeItem, ShapeStyle, make_shape, style_for
-from studio.gui.canvas.shapes.base import DEFAULT_OPACITY
+from studio.gui.canvas.shapes.base import DEFAULT_OPACITY, NO_KEYPOINTS
 from studio.gui.canvas.shapes.keypoints_item import class_keypoints
 
 UNKNOWN_CLASS_COLOR = "#9aa3b1"
@@ -76,7 +76,7 @@ class AnnotationLayer:
     def _style(self, record: AnnotationRecord) -> ShapeStyle:
         color = self._colors.get(record.class_id, QColor(UNKNOWN_CLASS_COLOR))
         opacity = self._opacity.get(record.class_id, DEFAULT_OPACITY)
-        keypoints = self._keypoints.get(record.class_id, KeypointSchema())
+        keypoints = self._keypoints.get(record.class_id, NO_KEYPOINTS)
         return style_for(record, color, opacity, keypoints)
 
     def items(self) -> list[ShapeItem]:

@@ -23,7 +23,7 @@ from studio.gui.canvas.geometry_edit import (
     move_keypoint,
     translate_keypoints,
 )
-from studio.gui.canvas.shapes.base import ShapeItem
+from studio.gui.canvas.shapes.base import NO_KEYPOINTS, ShapeItem
 
 DOT_PIXELS = 5.0
 NAME_PIXELS = (120.0, 14.0)  # the room a point's name takes beside it, in screen pixels
@@ -34,11 +34,11 @@ NAME_BACKGROUND = QColor(0, 0, 0, 140)  # behind a point's name, so light photos
 def class_keypoints(label_class: LabelClassRecord | None) -> KeypointSchema:
     """The class's named keypoints and skeleton; none for no class or a malformed meta."""
     if label_class is None:
-        return KeypointSchema()
+        return NO_KEYPOINTS
     try:
         return keypoint_schema(label_class.meta)
     except StudioError:
-        return KeypointSchema()
+        return NO_KEYPOINTS
 
 
 def point_name(schema: KeypointSchema, index: int) -> str:

@@ -15,7 +15,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QKeyEvent, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsPathItem
 
-from studio.api import KeypointSchema
+from studio.gui.canvas.shapes.base import NO_KEYPOINTS
 from studio.gui.canvas.shapes.keypoints_item import (
     SKELETON_PIXELS,
     class_keypoints,
@@ -38,7 +38,7 @@ class KeypointsTool(Tool):
     def __init__(self, canvas: Canvas) -> None:
         super().__init__(canvas)
         self._points: list[list[float]] = []
-        self._schema = KeypointSchema()  # the active class's, fixed while points are placed
+        self._schema = NO_KEYPOINTS  # the active class's, fixed while points are placed
         self._live: LivePoints | None = None
         self._edges: QGraphicsPathItem | None = None
         self._hint = ""
