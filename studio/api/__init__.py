@@ -24,6 +24,8 @@ from studio.api.experiments import Run, SettingAdjustedWarning
 from studio.api.prelabel import PrelabelOutcome
 from studio.api.project import Project
 from studio.api.sam import SamCheckpointChoice
+from studio.core.attributes import ATTRIBUTE_TYPES, AttributeSpec, attribute_schema, checked_value
+from studio.core.classes import KeypointSchema, keypoint_schema
 from studio.core.duplicates import DuplicateGroup, DuplicateOptions, DuplicateReport
 from studio.core.enums import (
     AnnotationKind,
@@ -75,6 +77,7 @@ from studio.plugins.markers import PLUGIN_API_VERSION, hookimpl
 from studio.plugins.specs import AssistantSpec, PanelSpec, ToolSpec
 
 __all__ = [
+    "ATTRIBUTE_TYPES",
     "LABELING_MODE",
     "LABELING_MODES",
     "PLUGIN_API_VERSION",
@@ -83,6 +86,7 @@ __all__ = [
     "AnnotationSource",
     "ArtifactRecord",
     "AssistantSpec",
+    "AttributeSpec",
     "CheckpointError",
     "ClassMappingError",
     "ColouringSpec",
@@ -102,6 +106,7 @@ __all__ = [
     "InvalidEditError",
     "ItemRecord",
     "ItemStatus",
+    "KeypointSchema",
     "LabelClassRecord",
     "LabelExportError",
     "LabelExportReport",
@@ -149,5 +154,8 @@ __all__ = [
     "VersionError",
     "VersionItem",
     "VersionRecord",
+    "attribute_schema",
+    "checked_value",
     "hookimpl",
+    "keypoint_schema",
 ]

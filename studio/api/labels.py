@@ -23,6 +23,8 @@ from studio.core import classes as class_edits
 from studio.core import history, media, queries, shape_edits, suggestions
 from studio.core import items as item_edits
 from studio.core import settings as project_settings
+from studio.core.attributes import AttributeSpec
+from studio.core.classes import KeypointSchema
 from studio.core.edits import Edit, user_edit
 from studio.core.enums import AnnotationSource, ItemStatus, ReviewState, Split
 from studio.core.errors import InvalidEditError
@@ -107,6 +109,27 @@ class LabelsService:
         """Change a class's name, color, hotkey, position or archived flag."""
         with self._edit(f"change class {label}") as edit:
             return class_edits.update_class(edit, label, **values)
+
+    def set_class_schema(
+        self,
+        label: str | int,
+        *,
+        attributes: Iterable[Mapping[str, Any] | AttributeSpec] | None = None,
+        keypoints: Sequence[str] | None = None,
+        skeleton: Iterable[Sequence[int]] = (),
+    ) -> LabelClassRecord:
+        """Set a class's attributes and/or named keypoints with their skeleton (one undo step).
+
+        attributes: `AttributeSpec`s or mappings {"name", "type": text | number | choice |
+        checkbox, "default", "min", "max", "values"}; an empty list removes them. keypoints:
+        the point names in placing order (an empty list removes them and the skeleton);
+        skeleton: edges as pairs of 1-based point numbers. None leaves that part as it is.
+        """
+        schema = None if keypoints is None else KeypointSchema(tuple(keypoints), tuple(skeleton))
+        with self._context.database.read() as connection:
+            name = class_edits.find_class(connection, label).name
+        with self._edit(f"change the attributes and keypoints of {name}") as edit:
+            return class_edits.set_class_schema(edit, label, attributes, schema)
 
     # -- media ---------------------------------------------------------------------------
 
@@ -392,6 +415,14 @@ class LabelsService:
     ) -> None:
         with self._edit(f"change annotation {annotation_id}") as edit:
             annotation_edits.update_annotation(edit, annotation_id, geometry, label, score)
+
+    def set_annotation_attributes(self, annotation_id: int, values: Mapping[str, Any]) -> None:
+        """Set user attributes of one annotation (one undo step); the ones its class declares
+        are checked against their type (a bad value refuses the edit, naming it)."""
+        changes = dict(values)
+        names = ", ".join(changes)
+        with self._edit(f"set attribute{'s' if len(changes) > 1 else ''} {names}") as edit:
+            annotation_edits.set_user_attributes(edit, annotation_id, changes)
 
     def delete_annotation(self, annotation_id: int) -> None:
         with self._edit(f"delete annotation {annotation_id}") as edit:

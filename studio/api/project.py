@@ -47,6 +47,7 @@ from studio.api.queue import ActiveQueue, QueueService
 from studio.api.sam import SamCheckpointChoice, SamService
 from studio.core import error_analysis
 from studio.core.active_queue import QueueOptions
+from studio.core.attributes import AttributeSpec
 from studio.core.database import Database
 from studio.core.duplicates import DuplicateGroup, DuplicateOptions, DuplicateReport, SplitLeak
 from studio.core.enums import AnnotationSource, ItemStatus, Split
@@ -371,6 +372,18 @@ class Project:
     def update_class(self, label: str | int, **values: Any) -> LabelClassRecord:
         return self.labels.update_class(label, **values)
 
+    def set_class_schema(
+        self,
+        label: str | int,
+        *,
+        attributes: Iterable[Mapping[str, Any] | AttributeSpec] | None = None,
+        keypoints: Sequence[str] | None = None,
+        skeleton: Iterable[Sequence[int]] = (),
+    ) -> LabelClassRecord:
+        return self.labels.set_class_schema(
+            label, attributes=attributes, keypoints=keypoints, skeleton=skeleton
+        )
+
     def import_media(
         self,
         paths: str | Path | Iterable[str | Path],
@@ -523,6 +536,9 @@ class Project:
         return self.labels.update_annotation(
             annotation_id, geometry=geometry, label=label, score=score
         )
+
+    def set_annotation_attributes(self, annotation_id: int, values: Mapping[str, Any]) -> None:
+        return self.labels.set_annotation_attributes(annotation_id, values)
 
     def delete_annotation(self, annotation_id: int) -> None:
         return self.labels.delete_annotation(annotation_id)

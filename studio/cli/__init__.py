@@ -285,6 +285,7 @@ def _gui_without_command(
 
 # The sub-commands of other modules register themselves on `app` when imported.
 from studio.cli import (  # noqa: E402, F401
+    classes,
     data_health,
     data_map,
     label_issues,

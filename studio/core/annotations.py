@@ -8,6 +8,12 @@ from typing import Any
 import numpy as np
 from sqlalchemy import ColumnElement, Connection, Select, select
 
+from studio.core.attributes import (
+    attribute_schema,
+    default_values,
+    joined_attributes,
+    with_user_values,
+)
 from studio.core.classes import find_class
 from studio.core.edits import Edit
 from studio.core.enums import AnnotationKind, AnnotationSource, ItemStatus, ReviewState, parse_enum
@@ -80,7 +86,8 @@ def add_annotation(
 ) -> int:
     """Add one annotation; a new item moves to "in progress" in the same edit.
 
-    `review` is the state of a suggestion (see `review_for` for the default).
+    `review` is the state of a suggestion (see `review_for` for the default). A shape starts
+    with the default values of its class's attributes.
     """
     item = _item(edit.connection, item_id)
     label_class = find_class(edit.connection, label)
@@ -112,6 +119,7 @@ def add_annotation(
             "score": checked_score(score),
             "author": author,
             "review": review_for(source_value, review),
+            "attributes": joined_attributes({}, default_values(attribute_schema(label_class.meta))),
             "created_at": edit.now,
             "updated_at": edit.now,
         },
@@ -290,6 +298,16 @@ def update_annotation(
     if score is not None:
         values["score"] = checked_score(score)
     edit.update(annotations, annotation_id, values)
+
+
+def set_user_attributes(edit: Edit, annotation_id: int, changes: Mapping[str, Any]) -> None:
+    """Set some user attributes of an annotation, checked against its class's attributes."""
+    current = snapshot(edit.connection, annotations, annotation_id)
+    if current is None:
+        raise InvalidEditError(f"unknown annotation id {annotation_id}")
+    schema = attribute_schema(find_class(edit.connection, current["class_id"]).meta)
+    stored = with_user_values(current["attributes"] or {}, changes, schema)
+    edit.update(annotations, annotation_id, {"attributes": stored, "updated_at": edit.now})
 
 
 def delete_annotation(edit: Edit, annotation_id: int) -> None:

@@ -1,14 +1,22 @@
-"""Label classes: create, change, archive, order, and look up by name or id."""
+"""Label classes: create, change, archive, order, and look up by name or id.
+
+A class's meta may hold its schema: the user attributes its shapes carry
+(`studio.core.attributes`, under "attributes") and its named keypoints with the skeleton
+that joins them (`{"keypoints": [name, …], "skeleton": [[a, b], …]}`, the ends numbered from
+1 as COCO numbers them).
+"""
 
 from __future__ import annotations
 
 import colorsys
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, func, select
 
+from studio.core.attributes import SCHEMA_KEY, AttributeSpec, checked_schema
 from studio.core.edits import Edit
 from studio.core.errors import InvalidEditError
 from studio.core.records import LabelClassRecord
@@ -95,3 +103,73 @@ def update_class(edit: Edit, label: str | int, **values: Any) -> LabelClassRecor
             raise InvalidEditError(f"class: the name {values['name']!r} is taken")
     edit.update(classes, record.id, values)
     return find_class(edit.connection, record.id)
+
+
+# -- the schema of a class: its attributes, keypoints and skeleton -------------------------
+
+KEYPOINTS_KEY, SKELETON_KEY = "keypoints", "skeleton"
+
+
+@dataclass(frozen=True)
+class KeypointSchema:
+    """A class's named keypoints, in placing order, and the edges drawn between them
+    (pairs of 1-based point numbers, as COCO writes them)."""
+
+    names: tuple[str, ...] = ()
+    skeleton: tuple[tuple[int, int], ...] = ()
+
+
+def keypoint_schema(meta: Mapping[str, Any]) -> KeypointSchema:
+    """The keypoints a class's meta names (an empty schema when it names none)."""
+    return checked_keypoints(meta.get(KEYPOINTS_KEY) or (), meta.get(SKELETON_KEY) or ())
+
+
+def checked_keypoints(names: Sequence[Any], skeleton: Iterable[Sequence[Any]]) -> KeypointSchema:
+    """Keypoint names (non-empty, distinct) and skeleton edges joining two different points
+    by their 1-based numbers; raises InvalidEditError naming the problem."""
+    cleaned = tuple(str(name).strip() for name in names)
+    if not all(cleaned):
+        raise InvalidEditError("a keypoint has no name")
+    repeated = sorted({name for name in cleaned if cleaned.count(name) > 1})
+    if repeated:
+        raise InvalidEditError(f"keypoint {repeated[0]!r} is named twice")
+    edges = []
+    for edge in skeleton:
+        ends = tuple(edge)
+        valid = len(ends) == 2 and all(
+            isinstance(end, int) and not isinstance(end, bool) and 1 <= end <= len(cleaned)
+            for end in ends
+        )
+        if not valid or ends[0] == ends[1]:
+            raise InvalidEditError(
+                f"skeleton edge {list(ends)!r} does not join two of the {len(cleaned)} keypoints"
+            )
+        edges.append((int(ends[0]), int(ends[1])))
+    return KeypointSchema(cleaned, tuple(edges))
+
+
+def set_class_schema(
+    edit: Edit,
+    label: str | int,
+    attributes: Iterable[Mapping[str, Any] | AttributeSpec] | None = None,
+    keypoints: KeypointSchema | None = None,
+) -> LabelClassRecord:
+    """Replace a class's attribute schema and/or its keypoints (None leaves one as it is);
+    the rest of its meta is kept. An empty list or schema removes it from the meta."""
+    record = find_class(edit.connection, label)
+    meta = dict(record.meta)
+    if attributes is not None:
+        schema = [spec.to_meta() for spec in checked_schema(attributes)]
+        _put(meta, SCHEMA_KEY, schema)
+    if keypoints is not None:
+        checked = checked_keypoints(keypoints.names, keypoints.skeleton)
+        _put(meta, KEYPOINTS_KEY, list(checked.names))
+        _put(meta, SKELETON_KEY, [list(edge) for edge in checked.skeleton])
+    return update_class(edit, record.id, meta=meta)
+
+
+def _put(meta: dict[str, Any], key: str, value: list) -> None:
+    if value:
+        meta[key] = value
+    else:
+        meta.pop(key, None)

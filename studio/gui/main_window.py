@@ -302,12 +302,8 @@ class MainWindow(QMainWindow):
         self.bulk_actions.assistant_actions.append(everything)
         menu.addActions([actions["sam_checkpoint"], everything, actions["boxes_to_masks"]])
         menu.addSeparator()
-        menu.addActions(
-            [
-                actions[name]
-                for name in ("class_picker", "add_class", "rename_class", "recolor_class")
-            ]
-        )
+        classes = ("class_picker", "add_class", "rename_class", "recolor_class", "class_schema")
+        menu.addActions([actions[name] for name in classes])
         menu.addAction(actions["toggle_class_visibility"])
         menu.addSeparator()
         review = ("mark_done_next", "mark_done", "mark_done_empty", "mark_reviewed")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from studio.api import Project
+from studio.api import InvalidEditError, Project
 from studio.core.attributes import (
     format_attributes,
     normalized_attributes,
@@ -141,3 +141,62 @@ def test_coco_writes_the_free_list_flat_as_cvat_does(
     first = json.loads(file.read_text())["annotations"][0]
     assert first["iscrowd"] == 1
     assert first["attributes"] == {"occluded": 1, "colour": "red"}
+
+
+# -- the attribute schema of a class ---------------------------------------------------------
+
+
+@pytest.fixture
+def shape_with_schema(tmp_path: Path, project: Project) -> tuple[Project, int]:
+    save_image(tmp_path / "images/a.png", (64, 48), seed=2)
+    project.import_media([tmp_path / "images"])
+    project.add_classes(["person"])
+    project.set_class_schema(
+        "person",
+        attributes=[
+            {"name": "age", "type": "number", "min": 0, "max": 120, "default": 30},
+            {"name": "seated", "type": "checkbox"},
+        ],
+    )
+    (item_id,) = project.item_ids()
+    return project, project.annotate(item_id, "person", box=[1, 1, 20, 20])
+
+
+def test_a_user_attribute_is_set_in_its_type_as_one_undo_step(
+    shape_with_schema: tuple[Project, int],
+) -> None:
+    project, box = shape_with_schema
+
+    project.set_annotation_attributes(box, {"age": "41", "seated": "true"})
+
+    (record,) = project.annotations(project.item_ids()[0])
+    assert record.attributes == {"user": {"age": 41, "seated": True}}
+    assert project.undo().description == "set attributes age, seated"
+    assert project.annotations(record.item_id)[0].attributes["user"]["age"] == 30
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (300, "attribute 'age': 300 is above the maximum 120"),
+        ("old", "attribute 'age': 'old' is not a number"),
+        (True, "attribute 'age': True is not a number"),
+    ],
+)
+def test_a_bad_number_is_refused_with_one_line(
+    shape_with_schema: tuple[Project, int], value: object, message: str
+) -> None:
+    project, box = shape_with_schema
+
+    with pytest.raises(InvalidEditError, match=message):
+        project.set_annotation_attributes(box, {"age": value})
+
+    assert project.annotations(project.item_ids()[0])[0].attributes["user"]["age"] == 30
+
+
+def test_an_undeclared_attribute_is_kept_as_given(shape_with_schema: tuple[Project, int]) -> None:
+    project, box = shape_with_schema
+
+    project.set_annotation_attributes(box, {"note": "blurred"})
+
+    assert project.annotations(project.item_ids()[0])[0].attributes["user"]["note"] == "blurred"

@@ -430,6 +430,7 @@ def _document(
     target: ExportTarget,
 ) -> dict[str, Any]:
     images, annotations = [], []
+    named_points = {record.name: record.meta.get("keypoints") or () for record in export.classes}
     for done, entry in enumerate(entries, start=1):
         target.control.step(done, len(entries))
         item = entry.item
@@ -456,8 +457,9 @@ def _document(
                     annotation, category_ids[annotation.label], item.width, item.height
                 )
                 written_here.append((annotation, holder))
-            flat = [value for point in annotation.geometry for value in point]
-            holder["keypoints"] = flat
+            named = len(named_points.get(annotation.label, ()))
+            points = _padded(annotation.geometry, named)
+            holder["keypoints"] = [value for point in points for value in point]
             holder["num_keypoints"] = sum(1 for point in annotation.geometry if point[2])
             target.exported()
         annotations.extend(written for _, written in written_here)
@@ -469,6 +471,12 @@ def _document(
         "annotations": annotations,
         "categories": sorted(categories, key=lambda category: category["id"]),
     }
+
+
+def _padded(points: list[list[float]], named: int) -> list[list[float]]:
+    """Keypoints drawn before their class named more points get those as absent (v = 0), so
+    that every annotation has as many as its category names."""
+    return [list(point) for point in points] + [[0, 0, 0]] * max(0, named - len(points))
 
 
 def _category(record: LabelClassRecord, category_id: int) -> dict[str, Any]:

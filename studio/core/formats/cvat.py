@@ -5,8 +5,8 @@ its shapes: `<box>`, `<polygon>`, `<mask>` (CVAT's own run-length encoding) and 
 with `<attribute name="…">value</attribute>` children, which become text user attributes
 (a label attribute named like a reserved flag CVAT has no place for, such as `difficult`,
 becomes that flag; see `studio.core.attributes`; of a repeated name the last is kept and the
-others counted). The label attribute definitions in `<meta>` are kept in the class meta and
-written back on export. `occluded="1"` becomes the reserved flag `occluded` = 1 and a
+others counted). The label attribute definitions in `<meta>` become the class's attribute
+schema (below). `occluded="1"` becomes the reserved flag `occluded` = 1 and a
 non-zero `z_order` the flag `z_order`; a label attribute named `occluded` stays a user
 attribute beside it. `source="auto"` (a model's shape no person changed) becomes source
 `model`; `semi-auto` shapes come in as human work and are counted. A rotated box becomes the
@@ -18,6 +18,12 @@ are shapes with an empty label (Datumaro's test files have them), and an image w
 shapes is not taken to be empty. An image's `subset` (or the task's) gives its split:
 Train/Validation/Test → train/val/test, "default" → none. Images are looked for in
 `images/<subset>/` (a project export), `images/` (a task export) and beside the file.
+
+A label's attribute definitions become its class's attribute schema (`studio.core.attributes`):
+select and radio → choice, checkbox → check box, number (values "min, max, step") → number,
+text (and a choice with no values) → text; a shape's values of declared attributes are read
+in their type ("true" as a tick). The schema is written back on export (a choice as select, a
+number without bounds with CVAT's 32-bit ones).
 
 CVAT's mask RLE: `rle="a, b, c, …"` are alternating runs of background and foreground
 pixels, starting with background, over the `width`×`height` rectangle at `left`,`top`, read
@@ -41,9 +47,17 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from studio.core.attributes import format_attributes, read_format_attributes
+from studio.core.attributes import (
+    SCHEMA_KEY,
+    AttributeSpec,
+    attribute_schema,
+    checked_schema,
+    format_attributes,
+    read_format_attributes,
+    typed_user_values,
+)
 from studio.core.enums import AnnotationKind, AnnotationSource
-from studio.core.errors import LabelImportError
+from studio.core.errors import InvalidEditError, LabelImportError
 from studio.core.formats.exporter import ExportTarget
 from studio.core.formats.model import ExportItem, ExportSet, ImageLabels, LabelRecord, LabelSet
 from studio.core.formats.reading import (
@@ -57,7 +71,13 @@ from studio.core.formats.reading import (
     text_number,
 )
 from studio.core.formats.registry import LabelFormat
-from studio.core.formats.writing import attribute_text, is_true, mask_bounds, write_xml
+from studio.core.formats.writing import (
+    attribute_text,
+    is_true,
+    mask_bounds,
+    number_text,
+    write_xml,
+)
 from studio.core.geometry import decode_mask
 from studio.core.records import AnnotationRecord
 
@@ -91,9 +111,19 @@ SEMI_AUTO = "CVAT shapes made with a tool's help were imported as human work"
 REPEATED_ATTRIBUTES = (
     "CVAT <attribute>s repeating a name on their shape were left out (the last is kept)"
 )
-# The class meta key (label_class.meta) of a CVAT label's attribute definitions.
+# The class meta key where projects imported before attribute schemas kept a CVAT label's
+# attribute definitions as CVAT wrote them; an export still declares them.
 ATTRIBUTE_DEFINITIONS = "attribute_definitions"
-DEFINITION_FIELDS = ("name", "mutable", "input_type", "default_value", "values")
+# CVAT's input types of the attribute types (studio.core.attributes) and back.
+INPUT_TYPES = {"choice": "select", "number": "number", "checkbox": "checkbox", "text": "text"}
+ATTRIBUTE_TYPES = {
+    "select": "choice",
+    "radio": "choice",
+    "number": "number",
+    "checkbox": "checkbox",
+}
+# CVAT needs a number's bounds; these stand for "none".
+INT32_BOUNDS = (-(2**31), 2**31 - 1)
 WHOLE_NUMBER = re.compile(r"-?[0-9]+")
 COUNT = re.compile(r"[0-9]+")
 
@@ -165,7 +195,7 @@ def _read_file(
     root = load_xml(file)
     if root.tag != "annotations":
         raise LabelImportError(file, f"the root element is <{root.tag}>, not CVAT <annotations>")
-    known, task_subset = _read_meta(root, label_set)
+    known, task_subset = _read_meta(file, root, label_set)
     elements = root.findall("image")
     unknown_subsets: Counter = Counter()
     skipped["track"] += len(root.findall("track"))
@@ -177,6 +207,8 @@ def _read_file(
         label_set.images.append(image)
         for record in image.labels:
             label_set.add_class(record.label)
+            meta = label_set.class_meta.get(record.label) or {}
+            record.attributes = typed_user_values(record.attributes, attribute_schema(meta))
     for subset, count in sorted(unknown_subsets.items()):
         label_set.warnings.append(
             f"{count:,} images of subset {subset!r} get no split (Studio's splits are "
@@ -196,7 +228,7 @@ def _image_roots(file: Path, subset: str | None) -> list[Path]:
     return folders
 
 
-def _read_meta(root: Any, label_set: LabelSet) -> tuple[set[str] | None, str]:
+def _read_meta(file: Path, root: Any, label_set: LabelSet) -> tuple[set[str] | None, str]:
     """The labels the meta declares (None when it lists none) and the task's subset."""
     known: set[str] | None = None
     subset = ""
@@ -210,18 +242,16 @@ def _read_meta(root: Any, label_set: LabelSet) -> tuple[set[str] | None, str]:
                     if name and not (label.findtext("parent") or "").strip():
                         known.add(name)
                         label_set.add_class(name)
-                        definitions = _attribute_definitions(label)
-                        if definitions:
-                            label_set.class_meta.setdefault(
-                                name, {ATTRIBUTE_DEFINITIONS: definitions}
-                            )
+                        schema = _label_schema(file, name, _attribute_definitions(label))
+                        if schema:
+                            label_set.class_meta.setdefault(name, {SCHEMA_KEY: schema})
             subset = subset or (meta.findtext("subset") or "").strip()
     return known, subset
 
 
 def _attribute_definitions(label: Any) -> list[dict[str, Any]]:
     """A label's attribute definitions in `<meta>` (name, mutable, input_type, default_value,
-    values), kept on the class so that an export declares them again."""
+    values), as CVAT writes them."""
     definitions = []
     for attribute in label.findall("attributes/attribute"):
         name = (attribute.findtext("name") or "").strip()
@@ -238,6 +268,36 @@ def _attribute_definitions(label: Any) -> list[dict[str, Any]]:
             }
         )
     return definitions
+
+
+def _label_schema(file: Path, label: str, definitions: list[dict[str, Any]]) -> list[dict]:
+    """A CVAT label's attribute definitions as its class's attribute schema (JSON form)."""
+    try:
+        return [spec.to_meta() for spec in _schema(definitions)]
+    except InvalidEditError as error:
+        raise LabelImportError(file, f"label {label!r}: {error}") from None
+
+
+def _schema(definitions: list[dict[str, Any]]) -> list[AttributeSpec]:
+    """Attribute specs of CVAT definitions (name, input_type, default_value, values)."""
+    specs = []
+    for definition in definitions:
+        kind = ATTRIBUTE_TYPES.get(str(definition.get("input_type", "")).lower(), "text")
+        values = [str(value) for value in definition.get("values", [])]
+        if kind == "choice" and not values:
+            kind = "text"  # a choice CVAT gives no values to (Datumaro's test files)
+        spec: dict[str, Any] = {
+            "name": definition["name"],
+            "type": kind,
+            "default": definition.get("default_value"),
+        }
+        if kind == "choice":
+            spec["values"] = values
+        elif kind == "number":
+            bounds = dict(zip(("min", "max"), values, strict=False))
+            spec.update({which: value for which, value in bounds.items() if value.strip() != ""})
+        specs.append(spec)
+    return checked_schema(specs)
 
 
 def _split(subset: str | None, unknown: Counter) -> str | None:
@@ -462,21 +522,37 @@ def _meta(export: ExportSet) -> ET.Element:
         ET.SubElement(label, "color").text = record.color
         ET.SubElement(label, "type").text = "any"
         definitions = ET.SubElement(label, "attributes")
-        for definition in record.meta.get(ATTRIBUTE_DEFINITIONS, []):
-            definitions.append(_definition_element(definition))
+        for spec in _class_schema(record.meta):
+            definitions.append(_definition_element(spec))
     return meta
 
 
-def _definition_element(definition: dict[str, Any]) -> ET.Element:
+def _class_schema(meta: dict[str, Any]) -> list[AttributeSpec]:
+    """A class's attribute schema; an older project's CVAT definitions stand in for it."""
+    if SCHEMA_KEY in meta:
+        return attribute_schema(meta)
+    return _schema(meta.get(ATTRIBUTE_DEFINITIONS, []))
+
+
+def _definition_element(spec: AttributeSpec) -> ET.Element:
+    """A label's `<attribute>` declaration in CVAT's fields."""
+    default = attribute_text(spec.default)
+    if spec.type == "choice":
+        values = list(spec.values)
+    elif spec.type == "number":
+        low = INT32_BOUNDS[0] if spec.minimum is None else spec.minimum
+        high = INT32_BOUNDS[1] if spec.maximum is None else spec.maximum
+        values = [number_text(low), number_text(high), "1" if spec.whole_numbers else "0.01"]
+    else:
+        values = [default]
     attribute = ET.Element("attribute")
-    for field in DEFINITION_FIELDS:
-        value = definition.get(field, "")
-        if field == "mutable":
-            text = "True" if value else "False"
-        elif field == "values":
-            text = "\n".join(str(each) for each in value)
-        else:
-            text = str(value)
+    for field, text in (
+        ("name", spec.name),
+        ("mutable", "False"),
+        ("input_type", INPUT_TYPES[spec.type]),
+        ("default_value", default),
+        ("values", "\n".join(values)),
+    ):
         ET.SubElement(attribute, field).text = text
     return attribute
 

@@ -25,6 +25,18 @@ local-files storage (or uploaded). Controls are named `label` (rectangles), `pol
 Studio's brush encoding is its own) and are counted as skipped; a polygon of several parts
 becomes one polygon per part; a Studio split is kept in `data.split`, annotation attributes
 in the result's `meta.attributes`.
+
+Attributes of regions: Label Studio asks them with per-region controls (`perRegion="true"`
+on `<Choices>`, `<Number>`, `<TextArea>`), whose answers are results carrying the id of
+their region. On import an answer becomes a user attribute of its shape, named by the
+control, and the controls in `config.xml` become the attribute schema of the classes they
+ask about (those `whenLabelValue` names, else every class the config labels regions with): a
+`<Choices>` is a choice (its values true and false: a check box; its `selected` choice the
+default), a `<Number>` a number with its `min`, `max` and `defaultValue`, a `<TextArea>` text
+(its `value` the default). Export declares each class's schema as such
+controls (a check box as the choices true and false) and writes the declared values of each
+shape as answers to them; an attribute named like one of the writer's own controls is
+written in `meta.attributes` only.
 """
 
 from __future__ import annotations
@@ -39,8 +51,16 @@ from statistics import fmean
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from studio.core.attributes import (
+    AttributeSpec,
+    attribute_schema,
+    checked_schema,
+    split_attributes,
+    typed_user_values,
+    with_user_values,
+)
 from studio.core.enums import LABELED_STATUSES, AnnotationKind, AnnotationSource
-from studio.core.errors import LabelImportError
+from studio.core.errors import InvalidEditError, LabelImportError
 from studio.core.formats.exporter import ExportTarget
 from studio.core.formats.model import ExportItem, ExportSet, ImageLabels, LabelRecord, LabelSet
 from studio.core.formats.reading import (
@@ -86,6 +106,13 @@ CONTROLS = {
 }
 
 
+# Per-region answers: result type → the key of its value, and the control tags the schema
+# comes from (their attribute type).
+ANSWER_KEYS = {"choices": "choices", "number": "number", "textarea": "text"}
+ATTRIBUTE_CONTROLS = {"Choices": "choice", "Number": "number", "TextArea": "text"}
+CHECKBOX_VALUES = ("true", "false")
+
+
 class LabelStudioFormat(LabelFormat):
     name = "label_studio"
     title = "Label Studio JSON"
@@ -113,15 +140,17 @@ class LabelStudioFormat(LabelFormat):
         tasks = []
         kinds_used: set[AnnotationKind] = set()
         split_polygons = 0
+        schemas = {record.name: _asked(record.meta) for record in export.classes}
         for done, entry in enumerate(export.items, start=1):
             target.control.step(done, len(export.items))
-            task, kinds, parts = _task(entry, target)
+            task, kinds, parts = _task(entry, target, schemas)
             tasks.append(task)
             kinds_used |= kinds
             split_polygons += parts
         with open(target.path(TASKS_FILE), "w", encoding="utf-8") as stream:
             json.dump(tasks, stream, indent=1, ensure_ascii=False)
-        target.path(CONFIG_FILE).write_text(labeling_config(export, kinds_used), encoding="utf-8")
+        config = labeling_config(export, kinds_used, schemas)
+        target.path(CONFIG_FILE).write_text(config, encoding="utf-8")
         if split_polygons:
             target.report.warnings.append(
                 f"{split_polygons:,} polygons of several parts were written as one Label "
@@ -179,6 +208,7 @@ class _Reader:
         self.cancelled_tasks = 0
         self.drafts = 0
         self.per_region: Counter[str] = Counter()
+        self.schemas: dict[str, list[AttributeSpec]] = {}  # class → its per-region controls
 
     def read_file(self, file: Path) -> None:
         self._read_config(file.parent / CONFIG_FILE)
@@ -190,13 +220,36 @@ class _Reader:
             self.label_set.images.append(self._read_task(file, position, raw, roots))
 
     def _read_config(self, config: Path) -> None:
-        """Classes in the labeling config's order (with those no task uses yet)."""
+        """Classes in the labeling config's order (with those no task uses yet), and the
+        attribute schema its per-region controls declare."""
         if not config.is_file():
             return
-        for element in load_xml(config).iter():
+        root = load_xml(config)
+        region_classes = []
+        for element in root.iter():
             value = element.get("value")
             if element.tag in ("Label", "Choice") and value and value.strip():
-                self.label_set.add_class(value.strip())
+                if not _is_per_region(element, root):
+                    self.label_set.add_class(value.strip())
+                if element.tag == "Label":
+                    region_classes.append(value.strip())
+        asked: dict[str, list[dict[str, Any]]] = {}
+        for element in root.iter():
+            spec = _control_attribute(element)
+            if spec is not None:
+                wanted = element.get("whenLabelValue") or ""
+                names = [name.strip() for name in wanted.split(",") if name.strip()]
+                for name in names or region_classes:
+                    asked.setdefault(name, []).append(spec)
+        for name, specs in asked.items():
+            try:
+                schema = checked_schema(specs)
+            except InvalidEditError as error:
+                raise LabelImportError(config, f"class {name!r}: {error}") from None
+            self.schemas[name] = schema
+            self.label_set.class_meta.setdefault(
+                name, {"attributes": [spec.to_meta() for spec in schema]}
+            )
 
     def _read_task(self, file: Path, position: int, raw: Any, roots: list[Path]) -> ImageLabels:
         task = expect(raw, dict, file, f"tasks[{position}]", "a task")
@@ -268,6 +321,8 @@ class _Reader:
     ) -> None:
         results = expect(holder.get("result", []), list, file, f"{task_where}, {label}", "result")
         regions = _region_ids(results)
+        shapes: dict[str, list[LabelRecord]] = {}
+        answers: dict[str, dict[str, Any]] = {}
         for position, raw in enumerate(results):
             where = f"{label}, result {position}"
             result = expect(raw, dict, file, f"{task_where}, {where}", "a result")
@@ -275,13 +330,22 @@ class _Reader:
             if size is not None:
                 sizes.add(size)
             if not _is_shape(result) and str(result.get("id")) in regions:
-                self.per_region[str(result.get("type"))] += 1
+                answer = _answer(result)
+                if answer is None:
+                    self.per_region[str(result.get("type"))] += 1
+                else:
+                    answers.setdefault(str(result["id"]), {}).update(answer)
                 continue
             records = self._records(result, file, task_where, where, score, size)
             for record in records:
                 record.source = source.value
                 self.label_set.add_class(record.label)
+            shapes.setdefault(str(result.get("id")), []).extend(records)
             image.labels.extend(records)
+        for region, values in answers.items():
+            for record in shapes.get(region, []):
+                stored = with_user_values(record.attributes, values, ())
+                record.attributes = typed_user_values(stored, self.schemas.get(record.label, ()))
 
     def _records(
         self,
@@ -378,6 +442,56 @@ def _region_ids(results: list) -> set[str]:
 def _is_shape(result: dict) -> bool:
     kind = result.get("type")
     return isinstance(kind, str) and kind in SHAPE_TYPES
+
+
+def _answer(result: dict) -> dict[str, Any] | None:
+    """A per-region answer as {control name: value}; None for a kind Studio does not keep."""
+    key = ANSWER_KEYS.get(str(result.get("type")))
+    value = result.get("value")
+    name = result.get("from_name")
+    if key is None or not isinstance(value, dict) or not isinstance(name, str):
+        return None
+    answer = value.get(key)
+    if isinstance(answer, list):
+        answer = (
+            answer[0]
+            if len(answer) == 1
+            else ("\n" if key == "text" else ", ").join(str(part) for part in answer)
+        )
+    return {name: answer}
+
+
+def _is_per_region(element: Any, root: Any) -> bool:
+    """Whether `element` (a Choice) belongs to a per-region control."""
+    return any(
+        control.get("perRegion") == "true" and element in list(control)
+        for control in root.iter("Choices")
+    )
+
+
+def _control_attribute(element: Any) -> dict[str, Any] | None:
+    """The attribute a per-region control asks for, in the schema's JSON form (its default:
+    a Choice `selected`, a Number's `defaultValue`, a TextArea's `value`)."""
+    kind = ATTRIBUTE_CONTROLS.get(element.tag)
+    name = (element.get("name") or "").strip()
+    if kind is None or element.get("perRegion") != "true" or not name:
+        return None
+    spec: dict[str, Any] = {"name": name, "type": kind}
+    if kind == "choice":
+        choices = element.findall("Choice")
+        values = [choice.get("value", "") for choice in choices]
+        selected = [choice.get("value") for choice in choices if choice.get("selected") == "true"]
+        spec["default"] = selected[0] if selected else None
+        if sorted(values) == sorted(CHECKBOX_VALUES):
+            spec["type"] = "checkbox"
+        else:
+            spec["values"] = values
+    elif kind == "number":
+        spec.update({key: element.get(key) for key in ("min", "max") if element.get(key)})
+        spec["default"] = element.get("defaultValue")
+    else:
+        spec["default"] = element.get("value", "")
+    return spec
 
 
 def _recency(entry: tuple[int, dict]) -> tuple[str, int, int]:
@@ -520,7 +634,9 @@ def _attributes(result: dict, file: Path, where: str) -> dict[str, Any]:
 # -- writing ---------------------------------------------------------------------------------
 
 
-def _task(entry: ExportItem, target: ExportTarget) -> tuple[dict, set[AnnotationKind], int]:
+def _task(
+    entry: ExportItem, target: ExportTarget, schemas: dict[str, list[AttributeSpec]]
+) -> tuple[dict, set[AnnotationKind], int]:
     """One task, the kinds it holds, and how many polygons had to be split into parts."""
     item = entry.item
     data: dict[str, Any] = {IMAGE_NAME: target.place_image(entry, "images")}
@@ -532,6 +648,7 @@ def _task(entry: ExportItem, target: ExportTarget) -> tuple[dict, set[Annotation
     parts = 0
     for annotation in entry.annotations:
         results, reason = _results(annotation, item.width, item.height)
+        results += _answers(results, annotation, schemas.get(annotation.label, []))
         if reason:
             target.skip(annotation, reason)
             continue
@@ -615,13 +732,56 @@ def _results(
     return results, None
 
 
+def _asked(meta: dict[str, Any]) -> list[AttributeSpec]:
+    """A class's attributes that become per-region controls (none clash with the writer's
+    own control names; a malformed schema asks nothing)."""
+    try:
+        schema = attribute_schema(meta)
+    except InvalidEditError:
+        return []
+    own = {IMAGE_NAME, *(control[1] for control in CONTROLS.values())}
+    return [spec for spec in schema if spec.name not in own]
+
+
+def _answers(results: list[dict], annotation: AnnotationRecord, asked: list) -> list[dict]:
+    """Per-region answers of a shape's declared attribute values, one per region part."""
+    if annotation.kind == AnnotationKind.TAG.value or not asked:
+        return []
+    values = split_attributes(annotation.attributes)[1]
+    answers = []
+    for region in results:
+        for spec in asked:
+            if spec.name not in values:
+                continue
+            value = values[spec.name]
+            if spec.type == "checkbox":
+                answer: dict[str, Any] = {"choices": ["true" if value is True else "false"]}
+            elif spec.type == "choice":
+                answer = {"choices": [str(value)]}
+            elif spec.type == "number":
+                answer = {"number": value}
+            else:
+                answer = {"text": [str(value)]}
+            answers.append(
+                {
+                    "id": region["id"],
+                    "type": next(kind for kind, key in ANSWER_KEYS.items() if key in answer),
+                    "from_name": spec.name,
+                    "to_name": IMAGE_NAME,
+                    "value": answer,
+                }
+            )
+    return answers
+
+
 def _merged_choices(results: list[dict]) -> list[dict]:
     """Tags with the same score and attributes as one `choices` result, as Label Studio has."""
     merged: list[dict] = []
     groups: dict[str, dict] = {}
+    tag_control = CONTROLS[AnnotationKind.TAG][1]
     for result in results:
-        if result["type"] != "choices":
-            merged.append(result)
+        if result["type"] != "choices" or result["from_name"] != tag_control:
+            merged.append(result)  # a shape, or a per-region answer
             continue
         key = json.dumps([result.get("score"), result.get("meta")], sort_keys=True)
         if key in groups:
@@ -632,8 +792,13 @@ def _merged_choices(results: list[dict]) -> list[dict]:
     return merged
 
 
-def labeling_config(export: ExportSet, kinds: set[AnnotationKind]) -> str:
-    """The `<View>` of a Label Studio project that shows these tasks and their labels."""
+def labeling_config(
+    export: ExportSet,
+    kinds: set[AnnotationKind],
+    schemas: dict[str, list[AttributeSpec]] | None = None,
+) -> str:
+    """The `<View>` of a Label Studio project that shows these tasks and their labels, with
+    a per-region control for each attribute the classes declare."""
     view = ElementTree.Element("View")
     ElementTree.SubElement(view, "Image", name=IMAGE_NAME, value=f"${IMAGE_NAME}")
     for kind in (AnnotationKind.BOX, AnnotationKind.POLYGON, AnnotationKind.KEYPOINTS):
@@ -641,8 +806,40 @@ def labeling_config(export: ExportSet, kinds: set[AnnotationKind]) -> str:
             _control(view, kind, export)
     if AnnotationKind.TAG in kinds:
         _control(view, AnnotationKind.TAG, export).set("choice", "multiple")
+    _attribute_controls(view, schemas or {})
     ElementTree.indent(view)
     return ElementTree.tostring(view, encoding="unicode") + "\n"
+
+
+def _attribute_controls(view: ElementTree.Element, schemas: dict[str, list[AttributeSpec]]) -> None:
+    """One per-region control per attribute name, shown for a selected region of the class
+    that declares it (of any class when several do; the first declaration gives its type and
+    bounds, choices gather every class's values)."""
+    declared: dict[str, tuple[AttributeSpec, list[str], list[str]]] = {}
+    for class_name, schema in schemas.items():
+        for spec in schema:
+            _first, values, classes = declared.setdefault(spec.name, (spec, [], []))
+            classes.append(class_name)
+            values.extend(value for value in spec.values if value not in values)
+    for name, (spec, values, classes) in declared.items():
+        common = {"name": name, "toName": IMAGE_NAME, "perRegion": "true"}
+        common["visibleWhen"] = "region-selected"
+        if len(classes) == 1:  # Label Studio matches one label value
+            common["whenLabelValue"] = classes[0]
+        if spec.type in ("choice", "checkbox"):
+            control = ElementTree.SubElement(view, "Choices", common)
+            default = str(spec.default).lower() if spec.type == "checkbox" else spec.default
+            for value in CHECKBOX_VALUES if spec.type == "checkbox" else values:
+                choice = ElementTree.SubElement(control, "Choice", value=value)
+                if value == default:
+                    choice.set("selected", "true")
+        elif spec.type == "number":
+            bounds = {"min": spec.minimum, "max": spec.maximum, "defaultValue": spec.default}
+            common.update({key: f"{value:g}" for key, value in bounds.items() if value is not None})
+            ElementTree.SubElement(view, "Number", common)
+        else:
+            common.update(editable="true", maxSubmissions="1", value=str(spec.default))
+            ElementTree.SubElement(view, "TextArea", common)
 
 
 def _control(view: ElementTree.Element, kind: AnnotationKind, export: ExportSet) -> Any:

@@ -13,10 +13,12 @@ from PySide6.QtCore import QRectF
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QGraphicsScene
 
+from studio.core.classes import KeypointSchema
 from studio.core.records import AnnotationRecord, LabelClassRecord
 from studio.gui.canvas.geometry_edit import VertexRef
 from studio.gui.canvas.shapes import ShapeItem, ShapeStyle, make_shape, style_for
-from studio.gui.canvas.shapes.base import DEFAULT_OPACITY
+from studio.gui.canvas.shapes.base import DEFAULT_OPACITY, NO_KEYPOINTS
+from studio.gui.canvas.shapes.keypoints_item import class_keypoints
 
 UNKNOWN_CLASS_COLOR = "#9aa3b1"
 MASK_Z = 10.0
@@ -36,6 +38,7 @@ class AnnotationLayer:
         self._scene = scene
         self._items: dict[int, ShapeItem] = {}
         self._colors: dict[int, QColor] = {}
+        self._keypoints: dict[int, KeypointSchema] = {}
         self._hidden: set[int] = set()
         self._opacity: dict[int, float] = {}
         self._selected: list[int] = []
@@ -48,6 +51,7 @@ class AnnotationLayer:
         self, annotations: Sequence[AnnotationRecord], classes: Sequence[LabelClassRecord]
     ) -> None:
         self._colors = {label.id: QColor(label.color) for label in classes}
+        self._keypoints = {label.id: class_keypoints(label) for label in classes}
         self.set_hover(None)
         wanted = {record.id: record for record in annotations if record.kind != "tag"}
         for annotation_id in list(self._items):
@@ -78,7 +82,9 @@ class AnnotationLayer:
 
     def _style(self, record: AnnotationRecord) -> ShapeStyle:
         color = self._colors.get(record.class_id, QColor(UNKNOWN_CLASS_COLOR))
-        return style_for(record, color, self._opacity.get(record.class_id, DEFAULT_OPACITY))
+        opacity = self._opacity.get(record.class_id, DEFAULT_OPACITY)
+        keypoints = self._keypoints.get(record.class_id, NO_KEYPOINTS)
+        return style_for(record, color, opacity, keypoints)
 
     def items(self) -> list[ShapeItem]:
         """Every shape, bottom to top."""

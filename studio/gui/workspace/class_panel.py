@@ -3,8 +3,9 @@
 Clicking a class makes it the drawing class (new shapes get it; the bold row): it never
 relabels selected shapes (class keys, the class picker and the shape menu do) nor tags the
 image (the Image tags panel does). The tick shows or hides the class's shapes on the canvas;
-the slider sets the drawing class's opacity. Adding, renaming and recolouring go through the
-controller, so each is one undo step.
+the slider sets the drawing class's opacity. Adding, renaming, recolouring and editing its
+attributes and keypoints (`ClassSchemaDialog`, also in the list's context menu) go through
+the controller, so each is one undo step.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from PySide6.QtWidgets import (
 
 from studio.api import LabelClassRecord
 from studio.gui.workspace.class_keys import class_hotkeys
+from studio.gui.workspace.class_schema_dialog import ClassSchemaDialog
 from studio.gui.workspace.controller import LabelingController
 from studio.gui.workspace.swatch import swatch_icon
 
@@ -151,6 +153,8 @@ class ClassPanel(QWidget):
         self.view.setUniformRowHeights(True)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        self.schema_dialog: ClassSchemaDialog | None = None
         header = self.view.header()
         header.setStretchLastSection(False)
         header.setSectionResizeMode(NAME_COLUMN, QHeaderView.ResizeMode.Stretch)
@@ -238,6 +242,18 @@ class ClassPanel(QWidget):
         color = QColorDialog.getColor(QColor(active.color), self, f"Colour of “{active.name}”")
         if color.isValid() and color.name() != active.color:
             self._controller.update_class(active.id, color=color.name())
+
+    def edit_active_schema(self) -> None:
+        """Open the attributes and keypoints of the active class; OK saves them (one step)."""
+        active = self._controller.active_class
+        if active is None:
+            return
+        dialog = ClassSchemaDialog(active, self)
+        dialog.accepted.connect(
+            lambda: self._controller.set_class_schema(active.id, **dialog.schema())
+        )
+        self.schema_dialog = dialog
+        dialog.open()
 
     def toggle_active_visibility(self) -> None:
         active = self._controller.active_class

@@ -250,6 +250,14 @@ class LabelingController(QObject):
     def _edit_shape(self, annotation_id: int, geometry: object) -> None:
         self._run(lambda p: p.update_annotation(annotation_id, geometry=geometry))
 
+    def set_attributes(self, annotation_id: int, values: dict[str, Any]) -> None:
+        """Set a shape's user attributes (one undo step; a bad value is refused and said)."""
+        self._run(lambda p: p.set_annotation_attributes(annotation_id, values))
+
+    def set_class_schema(self, class_id: int, **schema: Any) -> None:
+        """Set a class's attributes and/or keypoints (see `Project.set_class_schema`)."""
+        self._run(lambda p: p.set_class_schema(class_id, **schema))
+
     def delete_annotations(self, annotation_ids: list[int]) -> None:
         ids = list(annotation_ids)
         if ids:

@@ -1,4 +1,5 @@
-"""The shape list: the shown image's shapes, selected together with the canvas.
+"""The shape list: the shown image's shapes, selected together with the canvas, and under it
+the selected shape's attributes (`AttributeForm`).
 
 Selecting rows selects those shapes on the canvas and the other way round; the controller
 holds the one selection both show.
@@ -17,9 +18,18 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     Qt,
 )
-from PySide6.QtWidgets import QAbstractItemView, QListView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFrame,
+    QListView,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
 
 from studio.api import AnnotationRecord
+from studio.core.attributes import split_attributes
+from studio.gui.workspace.attribute_form import AttributeForm
 from studio.gui.workspace.controller import LabelingController
 from studio.gui.workspace.swatch import swatch_icon
 
@@ -88,7 +98,10 @@ class ShapeListModel(QAbstractListModel):
             return swatch_icon(self._colors.get(shape.class_id, "#808080"))
         if role == Qt.ItemDataRole.ToolTipRole:
             author = f" by {shape.author}" if shape.author else ""
-            return f"{self._title(shape)}\n{geometry_summary(shape)}\n{shape.source}{author}"
+            lines = [self._title(shape), geometry_summary(shape), f"{shape.source}{author}"]
+            user = split_attributes(shape.attributes)[1]
+            lines += [f"{name}: {value}" for name, value in user.items()]
+            return "\n".join(lines)
         if role == self.AnnotationIdRole:
             return shape.id
         return None
@@ -118,9 +131,15 @@ class ShapeListPanel(QWidget):
         self.view.setUniformItemSizes(True)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.view.selectionModel().selectionChanged.connect(self._rows_selected)
+        self.attributes = AttributeForm(controller)
+        scroller = QScrollArea()  # many attributes scroll rather than make the window taller
+        scroller.setWidgetResizable(True)
+        scroller.setFrameShape(QFrame.Shape.NoFrame)
+        scroller.setWidget(self.attributes)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
-        layout.addWidget(self.view)
+        layout.addWidget(self.view, 1)
+        layout.addWidget(scroller, 1)
         controller.selection_changed.connect(self._show_selection)
         self.model.modelReset.connect(lambda: self._show_selection(controller.selection))
 

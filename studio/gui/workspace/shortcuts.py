@@ -86,6 +86,7 @@ DEFAULT_SHORTCUTS: tuple[ShortcutSpec, ...] = (
     _spec("add_class", "Add a class…", "Classes", "Ctrl+Shift+N"),
     _spec("rename_class", "Rename the active class…", "Classes", "F2"),
     _spec("recolor_class", "Recolour the active class…", "Classes", "Ctrl+Shift+C"),
+    _spec("class_schema", "Attributes and keypoints of the active class…", "Classes", "Shift+F2"),
     _spec("toggle_class_visibility", "Hide or show the active class", "Classes", "H"),
     _spec("next_image", "Next image", "Navigation", "D", "Right", "PgDown"),
     _spec("previous_image", "Previous image", "Navigation", "A", "Left", "PgUp"),

@@ -135,6 +135,7 @@ class LabelingWorkspace(QWidget):
             "add_class": self.class_panel.add_class,
             "rename_class": self.class_panel.rename_active,
             "recolor_class": self.class_panel.recolor_active,
+            "class_schema": self.class_panel.edit_active_schema,
             "toggle_class_visibility": self.class_panel.toggle_active_visibility,
             "next_image": self.navigator.next,
             "previous_image": self.navigator.previous,
@@ -170,6 +171,8 @@ class LabelingWorkspace(QWidget):
         for text, name in (("Add…", "add_class"), ("Rename…", "rename_class")):
             self.class_panel.add_button(text, self.labeling_actions[name])
         self.class_panel.add_button("Colour…", self.labeling_actions["recolor_class"])
+        for name in ("rename_class", "recolor_class", "class_schema"):
+            self.class_panel.view.addAction(self.labeling_actions[name])  # its context menu
 
     def _tool_slot(self, tool: str) -> Callable[[], None]:
         return lambda: self.set_tool(tool)

@@ -405,6 +405,25 @@ def test_keypoints_without_a_shape_of_their_class_export_with_the_box_of_their_p
     assert (written["bbox"], written["keypoints"]) == ([5, 6, 1, 1], [5, 6, 2, 5, 6, 2])
 
 
+def test_keypoints_drawn_before_their_class_named_more_points_export_them_as_absent(
+    tmp_path: Path,
+) -> None:
+    save_image(tmp_path / "media/a.png", (64, 48), seed=3)
+    with Project.create(tmp_path / "p.studio") as project:
+        project.import_media([tmp_path / "media"])
+        project.add_classes(["hand"])
+        project.annotate(project.item_ids()[0], "hand", keypoints=[[5, 6, 2], [9, 8, 1]])
+        project.set_class_schema("hand", keypoints=["wrist", "thumb", "index"])
+        project.export_labels(tmp_path / "out", "coco")
+    document = json.loads((tmp_path / "out/annotations/instances_default.json").read_text())
+    (written,) = document["annotations"]
+    assert written["keypoints"] == [5, 6, 2, 9, 8, 1, 0, 0, 0]
+    with Project.create(tmp_path / "back.studio") as back:
+        back.import_labels(tmp_path / "out")
+        (points,) = [a for a in back.annotations(back.item_ids()[0]) if a.kind == "keypoints"]
+        assert points.geometry == [[5, 6, 2], [9, 8, 1], [0, 0, 0]]
+
+
 def test_keypoint_count_must_match_the_category(project: Project, tmp_path: Path) -> None:
     root = coco2017_folder(tmp_path / "coco")
     file = root / "annotations/person_keypoints_val2017.json"

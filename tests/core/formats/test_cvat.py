@@ -473,7 +473,7 @@ def test_datumaros_test_file_imports_and_reports_what_it_skips(
             "label1",
             "box",
             [0.0, 2.0, 4.0, 2.0],
-            '{"occluded": 1, "user": {"a1": "true", "a2": "v3"}, "z_order": 1}',
+            '{"occluded": 1, "user": {"a1": true, "a2": "v3"}, "z_order": 1}',
         )
     ]
     # Its shapes were all skipped: img1 is not known to be empty.
@@ -545,45 +545,92 @@ def test_model_made_shapes_export_as_auto_and_come_back_model_made(tmp_path: Pat
     assert ET.parse(exported / "annotations.xml").find("image/box").get("source") == "auto"
 
 
-def test_label_attribute_definitions_are_kept_on_the_class_and_exported(
+SPEC_XML = (
+    "<attribute><name>colour</name><mutable>False</mutable><input_type>select</input_type>"
+    "<default_value>red</default_value><values>red\nblue</values></attribute>"
+    "<attribute><name>doors</name><mutable>False</mutable><input_type>number</input_type>"
+    "<default_value>4</default_value><values>2\n5\n1</values></attribute>"
+    "<attribute><name>parked</name><mutable>False</mutable><input_type>checkbox</input_type>"
+    "<default_value>false</default_value><values>false</values></attribute>"
+    "<attribute><name>plate</name><mutable>False</mutable><input_type>text</input_type>"
+    "<default_value></default_value><values></values></attribute>"
+)
+CAR_SCHEMA = [
+    {"name": "colour", "type": "choice", "default": "red", "values": ["red", "blue"]},
+    {"name": "doors", "type": "number", "default": 4, "min": 2, "max": 5},
+    {"name": "parked", "type": "checkbox", "default": False},
+    {"name": "plate", "type": "text", "default": ""},
+]
+
+
+def test_a_labels_attribute_spec_becomes_the_class_schema_and_is_exported_back(
     tmp_path: Path,
 ) -> None:
-    definition = (
-        "<attribute><name>colour</name><mutable>True</mutable><input_type>select</input_type>"
-        "<default_value>red</default_value><values>red\nblue</values></attribute>"
-    )
     task = one_image_task(
         tmp_path,
         '<box label="car" xtl="1" ytl="1" xbr="9" ybr="9"><attribute name="colour">blue'
+        '</attribute><attribute name="doors">3</attribute><attribute name="parked">true'
         "</attribute></box>",
-        f"<label><name>car</name><attributes>{definition}</attributes></label>",
+        f"<label><name>car</name><attributes>{SPEC_XML}</attributes></label>",
     )
     with Project.create(tmp_path / "p.studio") as project:
         project.import_labels(task)
         project.export_labels(tmp_path / "out", format="cvat")
         (car,) = project.classes()
+        (box,) = project.annotations(project.item_ids()[0])
 
-    assert car.meta == {
-        "attribute_definitions": [
-            {
-                "name": "colour",
-                "mutable": True,
-                "input_type": "select",
-                "default_value": "red",
-                "values": ["red", "blue"],
-            }
-        ]
-    }
+    assert car.meta == {"attributes": CAR_SCHEMA}
+    assert box.attributes == {"user": {"colour": "blue", "doors": 3, "parked": True}}
+    with Project.create(tmp_path / "again.studio") as again:
+        again.import_labels(tmp_path / "out")
+        assert again.classes()[0].meta == {"attributes": CAR_SCHEMA}
+    written = ET.parse(tmp_path / "out/annotations.xml").findall(
+        "meta/task/labels/label/attributes/attribute"
+    )
+    assert [(each.findtext("input_type"), each.findtext("values")) for each in written] == [
+        ("select", "red\nblue"),
+        ("number", "2\n5\n1"),
+        ("checkbox", "false"),
+        ("text", ""),
+    ]
+
+
+def test_an_older_projects_cvat_definitions_are_still_exported(
+    tmp_path: Path, project: Project
+) -> None:
+    save_image(tmp_path / "images/a.png", (16, 16), seed=1)
+    project.import_media([tmp_path / "images"])
+    definition = {"name": "colour", "input_type": "radio", "values": ["red", "blue"]}
+    project.add_classes([{"name": "car", "meta": {"attribute_definitions": [definition]}}])
+
+    project.export_labels(tmp_path / "out", format="cvat")
+
     written = ET.parse(tmp_path / "out/annotations.xml").find(
         "meta/task/labels/label/attributes/attribute"
     )
     assert [(child.tag, child.text) for child in written] == [
         ("name", "colour"),
-        ("mutable", "True"),
+        ("mutable", "False"),
         ("input_type", "select"),
         ("default_value", "red"),
         ("values", "red\nblue"),
     ]
+
+
+def test_a_bad_attribute_spec_refuses_the_import_naming_the_label(
+    tmp_path: Path, project: Project
+) -> None:
+    spec = (
+        "<attribute><name>doors</name><input_type>number</input_type>"
+        "<default_value>9</default_value><values>2\n5\n1</values></attribute>"
+    )
+    task = one_image_task(
+        tmp_path, "", f"<label><name>car</name><attributes>{spec}</attributes></label>"
+    )
+
+    with pytest.raises(LabelImportError, match="label 'car': attribute 'doors': 9 is above"):
+        project.import_labels(task)
+    assert project.classes() == []
 
 
 def test_a_repeated_attribute_keeps_the_last_and_is_reported(

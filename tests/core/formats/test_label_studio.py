@@ -537,7 +537,7 @@ def test_drafts_are_reported_not_dropped_silently(project: Project, tmp_path: Pa
     assert "1 drafts (work not submitted in Label Studio) were not imported" in report.warnings
 
 
-def test_per_region_choices_are_reported_not_imported_as_image_tags(
+def test_per_region_answers_become_attributes_of_their_shape_not_image_tags(
     project: Project, tmp_path: Path
 ) -> None:
     save_image(tmp_path / "photo.jpg", (64, 48))
@@ -549,6 +549,7 @@ def test_per_region_choices_are_reported_not_imported_as_image_tags(
         "to_name": "image",
         "value": {"x": 10, "y": 10, "width": 20, "height": 20, "choices": ["tabby"]},
     }
+    rating = {"id": "r1", "type": "rating", "from_name": "q", "value": {"rating": 4}}
     whole_image = {
         "id": "t1",
         "type": "choices",
@@ -556,8 +557,60 @@ def test_per_region_choices_are_reported_not_imported_as_image_tags(
         "to_name": "image",
         "value": {"choices": ["indoor"]},
     }
-    report = project.import_labels(
-        write_tasks(tmp_path, one_task("photo.jpg", [region, per_region, whole_image]))
-    )
+    tasks = one_task("photo.jpg", [region, per_region, rating, whole_image])
+
+    report = project.import_labels(write_tasks(tmp_path, tasks))
+
     assert report.per_class == {"cat": 1, "indoor": 1}
-    assert any("per-region results" in w and "choices ×1" in w for w in report.warnings)
+    (box,) = [a for a in project.annotations(project.item_ids()[0]) if a.kind == "box"]
+    assert box.attributes == {"user": {"breed": "tabby"}}
+    assert any("per-region results" in w and "rating ×1" in w for w in report.warnings)
+
+
+PET_SCHEMA = [
+    {"name": "breed", "type": "choice", "default": "tabby", "values": ["tabby", "siamese"]},
+    {"name": "weight", "type": "number", "default": 4, "min": 1, "max": 12},
+    {"name": "asleep", "type": "checkbox", "default": False},
+    {"name": "nickname", "type": "text", "default": ""},
+]
+
+
+def test_an_attribute_schema_travels_as_per_region_controls_and_answers(tmp_path: Path) -> None:
+    save_image(tmp_path / "media/a.png", (64, 48), seed=2)
+    with Project.create(tmp_path / "p.studio") as project:
+        project.import_media([tmp_path / "media"])
+        project.add_classes(["cat"])
+        project.set_class_schema("cat", attributes=PET_SCHEMA)
+        box = project.annotate(project.item_ids()[0], "cat", box=[4, 4, 20, 20])
+        project.set_annotation_attributes(
+            box, {"breed": "siamese", "asleep": True, "nickname": "Tom"}
+        )
+        project.export_labels(tmp_path / "out", "label_studio")
+    config = SafeTree.parse(tmp_path / "out/config.xml").getroot()
+    weight = config.find("Number")
+    assert (weight.get("name"), weight.get("perRegion"), weight.get("max")) == (
+        "weight",
+        "true",
+        "12",
+    )
+    tasks = json.loads((tmp_path / "out/tasks.json").read_text())
+    results = tasks[0]["annotations"][0]["result"]
+    answers = {r["from_name"]: r["value"] for r in results if r["type"] != "rectanglelabels"}
+    assert answers == {
+        "breed": {"choices": ["siamese"]},
+        "weight": {"number": 4},
+        "asleep": {"choices": ["true"]},
+        "nickname": {"text": ["Tom"]},
+    }
+    for result in results:  # Label Studio's own export has no Studio meta: only the answers
+        result.pop("meta", None)
+    (tmp_path / "out/tasks.json").write_text(json.dumps(tasks))
+
+    with Project.create(tmp_path / "back.studio") as back:
+        back.import_labels(tmp_path / "out")
+        (cat,) = back.classes()
+        (read,) = back.annotations(back.item_ids()[0])
+    assert cat.meta == {"attributes": PET_SCHEMA}
+    assert read.attributes == {
+        "user": {"breed": "siamese", "weight": 4, "asleep": True, "nickname": "Tom"}
+    }

@@ -3,6 +3,7 @@ right geometry in image pixels (within 1 px of where the pointer went)."""
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 
 import numpy as np
@@ -313,6 +314,43 @@ def test_escape_drops_keypoints(qtbot: QtBot, canvas: Canvas) -> None:
     click(qtbot, canvas, 40, 50)
     qtbot.keyClick(canvas, Qt.Key.Key_Escape)
     qtbot.keyClick(canvas, Qt.Key.Key_Return)
+    assert created.calls == []
+
+
+def test_named_keypoints_are_placed_in_order_and_enter_skips_the_rest(
+    qtbot: QtBot, canvas: Canvas
+) -> None:
+    created = record_signal(canvas.shape_created)
+    messages = record_signal(canvas.message)
+    hand = {"keypoints": ["wrist", "thumb", "index", "little"], "skeleton": [[1, 2]]}
+    canvas.set_active_class(dataclasses.replace(CLASSES[0], meta=hand))
+    canvas.set_tool("keypoints")
+
+    qtbot.keyClick(canvas, Qt.Key.Key_N)  # no wrist in view
+    click(qtbot, canvas, 40, 50)
+    qtbot.keyClick(canvas, Qt.Key.Key_Enter)
+
+    kind, points = only_call(created)
+    assert kind == "keypoints"
+    assert [point[2] for point in points] == [0, 2, 0, 0]
+    assert np.allclose(points[1][:2], [40, 50], atol=1)
+    assert messages.calls[:3] == [
+        ("click: wrist (1 of 4); N skips; Enter ends",),
+        ("click: thumb (2 of 4); N skips; Enter ends",),
+        ("click: index (3 of 4); N skips; Enter ends",),
+    ]
+
+
+def test_a_keypoints_shape_with_every_point_skipped_is_not_made(
+    qtbot: QtBot, canvas: Canvas
+) -> None:
+    created = record_signal(canvas.shape_created)
+    canvas.set_active_class(dataclasses.replace(CLASSES[0], meta={"keypoints": ["a", "b"]}))
+    canvas.set_tool("keypoints")
+
+    qtbot.keyClick(canvas, Qt.Key.Key_N)
+    qtbot.keyClick(canvas, Qt.Key.Key_N)
+
     assert created.calls == []
 
 

@@ -15,6 +15,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPen
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
+from studio.core.classes import KeypointSchema
 from studio.core.records import AnnotationRecord
 from studio.gui.canvas.geometry_edit import Bounds, VertexRef
 from studio.gui.canvas.shapes.handles import HANDLE_PIXELS
@@ -22,20 +23,28 @@ from studio.gui.canvas.shapes.handles import HANDLE_PIXELS
 OUTLINE_PIXELS = 2.0
 SELECTED_OUTLINE_PIXELS = 3.0
 DEFAULT_OPACITY = 0.3
+NO_KEYPOINTS = KeypointSchema()  # a class that names no keypoints
 CAPTION_FONT_POINTS = 8.5
 
 
 @dataclass(frozen=True)
 class ShapeStyle:
-    """How a shape looks: its class colour, fill opacity, dashed outline, caption text."""
+    """How a shape looks: its class colour, fill opacity, dashed outline, caption text, and
+    for keypoints their class's point names and skeleton."""
 
     color: QColor
     opacity: float = DEFAULT_OPACITY
     dashed: bool = False
     caption: str = ""
+    keypoints: KeypointSchema = NO_KEYPOINTS
 
 
-def style_for(record: AnnotationRecord, color: QColor, opacity: float) -> ShapeStyle:
+def style_for(
+    record: AnnotationRecord,
+    color: QColor,
+    opacity: float,
+    keypoints: KeypointSchema = NO_KEYPOINTS,
+) -> ShapeStyle:
     """Pending suggestions are drawn dashed (whatever made them); a score goes in the caption.
 
     An accepted suggestion is drawn like a person's shape: the dash means "still to review",
@@ -44,7 +53,7 @@ def style_for(record: AnnotationRecord, color: QColor, opacity: float) -> ShapeS
     caption = record.label
     if record.score is not None:
         caption += f" {record.score:.2f}"
-    return ShapeStyle(QColor(color), opacity, record.is_pending, caption)
+    return ShapeStyle(QColor(color), opacity, record.is_pending, caption, keypoints)
 
 
 def text_color_on(background: QColor) -> QColor:
