@@ -486,6 +486,8 @@ class Project:
         polygon: Any = None,
         mask: Any = None,
         keypoints: Any = None,
+        polyline: Any = None,
+        rotated_box: Sequence[float] | None = None,
         source: str | AnnotationSource = AnnotationSource.HUMAN,
         score: float | None = None,
     ) -> int:
@@ -496,6 +498,8 @@ class Project:
             polygon=polygon,
             mask=mask,
             keypoints=keypoints,
+            polyline=polyline,
+            rotated_box=rotated_box,
             source=source,
             score=score,
         )
