@@ -18,7 +18,7 @@ from studio.core.enums import AnnotationKind, AnnotationSource
 from studio.core.errors import InvalidEditError, LabelImportError
 from studio.core.formats.image_matching import FoundImage
 from studio.core.formats.model import LabelRecord
-from studio.core.geometry import normalize_geometry
+from studio.core.geometry import normalize_geometry, rotated_box_from_corners
 
 # Shapes up to one pixel outside the image are clamped to it: other tools' float rounding, and
 # VOC writers (Roboflow) that end a box at `width + 1`, the devkit's 1-based last pixel.
@@ -54,7 +54,9 @@ def checked_row(
 
 
 def _to_pixels(kind: AnnotationKind, geometry: Any, width: int, height: int) -> Any:
-    """Fractions of the image size to pixels (boxes, polygon rings, keypoints)."""
+    """Fractions of the image size to pixels (boxes, polygon rings, polylines, keypoints, and
+    rotated boxes, which come as their four corners: an angle in fractions of a non-square
+    image would not be the angle in pixels)."""
     if kind is AnnotationKind.BOX:
         x, y, w, h = (float(value) for value in geometry)
         return [x * width, y * height, w * width, h * height]
@@ -65,6 +67,9 @@ def _to_pixels(kind: AnnotationKind, geometry: Any, width: int, height: int) -> 
         ]
     if kind is AnnotationKind.KEYPOINTS:
         return [[float(x) * width, float(y) * height, *rest] for x, y, *rest in geometry]
+    if kind in (AnnotationKind.POLYLINE, AnnotationKind.ROTATED_BOX):
+        points = [float(v) * (width if i % 2 == 0 else height) for i, v in enumerate(geometry)]
+        return rotated_box_from_corners(points) if kind is AnnotationKind.ROTATED_BOX else points
     return geometry
 
 
