@@ -177,10 +177,11 @@ def shape_notes(items: Iterable[VersionItem], task: str, class_index: ClassIndex
     )
     notes = []
     if counts[ROTATED_BOX]:
-        how = "their filled outlines" if task == Task.SEGMENTATION.value else "axis-aligned bounds"
-        notes.append(
-            f"{_counted(counts[ROTATED_BOX], 'rotated box', 'rotated boxes')} trained as {how}"
-        )
+        its = "its" if counts[ROTATED_BOX] == 1 else "their"
+        outline = "filled outline" if counts[ROTATED_BOX] == 1 else "filled outlines"
+        how = outline if task == Task.SEGMENTATION.value else "axis-aligned bounds"
+        boxes = _counted(counts[ROTATED_BOX], "rotated box", "rotated boxes")
+        notes.append(f"{boxes} trained on {its} {how}")
     if counts[POLYLINE]:
         notes.append(
             f"{_counted(counts[POLYLINE], 'polyline', 'polylines')} ignored "
