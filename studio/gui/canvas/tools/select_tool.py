@@ -3,8 +3,9 @@
 - Click a shape to select it (Shift+click adds or removes it); drag on empty space for a
   rubber band (Shift adds to the selection); Esc clears the selection.
 - Drag a shape to move the selection; drag a handle of a selected box to resize it.
-- Drag a polygon vertex (or keypoint) to move it; double-click a polygon edge to insert a
-  vertex; Alt+click a vertex, or Delete/Backspace while hovering it, to remove it.
+- Drag a polygon or polyline vertex (or keypoint) to move it; double-click a polygon edge to
+  insert a vertex; Alt+click a vertex, or Delete/Backspace while hovering it, to remove it.
+- Drag a corner of a selected rotated box to resize it, its rotation handle to turn it.
 Every change shows live while dragging and is emitted once, when the drag ends; Esc during
 a drag puts everything back.
 """
@@ -231,7 +232,7 @@ class SelectTool(Tool):
     def _drag_targets(self, pointer: Pointer) -> None:
         assert self._press is not None
         width, height = self.canvas.image_size()
-        bounds = [item.bounds() for item in self._targets]
+        bounds = [item.move_bounds() for item in self._targets]
         boxes = [b for b in bounds if b is not None]
         if not boxes:
             return
@@ -273,7 +274,7 @@ class SelectTool(Tool):
     def _remove_vertex(self, item: ShapeItem, vertex: VertexRef) -> None:
         geometry = item.without_vertex(vertex)
         if geometry is None:
-            self.canvas.show_message("A polygon ring needs at least 3 points")
+            self.canvas.show_message(item.too_few_points)
             return
         self.canvas.layer.set_hover(None)
         self.canvas.emit_edited(item.annotation_id, geometry)
