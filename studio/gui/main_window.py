@@ -274,6 +274,7 @@ class MainWindow(QMainWindow):
         edit_menu.addAction(self._add_action("redo", self.redo))
         edit_menu.addSeparator()
         edit_menu.addActions([actions["delete_shapes"], actions["copy_previous"]])
+        edit_menu.addActions([actions["turn_anticlockwise"], actions["turn_clockwise"]])
         self.menuBar().addMenu(self.bulk_actions.menu(self))
         self._build_label_menu()
         go_menu = self.menuBar().addMenu("&Go")

@@ -74,8 +74,10 @@ DEFAULT_SHORTCUTS: tuple[ShortcutSpec, ...] = (
     _spec("copy_previous", "Copy the previous image's annotations", "Edit", "Ctrl+Shift+V"),
     _repeating("brush_bigger", "Bigger brush", "Tools", "]"),
     _repeating("brush_smaller", "Smaller brush", "Tools", "["),
-    _repeating("turn_anticlockwise", "Turn the selected rotated boxes anticlockwise", "Edit", "Z"),
-    _repeating("turn_clockwise", "Turn the selected rotated boxes clockwise", "Edit", "X"),
+    # One degree a press, and no auto-repeat: each turn is an edit (an undo step); the rotation
+    # handle is for large turns.
+    _spec("turn_anticlockwise", "Turn the selected rotated boxes 1° anticlockwise", "Edit", "Z"),
+    _spec("turn_clockwise", "Turn the selected rotated boxes 1° clockwise", "Edit", "X"),
     *(
         _spec(f"class_{slot}", f"Class with the key {slot}", "Classes", slot)
         for slot in CLASS_SLOTS
