@@ -1,4 +1,5 @@
-"""Edits and reads of annotations (tags, boxes, polygons, masks, keypoints)."""
+"""Edits and reads of annotations (tags, boxes, polygons, masks, keypoints, polylines, rotated
+boxes)."""
 
 from __future__ import annotations
 
