@@ -74,7 +74,8 @@ def _to_pixels(kind: AnnotationKind, geometry: Any, width: int, height: int) -> 
 
 
 def _clamped(kind: AnnotationKind, geometry: Any, width: int, height: int) -> tuple[Any, bool]:
-    """Boxes and polygons nudged inside the image when they overshoot by ≤ EDGE_TOLERANCE."""
+    """Boxes, polygons and polylines nudged inside the image when they overshoot by ≤
+    EDGE_TOLERANCE."""
     if kind is AnnotationKind.BOX and isinstance(geometry, (list, tuple)) and len(geometry) == 4:
         if _box_inside(geometry, width, height):
             return geometry, False
@@ -85,6 +86,9 @@ def _clamped(kind: AnnotationKind, geometry: Any, width: int, height: int) -> tu
         right, bottom = _nudge(x + w, width), _nudge(y + h, height)
         result = [left, top, right - left, bottom - top]
         return (result, True) if result != list(geometry) else (geometry, False)
+    if kind is AnnotationKind.POLYLINE and isinstance(geometry, list):
+        rings, changed = _clamped(AnnotationKind.POLYGON, [geometry], width, height)
+        return (rings[0], changed) if changed else (geometry, False)
     if kind is AnnotationKind.POLYGON and isinstance(geometry, list):
         changed = False
         rings = []

@@ -126,3 +126,17 @@ def test_labelme_export_says_rotated_boxes_are_x_anylabeling_shapes(tmp_path: Pa
     (rotation,) = [shape for shape in document["shapes"] if shape["shape_type"] == "rotation"]
     assert rotation["direction"] == pytest.approx(0.5235988)  # 30° in radians
     assert len(rotation["points"]) == 4
+
+
+def test_a_polyline_a_pixel_past_the_edge_is_nudged_inside_and_counted(tmp_path: Path) -> None:
+    write_images(tmp_path / "data", 1)
+    line = {"label": "lane", "points": [[-0.5, 10], [64.5, 40]], "shape_type": "linestrip"}
+    document = {"shapes": [line], "imagePath": "image_0000.jpg", "imageData": None}
+    (tmp_path / "data/image_0000.json").write_text(json.dumps(document))
+    with Project.create(tmp_path / "p.studio") as project:
+        report = project.import_labels(tmp_path / "data", format="labelme")
+        (annotation,) = project.annotations(project.items()[0].id)
+        assert annotation.geometry == [0.0, 10.0, 64.0, 40.0]
+        assert report.warnings == [
+            "1 shapes reaching up to 1 pixel past the image edge were clamped to it"
+        ]

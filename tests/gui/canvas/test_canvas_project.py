@@ -14,7 +14,15 @@ from studio.api import InvalidEditError, Project
 from studio.core.geometry import decode_mask
 from studio.gui.canvas import Canvas
 from studio.gui.canvas.tools.rotated_box_tool import TURN_STEP_DEGREES, turn_selected
-from tests.gui.canvas.conftest import IMAGE_SIZE, click, drag, wait_for_image, write_photo
+from tests.gui.canvas.conftest import (
+    IMAGE_SIZE,
+    click,
+    double_click,
+    drag,
+    record_signal,
+    wait_for_image,
+    write_photo,
+)
 
 
 class Workspace:
@@ -184,6 +192,26 @@ def test_a_polyline_is_clicked_point_by_point_ended_with_enter_and_undone(
     project.undo()
     workspace.refresh()
     assert workspace.geometries() == []
+
+
+def test_double_clicking_a_polyline_segment_inserts_a_point_and_alt_click_removes_it(
+    qtbot: QtBot, workspace: Workspace
+) -> None:
+    project, canvas = workspace.project, workspace.canvas
+    project.annotate(workspace.item_id, "car", polyline=[40, 40, 240, 40, 240, 200])
+    workspace.refresh()
+    canvas.set_tool("select")
+    messages = record_signal(canvas.message)
+
+    double_click(qtbot, canvas, 140, 40)
+    ((_, line),) = workspace.geometries()
+    assert line == pytest.approx([40, 40, 140, 40, 240, 40, 240, 200], abs=1)
+
+    click(qtbot, canvas, *line[2:4], modifiers=Qt.KeyboardModifier.AltModifier)
+    click(qtbot, canvas, 40, 40, modifiers=Qt.KeyboardModifier.AltModifier)
+    assert workspace.geometries() == [("polyline", [240.0, 40.0, 240.0, 200.0])]
+    click(qtbot, canvas, 240, 40, modifiers=Qt.KeyboardModifier.AltModifier)
+    assert messages.calls == [("A polyline needs at least 2 points",)]
 
 
 def test_a_rotated_box_is_dragged_then_turned_by_its_handle_and_by_keys(

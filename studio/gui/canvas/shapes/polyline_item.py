@@ -63,6 +63,16 @@ class PolylineItem(ShapeItem):
         geometry[2 * vertex[1]], geometry[2 * vertex[1] + 1] = rounded(x), rounded(y)
         return geometry
 
+    def with_point_on_segment(self, x: float, y: float, tolerance: float) -> Any:
+        """The geometry with (x, y) inserted into the segment it lies on, or None when it lies
+        on none (within `tolerance`)."""
+        segments = list(zip(self._points, self._points[1:], strict=False))
+        for index, (start, end) in enumerate(segments):
+            if distance_to_segment(x, y, start, end) <= tolerance:
+                at = 2 * (index + 1)
+                return [*self._geometry[:at], rounded(x), rounded(y), *self._geometry[at:]]
+        return None
+
     def without_vertex(self, vertex: VertexRef) -> Any:
         if len(self._points) <= MIN_POLYLINE_POINTS:
             return None

@@ -3,8 +3,9 @@
 - Click a shape to select it (Shift+click adds or removes it); drag on empty space for a
   rubber band (Shift adds to the selection); Esc clears the selection.
 - Drag a shape to move the selection; drag a handle of a selected box to resize it.
-- Drag a polygon or polyline vertex (or keypoint) to move it; double-click a polygon edge to
-  insert a vertex; Alt+click a vertex, or Delete/Backspace while hovering it, to remove it.
+- Drag a polygon or polyline vertex (or keypoint) to move it; double-click a polygon edge or
+  a polyline segment to insert a vertex; Alt+click a vertex, or Delete/Backspace while
+  hovering it, to remove it.
 - Drag a corner of a selected rotated box to resize it, its rotation handle to turn it.
 Every change shows live while dragging and is emitted once, when the drag ends; Esc during
 a drag puts everything back.
@@ -25,7 +26,7 @@ from studio.gui.canvas.geometry_edit import (
     nearest_edge,
     rounded,
 )
-from studio.gui.canvas.shapes import BoxItem, PolygonItem, ShapeItem
+from studio.gui.canvas.shapes import BoxItem, PolygonItem, PolylineItem, ShapeItem
 from studio.gui.canvas.shapes.handles import GRAB_PIXELS, HANDLE_CURSORS, resize_box
 from studio.gui.canvas.tools.base import LIVE_Z, Pointer, Tool, view_distance
 from studio.gui.canvas.tools.live_items import cosmetic_pen
@@ -115,11 +116,16 @@ class SelectTool(Tool):
         self._reset()
 
     def double_click(self, pointer: Pointer) -> None:
-        """Insert a vertex where a polygon edge was double-clicked."""
+        """Insert a vertex where a polygon edge or a polyline segment was double-clicked."""
         tolerance = self.canvas.scene_tolerance()
         if self.canvas.layer.vertex_at(pointer.x, pointer.y, tolerance) is not None:
             return
         for item in self.canvas.layer.visible_items():
+            if isinstance(item, PolylineItem):
+                geometry = item.with_point_on_segment(pointer.x, pointer.y, tolerance)
+                if geometry is not None:
+                    self.canvas.emit_edited(item.annotation_id, geometry)
+                    return
             if not isinstance(item, PolygonItem):
                 continue
             edge = nearest_edge(item.geometry(), pointer.x, pointer.y, tolerance)
