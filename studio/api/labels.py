@@ -341,15 +341,26 @@ class LabelsService:
         polygon: Any = None,
         mask: Any = None,
         keypoints: Any = None,
+        polyline: Any = None,
+        rotated_box: Sequence[float] | None = None,
         source: str | AnnotationSource = AnnotationSource.HUMAN,
         score: float | None = None,
     ) -> int:
         """Add an annotation and return its id; with no geometry it is an image-level tag.
 
         box: [x, y, w, h] · polygon: [(x, y), ...] or rings · mask: 2-D bool array or COCO
-        RLE · keypoints: [(x, y, v), ...]. Coordinates are pixels of the (EXIF-rotated) image.
+        RLE · keypoints: [(x, y, v), ...] · polyline: [(x, y), ...] (open, ≥ 2 points) ·
+        rotated_box: [cx, cy, w, h, angle°] (clockwise on screen). Coordinates are pixels of
+        the (EXIF-rotated) image.
         """
-        geometry = {"box": box, "polygon": polygon, "mask": mask, "keypoints": keypoints}
+        geometry = {
+            "box": box,
+            "polygon": polygon,
+            "mask": mask,
+            "keypoints": keypoints,
+            "polyline": polyline,
+            "rotated_box": rotated_box,
+        }
         kind = annotation_edits.kind_of(geometry)
         source_value = getattr(source, "value", source)
         author = self._context.author

@@ -499,6 +499,8 @@ class Project:
         polygon: Any = None,
         mask: Any = None,
         keypoints: Any = None,
+        polyline: Any = None,
+        rotated_box: Sequence[float] | None = None,
         source: str | AnnotationSource = AnnotationSource.HUMAN,
         score: float | None = None,
     ) -> int:
@@ -509,6 +511,8 @@ class Project:
             polygon=polygon,
             mask=mask,
             keypoints=keypoints,
+            polyline=polyline,
+            rotated_box=rotated_box,
             source=source,
             score=score,
         )

@@ -24,8 +24,9 @@ FormatOption = Annotated[
     typer.Option(
         "--format",
         "-f",
-        help="coco, yolo, voc, labelme, label_studio, cvat, class_folders, csv_labels or "
-        "csv_boxes (see `studio formats`); detected when left out.",
+        help="coco, yolo, yolo_obb, voc, labelme, label_studio, cvat, class_folders, "
+        "csv_labels or csv_boxes (see `studio formats`); detected when left out (never "
+        "yolo_obb: name it).",
         show_default=False,
     ),
 ]

@@ -1,4 +1,5 @@
-"""Edits and reads of annotations (tags, boxes, polygons, masks, keypoints)."""
+"""Edits and reads of annotations (tags, boxes, polygons, masks, keypoints, polylines, rotated
+boxes)."""
 
 from __future__ import annotations
 
@@ -136,6 +137,8 @@ GEOMETRY_KEYS = {
     "polygon": AnnotationKind.POLYGON,
     "mask": AnnotationKind.MASK,
     "keypoints": AnnotationKind.KEYPOINTS,
+    "polyline": AnnotationKind.POLYLINE,
+    "rotated_box": AnnotationKind.ROTATED_BOX,
 }
 _SPEC_KEYS = {"item_id", "label", "source", "score", "attributes", "review", *GEOMETRY_KEYS}
 
@@ -144,7 +147,7 @@ def kind_of(spec: Mapping[str, Any]) -> AnnotationKind:
     """The kind an annotation spec describes: the one geometry key it has, or a tag."""
     given = [key for key in GEOMETRY_KEYS if spec.get(key) is not None]
     if len(given) > 1:
-        raise InvalidEditError(f"give at most one of box, polygon, mask, keypoints (got {given})")
+        raise InvalidEditError(f"give at most one of {', '.join(GEOMETRY_KEYS)} (got {given})")
     return GEOMETRY_KEYS[given[0]] if given else AnnotationKind.TAG
 
 
@@ -152,8 +155,9 @@ def add_annotations(edit: Edit, specs: Iterable[Mapping[str, Any]], author: str 
     """Validate and insert many annotations in one statement (one undo step).
 
     Each spec is a mapping with `item_id`, `label`, at most one of box / polygon / mask /
-    keypoints, and optionally `source`, `score`, `attributes`, `review` (a suggestion's state;
-    a SAM or model shape without one is pending, see `review_for`). Item statuses are left as
+    keypoints / polyline / rotated_box, and optionally `source`, `score`, `attributes`,
+    `review` (a suggestion's state; a SAM or model shape without one is pending, see
+    `review_for`). Item statuses are left as
     they are. Any invalid spec rejects the whole batch, naming its position. A tag the item
     has already (or that the batch repeats) is not added twice: its position in the returned
     list holds the existing tag's id, as `add_annotation` does.
@@ -537,6 +541,19 @@ def clamp_keypoints(points: Sequence[Sequence[float]], width: int, height: int) 
     return [[_clamp(x, width), _clamp(y, height), v] if v else [x, y, v] for x, y, v in points]
 
 
+def clamp_polyline(points: Sequence[float], width: int, height: int) -> list[float] | None:
+    clamped = [_clamp(v, width if i % 2 == 0 else height) for i, v in enumerate(points)]
+    distinct = {(clamped[i], clamped[i + 1]) for i in range(0, len(clamped), 2)}
+    return clamped if len(distinct) >= 2 else None
+
+
+def clamp_rotated_box(box: Sequence[float], width: int, height: int) -> list[float] | None:
+    """The box as it is while its centre stays in the image (its corners may stick out, as
+    they may when drawn); None once the centre falls outside."""
+    cx, cy = box[0], box[1]
+    return list(box) if 0 <= cx <= width and 0 <= cy <= height else None
+
+
 def clamp_mask(rle: Mapping[str, Any], width: int, height: int) -> dict[str, Any] | None:
     """The mask cropped or padded to `width`×`height` (None when nothing of it is left)."""
     source = decode_mask(dict(rle))
@@ -553,6 +570,8 @@ def clamp_geometry(kind: AnnotationKind, geometry: Any, width: int, height: int)
         AnnotationKind.POLYGON: clamp_polygon,
         AnnotationKind.MASK: clamp_mask,
         AnnotationKind.KEYPOINTS: clamp_keypoints,
+        AnnotationKind.POLYLINE: clamp_polyline,
+        AnnotationKind.ROTATED_BOX: clamp_rotated_box,
     }
     if kind is AnnotationKind.TAG:
         return None

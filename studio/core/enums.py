@@ -32,6 +32,8 @@ class AnnotationKind(str, Enum):
     POLYGON = "polygon"
     MASK = "mask"
     KEYPOINTS = "keypoints"
+    POLYLINE = "polyline"  # an open chain of points (a lane, a crack, a wire); since 0011
+    ROTATED_BOX = "rotated_box"  # [cx, cy, w, h, angle°] clockwise on screen; since 0011
 
 
 class AnnotationSource(str, Enum):

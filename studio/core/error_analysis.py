@@ -51,6 +51,7 @@ TAG = AnnotationKind.TAG.value
 BOX = AnnotationKind.BOX.value
 POLYGON = AnnotationKind.POLYGON.value
 MASK = AnnotationKind.MASK.value
+ROTATED_BOX = AnnotationKind.ROTATED_BOX.value
 
 
 # --- what an evaluation holds -----------------------------------------------------------------
@@ -185,7 +186,9 @@ def _iou_matrix(
 
 
 def _object_kinds(task: str) -> tuple[str, ...]:
-    return (POLYGON, MASK) if task == Task.SEGMENTATION.value else (BOX, POLYGON, MASK)
+    if task == Task.SEGMENTATION.value:
+        return (POLYGON, MASK, ROTATED_BOX)
+    return (BOX, POLYGON, MASK, ROTATED_BOX)
 
 
 def _truths(evaluation: _Evaluation, item: VersionItem) -> list[_Shape]:

@@ -6,6 +6,13 @@ Stored forms (JSON in `annotation.geometry`):
   (COCO "segmentation" polygons, so an object may have several parts).
 - mask: COCO run-length encoding `{"size": [height, width], "counts": "<compressed>"}`.
 - keypoints: a list of `[x, y, visibility]` with visibility 0 (absent), 1 (hidden), 2 (visible).
+- polyline: one open chain, a flat list `[x1, y1, x2, y2, ...]` of at least 2 points.
+- rotated_box: `[cx, cy, width, height, angle]`: the centre, the sides before rotation, and the
+  angle in degrees in [0, 360), clockwise as the image is shown (image y points down), about
+  the centre. Angle 0 is the axis-aligned box; `width` is the side that starts horizontal.
+  Corners are listed from the unrotated top-left, clockwise (`rotated_box_corners`). The
+  centre must lie in the image; corners may stick out, as CVAT and X-AnyLabeling allow.
+  Every format converter keeps this one convention (ADR 0045).
 - tag: no geometry (an image-level label).
 """
 
@@ -164,12 +171,14 @@ def _pycocotools_rle(rle: dict[str, Any]) -> dict[str, Any]:
 
 
 def shape_rle(kind: str, geometry: Any, width: int, height: int) -> dict[str, Any]:
-    """The pycocotools RLE of a stored box, polygon or mask (a box covers its rectangle),
-    the form pycocotools' `iou`, `area` and `toBbox` take."""
+    """The pycocotools RLE of a stored box, polygon, rotated box or mask (a box covers its
+    rectangle), the form pycocotools' `iou`, `area` and `toBbox` take."""
     if kind == AnnotationKind.MASK.value:
         return _pycocotools_rle(geometry)
     if kind == AnnotationKind.POLYGON.value:
         return polygon_rle(geometry, width, height)
+    if kind == AnnotationKind.ROTATED_BOX.value:
+        return polygon_rle([rotated_box_corners(geometry)], width, height)
     if kind == AnnotationKind.BOX.value:
         corners = np.asarray([geometry], dtype=np.float64)  # pycocotools takes boxes as N×4
         return coco_mask.frPyObjects(corners, height, width)[0]
@@ -207,12 +216,21 @@ def polygon_rle(rings: Sequence[Sequence[float]], width: int, height: int) -> di
 
 
 def shape_box(kind: str, geometry: Any, width: int, height: int) -> list[float]:
-    """`[x, y, w, h]` of a stored box, or the extent of a polygon or mask, in image pixels."""
+    """`[x, y, w, h]` of a stored box, or the extent of a polygon, polyline or mask, in image
+    pixels; a rotated box's axis-aligned bounds, cut to the image (its corners may stick out)."""
     if kind == AnnotationKind.BOX.value:
         return [float(value) for value in geometry]
-    if kind == AnnotationKind.POLYGON.value:
-        xs = [x for ring in geometry for x in ring[0::2]]
-        ys = [y for ring in geometry for y in ring[1::2]]
+    if kind in (AnnotationKind.POLYGON.value, AnnotationKind.ROTATED_BOX.value):
+        rings = (
+            [rotated_box_corners(geometry)]
+            if kind == AnnotationKind.ROTATED_BOX.value
+            else geometry
+        )
+        xs = [min(max(x, 0.0), width) for ring in rings for x in ring[0::2]]
+        ys = [min(max(y, 0.0), height) for ring in rings for y in ring[1::2]]
+        return [min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys)]
+    if kind == AnnotationKind.POLYLINE.value:
+        xs, ys = geometry[0::2], geometry[1::2]
         return [min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys)]
     if kind == AnnotationKind.MASK.value:
         return [float(value) for value in coco_mask.toBbox(_pycocotools_rle(geometry))]
@@ -313,6 +331,64 @@ def normalize_keypoints(points: Sequence[Any], width: int, height: int) -> list[
     return result
 
 
+def normalize_polyline(polyline: Sequence[Any], width: int, height: int) -> list[float]:
+    """Accept `[(x, y), ...]` or flat `[x1, y1, ...]`; return the flat chain."""
+    if len(_sequence(polyline, "polyline")) == 0:
+        raise InvalidEditError("polyline: no points")
+    if _is_pair(polyline[0]) and not all(_is_pair(point) for point in polyline):
+        raise InvalidEditError("polyline: every point needs exactly two coordinates")
+    flat = _finite(_flatten_ring(polyline), "polyline")
+    if len(flat) % 2:
+        raise InvalidEditError("polyline: odd number of coordinates")
+    if len(flat) < 4:
+        raise InvalidEditError("polyline: a line needs at least 2 points")
+    for index in range(0, len(flat), 2):
+        _inside(flat[index], flat[index + 1], width, height, "polyline")
+    return flat
+
+
+def normalize_rotated_box(box: Sequence[Any], width: int, height: int) -> list[float]:
+    box = _sequence(box, "rotated_box")
+    if len(box) != 5:
+        raise InvalidEditError(
+            f"rotated_box: expected [cx, cy, width, height, angle], got {len(box)} values"
+        )
+    cx, cy, w, h, angle = _finite(box, "rotated_box")
+    if w <= 0 or h <= 0:
+        raise InvalidEditError(f"rotated_box: width and height must be positive, got {w:g}×{h:g}")
+    _inside(cx, cy, width, height, "rotated_box centre")
+    return [cx, cy, w, h, angle % 360.0]
+
+
+def rotated_box_corners(box: Sequence[float]) -> list[float]:
+    """The four corners `[x1, y1, ..., x4, y4]` of a stored rotated box: the unrotated
+    top-left first, then clockwise on screen (top-right, bottom-right, bottom-left)."""
+    cx, cy, w, h, angle = (float(value) for value in box)
+    cos, sin = math.cos(math.radians(angle)), math.sin(math.radians(angle))
+    corners = []
+    for dx, dy in ((-w / 2, -h / 2), (w / 2, -h / 2), (w / 2, h / 2), (-w / 2, h / 2)):
+        corners += [cx + dx * cos - dy * sin, cy + dx * sin + dy * cos]
+    return corners
+
+
+def rotated_box_from_corners(corners: Sequence[float]) -> list[float]:
+    """`[cx, cy, width, height, angle]` of four corners in `rotated_box_corners`' order.
+
+    The width runs from the first corner to the second, and the angle is that side's
+    direction. A quadrilateral that is not quite a rectangle (rounded coordinates) gets the
+    mean of its opposite sides."""
+    if len(corners) != 8:
+        raise InvalidEditError(f"rotated_box: expected 4 corners, got {len(corners) / 2:g}")
+    xs, ys = [float(x) for x in corners[0::2]], [float(y) for y in corners[1::2]]
+
+    def side(a: int, b: int) -> float:
+        return math.hypot(xs[b] - xs[a], ys[b] - ys[a])
+
+    angle = math.degrees(math.atan2(ys[1] - ys[0], xs[1] - xs[0])) % 360.0
+    width, height = (side(0, 1) + side(2, 3)) / 2, (side(1, 2) + side(3, 0)) / 2
+    return [sum(xs) / 4, sum(ys) / 4, width, height, angle]
+
+
 def normalize_geometry(kind: AnnotationKind, geometry: Any, width: int, height: int) -> Any:
     """Check one annotation's geometry against its image and return the stored form."""
     if kind is AnnotationKind.TAG:
@@ -324,5 +400,7 @@ def normalize_geometry(kind: AnnotationKind, geometry: Any, width: int, height: 
         AnnotationKind.POLYGON: normalize_polygon,
         AnnotationKind.MASK: normalize_mask,
         AnnotationKind.KEYPOINTS: normalize_keypoints,
+        AnnotationKind.POLYLINE: normalize_polyline,
+        AnnotationKind.ROTATED_BOX: normalize_rotated_box,
     }
     return normalizers[kind](geometry, width, height)

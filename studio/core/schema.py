@@ -34,7 +34,7 @@ SQLModel.metadata = MetaData(naming_convention=NAMING_CONVENTION)
 metadata = SQLModel.metadata
 
 STATUS_VALUES = "'new','in_progress','done','done_empty','reviewed','rejected'"
-KIND_VALUES = "'tag','box','polygon','mask','keypoints'"
+KIND_VALUES = "'tag','box','polygon','mask','keypoints','polyline','rotated_box'"
 SOURCE_VALUES = "'human','model','sam'"
 REVIEW_CHECK = "review IS NULL OR review IN ('pending','accepted','rejected')"
 TASK_VALUES = "'classification','multilabel','detection','segmentation'"

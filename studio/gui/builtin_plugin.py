@@ -14,6 +14,8 @@ from studio.gui.canvas.tools.box_tool import BoxTool
 from studio.gui.canvas.tools.brush_tool import BrushTool, EraserTool
 from studio.gui.canvas.tools.keypoints_tool import KeypointsTool
 from studio.gui.canvas.tools.polygon_tool import PolygonTool
+from studio.gui.canvas.tools.polyline_tool import PolylineTool
+from studio.gui.canvas.tools.rotated_box_tool import RotatedBoxTool
 from studio.gui.canvas.tools.sam_tool import SamTool
 from studio.gui.canvas.tools.select_tool import SelectTool
 from studio.gui.canvas.tools.wand_tool import WandTool
@@ -26,6 +28,8 @@ if TYPE_CHECKING:
     from studio.gui.panels import PanelContext
 
 POLYGON_TIP = "Click vertices; close on the first vertex, Enter or double-click"
+POLYLINE_TIP = "Click points; Enter or double-click ends the line, Backspace removes a point"
+ROTATED_BOX_TIP = "Drag a box; turn it with its handle, or with Z and X"
 WAND_TIP = (
     "Click a region of similar colour or drag a box around an object; Shift+click adds, "
     "right-click (or Alt+click) cuts out, [ and ] change the tolerance, Enter stores a polygon, "
@@ -47,6 +51,9 @@ def studio_canvas_tools() -> list[ToolSpec]:
                  "Select, move and resize shapes"),
         ToolSpec("box", "Box", "B", "tool-box", BoxTool, "Drag a box"),
         ToolSpec("polygon", "Polygon", "P", "tool-polygon", PolygonTool, POLYGON_TIP),
+        ToolSpec("polyline", "Polyline", "L", "tool-polyline", PolylineTool, POLYLINE_TIP),
+        ToolSpec("rotated_box", "Rotated box", "O", "tool-rotated-box", RotatedBoxTool,
+                 ROTATED_BOX_TIP),
         ToolSpec("brush", "Brush (mask)", "R", "tool-brush", BrushTool,
                  "Paint a mask ([ and ] change the size)"),
         ToolSpec("eraser", "Eraser (mask)", "E", "tool-eraser", EraserTool,

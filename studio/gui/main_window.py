@@ -273,6 +273,7 @@ class MainWindow(QMainWindow):
         edit_menu.addActions([actions[n] for n in ("copy_shapes", "paste_shapes", "delete_shapes")])
         edit_menu.addActions([actions[n] for n in ("bring_to_front", "send_to_back")])
         edit_menu.addAction(actions["copy_previous"])
+        edit_menu.addActions([actions["turn_anticlockwise"], actions["turn_clockwise"]])
         self.menuBar().addMenu(self.bulk_actions.menu(self))
         self._build_label_menu()
         go_menu = self.menuBar().addMenu("&Go")

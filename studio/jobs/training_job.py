@@ -184,6 +184,8 @@ def _duration(session: TrainingSession) -> float:
 
 
 def _data(session: TrainingSession, class_index: Any) -> dict[str, SplitSource]:
+    from studio.ml.data import shape_notes
+
     run, version = session.run, session.target.version
     sources = {
         split: load_split(session.database, version, split, run.task, class_index)
@@ -193,6 +195,8 @@ def _data(session: TrainingSession, class_index: Any) -> dict[str, SplitSource]:
         warning = skipped_message(source, version)
         if warning:
             session.report({"event": "warning", "message": warning})
+    for note in shape_notes(sources["train"].items, run.task, class_index):
+        session.report({"event": "warning", "message": f"version {version.name}: {note}"})
     if not sources["train"].items:
         raise RunError(
             f"version {version.name}: no train items usable for {run.task} (run {run.name})"

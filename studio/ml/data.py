@@ -10,6 +10,7 @@ the batch size.
 from __future__ import annotations
 
 import random
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,9 +30,22 @@ from studio.core.geometry import shape_box, shape_rle
 from studio.core.media import resolve
 from studio.core.versions import VersionItem, VersionRecord
 
-BOX_KINDS = (AnnotationKind.BOX.value, AnnotationKind.POLYGON.value, AnnotationKind.MASK.value)
-MASK_KINDS = (AnnotationKind.POLYGON.value, AnnotationKind.MASK.value)
+# A detector learns a rotated box as its axis-aligned bounds and a segmenter as its filled
+# outline; polylines enclose no area, so neither learns from them (ADR 0045).
+BOX_KINDS = (
+    AnnotationKind.BOX.value,
+    AnnotationKind.POLYGON.value,
+    AnnotationKind.MASK.value,
+    AnnotationKind.ROTATED_BOX.value,
+)
+MASK_KINDS = (
+    AnnotationKind.POLYGON.value,
+    AnnotationKind.MASK.value,
+    AnnotationKind.ROTATED_BOX.value,
+)
 TAG = AnnotationKind.TAG.value
+ROTATED_BOX = AnnotationKind.ROTATED_BOX.value
+POLYLINE = AnnotationKind.POLYLINE.value
 
 
 @dataclass(frozen=True)
@@ -149,6 +163,35 @@ def usable_items(
             if boxes:
                 skipped["box-only objects"] = skipped.get("box-only objects", 0) + boxes
     return kept, skipped
+
+
+def shape_notes(items: Iterable[VersionItem], task: str, class_index: ClassIndex) -> list[str]:
+    """One line per kind an object task converts or ignores, with its count: how training
+    treats the rotated boxes and polylines of `items` (empty when they hold none)."""
+    if task not in OBJECT_TASKS:
+        return []
+    counts = Counter(
+        a["kind"]
+        for item in items
+        for a in _known(item.annotations, (ROTATED_BOX, POLYLINE), class_index)
+    )
+    notes = []
+    if counts[ROTATED_BOX]:
+        its = "its" if counts[ROTATED_BOX] == 1 else "their"
+        outline = "filled outline" if counts[ROTATED_BOX] == 1 else "filled outlines"
+        how = outline if task == Task.SEGMENTATION.value else "axis-aligned bounds"
+        boxes = _counted(counts[ROTATED_BOX], "rotated box", "rotated boxes")
+        notes.append(f"{boxes} trained on {its} {how}")
+    if counts[POLYLINE]:
+        notes.append(
+            f"{_counted(counts[POLYLINE], 'polyline', 'polylines')} ignored "
+            f"({task} learns shapes with an area)"
+        )
+    return notes
+
+
+def _counted(count: int, one: str, many: str) -> str:
+    return f"{count:,} {one if count == 1 else many}"
 
 
 # --- the dataset ----------------------------------------------------------------------------

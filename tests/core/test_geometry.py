@@ -20,6 +20,10 @@ from studio.core.geometry import (
     normalize_keypoints,
     normalize_mask,
     normalize_polygon,
+    normalize_polyline,
+    normalize_rotated_box,
+    rotated_box_corners,
+    rotated_box_from_corners,
     shape_box,
     shape_rle,
 )
@@ -158,6 +162,83 @@ def test_invalid_keypoints_are_refused(points: object, words: str) -> None:
     with pytest.raises(InvalidEditError) as raised:
         normalize_keypoints(points, W, H)
     assert words in str(raised.value)
+
+
+def test_polyline_forms_become_one_flat_chain() -> None:
+    assert normalize_polyline([(1, 2), (3, 4)], W, H) == [1.0, 2.0, 3.0, 4.0]
+    assert normalize_polyline([1, 2, 3, 4, 5, 6], W, H) == [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]
+
+
+@pytest.mark.parametrize(
+    ("polyline", "words"),
+    [
+        ([], "no points"),
+        ([(1, 2)], "at least 2 points"),
+        ([1, 2, 3], "odd number"),
+        ([(1, 2), (3,)], "exactly two coordinates"),
+        ([(1, 2), (100, 4)], "outside the 64×48 image"),
+        ([1, 2, math.nan, 4], "finite"),
+        ("12", "expected a list"),
+    ],
+)
+def test_invalid_polylines_are_refused(polyline: object, words: str) -> None:
+    with pytest.raises(InvalidEditError) as raised:
+        normalize_geometry(AnnotationKind.POLYLINE, polyline, W, H)
+    assert words in str(raised.value)
+    assert str(raised.value).startswith("polyline")
+    assert "\n" not in str(raised.value)
+
+
+def test_rotated_box_angle_is_kept_in_0_to_360_degrees() -> None:
+    assert normalize_rotated_box([10, 10, 8, 4, -30], W, H) == [10.0, 10.0, 8.0, 4.0, 330.0]
+    assert normalize_rotated_box([10, 10, 8, 4, 390], W, H)[4] == 30.0
+
+
+@pytest.mark.parametrize(
+    ("box", "words"),
+    [
+        ([10, 10, 8, 4], "expected [cx, cy, width, height, angle]"),
+        ([10, 10, 0, 4, 0], "must be positive"),
+        ([10, 10, 8, -4, 0], "must be positive"),
+        ([70, 10, 8, 4, 0], "centre: point (70, 10) lies outside"),
+        ([10, 10, 8, 4, math.inf], "finite"),
+        (None, "geometry is missing"),
+    ],
+)
+def test_invalid_rotated_boxes_are_refused(box: object, words: str) -> None:
+    with pytest.raises(InvalidEditError) as raised:
+        normalize_geometry(AnnotationKind.ROTATED_BOX, box, W, H)
+    assert words in str(raised.value)
+    assert str(raised.value).startswith("rotated_box")
+
+
+def test_a_rotated_box_turns_clockwise_on_screen_from_its_top_left_corner() -> None:
+    corners = rotated_box_corners([20, 20, 10, 4, 90])
+    # 90° clockwise with y down: the top side (left to right) now runs top to bottom.
+    assert np.allclose(corners, [22, 15, 22, 25, 18, 25, 18, 15])
+    assert np.allclose(rotated_box_corners([20, 20, 10, 4, 0]), [15, 18, 25, 18, 25, 22, 15, 22])
+
+
+@pytest.mark.parametrize("angle", [0.0, 30.0, 90.0, 179.0, 200.0, 359.0])
+def test_corners_give_back_the_rotated_box(angle: float) -> None:
+    box = [30.0, 20.0, 12.0, 5.0, angle]
+    assert np.allclose(rotated_box_from_corners(rotated_box_corners(box)), box)
+
+
+def test_a_rotated_box_gives_its_bounds_and_its_filled_outline() -> None:
+    turned = [20.0, 20.0, 10.0, 4.0, 90.0]
+    assert np.allclose(shape_box("rotated_box", turned, W, H), [18, 15, 4, 10])
+    assert coco_mask.area(shape_rle("rotated_box", turned, W, H)) == 40
+    sticking_out = [1.0, 1.0, 10.0, 10.0, 45.0]
+    left, top, width, height = shape_box("rotated_box", sticking_out, W, H)
+    assert (left, top) == (0.0, 0.0)
+    assert np.allclose([width, height], 1 + 10 / math.sqrt(2))
+
+
+def test_a_polyline_has_a_box_but_no_area() -> None:
+    assert shape_box("polyline", [1.0, 2.0, 9.0, 2.0, 5.0, 7.0], W, H) == [1.0, 2.0, 8.0, 5.0]
+    with pytest.raises(ValueError, match="has no area"):
+        shape_rle("polyline", [1.0, 2.0, 9.0, 2.0], W, H)
 
 
 def test_tag_has_no_geometry_and_other_kinds_need_one() -> None:

@@ -390,6 +390,51 @@ def test_downgrade_from_0010_drops_box_findings_and_qualities_and_keeps_the_rest
     assert _rows(path, "annotation") == annotations
 
 
+def test_upgrade_to_0011_keeps_every_annotation_and_accepts_the_new_kinds(
+    tmp_path: Path,
+) -> None:
+    path, item, _tag, _cat, _dog = _tagged_project(tmp_path)
+    _migrate(path, "downgrade", "0010")
+    annotations = _rows(path, "annotation")
+    with Project.open(path) as project:
+        line = project.annotate(item, "cat", polyline=[(1, 1), (5, 5), (9, 2)])
+        turned = project.annotate(item, "dog", rotated_box=[10, 10, 8, 4, 30])
+    assert _rows(path, "annotation")[: len(annotations)] == annotations
+    assert _rows(path, "annotation", ["id", "kind"])[-2:] == [
+        (line, "polyline"),
+        (turned, "rotated_box"),
+    ]
+
+
+def test_downgrade_from_0011_refuses_while_polylines_or_rotated_boxes_exist(
+    tmp_path: Path,
+) -> None:
+    path, item, _tag, _cat, _dog = _tagged_project(tmp_path)
+    with Project.open(path) as project:
+        project.annotate(item, "cat", rotated_box=[10, 10, 8, 4, 30])
+        project.set_status([item], "done")
+        project.create_version("v1")
+    annotations = _rows(path, "annotation")
+    with pytest.raises(ProjectFileError, match=r"2 polyline or rotated-box shapes remain \(1 "):
+        _migrate(path, "downgrade", "0010")
+    with Project.open(path) as project:
+        assert current_revision(project.context.database) == "0011"
+    assert _rows(path, "annotation") == annotations
+
+
+def test_downgrade_from_0011_without_new_shapes_keeps_every_annotation(tmp_path: Path) -> None:
+    path, *_ = _tagged_project(tmp_path)
+    annotations = _rows(path, "annotation")
+    _migrate(path, "downgrade", "0010")
+    assert _rows(path, "annotation") == annotations
+    connection = sqlite3.connect(path)
+    try:
+        with pytest.raises(sqlite3.IntegrityError, match="ck_annotation_kind"), connection:
+            connection.execute("UPDATE annotation SET kind = 'polyline'")
+    finally:
+        connection.close()
+
+
 def _tagged_project(tmp_path: Path) -> tuple[Path, int, int, int, int]:
     """A project of one image tagged "cat" (classes cat and dog): the path, the item's id, the
     tag's id, and the two classes' ids."""

@@ -314,10 +314,11 @@ def test_the_window_has_gallery_canvas_panels_and_tools(qtbot: QtBot, window: Ma
         window.docks["models"],
     }
     tools = [action.objectName() for action in window.tool_bar.actions()]
-    assert tools == [
-        f"tool_{t}"
-        for t in ("select", "box", "polygon", "brush", "eraser", "keypoints", "sam", "wand")
-    ]
+    built_in = (
+        "select", "box", "polygon", "polyline", "rotated_box", "brush", "eraser", "keypoints",
+        "sam", "wand",
+    )  # fmt: skip
+    assert tools == [f"tool_{name}" for name in built_in]
     assert window.menu_actions["tool_select"].isChecked()
 
 

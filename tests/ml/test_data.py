@@ -20,6 +20,7 @@ from studio.ml.data import (
     VersionDataset,
     collate_detection,
     make_loader,
+    shape_notes,
     usable_items,
 )
 from tests.ml.conftest import annotation, version_record
@@ -83,6 +84,42 @@ def test_detection_uses_boxes_polygons_and_masks_and_checked_empty_items() -> No
     assert skipped == {"no masks": 2, "box-only objects": 1}
     with pytest.raises(TrainingConfigError, match="unknown task"):
         usable_items(items, "captioning", CLASSES)
+
+
+TURNED = [20.0, 15.0, 10.0, 4.0, 90.0]  # standing up: spans x 18..22, y 10..20
+LANE = [2.0, 2.0, 30.0, 25.0]
+
+
+def _turned_and_lane_item(tmp_path: Path) -> VersionItem:
+    (tmp_path / "images").mkdir()
+    Image.new("RGB", (40, 30), (90, 120, 150)).save(tmp_path / "images/1.png")
+    shapes = (annotation(1, 10, "rotated_box", TURNED), annotation(2, 11, "polyline", LANE))
+    return _item(1, shapes)
+
+
+def test_a_detector_learns_a_rotated_box_as_its_bounds_and_ignores_polylines(
+    tmp_path: Path,
+) -> None:
+    item = _turned_and_lane_item(tmp_path)
+    _, target = VersionDataset([item], tmp_path, "detection", CLASSES, None)[0]
+    assert torch.allclose(target["boxes"], torch.tensor([[18.0, 10.0, 22.0, 20.0]]))
+    assert target["labels"].tolist() == [1]
+    assert shape_notes([item], "detection", CLASSES) == [
+        "1 rotated box trained on its axis-aligned bounds",
+        "1 polyline ignored (detection learns shapes with an area)",
+    ]
+
+
+def test_a_segmenter_learns_a_rotated_box_as_its_filled_outline(tmp_path: Path) -> None:
+    item = _turned_and_lane_item(tmp_path)
+    _, target = VersionDataset([item], tmp_path, "segmentation", CLASSES, None)[0]
+    (mask,) = target["masks"]
+    assert int(mask.sum()) == 40
+    assert mask[10:20, 18:22].all()
+    assert shape_notes([item], "segmentation", CLASSES)[0] == (
+        "1 rotated box trained on its filled outline"
+    )
+    assert shape_notes([item], "classification", CLASSES) == []
 
 
 def test_classification_dataset_gives_normalised_images_and_class_indices(tagged_version) -> None:

@@ -17,7 +17,9 @@ Category ids are kept, so an export gives every class its old id back. Export wr
 images under `images/<split>/`; keypoints go back into the annotation of the shape they lie
 on, and the category's keypoints and skeleton are written; the result loads in pycocotools. A
 polygon with holes (rings filled even-odd, as the canvas draws them) is written as an RLE
-mask with iscrowd 0, since COCO reads an object's polygons as a union.
+mask with iscrowd 0, since COCO reads an object's polygons as a union. COCO has no rotated box
+and no open line: a rotated box is written as the polygon of its corners (kept inside the
+image), which the report says, and polylines are skipped and counted.
 """
 
 from __future__ import annotations
@@ -48,7 +50,7 @@ from studio.core.formats.reading import (
 )
 from studio.core.formats.registry import LabelFormat
 from studio.core.formats.writing import stable_ids
-from studio.core.geometry import polygon_rle
+from studio.core.geometry import polygon_rle, rotated_box_corners
 from studio.core.records import AnnotationRecord, ItemRecord, LabelClassRecord
 
 DEFAULT_GROUP = "default"
@@ -64,11 +66,20 @@ ANNOTATION_FIELDS = frozenset(
 NATIVE_FLAGS = frozenset({"iscrowd"})
 
 
+ROTATED_AS_POLYGONS = "rotated boxes were written as 4-point polygons (COCO has no rotated box)"
+
+
 class CocoFormat(LabelFormat):
     name = "coco"
     title = "COCO JSON"
     kinds = frozenset(
-        {AnnotationKind.BOX, AnnotationKind.POLYGON, AnnotationKind.MASK, AnnotationKind.KEYPOINTS}
+        {
+            AnnotationKind.BOX,
+            AnnotationKind.POLYGON,
+            AnnotationKind.MASK,
+            AnnotationKind.KEYPOINTS,
+            AnnotationKind.ROTATED_BOX,
+        }
     )
     suffixes = (".json",)
 
@@ -110,6 +121,12 @@ class CocoFormat(LabelFormat):
             document = _document(export, entries, category_ids, group, target)
             with open(target.path(f"annotations/instances_{group}.json"), "w") as stream:
                 json.dump(document, stream, separators=(",", ":"))
+        if any(
+            annotation.kind == AnnotationKind.ROTATED_BOX.value
+            for entry in export.items
+            for annotation in entry.annotations
+        ):
+            target.report.warnings.append(ROTATED_AS_POLYGONS)
 
 
 def _looks_like_coco(path: Path) -> bool:
@@ -548,8 +565,15 @@ def _annotation(
         x, y, w, h = annotation.geometry
         segmentation: Any = []
         bbox, area = [x, y, w, h], w * h
-    elif kind in (AnnotationKind.POLYGON.value, AnnotationKind.MASK.value):
-        segmentation, bbox, area = _segmentation(annotation, item.width, item.height)
+    elif kind == AnnotationKind.MASK.value:
+        segmentation, bbox, area = _mask_segmentation(annotation.geometry)
+    elif kind == AnnotationKind.POLYGON.value:
+        segmentation, bbox, area = _segmentation(annotation.geometry, item.width, item.height)
+    elif kind == AnnotationKind.ROTATED_BOX.value:
+        corners = rotated_box_corners(annotation.geometry)
+        limits = (item.width, item.height)
+        ring = [min(max(value, 0.0), limits[i % 2]) for i, value in enumerate(corners)]
+        segmentation, bbox, area = _segmentation([ring], item.width, item.height)
     else:
         return None
     written = {
@@ -568,22 +592,24 @@ def _annotation(
     return written
 
 
+def _mask_segmentation(mask: dict[str, Any]) -> tuple[Any, list[float], float]:
+    """COCO segmentation, bbox and area of a stored mask, as pycocotools computes them."""
+    size, counts = mask["size"], mask["counts"]
+    rle = {"size": size, "counts": counts.encode()}
+    bbox = [float(value) for value in coco_mask.toBbox(rle)]
+    return {"size": size, "counts": counts}, bbox, float(coco_mask.area(rle))
+
+
 def _segmentation(
-    annotation: AnnotationRecord, width: int, height: int
+    rings: list[list[float]], width: int, height: int
 ) -> tuple[Any, list[float], float]:
-    """COCO segmentation, bbox and area of a polygon or mask, as pycocotools computes them.
+    """COCO segmentation, bbox and area of polygon rings, as pycocotools computes them.
 
     COCO reads an object's polygons as a union, so a polygon whose rings overlap (an outline
     with holes: Studio fills rings even-odd) is written as a compressed RLE instead, with
     `iscrowd` left as it is. pycocotools and Datumaro (so CVAT) read an RLE `segmentation`
     whatever its iscrowd; Datumaro's own exporter marks every mask iscrowd 1, which COCOeval
     would ignore as a crowd region, so Studio keeps the object's 0."""
-    if annotation.kind == AnnotationKind.MASK.value:
-        size, counts = annotation.geometry["size"], annotation.geometry["counts"]
-        rle = {"size": size, "counts": counts.encode()}
-        bbox = [float(value) for value in coco_mask.toBbox(rle)]
-        return {"size": size, "counts": counts}, bbox, float(coco_mask.area(rle))
-    rings = annotation.geometry
     filled = polygon_rle(rings, width, height)
     area = float(coco_mask.area(filled))
     union = coco_mask.merge(coco_mask.frPyObjects(rings, height, width))

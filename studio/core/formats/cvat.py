@@ -1,22 +1,22 @@
 """CVAT for images 1.1: one `annotations.xml` for a whole task, job or project.
 
-The file lists the labels in `<meta>` (their order is the class order) and every image with
-its shapes: `<box>`, `<polygon>`, `<mask>` (CVAT's own run-length encoding) and `<tag>`, each
-with `<attribute name="…">value</attribute>` children, which become text user attributes
-(a label attribute named like a reserved flag CVAT has no place for, such as `difficult`,
-becomes that flag; see `studio.core.attributes`; of a repeated name the last is kept and the
-others counted). The label attribute definitions in `<meta>` become the class's attribute
-schema (below). `occluded="1"` becomes the reserved flag `occluded` = 1 and a
-non-zero `z_order` the flag `z_order`; a label attribute named `occluded` stays a user
-attribute beside it. `source="auto"` (a model's shape no person changed) becomes source
-`model`; `semi-auto` shapes come in as human work and are counted. A rotated box becomes the
-polygon of its four corners (turned clockwise about its centre, as CVAT draws it). Polygons
-of one label sharing a `group_id` are one object with several parts; a `group_id` on any
-other shape is counted in the warnings. Polylines, points, ellipses, cuboids and skeletons
-have no Studio shape: they are counted in the import's warnings, never dropped silently; so
-are shapes with an empty label (Datumaro's test files have them), and an image with skipped
-shapes is not taken to be empty. An image's `subset` (or the task's) gives its split:
-Train/Validation/Test → train/val/test, "default" → none. Images are looked for in
+The file lists the labels in `<meta>` (their order is the class order) and every image with its
+shapes: `<box>`, `<polygon>`, `<mask>` (CVAT's own run-length encoding) and `<tag>`, each with
+`<attribute name="…">value</attribute>` children, which become text user attributes (a label
+attribute named like a reserved flag CVAT has no place for, such as `difficult`, becomes that
+flag; see `studio.core.attributes`; of a repeated name the last is kept and the others
+counted). The label attribute definitions in `<meta>` become the class's attribute schema
+(below). `occluded="1"` becomes the reserved flag `occluded` = 1 and a non-zero
+`z_order` the flag `z_order`; a label attribute named `occluded` stays a user attribute beside
+it. `source="auto"` (a model's shape no person changed) becomes source `model`; `semi-auto`
+shapes come in as human work and are counted. A `<box rotation="…">` is a rotated box (turned
+clockwise about its centre by that many degrees, as CVAT draws it and as Studio stores it) and
+a `<polyline>` a polyline. Polygons of one label sharing a `group_id` are one object with
+several parts; a `group_id` on any other shape is counted in the warnings. Points, ellipses,
+cuboids and skeletons have no Studio shape: they are counted in the import's warnings, never
+dropped silently; so are shapes with an empty label (Datumaro's test files have them), and an
+image with skipped shapes is not taken to be empty. An image's `subset` (or the task's) gives
+its split: Train/Validation/Test → train/val/test, "default" → none. Images are looked for in
 `images/<subset>/` (a project export), `images/` (a task export) and beside the file.
 
 A label's attribute definitions become its class's attribute schema (`studio.core.attributes`):
@@ -30,14 +30,13 @@ pixels, starting with background, over the `width`×`height` rectangle at `left`
 row by row.
 
 Export writes `annotations.xml` (meta with every class in project order) and the images in
-`images/`; keypoints have no CVAT-for-images shape in Studio's mapping and are skipped and
-counted. Shapes are written with the source CVAT gives such work (`CVAT_SOURCES`); model
-scores are not kept.
+`images/`; a rotated box is a `<box>` with its `rotation`, a polyline a `<polyline>`; keypoints
+have no CVAT-for-images shape in Studio's mapping and are skipped and counted. Shapes are
+written with the source CVAT gives such work (`CVAT_SOURCES`); model scores are not kept.
 """
 
 from __future__ import annotations
 
-import math
 import re
 import xml.etree.ElementTree as ET
 from collections import Counter
@@ -84,7 +83,6 @@ from studio.core.records import AnnotationRecord
 SUBSET_OF_SPLIT = {"train": "Train", "val": "Validation", "test": "Test"}
 DEFAULT_SUBSET = "default"
 UNSUPPORTED_SHAPES = {
-    "polyline": "polylines",
     "points": "points shapes",
     "ellipse": "ellipses",
     "cuboid": "cuboids",
@@ -132,7 +130,14 @@ class CvatFormat(LabelFormat):
     name = "cvat"
     title = "CVAT for images 1.1"
     kinds = frozenset(
-        {AnnotationKind.BOX, AnnotationKind.POLYGON, AnnotationKind.MASK, AnnotationKind.TAG}
+        {
+            AnnotationKind.BOX,
+            AnnotationKind.ROTATED_BOX,
+            AnnotationKind.POLYGON,
+            AnnotationKind.POLYLINE,
+            AnnotationKind.MASK,
+            AnnotationKind.TAG,
+        }
     )
     suffixes = (".xml",)
 
@@ -416,23 +421,18 @@ def _box(file: Path, where: str, element: Any, label: str, width: int, height: i
         )
     rotation = text_number(element.get("rotation") or "0", file, where, "rotation")
     if rotation % 360:
-        corners = _rotated_corners(xtl, ytl, xbr, ybr, rotation, width, height)
-        return LabelRecord(label, AnnotationKind.POLYGON, [corners], where=where)
+        turned = [(xtl + xbr) / 2, (ytl + ybr) / 2, xbr - xtl, ybr - ytl, rotation]
+        return LabelRecord(label, AnnotationKind.ROTATED_BOX, turned, where=where)
     return LabelRecord(label, AnnotationKind.BOX, [xtl, ytl, xbr - xtl, ybr - ytl], where=where)
 
 
-def _rotated_corners(
-    xtl: float, ytl: float, xbr: float, ybr: float, degrees: float, width: int, height: int
-) -> list[float]:
-    """The box's corners turned clockwise about its centre, kept inside the image."""
-    cx, cy = (xtl + xbr) / 2, (ytl + ybr) / 2
-    cos, sin = math.cos(math.radians(degrees)), math.sin(math.radians(degrees))
-    ring = []
-    for x, y in ((xtl, ytl), (xbr, ytl), (xbr, ybr), (xtl, ybr)):
-        dx, dy = x - cx, y - cy
-        ring.append(min(max(cx + dx * cos - dy * sin, 0.0), float(width)))
-        ring.append(min(max(cy + dx * sin + dy * cos, 0.0), float(height)))
-    return ring
+def _polyline(
+    file: Path, where: str, element: Any, label: str, width: int, height: int
+) -> LabelRecord:
+    chain = _points(file, where, element.get("points") or "")
+    if len(chain) < 4:
+        raise LabelImportError(file, f"a polyline needs 2 points, got {len(chain) // 2}", where)
+    return LabelRecord(label, AnnotationKind.POLYLINE, chain, where=where)
 
 
 def _polygon(
@@ -502,7 +502,13 @@ def _decode_rle(file: Path, where: str, text: str, width: int, height: int) -> n
     return np.repeat(values, runs).reshape(height, width)
 
 
-SHAPE_READERS = {"box": _box, "polygon": _polygon, "tag": _tag, "mask": _mask}
+SHAPE_READERS = {
+    "box": _box,
+    "polygon": _polygon,
+    "polyline": _polyline,
+    "tag": _tag,
+    "mask": _mask,
+}
 
 
 # -- writing -------------------------------------------------------------------------------
@@ -592,6 +598,14 @@ def _shapes(annotation: AnnotationRecord, groups: Any) -> list[ET.Element]:
         corners = {"xtl": x, "ytl": y, "xbr": x + w, "ybr": y + h}
         values = {key: _n(value) for key, value in corners.items()}
         shapes = [_shape("box", annotation, placed, values)]
+    elif kind == AnnotationKind.ROTATED_BOX.value:
+        cx, cy, w, h, angle = annotation.geometry
+        corners = {"xtl": cx - w / 2, "ytl": cy - h / 2, "xbr": cx + w / 2, "ybr": cy + h / 2}
+        values = {key: _n(value) for key, value in corners.items()}
+        shapes = [_shape("box", annotation, placed, {**values, "rotation": _n(angle)})]
+    elif kind == AnnotationKind.POLYLINE.value:
+        points = {"points": _points_text(annotation.geometry)}
+        shapes = [_shape("polyline", annotation, placed, points)]
     elif kind == AnnotationKind.POLYGON.value:
         rings = annotation.geometry
         group = {"group_id": str(next(groups))} if len(rings) > 1 else {}

@@ -18,7 +18,7 @@ from studio.core.enums import AnnotationKind, AnnotationSource
 from studio.core.errors import InvalidEditError, LabelImportError
 from studio.core.formats.image_matching import FoundImage
 from studio.core.formats.model import LabelRecord
-from studio.core.geometry import normalize_geometry
+from studio.core.geometry import normalize_geometry, rotated_box_from_corners
 
 # Shapes up to one pixel outside the image are clamped to it: other tools' float rounding, and
 # VOC writers (Roboflow) that end a box at `width + 1`, the devkit's 1-based last pixel.
@@ -54,7 +54,9 @@ def checked_row(
 
 
 def _to_pixels(kind: AnnotationKind, geometry: Any, width: int, height: int) -> Any:
-    """Fractions of the image size to pixels (boxes, polygon rings, keypoints)."""
+    """Fractions of the image size to pixels (boxes, polygon rings, polylines, keypoints, and
+    rotated boxes, which come as their four corners: an angle in fractions of a non-square
+    image would not be the angle in pixels)."""
     if kind is AnnotationKind.BOX:
         x, y, w, h = (float(value) for value in geometry)
         return [x * width, y * height, w * width, h * height]
@@ -65,11 +67,15 @@ def _to_pixels(kind: AnnotationKind, geometry: Any, width: int, height: int) -> 
         ]
     if kind is AnnotationKind.KEYPOINTS:
         return [[float(x) * width, float(y) * height, *rest] for x, y, *rest in geometry]
+    if kind in (AnnotationKind.POLYLINE, AnnotationKind.ROTATED_BOX):
+        points = [float(v) * (width if i % 2 == 0 else height) for i, v in enumerate(geometry)]
+        return rotated_box_from_corners(points) if kind is AnnotationKind.ROTATED_BOX else points
     return geometry
 
 
 def _clamped(kind: AnnotationKind, geometry: Any, width: int, height: int) -> tuple[Any, bool]:
-    """Boxes and polygons nudged inside the image when they overshoot by ≤ EDGE_TOLERANCE."""
+    """Boxes, polygons and polylines nudged inside the image when they overshoot by ≤
+    EDGE_TOLERANCE."""
     if kind is AnnotationKind.BOX and isinstance(geometry, (list, tuple)) and len(geometry) == 4:
         if _box_inside(geometry, width, height):
             return geometry, False
@@ -80,6 +86,9 @@ def _clamped(kind: AnnotationKind, geometry: Any, width: int, height: int) -> tu
         right, bottom = _nudge(x + w, width), _nudge(y + h, height)
         result = [left, top, right - left, bottom - top]
         return (result, True) if result != list(geometry) else (geometry, False)
+    if kind is AnnotationKind.POLYLINE and isinstance(geometry, list):
+        rings, changed = _clamped(AnnotationKind.POLYGON, [geometry], width, height)
+        return (rings[0], changed) if changed else (geometry, False)
     if kind is AnnotationKind.POLYGON and isinstance(geometry, list):
         changed = False
         rings = []

@@ -7,22 +7,24 @@ part of an upload path or URL is used: the image is looked for as named, then wi
 8-hex-digit prefix Label Studio gives uploads, beside the JSON file and in its `images/`
 folder; an image not found there is matched with a project item of that name.
 
-Results: `rectanglelabels` (percent of the image size; a rotated rectangle becomes a
-4-point polygon), `polygonlabels`, `keypointlabels` (one point each) and `choices` (image
-tags). Other result types (brushes, text areas, ratings…) are not imported and are counted in
-the report's warnings. Of several annotations of a task (several annotators) the most
-recent one that was not cancelled is imported, with a warning; a task with no annotation is
-not labeled, one whose annotation has an empty result is labeled empty. Drafts (work not
-submitted) are counted in the warnings. Predictions become model labels with their scores.
-The JSON-MIN export (flat records without `data`) is detected and refused with its name.
+Results: `rectanglelabels` (percent of the image size; a rectangle with a `rotation` becomes a
+rotated box: Label Studio turns it clockwise about its top-left corner, Studio about its
+centre, and the corners are the same), `polygonlabels`, `keypointlabels` (one point each) and
+`choices` (image tags). Other result types (brushes, text areas, ratings…) are not imported and
+are counted in the report's warnings. Of several annotations of a task (several annotators) the
+most recent one that was not cancelled is imported, with a warning; a task with no annotation
+is not labeled, one whose annotation has an empty result is labeled empty. Drafts (work not
+submitted) are counted in the warnings. Predictions become model labels with their scores. The
+JSON-MIN export (flat records without `data`) is detected and refused with its name.
 
 Export writes `tasks.json` with each image copied to `images/`, human labels as the task's
 annotation and model labels as its prediction, plus `config.xml`, the labeling config of a
 matching project. To continue in Label Studio: create a project, paste `config.xml` under
 Settings → Labeling Interface → Code, then import `tasks.json` with its images served by a
 local-files storage (or uploaded). Controls are named `label` (rectangles), `polygon`,
-`keypoint` and `choice` (tags), all on the image `image`. Masks are not exported (Label
-Studio's brush encoding is its own) and are counted as skipped; a polygon of several parts
+`keypoint` and `choice` (tags), all on the image `image`. A rotated box is a `rectanglelabels`
+result with its `rotation`. Masks are not exported (Label Studio's brush encoding is its own)
+and polylines have no Label Studio control: both are counted as skipped; a polygon of several parts
 becomes one polygon per part; a Studio split is kept in `data.split`, annotation attributes
 in the result's `meta.attributes`.
 
@@ -78,6 +80,7 @@ from studio.core.formats.reading import (
     whole_number,
 )
 from studio.core.formats.registry import LabelFormat
+from studio.core.geometry import rotated_box_corners
 from studio.core.records import AnnotationRecord
 
 TASKS_FILE = "tasks.json"
@@ -100,6 +103,7 @@ SHAPE_TYPES = frozenset(
 # Kind → (result type, control name, control tag, option tag) of what the writer produces.
 CONTROLS = {
     AnnotationKind.BOX: ("rectanglelabels", "label", "RectangleLabels", "Label"),
+    AnnotationKind.ROTATED_BOX: ("rectanglelabels", "label", "RectangleLabels", "Label"),
     AnnotationKind.POLYGON: ("polygonlabels", "polygon", "PolygonLabels", "Label"),
     AnnotationKind.KEYPOINTS: ("keypointlabels", "keypoint", "KeyPointLabels", "Label"),
     AnnotationKind.TAG: ("choices", "choice", "Choices", "Choice"),
@@ -607,11 +611,12 @@ def _shape(
         raise LabelImportError(
             file, "a rotated rectangle needs original_width and original_height", where
         )
-    return AnnotationKind.POLYGON, [_rotated_corners(box, rotation, *size)]
+    return AnnotationKind.ROTATED_BOX, _rotated_corners(box, rotation, *size)
 
 
 def _rotated_corners(box: list[float], degrees: float, width: int, height: int) -> list[float]:
-    """Corners of a rectangle Label Studio rotated clockwise about its top-left corner.
+    """Corners of a rectangle Label Studio rotated clockwise about its top-left corner, from
+    that corner on, clockwise: a rotated box's corners (`rotated_box_corners`' order).
 
     The rotation happens in pixels (percents of a non-square image are not isotropic), so
     the box goes to pixels and the corners come back as fractions.
@@ -654,7 +659,8 @@ def _task(
             continue
         is_model = annotation.source == AnnotationSource.MODEL.value
         (model if is_model else human).extend(results)
-        kinds.add(AnnotationKind(annotation.kind))
+        kind = AnnotationKind(annotation.kind)
+        kinds.add(AnnotationKind.BOX if kind is AnnotationKind.ROTATED_BOX else kind)
         parts += int(annotation.kind == AnnotationKind.POLYGON.value and len(results) > 1)
         target.exported()
     task: dict[str, Any] = {"id": item.id, "data": data, "annotations": [], "predictions": []}
@@ -691,6 +697,18 @@ def _results(
                 "rotation": 0,
             }
         ]
+    elif kind == AnnotationKind.ROTATED_BOX.value:
+        left, top = rotated_box_corners(geometry)[:2]
+        _, _, w, h, angle = geometry
+        values = [
+            {
+                "x": left / width * 100,
+                "y": top / height * 100,
+                "width": w / width * 100,
+                "height": h / height * 100,
+                "rotation": angle,
+            }
+        ]
     elif kind == AnnotationKind.POLYGON.value:
         values = [
             {
@@ -709,6 +727,8 @@ def _results(
         values = [{"x": x / width * 100, "y": y / height * 100}]
     elif kind == AnnotationKind.TAG.value:
         values = [{}]
+    elif kind == AnnotationKind.POLYLINE.value:
+        return [], "polylines (Label Studio has no polyline control)"
     else:
         return [], f"{kind} annotations (Label Studio's brush format is not written)"
     result_type, control, _, _ = CONTROLS[AnnotationKind(kind)]

@@ -14,9 +14,12 @@ Each file holds `shapes` (`label`, `points`, `shape_type`, `group_id`, `flags`,
   kept inside the image: Studio has no circle, and a polygon keeps the shape editable;
 - `mask` (labelme ≥ 5.4: a PNG, in base64, of the mask inside the rectangle of its two
   points, both ends included) → mask;
-- `line`, `linestrip` and unknown shape types have no Studio shape: they are counted in the
-  import's warnings, never dropped silently, and an image with such shapes is not taken to
-  be empty.
+- `linestrip` (≥ 2 points) and `line` (2 points) → polyline; export writes `linestrip`;
+- `rotation` (X-AnyLabeling's rotated box: 4 corners, the first two along its width, and its
+  `direction` in radians, clockwise on screen) → rotated box, from the corners; export writes
+  the same, which X-AnyLabeling reads and labelme itself does not (the export says so);
+- unknown shape types have no Studio shape: they are counted in the import's warnings, never
+  dropped silently, and an image with such shapes is not taken to be empty.
 
 Image-level flags that are true become tags, and export writes tags as flags. A shape's
 flags become boolean user attributes, its description the reserved flag `description`, and
@@ -66,7 +69,7 @@ from studio.core.formats.reading import (
 )
 from studio.core.formats.registry import LabelFormat
 from studio.core.formats.writing import mask_bounds, unique_stem
-from studio.core.geometry import decode_mask
+from studio.core.geometry import decode_mask, rotated_box_corners, rotated_box_from_corners
 from studio.core.image_probe import ProbeError, probe_image, probe_image_data
 from studio.core.records import AnnotationRecord
 
@@ -87,7 +90,11 @@ UNGROUPED = (
 # labelme 3's per-shape display colours: Studio draws a shape in its class's colour.
 SHAPE_COLOURS = ("line_color", "fill_color")
 UNKEPT_COLOURS = "labelme shape colours were left out (Studio draws shapes in the class colour)"
-LINE_SHAPES = {"line": "lines", "linestrip": "linestrips"}
+ROTATION_SHAPE = "rotation"  # X-AnyLabeling's rotated box
+ROTATION_NOTE = (
+    "rotated boxes were written as X-AnyLabeling 'rotation' shapes, which labelme itself "
+    "does not open"
+)
 DETECT_SAMPLE = 20
 EMPTY_REASONS = {
     AnnotationKind.MASK.value: "empty masks",
@@ -104,6 +111,8 @@ class LabelmeFormat(LabelFormat):
             AnnotationKind.POLYGON,
             AnnotationKind.MASK,
             AnnotationKind.KEYPOINTS,
+            AnnotationKind.POLYLINE,
+            AnnotationKind.ROTATED_BOX,
             AnnotationKind.TAG,
         }
     )
@@ -146,6 +155,12 @@ class LabelmeFormat(LabelFormat):
     def write(self, export: ExportSet, target: ExportTarget) -> None:
         taken: set[str] = set()
         lost_points = 0
+        if any(
+            annotation.kind == AnnotationKind.ROTATED_BOX.value
+            for entry in export.items
+            for annotation in entry.annotations
+        ):
+            target.report.warnings.append(ROTATION_NOTE)
         for done, entry in enumerate(export.items, start=1):
             target.control.step(done, len(export.items))
             image_path = target.place_image(entry, "")
@@ -171,8 +186,6 @@ def _json_files(folder: Path) -> list[Path]:
 
 
 def _skip_warning(kind: str, count: int) -> str:
-    if kind in LINE_SHAPES:
-        return f"{count:,} {LINE_SHAPES[kind]} skipped: Studio has no line shape"
     return f"{count:,} shapes of unknown shape_type {kind!r} skipped"
 
 
@@ -413,6 +426,32 @@ def _polygon(
     return AnnotationKind.POLYGON, [points]
 
 
+def _linestrip(
+    file: Path, where: str, points: list[float], shape: dict, width: Any, height: Any
+) -> tuple[AnnotationKind, Any]:
+    if len(points) < 4:
+        raise LabelImportError(
+            file, f"a line needs at least 2 points, got {len(points) // 2}", where
+        )
+    return AnnotationKind.POLYLINE, points
+
+
+def _line(
+    file: Path, where: str, points: list[float], shape: dict, width: Any, height: Any
+) -> tuple[AnnotationKind, Any]:
+    _count(file, where, points, (2,), "line")
+    return AnnotationKind.POLYLINE, points
+
+
+def _rotation(
+    file: Path, where: str, points: list[float], shape: dict, width: Any, height: Any
+) -> tuple[AnnotationKind, Any]:
+    """X-AnyLabeling's rotated box: its corners say it all (its `direction` is the angle of
+    the first side, which the corners give too)."""
+    _count(file, where, points, (4,), "rotated box")
+    return AnnotationKind.ROTATED_BOX, rotated_box_from_corners(points)
+
+
 def _point(
     file: Path, where: str, points: list[float], shape: dict, width: Any, height: Any
 ) -> tuple[AnnotationKind, Any]:
@@ -482,6 +521,9 @@ def _mask_crop(file: Path, where: str, text: Any, width: int, height: int) -> np
 SHAPE_READERS = {
     "rectangle": _rectangle,
     "polygon": _polygon,
+    "linestrip": _linestrip,
+    "line": _line,
+    ROTATION_SHAPE: _rotation,
     "point": _point,
     "circle": _circle,
     "mask": _mask,
@@ -533,6 +575,12 @@ def _annotation_shapes(annotation: AnnotationRecord, groups: Any) -> tuple[list[
         return [_shape(annotation, "polygon", _pairs(ring), group) for ring in geometry], 0
     if kind == AnnotationKind.MASK.value:
         return _mask_shapes(annotation), 0
+    if kind == AnnotationKind.POLYLINE.value:
+        return [_shape(annotation, "linestrip", _pairs(geometry))], 0
+    if kind == AnnotationKind.ROTATED_BOX.value:
+        shape = _shape(annotation, ROTATION_SHAPE, _pairs(rotated_box_corners(geometry)))
+        shape["direction"] = math.radians(geometry[4])
+        return [shape], 0
     shown = [point for point in geometry if point[2] > 0]
     group = next(groups) if len(shown) > 1 else None
     lost = sum(1 for point in geometry if point[2] != 2)

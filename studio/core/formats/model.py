@@ -26,7 +26,8 @@ class LabelRecord:
 
     `geometry` is in Studio's stored form (see `studio.core.geometry`) in pixels, or in
     fractions of the image's width and height when `relative` is set (YOLO, Label Studio),
-    which the importer converts once it knows the image's real size. A mask may be a COCO RLE
+    which the importer converts once it knows the image's real size (a relative rotated box is
+    given by its four corners, `rotated_box_corners`' order). A mask may be a COCO RLE
     (compressed or not) or a boolean array. `where` names the record for error messages
     ("annotation id 17", "line 4", "shape 2").
     """

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 BUILTIN_MODULES = (
     "coco",
     "yolo",
+    "yolo_obb",
     "voc",
     "labelme",
     "label_studio",

@@ -78,6 +78,8 @@ SKIP_REASONS = {
     AnnotationKind.MASK.value: "polygons and masks (VOC holds boxes only)",
     AnnotationKind.KEYPOINTS.value: "keypoints (VOC holds boxes only)",
     AnnotationKind.TAG.value: "tags (VOC holds boxes only)",
+    AnnotationKind.POLYLINE.value: "polylines (VOC holds boxes only)",
+    AnnotationKind.ROTATED_BOX.value: "rotated boxes (VOC holds axis-aligned boxes only)",
 }
 DETECT_SAMPLE = 20
 _VOC_ROOT = re.compile(r"<annotation[\s>]")

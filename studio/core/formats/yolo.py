@@ -20,19 +20,27 @@ Import reads a dataset folder (or its `data.yaml`):
 - The split comes from the image's folders ("train", "val2017", "valid", ...) or else from the
   `data.yaml` key naming its folder or list (unless several keys name it).
 
+YOLO-OBB (`yolo_obb`, in `studio.core.formats.yolo_obb`: Ultralytics' oriented boxes, as in
+DOTA-v1 converted by Ultralytics) is the same layout with one line per rotated box, `class x1
+y1 x2 y2 x3 y3 x4 y4`: its four corners in fractions of the image size, the first two along the
+box's width (see `studio.core.geometry.rotated_box_corners`). It is never guessed (a 4-point
+polygon line looks the same): name it. Its export writes rotated boxes, and boxes as rotated
+boxes of angle 0.
+
 Export writes `data.yaml` (`path: .`, `names` as {index: name} with the indices given on import
 kept), `images/<split>/` and `labels/<split>/`, one `.txt` per image (empty for an image without
 objects). When no exported image has a split, the flat `images/` + `labels/` layout is written
 and `train` and `val` both name `images`. Otherwise images without a split go to `train` (what
 is not held out is trained on), which the export report says. Masks become polygons (outer
-contours; several parts joined into one outline as Ultralytics does); tags and keypoints have
-no place and are counted as skipped.
+contours; several parts joined into one outline as Ultralytics does) and rotated boxes their
+4-corner polygons (the report says so; YOLO-OBB keeps them rotated); tags, keypoints and
+polylines have no place and are counted as skipped.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -58,7 +66,7 @@ from studio.core.formats.reading import (
 )
 from studio.core.formats.registry import LabelFormat
 from studio.core.formats.writing import stable_ids
-from studio.core.geometry import decode_mask, mask_to_polygons
+from studio.core.geometry import decode_mask, mask_to_polygons, rotated_box_corners
 from studio.core.records import AnnotationRecord
 
 CONFIG_NAMES = ("data.yaml", "data.yml", "dataset.yaml", "dataset.yml")
@@ -68,11 +76,23 @@ DECIMALS = 6
 MASK_OUTLINE_TOLERANCE = 0.25  # pixels a mask's written outline may stray from its edge
 
 
+ROTATED_AS_POLYGONS = "rotated boxes were written as 4-point polygons (YOLO-OBB keeps them rotated)"
+
+
 class YoloFormat(LabelFormat):
     name = "yolo"
     title = "YOLO"
-    kinds = frozenset({AnnotationKind.BOX, AnnotationKind.POLYGON, AnnotationKind.MASK})
+    kinds = frozenset(
+        {
+            AnnotationKind.BOX,
+            AnnotationKind.POLYGON,
+            AnnotationKind.MASK,
+            AnnotationKind.ROTATED_BOX,
+        }
+    )
     suffixes = (".yaml", ".yml")
+    # Whether each line is a rotated box's four corners (YOLO-OBB).
+    oriented = False
 
     def detect(self, path: Path) -> float:
         if path.is_file():
@@ -102,6 +122,7 @@ class YoloFormat(LabelFormat):
         else:
             rules = _LineRules(*_read_classes_file(root))
             sources = [(None, root)]
+        rules = replace(rules, oriented=self.oriented)
         for index, name in sorted((rules.names or {}).items()):
             label_set.add_class(name, index)
         images = _collect_images(root, sources, label_set)
@@ -128,7 +149,7 @@ class YoloFormat(LabelFormat):
                 splits_written.add(split)
                 folder = f"images/{split}"
             label_name = _place(entry, folder, stems, target)
-            lines = _label_lines(entry, numbers, target)
+            lines = _label_lines(entry, numbers, target, self.oriented)
             with open(target.path(label_name), "w", encoding="utf-8") as stream:
                 stream.writelines(f"{line}\n" for line in lines)
         unsplit = 0 if flat else sum(1 for entry in export.items if not entry.item.split)
@@ -136,6 +157,12 @@ class YoloFormat(LabelFormat):
             target.report.warnings.append(
                 f"{unsplit:,} images without a split were written to the train split"
             )
+        if not self.oriented and any(
+            annotation.kind == AnnotationKind.ROTATED_BOX.value
+            for entry in export.items
+            for annotation in entry.annotations
+        ):
+            target.report.warnings.append(ROTATED_AS_POLYGONS)
         _write_config(export, numbers, flat, splits_written, target)
 
 
@@ -192,6 +219,7 @@ class _LineRules:
     names_file: Path | None
     keypoints: int = 0
     keypoint_dims: int = 0
+    oriented: bool = False
 
 
 def _read_config(
@@ -465,6 +493,13 @@ def _parse_label_file(file: Path, rules: _LineRules) -> list[LabelRecord]:
                 "values)",
                 where,
             )
+        if rules.oriented and count != 9:
+            raise LabelImportError(
+                file,
+                f"{count} values; a YOLO-OBB line is 'class x1 y1 x2 y2 x3 y3 x4 y4' "
+                "(a rotated box's 4 corners, 9 values)",
+                where,
+            )
         if not rules.keypoints and count != 5 and (count < 7 or count % 2 == 0):
             raise LabelImportError(
                 file,
@@ -476,6 +511,12 @@ def _parse_label_file(file: Path, rules: _LineRules) -> list[LabelRecord]:
         coordinates = [text_number(value, file, where, "coordinate") for value in values[1:]]
         if rules.keypoints:
             records += _pose_records(name, coordinates, rules.keypoint_dims, where)
+        elif rules.oriented:
+            records.append(
+                LabelRecord(
+                    name, AnnotationKind.ROTATED_BOX, coordinates, relative=True, where=where
+                )
+            )
         else:
             records.append(_record(name, coordinates, where))
     return records
@@ -572,16 +613,23 @@ def _place(entry: ExportItem, folder: str, stems: set[str], target: ExportTarget
     return "labels" + stem[len("images") :] + ".txt"
 
 
-def _label_lines(entry: ExportItem, numbers: dict[str, int], target: ExportTarget) -> list[str]:
+def _label_lines(
+    entry: ExportItem, numbers: dict[str, int], target: ExportTarget, oriented: bool
+) -> list[str]:
     width, height = entry.item.width, entry.item.height
     lines = []
     for annotation in entry.annotations:
-        coordinates = _coordinates(annotation, width, height)
+        if oriented:
+            coordinates = _corners(annotation, width, height)
+            held = "YOLO-OBB holds boxes and rotated boxes"
+        else:
+            coordinates = _coordinates(annotation, width, height)
+            held = "YOLO holds boxes and polygons"
         if coordinates is None:
             reason = (
                 "masks too small to become a polygon"
                 if annotation.kind == AnnotationKind.MASK.value
-                else f"{annotation.kind} annotations (YOLO holds boxes and polygons)"
+                else f"{annotation.kind} annotations ({held})"
             )
             target.skip(annotation, reason)
             continue
@@ -599,6 +647,8 @@ def _coordinates(annotation: AnnotationRecord, width: int, height: int) -> list[
         return [(x + w / 2) / width, (y + h / 2) / height, w / width, h / height]
     if kind == AnnotationKind.POLYGON.value:
         rings = annotation.geometry
+    elif kind == AnnotationKind.ROTATED_BOX.value:
+        rings = [rotated_box_corners(annotation.geometry)]
     elif kind == AnnotationKind.MASK.value:
         rings = mask_outlines(decode_mask(annotation.geometry))
         if not rings:
@@ -607,6 +657,18 @@ def _coordinates(annotation: AnnotationRecord, width: int, height: int) -> list[
         return None
     ring = join_rings(rings)
     return [value / (width if i % 2 == 0 else height) for i, value in enumerate(ring)]
+
+
+def _corners(annotation: AnnotationRecord, width: int, height: int) -> list[float] | None:
+    """A box or rotated box as YOLO-OBB's four corners in fractions (a box has angle 0)."""
+    if annotation.kind == AnnotationKind.BOX.value:
+        x, y, w, h = annotation.geometry
+        corners = rotated_box_corners([x + w / 2, y + h / 2, w, h, 0.0])
+    elif annotation.kind == AnnotationKind.ROTATED_BOX.value:
+        corners = rotated_box_corners(annotation.geometry)
+    else:
+        return None
+    return [value / (width if i % 2 == 0 else height) for i, value in enumerate(corners)]
 
 
 def _number(value: float) -> str:

@@ -16,7 +16,7 @@ import numpy as np
 from PySide6.QtCore import QObject, QPointF, QRectF, QRunnable, Qt, QThread, QThreadPool, Signal
 from PySide6.QtGui import QBrush, QColor, QImage, QPainter, QPainterPath, QPen, QPolygonF
 
-from studio.core.geometry import decode_mask
+from studio.core.geometry import decode_mask, rotated_box_corners
 from studio.core.thumbnails import ThumbnailCache, ThumbnailError
 
 TRUTH_WIDTH = 2.0
@@ -49,7 +49,7 @@ def _mask_outlines(geometry: Mapping[str, Any]) -> list[np.ndarray]:
 
 
 def shape_path(kind: str, geometry: Any) -> QPainterPath:
-    """A box, polygon or mask as a painter path in image pixels."""
+    """A box, polygon, rotated box or mask as a painter path in image pixels."""
     path = QPainterPath()
     if kind == "box":
         x, y, width, height = (float(value) for value in geometry)
@@ -59,6 +59,10 @@ def shape_path(kind: str, geometry: Any) -> QPainterPath:
             points = [QPointF(ring[i], ring[i + 1]) for i in range(0, len(ring) - 1, 2)]
             path.addPolygon(QPolygonF(points))
             path.closeSubpath()
+    elif kind == "rotated_box":
+        corners = rotated_box_corners(geometry)
+        path.addPolygon(QPolygonF([QPointF(corners[i], corners[i + 1]) for i in range(0, 8, 2)]))
+        path.closeSubpath()
     elif kind == "mask":
         for outline in _mask_outlines(geometry):
             path.addPolygon(QPolygonF([QPointF(x + 0.5, y + 0.5) for x, y in outline]))

@@ -34,7 +34,14 @@ from studio.gui.workspace.controller import LabelingController
 from studio.gui.workspace.swatch import swatch_icon
 
 AnyIndex = QModelIndex | QPersistentModelIndex
-KIND_TITLES = {"box": "Box", "polygon": "Polygon", "mask": "Mask", "keypoints": "Keypoints"}
+KIND_TITLES = {
+    "box": "Box",
+    "polygon": "Polygon",
+    "mask": "Mask",
+    "keypoints": "Keypoints",
+    "polyline": "Polyline",
+    "rotated_box": "Rotated box",
+}
 
 
 def geometry_summary(annotation: AnnotationRecord) -> str:
@@ -49,6 +56,11 @@ def geometry_summary(annotation: AnnotationRecord) -> str:
         return f"{points} points{parts}"
     if annotation.kind == "keypoints":
         return f"{sum(1 for point in geometry if point[2])} of {len(geometry)} points visible"
+    if annotation.kind == "polyline":
+        return f"{len(geometry) // 2} points"
+    if annotation.kind == "rotated_box":
+        cx, cy, w, h, angle = geometry
+        return f"at {cx:.0f}, {cy:.0f} · {w:.0f}×{h:.0f} px · turned {angle:.0f}°"
     if annotation.kind == "mask":
         height, width = geometry["size"]
         return f"{width}×{height} mask"

@@ -78,6 +78,10 @@ DEFAULT_SHORTCUTS: tuple[ShortcutSpec, ...] = (
     _spec("send_to_back", "Send the selected shapes to the back", "Edit", "Ctrl+["),
     _repeating("brush_bigger", "Bigger brush", "Tools", "]"),
     _repeating("brush_smaller", "Smaller brush", "Tools", "["),
+    # One degree a press, and no auto-repeat: each turn is an edit (an undo step); the rotation
+    # handle is for large turns.
+    _spec("turn_anticlockwise", "Turn the selected rotated boxes 1° anticlockwise", "Edit", "Z"),
+    _spec("turn_clockwise", "Turn the selected rotated boxes 1° clockwise", "Edit", "X"),
     *(
         _spec(f"class_{slot}", f"Class with the key {slot}", "Classes", slot)
         for slot in CLASS_SLOTS

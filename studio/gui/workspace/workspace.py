@@ -20,6 +20,7 @@ from studio.api import HistoryStep, ItemRecord, Project, RelinkReport, StudioErr
 from studio.core.geometry import encode_mask
 from studio.gui.canvas import IMAGE_MISSING, Canvas
 from studio.gui.canvas.shapes.base import DEFAULT_OPACITY
+from studio.gui.canvas.tools.rotated_box_tool import TURN_STEP_DEGREES, turn_selected
 from studio.gui.gallery.model import GalleryModel
 from studio.gui.resources import icon
 from studio.gui.sam.assistant import BoxMasks, SamAssistant, sam_options
@@ -131,6 +132,8 @@ class LabelingWorkspace(QWidget):
         slots: dict[str, Callable[[], object]] = {
             "brush_bigger": lambda: self._resize_brush(ZOOM_STEP),
             "brush_smaller": lambda: self._resize_brush(1 / ZOOM_STEP),
+            "turn_anticlockwise": lambda: turn_selected(self.canvas, -TURN_STEP_DEGREES),
+            "turn_clockwise": lambda: turn_selected(self.canvas, TURN_STEP_DEGREES),
             "class_picker": self.open_class_picker,
             "add_class": self.class_panel.add_class,
             "rename_class": self.class_panel.rename_active,

@@ -22,7 +22,7 @@ FILE_ENTRIES = [entry for entry in ENTRIES if entry.is_file() and entry.suffix !
 MINIMUM_CORPUS = 40
 MINIMUM_PER_FORMAT = {
     "coco": 13, "yolo": 8, "voc": 5, "cvat": 4, "labelme": 5, "label_studio": 3,
-    "class_folders": 3, "csv_labels": 4, "csv_boxes": 4,
+    "class_folders": 3, "csv_labels": 4, "csv_boxes": 4, "yolo_obb": 3,
 }  # fmt: skip
 
 

@@ -74,8 +74,8 @@ def test_fixture_imports_exactly(project: Project) -> None:
     report = project.import_labels(FIXTURE)
 
     assert report.images == 3
-    assert report.annotations_added == 6
-    assert report.per_class == {"car": 2, "person": 2, "road": 1, "day": 1}
+    assert report.annotations_added == 7
+    assert report.per_class == {"car": 2, "person": 3, "road": 1, "day": 1}
     assert [record.name for record in project.classes()] == [
         "car",
         "person",
@@ -85,7 +85,6 @@ def test_fixture_imports_exactly(project: Project) -> None:
     ]
     assert report.warnings == [
         "1 points shapes skipped: Studio has no points shape",
-        "1 polylines skipped: Studio has no polyline shape",
         "CVAT shapes made with a tool's help were imported as human work: semi-auto ×1",
     ]
     items = by_name(project)
@@ -102,12 +101,12 @@ def test_fixture_imports_exactly(project: Project) -> None:
         '{"occluded": 1, "user": {"color": "red"}}',
     )
     rotated = first[1]
-    assert rotated[:2] == ("car", "polygon")
-    assert rotated[2][0] == pytest.approx([50, 25, 50, 35, 40, 35, 40, 25])
+    assert rotated[:3] == ("car", "rotated_box", [45.0, 30.0, 10.0, 10.0, 90.0])
     assert rotated[3] == '{"user": {"color": "blue"}, "z_order": 1}'
     assert first[2:] == [
         ("day", "tag", None, "{}"),
         ("person", "polygon", [[35.0, 5.0, 60.0, 5.0, 60.0, 24.5, 35.0, 24.0]], "{}"),
+        ("person", "polyline", [1.0, 40.0, 20.0, 45.0], "{}"),
     ]
     assert shapes(project, items["b.png"].id) == [
         (
@@ -171,7 +170,7 @@ def test_dry_run_reports_and_writes_nothing(project: Project) -> None:
 
     report = project.import_labels(FIXTURE, dry_run=True)
 
-    assert (report.images, report.annotations_added) == (3, 6)
+    assert (report.images, report.annotations_added) == (3, 7)
     assert dump(project.path) == before
 
 
@@ -463,9 +462,8 @@ def test_datumaros_test_file_imports_and_reports_what_it_skips(
     assert report.format == "cvat"
     assert sorted(report.warnings) == [
         "1 points shapes skipped: Studio has no points shape",
-        "1 polylines skipped: Studio has no polyline shape",
-        "1 shapes without a label skipped: every Studio shape has a class",
         "1 skeletons skipped: Studio has no skeleton shape",
+        "2 shapes without a label skipped: every Studio shape has a class",
     ]
     items = by_name(project)
     assert shapes(project, items["img0.jpg"].id) == [

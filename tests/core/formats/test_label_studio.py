@@ -93,17 +93,12 @@ def test_fixture_imports_exactly(project: Project) -> None:
                 ("dog", "polygon", "[[32.0, 4.8, 48.0, 4.8, 44.0, 24.0]]", "human", None),
             ],
         ),
-        # rectangle 16×12 px at (16, 12) rotated 30° clockwise about its top-left corner
+        # rectangle 16×12 px at (16, 12) rotated 30° clockwise about its top-left corner:
+        # corners (16, 12), (29.856, 20), (23.856, 30.392), (10, 22.392)
         "a1b2c3d4-street.jpg": (
             "done",
             [
-                (
-                    "car",
-                    "polygon",
-                    "[[16.0, 12.0, 29.856, 20.0, 23.856, 30.392, 10.0, 22.392]]",
-                    "human",
-                    None,
-                ),
+                ("car", "rotated_box", "[19.928, 21.196, 16.0, 12.0, 30.0]", "human", None),
                 ("daytime", "tag", "null", "human", None),
                 ("head", "keypoints", "[[32.0, 12.0, 2]]", "human", None),
                 ("outdoor", "tag", "null", "human", None),
@@ -340,15 +335,16 @@ def test_most_recent_prediction_and_result_scores_win(tmp_path: Path) -> None:
         assert any("older predictions" in warning for warning in report.warnings)
 
 
-def test_rotated_rectangle_becomes_its_polygon(tmp_path: Path) -> None:
+def test_rotated_rectangle_becomes_a_rotated_box_about_its_centre(tmp_path: Path) -> None:
     save_image(tmp_path / "data/a.jpg", (64, 48), seed=1)
     turned = rectangle(50, 25, 25, 25, value={"rotation": 90})  # 16×12 px at (32, 12)
     write_tasks(tmp_path / "data", one_task("a.jpg", [turned]))
     with Project.create(tmp_path / "p.studio") as project:
         project.import_labels(tmp_path / "data")
         (annotation,) = project.annotations(project.items()[0].id)
-        assert annotation.kind == "polygon"
-        assert rounded(annotation.geometry) == [[32.0, 12.0, 32.0, 28.0, 20.0, 28.0, 20.0, 12.0]]
+        assert annotation.kind == "rotated_box"
+        # Corners (32, 12), (32, 28), (20, 28), (20, 12): centred at (26, 20).
+        assert rounded(annotation.geometry) == [26.0, 20.0, 16.0, 12.0, 90.0]
 
 
 def test_rotated_rectangle_without_the_image_size_is_refused(tmp_path: Path) -> None:

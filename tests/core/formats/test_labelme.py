@@ -83,8 +83,9 @@ def test_fixture_imports_exactly(project: Project) -> None:
     report = project.import_labels(FIXTURE)
 
     assert report.images == 4
-    assert report.annotations_added == 9
+    assert report.annotations_added == 10
     assert report.per_class == {
+        "lane": 1,
         "car": 2,
         "person": 1,
         "tree": 1,
@@ -94,7 +95,7 @@ def test_fixture_imports_exactly(project: Project) -> None:
         "ball": 1,
         "hand": 1,
     }
-    assert report.warnings == ["1 linestrips skipped: Studio has no line shape"]
+    assert report.warnings == []
     items = by_name(project)
     assert {name: item.status for name, item in items.items()} == {
         "a.jpg": "done",
@@ -106,6 +107,7 @@ def test_fixture_imports_exactly(project: Project) -> None:
     assert shapes(project, items["a.jpg"].id) == [
         ("car", "box", [5.0, 4.0, 25.0, 16.0], '{"description": "parked", "occluded": false}'),
         ("day", "tag", None, "{}"),
+        ("lane", "polyline", [0.0, 47.0, 30.0, 40.0, 63.0, 47.0], "{}"),
         ("nose", "keypoints", [[40.5, 30.25, 2]], "{}"),
         (
             "person",
@@ -190,17 +192,24 @@ def test_image_data_beyond_the_limit_is_refused(
 
 def test_unknown_shape_types_are_counted_not_dropped(tmp_path: Path, project: Project) -> None:
     save_image(tmp_path / "x.jpg", (64, 48), seed=1)
-    line = {"label": "edge", "points": [[1, 1], [5, 5]], "shape_type": "line"}
     spline = {"label": "edge", "points": [[1, 1], [5, 5]], "shape_type": "spline"}
-    labelme_file(tmp_path / "x.json", "x.jpg", [rectangle(), line, line, spline])
+    labelme_file(tmp_path / "x.json", "x.jpg", [rectangle(), spline, spline])
 
     report = project.import_labels(tmp_path / "x.json")
 
     assert report.annotations_added == 1
-    assert sorted(report.warnings) == [
-        "1 shapes of unknown shape_type 'spline' skipped",
-        "2 lines skipped: Studio has no line shape",
-    ]
+    assert report.warnings == ["2 shapes of unknown shape_type 'spline' skipped"]
+
+
+def test_lines_become_polylines(tmp_path: Path, project: Project) -> None:
+    save_image(tmp_path / "x.jpg", (64, 48), seed=1)
+    line = {"label": "edge", "points": [[1, 1], [5, 5]], "shape_type": "line"}
+    labelme_file(tmp_path / "x.json", "x.jpg", [line])
+
+    project.import_labels(tmp_path / "x.json")
+
+    (annotation,) = project.annotations(project.items()[0].id)
+    assert (annotation.kind, annotation.geometry) == ("polyline", [1.0, 1.0, 5.0, 5.0])
 
 
 def test_an_image_whose_shapes_were_all_skipped_is_not_marked_empty(
@@ -208,8 +217,8 @@ def test_an_image_whose_shapes_were_all_skipped_is_not_marked_empty(
 ) -> None:
     save_image(tmp_path / "x.jpg", (64, 48), seed=1)
     save_image(tmp_path / "y.jpg", (64, 48), seed=2)
-    line = {"label": "edge", "points": [[1, 1], [5, 5]], "shape_type": "linestrip"}
-    labelme_file(tmp_path / "x.json", "x.jpg", [line])
+    spline = {"label": "edge", "points": [[1, 1], [5, 5]], "shape_type": "spline"}
+    labelme_file(tmp_path / "x.json", "x.jpg", [spline])
     labelme_file(tmp_path / "y.json", "y.jpg", [])
 
     project.import_labels(tmp_path, format="labelme")
@@ -242,7 +251,7 @@ def test_dry_run_reports_and_writes_nothing(project: Project) -> None:
 
     report = project.import_labels(FIXTURE, dry_run=True)
 
-    assert (report.images, report.annotations_added) == (4, 9)
+    assert (report.images, report.annotations_added) == (4, 10)
     assert dump(project.path) == before
     assert not (project.store_dir / "objects").exists()
 

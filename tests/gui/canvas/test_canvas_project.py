@@ -7,12 +7,22 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from studio.api import InvalidEditError, Project
 from studio.core.geometry import decode_mask
 from studio.gui.canvas import Canvas
-from tests.gui.canvas.conftest import IMAGE_SIZE, click, drag, wait_for_image, write_photo
+from studio.gui.canvas.tools.rotated_box_tool import TURN_STEP_DEGREES, turn_selected
+from tests.gui.canvas.conftest import (
+    IMAGE_SIZE,
+    click,
+    double_click,
+    drag,
+    record_signal,
+    wait_for_image,
+    write_photo,
+)
 
 
 class Workspace:
@@ -159,3 +169,95 @@ def test_a_refused_edit_puts_the_shape_back(qtbot: QtBot, workspace: Workspace) 
     assert refusals == [f"unknown annotation id {box_id}"]
     assert canvas.layer.item(box_id) is None
     assert workspace.geometries() == []
+
+
+def test_a_polyline_is_clicked_point_by_point_ended_with_enter_and_undone(
+    qtbot: QtBot, workspace: Workspace
+) -> None:
+    project, canvas = workspace.project, workspace.canvas
+    canvas.set_tool("polyline")
+    for x, y in [(40, 40), (120, 90), (200, 60)]:
+        click(qtbot, canvas, x, y)
+    qtbot.keyClick(canvas.viewport(), Qt.Key.Key_Backspace)  # drops (200, 60)
+    click(qtbot, canvas, 260, 150)
+    qtbot.keyClick(canvas.viewport(), Qt.Key.Key_Return)
+
+    ((kind, line),) = workspace.geometries()
+    assert kind == "polyline"
+    assert line == pytest.approx([40, 40, 120, 90, 260, 150], abs=1)
+    (item,) = canvas.layer.items()
+    assert item.kind == "polyline"
+    assert item.style.color.name() == project.classes()[0].color.lower()
+
+    project.undo()
+    workspace.refresh()
+    assert workspace.geometries() == []
+
+
+def test_double_clicking_a_polyline_segment_inserts_a_point_and_alt_click_removes_it(
+    qtbot: QtBot, workspace: Workspace
+) -> None:
+    project, canvas = workspace.project, workspace.canvas
+    project.annotate(workspace.item_id, "car", polyline=[40, 40, 240, 40, 240, 200])
+    workspace.refresh()
+    canvas.set_tool("select")
+    messages = record_signal(canvas.message)
+
+    double_click(qtbot, canvas, 140, 40)
+    ((_, line),) = workspace.geometries()
+    assert line == pytest.approx([40, 40, 140, 40, 240, 40, 240, 200], abs=1)
+
+    click(qtbot, canvas, *line[2:4], modifiers=Qt.KeyboardModifier.AltModifier)
+    click(qtbot, canvas, 40, 40, modifiers=Qt.KeyboardModifier.AltModifier)
+    assert workspace.geometries() == [("polyline", [240.0, 40.0, 240.0, 200.0])]
+    click(qtbot, canvas, 240, 40, modifiers=Qt.KeyboardModifier.AltModifier)
+    assert messages.calls == [("A polyline needs at least 2 points",)]
+
+
+def test_a_rotated_box_is_dragged_then_turned_by_its_handle_and_by_keys(
+    qtbot: QtBot, workspace: Workspace
+) -> None:
+    project, canvas = workspace.project, workspace.canvas
+    canvas.set_tool("rotated_box")
+    drag(qtbot, canvas, [(100, 100), (160, 120), (200, 140)])
+    ((kind, drawn),) = workspace.geometries()
+    assert kind == "rotated_box"
+    assert drawn == pytest.approx([150, 120, 100, 40, 0], abs=1)
+
+    canvas.set_tool("select")
+    click(qtbot, canvas, 150, 120)
+    (item,) = canvas.layer.selected_items()
+    handle = item.rotation_handle()
+    drag(qtbot, canvas, [handle, (190, 100), (230, 120)])  # to the right of the centre
+    ((_, turned),) = workspace.geometries()
+    assert turned[:4] == pytest.approx(drawn[:4])
+    assert turned[4] == pytest.approx(90, abs=1)
+
+    click(qtbot, canvas, 150, 120)
+    turn_selected(canvas, -TURN_STEP_DEGREES)
+    assert workspace.geometries()[0][1][4] == pytest.approx(turned[4] - 1)
+
+    project.undo()
+    project.undo()
+    workspace.refresh()
+    assert workspace.geometries() == [("rotated_box", drawn)]
+
+
+def test_dragging_a_rotated_box_corner_keeps_the_opposite_corner(
+    qtbot: QtBot, workspace: Workspace
+) -> None:
+    project, canvas = workspace.project, workspace.canvas
+    project.annotate(workspace.item_id, "car", rotated_box=[200, 150, 80, 40, 90])
+    workspace.refresh()
+    canvas.set_tool("select")
+    click(qtbot, canvas, 200, 150)
+    (item,) = canvas.layer.selected_items()
+    first, _, opposite, _ = item.corners()  # turned 90°: the first corner is top right
+    assert first == pytest.approx((220, 110))
+
+    drag(qtbot, canvas, [first, (225, 100), (230, 90)])
+
+    ((_, resized),) = workspace.geometries()
+    # (230, 90) is 60 px left of the centre and 30 px above it along the box's turned sides.
+    assert resized[2:] == pytest.approx([100, 50, 90], abs=1)
+    assert canvas.layer.item(item.annotation_id).corners()[2] == pytest.approx(opposite, abs=1)

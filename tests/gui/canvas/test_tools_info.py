@@ -10,13 +10,16 @@ from studio.gui.canvas.tools.registry import canvas_tools
 from studio.gui.plugin_host import gui_plugins
 from studio.gui.resources import icon
 
-BUILT_IN = ("select", "box", "polygon", "brush", "eraser", "keypoints", "sam", "wand")
+BUILT_IN = (
+    "select", "box", "polygon", "polyline", "rotated_box", "brush", "eraser", "keypoints", "sam",
+    "wand",
+)  # fmt: skip
 
 
 def test_every_built_in_tool_has_a_unique_key_and_a_loadable_icon(qtbot: QtBot) -> None:
     tools = canvas_tools(gui_plugins())
     assert tuple(tool.name for tool in tools) == BUILT_IN
-    assert [tool.key for tool in tools] == ["V", "B", "P", "R", "E", "K", "S", "W"]
+    assert [tool.key for tool in tools] == ["V", "B", "P", "L", "O", "R", "E", "K", "S", "W"]
     for tool in tools:
         pixmap = icon(tool.icon).pixmap(QSize(32, 32))
         assert not pixmap.isNull(), tool.icon

@@ -209,3 +209,25 @@ def test_space_tapped_on_the_canvas_finishes_the_image_and_held_space_pans(
 
     assert window.project.item(first).status == "done"
     assert window.workspace.controller.item.id != first
+
+
+def test_a_rotated_box_drawn_in_the_window_turns_with_z_and_x_one_undo_step_a_press(
+    qtbot: QtBot, window: MainWindow, shape_project: Path
+) -> None:
+    canvas = window.workspace.canvas
+    item_id = window.workspace.controller.item.id
+    press(qtbot, Qt.Key.Key_O)
+    drag(qtbot, canvas, [(20, 30), (60, 60), (100, 90)])
+    press(qtbot, Qt.Key.Key_V)
+    click(qtbot, canvas, 60, 60)
+
+    press(qtbot, Qt.Key.Key_X)
+    press(qtbot, Qt.Key.Key_X)
+    press(qtbot, Qt.Key.Key_Z)
+
+    ((kind, _, turned),) = stored(shape_project, item_id)
+    assert kind == "rotated_box"
+    assert turned[4] == pytest.approx(1)
+    assert shape_rows(window)[0].endswith(" · Rotated box")
+    press(qtbot, Qt.Key.Key_Z, CTRL)
+    assert stored(shape_project, item_id)[0][2][4] == pytest.approx(2)

@@ -8,12 +8,16 @@ from studio.gui.canvas.shapes.box_item import BoxItem
 from studio.gui.canvas.shapes.keypoints_item import KeypointsItem
 from studio.gui.canvas.shapes.mask_item import MaskItem
 from studio.gui.canvas.shapes.polygon_item import PolygonItem
+from studio.gui.canvas.shapes.polyline_item import PolylineItem
+from studio.gui.canvas.shapes.rotated_box_item import RotatedBoxItem
 
 ITEM_CLASSES: dict[str, type[ShapeItem]] = {
     "box": BoxItem,
     "polygon": PolygonItem,
     "mask": MaskItem,
     "keypoints": KeypointsItem,
+    "polyline": PolylineItem,
+    "rotated_box": RotatedBoxItem,
 }
 
 __all__ = [
@@ -21,6 +25,8 @@ __all__ = [
     "KeypointsItem",
     "MaskItem",
     "PolygonItem",
+    "PolylineItem",
+    "RotatedBoxItem",
     "ShapeItem",
     "ShapeStyle",
     "make_shape",

@@ -104,6 +104,8 @@ class ShapeItem(QGraphicsItem):
     """Base of the box, polygon, mask and keypoints items."""
 
     kind: ClassVar[str] = ""
+    # What the select tool says when removing a vertex would leave too few.
+    too_few_points: ClassVar[str] = "A polygon ring needs at least 3 points"
 
     def __init__(self, record: AnnotationRecord, style: ShapeStyle) -> None:
         super().__init__()
@@ -170,6 +172,10 @@ class ShapeItem(QGraphicsItem):
 
     def bounds(self) -> Bounds | None:
         raise NotImplementedError
+
+    def move_bounds(self) -> Bounds | None:
+        """What a move must keep inside the image: the whole shape, unless a kind says less."""
+        return self.bounds()
 
     def hit(self, x: float, y: float, tolerance: float) -> bool:
         raise NotImplementedError

@@ -3,8 +3,10 @@
 - Click a shape to select it (Shift+click adds or removes it); drag on empty space for a
   rubber band (Shift adds to the selection); Esc clears the selection.
 - Drag a shape to move the selection; drag a handle of a selected box to resize it.
-- Drag a polygon vertex (or keypoint) to move it; double-click a polygon edge to insert a
-  vertex; Alt+click a vertex, or Delete/Backspace while hovering it, to remove it.
+- Drag a polygon or polyline vertex (or keypoint) to move it; double-click a polygon edge or
+  a polyline segment to insert a vertex; Alt+click a vertex, or Delete/Backspace while
+  hovering it, to remove it.
+- Drag a corner of a selected rotated box to resize it, its rotation handle to turn it.
 - Right-click a shape for its context menu (class, copy, delete, stacking, review); a shape
   not yet selected becomes the selection first, as in file managers.
 Every change shows live while dragging and is emitted once, when the drag ends; Esc during
@@ -26,7 +28,7 @@ from studio.gui.canvas.geometry_edit import (
     nearest_edge,
     rounded,
 )
-from studio.gui.canvas.shapes import BoxItem, PolygonItem, ShapeItem
+from studio.gui.canvas.shapes import BoxItem, PolygonItem, PolylineItem, ShapeItem
 from studio.gui.canvas.shapes.handles import GRAB_PIXELS, HANDLE_CURSORS, resize_box
 from studio.gui.canvas.tools.base import LIVE_Z, Pointer, Tool, view_distance
 from studio.gui.canvas.tools.live_items import cosmetic_pen
@@ -117,11 +119,16 @@ class SelectTool(Tool):
         self._reset()
 
     def double_click(self, pointer: Pointer) -> None:
-        """Insert a vertex where a polygon edge was double-clicked."""
+        """Insert a vertex where a polygon edge or a polyline segment was double-clicked."""
         tolerance = self.canvas.scene_tolerance()
         if self.canvas.layer.vertex_at(pointer.x, pointer.y, tolerance) is not None:
             return
         for item in self.canvas.layer.visible_items():
+            if isinstance(item, PolylineItem):
+                geometry = item.with_point_on_segment(pointer.x, pointer.y, tolerance)
+                if geometry is not None:
+                    self.canvas.emit_edited(item.annotation_id, geometry)
+                    return
             if not isinstance(item, PolygonItem):
                 continue
             edge = nearest_edge(item.geometry(), pointer.x, pointer.y, tolerance)
@@ -244,7 +251,7 @@ class SelectTool(Tool):
     def _drag_targets(self, pointer: Pointer) -> None:
         assert self._press is not None
         width, height = self.canvas.image_size()
-        bounds = [item.bounds() for item in self._targets]
+        bounds = [item.move_bounds() for item in self._targets]
         boxes = [b for b in bounds if b is not None]
         if not boxes:
             return
@@ -286,7 +293,7 @@ class SelectTool(Tool):
     def _remove_vertex(self, item: ShapeItem, vertex: VertexRef) -> None:
         geometry = item.without_vertex(vertex)
         if geometry is None:
-            self.canvas.show_message("A polygon ring needs at least 3 points")
+            self.canvas.show_message(item.too_few_points)
             return
         self.canvas.layer.set_hover(None)
         self.canvas.emit_edited(item.annotation_id, geometry)
