@@ -7,7 +7,9 @@ when a view first asks for it, together with the uncached rows of a window aroun
 before, a screenful after: after a jump, one fetch fills the screen), and kept in a bounded
 cache; the view only asks for the rows it shows, so opening a 100,000-item project costs one
 id query and one fetch. Thumbnails come from a `ThumbnailLoader` and are cached as pixmaps by
-content hash (a bounded LRU); until one arrives the row shows a placeholder.
+content hash (a bounded LRU); until one arrives the row shows a placeholder. When the
+thumbnail size changes (`set_thumbnail_size`) the rows on screen ask for thumbnails of the new
+size and show the ones they had, scaled, until those arrive.
 
 When the list of ids changes (a new query, or a refresh after an edit) the model reports the
 change so that views keep their selection and current item on the rows that stay: precise
@@ -25,7 +27,14 @@ from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QSize,
+    Qt,
+)
 from PySide6.QtGui import QPixmap
 
 from studio.api import ItemRecord, Project, ProjectFileError, ProjectStats
@@ -132,16 +141,35 @@ class GalleryModel(QAbstractListModel):
         self._class_colors: dict[int, str] = {}
         self._class_names: dict[int, str] = {}
         self._pixmaps: OrderedDict[str, QPixmap] = OrderedDict()
+        # thumbnails made for an earlier thumbnail size, shown until their replacement comes
+        self._stale: OrderedDict[str, QPixmap] = OrderedDict()
         self._problems: dict[int, ThumbnailResult] = {}
         # sha256 → the items shown with a thumbnail of that content on its way (kept
         # duplicates are several items with one content, and one request serves them all)
         self._pending: dict[str, set[int]] = {}
         self._loader = loader
         self._loader.batch_ready.connect(self._receive_thumbnails)
-        box, ratio = loader.display_size, loader.pixel_ratio
+        self._make_placeholders()
+
+    def _make_placeholders(self) -> None:
+        box, ratio = self._loader.display_size, self._loader.pixel_ratio
         self._loading = centered_icon_pixmap("loading", box, pixel_ratio=ratio)
         self._missing = centered_icon_pixmap("missing", box, pixel_ratio=ratio)
         self._broken = centered_icon_pixmap("broken", box, pixel_ratio=ratio)
+
+    def set_thumbnail_size(self, size: QSize) -> None:
+        """Make thumbnails for a `size` box from now on. Thumbnails on their way are dropped;
+        those already made stay on show (the delegate scales them) until the new ones come."""
+        if size == self._loader.display_size:
+            return
+        self._loader.cancel_waiting()
+        self._loader.display_size = QSize(size)
+        self._pending.clear()
+        self._stale.update(self._pixmaps)
+        self._pixmaps.clear()
+        while len(self._stale) > MAX_CACHED_PIXMAPS:
+            self._stale.popitem(last=False)
+        self._make_placeholders()
 
     # -- the project and the query -------------------------------------------------------
 
@@ -170,6 +198,7 @@ class GalleryModel(QAbstractListModel):
         self._read_classes()
         self._rows.clear()
         self._pixmaps.clear()
+        self._stale.clear()
         self._problems.clear()
         self._pending.clear()
         self.endResetModel()
@@ -386,7 +415,7 @@ class GalleryModel(QAbstractListModel):
         elif self._project is not None:
             self._pending[record.sha256] = {record.id}
             self._loader.request(record.id, record.sha256, self._project.media_path(record))
-        return self._loading
+        return self._stale.get(record.sha256, self._loading)
 
     def _receive_thumbnails(self, results: list[ThumbnailResult]) -> None:
         changed_rows = []
@@ -395,6 +424,7 @@ class GalleryModel(QAbstractListModel):
             waiting = self._pending.pop(request.sha256, set()) | {request.item_id}
             if result.state is ThumbnailState.READY and result.image is not None:
                 self._pixmaps[request.sha256] = QPixmap.fromImage(result.image)
+                self._stale.pop(request.sha256, None)
             elif result.state in (ThumbnailState.MISSING, ThumbnailState.FAILED):
                 self._problems[request.item_id] = result  # the others have files of their own
             if result.state is not ThumbnailState.DROPPED:

@@ -92,6 +92,8 @@ DEFAULT_SHORTCUTS: tuple[ShortcutSpec, ...] = (
     _spec("mark_reviewed", "Mark reviewed", "Review", "Shift+A"),
     _spec("mark_rejected", "Reject, with a reason…", "Review", "Shift+X"),
     _spec("toggle_gallery", "Show or hide the gallery", "View", "G"),
+    _repeating("thumbnails_bigger", "Bigger thumbnails", "View", "Ctrl+Alt+="),
+    _repeating("thumbnails_smaller", "Smaller thumbnails", "View", "Ctrl+Alt+-"),
     _spec("fit", "Fit the image", "View", "F"),
     _spec("actual_size", "Actual size (1:1)", "View", "Ctrl+1"),
     _repeating("zoom_in", "Zoom in", "View", "+", "Ctrl+="),

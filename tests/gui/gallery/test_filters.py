@@ -366,3 +366,19 @@ def test_the_shortcut_actions_focus_clear_and_reverse(qtbot: QtBot, bar: Gallery
     )
 
     assert bar.query() == {"sort": "name", "descending": True}
+
+
+def test_ticking_choices_never_widens_a_button_nor_the_bar(bar: GalleryFilterBar) -> None:
+    buttons = [bar.status_button, bar.class_button, bar.review_button]
+    widths = [button.width() for button in buttons]
+    bar_width = bar.minimumSizeHint().width()
+
+    tick(bar.status_button, "in progress")
+    tick(bar.class_button, "cat", "dog", "bird")
+    tick(bar.review_button, "accepted")
+
+    assert [button.width() for button in buttons] == widths
+    assert bar.minimumSizeHint().width() == bar_width
+    assert bar.status_button.full_text == "Status: in progress"
+    assert bar.class_button.full_text == "Class: 3"
+    assert bar.status_button.toolTip() == "Status: in progress"
