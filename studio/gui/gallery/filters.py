@@ -64,9 +64,9 @@ class _StayOpenMenu(QMenu):
 class MultiChoiceButton(QToolButton):
     """A drop-down of checkable choices ("any of"); `changed` after every tick.
 
-    The button keeps one width whatever is ticked (that of "Title: 99"): a longer text is
-    elided and the tooltip names every ticked choice, so ticking never widens the filter bar
-    nor pushes the canvas beside the gallery.
+    The button always says its title, and looks pressed in while it filters; its tooltip
+    names the ticked choices: its width never changes, so ticking never widens the filter bar
+    nor pushes the canvas beside the gallery (a text such as "Class: cat, dog" would).
     """
 
     changed = Signal()
@@ -76,23 +76,10 @@ class MultiChoiceButton(QToolButton):
         self.title = title
         self.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.setMenu(_StayOpenMenu(self))
+        self.setCheckable(True)  # only to look pressed in while it filters
+        self.setText(title)
         self._choices: list[tuple[QAction, Any]] = []
-        self._full_text = title
-        self._fix_width()
         self._update_text()
-
-    def _fix_width(self) -> None:
-        """The width of the button showing "Title: 99", kept from now on."""
-        widest = f"{self.title}: 99"
-        self.setText(widest)
-        self.setFixedWidth(self.sizeHint().width())
-        self._text_room = self.fontMetrics().horizontalAdvance(widest)
-
-    def changeEvent(self, event: QEvent) -> None:  # noqa: N802
-        super().changeEvent(event)
-        if event.type() == QEvent.Type.FontChange:  # a new theme or font: measure again
-            self._fix_width()
-            self._update_text()
 
     def set_choices(self, choices: Iterable[tuple[Any, str]]) -> None:
         """Offer `(value, text)` choices; ticked values that are still offered stay ticked."""
@@ -131,26 +118,15 @@ class MultiChoiceButton(QToolButton):
     def clear(self) -> None:
         self.set_values([])
 
-    @property
-    def full_text(self) -> str:
-        """What the button says before eliding: "Status: done", "Class: 3"."""
-        return self._full_text
-
     def _on_toggled(self) -> None:
         self._update_text()
         self.changed.emit()
 
     def _update_text(self) -> None:
         texts = [action.text() for action, _ in self._choices if action.isChecked()]
-        if not texts:
-            self._full_text = self.title
-        elif len(texts) == 1:
-            self._full_text = f"{self.title}: {texts[0]}"
-        else:
-            self._full_text = f"{self.title}: {len(texts)}"
-        elide = Qt.TextElideMode.ElideRight
-        self.setText(self.fontMetrics().elidedText(self._full_text, elide, self._text_room))
-        self.setToolTip(f"{self.title}: {', '.join(texts) if texts else 'any'}")
+        self.setChecked(bool(texts))
+        count = f" ({len(texts)})" if len(texts) > 1 else ""
+        self.setToolTip(f"{self.title}{count}: {', '.join(texts) if texts else 'any'}")
 
 
 class ScoreBox(QDoubleSpinBox):

@@ -213,7 +213,11 @@ class GalleryView(QListView):
         super().mousePressEvent(event)
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802
-        """A plain click on a cell opens it (`activated`), after the selection follows it."""
+        """A plain click on a cell opens it (`activated`), after the selection follows it.
+
+        A double click still opens the cell a second time, as QListView does: opening the
+        shown image again costs nothing, and hands the keyboard back to the canvas, which
+        the double click's second press took."""
         press, self._press = self._press, None
         super().mouseReleaseEvent(event)
         if event.button() != Qt.MouseButton.LeftButton or press is None:
@@ -231,15 +235,6 @@ class GalleryView(QListView):
         """Some styles (KDE's) make Qt itself emit `activated` on a single click."""
         hint = QStyle.StyleHint.SH_ItemView_ActivateItemOnSingleClick
         return bool(self.style().styleHint(hint, None, self))
-
-    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:  # noqa: N802
-        """The first click of a double click opened the cell: the second only presses (the
-        view's own double click would open it a second time)."""
-        if event.button() != Qt.MouseButton.LeftButton:
-            super().mouseDoubleClickEvent(event)
-            return
-        self._press = None
-        QListView.mousePressEvent(self, event)
 
     def moveCursor(  # noqa: N802
         self, action: QAbstractItemView.CursorAction, modifiers: Qt.KeyboardModifier

@@ -220,17 +220,6 @@ def test_a_click_opens_and_ctrl_or_shift_click_only_extends_the_selection(
     assert selected_ids(shown) == set(ids)
 
 
-def test_a_double_click_opens_once(qtbot: QtBot, view: tuple[GalleryView, ThumbnailLoader]) -> None:
-    shown, _ = view
-    opened: list[int] = []
-    shown.activated.connect(lambda index: opened.append(index.row()))
-
-    qtbot.mouseClick(shown.viewport(), Qt.MouseButton.LeftButton, pos=cell_centre(shown, 1))
-    qtbot.mouseDClick(shown.viewport(), Qt.MouseButton.LeftButton, pos=cell_centre(shown, 1))
-
-    assert opened == [1]
-
-
 def test_the_arrow_keys_move_in_two_dimensions_and_enter_opens(
     qtbot: QtBot, view: tuple[GalleryView, ThumbnailLoader]
 ) -> None:
