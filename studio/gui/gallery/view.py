@@ -111,8 +111,9 @@ def clamped_side(side: int) -> int:
     return max(MIN_THUMBNAIL_SIDE, min(MAX_THUMBNAIL_SIDE, int(side)))
 
 
-# Keys the grid keeps for itself while it has the keyboard (some are window shortcuts too).
-GRID_KEYS = {
+# Keys the grid keeps for itself while it has the keyboard (some are window shortcuts too):
+# the moves, alone or with Ctrl or Shift (which extend the selection), and a plain Enter.
+MOVE_KEYS = {
     Qt.Key.Key_Left,
     Qt.Key.Key_Right,
     Qt.Key.Key_Up,
@@ -121,10 +122,10 @@ GRID_KEYS = {
     Qt.Key.Key_End,
     Qt.Key.Key_PageUp,
     Qt.Key.Key_PageDown,
-    Qt.Key.Key_Return,
-    Qt.Key.Key_Enter,
 }
+OPEN_KEYS = {Qt.Key.Key_Return, Qt.Key.Key_Enter}
 SELECTING = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+WHEEL_NOTCH = 120  # angleDelta of one wheel notch; touchpads send fractions of it
 CLICK_SLOP = 4  # pixels a press may move and still count as a click
 
 
@@ -156,6 +157,7 @@ class GalleryView(QListView):
         self.verticalScrollBar().valueChanged.connect(self._hold_thumbnails)
         self._has_project = False
         self._press: tuple[QPoint, bool] | None = None  # where a left press was, and if plain
+        self._wheel_rest = 0  # Ctrl+wheel turned less than a notch so far
         self.empty_message = EmptyGalleryMessage(self.viewport())
 
     # -- thumbnail size and the grid ---------------------------------------------------------
@@ -199,7 +201,9 @@ class GalleryView(QListView):
         if not event.modifiers() & Qt.KeyboardModifier.ControlModifier:
             super().wheelEvent(event)
             return
-        notches = event.angleDelta().y() // 120
+        self._wheel_rest += event.angleDelta().y()
+        notches = int(self._wheel_rest / WHEEL_NOTCH)  # towards zero: a touchpad's fractions add up
+        self._wheel_rest -= notches * WHEEL_NOTCH
         if notches:
             self.set_thumbnail_side(self.thumbnail_side + notches * THUMBNAIL_STEP)
         event.accept()
@@ -261,14 +265,12 @@ class GalleryView(QListView):
     def event(self, event: QEvent) -> bool:
         """While the grid has the keyboard, its navigation keys move in the grid rather than
         trigger window shortcuts that share them (Left/Right: previous/next image)."""
-        if (
-            event.type() == QEvent.Type.ShortcutOverride
-            and isinstance(event, QKeyEvent)
-            and event.key() in GRID_KEYS
-            and not event.modifiers() & ~(SELECTING | Qt.KeyboardModifier.KeypadModifier)
-        ):
-            event.accept()
-            return True
+        if event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent):
+            modifiers = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+            moving = event.key() in MOVE_KEYS and not modifiers & ~SELECTING
+            if moving or (event.key() in OPEN_KEYS and not modifiers):
+                event.accept()
+                return True
         return super().event(event)
 
     @property

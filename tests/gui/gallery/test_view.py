@@ -175,13 +175,13 @@ def test_ctrl_wheel_changes_the_thumbnail_size_and_the_wheel_alone_scrolls(
     shown, _ = view
     side = shown.thumbnail_side
 
-    def wheel(notches: int, modifiers: Qt.KeyboardModifier) -> None:
+    def wheel(notches: float, modifiers: Qt.KeyboardModifier) -> None:
         centre = QPointF(shown.viewport().rect().center())
         event = QWheelEvent(
             centre,
             shown.viewport().mapToGlobal(centre),
             QPoint(),
-            QPoint(0, 120 * notches),
+            QPoint(0, round(120 * notches)),
             Qt.MouseButton.NoButton,
             modifiers,
             Qt.ScrollPhase.NoScrollPhase,
@@ -193,8 +193,12 @@ def test_ctrl_wheel_changes_the_thumbnail_size_and_the_wheel_alone_scrolls(
     assert shown.thumbnail_side == side + 2 * THUMBNAIL_STEP
     wheel(-1, CONTROL)
     assert shown.thumbnail_side == side + THUMBNAIL_STEP
-    wheel(-1, Qt.KeyboardModifier.NoModifier)
+    wheel(-0.5, CONTROL)  # a touchpad's half notches: the second one makes a step
     assert shown.thumbnail_side == side + THUMBNAIL_STEP
+    wheel(-0.5, CONTROL)
+    assert shown.thumbnail_side == side
+    wheel(-1, Qt.KeyboardModifier.NoModifier)
+    assert shown.thumbnail_side == side
     assert shown.verticalScrollBar().value() > 0
 
 
@@ -258,3 +262,21 @@ def test_a_click_in_the_window_shows_the_image_on_the_canvas(
     assert gallery.currentIndex() == target
     shown_size = canvas.image_item.boundingRect().size().toSize().toTuple()
     assert shown_size == (record.width, record.height)
+
+
+def test_in_the_window_the_gallery_keeps_its_arrows_but_not_ctrl_return(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    gallery, ids = window.gallery, window.project.item_ids()
+    shown = window.workspace.controller.item.id
+    gallery.setFocus()
+    gallery.setCurrentIndex(window.gallery_model.index(0))
+
+    qtbot.keyClick(gallery, Qt.Key.Key_Right)  # also the window's "next image" key
+    qtbot.keyClick(gallery, Qt.Key.Key_Down)
+
+    assert gallery.currentIndex().row() == 1 + gallery.columns()
+    assert window.workspace.controller.item.id == shown  # moved in the grid, opened nothing
+    qtbot.keyClick(gallery, Qt.Key.Key_Return, CONTROL)  # the window's "mark done"
+    assert window.project.item(shown).status == "done"
+    assert ids.index(window.workspace.controller.item.id) == 0
