@@ -51,9 +51,11 @@ PAGE_SIZE = 60  # rows per fetch: a screenful of thumbnails, ~1 ms, cheap enough
 PAGE_BEFORE = PAGE_SIZE // 4  # of which before the row asked for (scrolling up)
 # Bounded caches: every cached row and pixmap is an object the garbage collector visits in a
 # full collection, which runs on the GUI thread; 4,000 rows are over 60 fetches, and 600
-# thumbnails of 160×120 hold 46 MB and cover several screens of the largest gallery.
+# thumbnails cover several screens of the largest gallery. Big thumbnails are fewer: the
+# pixmaps together hold at most 64 MB (600 of 128 px, 163 of 320 px), still several screens.
 MAX_CACHED_RECORDS = 4_000
 MAX_CACHED_PIXMAPS = 600
+MAX_PIXMAP_BYTES = 64 * 1024 * 1024
 LOADING = "loading"  # ThumbnailStateRole of a row whose thumbnail has not arrived yet
 QUEUE_SORT = "queue"  # the window's sort by the uncertainty queue (`set_queue`)
 ORDER_KEYS = ("sort", "descending")  # the query's keys that order rows; the others filter
@@ -167,7 +169,7 @@ class GalleryModel(QAbstractListModel):
         self._pending.clear()
         self._stale.update(self._pixmaps)
         self._pixmaps.clear()
-        while len(self._stale) > MAX_CACHED_PIXMAPS:
+        while len(self._stale) > self._max_pixmaps():
             self._stale.popitem(last=False)
         self._make_placeholders()
 
@@ -395,6 +397,12 @@ class GalleryModel(QAbstractListModel):
         """Make no new thumbnails for `msecs` ms (the view is scrolling past them)."""
         self._loader.hold(msecs)
 
+    def _max_pixmaps(self) -> int:
+        """How many thumbnails of the present size the pixmap cache keeps."""
+        pixels = self._loader.display_size * self._loader.pixel_ratio
+        size_bytes = max(1, pixels.width() * pixels.height() * 4)
+        return max(1, min(MAX_CACHED_PIXMAPS, MAX_PIXMAP_BYTES // size_bytes))
+
     def _thumbnail_state(self, record: ItemRecord) -> ThumbnailState | None:
         problem = self._problems.get(record.id)
         if problem is not None:
@@ -430,7 +438,7 @@ class GalleryModel(QAbstractListModel):
             if result.state is not ThumbnailState.DROPPED:
                 rows = (self._row_of.get(item_id) for item_id in waiting)
                 changed_rows.extend(row for row in rows if row is not None)
-        while len(self._pixmaps) > MAX_CACHED_PIXMAPS:
+        while len(self._pixmaps) > self._max_pixmaps():
             self._pixmaps.popitem(last=False)
         roles = [Qt.ItemDataRole.DecorationRole, Qt.ItemDataRole.ToolTipRole]
         for first, last in _contiguous_ranges(changed_rows):
