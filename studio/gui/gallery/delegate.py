@@ -80,10 +80,13 @@ class GalleryDelegate(QStyledItemDelegate):
         self.columns, self._cell_width = columns, width
         return changed
 
+    def cell_height(self, metrics: QFontMetrics) -> int:
+        """Padding, thumbnail box, gap, one line of text in the font of `metrics`, padding."""
+        return self.thumbnail_size.height() + TEXT_GAP + metrics.height() + 2 * PADDING
+
     def sizeHint(self, option: QStyleOptionViewItem, index: AnyIndex) -> QSize:  # noqa: N802
-        """The same for every cell: padding, thumbnail box, gap, one line of text, padding."""
-        height = self.thumbnail_size.height() + TEXT_GAP + option.fontMetrics.height()
-        return QSize(self._cell_width, height + 2 * PADDING)
+        """The same for every cell (see `fit_width` and `cell_height`)."""
+        return QSize(self._cell_width, self.cell_height(option.fontMetrics))
 
     def thumbnail_box(self, cell: QRect) -> QRect:
         """Where the thumbnail (and its badges) go inside the cell `cell`."""

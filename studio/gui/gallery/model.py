@@ -47,7 +47,7 @@ from studio.gui.resources import centered_icon_pixmap
 # reference to None with each such answer, so the process must guard None before any paint.
 protect_singletons()
 
-PAGE_SIZE = 60  # rows per fetch: a screenful of thumbnails, ~1 ms, cheap enough for a paint
+PAGE_SIZE = 60  # rows per fetch (at least): ~1 ms, cheap enough for a paint
 PAGE_BEFORE = PAGE_SIZE // 4  # of which before the row asked for (scrolling up)
 # Bounded caches: every cached row and pixmap is an object the garbage collector visits in a
 # full collection, which runs on the GUI thread; 4,000 rows are over 60 fetches, and 600
@@ -149,6 +149,7 @@ class GalleryModel(QAbstractListModel):
         # sha256 → the items shown with a thumbnail of that content on its way (kept
         # duplicates are several items with one content, and one request serves them all)
         self._pending: dict[str, set[int]] = {}
+        self._screenful = 0  # cells a view shows at once (`set_screenful`)
         self._loader = loader
         self._loader.batch_ready.connect(self._receive_thumbnails)
         self._make_placeholders()
@@ -378,11 +379,17 @@ class GalleryModel(QAbstractListModel):
             cached = self._rows.get(item_id)
         return cached
 
+    def set_screenful(self, cells: int) -> None:
+        """A view shows up to `cells` rows at once: each fetch covers that many after the row
+        asked for, so that a screen after a jump costs one fetch (small thumbnails put more
+        cells on a screen than `PAGE_SIZE`)."""
+        self._screenful = max(0, cells)
+
     def _fetch_around(self, row: int) -> None:
         """Fetch the uncached rows of the window around `row` (records and badges)."""
         assert self._project is not None
         first = max(0, row - PAGE_BEFORE)
-        window = self._ids[first : first + PAGE_SIZE]
+        window = self._ids[first : first + max(PAGE_SIZE, PAGE_BEFORE + self._screenful)]
         wanted = [item_id for item_id in window if item_id not in self._rows]
         records = self._project.items_by_ids(wanted)
         badges = fetch_badges(self._project, [record.id for record in records])

@@ -179,9 +179,19 @@ class GalleryView(QListView):
         model = self.model()
         if isinstance(model, GalleryModel):
             model.set_thumbnail_size(size)
-        self._delegate.fit_width(self._layout_width(), SPACING)
+        self._fit_cells()
         self.scheduleDelayedItemsLayout()  # the cells' height changed, if not their width
         self.thumbnail_side_changed.emit(side)
+
+    def _fit_cells(self) -> None:
+        """Share the width out between the columns, and tell the model how many cells a
+        screen shows (it fetches that many rows at once)."""
+        self._delegate.fit_width(self._layout_width(), SPACING)
+        model = self.model()
+        if isinstance(model, GalleryModel):
+            row_height = self._delegate.cell_height(self.fontMetrics()) + 2 * SPACING
+            rows = -(-self.viewport().height() // row_height) + 1  # a part row at each edge
+            model.set_screenful(rows * self._delegate.columns)
 
     def _layout_width(self) -> int:
         """The width QListView lays a wrapping row out in: the viewport's width with room
@@ -290,6 +300,7 @@ class GalleryView(QListView):
 
     def setModel(self, model: QAbstractItemModel | None) -> None:  # noqa: N802
         super().setModel(model)
+        self._fit_cells()
         if model is not None:
             for signal in (
                 model.modelReset,
@@ -312,7 +323,7 @@ class GalleryView(QListView):
             self.empty_message.show_message(NO_IMAGES_MESSAGE, offer_clear=False)
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
-        self._delegate.fit_width(self._layout_width(), SPACING)
+        self._fit_cells()
         super().resizeEvent(event)
         self.empty_message.setGeometry(self.viewport().rect())
 

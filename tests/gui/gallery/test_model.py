@@ -89,6 +89,9 @@ def test_rows_are_fetched_in_windows_only_when_asked_for(
         assert fetched[-1] == ids[1:9]
         model.data(model.index(0))
         assert fetched[-1] == ids[0:1]
+        model.set_screenful(12)  # a view of small thumbnails shows more rows than a page
+        model.data(model.index(20))
+        assert fetched[-1] == ids[18:32]  # two before, and a screenful from the row asked for
         model.set_project(None)
         loader.shutdown()
 
