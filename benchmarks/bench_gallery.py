@@ -1,10 +1,11 @@
 """The gallery on a 100,000-item project: first painted screen, longest stall while scrolling,
-and resident memory after scrolling.
+and resident memory after scrolling, at two thumbnail sizes (96 and 192 px boxes).
 
 Studio: `Project.open`, a `GalleryModel` (item ids, pages of records and badges, thumbnails
-from the worker pool) in a `GalleryView`, shown offscreen. The baseline: a bare `QListView`
-(uniform item sizes, as any list of 100,000 rows needs) over a trivial `QAbstractListModel`
-of 100,000 text rows, shown the same way, in the same process, first.
+from the worker pool) in a `GalleryView` grid at that thumbnail size, shown offscreen. The
+baseline: a bare `QListView` grid (left-to-right flow, wrapping, uniform item sizes, as any
+grid of 100,000 cells needs) over a trivial `QAbstractListModel` of 100,000 text rows whose
+cells are as large as Studio's, shown the same way, in the same process, just before.
 
 - First paint: from creating the widgets (Studio: from opening the project) until the view's
   first paint event has drawn. "Screen complete" also waits for every visible thumbnail.
@@ -41,11 +42,12 @@ from PySide6.QtCore import (
     QModelIndex,
     QObject,
     QPersistentModelIndex,
+    QSize,
     Qt,
     QTimer,
 )
 from PySide6.QtGui import QPaintEvent
-from PySide6.QtWidgets import QListView, QWidget
+from PySide6.QtWidgets import QListView, QStyleOptionViewItem, QWidget
 
 from benchmarks.fixtures import (
     class_ids,
@@ -59,7 +61,7 @@ from studio.api import Project
 from studio.core.thumbnails import ThumbnailCache
 from studio.gui.gallery.model import GalleryModel
 from studio.gui.gallery.thumbnail_loader import ThumbnailLoader
-from studio.gui.gallery.view import THUMBNAIL_SIZE, GalleryView
+from studio.gui.gallery.view import GalleryView
 from studio.gui.refcount_guard import settle_heap
 
 FULL_ITEMS = 100_000
@@ -74,6 +76,8 @@ VIEW_SIZE = (1000, 760)
 PAINT_TIMEOUT_S = 60.0
 LAYOUT_SETTLE_S = 0.1
 STATUSES = ("new", "in_progress", "done", "reviewed")
+THUMBNAIL_SIDES = (96, 192)
+PHOTO_SIZE = (320, 240)  # larger than either box: every thumbnail is a reduction
 
 
 # -- the project ----------------------------------------------------------------------------
@@ -82,7 +86,7 @@ STATUSES = ("new", "in_progress", "done", "reviewed")
 def _shared_files(root: Path, item_count: int, seed: int) -> list[str]:
     """Item paths (relative to `root`): `SHARED_FILES` JPEGs seen through folder links."""
     real = root / "shared"
-    write_jpegs(real, SHARED_FILES, seed, size=THUMBNAIL_SIZE.toTuple())
+    write_jpegs(real, SHARED_FILES, seed, size=PHOTO_SIZE)
     names = sorted(path.name for path in real.iterdir())
     links = root / "photos"
     links.mkdir()
@@ -100,7 +104,7 @@ def build_project(folder: Path, item_count: int, seed: int) -> Path:
     rng = np.random.default_rng(seed)
     statuses = rng.choice(STATUSES, size=item_count)
     now = time.time()
-    width, height = THUMBNAIL_SIZE.toTuple()
+    width, height = PHOTO_SIZE
     items = [
         (paths[n], f"{seed:08x}{n:056x}", 4_000, width, height, "JPEG", str(statuses[n]))
         for n in range(item_count)
@@ -229,11 +233,12 @@ class TimedListView(QListView):
 
 
 class TextRows(QAbstractListModel):
-    """The baseline's model: `count` rows of text, made up on demand."""
+    """The baseline's model: `count` rows of text, made up on demand, in cells of `cell`."""
 
-    def __init__(self, count: int) -> None:
+    def __init__(self, count: int, cell: QSize) -> None:
         super().__init__()
         self._count = count
+        self._cell = cell
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802
         return 0 if parent.isValid() else self._count
@@ -241,6 +246,8 @@ class TextRows(QAbstractListModel):
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = 0) -> object:
         if role == Qt.ItemDataRole.DisplayRole and index.isValid():
             return f"item {index.row():06d}"
+        if role == Qt.ItemDataRole.SizeHintRole and index.isValid():
+            return self._cell
         return None
 
 
@@ -321,11 +328,26 @@ class Figures:
     resident_mb: float
 
 
-def run_baseline(item_count: int, steps: int) -> Figures:
+def studio_cell(side: int) -> QSize:
+    """The size of a cell of Studio's gallery with `side` px thumbnails in a `VIEW_SIZE` view."""
+    probe = GalleryView()
+    probe.resize(*VIEW_SIZE)
+    probe.set_thumbnail_side(side)
+    option = QStyleOptionViewItem()
+    option.initFrom(probe)
+    cell = probe.itemDelegate().sizeHint(option, QModelIndex())
+    probe.deleteLater()
+    return cell
+
+
+def run_baseline(item_count: int, steps: int, cell: QSize) -> Figures:
     clock = PaintClock()
     start = time.perf_counter()
-    model = TextRows(item_count)
+    model = TextRows(item_count, cell)
     view = TimedListView(clock)
+    view.setFlow(QListView.Flow.LeftToRight)
+    view.setWrapping(True)
+    view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
     view.setUniformItemSizes(True)
     view.setModel(model)
     show(view)
@@ -339,15 +361,16 @@ def run_baseline(item_count: int, steps: int) -> Figures:
     return figures
 
 
-def run_studio(session: Session, path: Path, cache_dir: Path, steps: int) -> Figures:
+def run_studio(session: Session, path: Path, cache_dir: Path, steps: int, side: int) -> Figures:
     clock = PaintClock()
     with session.studio_side("gallery"):
         start = time.perf_counter()
         project = Project.open(path, author="bench")
-        loader = ThumbnailLoader(THUMBNAIL_SIZE, cache=ThumbnailCache(cache_dir))
+        loader = ThumbnailLoader(QSize(side, side), cache=ThumbnailCache(cache_dir))
         model = GalleryModel(loader)
         view = TimedGalleryView(clock)
         view.setModel(model)
+        view.set_thumbnail_side(side)
         model.set_project(project)
         view.has_project = True
         show(view)
@@ -372,13 +395,25 @@ def run(session: Session) -> list[Measurement]:
     path = build_project(folder, item_count, session.seed)
     application()
     settle_heap()  # as the application does once started
-    baseline = run_baseline(item_count, steps)
-    studio = run_studio(session, path, folder / "thumbnails", steps)
-    name = f"gallery {item_count:,} items"
+    rows: list[Measurement] = []
+    for side in THUMBNAIL_SIDES:
+        cell = studio_cell(side)
+        baseline = run_baseline(item_count, steps, cell)
+        cache = folder / f"thumbnails-{side}"  # each size starts with an empty disk cache
+        studio = run_studio(session, path, cache, steps, side)
+        rows += _rows(item_count, steps, side, cell, studio, baseline)
+    return rows
+
+
+def _rows(
+    item_count: int, steps: int, side: int, cell: QSize, studio: Figures, baseline: Figures
+) -> list[Measurement]:
+    name = f"gallery {item_count:,} items, {side} px thumbnails"
     stall_ms = studio.longest_stall_s * 1000
     verdict = "within" if stall_ms <= STALL_TARGET_MS else "MISSES"
     note = (
-        f"gallery: GalleryView + GalleryModel on Project.open vs a bare QListView over "
+        f"gallery: GalleryView grid ({side} px thumbnails, cells {cell.width()}×{cell.height()}) "
+        f"+ GalleryModel on Project.open vs a bare QListView grid of the same cells over "
         f"{item_count:,} text rows, offscreen, {VIEW_SIZE[0]}×{VIEW_SIZE[1]}; scroll top to "
         f"bottom in {steps} steps of {STEP_MS} ms; stall = longest gap of a {TICK_MS} ms timer; "
         f"Studio's longest stall {stall_ms:.1f} ms {verdict} the {STALL_TARGET_MS:g} ms target; "

@@ -174,7 +174,9 @@ class MainWindow(QMainWindow):
     # -- building ----------------------------------------------------------------------
 
     def _build_gallery(self) -> None:
-        self.gallery_pane = GalleryPane()
+        self.gallery_pane = GalleryPane(self.settings)
+        self._add_action("thumbnails_bigger", self.gallery_pane.bigger_thumbnails)
+        self._add_action("thumbnails_smaller", self.gallery_pane.smaller_thumbnails)
         self.gallery_pane.message.connect(self._show_message)
         self.loader = self.gallery_pane.loader
         self.gallery_model = self.gallery_pane.model
@@ -335,6 +337,7 @@ class MainWindow(QMainWindow):
         view_menu.addAction(self._add_action("reset_layout", self.reset_layout))
         view_menu.addSeparator()
         view_menu.addActions(self.filter_bar.shortcut_actions())
+        view_menu.addActions([actions["thumbnails_bigger"], actions["thumbnails_smaller"]])
         theme_menu = view_menu.addMenu("&Theme")
         self._theme_group = QActionGroup(self)
         for name in THEMES:

@@ -1,5 +1,12 @@
 """How one gallery cell is drawn: the thumbnail centred in a fixed box, badges, the name.
 
+The box is square (`thumbnail_size`, the gallery's size slider); the cell is at least the box
+and its padding wide, and `fit_width` widens every cell alike so that a row of them fills the
+view. The thumbnail fills its box, aspect ratio kept: the model's thumbnails are made for the
+box (a small image already enlarged pixel by pixel, see `load_thumbnail`), and one made for
+another size (while its replacement is on its way, or when the disk cache holds only a
+smaller one) is scaled smoothly here.
+
 Badges sit in the corners of the thumbnail box: the status (a coloured label) top left, the
 number of annotations top right, and a dot in the colour of each class present bottom left.
 Every cell has the same size whatever its thumbnail's shape, which keeps the names in a
@@ -53,12 +60,33 @@ class GalleryDelegate(QStyledItemDelegate):
         self._badge_font = QFont()
         self._badge_metrics = QFontMetrics(self._badge_font)
         self._colors: dict[str, QColor] = {}
+        self.columns = 1
+        self._cell_width = self.narrowest_cell()
+
+    def narrowest_cell(self) -> int:
+        """The width of a cell with nothing to spare: the thumbnail box and its padding."""
+        return self.thumbnail_size.width() + 2 * PADDING + 4
+
+    def fit_width(self, available: int, spacing: int) -> bool:
+        """Make cells as wide as a row `available` pixels wide shared by as many cells as fit
+        (QListView puts `spacing` on both sides of each cell, and wraps a cell that would reach
+        the row's last pixel); True if that changed the cells' width."""
+        usable = available - 1
+        columns = max(1, usable // (self.narrowest_cell() + 2 * spacing))
+        width = max(self.narrowest_cell(), usable // columns - 2 * spacing)
+        if columns == 1:
+            width = min(width, max(1, usable - 2 * spacing))  # never wider than the view
+        changed = width != self._cell_width
+        self.columns, self._cell_width = columns, width
+        return changed
+
+    def cell_height(self, metrics: QFontMetrics) -> int:
+        """Padding, thumbnail box, gap, one line of text in the font of `metrics`, padding."""
+        return self.thumbnail_size.height() + TEXT_GAP + metrics.height() + 2 * PADDING
 
     def sizeHint(self, option: QStyleOptionViewItem, index: AnyIndex) -> QSize:  # noqa: N802
-        """The same for every cell: padding, thumbnail box, gap, one line of text, padding."""
-        width = self.thumbnail_size.width() + 2 * PADDING + 4
-        height = self.thumbnail_size.height() + TEXT_GAP + option.fontMetrics.height()
-        return QSize(width, height + 2 * PADDING)
+        """The same for every cell (see `fit_width` and `cell_height`)."""
+        return QSize(self._cell_width, self.cell_height(option.fontMetrics))
 
     def thumbnail_box(self, cell: QRect) -> QRect:
         """Where the thumbnail (and its badges) go inside the cell `cell`."""
@@ -113,12 +141,11 @@ class GalleryDelegate(QStyledItemDelegate):
         return color
 
     def _draw_thumbnail(self, painter: QPainter, box: QRect, pixmap: object) -> None:
+        """The thumbnail as large as its box allows, aspect ratio kept."""
         if not isinstance(pixmap, QPixmap) or pixmap.isNull():
             return
         size = pixmap.deviceIndependentSize().toSize()
         size.scale(box.size(), Qt.AspectRatioMode.KeepAspectRatio)
-        if size.width() > pixmap.width() or size.height() > pixmap.height():
-            size = pixmap.deviceIndependentSize().toSize()  # never enlarge a small image
         target = QRect(QPoint(0, 0), size)
         target.moveCenter(box.center())
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)

@@ -62,7 +62,12 @@ class _StayOpenMenu(QMenu):
 
 
 class MultiChoiceButton(QToolButton):
-    """A drop-down of checkable choices ("any of"); `changed` after every tick."""
+    """A drop-down of checkable choices ("any of"); `changed` after every tick.
+
+    The button always says its title, and looks pressed in while it filters; its tooltip
+    names the ticked choices: its width never changes, so ticking never widens the filter bar
+    nor pushes the canvas beside the gallery (a text such as "Class: cat, dog" would).
+    """
 
     changed = Signal()
 
@@ -71,6 +76,8 @@ class MultiChoiceButton(QToolButton):
         self.title = title
         self.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.setMenu(_StayOpenMenu(self))
+        self.setCheckable(True)  # only to look pressed in while it filters
+        self.setText(title)
         self._choices: list[tuple[QAction, Any]] = []
         self._update_text()
 
@@ -117,13 +124,9 @@ class MultiChoiceButton(QToolButton):
 
     def _update_text(self) -> None:
         texts = [action.text() for action, _ in self._choices if action.isChecked()]
-        if not texts:
-            self.setText(self.title)
-        elif len(texts) == 1:
-            self.setText(f"{self.title}: {texts[0]}")
-        else:
-            self.setText(f"{self.title}: {len(texts)}")
-        self.setToolTip(f"{self.title}: {', '.join(texts) if texts else 'any'}")
+        self.setChecked(bool(texts))
+        count = f" ({len(texts)})" if len(texts) > 1 else ""
+        self.setToolTip(f"{self.title}{count}: {', '.join(texts) if texts else 'any'}")
 
 
 class ScoreBox(QDoubleSpinBox):

@@ -7,7 +7,9 @@ when a view first asks for it, together with the uncached rows of a window aroun
 before, a screenful after: after a jump, one fetch fills the screen), and kept in a bounded
 cache; the view only asks for the rows it shows, so opening a 100,000-item project costs one
 id query and one fetch. Thumbnails come from a `ThumbnailLoader` and are cached as pixmaps by
-content hash (a bounded LRU); until one arrives the row shows a placeholder.
+content hash (a bounded LRU); until one arrives the row shows a placeholder. When the
+thumbnail size changes (`set_thumbnail_size`) the rows on screen ask for thumbnails of the new
+size and show the ones they had, scaled, until those arrive.
 
 When the list of ids changes (a new query, or a refresh after an edit) the model reports the
 change so that views keep their selection and current item on the rows that stay: precise
@@ -25,7 +27,14 @@ from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QSize,
+    Qt,
+)
 from PySide6.QtGui import QPixmap
 
 from studio.api import ItemRecord, Project, ProjectFileError, ProjectStats
@@ -38,13 +47,15 @@ from studio.gui.resources import centered_icon_pixmap
 # reference to None with each such answer, so the process must guard None before any paint.
 protect_singletons()
 
-PAGE_SIZE = 60  # rows per fetch: a screenful of thumbnails, ~1 ms, cheap enough for a paint
+PAGE_SIZE = 60  # rows per fetch (at least): ~1 ms, cheap enough for a paint
 PAGE_BEFORE = PAGE_SIZE // 4  # of which before the row asked for (scrolling up)
 # Bounded caches: every cached row and pixmap is an object the garbage collector visits in a
 # full collection, which runs on the GUI thread; 4,000 rows are over 60 fetches, and 600
-# thumbnails of 160×120 hold 46 MB and cover several screens of the largest gallery.
+# thumbnails cover several screens of the largest gallery. Big thumbnails are fewer: the
+# pixmaps together hold at most 64 MB (600 of 128 px, 163 of 320 px), still several screens.
 MAX_CACHED_RECORDS = 4_000
 MAX_CACHED_PIXMAPS = 600
+MAX_PIXMAP_BYTES = 64 * 1024 * 1024
 LOADING = "loading"  # ThumbnailStateRole of a row whose thumbnail has not arrived yet
 QUEUE_SORT = "queue"  # the window's sort by the uncertainty queue (`set_queue`)
 ORDER_KEYS = ("sort", "descending")  # the query's keys that order rows; the others filter
@@ -132,16 +143,36 @@ class GalleryModel(QAbstractListModel):
         self._class_colors: dict[int, str] = {}
         self._class_names: dict[int, str] = {}
         self._pixmaps: OrderedDict[str, QPixmap] = OrderedDict()
+        # thumbnails made for an earlier thumbnail size, shown until their replacement comes
+        self._stale: OrderedDict[str, QPixmap] = OrderedDict()
         self._problems: dict[int, ThumbnailResult] = {}
         # sha256 → the items shown with a thumbnail of that content on its way (kept
         # duplicates are several items with one content, and one request serves them all)
         self._pending: dict[str, set[int]] = {}
+        self._screenful = 0  # cells a view shows at once (`set_screenful`)
         self._loader = loader
         self._loader.batch_ready.connect(self._receive_thumbnails)
-        box, ratio = loader.display_size, loader.pixel_ratio
+        self._make_placeholders()
+
+    def _make_placeholders(self) -> None:
+        box, ratio = self._loader.display_size, self._loader.pixel_ratio
         self._loading = centered_icon_pixmap("loading", box, pixel_ratio=ratio)
         self._missing = centered_icon_pixmap("missing", box, pixel_ratio=ratio)
         self._broken = centered_icon_pixmap("broken", box, pixel_ratio=ratio)
+
+    def set_thumbnail_size(self, size: QSize) -> None:
+        """Make thumbnails for a `size` box from now on. Thumbnails on their way are dropped;
+        those already made stay on show (the delegate scales them) until the new ones come."""
+        if size == self._loader.display_size:
+            return
+        self._loader.cancel_waiting()
+        self._loader.display_size = QSize(size)
+        self._pending.clear()
+        self._stale.update(self._pixmaps)
+        self._pixmaps.clear()
+        while len(self._stale) > self._max_pixmaps():
+            self._stale.popitem(last=False)
+        self._make_placeholders()
 
     # -- the project and the query -------------------------------------------------------
 
@@ -170,6 +201,7 @@ class GalleryModel(QAbstractListModel):
         self._read_classes()
         self._rows.clear()
         self._pixmaps.clear()
+        self._stale.clear()
         self._problems.clear()
         self._pending.clear()
         self.endResetModel()
@@ -347,11 +379,17 @@ class GalleryModel(QAbstractListModel):
             cached = self._rows.get(item_id)
         return cached
 
+    def set_screenful(self, cells: int) -> None:
+        """A view shows up to `cells` rows at once: each fetch covers that many after the row
+        asked for, so that a screen after a jump costs one fetch (small thumbnails put more
+        cells on a screen than `PAGE_SIZE`)."""
+        self._screenful = max(0, cells)
+
     def _fetch_around(self, row: int) -> None:
         """Fetch the uncached rows of the window around `row` (records and badges)."""
         assert self._project is not None
         first = max(0, row - PAGE_BEFORE)
-        window = self._ids[first : first + PAGE_SIZE]
+        window = self._ids[first : first + max(PAGE_SIZE, PAGE_BEFORE + self._screenful)]
         wanted = [item_id for item_id in window if item_id not in self._rows]
         records = self._project.items_by_ids(wanted)
         badges = fetch_badges(self._project, [record.id for record in records])
@@ -365,6 +403,12 @@ class GalleryModel(QAbstractListModel):
     def hold_thumbnails(self, msecs: int) -> None:
         """Make no new thumbnails for `msecs` ms (the view is scrolling past them)."""
         self._loader.hold(msecs)
+
+    def _max_pixmaps(self) -> int:
+        """How many thumbnails of the present size the pixmap cache keeps."""
+        pixels = self._loader.display_size * self._loader.pixel_ratio
+        size_bytes = max(1, pixels.width() * pixels.height() * 4)
+        return max(1, min(MAX_CACHED_PIXMAPS, MAX_PIXMAP_BYTES // size_bytes))
 
     def _thumbnail_state(self, record: ItemRecord) -> ThumbnailState | None:
         problem = self._problems.get(record.id)
@@ -386,7 +430,7 @@ class GalleryModel(QAbstractListModel):
         elif self._project is not None:
             self._pending[record.sha256] = {record.id}
             self._loader.request(record.id, record.sha256, self._project.media_path(record))
-        return self._loading
+        return self._stale.get(record.sha256, self._loading)
 
     def _receive_thumbnails(self, results: list[ThumbnailResult]) -> None:
         changed_rows = []
@@ -395,12 +439,13 @@ class GalleryModel(QAbstractListModel):
             waiting = self._pending.pop(request.sha256, set()) | {request.item_id}
             if result.state is ThumbnailState.READY and result.image is not None:
                 self._pixmaps[request.sha256] = QPixmap.fromImage(result.image)
+                self._stale.pop(request.sha256, None)
             elif result.state in (ThumbnailState.MISSING, ThumbnailState.FAILED):
                 self._problems[request.item_id] = result  # the others have files of their own
             if result.state is not ThumbnailState.DROPPED:
                 rows = (self._row_of.get(item_id) for item_id in waiting)
                 changed_rows.extend(row for row in rows if row is not None)
-        while len(self._pixmaps) > MAX_CACHED_PIXMAPS:
+        while len(self._pixmaps) > self._max_pixmaps():
             self._pixmaps.popitem(last=False)
         roles = [Qt.ItemDataRole.DecorationRole, Qt.ItemDataRole.ToolTipRole]
         for first, last in _contiguous_ranges(changed_rows):

@@ -1,4 +1,5 @@
-"""The gallery as one widget: the filter bar over the thumbnail view, on one model.
+"""The gallery as one widget: the filter bar over the thumbnail view, on one model, and a
+thumbnail-size slider under it (remembered in the user's settings).
 
 Other views show images through the pane, never by reaching into the window: `select(ids)`
 selects what the evaluation's "top confusions" point at, `reveal(id)` makes one item current
@@ -10,38 +11,95 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from PySide6.QtCore import QItemSelection, QItemSelectionModel, Signal
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+from PySide6.QtCore import QItemSelection, QItemSelectionModel, QSettings, QSize, Qt, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
 
 from studio.api import Project
 from studio.core.errors import StudioError
 from studio.gui.gallery.filters import GalleryFilterBar
 from studio.gui.gallery.model import GalleryModel
 from studio.gui.gallery.thumbnail_loader import ThumbnailLoader
-from studio.gui.gallery.view import THUMBNAIL_SIZE, GalleryView
+from studio.gui.gallery.view import (
+    DEFAULT_THUMBNAIL_SIDE,
+    MAX_THUMBNAIL_SIDE,
+    MIN_THUMBNAIL_SIDE,
+    THUMBNAIL_STEP,
+    GalleryView,
+    clamped_side,
+)
+
+THUMBNAIL_SIDE_SETTING = "gallery/thumbnail_side"
 
 
 class GalleryPane(QWidget):
     message = Signal(str)  # a short note for the status bar (a filter the model refused)
     revealed = Signal(int)  # `reveal` made this item current: show it
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, settings: QSettings | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("galleryPane")
+        self.settings = settings if settings is not None else QSettings()
+        side = self._remembered_side()
         self.loader = ThumbnailLoader(
-            THUMBNAIL_SIZE, parent=self, pixel_ratio=self.devicePixelRatioF()
+            QSize(side, side), parent=self, pixel_ratio=self.devicePixelRatioF()
         )
         self.model = GalleryModel(self.loader, parent=self)
         self.view = GalleryView()
         self.view.setModel(self.model)
+        self.view.set_thumbnail_side(side)
         self.filter_bar = GalleryFilterBar()
         self.filter_bar.query_changed.connect(self._apply_query)
         self.view.offer_clear_filters(self.filter_bar.clear_action)
+        self.size_slider = self._build_size_slider(side)
+        self.view.thumbnail_side_changed.connect(self._thumbnail_side_changed)
+        size_row = QHBoxLayout()
+        size_row.setContentsMargins(6, 2, 6, 2)
+        size_row.addStretch(1)
+        size_row.addWidget(QLabel("Size", self))
+        size_row.addWidget(self.size_slider)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(self.filter_bar)
         layout.addWidget(self.view, 1)
+        layout.addLayout(size_row)
+
+    # -- thumbnail size ----------------------------------------------------------------------
+
+    def _remembered_side(self) -> int:
+        try:
+            side = int(self.settings.value(THUMBNAIL_SIDE_SETTING, DEFAULT_THUMBNAIL_SIDE))
+        except (TypeError, ValueError):
+            side = DEFAULT_THUMBNAIL_SIDE  # a hand-edited setting that is not a number
+        return clamped_side(side)
+
+    def _build_size_slider(self, side: int) -> QSlider:
+        slider = QSlider(Qt.Orientation.Horizontal, self)
+        slider.setObjectName("thumbnailSizeSlider")
+        slider.setRange(MIN_THUMBNAIL_SIDE, MAX_THUMBNAIL_SIDE)
+        slider.setSingleStep(THUMBNAIL_STEP)
+        slider.setPageStep(THUMBNAIL_STEP)
+        slider.setValue(side)
+        slider.setFixedWidth(140)
+        slider.setToolTip("Thumbnail size (Ctrl+wheel over the gallery)")
+        slider.valueChanged.connect(self._slider_moved)
+        return slider
+
+    def _slider_moved(self, value: int) -> None:
+        """The slider snaps to whole steps: each size costs a new layout and thumbnails."""
+        self.view.set_thumbnail_side(round(value / THUMBNAIL_STEP) * THUMBNAIL_STEP)
+
+    def _thumbnail_side_changed(self, side: int) -> None:
+        self.size_slider.setValue(side)
+        self.settings.setValue(THUMBNAIL_SIDE_SETTING, side)
+
+    def bigger_thumbnails(self) -> None:
+        self.view.set_thumbnail_side(self.view.thumbnail_side + THUMBNAIL_STEP)
+
+    def smaller_thumbnails(self) -> None:
+        self.view.set_thumbnail_side(self.view.thumbnail_side - THUMBNAIL_STEP)
+
+    # -- the project --------------------------------------------------------------------
 
     @property
     def project(self) -> Project | None:

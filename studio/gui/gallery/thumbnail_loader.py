@@ -37,6 +37,7 @@ BATCH_INTERVAL_MS = 30
 HOLD_POLL_S = 0.01  # how often a held-back worker looks whether it may go on
 MAX_WAITING = 1000
 MAX_THREADS = 4
+LARGE_CACHE_SIZE = 2 * DEFAULT_SIZE
 
 
 class ThumbnailState(Enum):
@@ -62,9 +63,14 @@ class ThumbnailResult:
 
 
 def cache_size_for(display: QSize, pixel_ratio: float) -> int:
-    """The cached thumbnail size that covers `display` on a screen of `pixel_ratio`."""
+    """The cached thumbnail size that covers `display` on a screen of `pixel_ratio`.
+
+    Only two sizes are cached, `DEFAULT_SIZE` and `LARGE_CACHE_SIZE`, so that moving the
+    gallery's size slider does not decode every image again for each step; a box larger than
+    the large size gets that one, enlarged smoothly as it is drawn.
+    """
     needed = math.ceil(max(display.width(), display.height()) * pixel_ratio)
-    return max(DEFAULT_SIZE, needed)
+    return DEFAULT_SIZE if needed <= DEFAULT_SIZE else LARGE_CACHE_SIZE
 
 
 def load_thumbnail(
@@ -73,13 +79,17 @@ def load_thumbnail(
     """Make or fetch one thumbnail as a QImage that fits in `display` (runs in a worker).
 
     On a high-density screen the image has `pixel_ratio` times the pixels and says so
-    (`devicePixelRatio`), so it is drawn sharp at the same logical size.
+    (`devicePixelRatio`), so it is drawn sharp at the same logical size. A large image is
+    scaled down smoothly; an image smaller than the box (the cache never enlarges, so its
+    thumbnail is the whole image, e.g. a 32×32 digit) is enlarged to fill the box with
+    nearest-neighbour sampling, which shows its pixels as sharp squares instead of a blur.
     """
     if not request.path.is_file():
         message = f"the file is missing: {request.path}"
         return ThumbnailResult(request, ThumbnailState.MISSING, message=message)
+    cache_size = cache_size_for(display, pixel_ratio)
     try:
-        path = cache.thumbnail(request.path, request.sha256, cache_size_for(display, pixel_ratio))
+        path = cache.thumbnail(request.path, request.sha256, cache_size)
     except ThumbnailError as error:
         return ThumbnailResult(request, ThumbnailState.FAILED, message=str(error))
     image = QImage(str(path))
@@ -87,11 +97,18 @@ def load_thumbnail(
         message = f"cannot read the cached thumbnail {path}"
         return ThumbnailResult(request, ThumbnailState.FAILED, message=message)
     pixels = display * pixel_ratio
+    whole_image = max(image.width(), image.height()) < cache_size
     if image.width() > pixels.width() or image.height() > pixels.height():
         image = image.scaled(
             pixels,
             Qt.AspectRatioMode.KeepAspectRatio,
             Qt.TransformationMode.SmoothTransformation,
+        )
+    elif whole_image:
+        image = image.scaled(
+            pixels,
+            Qt.AspectRatioMode.KeepAspectRatio,
+            Qt.TransformationMode.FastTransformation,
         )
     image.setDevicePixelRatio(pixel_ratio)
     return ThumbnailResult(request, ThumbnailState.READY, image=image)

@@ -108,6 +108,8 @@ DEFAULT_SHORTCUTS: tuple[ShortcutSpec, ...] = (
     _spec("panel_runs", "Runs", "View", "Ctrl+R"),
     _spec("panel_models", "Models", "View", "Ctrl+Alt+M"),
     _spec("reset_layout", "Reset layout", "View", "Ctrl+Alt+Shift+R"),
+    _repeating("thumbnails_bigger", "Bigger thumbnails", "View", "Ctrl+Alt+="),
+    _repeating("thumbnails_smaller", "Smaller thumbnails", "View", "Ctrl+Alt+-"),
     _spec("fit", "Fit the image", "View", "F"),
     _spec("crosshair", "Crosshair guides while drawing", "View", "Shift+C"),
     _spec("actual_size", "Actual size (1:1)", "View", "Ctrl+1"),

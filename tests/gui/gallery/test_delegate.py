@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
+from PIL import Image
 from PySide6.QtCore import QPoint, QSize
 from PySide6.QtGui import QColor, QImage
 from pytestqt.qtbot import QtBot
@@ -121,3 +123,33 @@ def test_an_unlabeled_cell_has_no_count_and_no_chips(shown: tuple[GalleryView, P
     assert same(
         image.pixelColor(corner + QPoint(BADGE_INSET + 1, BADGE_INSET + 6)), STATUS_COLORS["new"]
     )
+
+
+def test_a_small_image_fills_its_box_with_sharp_pixels(qtbot: QtBot, tmp_path: Path) -> None:
+    """A 4×4 image (black columns left, white right) drawn in a 128 px box: enlarged
+    nearest-neighbour, the edge between black and white stays one pixel sharp."""
+    (tmp_path / "images").mkdir()
+    pixels = np.zeros((4, 4, 3), np.uint8)
+    pixels[:, 2:] = 255
+    Image.fromarray(pixels).save(tmp_path / "images" / "tiny.png")
+    with Project.create(tmp_path / "tiny.studio") as project:
+        project.import_media([tmp_path / "images"])
+        loader = ThumbnailLoader(QSize(128, 128))
+        model = GalleryModel(loader)
+        model.set_project(project)
+        view = GalleryView()
+        qtbot.addWidget(view)
+        view.setModel(model)
+        view.resize(300, 300)
+        view.show()
+        wait_for_thumbnails(qtbot, model)
+        image, corner = cell_image(view, 0)
+        model.set_project(None)
+        loader.shutdown()
+
+    middle_row = corner.y() + 64
+    assert box_size(view) == QSize(128, 128)
+    assert image.pixelColor(corner.x() + 2, middle_row).lightness() < 40  # filled to the edge
+    assert image.pixelColor(corner.x() + 125, middle_row).lightness() > 215
+    assert image.pixelColor(corner.x() + 62, middle_row).lightness() < 40  # no blur between
+    assert image.pixelColor(corner.x() + 66, middle_row).lightness() > 215

@@ -274,18 +274,19 @@ def test_the_status_menu_stays_open_for_several_ticks(
         assert menu.isVisible()
     menu.hide()
 
-    assert bar.status_button.text() == "Status: 2"
-    assert bar.status_button.toolTip() == "Status: done, reviewed"
+    assert bar.status_button.isChecked()  # pressed in: it filters
+    assert bar.status_button.toolTip() == "Status (2): done, reviewed"
     assert model.ids() == opened.item_ids(status=["done", "reviewed"])
 
 
 def test_any_unticks_every_choice(bar: GalleryFilterBar, model: GalleryModel) -> None:
     tick(bar.source_button, "model", "SAM", "human")
-    assert bar.source_button.text() == "Source: 3"
+    assert bar.source_button.toolTip() == "Source (3): human, model, SAM"
 
     tick(bar.source_button, "Any")
 
-    assert bar.source_button.text() == "Source"
+    assert bar.source_button.toolTip() == "Source: any"
+    assert not bar.source_button.isChecked()
     assert "source" not in bar.query()
     assert model.rowCount() == COUNT
 
@@ -323,7 +324,7 @@ def test_set_query_shows_a_query_and_emits_once(
 
     assert emitted == [query]
     assert bar.query() == query
-    assert bar.status_button.toolTip() == "Status: new, done"
+    assert bar.status_button.toolTip() == "Status (2): new, done"
     assert model.ids() == opened.item_ids(**query)
 
 
@@ -366,3 +367,20 @@ def test_the_shortcut_actions_focus_clear_and_reverse(qtbot: QtBot, bar: Gallery
     )
 
     assert bar.query() == {"sort": "name", "descending": True}
+
+
+def test_ticking_choices_never_widens_a_button_nor_the_bar(bar: GalleryFilterBar) -> None:
+    buttons = [bar.status_button, bar.class_button, bar.review_button]
+    widths = [button.width() for button in buttons]
+    bar_width = bar.minimumSizeHint().width()
+
+    tick(bar.status_button, "in progress")
+    tick(bar.class_button, "cat", "dog", "bird")
+    tick(bar.review_button, "accepted")
+
+    assert [button.width() for button in buttons] == widths
+    assert bar.minimumSizeHint().width() == bar_width
+    assert bar.status_button.text() == "Status"
+    assert bar.class_button.isChecked()
+    assert bar.class_button.toolTip() == "Class (3): cat, dog, bird"
+    assert bar.status_button.toolTip() == "Status: in progress"

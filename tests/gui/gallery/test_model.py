@@ -89,6 +89,9 @@ def test_rows_are_fetched_in_windows_only_when_asked_for(
         assert fetched[-1] == ids[1:9]
         model.data(model.index(0))
         assert fetched[-1] == ids[0:1]
+        model.set_screenful(12)  # a view of small thumbnails shows more rows than a page
+        model.data(model.index(20))
+        assert fetched[-1] == ids[18:32]  # two before, and a screenful from the row asked for
         model.set_project(None)
         loader.shutdown()
 
@@ -317,3 +320,19 @@ def test_one_thumbnail_repaints_every_item_with_that_content(qtbot: QtBot, tmp_p
         assert thumbnail_states(gallery) == ["ready", "ready"]
         gallery.set_project(None)
     loader.shutdown()
+
+
+def test_a_new_thumbnail_size_shows_the_old_thumbnails_until_the_new_ones_come(
+    qtbot: QtBot, model: GalleryModel
+) -> None:
+    wait_for_thumbnails(qtbot, model)
+    first = model.index(0)
+    old = model.data(first, Qt.ItemDataRole.DecorationRole)
+    assert old.size() == QSize(40, 30)  # the 64×48 images fitted in 40×40
+
+    model.set_thumbnail_size(QSize(96, 96))
+
+    assert model.data(first, Qt.ItemDataRole.DecorationRole).cacheKey() == old.cacheKey()
+    assert model.data(first, GalleryModel.ThumbnailStateRole) == "loading"
+    wait_for_thumbnails(qtbot, model)
+    assert model.data(first, Qt.ItemDataRole.DecorationRole).size() == QSize(96, 72)

@@ -6,10 +6,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import QSettings, QSize
 from pytestqt.qtbot import QtBot
 
 from studio.api import Project
-from studio.gui.gallery.pane import GalleryPane
+from studio.gui.gallery.pane import THUMBNAIL_SIDE_SETTING, GalleryPane
+from studio.gui.gallery.view import THUMBNAIL_STEP
 from tests.gui.gallery_helpers import selected_ids
 
 
@@ -18,8 +20,8 @@ def listed(pane: GalleryPane) -> list[int]:
 
 
 @pytest.fixture
-def pane(qtbot: QtBot, gallery_project: Path) -> Iterator[GalleryPane]:
-    pane = GalleryPane()
+def pane(qtbot: QtBot, gallery_project: Path, settings: QSettings) -> Iterator[GalleryPane]:
+    pane = GalleryPane(settings)
     qtbot.addWidget(pane)
     project = Project.open(gallery_project)
     pane.set_project(project)
@@ -58,3 +60,32 @@ def test_reveal_clears_a_hiding_filter_makes_the_item_current_and_says_so(
     assert pane.model.row_of(new_item) is not None
     assert pane.selected_ids() == [new_item]
     assert pane.reveal(10_000) == "Image 10000 is not in the project any more"
+
+
+def test_the_size_slider_sets_the_thumbnail_size_and_a_new_pane_remembers_it(
+    qtbot: QtBot, pane: GalleryPane, settings: QSettings
+) -> None:
+    pane.size_slider.setValue(203)  # between steps: it snaps to the nearest
+    assert pane.view.thumbnail_side == 208
+    pane.bigger_thumbnails()
+    assert pane.size_slider.value() == 208 + THUMBNAIL_STEP
+    assert pane.loader.display_size == QSize(224, 224)
+
+    again = GalleryPane(settings)
+    qtbot.addWidget(again)
+    assert again.view.thumbnail_side == 224
+    assert again.size_slider.value() == 224
+
+
+def test_a_hand_edited_size_setting_falls_back_to_a_valid_size(
+    qtbot: QtBot, settings: QSettings
+) -> None:
+    settings.setValue(THUMBNAIL_SIDE_SETTING, "huge")
+    first = GalleryPane(settings)
+    qtbot.addWidget(first)
+    settings.setValue(THUMBNAIL_SIDE_SETTING, 5_000)
+    second = GalleryPane(settings)
+    qtbot.addWidget(second)
+
+    assert first.view.thumbnail_side == first.size_slider.value() == 128
+    assert second.view.thumbnail_side == second.size_slider.maximum()

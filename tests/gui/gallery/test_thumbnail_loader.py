@@ -114,8 +114,14 @@ def test_high_density_screens_get_more_pixels(qtbot: QtBot, tmp_path: Path) -> N
     assert image.size().toTuple() == (320, 160)  # physical pixels
     assert image.devicePixelRatio() == 2.0
     assert image.deviceIndependentSize().toSize().toTuple() == (160, 80)
-    assert [path.name[-8:] for path in (tmp_path / "cache").rglob("*.jpg")] == ["-320.jpg"]
-    assert cache_size_for(QSize(160, 120), 1.0) == 256
+    assert [path.name[-8:] for path in (tmp_path / "cache").rglob("*.jpg")] == ["-512.jpg"]
+
+
+def test_the_disk_cache_holds_two_sizes_whatever_the_slider_says() -> None:
+    assert cache_size_for(QSize(160, 160), 1.0) == 256
+    assert cache_size_for(QSize(256, 256), 1.0) == 256
+    assert cache_size_for(QSize(272, 272), 1.0) == 512
+    assert cache_size_for(QSize(320, 320), 2.0) == 512  # drawn enlarged from the 512 one
 
 
 def test_an_unexpected_worker_error_is_reported_not_lost(
@@ -183,3 +189,23 @@ def test_a_result_made_for_cancelled_requests_is_thrown_away(
     loader.shutdown()
 
     assert results[0].request.item_id == 2
+
+
+def test_a_small_image_is_enlarged_pixel_by_pixel_and_a_large_one_shrunk_smoothly(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    small = write_images(tmp_path / "small", 1, size=(32, 16))[0]
+    large = write_images(tmp_path / "large", 1, size=(800, 400), seed=1)[0]
+    loader = ThumbnailLoader(QSize(128, 128), cache=ThumbnailCache(tmp_path / "cache"))
+    results = collect(loader)
+
+    loader.request(1, sha256_of(small), small)
+    loader.request(2, sha256_of(large), large)
+    qtbot.waitUntil(lambda: len(results) == 2, timeout=20_000)
+    loader.shutdown()
+
+    images = {result.request.item_id: result.image for result in results}
+    assert images[1].size().toTuple() == (128, 64)
+    assert images[2].size().toTuple() == (128, 64)
+    block = [images[1].pixel(x, y) for x in range(4) for y in range(4)]
+    assert len(set(block)) == 1  # one source pixel became a 4×4 square of one colour

@@ -1,4 +1,5 @@
-"""The gallery view: a grid that holds thumbnail work back while it scrolls."""
+"""The gallery view: a grid that fills its width, holds thumbnail work back while it scrolls,
+opens on a click and moves in two dimensions with the keys."""
 
 from __future__ import annotations
 
@@ -6,7 +7,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QPoint, QPointF, QSize, Qt
+from PySide6.QtGui import QWheelEvent
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from studio.api import Project
@@ -18,9 +21,14 @@ from studio.gui.gallery.view import (
     NO_MATCH_MESSAGE,
     NO_PROJECT_MESSAGE,
     SCROLL_HOLD_MS,
+    THUMBNAIL_STEP,
     GalleryView,
 )
+from studio.gui.main_window import MainWindow
 from tests.gui.conftest import IMAGE_COUNT
+from tests.gui.gallery_helpers import selected_ids
+
+CONTROL = Qt.KeyboardModifier.ControlModifier
 
 
 @pytest.fixture
@@ -117,3 +125,158 @@ def test_no_image_matching_the_filters_offers_to_clear_them(
     assert bar.text_edit.text() == ""
     assert model.rowCount() == IMAGE_COUNT
     assert empty_message(shown) is None
+
+
+def column_lefts(shown: GalleryView) -> list[int]:
+    model = shown.model()
+    return sorted({shown.visualRect(model.index(row)).left() for row in range(IMAGE_COUNT)})
+
+
+def settle_layout(qtbot: QtBot, shown: GalleryView) -> None:
+    """Wait for the delayed layout a resize or a new thumbnail size schedules."""
+    qtbot.waitUntil(lambda: len(column_lefts(shown)) == shown.columns())
+
+
+def test_the_columns_follow_the_width_and_fill_it(
+    qtbot: QtBot, view: tuple[GalleryView, ThumbnailLoader]
+) -> None:
+    shown, _ = view
+    settle_layout(qtbot, shown)
+    narrow = len(column_lefts(shown))
+
+    shown.resize(900, 300)
+    settle_layout(qtbot, shown)
+
+    assert len(column_lefts(shown)) > narrow
+    last = shown.visualRect(shown.model().index(len(column_lefts(shown)) - 1))
+    spare = shown.viewport().width() - last.right()
+    assert spare < last.width() // 4  # the cells share the width out: no ragged gap
+    assert shown.horizontalScrollBar().maximum() == 0
+
+
+def test_the_columns_follow_the_thumbnail_size(
+    qtbot: QtBot, view: tuple[GalleryView, ThumbnailLoader]
+) -> None:
+    shown, loader = view
+    shown.resize(900, 300)
+    settle_layout(qtbot, shown)
+    before = len(column_lefts(shown))
+
+    shown.set_thumbnail_side(64)
+    settle_layout(qtbot, shown)
+
+    assert len(column_lefts(shown)) > before
+    assert loader.display_size == QSize(64, 64)  # thumbnails are made for the new box
+
+
+def test_ctrl_wheel_changes_the_thumbnail_size_and_the_wheel_alone_scrolls(
+    view: tuple[GalleryView, ThumbnailLoader],
+) -> None:
+    shown, _ = view
+    side = shown.thumbnail_side
+
+    def wheel(notches: float, modifiers: Qt.KeyboardModifier) -> None:
+        centre = QPointF(shown.viewport().rect().center())
+        event = QWheelEvent(
+            centre,
+            shown.viewport().mapToGlobal(centre),
+            QPoint(),
+            QPoint(0, round(120 * notches)),
+            Qt.MouseButton.NoButton,
+            modifiers,
+            Qt.ScrollPhase.NoScrollPhase,
+            False,
+        )
+        QApplication.sendEvent(shown.viewport(), event)
+
+    wheel(2, CONTROL)
+    assert shown.thumbnail_side == side + 2 * THUMBNAIL_STEP
+    wheel(-1, CONTROL)
+    assert shown.thumbnail_side == side + THUMBNAIL_STEP
+    wheel(-0.5, CONTROL)  # a touchpad's half notches: the second one makes a step
+    assert shown.thumbnail_side == side + THUMBNAIL_STEP
+    wheel(-0.5, CONTROL)
+    assert shown.thumbnail_side == side
+    wheel(-1, Qt.KeyboardModifier.NoModifier)
+    assert shown.thumbnail_side == side
+    assert shown.verticalScrollBar().value() > 0
+
+
+def cell_centre(shown: GalleryView, row: int) -> QPoint:
+    return shown.visualRect(shown.model().index(row)).center()
+
+
+def test_a_click_opens_and_ctrl_or_shift_click_only_extends_the_selection(
+    qtbot: QtBot, view: tuple[GalleryView, ThumbnailLoader]
+) -> None:
+    shown, _ = view
+    opened: list[int] = []
+    shown.activated.connect(lambda index: opened.append(index.row()))
+    viewport = shown.viewport()
+
+    qtbot.mouseClick(viewport, Qt.MouseButton.LeftButton, pos=cell_centre(shown, 0))
+    qtbot.mouseClick(viewport, Qt.MouseButton.LeftButton, CONTROL, cell_centre(shown, 2))
+    shift = Qt.KeyboardModifier.ShiftModifier
+    qtbot.mouseClick(viewport, Qt.MouseButton.LeftButton, shift, cell_centre(shown, 3))
+
+    assert opened == [0]
+    ids = [shown.model().item_id(row) for row in (0, 2, 3)]
+    assert selected_ids(shown) == set(ids)
+
+
+def test_the_arrow_keys_move_in_two_dimensions_and_enter_opens(
+    qtbot: QtBot, view: tuple[GalleryView, ThumbnailLoader]
+) -> None:
+    shown, _ = view
+    settle_layout(qtbot, shown)
+    columns = shown.columns()
+    assert columns > 1
+    shown.setFocus()
+    shown.setCurrentIndex(shown.model().index(0))
+    opened: list[int] = []
+    shown.activated.connect(lambda index: opened.append(index.row()))
+
+    moves = [(Qt.Key.Key_Right, 1), (Qt.Key.Key_Down, 1 + columns), (Qt.Key.Key_Left, columns)]
+    moves += [(Qt.Key.Key_Up, 0), (Qt.Key.Key_End, IMAGE_COUNT - 1), (Qt.Key.Key_Home, 0)]
+    for key, row in moves:
+        qtbot.keyClick(shown, key)
+        assert shown.currentIndex().row() == row, key
+    qtbot.keyClick(shown, Qt.Key.Key_PageDown)
+    assert shown.currentIndex().row() >= columns
+    assert shown.currentIndex().row() % columns == 0  # straight down, a screenful
+    assert opened == []
+    qtbot.keyClick(shown, Qt.Key.Key_Return)
+    assert opened == [shown.currentIndex().row()]
+
+
+def test_a_click_in_the_window_shows_the_image_on_the_canvas(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    gallery, canvas = window.gallery, window.workspace.canvas
+    target = window.gallery_model.index(3)
+    record = window.project.item(window.gallery_model.item_id(3))
+
+    qtbot.mouseClick(gallery.viewport(), Qt.MouseButton.LeftButton, pos=cell_centre(gallery, 3))
+
+    qtbot.waitUntil(lambda: getattr(window.workspace.controller.item, "id", None) == record.id)
+    assert gallery.currentIndex() == target
+    shown_size = canvas.image_item.boundingRect().size().toSize().toTuple()
+    assert shown_size == (record.width, record.height)
+
+
+def test_in_the_window_the_gallery_keeps_its_arrows_but_not_ctrl_return(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    gallery, ids = window.gallery, window.project.item_ids()
+    shown = window.workspace.controller.item.id
+    gallery.setFocus()
+    gallery.setCurrentIndex(window.gallery_model.index(0))
+
+    qtbot.keyClick(gallery, Qt.Key.Key_Right)  # also the window's "next image" key
+    qtbot.keyClick(gallery, Qt.Key.Key_Down)
+
+    assert gallery.currentIndex().row() == 1 + gallery.columns()
+    assert window.workspace.controller.item.id == shown  # moved in the grid, opened nothing
+    qtbot.keyClick(gallery, Qt.Key.Key_Return, CONTROL)  # the window's "mark done"
+    assert window.project.item(shown).status == "done"
+    assert ids.index(window.workspace.controller.item.id) == 0

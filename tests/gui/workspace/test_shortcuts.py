@@ -51,7 +51,14 @@ def test_a_held_key_repeats_only_view_actions(settings: QSettings) -> None:
 
     repeating = {action.objectName() for action in actions if action.autoRepeat()}
 
-    assert repeating == {"zoom_in", "zoom_out", "brush_bigger", "brush_smaller"}
+    assert repeating == {
+        "zoom_in",
+        "zoom_out",
+        "brush_bigger",
+        "brush_smaller",
+        "thumbnails_bigger",
+        "thumbnails_smaller",
+    }
 
 
 def test_no_two_actions_of_the_window_share_a_key(window: MainWindow) -> None:
