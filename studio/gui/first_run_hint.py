@@ -1,7 +1,7 @@
 """The first-run hint: the three keys that matter, shown once per user over the canvas.
 
-The first time a project is open in the window, a small note at the top of the central area
-names the box tool's key, the key that marks an image done and opens the next, and the key
+The first time a project is open in the window, a small note at the bottom of the labeling
+area names the box tool's key, the key that marks an image done and opens the next, and the key
 that lists every key, each read from the shortcut registry (so a user's own keys show). It
 is remembered in QSettings (`hints/first_run`) as soon as it is shown; "Got it" closes it.
 """
@@ -15,12 +15,12 @@ from studio.gui.workspace.shortcuts import ShortcutRegistry
 
 SHOWN_KEY = "hints/first_run"
 KEYS_THAT_MATTER = ("tool_box", "mark_done_next", "help")  # draw, finish and move on, find keys
-MARGIN = 12  # px from the top of the area it floats over
-WIDEST = 820  # px: one line at 1400 px wide; it wraps in a narrower window
+MARGIN = 12  # px from the bottom of the area it floats over
+WIDEST = 820  # px: it wraps in a narrower area
 
 
 class FirstRunHint(QFrame):
-    """Floats at the top centre of `host`, following its size."""
+    """Floats at the bottom centre of `host` (over the image's margin), following its size."""
 
     def __init__(self, registry: ShortcutRegistry, settings: QSettings, host: QWidget) -> None:
         super().__init__(host)
@@ -74,4 +74,4 @@ class FirstRunHint(QFrame):
         width = max(1, min(WIDEST, host.width() - 2 * MARGIN))
         height = self.heightForWidth(width)
         self.resize(width, height if height > 0 else self.sizeHint().height())
-        self.move((host.width() - self.width()) // 2, MARGIN)
+        self.move((host.width() - self.width()) // 2, host.height() - self.height() - MARGIN)

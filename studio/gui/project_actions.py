@@ -9,7 +9,8 @@
   the panels' entries, New, Open, Open recent and Quit stay available).
 - "Open the demo" opens `<data folder>/demo/photos.studio`, made first, on a background
   task with its progress in the status bar and on the page, when it does not exist yet.
-- The first time a project is open, the first-run hint names the three keys that matter.
+- The first time a project is open, the first-run hint (over the labeling area) names the
+  three keys that matter.
 """
 
 from __future__ import annotations
@@ -77,7 +78,11 @@ class ProjectActions(QObject):
         )
         window.status_jobs.add(
             self.demo_runner,
-            JobText("Creating the demo", counts="images", cancel_tip="Stop; nothing is kept"),
+            JobText(
+                "Creating the demo",
+                counts="images",
+                cancel_tip="Stop making the demo; the next “Open the demo” starts again",
+            ),
         )
         self.stack: QStackedWidget | None = None
         self.hint: FirstRunHint | None = None
@@ -91,7 +96,7 @@ class ProjectActions(QObject):
         self.stack.addWidget(self.welcome)
         self.stack.addWidget(content)
         window.setCentralWidget(self.stack)
-        self.hint = FirstRunHint(window.registry, self.settings, self.stack)
+        self.hint = FirstRunHint(window.registry, self.settings, window.workspace)
         self._show_project(window.project)
 
     # -- the actions -------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 PAGE_WIDTH = 560  # px: the page's column, centred in the window
+RECENT_HEIGHT = 260  # px at most (ten projects' lines); less for fewer
 PATH_ROLE = Qt.ItemDataRole.UserRole
 
 
@@ -72,14 +73,16 @@ class WelcomePage(QWidget):
         column = QWidget()
         column.setMaximumWidth(PAGE_WIDTH)
         layout = QVBoxLayout(column)
+        layout.addStretch(1)
         layout.addWidget(title)
         layout.addWidget(intro)
-        layout.addSpacing(12)
+        layout.addSpacing(16)
         layout.addLayout(buttons)
         layout.addWidget(self.demo_progress)
-        layout.addSpacing(12)
+        layout.addSpacing(16)
         layout.addWidget(self.recent_title)
-        layout.addWidget(self.recent_list, 1)
+        layout.addWidget(self.recent_list)
+        layout.addStretch(2)
         outer = QHBoxLayout(self)
         outer.addStretch(1)
         outer.addWidget(column, 3)
@@ -99,6 +102,9 @@ class WelcomePage(QWidget):
             self.recent_list.addItem(entry)
         self.recent_title.setVisible(bool(paths))
         self.recent_list.setVisible(bool(paths))
+        rows = sum(self.recent_list.sizeHintForRow(row) for row in range(len(paths)))
+        frame = 2 * self.recent_list.frameWidth()
+        self.recent_list.setFixedHeight(min(RECENT_HEIGHT, rows + frame + 2))
 
     def show_demo_progress(self, done: int, total: int) -> None:
         self.demo_progress.setVisible(True)

@@ -45,7 +45,7 @@ def test_the_hint_names_the_box_key_space_and_the_help_key(
     text = hint.text.text()
     for shown in ("<b>B</b>", "<b>Space</b>", "<b>F1, ?</b>", "Mark done and go to the next image"):
         assert shown in text
-    assert hint.geometry().top() > 0
+    assert hint.geometry().bottom() < hint.parentWidget().height()
     assert hint.width() <= hint.parentWidget().width()
 
 
