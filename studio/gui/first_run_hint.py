@@ -1,9 +1,10 @@
-"""The first-run hint: the three keys that matter, shown once per user over the canvas.
+"""The first-run hint: the three keys that matter, shown once per user over the window.
 
-The first time a project is open in the window, a small note at the bottom of the labeling
-area names the box tool's key, the key that marks an image done and opens the next, and the key
-that lists every key, each read from the shortcut registry (so a user's own keys show). It
-is remembered in QSettings (`hints/first_run`) as soon as it is shown; "Got it" closes it.
+The first time a project is open in the window, a small note at the bottom of the central
+area (the gallery and the canvas) names the box tool's key, the key that marks an image done
+and opens the next, and the key that lists every key, each read from the shortcut registry
+(so a user's own keys show). It is remembered in QSettings (`hints/first_run`) as soon as
+it is shown; "Got it" closes it.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ WIDEST = 820  # px: it wraps in a narrower area
 
 
 class FirstRunHint(QFrame):
-    """Floats at the bottom centre of `host` (over the image's margin), following its size."""
+    """Floats at the bottom centre of `host`, following its size."""
 
     def __init__(self, registry: ShortcutRegistry, settings: QSettings, host: QWidget) -> None:
         super().__init__(host)

@@ -9,8 +9,8 @@
   the panels' entries, New, Open, Open recent and Quit stay available).
 - "Open the demo" opens `<data folder>/demo/photos.studio`, made first, on a background
   task with its progress in the status bar and on the page, when it does not exist yet.
-- The first time a project is open, the first-run hint (over the labeling area) names the
-  three keys that matter.
+- The first time a project is open, the first-run hint (at the bottom of the central area)
+  names the three keys that matter.
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 PROJECT_FILTER = "Studio projects (*.studio);;All files (*)"
 LAST_FOLDER_KEY = "last_project_dir"
 DEMO_FOLDER = "demo"
+MESSAGE_MS = 5000  # as long as the window's own status messages
 ALWAYS_AVAILABLE = {"new_project", "open", "quit"}  # of the menus that need a project
 # Menus whose entries are the window's, not the project's (menu titles without "&").
 WINDOW_MENUS = {"Help"}
@@ -55,7 +56,7 @@ class ProjectActions(QObject):
         self.recent = RecentProjects(settings, self)
         self.recent_menu = RecentMenu(self.recent, window)
         self.recent_menu.chosen.connect(self.open_recent)
-        self.recent_menu.message.connect(window.statusBar().showMessage)
+        self.recent_menu.message.connect(self._say)
         self.welcome = WelcomePage()
         self.welcome.new_requested.connect(self.new_project)
         self.welcome.open_requested.connect(self.choose_project)
@@ -73,9 +74,7 @@ class ProjectActions(QObject):
         self.demo_runner.failed.connect(
             lambda message: window._show_error("Cannot create the demo", message)
         )
-        self.demo_runner.cancelled.connect(
-            lambda: window.statusBar().showMessage("The demo was not created", 5000)
-        )
+        self.demo_runner.cancelled.connect(lambda: self._say("The demo was not created"))
         window.status_jobs.add(
             self.demo_runner,
             JobText(
@@ -96,7 +95,7 @@ class ProjectActions(QObject):
         self.stack.addWidget(self.welcome)
         self.stack.addWidget(content)
         window.setCentralWidget(self.stack)
-        self.hint = FirstRunHint(window.registry, self.settings, window.workspace)
+        self.hint = FirstRunHint(window.registry, self.settings, self.stack)
         self._show_project(window.project)
 
     # -- the actions -------------------------------------------------------------------------
@@ -144,7 +143,7 @@ class ProjectActions(QObject):
             self.window._show_error("Cannot create the project", f"{choice.path}\n\n{error}")
             return False
         self.window.set_project(project)
-        self.window.statusBar().showMessage(f"Created {choice.path.name}", 5000)
+        self._say(f"Created {choice.path.name}")
         if choice.images is not None:
             self.window.import_paths([choice.images])
         return True
@@ -170,10 +169,13 @@ class ProjectActions(QObject):
         if self.window.project is None:  # the user may have opened another meanwhile
             self.window.open_project_file(path)
         else:
-            self.window.statusBar().showMessage(f"The demo is ready: {path}", 5000)
+            self._say(f"The demo is ready: {path}")
 
     def stop(self) -> None:
         self.demo_runner.shutdown()
+
+    def _say(self, message: str) -> None:
+        self.window.statusBar().showMessage(message, MESSAGE_MS)
 
     # -- following the open project ----------------------------------------------------------
 
