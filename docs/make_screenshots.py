@@ -32,7 +32,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 REPOSITORY = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPOSITORY))
 
-from PySide6.QtCore import QItemSelectionModel, QSettings  # noqa: E402
+from PySide6.QtCore import QEvent, QItemSelectionModel, QSettings  # noqa: E402
 from PySide6.QtWidgets import QWidget  # noqa: E402
 
 from studio.api import Project  # noqa: E402
@@ -274,7 +274,7 @@ def take_training_screenshots(output: Path, folder: Path) -> list[Path]:
         train_in_panel(panel, 0.01)
         train_in_panel(panel, 0.002)
         shots = [grab_dialog(panel, output / "train_panel.png")]
-        panel.close()
+        discard(panel)
         view = RunsView()
         view.resize(TRAINING_SIZE[0], 420)
         view.set_project(project)
@@ -286,10 +286,10 @@ def take_training_screenshots(output: Path, folder: Path) -> list[Path]:
         dialog = view.compare()
         assert dialog is not None
         shots.append(grab_dialog(dialog, output / "compare_runs.png"))
-        dialog.close()
+        discard(dialog)
         view.select_run(view.model.record_at(0).id)
         shots.append(grab_dialog(view, output / "runs_view.png"))
-        view.close()
+        discard(view)
     return shots
 
 
@@ -310,7 +310,7 @@ def take_model_screenshots(output: Path, project_path: Path) -> list[Path]:
         view.show()
         view.select_version(project.model("digits:production").id)
         shots = [grab_dialog(view, output / "models_view.png")]
-        view.close()
+        discard(view)
         dialog = ExportModelDialog(project, "digits:production")
         dialog.out_edit.setText(str(project_path.parent / "bundles" / "digits"))
         dialog.zip_check.setChecked(True)
@@ -322,8 +322,16 @@ def take_model_screenshots(output: Path, project_path: Path) -> list[Path]:
         if dialog.result_event is None:
             raise RuntimeError(f"the export failed: {dialog.error.text()}")
         shots.append(grab_dialog(dialog, output / "export_model_dialog.png"))
-        dialog.close()
+        discard(dialog)
     return shots
+
+
+def discard(widget: QWidget) -> None:
+    """Close and delete a stand-alone widget now, while its project is still open: one left
+    for the interpreter's exit to delete (the Models view, the Export dialog) crashes it."""
+    widget.close()
+    widget.deleteLater()
+    application().sendPostedEvents(None, QEvent.Type.DeferredDelete)  # deleted here, not later
 
 
 def grab_dialog(dialog: QWidget, target: Path) -> Path:
