@@ -1,4 +1,4 @@
-# Studio: `make run` opens the app on the demo project, `make test` runs every check.
+# Studio: `make run` opens the app on the photographs demo project, `make test` runs every check.
 # Both bootstrap .venv on first use (and again when pyproject.toml changes) through `make setup`.
 
 PYTHON ?= python3
@@ -13,7 +13,8 @@ TORCH ?= torch==2.14.1 torchvision==0.29.1
 PLUGINS := plugins/studio-json-sidecar plugins/studio-class-balance plugins/studio-mlflow \
 	plugins/studio-sam2
 DEMO_DIR ?= demo-project
-DEMO := $(DEMO_DIR)/demo.studio
+# `make run` opens the photographs demo (`studio demo`; `--kind digits` makes demo.studio).
+DEMO := $(DEMO_DIR)/photos.studio
 
 .PHONY: setup run test lint bench demo screenshots clean
 

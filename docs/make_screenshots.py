@@ -1,16 +1,19 @@
-"""Screenshots of the main window for the docs: `make screenshots` (or run this file).
+"""Screenshots for the docs: `make screenshots` (or run this file) refreshes every picture.
 
-Builds a small project in a temporary folder from scikit-image's bundled sample photographs
-(nothing is downloaded), opens the main window on it, waits until the visible thumbnails are
-shown, and saves the main states into `docs/images/`: the window in the light and the dark
-theme (`main_window_{light,dark}.png`), an image being labeled with a box, a polygon and a mask
-on the canvas (`labeling_{light,dark}.png`), the shortcut help overlay (`help_overlay.png`), and
-the label import and export dialogs (`import_labels_dialog.png`, `export_labels_dialog.png`),
-and, after two short real training runs on scikit-learn's digits (CPU, a minute or so), the
-Train panel (`train_panel.png`), the Runs view (`runs_view.png`) and the comparison of the two
-runs (`compare_runs.png`); then, with both runs registered as versions of a model, the Models
-view with a version's lineage (`models_view.png`) and the Export dialog after a real export
-with its parity check (`export_model_dialog.png`).
+Builds the photographs demo (`studio.core.photo_demo`: scikit-image's photographs with
+hand-drawn labels and synthetic scenes; nothing is downloaded) in a temporary folder and
+shoots the main window at each size of `--sizes` (default 1400×860 and 1024×700), in the light
+and the dark theme: the welcome page (`welcome_*`), the demo as it first opens with the
+first-run hint (`main_window_*`), an image labeled with polygons (`labeling_*`) and the
+shortcut help overlay (`help_overlay_*`). A picture of the first size is `NAME_THEME.png`, of
+the others `NAME_THEME_WIDTH.png` (`labeling_dark_1024.png`). Then the label import and export
+dialogs on the demo (`import_labels_dialog.png`, `export_labels_dialog.png`), and, after two
+short real training runs on scikit-learn's digits (CPU, a minute or so), the Train panel
+(`train_panel.png`), the Runs view (`runs_view.png`) and the comparison of the two runs
+(`compare_runs.png`); then, with both runs registered as versions of a model, the Models view
+with a version's lineage (`models_view.png`) and the Export dialog after a real export with
+its parity check (`export_model_dialog.png`). Each file written is printed, with the size the
+window really had when it differs from the one asked for.
 """
 
 from __future__ import annotations
@@ -23,19 +26,19 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
 from PIL import Image
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 REPOSITORY = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPOSITORY))
 
-from PySide6.QtCore import QItemSelectionModel, QSettings  # noqa: E402
+from PySide6.QtCore import QEvent, QItemSelectionModel, QSettings  # noqa: E402
 from PySide6.QtWidgets import QWidget  # noqa: E402
-from skimage import data  # noqa: E402
 
 from studio.api import Project  # noqa: E402
+from studio.core.photo_demo import create_photo_demo  # noqa: E402
 from studio.gui.app import application  # noqa: E402
+from studio.gui.first_run_hint import SHOWN_KEY  # noqa: E402
 from studio.gui.gallery.model import GalleryModel  # noqa: E402
 from studio.gui.labels_io.export_dialog import ExportLabelsDialog  # noqa: E402
 from studio.gui.labels_io.import_dialog import ImportLabelsDialog  # noqa: E402
@@ -45,64 +48,21 @@ from studio.gui.models.models_view import ModelsView  # noqa: E402
 from studio.gui.training.runs_view import RunsView  # noqa: E402
 from studio.gui.training.train_panel import TrainPanel  # noqa: E402
 
-WINDOW_SIZE = (1180, 760)
-SAMPLES: dict[str, Callable[[], np.ndarray]] = {
-    "astronaut": data.astronaut,
-    "coffee": data.coffee,
-    "chelsea": data.chelsea,
-    "rocket": data.rocket,
-    "hubble_deep_field": data.hubble_deep_field,
-    "immunohistochemistry": data.immunohistochemistry,
-    "retina": data.retina,
-    "motorcycle": lambda: data.stereo_motorcycle()[0],
-    "camera": data.camera,
-    "coins": data.coins,
-    "moon": data.moon,
-    "page": data.page,
-    "brick": data.brick,
-    "grass": data.grass,
-    "gravel": data.gravel,
-    "horse": lambda: (~data.horse()).astype(np.uint8) * 255,
-    "clock": data.clock,
-    "text": data.text,
-}
-CAT_EAR = [(300, 30), (360, 10), (380, 90), (320, 100)]
-LABELS = {
-    "astronaut": ("person", [150, 20, 200, 230]),
-    "chelsea": ("cat", [60, 20, 250, 250]),
-    "coffee": ("cup", [70, 40, 460, 320]),
-    "rocket": ("rocket", [280, 20, 80, 340]),
-    "motorcycle": ("vehicle", [120, 60, 520, 400]),
-}
+DEFAULT_SIZES = "1400x860,1024x700"
+THEMES = ("light", "dark")
+LABELING_IMAGE = "coffee"  # cup, saucer and spoon: three polygons traced by hand
+RENAMED_CLASS = ("cat", "kitten")  # the import dialog's class-name mapping (its first row)
 
 
-def write_samples(folder: Path) -> list[Path]:
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for name, load in SAMPLES.items():
-        path = folder / f"{name}.jpg"
-        Image.fromarray(load()).convert("RGB").save(path, quality=92)
-        paths.append(path)
-    return paths
-
-
-def build_project(folder: Path) -> Path:
-    """A project with every sample imported, some labeled, reviewed or in progress."""
-    path = folder / "samples.studio"
-    with Project.create(path, author="docs") as project:
-        project.add_classes(["person", "cat", "cup", "rocket", "vehicle"])
-        project.import_media([folder / "images"])
-        by_name = {Path(item.path).stem: item.id for item in project.items()}
-        for name, (label, box) in LABELS.items():
-            project.annotate(by_name[name], label, box=box)
-            project.set_status(by_name[name], "done")
-        project.annotate(by_name["chelsea"], "cat", polygon=CAT_EAR)
-        ear_mask = np.zeros((300, 451), dtype=bool)
-        ear_mask[200:260, 60:140] = True
-        project.annotate(by_name["chelsea"], "cup", mask=ear_mask)
-        project.set_status(by_name["astronaut"], "reviewed")
-        project.set_status([by_name["coins"], by_name["moon"]], "in_progress")
-    return path
+def parse_sizes(text: str) -> list[tuple[int, int]]:
+    """ "1400x860,1024x700" → [(1400, 860), (1024, 700)]."""
+    sizes = []
+    for part in text.split(","):
+        width, _, height = part.strip().partition("x")
+        if not (width.isdigit() and height.isdigit()):
+            raise argparse.ArgumentTypeError(f"{part!r}: expected WIDTHxHEIGHT, e.g. 1024x700")
+        sizes.append((int(width), int(height)))
+    return sizes
 
 
 def wait_for_thumbnails(window: MainWindow, timeout_s: float = 60.0) -> None:
@@ -124,30 +84,63 @@ def wait_for_thumbnails(window: MainWindow, timeout_s: float = 60.0) -> None:
     raise TimeoutError(f"thumbnails still missing after {timeout_s} s: {states}")
 
 
-def select_rows(window: MainWindow, rows: list[int]) -> None:
-    selection = window.gallery.selectionModel()
-    for row in rows:
-        selection.select(window.gallery_model.index(row), QItemSelectionModel.SelectionFlag.Select)
-    window.gallery.setCurrentIndex(window.gallery_model.index(rows[-1]))
+def settle(rounds: int = 5) -> None:
+    for _ in range(rounds):
+        application().processEvents()
+        time.sleep(0.02)
 
 
-def take_screenshots(output: Path, project_path: Path, settings_path: Path) -> list[Path]:
+class WindowShots:
+    """Saves the window's pictures as NAME_THEME.png (first size) or NAME_THEME_WIDTH.png."""
+
+    def __init__(self, window: MainWindow, output: Path, main_width: int) -> None:
+        self.window = window
+        self.output = output
+        self.main_width = main_width
+        self.saved: list[str] = []
+
+    def save(self, name: str, size: tuple[int, int]) -> None:
+        for theme in THEMES:
+            self.window.set_theme(theme)
+            settle()
+            suffix = "" if size[0] == self.main_width else f"_{size[0]}"
+            target = self.output / f"{name}_{theme}{suffix}.png"
+            picture = self.window.grab()
+            if not picture.save(str(target)):
+                raise OSError(f"cannot write {target}")
+            got = (picture.width(), picture.height())
+            note = "" if got == size else f"  (the window is {got[0]}×{got[1]})"
+            self.saved.append(f"{target}{note}")
+
+
+def take_window_screenshots(
+    output: Path, demo_path: Path, settings_path: Path, sizes: list[tuple[int, int]]
+) -> list[str]:
+    """At each size: the welcome page, the demo as it opens (with the first-run hint), an
+    image being labeled, and the help overlay, each in both themes."""
     application()
     settings = QSettings(str(settings_path), QSettings.Format.IniFormat)
-    window = MainWindow(Project.open(project_path), settings=settings)
+    window = MainWindow(None, settings=settings)
+    shots = WindowShots(window, output, sizes[0][0])
+    window.show()
     try:
-        window.resize(*WINDOW_SIZE)
-        window.show()
-        wait_for_thumbnails(window)
-        select_rows(window, [2])
-        shots = [save_grab(window, theme, output, "main_window") for theme in ("light", "dark")]
-        open_item_named(window, "chelsea")
-        shots += [save_grab(window, theme, output, "labeling") for theme in ("dark", "light")]
-        window.help_overlay.open()
-        shots.append(save_grab(window, "dark", output, "help_overlay", suffix=False))
-        window.help_overlay.hide()
-        shots += take_dialog_screenshots(window, output, project_path.parent)
-        return shots
+        for size in sizes:
+            window.set_project(None)
+            window.resize(*size)
+            window.project_actions.recent.add(demo_path)
+            shots.save("welcome", size)
+            settings.remove(SHOWN_KEY)  # the first-run hint shows again at this size
+            if not window.open_project_file(demo_path):
+                raise RuntimeError(f"{demo_path}: the window could not open it")
+            wait_for_thumbnails(window)
+            shots.save("main_window", size)
+            window.project_actions.hint.hide()
+            open_item_named(window, LABELING_IMAGE)
+            shots.save("labeling", size)
+            window.help_overlay.open()
+            shots.save("help_overlay", size)
+            window.help_overlay.hide()
+        return shots.saved
     finally:
         window.close()
 
@@ -175,38 +168,49 @@ def wait_until(condition: Callable[[], bool], timeout_s: float = 60.0) -> None:
         time.sleep(0.02)
 
 
-def take_dialog_screenshots(window: MainWindow, output: Path, folder: Path) -> list[Path]:
-    """The import dialog previewing a COCO export of the project (with a class renamed),
-    and the export dialog showing the report of an export of the selected images."""
-    window.set_theme("light")
-    coco = folder / "coco"
-    window.project.export_labels(coco, "coco")
-    importer = window.import_labels()
-    assert isinstance(importer, ImportLabelsDialog)
-    importer.set_source(coco)
-    wait_until(importer.import_button.isEnabled)
-    importer.replace.setChecked(True)  # the project has these labels: replace them
-    table = importer.class_table
-    wait_until(lambda: "vehicle" in table.file_classes())
-    table.item(table.row_of("vehicle"), 1).setText("motorbike")
-    wait_until(
-        lambda: importer.import_button.isEnabled() and "motorbike" in importer.summary.text()
-    )
-    shots = [grab_dialog(importer, output / "import_labels_dialog.png")]
-    importer.close()
-    selection = window.gallery.selectionModel()
-    for row in range(window.gallery_model.rowCount()):
-        index = window.gallery_model.index(row)
-        if window.gallery_model.data(index).split(".")[0] in LABELS:
-            selection.select(index, QItemSelectionModel.SelectionFlag.Select)
-    exporter = window.export_labels()
-    assert isinstance(exporter, ExportLabelsDialog)
-    exporter.destination_edit.setText(str(folder / "exported"))
-    exporter.start_export()
-    wait_until(lambda: exporter.report is not None)
-    shots.append(grab_dialog(exporter, output / "export_labels_dialog.png"))
-    exporter.close()
-    return shots
+def take_dialog_screenshots(output: Path, demo_path: Path, settings_path: Path) -> list[Path]:
+    """The import dialog previewing a COCO export of the demo (with a class renamed), and the
+    export dialog showing the report of an export of the labeled images."""
+    application()
+    settings = QSettings(str(settings_path), QSettings.Format.IniFormat)
+    window = MainWindow(Project.open(demo_path), settings=settings)
+    window.resize(1400, 860)
+    window.show()
+    try:
+        window.set_theme("light")
+        wait_for_thumbnails(window)
+        coco = demo_path.parent / "coco"
+        window.project.export_labels(coco, "coco")
+        importer = window.import_labels()
+        assert isinstance(importer, ImportLabelsDialog)
+        importer.set_source(coco)
+        wait_until(importer.import_button.isEnabled)
+        importer.replace.setChecked(True)  # the project has these labels: replace them
+        table = importer.class_table
+        old_name, new_name = RENAMED_CLASS
+        wait_until(lambda: old_name in table.file_classes())
+        table.item(table.row_of(old_name), 1).setText(new_name)
+        wait_until(
+            lambda: importer.import_button.isEnabled() and new_name in importer.summary.text()
+        )
+        shots = [grab_dialog(importer, output / "import_labels_dialog.png")]
+        importer.close()
+        selection = window.gallery.selectionModel()
+        labeled = {Path(item.path).name for item in window.project.items(status="done")}
+        for row in range(window.gallery_model.rowCount()):
+            index = window.gallery_model.index(row)
+            if window.gallery_model.data(index) in labeled:
+                selection.select(index, QItemSelectionModel.SelectionFlag.Select)
+        exporter = window.export_labels()
+        assert isinstance(exporter, ExportLabelsDialog)
+        exporter.destination_edit.setText(str(demo_path.parent / "exported"))
+        exporter.start_export()
+        wait_until(lambda: exporter.report is not None)
+        shots.append(grab_dialog(exporter, output / "export_labels_dialog.png"))
+        exporter.close()
+        return shots
+    finally:
+        window.close()
 
 
 DIGIT_COUNT = 300
@@ -270,7 +274,7 @@ def take_training_screenshots(output: Path, folder: Path) -> list[Path]:
         train_in_panel(panel, 0.01)
         train_in_panel(panel, 0.002)
         shots = [grab_dialog(panel, output / "train_panel.png")]
-        panel.close()
+        discard(panel)
         view = RunsView()
         view.resize(TRAINING_SIZE[0], 420)
         view.set_project(project)
@@ -282,10 +286,10 @@ def take_training_screenshots(output: Path, folder: Path) -> list[Path]:
         dialog = view.compare()
         assert dialog is not None
         shots.append(grab_dialog(dialog, output / "compare_runs.png"))
-        dialog.close()
+        discard(dialog)
         view.select_run(view.model.record_at(0).id)
         shots.append(grab_dialog(view, output / "runs_view.png"))
-        view.close()
+        discard(view)
     return shots
 
 
@@ -306,7 +310,7 @@ def take_model_screenshots(output: Path, project_path: Path) -> list[Path]:
         view.show()
         view.select_version(project.model("digits:production").id)
         shots = [grab_dialog(view, output / "models_view.png")]
-        view.close()
+        discard(view)
         dialog = ExportModelDialog(project, "digits:production")
         dialog.out_edit.setText(str(project_path.parent / "bundles" / "digits"))
         dialog.zip_check.setChecked(True)
@@ -318,8 +322,16 @@ def take_model_screenshots(output: Path, project_path: Path) -> list[Path]:
         if dialog.result_event is None:
             raise RuntimeError(f"the export failed: {dialog.error.text()}")
         shots.append(grab_dialog(dialog, output / "export_model_dialog.png"))
-        dialog.close()
+        discard(dialog)
     return shots
+
+
+def discard(widget: QWidget) -> None:
+    """Close and delete a stand-alone widget now, while its project is still open: one left
+    for the interpreter's exit to delete (the Models view, the Export dialog) crashes it."""
+    widget.close()
+    widget.deleteLater()
+    application().sendPostedEvents(None, QEvent.Type.DeferredDelete)  # deleted here, not later
 
 
 def grab_dialog(dialog: QWidget, target: Path) -> Path:
@@ -331,34 +343,34 @@ def grab_dialog(dialog: QWidget, target: Path) -> Path:
     return target
 
 
-def save_grab(window: MainWindow, theme: str, output: Path, name: str, suffix: bool = True) -> Path:
-    window.set_theme(theme)
-    for _ in range(5):
-        application().processEvents()
-        time.sleep(0.02)
-    target = output / (f"{name}_{theme}.png" if suffix else f"{name}.png")
-    if not window.grab().save(str(target)):
-        raise OSError(f"cannot write {target}")
-    return target
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--output", type=Path, default=REPOSITORY / "docs" / "images")
+    parser.add_argument(
+        "--sizes",
+        type=parse_sizes,
+        default=parse_sizes(DEFAULT_SIZES),
+        help=f"window sizes, the first one unsuffixed (default {DEFAULT_SIZES})",
+    )
     arguments = parser.parse_args()
     arguments.output.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="studio-screenshots-") as temporary:
         folder = Path(temporary)
         os.environ["STUDIO_CACHE_DIR"] = str(folder / "cache")
-        write_samples(folder / "images")
-        project_path = build_project(folder)
-        for path in take_screenshots(arguments.output, project_path, folder / "settings.ini"):
+        demo_path = create_photo_demo(folder / "demo")
+        for line in take_window_screenshots(
+            arguments.output, demo_path, folder / "settings.ini", arguments.sizes
+        ):
+            print(line)
+        for path in take_dialog_screenshots(arguments.output, demo_path, folder / "dialogs.ini"):
             print(path)
         for path in take_training_screenshots(arguments.output, folder / "training"):
             print(path)
         digits = folder / "training" / "digits.studio"
         for path in take_model_screenshots(arguments.output, digits):
             print(path)
+    print(f"done in {time.monotonic() - started:.0f} s")
 
 
 if __name__ == "__main__":

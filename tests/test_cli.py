@@ -323,7 +323,7 @@ def test_a_folder_without_one_project_is_one_line_on_stderr(tmp_path: Path) -> N
 # -- demo ------------------------------------------------------------------------------------
 
 
-def test_demo_creates_the_project_in_demo_project_by_default_and_only_once(
+def test_demo_creates_the_photo_demo_in_demo_project_by_default_and_only_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
@@ -332,12 +332,26 @@ def test_demo_creates_the_project_in_demo_project_by_default_and_only_once(
     second = run_cli("demo")
 
     assert first.exit_code == 0, first.output
-    path = tmp_path / "demo-project" / "demo.studio"
+    path = tmp_path / "demo-project" / "photos.studio"
     assert str(path) in first.stdout
-    assert "1,797 labeled digits in 10 classes" in first.stdout
-    with Project.open(path) as project:
-        assert project.count_items(status="done") == 1797
+    assert "16 labeled images with 70 shapes in 20 classes, 3 unlabeled photos" in first.stdout
     assert_user_error(second, str(path), "already exists")
+
+
+def test_demo_kind_digits_creates_the_labeled_digits(tmp_path: Path) -> None:
+    result = run_cli("demo", tmp_path, "--kind", "digits")
+
+    assert result.exit_code == 0, result.output
+    assert "1,797 labeled digits in 10 classes" in result.stdout
+    with Project.open(tmp_path / "demo.studio") as project:
+        assert project.count_items(status="done") == 1797
+
+
+def test_demo_refuses_to_train_on_the_photos(tmp_path: Path) -> None:
+    result = run_cli("demo", tmp_path, "--kind", "photos", "--train")
+
+    assert_user_error(result, str(tmp_path), "--kind digits --train")
+    assert not (tmp_path / "photos.studio").exists()
 
 
 # -- the GUI ---------------------------------------------------------------------------------

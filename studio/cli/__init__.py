@@ -6,7 +6,7 @@
     studio relink birds.studio /mnt/new-place
     studio duplicates birds.studio [--threshold 4] [--json]
     studio health birds.studio [--json]
-    studio demo [DIR]
+    studio demo [DIR] [--kind photos|digits]
     studio plugins list [birds.studio]
     studio script run relabel.py birds.studio [-- ARGS]
     studio --no-plugins …             (Studio's own plugins only; workers inherit it)
@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from enum import Enum
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Annotated, NoReturn
@@ -178,18 +179,37 @@ def _print_relink_report(report: RelinkReport, missing_preview: list[str]) -> No
         typer.echo(f"  … and {hidden} more")
 
 
+class DemoKind(str, Enum):
+    photos = "photos"
+    digits = "digits"
+
+
 @app.command()
 def demo(
     folder: Annotated[
         Path, typer.Argument(help="Folder for the demo project and its images.")
     ] = Path("demo-project"),
+    kind: Annotated[
+        DemoKind | None,
+        typer.Option(
+            "--kind",
+            help="photos: photographs with hand-drawn boxes and polygons, and synthetic scenes "
+            "(photos.studio); digits: 1,797 labeled handwritten digits frozen as v1 (demo.studio). "
+            "Default: photos, or digits with --train.",
+        ),
+    ] = None,
     train: Annotated[
         bool,
         typer.Option("--train", help="Also train a digit classifier and print its test accuracy."),
     ] = False,
 ) -> None:
-    """Create the demo project: 1,797 labeled handwritten digits (frozen as version v1) and a
-    few unlabeled photos."""
+    """Create a demo project, once: the photographs (default) or the handwritten digits."""
+    chosen = kind or (DemoKind.digits if train else DemoKind.photos)
+    if train and chosen is not DemoKind.digits:
+        fail(f"{folder}: --train trains the digits classifier; use --kind digits --train")
+    if chosen is DemoKind.photos:
+        _create_photo_demo(folder)
+        return
     from studio.core.demo import create_demo_project
 
     with user_errors(folder), progress_bar("creating the demo") as progress:
@@ -203,6 +223,24 @@ def demo(
     )
     if train:
         training.train_demo_classifier(path)
+
+
+def _create_photo_demo(folder: Path) -> None:
+    from studio.core.photo_demo import create_photo_demo
+
+    with user_errors(folder), progress_bar("creating the demo") as progress:
+        path = create_photo_demo(folder, progress=progress)
+    with opened_project(path) as opened:
+        stats = opened.stats()
+    labeled = stats.by_status.get("done", 0)
+    classes = len(stats.items_by_class)
+    unlabeled = stats.items - labeled
+    typer.echo(
+        f"created {path}: {labeled:,} labeled image{'s' if labeled != 1 else ''} with "
+        f"{stats.annotations:,} shape{'s' if stats.annotations != 1 else ''} in {classes} "
+        f"class{'es' if classes != 1 else ''}, {unlabeled} unlabeled photo"
+        f"{'s' if unlabeled != 1 else ''}"
+    )
 
 
 @app.command("open")

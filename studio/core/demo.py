@@ -1,11 +1,12 @@
-"""The demo project: real data that ships inside installed packages, so nothing downloads.
+"""The digits demo project: real data that ships inside installed packages, so nothing downloads.
 
 `create_demo_project(folder)` writes scikit-learn's 1,797 handwritten digits as 32×32 PNG
 files, labels each with its true digit (a tag annotation, status "done") so training works at
 once, freezes them as dataset version "v1", and adds a few of scikit-image's bundled
 photographs, left unlabeled, to show what new work looks like. The project is built under a
 temporary name and renamed into place at the end, so an interrupted run never leaves a
-half-made `demo.studio` behind.
+half-made `demo.studio` behind. (The photographs demo, with labels drawn by hand, is
+`studio.core.photo_demo`.)
 """
 
 from __future__ import annotations
@@ -65,7 +66,7 @@ class DemoDigit:
     path: Path
 
 
-class _Steps:
+class ProgressSteps:
     """Forwards progress of the successive phases as one count against one total."""
 
     def __init__(self, progress: Progress | None, total: int) -> None:
@@ -86,7 +87,7 @@ def digit_pixels(values: np.ndarray) -> np.ndarray:
 
 
 def write_digits(
-    folder: Path, images: np.ndarray, targets: np.ndarray, steps: _Steps
+    folder: Path, images: np.ndarray, targets: np.ndarray, steps: ProgressSteps
 ) -> list[DemoDigit]:
     """Write every digit as `folder/images/digits/<digit>/digit_NNNN.png` (NNNN: its index)."""
     for digit in range(10):
@@ -100,16 +101,18 @@ def write_digits(
     return written
 
 
-def bundled_photos() -> dict[str, Traversable]:
-    """The photographs of `BUNDLED_PHOTOS` present in this scikit-image, by target name."""
+def bundled_photos(names: dict[str, str] = BUNDLED_PHOTOS) -> dict[str, Traversable]:
+    """The photographs of `names` (source → target name) present in this scikit-image, by
+    target name."""
     source_dir = files("skimage.data")
-    found = {target: source_dir / source for source, target in BUNDLED_PHOTOS.items()}
+    found = {target: source_dir / source for source, target in names.items()}
     return {target: source for target, source in found.items() if source.is_file()}
 
 
-def write_photos(folder: Path, sources: dict[str, Traversable], steps: _Steps) -> list[Path]:
-    """Re-encode the bundled photographs under `folder/images/photos/` (JPEG or PNG)."""
-    target_dir = folder / PHOTOS_DIR
+def write_photos(
+    target_dir: Path, sources: dict[str, Traversable], steps: ProgressSteps
+) -> list[Path]:
+    """Re-encode the bundled photographs into `target_dir` (JPEG or PNG, by target name)."""
     target_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for target_name, source in sources.items():
@@ -159,9 +162,9 @@ def _build(path: Path, folder: Path, progress: Progress | None) -> None:
     dataset = load_digits()
     photo_sources = bundled_photos()
     file_count = len(dataset.target) + len(photo_sources)
-    steps = _Steps(progress, 2 * file_count)
+    steps = ProgressSteps(progress, 2 * file_count)
     digits = write_digits(folder, dataset.images, dataset.target, steps)
-    photos = write_photos(folder, photo_sources, steps)
+    photos = write_photos(folder / PHOTOS_DIR, photo_sources, steps)
     database = create_project_file(path)
     try:
         report = media.import_media(
@@ -184,22 +187,28 @@ def _leftovers(path: Path) -> list[Path]:
     return [path.with_name(path.name + suffix) for suffix in ("", "-wal", "-shm", "-journal")]
 
 
-def create_demo_project(folder: Path, progress: Progress | None = None) -> Path:
-    """Create `folder/demo.studio` with the labeled digits and unlabeled photos; return its path.
+def build_once(
+    folder: Path,
+    file_name: str,
+    build: Callable[[Path, Path, Progress | None], None],
+    progress: Progress | None,
+) -> Path:
+    """Create `folder/file_name` with `build(partial_path, folder, progress)`, once.
 
-    Refuses (ProjectFileError) when the project exists already. `progress(done, total)` is
-    called while the images are written and imported.
+    Refuses (ProjectFileError) when the project exists already. The project is built under a
+    hidden temporary name and renamed into place at the end, so an interrupted run never
+    leaves a half-made project behind (a leftover of one is removed first).
     """
     folder = Path(folder).resolve()
-    path = folder / DEMO_FILE_NAME
+    path = folder / file_name
     if path.exists():
         raise ProjectFileError(f"{path}: already exists; the demo project is created only once")
     folder.mkdir(parents=True, exist_ok=True)
-    partial = folder / f".{DEMO_FILE_NAME}.incomplete"
+    partial = folder / f".{file_name}.incomplete"
     for leftover in _leftovers(partial):
         leftover.unlink(missing_ok=True)
     try:
-        _build(partial, folder, progress)
+        build(partial, folder, progress)
         if any(leftover.exists() for leftover in _leftovers(partial)[1:]):
             raise ProjectFileError(f"{partial}: still in use; the demo was not finished")
         os.replace(partial, path)
@@ -208,3 +217,12 @@ def create_demo_project(folder: Path, progress: Progress | None = None) -> Path:
             leftover.unlink(missing_ok=True)
         raise
     return path
+
+
+def create_demo_project(folder: Path, progress: Progress | None = None) -> Path:
+    """Create `folder/demo.studio` with the labeled digits and unlabeled photos; return its path.
+
+    Refuses (ProjectFileError) when the project exists already. `progress(done, total)` is
+    called while the images are written and imported.
+    """
+    return build_once(folder, DEMO_FILE_NAME, _build, progress)

@@ -57,6 +57,7 @@ from studio.gui.panels import (
 )
 from studio.gui.plugin_host import gui_plugins
 from studio.gui.plugins_dialog import PluginsDialog
+from studio.gui.project_actions import ProjectActions
 from studio.gui.resources import icon
 from studio.gui.sam.everything_action import SegmentEverything
 from studio.gui.status_job import StatusJobs
@@ -149,6 +150,7 @@ class MainWindow(QMainWindow):
         self.train_panel.run_ended.connect(self.uncertainty_queue.run_ended)
         self.training.model_registered.connect(self.uncertainty_queue.model_registered)
         self._build_status_bar()
+        self.project_actions = ProjectActions(self, self.settings)  # new, open, recent, demo
         self._build_menus()
         self._build_tool_bar()
         self.help_overlay = HelpOverlay(self.registry, self)
@@ -164,6 +166,7 @@ class MainWindow(QMainWindow):
         self._catch_up.setInterval(CATCH_UP_DELAY_MS)
         self._catch_up.timeout.connect(self._catch_up_now)
         self._restore_window_state()
+        self.project_actions.install()  # the welcome page while no project is open
         self.set_project(project)
         self._report_plugin_problems(self.workspace.canvas.tool_problems + self._panel_problems)
 
@@ -258,7 +261,9 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         actions = self.menu_actions
         file_menu = self.menuBar().addMenu("&File")
-        file_menu.addAction(self._add_action("open", self.choose_project))
+        file_menu.addAction(self._add_action("new_project", self.project_actions.new_project))
+        file_menu.addAction(self._add_action("open", self.project_actions.choose_project))
+        file_menu.addMenu(self.project_actions.recent_menu)
         file_menu.addSeparator()
         file_menu.addAction(self._add_action("import", self.choose_images))
         file_menu.addAction(self._add_action("import_folder", self.choose_folder))
@@ -494,12 +499,6 @@ class MainWindow(QMainWindow):
         self.set_project(project)
         self.settings.setValue("last_project_dir", str(Path(path).parent))
         return True
-
-    def choose_project(self) -> None:
-        start = str(self.settings.value("last_project_dir", str(Path.home())))
-        path, _ = QFileDialog.getOpenFileName(self, "Open project", start, PROJECT_FILTER)
-        if path:
-            self.open_project_file(Path(path))
 
     def refresh(self) -> None:
         """Re-read the gallery, the counts and the shown image (after any change)."""
@@ -825,6 +824,7 @@ class MainWindow(QMainWindow):
         self.prelabeling.stop()
         self.label_errors.stop()
         self.uncertainty_queue.stop()
+        self.project_actions.stop()
         self.workspace.shutdown()
         self.loader.shutdown()
         if self.project is not None:

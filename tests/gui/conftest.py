@@ -107,6 +107,18 @@ def window(open_window: Callable[[Path], MainWindow], gallery_project: Path) -> 
     return open_window(gallery_project)
 
 
+@pytest.fixture
+def empty_window(qtbot: QtBot, settings: QSettings) -> Iterator[MainWindow]:
+    """A shown MainWindow with no project open (the welcome page); closed after the test."""
+    window = MainWindow(None, settings=settings)
+    qtbot.addWidget(window)
+    window.resize(1000, 700)
+    window.show()
+    qtbot.waitExposed(window)
+    yield window
+    window.close()
+
+
 def request_all_thumbnails(model: GalleryModel) -> None:
     """Ask for every row's decoration, as a view scrolled over all of them would."""
     for row in range(model.rowCount()):

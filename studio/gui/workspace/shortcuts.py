@@ -56,6 +56,7 @@ def tool_shortcut(tool: ToolSpec) -> ShortcutSpec:
 CLASS_SLOTS = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "0")
 
 DEFAULT_SHORTCUTS: tuple[ShortcutSpec, ...] = (
+    _spec("new_project", "New project…", "File", "Ctrl+N"),
     _spec("open", "Open project…", "File", "Ctrl+O"),
     _spec("import", "Import images…", "File", "Ctrl+I"),
     _spec("import_folder", "Import folder…", "File", "Ctrl+Shift+I"),
