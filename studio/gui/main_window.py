@@ -357,10 +357,10 @@ class MainWindow(QMainWindow):
         self.tool_bar = QToolBar("Tools", self)
         self.tool_bar.setObjectName("toolsBar")
         self.tool_bar.setMovable(False)
-        self.tool_bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextUnderIcon)
         self.tool_bar.setIconSize(QSize(TOOL_ICON_SIZE, TOOL_ICON_SIZE))
         self.tool_bar.addActions(self.workspace.tool_actions())
         self.addToolBar(Qt.ToolBarArea.LeftToolBarArea, self.tool_bar)
+        self.window_layout.fit_tool_bar(self.tool_bar)
 
     def _theme_slot(self, name: str) -> Callable[[], None]:
         return lambda: self.set_theme(name)

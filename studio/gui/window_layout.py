@@ -11,13 +11,16 @@
   since the state was saved (a new Studio panel, a plugin's) keeps its default place, and one
   docked after the state was restored (a project's plugin) goes where the state had it.
 - The window opens at `DEFAULT_SIZE`, never larger than the screen's available area.
+- The tool bar names its tools under their icons only in a window at least
+  `TOOL_NAMES_MIN_WIDTH` wide: their names made it 143 px wide, which a 1024 px window cannot
+  spare from the canvas (the names stay in the tooltips, with the keys).
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, QSize, Qt
 from PySide6.QtGui import QGuiApplication, QResizeEvent
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QSplitter, QStyle, QWidget
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QSplitter, QStyle, QToolBar, QWidget
 
 from studio.gui.panels import SIDE_PANEL_WIDTH
 
@@ -26,6 +29,7 @@ DEFAULT_SIZE = QSize(1400, 860)
 GALLERY_WIDTH = 380  # at most; a quarter of a narrower window
 GALLERY_SHARE = 0.25
 SIDE_SHARE = 0.22  # of the window's width, for the side column (at most SIDE_PANEL_WIDTH)
+TOOL_NAMES_MIN_WIDTH = 1280
 FRAME_BORDER = 4  # a window manager's border, set aside before the window has a frame
 GEOMETRY_KEY = "window_geometry"
 STATE_KEY = "window_state"
@@ -69,6 +73,7 @@ class WindowLayout(QObject):
         self._areas: dict[QDockWidget, str] = {}
         self._restored = False  # a saved state was restored: later docks follow it
         self._sized = False  # the default sizes were given for the width the window shows at
+        self._tool_bar: QToolBar | None = None
         splitter.setStretchFactor(0, 1)  # the gallery: a quarter of a change in width
         splitter.setStretchFactor(1, 3)
         window.installEventFilter(self)
@@ -81,6 +86,20 @@ class WindowLayout(QObject):
         self._place(dock, area, bottom[-1] if bottom else None)
         if self._restored:
             self.window.restoreDockWidget(dock)
+
+    def fit_tool_bar(self, tool_bar: QToolBar) -> None:
+        """Show the tools' names in `tool_bar` while the window is wide enough for them."""
+        self._tool_bar = tool_bar
+        self._fit_tool_bar(self.window.width())
+
+    def _fit_tool_bar(self, width: int) -> None:
+        if self._tool_bar is not None:
+            wide = width >= TOOL_NAMES_MIN_WIDTH
+            self._tool_bar.setToolButtonStyle(
+                Qt.ToolButtonStyle.ToolButtonTextUnderIcon
+                if wide
+                else Qt.ToolButtonStyle.ToolButtonIconOnly
+            )
 
     def remove(self, dock: QDockWidget) -> None:
         self._areas.pop(dock, None)
@@ -124,6 +143,7 @@ class WindowLayout(QObject):
         if watched is self.window and event.type() == QEvent.Type.Resize:
             assert isinstance(event, QResizeEvent)
             old, new = event.oldSize().width(), event.size().width()
+            self._fit_tool_bar(new)
             if self.window.isVisible() and old > 0 and new != old:
                 self._scale_side_columns(new / old)
         return False

@@ -59,6 +59,21 @@ def test_the_window_at_1024_by_700_is_1024_by_700_with_every_panel_closed_or_tra
     assert window.workspace.height() >= 300  # the canvas keeps its room
 
 
+def test_at_1024_wide_the_canvas_keeps_the_largest_share_with_the_default_panels(
+    window: MainWindow,
+) -> None:
+    """The filter bar wraps and the tool bar drops its names: both once held the canvas to
+    about 200 px at this width."""
+    resized(window, SMALL)
+    assert window.workspace.width() >= 0.4 * SMALL.width()
+    assert window.workspace.width() > window.gallery_pane.width()
+    assert window.tool_bar.toolButtonStyle() == Qt.ToolButtonStyle.ToolButtonIconOnly
+    filters = window.filter_bar
+    assert filters.height() > filters.sizeHint().height()  # its buttons took a second row
+    assert resized(window, QSize(1400, 860)).width() == 1400
+    assert window.tool_bar.toolButtonStyle() == Qt.ToolButtonStyle.ToolButtonTextUnderIcon
+
+
 def test_every_panel_is_in_the_view_menu_with_a_key_and_closes_and_opens(
     qtbot: QtBot, window: MainWindow
 ) -> None:

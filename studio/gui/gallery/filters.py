@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from studio.api import LabelClassRecord
+from studio.gui.flow_layout import FlowLayout, grouped
 from studio.gui.gallery.model import QUEUE_SORT, STATUS_LABELS
 
 TEXT_DELAY_MS = 200
@@ -243,15 +244,11 @@ class GalleryFilterBar(QWidget):
         top.addWidget(self.sort_combo)
         top.addWidget(self.order_button)
         top.addWidget(self.clear_button)
-        bottom = QHBoxLayout()
+        bottom = FlowLayout()  # wraps in a narrow gallery instead of widening it
         for button in self._choice_buttons():
             bottom.addWidget(button)
-        bottom.addSpacing(6)
-        bottom.addWidget(QLabel("Score", self))
-        bottom.addWidget(self.score_min_box)
-        bottom.addWidget(QLabel("–", self))
-        bottom.addWidget(self.score_max_box)
-        bottom.addStretch(1)
+        score = [QLabel("Score", self), self.score_min_box, QLabel("–", self)]
+        bottom.addWidget(grouped([*score, self.score_max_box], self))
         layout = QGridLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.setVerticalSpacing(4)
