@@ -233,12 +233,12 @@ def _create_photo_demo(folder: Path) -> None:
     with opened_project(path) as opened:
         stats = opened.stats()
     labeled = stats.by_status.get("done", 0)
-    classes = len(stats.items_by_class)
+    class_count = len(stats.items_by_class)
     unlabeled = stats.items - labeled
     typer.echo(
         f"created {path}: {labeled:,} labeled image{'s' if labeled != 1 else ''} with "
-        f"{stats.annotations:,} shape{'s' if stats.annotations != 1 else ''} in {classes} "
-        f"class{'es' if classes != 1 else ''}, {unlabeled} unlabeled photo"
+        f"{stats.annotations:,} shape{'s' if stats.annotations != 1 else ''} in {class_count} "
+        f"class{'es' if class_count != 1 else ''}, {unlabeled} unlabeled photo"
         f"{'s' if unlabeled != 1 else ''}"
     )
 

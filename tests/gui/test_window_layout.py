@@ -74,6 +74,17 @@ def test_at_1024_wide_the_canvas_keeps_the_largest_share_with_the_default_panels
     assert window.tool_bar.toolButtonStyle() == Qt.ToolButtonStyle.ToolButtonTextUnderIcon
 
 
+def test_the_side_panels_fit_their_column_at_1024_wide_without_a_sideways_scroll_bar(
+    window: MainWindow,
+) -> None:
+    """The class buttons wrap and the labeling-mode box elides: both once needed 300 px."""
+    resized(window, SMALL)
+    for name in ("classes", "tags", "shapes"):
+        frame = window.docks[name].widget()
+        assert isinstance(frame, QScrollArea)
+        assert frame.widget().minimumSizeHint().width() <= frame.viewport().width(), name
+
+
 def test_every_panel_is_in_the_view_menu_with_a_key_and_closes_and_opens(
     qtbot: QtBot, window: MainWindow
 ) -> None:

@@ -216,6 +216,10 @@ class GalleryFilterBar(QWidget):
         for key, text in SORTS:
             self.sort_combo.addItem(text, key)
         self.sort_combo.setToolTip("Sort by")
+        self.sort_combo.setSizeAdjustPolicy(  # elided: the name filter needs the room
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.sort_combo.setMinimumContentsLength(8)
         self.sort_combo.currentIndexChanged.connect(self._emit_if_changed)
         self.order_button = QToolButton(self)
         self.order_button.setCheckable(True)

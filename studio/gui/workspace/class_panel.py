@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 )
 
 from studio.api import LabelClassRecord
+from studio.gui.flow_layout import FlowLayout
 from studio.gui.workspace.class_keys import class_hotkeys
 from studio.gui.workspace.class_schema_dialog import ClassSchemaDialog
 from studio.gui.workspace.controller import LabelingController
@@ -166,8 +167,7 @@ class ClassPanel(QWidget):
         self.opacity.setRange(0, 100)
         self.opacity.setToolTip("Opacity of the active class's shapes")
         self.opacity.valueChanged.connect(self._opacity_moved)
-        self.buttons = QHBoxLayout()
-        self.buttons.setContentsMargins(0, 0, 0, 0)
+        self.buttons = FlowLayout()  # wraps in a narrow side column instead of widening it
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self.view)

@@ -127,6 +127,11 @@ class TagPanel(QWidget):
         for mode, title in MODE_TITLES.items():
             self.mode_box.addItem(title, mode)
         self.mode_box.setToolTip("How this project is labeled (a project setting)")
+        # the longest title would hold the side column at 300 px: it is elided instead
+        self.mode_box.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.mode_box.setMinimumContentsLength(12)
         self.mode_box.activated.connect(self._mode_chosen)
         self.hint = QLabel()
         self.hint.setObjectName("hint")
