@@ -112,6 +112,7 @@ class MainWindow(QMainWindow):
         self.splitter.addWidget(self.workspace)
         self.setCentralWidget(self.splitter)
         self.window_layout = WindowLayout(self, self.settings, self.splitter, self.gallery_pane)
+        self.window_layout.panels_shown.connect(lambda: self._show_open_panels())
         self.training = TrainingDocks(self, self.settings)
         self.training.message.connect(self._show_message)
         self.training.items_requested.connect(self.select_items)

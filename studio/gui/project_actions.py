@@ -32,6 +32,7 @@ from studio.gui.new_project_dialog import NewProjectChoice, NewProjectDialog
 from studio.gui.recent_projects import RecentMenu, RecentProjects
 from studio.gui.status_job import JobText
 from studio.gui.task_runner import Progress, TaskRunner, stop_when_cancelled
+from studio.gui.theme import THEMES
 from studio.gui.welcome import WelcomePage
 
 if TYPE_CHECKING:
@@ -44,8 +45,6 @@ MESSAGE_MS = 5000  # as long as the window's own status messages
 ALWAYS_AVAILABLE = {"new_project", "open", "quit"}  # of the menus that need a project
 # Menus whose entries are the window's, not the project's (menu titles without "&").
 WINDOW_MENUS = {"Help"}
-# The View menu's entries that act on the canvas or the gallery (its others are the layout's).
-PROJECT_VIEW_ACTIONS = {"fit", "actual_size", "zoom_in", "zoom_out", "toggle_gallery"}
 
 
 class ProjectActions(QObject):
@@ -192,6 +191,7 @@ class ProjectActions(QObject):
         if self.stack is None:
             return
         self.stack.setCurrentIndex(1 if has_project else 0)
+        self.window.window_layout.show_panels(has_project)
         if has_project and self.hint is not None:
             self.hint.show_once()
         elif self.hint is not None:
@@ -214,18 +214,17 @@ class ProjectActions(QObject):
                 continue
             entries = _menu_actions(menu, skip=(self.recent_menu,))
             seen.update(entries)
-            if title == "View":
-                view = {a for a in entries if a.objectName() in PROJECT_VIEW_ACTIONS}
-                view.update(window.filter_bar.shortcut_actions())
-                wanted += [a for a in entries if a in view]
+            if title == "View":  # all but the themes: the panels are put away meanwhile
+                themes = {window.menu_actions[f"theme_{name}"] for name in THEMES}
+                wanted += [a for a in entries if a not in themes]
+                wanted += window.filter_bar.shortcut_actions()
             else:
                 wanted += entries
         # Keyed actions that no menu lists (the class keys, accepting suggestions, …).
         wanted += [a for a in window.menu_actions.values() if a not in seen]
-        panels = set(window.panel_actions.values())
         groups = {self.project_only}
         for action in wanted:
-            if action.objectName() in ALWAYS_AVAILABLE or action in panels:
+            if action.objectName() in ALWAYS_AVAILABLE:
                 continue
             group = action.actionGroup()
             if group is None:

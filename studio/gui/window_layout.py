@@ -10,6 +10,8 @@
   ignored instead of putting panels in places that no longer make sense. A panel that is new
   since the state was saved (a new Studio panel, a plugin's) keeps its default place, and one
   docked after the state was restored (a project's plugin) goes where the state had it.
+- While no project is open (the welcome page) the panels and the tool bar are put away, as
+  they would be empty; the layout comes back as it was when a project opens.
 - The window opens at `DEFAULT_SIZE`, never larger than the screen's available area.
 - The tool bar names its tools under their icons only in a window at least
   `TOOL_NAMES_MIN_WIDTH` wide: their names made it 143 px wide, which a 1024 px window cannot
@@ -18,7 +20,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, QSize, Qt
+from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, QSize, Qt, Signal
 from PySide6.QtGui import QGuiApplication, QResizeEvent
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QSplitter, QStyle, QToolBar, QWidget
 
@@ -62,6 +64,8 @@ class WindowLayout(QObject):
     1400 px window narrowed to 1024 px leaves about 100 px wide.
     """
 
+    panels_shown = Signal()  # panels were put away or brought back without their own signals
+
     def __init__(
         self, window: QMainWindow, settings: QSettings, splitter: QSplitter, gallery: QWidget
     ) -> None:
@@ -74,6 +78,7 @@ class WindowLayout(QObject):
         self._restored = False  # a saved state was restored: later docks follow it
         self._sized = False  # the default sizes were given for the width the window shows at
         self._tool_bar: QToolBar | None = None
+        self._put_away: QByteArray | None = None  # the layout while the panels are put away
         splitter.setStretchFactor(0, 1)  # the gallery: a quarter of a change in width
         splitter.setStretchFactor(1, 3)
         window.installEventFilter(self)
@@ -177,8 +182,26 @@ class WindowLayout(QObject):
             self.splitter.restoreState(splitter)
         return True
 
+    def show_panels(self, shown: bool) -> None:
+        """Put the panels and tool bar away (`shown` False), or bring back their layout."""
+        if not shown and self._put_away is None:
+            self._put_away = self.window.saveState(LAYOUT_VERSION)
+            for dock in self._areas:
+                dock.hide()
+            if self._tool_bar is not None:
+                self._tool_bar.hide()
+        elif shown and self._put_away is not None:
+            self.window.restoreState(self._put_away, LAYOUT_VERSION)
+            self._put_away = None
+        else:
+            return
+        self.panels_shown.emit()
+
     def save(self) -> None:
         self.settings.setValue(GEOMETRY_KEY, self.window.saveGeometry())
-        self.settings.setValue(STATE_KEY, self.window.saveState(LAYOUT_VERSION))
+        state = (
+            self._put_away if self._put_away is not None else self.window.saveState(LAYOUT_VERSION)
+        )
+        self.settings.setValue(STATE_KEY, state)
         if self.gallery.isVisible():  # a hidden gallery's width is 0: keep the last one
             self.settings.setValue(SPLITTER_KEY, self.splitter.saveState())

@@ -21,6 +21,8 @@ def test_the_welcome_page_fills_the_window_until_a_project_opens(
     page = empty_window.project_actions.welcome
     assert page.isVisible()
     assert not empty_window.workspace.isVisible()
+    assert not empty_window.docks["classes"].isVisible()  # the empty panels are put away
+    assert not empty_window.tool_bar.isVisible()
     path = tmp_path / "chosen.studio"
     with Project.create(path) as project:
         project.import_media(write_images(tmp_path / "images", 2))
@@ -31,6 +33,9 @@ def test_the_welcome_page_fills_the_window_until_a_project_opens(
     assert empty_window.project.path == path
     assert empty_window.workspace.isVisible()
     assert not page.isVisible()
+    assert empty_window.docks["classes"].isVisible()
+    assert empty_window.panel_actions["classes"].isChecked()
+    assert empty_window.tool_bar.isVisible()
     empty_window.set_project(None)
     assert page.isVisible()
     assert page.recent_list.item(0).text().startswith("chosen.studio")

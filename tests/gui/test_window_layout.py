@@ -208,5 +208,6 @@ def test_a_new_window_fits_the_screen_and_ignores_a_layout_of_an_older_studio(
 
     second = MainWindow(None, settings=settings)
     qtbot.addWidget(second)
+    second.window_layout.show_panels(True)  # as when a project opens
 
     assert not second.docks["classes"].isHidden()
