@@ -11,6 +11,7 @@ import dataclasses
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ from studio.api.context import ProjectContext
 from studio.api.events import ProjectEvents
 from studio.core import annotations as annotation_edits
 from studio.core import classes as class_edits
-from studio.core import history, media, queries, suggestions
+from studio.core import history, media, queries, suggestions, wording
 from studio.core import items as item_edits
 from studio.core import settings as project_settings
 from studio.core.edits import Edit, user_edit
@@ -40,6 +41,9 @@ from studio.core.stats import ProjectStats, project_stats
 from studio.plugins.manager import plugins
 
 ProgressCallback = Callable[[int, int], None]
+# An edit's description, or how to make it from the rows the edit is about (read in the
+# edit's own transaction, before the edit changes them).
+Description = str | Callable[[Connection], str]
 ANNOTATION_TABLE = annotation_table.name
 
 
@@ -77,21 +81,26 @@ class LabelsService:
         self._events = events
 
     @contextmanager
-    def _edit(self, description: str) -> Iterator[Edit]:
+    def _edit(self, description: Description) -> Iterator[Edit]:
         """One user edit; once committed, plugins hear of the annotations it changed."""
         context = self._context
-        with user_edit(context.database, description, context.author) as edit:
+        with user_edit(context.database, "", context.author) as edit:
+            edit.changes.description = (
+                description(edit.connection) if callable(description) else description
+            )
             yield edit
             changed = _annotated_items(edit)
         if changed:
-            self._events.annotations_committed(changed, description)
+            self._events.annotations_committed(changed, edit.changes.description)
 
     # -- label classes -------------------------------------------------------------------
 
     def add_classes(self, classes: Iterable[str | Mapping[str, Any]]) -> list[LabelClassRecord]:
         """Create classes by name (or dicts with name, color, hotkey); existing ones are kept."""
         specs = list(classes)
-        with self._edit(f"add {len(specs)} classes") as edit:
+        names = [spec if isinstance(spec, str) else spec.get("name", "") for spec in specs]
+        what = f"class {names[0]}" if len(names) == 1 else wording.counted(len(names), "class")
+        with self._edit(f"Add {what}") as edit:
             return class_edits.add_classes(edit, specs)
 
     def classes(self, include_archived: bool = True) -> list[LabelClassRecord]:
@@ -100,7 +109,7 @@ class LabelsService:
 
     def update_class(self, label: str | int, **values: Any) -> LabelClassRecord:
         """Change a class's name, color, hotkey, position or archived flag."""
-        with self._edit(f"change class {label}") as edit:
+        with self._edit(lambda c: f"Change class {wording.class_name(c, label)}") as edit:
             return class_edits.update_class(edit, label, **values)
 
     # -- media ---------------------------------------------------------------------------
@@ -277,12 +286,15 @@ class LabelsService:
         """Set the workflow status of items. A rejection may give a `reason`, kept in
         `meta["reject_reason"]` until the item leaves "rejected" (one undo step in all)."""
         ids = item_id_list(item_ids)
-        with self._edit(f"set status of {len(ids)} items") as edit:
+        value = wording.status_words(str(getattr(status, "value", status)))
+        with self._edit(lambda c: f"Mark {wording.images_phrase(c, ids)} {value}") as edit:
             item_edits.set_status(edit, ids, status, reason)
 
     def set_split(self, item_ids: int | Iterable[int], split: str | Split | None) -> None:
         ids = item_id_list(item_ids)
-        with self._edit(f"set split of {len(ids)} items") as edit:
+        value = getattr(split, "value", split)
+        where = f"in {value}" if value not in (None, "", "none") else "out of every split"
+        with self._edit(lambda c: f"Put {wording.images_phrase(c, ids)} {where}") as edit:
             item_edits.set_split(edit, ids, split)
 
     def tag_items(
@@ -293,13 +305,13 @@ class LabelsService:
     ) -> None:
         """Add and remove tags (a tag or a list of tags) on items, as one edit."""
         ids = item_id_list(item_ids)
-        with self._edit(f"tag {len(ids)} items") as edit:
+        with self._edit(lambda c: f"Change the tags of {wording.images_phrase(c, ids)}") as edit:
             item_edits.change_tags(edit, ids, add=add, remove=remove)
 
     def remove_items(self, item_ids: int | Iterable[int]) -> None:
         """Remove items and their annotations from the project (files are left alone)."""
         ids = item_id_list(item_ids)
-        with self._edit(f"remove {len(ids)} items") as edit:
+        with self._edit(lambda c: f"Remove {wording.images_phrase(c, ids)}") as edit:
             item_edits.remove_items(edit, ids)
 
     # -- annotations ---------------------------------------------------------------------
@@ -325,7 +337,8 @@ class LabelsService:
         kind = annotation_edits.kind_of(geometry)
         source_value = getattr(source, "value", source)
         author = self._context.author
-        with self._edit(f"add {kind.value} {label}") as edit:
+        describe = partial(wording.new_shape, item_id=item_id, label=label, kind=kind.value)
+        with self._edit(describe) as edit:
             return annotation_edits.add_annotation(
                 edit,
                 item_id,
@@ -346,7 +359,7 @@ class LabelsService:
         invalid.
         """
         specs = list(annotations)
-        with self._edit(f"add {len(specs)} annotations") as edit:
+        with self._edit(partial(wording.added_shapes, verb="Add", specs=specs)) as edit:
             return annotation_edits.add_annotations(edit, specs, self._context.author)
 
     # -- suggestions ---------------------------------------------------------------------
@@ -359,7 +372,7 @@ class LabelsService:
         dataset versions and label exports until accepted.
         """
         specs = list(annotations)
-        with self._edit(f"suggest {len(specs)} annotations") as edit:
+        with self._edit(partial(wording.added_shapes, verb="Suggest", specs=specs)) as edit:
             return suggestions.suggest_annotations(edit, specs, self._context.author)
 
     def accept_suggestions(self, annotation_ids: Iterable[int]) -> None:
@@ -367,14 +380,14 @@ class LabelsService:
         (the prompts that made them) and count like a person's shapes from now on. An
         unknown id or an ordinary shape refuses them all."""
         ids = list(annotation_ids)
-        with self._edit(f"accept {len(ids)} suggestions") as edit:
+        with self._edit(f"Accept {wording.counted(len(ids), 'suggestion')}") as edit:
             suggestions.review_suggestions(edit, ids, ReviewState.ACCEPTED)
 
     def reject_suggestions(self, annotation_ids: Iterable[int]) -> None:
         """Reject suggestions as one undo step: hidden from the canvas, the gallery, versions
         and exports, but kept in the file (`annotations(..., include_rejected=True)`)."""
         ids = list(annotation_ids)
-        with self._edit(f"reject {len(ids)} suggestions") as edit:
+        with self._edit(f"Reject {wording.counted(len(ids), 'suggestion')}") as edit:
             suggestions.review_suggestions(edit, ids, ReviewState.REJECTED)
 
     def update_annotation(
@@ -385,17 +398,19 @@ class LabelsService:
         label: str | int | None = None,
         score: float | None = None,
     ) -> None:
-        with self._edit(f"change annotation {annotation_id}") as edit:
+        describe = partial(wording.shapes, verb="Change", annotation_ids=[annotation_id])
+        with self._edit(describe) as edit:
             annotation_edits.update_annotation(edit, annotation_id, geometry, label, score)
 
     def delete_annotation(self, annotation_id: int) -> None:
-        with self._edit(f"delete annotation {annotation_id}") as edit:
+        describe = partial(wording.shapes, verb="Delete", annotation_ids=[annotation_id])
+        with self._edit(describe) as edit:
             annotation_edits.delete_annotation(edit, annotation_id)
 
     def delete_annotations(self, annotation_ids: Iterable[int]) -> None:
         """Delete several annotations as one undo step (an unknown id refuses them all)."""
         ids = list(annotation_ids)
-        with self._edit(f"delete {len(ids)} annotations") as edit:
+        with self._edit(partial(wording.shapes, verb="Delete", annotation_ids=ids)) as edit:
             annotation_edits.delete_annotations(edit, ids)
 
     def clear_annotations(self, item_ids: int | Iterable[int]) -> int:
@@ -404,7 +419,7 @@ class LabelsService:
         Statuses stay as they are; an unknown item id refuses the whole edit.
         """
         ids = item_id_list(item_ids)
-        with self._edit(f"clear annotations of {len(ids)} items") as edit:
+        with self._edit(lambda c: f"Clear the labels of {wording.images_phrase(c, ids)}") as edit:
             return annotation_edits.delete_annotations_of_items(edit, ids)
 
     def annotations(
@@ -423,7 +438,7 @@ class LabelsService:
         Tags it keeps keep their ids; returns the tag ids in the order of `labels`.
         """
         labels = list(labels)
-        with self._edit(f"set tags of item {item_id}") as edit:
+        with self._edit(lambda c: f"Set the tags of {wording.item_name(c, item_id)}") as edit:
             return annotation_edits.set_item_tags(edit, item_id, labels, self._context.author)
 
     def copy_annotations(self, from_item: int, to_item: int) -> list[int]:
@@ -431,8 +446,12 @@ class LabelsService:
 
         Shapes are clamped to the target image; one left with no area there is skipped.
         """
-        description = f"copy annotations of item {from_item} to item {to_item}"
-        with self._edit(description) as edit:
+
+        def describe(connection: Connection) -> str:
+            source = wording.item_name(connection, from_item)
+            return f"Copy the labels of {source} to {wording.item_name(connection, to_item)}"
+
+        with self._edit(describe) as edit:
             return annotation_edits.copy_annotations(edit, from_item, to_item, self._context.author)
 
     # -- settings ------------------------------------------------------------------------

@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 from studio.core.enums import OBJECT_TASKS
 from studio.core.runs import EvaluationRecord
 from studio.core.versions import VersionItem
+from studio.core.wording import counted
 from studio.gui.analysis.confusion_view import ConfusionMatrixView
 from studio.gui.analysis.errors_view import ErrorsPanel
 from studio.gui.analysis.image_grid import GridEntry, ImageGrid
@@ -278,7 +279,8 @@ class ErrorAnalysisWindow(QDialog):
         self.status.setText("")
         metrics = data.evaluation.metrics
         self.summary.setText(
-            f"{data.evaluation.split} split, {len(data.items)} images: {headline_metrics(metrics)}"
+            f"{data.evaluation.split} split, {counted(len(data.items), 'image')}: "
+            f"{headline_metrics(metrics)}"
         )
         self.pr_chart.set_curves(data.curves, self._curve_colors(data.curves))
         if self.errors_panel is not None:

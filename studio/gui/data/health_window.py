@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
 
 from studio.api import DatasetHealth, Project
 from studio.core.stats import HEALTH_SPLITS
+from studio.core.wording import counted
 from studio.gui.task_runner import Progress, TaskRunner
 from studio.gui.tool_window import TOOL_WINDOW, add_close_keys
 
@@ -64,9 +65,9 @@ class HealthWindow(QWidget):
         self.health = health
         source = f"version {health.version}" if health.version else "no dataset version yet"
         self.summary.setText(
-            f"{health.items:,} images (splits from {source}); "
-            f"{len(health.outside):,} shapes outside their image; "
-            f"{len(health.never_reviewed):,} items never reviewed"
+            f"{counted(health.items, 'image')} (splits from {source}); "
+            f"{counted(len(health.outside), 'shape')} outside their image; "
+            f"{counted(len(health.never_reviewed), 'image')} never reviewed"
         )
         self._draw_balance(health)
         self._draw_objects(health)

@@ -34,9 +34,9 @@ from PySide6.QtWidgets import (
 )
 
 from studio.api import LabelExportReport, Project
+from studio.core.wording import counted
 from studio.gui.labels_io import (
     can_write,
-    counted,
     error_label,
     show_error,
     show_progress,
