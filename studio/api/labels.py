@@ -229,6 +229,24 @@ class LabelsService:
                 include_pending=include_pending,
             )
 
+    def export_totals(
+        self,
+        split: str | None = None,
+        item_ids: Iterable[int] | None = None,
+        include_pending: bool = False,
+        **filters: Any,
+    ) -> tuple[int, int]:
+        """(images, annotations) that `export_labels` with these choices would write, before
+        what the format cannot hold; nothing is written."""
+        return label_exporter.export_totals(
+            self._context.database,
+            self._context.root,
+            split=split,
+            filters=filters,
+            item_ids_to_export=None if item_ids is None else list(item_ids),
+            include_pending=include_pending,
+        )
+
     @staticmethod
     def label_formats() -> list[LabelFormat]:
         """The label formats Studio reads and writes, plugins' included (the process's

@@ -693,7 +693,9 @@ class MainWindow(QMainWindow):
         if self.project is None:
             return None
         selected = self.bulk_actions.selected_ids()
-        dialog = ExportLabelsDialog(self.project, self.settings, selected, self)
+        shown = self.workspace.controller.item
+        open_id = shown.id if shown is not None else None
+        dialog = ExportLabelsDialog(self.project, self.settings, selected, self, open_id)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
         return dialog
