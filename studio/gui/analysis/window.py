@@ -4,7 +4,9 @@ precision-recall curves and, for detection and segmentation, the gallery of erro
 score threshold.
 
 Every image opens in the labeling canvas with Enter or a double-click: the window emits
-`open_item_requested(item_id)`, which the main window connects to `MainWindow.open_item`.
+`open_item_requested(item_id)`, which the main window connects to `MainWindow.open_item`
+(which raises and activates the main window), and minimises itself, since a window of the
+main window stays above it and would cover the canvas.
 `items_requested(ids)` asks to select a confusion cell's images in the gallery.
 
 Keys: Ctrl+1..4 switch tabs, arrows move between confusion cells, Enter (or Ctrl+O) opens
@@ -91,6 +93,32 @@ def fitted(image: QImage, side: int = THUMBNAIL_SIDE) -> QImage:
     )
 
 
+def without_undefined(
+    values: dict[str, Any], truths: int | None, predictions: int | None
+) -> dict[str, Any]:
+    """A class's figures with those that mean nothing set to None (the table shows "—"):
+    its precision when nothing was predicted as it, its recall and F1 when the split holds
+    none of it. The evaluation stores 0 for both (scikit-learn's `zero_division=0`), which
+    would read as a class that was always wrong."""
+    shown = dict(values)
+    if predictions == 0 and "precision" in shown:
+        shown["precision"] = None
+    if truths == 0:
+        for key in ("recall", "f1"):
+            if key in shown:
+                shown[key] = None
+    return shown
+
+
+def class_totals(cells: dict[str, Any]) -> dict[str, tuple[int, int]]:
+    """Class name → (true examples, predictions) from the confusion matrix."""
+    labels, matrix = cells.get("labels") or [], cells.get("matrix") or []
+    return {
+        name: (sum(matrix[index]), sum(row[index] for row in matrix))
+        for index, name in enumerate(labels)
+    }
+
+
 def evaluation_title(evaluation: EvaluationRecord) -> str:
     epoch = f" · epoch {evaluation.epoch}" if evaluation.epoch else ""
     return f"{evaluation.split} · {evaluation.checkpoint}{epoch} · #{evaluation.id}"
@@ -158,7 +186,7 @@ class ErrorAnalysisWindow(QDialog):
         self.errors_panel: ErrorsPanel | None = None
         if self.task in OBJECT_TASKS:
             self.errors_panel = ErrorsPanel()
-            self.errors_panel.open_item_requested.connect(self.open_item_requested)
+            self.errors_panel.open_item_requested.connect(self.open_in_canvas)
             self.tabs.addTab(self.errors_panel, "Errors")
         for index in range(self.tabs.count()):
             self.tabs.setTabToolTip(index, f"Ctrl+{index + 1}")
@@ -220,7 +248,7 @@ class ErrorAnalysisWindow(QDialog):
         self.cell_title.setWordWrap(True)
         self.cell_grid = ImageGrid(THUMBNAIL_SIDE)
         self.cell_grid.setObjectName("cellImages")
-        self.cell_grid.open_item_requested.connect(self.open_item_requested)
+        self.cell_grid.open_item_requested.connect(self.open_in_canvas)
         buttons = QHBoxLayout()
         self.open_button = QPushButton("Open in labeling canvas")
         self.open_button.setToolTip("Show the selected image in the labeling canvas (Enter)")
@@ -342,9 +370,13 @@ class ErrorAnalysisWindow(QDialog):
         if self.data is None:
             return
         stored = self.data.evaluation.metrics.get("per_class") or {}
+        totals = class_totals(self.data.cells)
         rows: dict[str, dict[str, Any]] = {}
         for name, curve in self.data.curves.items():
-            values = dict(stored.get(name) or {})
+            truths, predictions = totals.get(name, (None, None))
+            if truths is None and "support" in (stored.get(name) or {}):
+                truths = stored[name]["support"]
+            values = without_undefined(dict(stored.get(name) or {}), truths, predictions)
             if self.task in OBJECT_TASKS:
                 row = {"AP .50:.95": values.get("ap"), "AP .50": curve["ap"]}
                 row["objects"] = curve["positives"]
@@ -416,6 +448,12 @@ class ErrorAnalysisWindow(QDialog):
     def show_tab(self, index: int) -> None:
         if 0 <= index < self.tabs.count():
             self.tabs.setCurrentIndex(index)
+
+    def open_in_canvas(self, item_id: int) -> None:
+        """Show the image in the labeling canvas: this window steps aside (minimised; the
+        Runs panel's "Evaluation…" shows it again) and the main window comes forward."""
+        self.showMinimized()
+        self.open_item_requested.emit(item_id)
 
     def open_current_image(self) -> None:
         if self.errors_panel is not None and self.tabs.currentWidget() is self.errors_panel:
