@@ -5,8 +5,7 @@ score threshold.
 
 Every image opens in the labeling canvas with Enter or a double-click: the window emits
 `open_item_requested(item_id)`, which the main window connects to `MainWindow.open_item`
-(which raises and activates the main window), and minimises itself, since a window of the
-main window stays above it and would cover the canvas.
+(which raises and activates the main window, over this one: see `open_in_canvas`).
 `items_requested(ids)` asks to select a confusion cell's images in the gallery.
 
 Keys: Ctrl+1..4 switch tabs, arrows move between confusion cells, Enter (or Ctrl+O) opens
@@ -137,7 +136,9 @@ class ErrorAnalysisWindow(QDialog):
     ) -> None:
         super().__init__(parent)
         self.setObjectName("errorAnalysisWindow")
-        self.setWindowFlag(Qt.WindowType.Window, True)
+        # A plain window (a QDialog's own type is "dialog", which window managers keep above
+        # the main window even when it is not transient for it): see `open_in_canvas`.
+        self.setWindowFlags(Qt.WindowType.Window)
         self.project = project
         self.run = run
         self.record = run.record
@@ -416,17 +417,16 @@ class ErrorAnalysisWindow(QDialog):
         self.cell = (row, column)
         labels = self.data.cells["labels"]
         ids = self.cell_item_ids()
-        plural = "s" if len(ids) != 1 else ""
         self.cell_title.setText(
             f"True <b>{labels[row]}</b>, predicted <b>{labels[column]}</b>: "
-            f"{len(ids)} image{plural}"
+            f"{counted(len(ids), 'image')}"
         )
         self.thumbnails.cancel_waiting()
         entries = []
         for item_id in ids:
             item = self.data.items.get(item_id)
-            name = Path(item.path).name if item else str(item_id)
-            entries.append(GridEntry(item_id, item_id, name, f"{name} (item {item_id})"))
+            name = Path(item.path).name if item else f"image {item_id}"
+            entries.append(GridEntry(item_id, item_id, name, item.path if item else name))
             if item is not None:
                 self.thumbnails.request(item_id, item.sha256, self.data.paths[item_id])
         self.cell_grid.set_entries(entries)
@@ -450,9 +450,14 @@ class ErrorAnalysisWindow(QDialog):
             self.tabs.setCurrentIndex(index)
 
     def open_in_canvas(self, item_id: int) -> None:
-        """Show the image in the labeling canvas: this window steps aside (minimised; the
-        Runs panel's "Evaluation…" shows it again) and the main window comes forward."""
-        self.showMinimized()
+        """Show the image in the labeling canvas: the main window comes forward, over this
+        window. A window manager keeps a window above the one it is transient for, and
+        minimising it minimises that one too, so the window stops being transient for the
+        main window first; it stays in the task switcher, and the Runs panel's "Evaluation…"
+        (Ctrl+E) raises it again."""
+        handle = self.windowHandle()
+        if handle is not None:
+            handle.setTransientParent(None)
         self.open_item_requested.emit(item_id)
 
     def open_current_image(self) -> None:

@@ -119,7 +119,7 @@ class LabelIssuesModel(QAbstractTableModel):
             )
             return values[index.column()]
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"item {issue.item_id}: {issue.method}"
+            return f"{issue.path}: found by {issue.method}"
         return None
 
 

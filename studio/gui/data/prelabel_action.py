@@ -257,7 +257,8 @@ class PrelabelTally:
             self.skipped += 1
 
     def describe(self) -> str:
-        text = f"{self.suggestions:,} pending suggestions on {self.done:,} items"
+        suggested = counted(self.suggestions, "pending suggestion")
+        text = f"{suggested} on {counted(self.done, 'image')}"
         return text + (f" ({self.skipped:,} could not be read)" if self.skipped else "")
 
 

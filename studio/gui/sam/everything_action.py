@@ -66,8 +66,8 @@ class EverythingTally:
             self.skipped += 1
 
     def describe(self) -> str:
-        images = "image" if self.images == 1 else "images"
-        text = f"{self.suggestions:,} pending suggestions added on {self.images:,} {images}"
+        suggested = counted(self.suggestions, "pending suggestion")
+        text = f"{suggested} added on {counted(self.images, 'image')}"
         return text + (f" ({self.skipped:,} could not be read)" if self.skipped else "")
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent
-from PySide6.QtGui import QPalette
+from PySide6.QtGui import QPalette, QResizeEvent
 from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 
 CURVE_COLORS = (
@@ -34,7 +34,7 @@ CURVE_COLORS = (
 )
 BATCH_COLOR = "#9aa5b1"
 MAX_BATCH_POINTS = 20_000  # older per-batch points are thinned out beyond this
-LEGEND_COLUMNS = 3
+LEGEND_SPACING = 24  # px between two entries of a legend row
 LEGEND_ROW = 4  # PlotItem's layout: 0 title, 1 top axis, 2 plot, 3 bottom axis, 4 free
 AXES = ("left", "bottom", "right", "top")
 THEME_EVENTS = (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange)
@@ -57,6 +57,32 @@ def curve_style(color: str) -> dict[str, Any]:
     }
 
 
+class RowLegend(pg.LegendItem):
+    """A legend laid out in rows below the plot, as many entries a row as its width holds."""
+
+    def __init__(self) -> None:
+        super().__init__(frame=False)
+        self.width_available = 0.0
+
+    def addItem(self, item: Any, name: str) -> None:  # noqa: N802
+        super().addItem(item, name)
+        self.fit(self.width_available)
+
+    def fit(self, width: float) -> None:
+        """Lay the entries out in the most columns that fit in `width` pixels."""
+        self.width_available = width
+        if not self.items or width <= 0:
+            return
+        widest = max(
+            sample.boundingRect().width() + label.item.boundingRect().width()
+            for sample, label in self.items
+        )
+        columns = max(1, min(len(self.items), int(width // (widest + LEGEND_SPACING))))
+        if columns != self.columnCount:
+            self.setColumnCount(columns)
+        self.updateGeometry()  # the plot's layout places it again (pyqtgraph moved it to 0, 0)
+
+
 class ThemedPlot(pg.PlotWidget):
     """A PlotWidget in the palette's colours, which follows the theme when it changes.
 
@@ -69,7 +95,7 @@ class ThemedPlot(pg.PlotWidget):
         super().__init__(**options)
         item = self.getPlotItem()
         if legend:
-            item.legend = pg.LegendItem(colCount=LEGEND_COLUMNS, frame=False)
+            item.legend = RowLegend()
             item.layout.addItem(item.legend, LEGEND_ROW, 1)
             item.legend.setParentItem(item)
         self.follow_theme()
@@ -97,6 +123,13 @@ class ThemedPlot(pg.PlotWidget):
             item.legend.setLabelTextColor(foreground)  # for entries added from now on
             for _sample, label in item.legend.items:
                 label.setText(label.text, color=foreground)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        item = getattr(self, "plotItem", None)  # Qt sends one in __init__
+        legend = item.legend if item is not None else None
+        if isinstance(legend, RowLegend):
+            legend.fit(event.size().width())
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802
         super().changeEvent(event)

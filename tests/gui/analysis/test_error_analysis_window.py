@@ -169,8 +169,9 @@ def test_open_in_labeling_canvas_brings_the_main_window_forward(
 
     qtbot.mouseClick(window.open_button, Qt.MouseButton.LeftButton)
 
-    assert window.isMinimized()
     qtbot.waitUntil(lambda: QApplication.activeWindow() is main)
+    assert window.windowHandle().transientParent() is None  # so the main window goes over it
+    assert window.isVisible()
     assert main.workspace.controller.item.id == classified.ids[2]
     window.close()
 

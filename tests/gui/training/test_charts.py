@@ -63,8 +63,18 @@ def test_switching_the_theme_repaints_a_shown_chart(qtbot: QtBot, restore_theme)
 def test_the_legend_sits_below_the_plot_area(qtbot: QtBot) -> None:
     charts = shown_charts(qtbot)
     item = charts.loss_plot.getPlotItem()
-    plot_area = item.vb.sceneBoundingRect()
-    legend = item.legend.sceneBoundingRect()
     names = [label.text for _, label in item.legend.items]
     assert names == ["train loss (batch)", "train/loss", "val/loss"]
-    assert legend.top() >= plot_area.bottom()
+    qtbot.waitUntil(  # the plot's layout places the legend once it has its size
+        lambda: item.legend.sceneBoundingRect().top() >= item.vb.sceneBoundingRect().bottom()
+    )
+
+
+def test_a_narrow_legend_wraps_into_rows(qtbot: QtBot) -> None:
+    charts = shown_charts(qtbot)
+    legend = charts.loss_plot.getPlotItem().legend
+    charts.resize(1400, 300)
+    qtbot.waitUntil(lambda: legend.columnCount == 3)  # wide enough: one row
+    charts.loss_plot.resize(160, 200)
+    qtbot.waitUntil(lambda: legend.columnCount == 1)
+    assert legend.rowCount == 3
