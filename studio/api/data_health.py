@@ -95,7 +95,8 @@ class DataHealthService:
             ]
             dismissed = settings.get_setting(connection, settings.NOT_DUPLICATES, [])
         report = duplicates.find_duplicates(images, options, dismissed)
-        return duplicates.split_leaks(report.groups, splits)
+        names = {image.item_id: image.path.name for image in images}
+        return duplicates.split_leaks(report.groups, splits, names)
 
     def warn_about_leaks(self, version: versions.VersionRecord) -> None:
         """Warn (DuplicatesAcrossSplitsWarning) when duplicates straddle the version's splits."""
