@@ -251,7 +251,7 @@ def test_a_tag_is_an_annotation_without_geometry_and_is_not_doubled(
     project.undo()  # one step: the tag and the status change
     assert project.annotations(ids[0]) == []
     assert project.item(ids[0]).status == "new"
-    assert project.undo().description == "import 6 images"  # an import is one undo step
+    assert project.undo().description == "Import 6 images"  # an import is one undo step
     assert project.count_items() == 0
     project.redo()
     assert project.item_ids() == ids
@@ -420,7 +420,7 @@ def test_undo_and_redo_at_the_ends_of_history(project: Project) -> None:
         project.undo()
     project.add_classes(["cat"])
     assert (project.can_undo(), project.can_redo()) == (True, False)
-    assert project.undo().description == "add 1 classes"
+    assert project.undo().description == "Add class cat"
     assert (project.can_undo(), project.can_redo()) == (False, True)
     project.redo()
     with pytest.raises(NothingToUndoError):

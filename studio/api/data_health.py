@@ -26,6 +26,7 @@ from studio.core.duplicates import (
     SplitLeak,
 )
 from studio.core.stats import DatasetHealth
+from studio.core.wording import counted
 
 LEAKS_NAMED = 5  # groups a warning names; the rest are counted
 
@@ -40,8 +41,8 @@ class DuplicatesAcrossSplitsWarning(UserWarning):
         named = "; ".join(leak.describe() for leak in leaks[:LEAKS_NAMED])
         more = f"; and {len(leaks) - LEAKS_NAMED} more" if len(leaks) > LEAKS_NAMED else ""
         super().__init__(
-            f"version {version}: {len(leaks)} group(s) of duplicate images straddle train and "
-            f"val/test: {named}{more} (`studio duplicates` lists them)"
+            f"version {version}: {counted(len(leaks), 'group')} of duplicate images straddle "
+            f"train and val/test: {named}{more} (`studio duplicates` lists them)"
         )
 
 
@@ -94,7 +95,8 @@ class DataHealthService:
             ]
             dismissed = settings.get_setting(connection, settings.NOT_DUPLICATES, [])
         report = duplicates.find_duplicates(images, options, dismissed)
-        return duplicates.split_leaks(report.groups, splits)
+        names = {image.item_id: image.path.name for image in images}
+        return duplicates.split_leaks(report.groups, splits, names)
 
     def warn_about_leaks(self, version: versions.VersionRecord) -> None:
         """Warn (DuplicatesAcrossSplitsWarning) when duplicates straddle the version's splits."""

@@ -28,6 +28,7 @@ from studio.core.label_issues import (
     open_issues,
     single_tagged_items,
 )
+from studio.core.wording import item_name
 from studio.jobs.label_issues_job import label_issues_command
 from studio.jobs.launcher import JobOutcome, WorkerJob
 from studio.ml.label_quality import LabelQualityOptions, plan_search
@@ -93,11 +94,12 @@ class LabelIssuesService:
         self, item_id: int, decision: Decision, annotation_id: int | None
     ) -> LabelIssueRecord:
         context = self._context
-        verb = "fix the label of" if decision == "fixed" else "keep the label of"
-        which = f" box {annotation_id}" if annotation_id is not None else ""
-        description = f"{verb} item {item_id}{which}"
-        with user_edit(context.database, description, context.author) as edit:
+        verb = "Fix" if decision == "fixed" else "Keep"
+        with user_edit(context.database, "", context.author) as edit:
+            what = "the box" if annotation_id is not None else "the label"
+            edit.changes.description = f"{verb} {what} of {item_name(edit.connection, item_id)}"
             issue = decide(edit, item_id, decision, context.author, annotation_id)
+        description = edit.changes.description
         if decision == "fixed":
             self._events.annotations_committed([item_id], description)
         return issue

@@ -11,6 +11,7 @@ import dataclasses
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ from studio.api.context import ProjectContext
 from studio.api.events import ProjectEvents
 from studio.core import annotations as annotation_edits
 from studio.core import classes as class_edits
-from studio.core import history, media, queries, shape_edits, suggestions
+from studio.core import history, media, queries, shape_edits, suggestions, wording
 from studio.core import items as item_edits
 from studio.core import settings as project_settings
 from studio.core.attributes import AttributeSpec
@@ -42,6 +43,9 @@ from studio.core.stats import ProjectStats, project_stats
 from studio.plugins.manager import plugins
 
 ProgressCallback = Callable[[int, int], None]
+# An edit's description, or how to make it from the rows the edit is about (read in the
+# edit's own transaction, before the edit changes them).
+Description = str | Callable[[Connection], str]
 ANNOTATION_TABLE = annotation_table.name
 
 
@@ -84,21 +88,26 @@ class LabelsService:
         self._events = events
 
     @contextmanager
-    def _edit(self, description: str) -> Iterator[Edit]:
+    def _edit(self, description: Description) -> Iterator[Edit]:
         """One user edit; once committed, plugins hear of the annotations it changed."""
         context = self._context
-        with user_edit(context.database, description, context.author) as edit:
+        with user_edit(context.database, "", context.author) as edit:
+            edit.changes.description = (
+                description(edit.connection) if callable(description) else description
+            )
             yield edit
             changed = _annotated_items(edit)
         if changed:
-            self._events.annotations_committed(changed, description)
+            self._events.annotations_committed(changed, edit.changes.description)
 
     # -- label classes -------------------------------------------------------------------
 
     def add_classes(self, classes: Iterable[str | Mapping[str, Any]]) -> list[LabelClassRecord]:
         """Create classes by name (or dicts with name, color, hotkey); existing ones are kept."""
         specs = list(classes)
-        with self._edit(f"add {len(specs)} classes") as edit:
+        names = [spec if isinstance(spec, str) else spec.get("name", "") for spec in specs]
+        what = f"class {names[0]}" if len(names) == 1 else wording.counted(len(names), "class")
+        with self._edit(f"Add {what}") as edit:
             return class_edits.add_classes(edit, specs)
 
     def classes(self, include_archived: bool = True) -> list[LabelClassRecord]:
@@ -107,7 +116,7 @@ class LabelsService:
 
     def update_class(self, label: str | int, **values: Any) -> LabelClassRecord:
         """Change a class's name, color, hotkey, position or archived flag."""
-        with self._edit(f"change class {label}") as edit:
+        with self._edit(lambda c: f"Change class {wording.class_name(c, label)}") as edit:
             return class_edits.update_class(edit, label, **values)
 
     def set_class_schema(
@@ -248,6 +257,24 @@ class LabelsService:
                 include_pending=include_pending,
             )
 
+    def export_totals(
+        self,
+        split: str | None = None,
+        item_ids: Iterable[int] | None = None,
+        include_pending: bool = False,
+        **filters: Any,
+    ) -> tuple[int, int]:
+        """(images, annotations) that `export_labels` with these choices would write, before
+        what the format cannot hold; nothing is written."""
+        return label_exporter.export_totals(
+            self._context.database,
+            self._context.root,
+            split=split,
+            filters=filters,
+            item_ids_to_export=None if item_ids is None else list(item_ids),
+            include_pending=include_pending,
+        )
+
     @staticmethod
     def label_formats() -> list[LabelFormat]:
         """The label formats Studio reads and writes, plugins' included (the process's
@@ -305,12 +332,15 @@ class LabelsService:
         """Set the workflow status of items. A rejection may give a `reason`, kept in
         `meta["reject_reason"]` until the item leaves "rejected" (one undo step in all)."""
         ids = item_id_list(item_ids)
-        with self._edit(f"set status of {len(ids)} items") as edit:
+        value = wording.status_words(str(getattr(status, "value", status)))
+        with self._edit(lambda c: f"Mark {wording.images_phrase(c, ids)} {value}") as edit:
             item_edits.set_status(edit, ids, status, reason)
 
     def set_split(self, item_ids: int | Iterable[int], split: str | Split | None) -> None:
         ids = item_id_list(item_ids)
-        with self._edit(f"set split of {len(ids)} items") as edit:
+        value = getattr(split, "value", split)
+        where = f"in {value}" if value not in (None, "", "none") else "out of every split"
+        with self._edit(lambda c: f"Put {wording.images_phrase(c, ids)} {where}") as edit:
             item_edits.set_split(edit, ids, split)
 
     def tag_items(
@@ -321,13 +351,13 @@ class LabelsService:
     ) -> None:
         """Add and remove tags (a tag or a list of tags) on items, as one edit."""
         ids = item_id_list(item_ids)
-        with self._edit(f"tag {len(ids)} items") as edit:
+        with self._edit(lambda c: f"Change the tags of {wording.images_phrase(c, ids)}") as edit:
             item_edits.change_tags(edit, ids, add=add, remove=remove)
 
     def remove_items(self, item_ids: int | Iterable[int]) -> None:
         """Remove items and their annotations from the project (files are left alone)."""
         ids = item_id_list(item_ids)
-        with self._edit(f"remove {len(ids)} items") as edit:
+        with self._edit(lambda c: f"Remove {wording.images_phrase(c, ids)}") as edit:
             item_edits.remove_items(edit, ids)
 
     # -- annotations ---------------------------------------------------------------------
@@ -364,7 +394,8 @@ class LabelsService:
         kind = annotation_edits.kind_of(geometry)
         source_value = getattr(source, "value", source)
         author = self._context.author
-        with self._edit(f"add {kind.value} {label}") as edit:
+        describe = partial(wording.new_shape, item_id=item_id, label=label, kind=kind.value)
+        with self._edit(describe) as edit:
             return annotation_edits.add_annotation(
                 edit,
                 item_id,
@@ -385,7 +416,7 @@ class LabelsService:
         invalid.
         """
         specs = list(annotations)
-        with self._edit(f"add {len(specs)} annotations") as edit:
+        with self._edit(partial(wording.added_shapes, verb="Add", specs=specs)) as edit:
             return annotation_edits.add_annotations(edit, specs, self._context.author)
 
     # -- suggestions ---------------------------------------------------------------------
@@ -398,7 +429,7 @@ class LabelsService:
         dataset versions and label exports until accepted.
         """
         specs = list(annotations)
-        with self._edit(f"suggest {len(specs)} annotations") as edit:
+        with self._edit(partial(wording.added_shapes, verb="Suggest", specs=specs)) as edit:
             return suggestions.suggest_annotations(edit, specs, self._context.author)
 
     def accept_suggestions(self, annotation_ids: Iterable[int]) -> None:
@@ -406,14 +437,14 @@ class LabelsService:
         (the prompts that made them) and count like a person's shapes from now on. An
         unknown id or an ordinary shape refuses them all."""
         ids = list(annotation_ids)
-        with self._edit(f"accept {len(ids)} suggestions") as edit:
+        with self._edit(f"Accept {wording.counted(len(ids), 'suggestion')}") as edit:
             suggestions.review_suggestions(edit, ids, ReviewState.ACCEPTED)
 
     def reject_suggestions(self, annotation_ids: Iterable[int]) -> None:
         """Reject suggestions as one undo step: hidden from the canvas, the gallery, versions
         and exports, but kept in the file (`annotations(..., include_rejected=True)`)."""
         ids = list(annotation_ids)
-        with self._edit(f"reject {len(ids)} suggestions") as edit:
+        with self._edit(f"Reject {wording.counted(len(ids), 'suggestion')}") as edit:
             suggestions.review_suggestions(edit, ids, ReviewState.REJECTED)
 
     def update_annotation(
@@ -424,7 +455,8 @@ class LabelsService:
         label: str | int | None = None,
         score: float | None = None,
     ) -> None:
-        with self._edit(f"change annotation {annotation_id}") as edit:
+        describe = partial(wording.shapes, verb="Change", annotation_ids=[annotation_id])
+        with self._edit(describe) as edit:
             annotation_edits.update_annotation(edit, annotation_id, geometry, label, score)
 
     def set_annotation_attributes(self, annotation_id: int, values: Mapping[str, Any]) -> None:
@@ -436,13 +468,14 @@ class LabelsService:
             annotation_edits.set_user_attributes(edit, annotation_id, changes)
 
     def delete_annotation(self, annotation_id: int) -> None:
-        with self._edit(f"delete annotation {annotation_id}") as edit:
+        describe = partial(wording.shapes, verb="Delete", annotation_ids=[annotation_id])
+        with self._edit(describe) as edit:
             annotation_edits.delete_annotation(edit, annotation_id)
 
     def delete_annotations(self, annotation_ids: Iterable[int]) -> None:
         """Delete several annotations as one undo step (an unknown id refuses them all)."""
         ids = list(annotation_ids)
-        with self._edit(f"delete {len(ids)} annotations") as edit:
+        with self._edit(partial(wording.shapes, verb="Delete", annotation_ids=ids)) as edit:
             annotation_edits.delete_annotations(edit, ids)
 
     def clear_annotations(self, item_ids: int | Iterable[int]) -> int:
@@ -451,7 +484,7 @@ class LabelsService:
         Statuses stay as they are; an unknown item id refuses the whole edit.
         """
         ids = item_id_list(item_ids)
-        with self._edit(f"clear annotations of {len(ids)} items") as edit:
+        with self._edit(lambda c: f"Clear the labels of {wording.images_phrase(c, ids)}") as edit:
             return annotation_edits.delete_annotations_of_items(edit, ids)
 
     def annotations(
@@ -470,7 +503,7 @@ class LabelsService:
         Tags it keeps keep their ids; returns the tag ids in the order of `labels`.
         """
         labels = list(labels)
-        with self._edit(f"set tags of item {item_id}") as edit:
+        with self._edit(lambda c: f"Set the tags of {wording.item_name(c, item_id)}") as edit:
             return annotation_edits.set_item_tags(edit, item_id, labels, self._context.author)
 
     def copy_annotations(self, from_item: int, to_item: int) -> list[int]:
@@ -478,8 +511,12 @@ class LabelsService:
 
         Shapes are clamped to the target image; one left with no area there is skipped.
         """
-        description = f"copy annotations of item {from_item} to item {to_item}"
-        with self._edit(description) as edit:
+
+        def describe(connection: Connection) -> str:
+            source = wording.item_name(connection, from_item)
+            return f"Copy the labels of {source} to {wording.item_name(connection, to_item)}"
+
+        with self._edit(describe) as edit:
             return annotation_edits.copy_annotations(edit, from_item, to_item, self._context.author)
 
     def set_class_of_shapes(self, annotation_ids: Iterable[int], label: str | int) -> int:

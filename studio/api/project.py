@@ -416,6 +416,15 @@ class Project:
             source, options, dry_run=dry_run, progress=progress, cancel=cancel, **choices
         )
 
+    def export_totals(
+        self,
+        split: str | None = None,
+        item_ids: Iterable[int] | None = None,
+        include_pending: bool = False,
+        **filters: Any,
+    ) -> tuple[int, int]:
+        return self.labels.export_totals(split, item_ids, include_pending, **filters)
+
     def export_labels(
         self,
         destination: str | Path,

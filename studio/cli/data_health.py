@@ -23,6 +23,7 @@ from studio.cli.common import (
 )
 from studio.core.duplicates import DEFAULT_THRESHOLD, HASH_KINDS
 from studio.core.stats import value_summary
+from studio.core.wording import counted
 
 SHOWN_PATHS = 4  # paths a group's row names; the rest are counted
 
@@ -74,7 +75,8 @@ def _print_report(project: Project, report: DuplicateReport) -> None:
         typer.echo(f"studio: skipped {problem}", err=True)
     dismissed = f", {report.dismissed} marked not duplicates" if report.dismissed else ""
     summary = (
-        f"{len(report.groups)} group(s) of duplicates among {report.images:,} images "
+        f"{counted(len(report.groups), 'group')} of duplicates among "
+        f"{counted(report.images, 'image')} "
         f"({report.options.hash_kind}, at most {report.options.threshold} bits apart{dismissed})"
     )
     console.print(summary, highlight=False)

@@ -123,11 +123,16 @@ class SplitLeak:
 
     group: DuplicateGroup
     splits: Mapping[int, str] = field(default_factory=dict)  # item id → split
+    names: Mapping[int, str] = field(default_factory=dict)  # item id → its image's file name
 
     def describe(self) -> str:
+        """ "near-duplicate images a.jpg (train), b.jpg (test)"."""
         kind = "identical" if self.group.exact else "near-duplicate"
-        shown = ", ".join(f"{item_id} ({split})" for item_id, split in self.splits.items())
-        return f"{kind} items {shown}"
+        shown = ", ".join(
+            f"{self.names.get(item_id, f'image {item_id}')} ({split})"
+            for item_id, split in self.splits.items()
+        )
+        return f"{kind} images {shown}"
 
 
 # -- perceptual hashes -----------------------------------------------------------------------
@@ -333,14 +338,18 @@ def find_duplicates(
     return DuplicateReport(shown, options, len(images), tuple(unreadable), len(groups) - len(shown))
 
 
-def split_leaks(groups: Iterable[DuplicateGroup], splits: Mapping[int, str]) -> list[SplitLeak]:
+def split_leaks(
+    groups: Iterable[DuplicateGroup],
+    splits: Mapping[int, str],
+    names: Mapping[int, str] | None = None,
+) -> list[SplitLeak]:
     """The groups with items in train and in val or test (`splits`: item id → split; items
-    without one are ignored), each with its items' splits."""
+    without one are ignored), each with its items' splits and file `names` (item id → name)."""
     held_out = {Split.VAL.value, Split.TEST.value}
     leaks = []
     for group in groups:
         placed = {item_id: splits[item_id] for item_id in group.item_ids if item_id in splits}
         used = set(placed.values())
         if Split.TRAIN.value in used and used & held_out:
-            leaks.append(SplitLeak(group, placed))
+            leaks.append(SplitLeak(group, placed, dict(names or {})))
     return leaks

@@ -27,6 +27,7 @@ from studio.core.edits import Edit, user_edit
 from studio.core.image_probe import ImageInfo, ProbeError, probe_image_data
 from studio.core.object_store import ObjectStore, file_sha256
 from studio.core.schema import item_table as items
+from studio.core.wording import counted
 
 Progress = Callable[[int, int], None]
 CHANGED_FILE = "already in the project with other content: the file changed since it was imported"
@@ -205,7 +206,7 @@ def import_media(
         known_paths.add(stored_path)
         rows.append(_item_row(result, stored_path, copied=store is not None, now=now))
     if rows:
-        with user_edit(database, f"import {len(rows)} images", author) as edit:
+        with user_edit(database, f"Import {counted(len(rows), 'image')}", author) as edit:
             report.added = _insert_new_items(edit, rows, report, highest_known_id)
     return report
 

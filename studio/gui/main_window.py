@@ -42,6 +42,7 @@ from studio.gui.data.map_window import add_map_action
 from studio.gui.data.prelabel_action import Prelabeling
 from studio.gui.data.queue_action import UncertaintyQueue
 from studio.gui.gallery.bulk_actions import BulkActions
+from studio.gui.gallery.hidden_selection import select_in_gallery
 from studio.gui.gallery.model import describe_stats
 from studio.gui.gallery.pane import GalleryPane
 from studio.gui.key_repeat import KeyRepeatFilter
@@ -694,7 +695,9 @@ class MainWindow(QMainWindow):
         if self.project is None:
             return None
         selected = self.bulk_actions.selected_ids()
-        dialog = ExportLabelsDialog(self.project, self.settings, selected, self)
+        shown = self.workspace.controller.item
+        open_id = shown.id if shown is not None else None
+        dialog = ExportLabelsDialog(self.project, self.settings, selected, self, open_id)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
         return dialog
@@ -770,10 +773,10 @@ class MainWindow(QMainWindow):
 
     # -- training ------------------------------------------------------------------------
 
-    def select_items(self, item_ids: list) -> None:
-        """Select these items in the gallery (those the current filter shows) and open the
-        first; the evaluation's "top confusions" use it."""
-        self._show_message(self.gallery_pane.select(item_ids))
+    def select_items(self, item_ids: list) -> QMessageBox | None:
+        """Select these items in the gallery and open the first; when the filter hides some,
+        the returned question offers to clear it. The error analysis and duplicates use it."""
+        return select_in_gallery(self.gallery_pane, item_ids, self, self._show_message)
 
     def open_item(self, item_id: int) -> None:
         """Show this item in the labeling canvas, selected in the gallery (whose filters are

@@ -51,6 +51,7 @@ from studio.core.queries import items_by_ids
 from studio.core.records import ItemRecord
 from studio.core.suggestions import suggest_annotations
 from studio.core.versions import VersionItem
+from studio.core.wording import counted
 from studio.jobs import events
 from studio.jobs.launcher import WORKER_MODULE
 from studio.jobs.run_context import Emit, RunFiles
@@ -164,7 +165,7 @@ def prelabel_items(
         predictions = predictor.predict(records, skip)
         specs = as_suggestions(predictions, mapping, options.threshold, predictor.name)
         if specs:
-            description = f"pre-label with {predictor.name}: {len(specs)} suggestions"
+            description = f"Pre-label with {predictor.name}: {counted(len(specs), 'suggestion')}"
             with user_edit(database, description, author) as edit:
                 suggest_annotations(edit, specs, author)
         suggested += len(specs)

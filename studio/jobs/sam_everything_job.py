@@ -31,6 +31,7 @@ from studio.core.errors import StudioError
 from studio.core.geometry import encode_mask
 from studio.core.project_file import open_project_file
 from studio.core.suggestions import suggest_annotations
+from studio.core.wording import counted
 from studio.jobs import events
 from studio.jobs.launcher import WORKER_MODULE
 from studio.jobs.run_context import Emit
@@ -152,7 +153,7 @@ def segment_everything(
                 continue
             specs = [_suggestion(image.item_id, options.label, mask) for mask in found]
             if specs:
-                description = f"segment everything: {len(specs)} suggestions"
+                description = f"Segment everything: {counted(len(specs), 'suggestion')}"
                 with user_edit(database, description, options.author) as edit:
                     suggest_annotations(edit, specs, options.author)
             suggested += len(specs)

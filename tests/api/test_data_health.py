@@ -42,7 +42,7 @@ def test_a_version_with_near_duplicates_in_train_and_test_warns_and_is_frozen(
     astronaut = item_id(photo_project, "astronaut.png")
     copy = item_id(photo_project, "astronaut_copy.jpg")
     assert [dict(leak.splits) for leak in leaks] == [{astronaut: "train", copy: "test"}]
-    assert "1 group(s) of duplicate images straddle train and val/test" in str(caught[0].message)
+    assert "1 group of duplicate images straddle train and val/test" in str(caught[0].message)
     assert photo_project.latest_version() == version
 
 

@@ -167,9 +167,9 @@ def test_suggesting_accepting_and_rejecting_are_announced_after_commit(
         for arguments in recorder.named("studio_annotations_committed")
     ]
     assert events == [
-        ([first, second], "suggest 2 annotations"),
-        ([first], "accept 1 suggestions"),
-        ([second], "reject 1 suggestions"),
+        ([first, second], "Suggest 2 shapes on 2 images"),
+        ([first], "Accept 1 suggestion"),
+        ([second], "Reject 1 suggestion"),
     ]
 
 

@@ -161,11 +161,11 @@ def test_annotation_edits_undo_redo_and_label_imports_are_announced_after_commit
         for arguments in recorder.named("studio_annotations_committed")
     ]
     assert events == [
-        ([first], "add box crow", 1),
-        ([second], "add 1 annotations", 2),
-        ([second], "undo add 1 annotations", 1),
-        ([second], "redo add 1 annotations", 2),
-        ([first, second], "clear annotations of 2 items", 0),
+        ([first], "Add box (crow) on image_0000.jpg", 1),
+        ([second], "Add box (sparrow) on image_0001.jpg", 2),
+        ([second], "undo Add box (sparrow) on image_0001.jpg", 1),
+        ([second], "redo Add box (sparrow) on image_0001.jpg", 2),
+        ([first, second], "Clear the labels of 2 images", 0),
         ([first, second], "import labels from coco", 2),
     ]
 

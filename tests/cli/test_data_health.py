@@ -37,7 +37,7 @@ def test_duplicates_json_lists_each_copy_with_its_original(photo_project: Path) 
 def test_duplicates_prints_one_row_per_group(photo_project: Path) -> None:
     result = run_cli("duplicates", photo_project, "--threshold", "0")
     assert result.exit_code == 0, result.output
-    assert "2 group(s) of duplicates among 10 images (phash, at most 0 bits" in result.stdout
+    assert "2 groups of duplicates among 10 images (phash, at most 0 bits" in result.stdout
     assert "photos/astronaut.png, photos/astronaut_copy.jpg" in result.stdout
     assert "photos/coffee.png, photos/coffee_copy.jpg" in result.stdout
 
@@ -52,7 +52,7 @@ def test_version_create_prints_the_duplicates_across_splits_and_freezes(
 ) -> None:
     result = run_cli("version", "create", photo_project)
     assert result.exit_code == 0, result.output
-    assert "studio: warning: version v1: 1 group(s) of duplicate images" in result.stderr
+    assert "studio: warning: version v1: 1 group of duplicate images" in result.stderr
     assert "version v1 (id 1)" in result.stdout
 
 

@@ -112,9 +112,9 @@ def test_groups_straddling_train_and_test_are_leaks_and_others_are_not() -> None
     straddling = DuplicateGroup((1, 2), ("a" * 64, "b" * 64), exact=False, distance=2)
     held_out = DuplicateGroup((3, 4), ("c" * 64, "d" * 64), exact=False, distance=2)
     splits = {1: "train", 2: "test", 3: "val", 4: "test"}
-    leaks = split_leaks([straddling, held_out], splits)
+    leaks = split_leaks([straddling, held_out], splits, {1: "a.jpg", 2: "b.jpg"})
     assert [leak.group for leak in leaks] == [straddling]
-    assert leaks[0].describe() == "near-duplicate items 1 (train), 2 (test)"
+    assert leaks[0].describe() == "near-duplicate images a.jpg (train), b.jpg (test)"
 
 
 @pytest.mark.parametrize(

@@ -78,7 +78,7 @@ def test_undo_returns_what_it_touched(labeled: tuple[Project, list[int]]) -> Non
     project, item_ids = labeled
     project.annotate(item_ids[2], "dog", box=[1, 2, 3, 4])
     step = project.undo()
-    assert step.description == "add box dog"
+    assert step.description == "Add box (dog) on image_0002.jpg"
     assert step.item_ids == (item_ids[2],)
     assert project.redo().item_ids == (item_ids[2],)
 
@@ -164,9 +164,9 @@ def test_a_new_edit_clears_redo(labeled: tuple[Project, list[int]]) -> None:
     assert not project.can_redo()
     descriptions = [(text, undone) for _, text, undone, _ in _history(project.path)]
     assert descriptions == [
-        ("add 2 classes", False),
-        ("import 6 images", False),
-        ("set status of 1 items", False),
+        ("Add 2 classes", False),
+        ("Import 6 images", False),
+        ("Mark image_0001.jpg done", False),
     ]
 
 
@@ -228,7 +228,7 @@ def test_an_undo_that_conflicts_with_later_changes_changes_nothing(
     assert project.relink([image_folder]).relinked == [moved.id]
     items_before = project.items()
     entries = _history(project.path)
-    with pytest.raises(HistoryConflictError, match="cannot undo 'remove 1 items'"):
+    with pytest.raises(HistoryConflictError, match=r"cannot undo 'Remove image_0000\.jpg'"):
         project.undo()
     assert project.items() == items_before
     assert _history(project.path) == entries
@@ -241,7 +241,7 @@ def test_undo_and_redo_of_another_process_edit(
     project, item_ids = labeled
     annotation_id = project.annotate(item_ids[0], "cat", box=[1, 1, 4, 4])
     with Project.open(project.path, author="other") as other:
-        assert other.undo().description == "add box cat"
+        assert other.undo().description == "Add box (cat) on image_0000.jpg"
         assert project.annotations(item_ids[0]) == []
         other.redo()
     assert [record.id for record in project.annotations(item_ids[0])] == [annotation_id]

@@ -63,7 +63,7 @@ def test_accepting_keeps_the_prompts_and_is_one_undo_step(project: Project, item
     assert {accepted[first].review, accepted[second].review} == {"accepted"}
     assert (accepted[first].attributes, accepted[first].source) == (PROMPTS, "sam")
     assert accepted[first].score == 0.8
-    assert project.undo().description == "accept 2 suggestions"
+    assert project.undo().description == "Accept 2 suggestions"
     assert review_of(project, first, item) == review_of(project, second, item) == "pending"
 
 

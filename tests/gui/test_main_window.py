@@ -99,7 +99,7 @@ def test_ctrl_z_undoes_and_ctrl_shift_z_redoes(qtbot: QtBot, window: MainWindow)
 
     assert project.annotations(item_id) == []
     assert "10 annotations" in window.counts_label.text()
-    assert window.statusBar().currentMessage() == "Undone: add box cat"
+    assert window.statusBar().currentMessage() == "Undone: Add box (cat) on image_0020.jpg"
 
     qtbot.keyClick(
         window.gallery,

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from PySide6.QtGui import QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QApplication, QCheckBox, QStyle, QStyleOptionButton
 from pytestqt.qtbot import QtBot
 
 from studio.gui import resources
@@ -80,3 +80,27 @@ def test_apply_theme_sets_palette_and_style_sheet(qtbot: QtBot, name: str) -> No
 @pytest.mark.parametrize("name", ["studio", "loading", "missing", "broken"])
 def test_icons_load(qtbot: QtBot, name: str) -> None:
     assert not icon(name).pixmap(32, 32).isNull()
+
+
+def test_an_unticked_check_box_stands_out_from_the_dark_background(qtbot: QtBot) -> None:
+    app = QApplication.instance()
+    before = current_theme(app) or "light"
+    apply_theme(app, "dark")
+    try:
+        box = QCheckBox("Overwrite")
+        qtbot.addWidget(box)
+        box.show()
+        qtbot.waitExposed(box)
+        picture = box.grab().toImage()
+        option = QStyleOptionButton()
+        box.initStyleOption(option)
+        indicator = box.style().subElementRect(QStyle.SubElement.SE_CheckBoxIndicator, option, box)
+        edge = {  # from the left of the box to its middle, across its left border
+            QColor(picture.pixel(x, indicator.center().y())).name()
+            for x in range(indicator.left(), indicator.center().x())
+        }
+        background = QColor(theme_colors("dark")["window"])
+        strongest = max(abs(QColor(c).lightness() - background.lightness()) for c in edge)
+        assert strongest >= 60  # the border is clearly lighter than the window
+    finally:
+        apply_theme(app, before)

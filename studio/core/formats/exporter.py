@@ -184,6 +184,21 @@ def export_labels(
         )
 
 
+def export_totals(
+    database: Database,
+    project_root: Path,
+    split: str | None = None,
+    filters: dict[str, Any] | None = None,
+    item_ids_to_export: list[int] | None = None,
+    include_pending: bool = False,
+) -> tuple[int, int]:
+    """How many images and annotations an export of these choices would hold (before what
+    the format cannot hold), writing nothing: what the export dialog announces."""
+    reviews = SHOWN_REVIEWS if include_pending else FINAL_REVIEWS
+    export_set = _export_set(database, project_root, split, filters, item_ids_to_export, reviews)
+    return len(export_set.items), sum(len(entry.annotations) for entry in export_set.items)
+
+
 def _export(
     label_format: LabelFormat,
     database: Database,

@@ -1,6 +1,8 @@
 """The confusion matrix as a picture: one square per (true, predicted) pair, shaded by the
 share of its row (so a rare class's mistakes show as clearly as a common one's), the count
-written inside, class names along both axes. Correct cells are blue, mistakes red.
+written inside, class names along both axes. Correct cells are blue, mistakes red. A class
+with no example in the split has "—" across its row (no share of it can be right or wrong).
+The text takes the palette's colours and is drawn again when the theme changes.
 
 Clicking a cell, or moving to it with the arrow keys, emits `cell_selected(row, column)`.
 """
@@ -9,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QBrush,
     QColor,
@@ -17,6 +19,7 @@ from PySide6.QtGui import (
     QKeyEvent,
     QMouseEvent,
     QPainter,
+    QPalette,
     QPen,
     QResizeEvent,
 )
@@ -35,6 +38,8 @@ SELECTED = QColor(255, 179, 0)
 MIN_ALPHA = 0.12  # a cell with one image still shows
 MAX_SCALE = 1.5
 LABEL_GAP = 6.0
+NO_EXAMPLES = "—"
+THEME_EVENTS = (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange)
 
 
 def cell_side(count: int) -> float:
@@ -42,9 +47,13 @@ def cell_side(count: int) -> float:
     return 56.0 if count <= 8 else 40.0 if count <= 16 else 26.0
 
 
-def readable_on(color: QColor, alpha: float) -> QColor:
-    """Black or white text over `color` laid at `alpha` on a light background."""
-    mixed = [alpha * channel + (1 - alpha) * 255 for channel in color.getRgb()[:3]]
+def readable_on(color: QColor, alpha: float, background: QColor | None = None) -> QColor:
+    """Black or white text over `color` laid at `alpha` on `background` (white if None)."""
+    under = (background or QColor("white")).getRgb()[:3]
+    mixed = [
+        alpha * channel + (1 - alpha) * base
+        for channel, base in zip(color.getRgb()[:3], under, strict=True)
+    ]
     luminance = 0.299 * mixed[0] + 0.587 * mixed[1] + 0.114 * mixed[2]
     return QColor("black") if luminance > 150 else QColor("white")
 
@@ -72,6 +81,12 @@ class ConfusionMatrixView(QGraphicsView):
         self.labels = [str(label) for label in labels]
         self.matrix = [[int(count) for count in row] for row in matrix]
         self.current = None
+        self._draw()
+
+    def _color(self, role: QPalette.ColorRole) -> QColor:
+        return self.palette().color(role)
+
+    def _draw(self) -> None:
         scene = self.scene()
         scene.clear()
         self._highlight = None
@@ -93,6 +108,8 @@ class ConfusionMatrixView(QGraphicsView):
         names = [scene.addSimpleText(label, font) for label in self.labels]
         widest = max((item.boundingRect().width() for item in names), default=0.0)
         columns = [scene.addSimpleText(label, font) for label in self.labels]
+        for item in names + columns:
+            item.setBrush(self._color(QPalette.ColorRole.Text))
         tallest = max((item.boundingRect().width() for item in columns), default=0.0)
         origin = QPointF(widest + LABEL_GAP + 24, tallest * 0.75 + LABEL_GAP + 24)
         side = self._side
@@ -113,9 +130,11 @@ class ConfusionMatrixView(QGraphicsView):
         scene = self.scene()
         size = self._side * len(self.labels)
         top = scene.addSimpleText("predicted class", bold)
+        top.setBrush(self._color(QPalette.ColorRole.Text))
         top.setPos(self._origin.x() + size / 2 - top.boundingRect().width() / 2, 0)
         top.setY(scene.itemsBoundingRect().top() - top.boundingRect().height() - 4)
         left = scene.addSimpleText("true class", bold)
+        left.setBrush(self._color(QPalette.ColorRole.Text))
         left.setRotation(-90)
         left_x = scene.itemsBoundingRect().left() - 4 - left.boundingRect().height()
         left.setPos(left_x, self._origin.y() + size / 2 + left.boundingRect().width() / 2)
@@ -128,14 +147,21 @@ class ConfusionMatrixView(QGraphicsView):
         fill.setAlphaF(alpha)
         item = self.scene().addRect(rect, QPen(GRID, 0.5), QBrush(fill))
         item.setData(0, (row, column))
-        item.setToolTip(
-            f"true {self.labels[row]}, predicted {self.labels[column]}: {count:,}"
-            + (f" ({count / total:.0%} of the row)" if total else "")
-        )
-        if count:
-            text = QGraphicsSimpleTextItem(f"{count:,}", item)
+        if not total:
+            item.setToolTip(f"no image of {self.labels[row]} in this split")
+        else:
+            item.setToolTip(
+                f"true {self.labels[row]}, predicted {self.labels[column]}: {count:,} "
+                f"({count / total:.0%} of the row)"
+            )
+        if count or not total:
+            text = QGraphicsSimpleTextItem(f"{count:,}" if count else NO_EXAMPLES, item)
             text.setFont(font)
-            text.setBrush(readable_on(color, alpha))
+            if count:
+                base = self._color(QPalette.ColorRole.Base)
+                text.setBrush(readable_on(color, alpha, base))
+            else:
+                text.setBrush(self._color(QPalette.ColorRole.PlaceholderText))
             bounds = text.boundingRect()
             text.setPos(rect.center() - QPointF(bounds.width() / 2, bounds.height() / 2))
 
@@ -177,11 +203,23 @@ class ConfusionMatrixView(QGraphicsView):
         if not (0 <= row < len(self.labels) and 0 <= column < len(self.labels)):
             return
         self.current = (row, column)
+        self._show_current()
+        self.cell_selected.emit(row, column)
+
+    def _show_current(self) -> None:
+        if self.current is None:
+            return
         if self._highlight is None:
             self._highlight = self.scene().addRect(QRectF(), QPen(SELECTED, 3.0))
             self._highlight.setZValue(10)
-        self._highlight.setRect(self.cell_rect(row, column).adjusted(1, 1, -1, -1))
-        self.cell_selected.emit(row, column)
+        self._highlight.setRect(self.cell_rect(*self.current).adjusted(1, 1, -1, -1))
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802
+        """A new theme: draw the text again in its colours (the selection stays)."""
+        super().changeEvent(event)
+        if event.type() in THEME_EVENTS and self.labels:
+            self._draw()
+            self._show_current()
 
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
         cell = self.cell_at(self.mapToScene(event.position().toPoint()))

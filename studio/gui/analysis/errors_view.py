@@ -64,7 +64,7 @@ def error_details(error: Mapping[str, Any], item: VersionItem | None) -> str:
     if error.get("iou") is not None:
         lines.append(f"IoU with the object: {error['iou']:.3f}")
     if item is not None:
-        lines.append(f"image: {Path(item.path).name} (item {item.item_id})")
+        lines.append(f"image: {item.path}")
     lines.append("Solid: ground truth · dashed: prediction")
     return "\n".join(lines)
 

@@ -8,7 +8,7 @@ from typing import Any
 import pyqtgraph as pg
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
-from studio.gui.training.charts import make_plot
+from studio.gui.training.charts import make_plot, set_titles
 
 NORMAL_WIDTH = 2
 HIGHLIGHT_WIDTH = 4
@@ -36,7 +36,7 @@ class PrecisionRecallChart(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         self.plot = make_plot("Precision–recall", "precision")
         item = self.plot.getPlotItem()
-        item.setLabel("bottom", "recall")
+        set_titles(self.plot, "Precision–recall", "precision", "recall")
         item.setXRange(0, 1, padding=0.02)
         item.setYRange(0, 1.02, padding=0.02)
         item.setMouseEnabled(x=False, y=False)

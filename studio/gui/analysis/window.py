@@ -4,7 +4,8 @@ precision-recall curves and, for detection and segmentation, the gallery of erro
 score threshold.
 
 Every image opens in the labeling canvas with Enter or a double-click: the window emits
-`open_item_requested(item_id)`, which the main window connects to `MainWindow.open_item`.
+`open_item_requested(item_id)`, which the main window connects to `MainWindow.open_item`
+(which raises and activates the main window, over this one: see `open_in_canvas`).
 `items_requested(ids)` asks to select a confusion cell's images in the gallery.
 
 Keys: Ctrl+1..4 switch tabs, arrows move between confusion cells, Enter (or Ctrl+O) opens
@@ -37,6 +38,7 @@ from PySide6.QtWidgets import (
 from studio.core.enums import OBJECT_TASKS
 from studio.core.runs import EvaluationRecord
 from studio.core.versions import VersionItem
+from studio.core.wording import counted
 from studio.gui.analysis.confusion_view import ConfusionMatrixView
 from studio.gui.analysis.errors_view import ErrorsPanel
 from studio.gui.analysis.image_grid import GridEntry, ImageGrid
@@ -90,6 +92,32 @@ def fitted(image: QImage, side: int = THUMBNAIL_SIDE) -> QImage:
     )
 
 
+def without_undefined(
+    values: dict[str, Any], truths: int | None, predictions: int | None
+) -> dict[str, Any]:
+    """A class's figures with those that mean nothing set to None (the table shows "—"):
+    its precision when nothing was predicted as it, its recall and F1 when the split holds
+    none of it. The evaluation stores 0 for both (scikit-learn's `zero_division=0`), which
+    would read as a class that was always wrong."""
+    shown = dict(values)
+    if predictions == 0 and "precision" in shown:
+        shown["precision"] = None
+    if truths == 0:
+        for key in ("recall", "f1"):
+            if key in shown:
+                shown[key] = None
+    return shown
+
+
+def class_totals(cells: dict[str, Any]) -> dict[str, tuple[int, int]]:
+    """Class name → (true examples, predictions) from the confusion matrix."""
+    labels, matrix = cells.get("labels") or [], cells.get("matrix") or []
+    return {
+        name: (sum(matrix[index]), sum(row[index] for row in matrix))
+        for index, name in enumerate(labels)
+    }
+
+
 def evaluation_title(evaluation: EvaluationRecord) -> str:
     epoch = f" · epoch {evaluation.epoch}" if evaluation.epoch else ""
     return f"{evaluation.split} · {evaluation.checkpoint}{epoch} · #{evaluation.id}"
@@ -108,7 +136,9 @@ class ErrorAnalysisWindow(QDialog):
     ) -> None:
         super().__init__(parent)
         self.setObjectName("errorAnalysisWindow")
-        self.setWindowFlag(Qt.WindowType.Window, True)
+        # A plain window (a QDialog's own type is "dialog", which window managers keep above
+        # the main window even when it is not transient for it): see `open_in_canvas`.
+        self.setWindowFlags(Qt.WindowType.Window)
         self.project = project
         self.run = run
         self.record = run.record
@@ -157,7 +187,7 @@ class ErrorAnalysisWindow(QDialog):
         self.errors_panel: ErrorsPanel | None = None
         if self.task in OBJECT_TASKS:
             self.errors_panel = ErrorsPanel()
-            self.errors_panel.open_item_requested.connect(self.open_item_requested)
+            self.errors_panel.open_item_requested.connect(self.open_in_canvas)
             self.tabs.addTab(self.errors_panel, "Errors")
         for index in range(self.tabs.count()):
             self.tabs.setTabToolTip(index, f"Ctrl+{index + 1}")
@@ -219,7 +249,7 @@ class ErrorAnalysisWindow(QDialog):
         self.cell_title.setWordWrap(True)
         self.cell_grid = ImageGrid(THUMBNAIL_SIDE)
         self.cell_grid.setObjectName("cellImages")
-        self.cell_grid.open_item_requested.connect(self.open_item_requested)
+        self.cell_grid.open_item_requested.connect(self.open_in_canvas)
         buttons = QHBoxLayout()
         self.open_button = QPushButton("Open in labeling canvas")
         self.open_button.setToolTip("Show the selected image in the labeling canvas (Enter)")
@@ -278,7 +308,8 @@ class ErrorAnalysisWindow(QDialog):
         self.status.setText("")
         metrics = data.evaluation.metrics
         self.summary.setText(
-            f"{data.evaluation.split} split, {len(data.items)} images: {headline_metrics(metrics)}"
+            f"{data.evaluation.split} split, {counted(len(data.items), 'image')}: "
+            f"{headline_metrics(metrics)}"
         )
         self.pr_chart.set_curves(data.curves, self._curve_colors(data.curves))
         if self.errors_panel is not None:
@@ -340,9 +371,13 @@ class ErrorAnalysisWindow(QDialog):
         if self.data is None:
             return
         stored = self.data.evaluation.metrics.get("per_class") or {}
+        totals = class_totals(self.data.cells)
         rows: dict[str, dict[str, Any]] = {}
         for name, curve in self.data.curves.items():
-            values = dict(stored.get(name) or {})
+            truths, predictions = totals.get(name, (None, None))
+            if truths is None and "support" in (stored.get(name) or {}):
+                truths = stored[name]["support"]
+            values = without_undefined(dict(stored.get(name) or {}), truths, predictions)
             if self.task in OBJECT_TASKS:
                 row = {"AP .50:.95": values.get("ap"), "AP .50": curve["ap"]}
                 row["objects"] = curve["positives"]
@@ -382,17 +417,16 @@ class ErrorAnalysisWindow(QDialog):
         self.cell = (row, column)
         labels = self.data.cells["labels"]
         ids = self.cell_item_ids()
-        plural = "s" if len(ids) != 1 else ""
         self.cell_title.setText(
             f"True <b>{labels[row]}</b>, predicted <b>{labels[column]}</b>: "
-            f"{len(ids)} image{plural}"
+            f"{counted(len(ids), 'image')}"
         )
         self.thumbnails.cancel_waiting()
         entries = []
         for item_id in ids:
             item = self.data.items.get(item_id)
-            name = Path(item.path).name if item else str(item_id)
-            entries.append(GridEntry(item_id, item_id, name, f"{name} (item {item_id})"))
+            name = Path(item.path).name if item else f"image {item_id}"
+            entries.append(GridEntry(item_id, item_id, name, item.path if item else name))
             if item is not None:
                 self.thumbnails.request(item_id, item.sha256, self.data.paths[item_id])
         self.cell_grid.set_entries(entries)
@@ -414,6 +448,17 @@ class ErrorAnalysisWindow(QDialog):
     def show_tab(self, index: int) -> None:
         if 0 <= index < self.tabs.count():
             self.tabs.setCurrentIndex(index)
+
+    def open_in_canvas(self, item_id: int) -> None:
+        """Show the image in the labeling canvas: the main window comes forward, over this
+        window. A window manager keeps a window above the one it is transient for, and
+        minimising it minimises that one too, so the window stops being transient for the
+        main window first; it stays in the task switcher, and the Runs panel's "Evaluation…"
+        (Ctrl+E) raises it again."""
+        handle = self.windowHandle()
+        if handle is not None:
+            handle.setTransientParent(None)
+        self.open_item_requested.emit(item_id)
 
     def open_current_image(self) -> None:
         if self.errors_panel is not None and self.tabs.currentWidget() is self.errors_panel:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 
 from PySide6.QtCore import QModelIndex, QSize, Qt, Signal
 from PySide6.QtGui import QIcon, QPixmap, QStandardItem, QStandardItemModel
@@ -29,6 +30,7 @@ from studio.api import DuplicateGroup, DuplicateOptions, DuplicateReport, Projec
 from studio.core.duplicates import DEFAULT_THRESHOLD, HASH_BITS
 from studio.core.errors import StudioError
 from studio.core.thumbnails import ThumbnailCache, ThumbnailError
+from studio.core.wording import counted
 from studio.gui.task_runner import Progress, TaskRunner, stop_when_cancelled
 from studio.gui.tool_window import TOOL_WINDOW, add_close_keys
 
@@ -137,7 +139,7 @@ class DuplicatesWindow(QWidget):
         self.model.clear()
         for number, group in enumerate(report.groups, start=1):
             kind = "identical" if group.exact else f"near, {group.distance} bits apart"
-            row = QStandardItem(f"Group {number}: {len(group.item_ids)} images ({kind})")
+            row = QStandardItem(f"Group {number}: {counted(len(group.item_ids), 'image')} ({kind})")
             row.setData(group, GROUP_ROLE)
             row.setEditable(False)
             for item_id in group.item_ids:
@@ -154,7 +156,7 @@ class DuplicatesWindow(QWidget):
         unreadable = f"; {len(report.unreadable)} unreadable" if report.unreadable else ""
         groups = len(report.groups)
         self.summary.setText(
-            f"{groups} group{'' if groups == 1 else 's'} among {report.images:,} images"
+            f"{counted(groups, 'group')} among {counted(report.images, 'image')}"
             f"{dismissed}{unreadable}"
         )
         self._update_buttons()
@@ -188,12 +190,14 @@ class DuplicatesWindow(QWidget):
         if group is None or kept is None:
             return
         removed = [item_id for item_id in group.item_ids if item_id != kept]
+        kept_name = Path(str(self.view.currentIndex().data())).name
         try:
             self.project.remove_items(removed)
         except StudioError as error:
             self.summary.setText(str(error))
             return
-        self.edited.emit(f"Removed {len(removed)} duplicates of image {kept} (Ctrl+Z undoes)")
+        removed_text = counted(len(removed), "duplicate")
+        self.edited.emit(f"Removed {removed_text} of {kept_name} (Ctrl+Z undoes)")
 
     def dismiss_chosen(self) -> None:
         group = self.chosen_group()

@@ -17,8 +17,10 @@ from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
 
 from studio.api import DatasetHealth, Project
 from studio.core.stats import HEALTH_SPLITS
+from studio.core.wording import counted
 from studio.gui.task_runner import Progress, TaskRunner
 from studio.gui.tool_window import TOOL_WINDOW, add_close_keys
+from studio.gui.training.charts import ThemedPlot
 
 SPLIT_COLOURS = {"train": "#4c72b0", "val": "#dd8452", "test": "#55a868", "none": "#8c8c8c"}
 RATIO_BINS = 30
@@ -39,11 +41,10 @@ class HealthWindow(QWidget):
         self.runner.failed.connect(lambda message: self.summary.setText(message))
         self.summary = QLabel("Reading the labels…")
         self.summary.setWordWrap(True)
-        self.balance = pg.PlotWidget(title="Annotations per class and split")
-        self.balance.addLegend()
-        self.objects = pg.PlotWidget(title="Images by number of objects")
-        self.sizes = pg.PlotWidget(title="Box width and height (pixels)")
-        self.ratios = pg.PlotWidget(title="Box aspect ratio (width ÷ height)")
+        self.balance = ThemedPlot(title="Annotations per class and split", legend=True)
+        self.objects = ThemedPlot(title="Images by number of objects")
+        self.sizes = ThemedPlot(title="Box width and height (pixels)")
+        self.ratios = ThemedPlot(title="Box aspect ratio (width ÷ height)")
         grid = QGridLayout()
         for position, plot in enumerate((self.balance, self.objects, self.sizes, self.ratios)):
             grid.addWidget(plot, position // 2, position % 2)
@@ -64,9 +65,9 @@ class HealthWindow(QWidget):
         self.health = health
         source = f"version {health.version}" if health.version else "no dataset version yet"
         self.summary.setText(
-            f"{health.items:,} images (splits from {source}); "
-            f"{len(health.outside):,} shapes outside their image; "
-            f"{len(health.never_reviewed):,} items never reviewed"
+            f"{counted(health.items, 'image')} (splits from {source}); "
+            f"{counted(len(health.outside), 'shape')} outside their image; "
+            f"{counted(len(health.never_reviewed), 'image')} never reviewed"
         )
         self._draw_balance(health)
         self._draw_objects(health)

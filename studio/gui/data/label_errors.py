@@ -41,6 +41,7 @@ from PySide6.QtWidgets import (
 from studio.api import Project
 from studio.core.errors import OperationCancelledError, StudioError
 from studio.core.label_issues import LabelIssueRecord
+from studio.core.wording import counted
 from studio.gui.status_job import JobText, StatusJob
 from studio.gui.task_runner import Progress, TaskRunner
 from studio.gui.tool_window import TOOL_WINDOW, add_close_keys
@@ -118,7 +119,7 @@ class LabelIssuesModel(QAbstractTableModel):
             )
             return values[index.column()]
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"item {issue.item_id}: {issue.method}"
+            return f"{issue.path}: found by {issue.method}"
         return None
 
 
@@ -300,7 +301,7 @@ class LabelErrors(QObject):
         )
 
     def _finished(self, outcome: SearchOutcome) -> None:
-        found = f"Label-error search: {len(outcome.issues):,} suspected label errors"
+        found = f"Label-error search: {counted(len(outcome.issues), 'suspected label error')}"
         self._ended(" · ".join([found, *outcome.notes]))
         self.review.show_issues(outcome.issues)
 

@@ -20,6 +20,7 @@ from PySide6.QtGui import QColor, QPainterPath, QPalette, QPen, QPolygonF
 from PySide6.QtWidgets import QApplication, QGraphicsPathItem, QVBoxLayout, QWidget
 
 from studio.api.data_map import DataMap, MapPoint
+from studio.gui.training.charts import ThemedPlot
 
 DOT_SIZE = 7
 MISSING_COLOUR = "#9e9e9e"
@@ -81,8 +82,7 @@ class MapView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.view_box = LassoViewBox()
-        background = QApplication.palette().color(QPalette.ColorRole.Base).name()
-        self.plot = pg.PlotWidget(viewBox=self.view_box, background=background)
+        self.plot = ThemedPlot(viewBox=self.view_box)
         self.plot.getPlotItem().hideAxis("left")
         self.plot.getPlotItem().hideAxis("bottom")
         self.plot.setAspectLocked(True)

@@ -37,6 +37,7 @@ from studio.api.data_map import DataMap, MapOptions
 from studio.core.data_map import METHODS
 from studio.core.map_colours import NO_CLASS, NO_SPLIT, SEVERAL_CLASSES, ColourValue
 from studio.core.thumbnails import ThumbnailCache
+from studio.core.wording import counted
 from studio.gui.data.map_view import MISSING_COLOUR, MapView
 from studio.gui.status_job import JobText, StatusJob
 from studio.gui.task_runner import Progress, TaskRunner
@@ -206,9 +207,11 @@ class DataMapWindow(QWidget):
         }
         self.view.show_map(found)
         self.recolour()
-        skipped = f"; {found.skipped:,} unreadable images left off" if found.skipped else ""
+        skipped = (
+            f"; {counted(found.skipped, 'unreadable image')} left off" if found.skipped else ""
+        )
         self._ended(
-            f"{len(found.points):,} images by {found.model}, laid out with {found.method}"
+            f"{counted(len(found.points), 'image')} by {found.model}, laid out with {found.method}"
             f"{skipped}. Drag to lasso; click a dot to open its image"
         )
 
@@ -238,7 +241,9 @@ class DataMapWindow(QWidget):
 
     def _lasso_selected(self, item_ids: list) -> None:
         self._select_items(item_ids)
-        self.status.setText(f"{len(item_ids):,} images lassoed and selected in the gallery")
+        self.status.setText(
+            f"{counted(len(item_ids), 'image')} lassoed and selected in the gallery"
+        )
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         if self.runner.busy:

@@ -48,6 +48,7 @@ from studio.core.prelabels import (
     PrelabelOptions,
 )
 from studio.core.queries import ItemQuery
+from studio.core.wording import counted
 from studio.gui.status_job import JobText, StatusJobs
 from studio.gui.task_runner import Progress, TaskRunner
 
@@ -117,7 +118,9 @@ class PrelabelDialog(QDialog):
         self.threshold_spin.setToolTip("Predictions scoring less are not suggested")
         self.scope_combo = QComboBox()
         if scope.selected:
-            self.scope_combo.addItem(f"The {len(scope.selected):,} selected items", "selection")
+            self.scope_combo.addItem(
+                f"The {counted(len(scope.selected), 'selected image')}", "selection"
+            )
         if scope.query is not None:
             self.scope_combo.addItem("The items the gallery's filter shows", "filter")
         self.scope_combo.addItem("Every item", "all")
@@ -254,7 +257,8 @@ class PrelabelTally:
             self.skipped += 1
 
     def describe(self) -> str:
-        text = f"{self.suggestions:,} pending suggestions on {self.done:,} items"
+        suggested = counted(self.suggestions, "pending suggestion")
+        text = f"{suggested} on {counted(self.done, 'image')}"
         return text + (f" ({self.skipped:,} could not be read)" if self.skipped else "")
 
 
@@ -383,7 +387,9 @@ class Prelabeling(QObject):
             self.failed.emit(str(error))
             return
         if ids:
-            self.ended.emit(f"Accepted {len(ids):,} suggestions scoring ≥ {threshold} (Ctrl+Z)")
+            self.ended.emit(
+                f"Accepted {counted(len(ids), 'suggestion')} scoring ≥ {threshold} (Ctrl+Z)"
+            )
         else:
             self.message.emit(f"No pending suggestion scores at least {threshold}")
 

@@ -25,6 +25,7 @@ from studio.api import Project, RunStatus
 from studio.api.queue import ActiveQueue
 from studio.core.active_queue import QueueOptions
 from studio.core.errors import OperationCancelledError
+from studio.core.wording import counted
 from studio.gui.status_job import JobText, StatusJobs
 from studio.gui.task_runner import Progress, TaskRunner
 from studio.gui.workspace.navigator import ItemNavigator
@@ -144,7 +145,7 @@ class UncertaintyQueue(QObject):
         self.navigator.model.set_queue(entries)
         count = len(ordered.entries)
         self.message.emit(
-            f"Next follows the uncertainty queue: {count:,} unlabeled images, ordered by "
+            f"Next follows the uncertainty queue: {counted(count, 'unlabeled image')}, ordered by "
             f"{ordered.model.description}"
         )
         self.ordered.emit(ordered)

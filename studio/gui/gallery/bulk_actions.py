@@ -23,6 +23,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QAbstractItemView, QInputDialog, QMenu, QWidget
 
 from studio.api import Project, StudioError
+from studio.core.wording import counted
 from studio.gui.gallery.model import STATUS_LABELS, GalleryModel
 
 STATUS_SHORTCUTS = {status: f"Alt+{n}" for n, status in enumerate(STATUS_LABELS, start=1)}
@@ -48,10 +49,6 @@ def clear_annotations(project: Project, item_ids: list[int]) -> int:
     if annotation_ids:
         project.delete_annotations(annotation_ids)
     return len(annotation_ids)
-
-
-def _plural(count: int, noun: str) -> str:
-    return f"{count:,} {noun}{'' if count == 1 else 's'}"
 
 
 class BulkActions(QObject):
@@ -193,35 +190,35 @@ class BulkActions(QObject):
         label = STATUS_LABELS.get(status, status)
         self._edit(
             lambda project, ids: project.set_status(ids, status),
-            lambda ids, _: f"Marked {_plural(len(ids), 'item')} as {label}",
+            lambda ids, _: f"Marked {counted(len(ids), 'image')} as {label}",
         )
 
     def set_split(self, split: str) -> None:
         text = "no split" if split == "none" else f"split {split}"
         self._edit(
             lambda project, ids: project.set_split(ids, split),
-            lambda ids, _: f"Set {text} on {_plural(len(ids), 'item')}",
+            lambda ids, _: f"Set {text} on {counted(len(ids), 'image')}",
         )
 
     def add_tag(self, tag: str) -> None:
         tag = tag.strip()
         self._edit(
             lambda project, ids: project.tag_items(ids, add=tag),
-            lambda ids, _: f"Tagged {_plural(len(ids), 'item')} “{tag}”",
+            lambda ids, _: f"Tagged {counted(len(ids), 'image')} “{tag}”",
         )
 
     def remove_tag(self, tag: str) -> None:
         tag = tag.strip()
         self._edit(
             lambda project, ids: project.tag_items(ids, remove=tag),
-            lambda ids, _: f"Removed the tag “{tag}” from {_plural(len(ids), 'item')}",
+            lambda ids, _: f"Removed the tag “{tag}” from {counted(len(ids), 'image')}",
         )
 
     def clear_annotations(self) -> None:
         self._edit(
             clear_annotations,
             lambda ids, count: (
-                f"Deleted {_plural(count, 'annotation')} of {_plural(len(ids), 'item')}"
+                f"Deleted {counted(count, 'annotation')} of {counted(len(ids), 'image')}"
             ),
         )
 

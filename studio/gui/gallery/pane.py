@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
 
 from studio.api import Project
 from studio.core.errors import StudioError
+from studio.core.wording import counted
 from studio.gui.gallery.filters import GalleryFilterBar
 from studio.gui.gallery.model import GalleryModel
 from studio.gui.gallery.thumbnail_loader import ThumbnailLoader
@@ -142,8 +143,8 @@ class GalleryPane(QWidget):
             selection_model.setCurrentIndex(first, QItemSelectionModel.SelectionFlag.NoUpdate)
             self.view.scrollTo(first)
         missing = len(wanted) - len(rows)
-        note = f" ({missing} hidden by the gallery's filter)" if missing else ""
-        return f"{len(rows)} images selected{note}"
+        note = f" ({missing:,} hidden by the gallery's filter)" if missing else ""
+        return f"{counted(len(rows), 'image')} selected{note}"
 
     def reveal(self, item_id: int) -> str:
         """Make `item_id` the selected, current thumbnail, clearing the filters first when

@@ -18,11 +18,6 @@ ERROR_ON_LIGHT = "#c62828"
 ERROR_ON_DARK = "#ff6b6b"
 
 
-def counted(count: int, noun: str) -> str:
-    """ "1 image", "2,000 images"."""
-    return f"{count:,} {noun}{'' if count == 1 else 's'}"
-
-
 def error_label(object_name: str) -> QLabel:
     """A word-wrapped, selectable label in red (readable on the light and the dark theme):
     the full message of an error, which names the file and the record."""

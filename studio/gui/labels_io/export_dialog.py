@@ -2,12 +2,15 @@
 
 The user picks the format, the destination folder, the split (or only the images selected
 in the gallery), whether the images are copied, linked or left out, and whether a folder
-that is not empty may be replaced. The dialog counts the images the choice covers (the
-exporter leaves out rejected images and images not labeled yet, and says so), runs the
-export on a worker thread with a progress bar and Cancel, and then shows the report: images,
-annotations, and the annotations the format could not hold, by reason. The export is
-written to a temporary folder and renamed into place, so a cancel or an error leaves the
-destination as it was.
+that is not empty may be replaced. "Only the selected images" starts ticked only when the
+selection is more than the image open in the canvas (which a click selects), so opening the
+dialog on one unlabeled image does not offer an empty export. The dialog counts the images
+the choice covers and, off the GUI thread, the images and annotations the export will hold
+(the exporter leaves out rejected images and images not labeled yet), with a one-line
+warning when that is nothing. It runs the export on a worker thread with a progress bar and
+Cancel, and then shows the report: images, annotations, and the annotations the format could
+not hold, by reason. The export is written to a temporary folder and renamed into place, so
+a cancel or an error leaves the destination as it was.
 """
 
 from __future__ import annotations
@@ -34,9 +37,9 @@ from PySide6.QtWidgets import (
 )
 
 from studio.api import LabelExportReport, Project
+from studio.core.wording import counted
 from studio.gui.labels_io import (
     can_write,
-    counted,
     error_label,
     show_error,
     show_progress,
@@ -72,6 +75,15 @@ def report_lines(report: LabelExportReport) -> list[str]:
     return lines
 
 
+def empty_export_warning(images: int, annotations: int) -> str:
+    """One line when the export would hold nothing (or no labels at all), else ""."""
+    if not images:
+        return "Nothing to export: none of the chosen images is labeled (or all are rejected)."
+    if not annotations:
+        return "The export holds no labels: its images are all marked done with nothing on them."
+    return ""
+
+
 class ExportLabelsDialog(QDialog):
     exported = Signal(object)  # LabelExportReport
 
@@ -81,7 +93,9 @@ class ExportLabelsDialog(QDialog):
         settings: QSettings,
         selected_ids: Sequence[int] = (),
         parent: QWidget | None = None,
+        open_id: int | None = None,
     ) -> None:
+        """`selected_ids`: the gallery's selection; `open_id`: the image open in the canvas."""
         super().__init__(parent)
         self.setObjectName("exportLabelsDialog")
         self.setWindowTitle("Export labels")
@@ -89,9 +103,12 @@ class ExportLabelsDialog(QDialog):
         self.project = project
         self.settings = settings
         self.selected_ids = list(selected_ids)
+        self.open_id = open_id
         self.report: LabelExportReport | None = None
-        self.chosen_count = 0
+        self.totals: tuple[int, int] | None = None  # (images, annotations) the export holds
+        self.chosen_text = ""  # "4 images chosen (1 of them rejected)"
         self.runner = TaskRunner(self)
+        self.counter = TaskRunner(self)
         self._build()
         self._restore_choices()
         self._connect()
@@ -129,6 +146,9 @@ class ExportLabelsDialog(QDialog):
         self.count_label = QLabel()
         self.count_label.setObjectName("exportCount")
         self.count_label.setWordWrap(True)
+        self.empty_warning = QLabel()
+        self.empty_warning.setObjectName("error")
+        self.empty_warning.setVisible(False)
         self.report_label = QLabel()
         self.report_label.setObjectName("exportReport")
         self.report_label.setWordWrap(True)
@@ -137,6 +157,7 @@ class ExportLabelsDialog(QDialog):
         self.report_label.setVisible(False)
         self.error = error_label("exportError")
         layout.addWidget(self.count_label)
+        layout.addWidget(self.empty_warning)
         layout.addSpacing(6)
         layout.addWidget(self.report_label)
         layout.addWidget(self.error)
@@ -173,16 +194,19 @@ class ExportLabelsDialog(QDialog):
         return row
 
     def _selected_text(self) -> str:
-        count = len(self.selected_ids)
-        noun = "image" if count == 1 else "images"
-        return f"Only the {count:,} selected {noun}"
+        return f"Only the {counted(len(self.selected_ids), 'selected image')}"
+
+    def _selection_is_a_choice(self) -> bool:
+        """Whether the selection says which images to export: more than the open image
+        (a click on a thumbnail selects and opens it; that alone is no choice)."""
+        return bool(self.selected_ids) and self.selected_ids != [self.open_id]
 
     def _restore_choices(self) -> None:
         index = self.format_combo.findData(self.settings.value(FORMAT_KEY))
         self.format_combo.setCurrentIndex(max(index, 0))
         index = self.images_combo.findData(self.settings.value(IMAGES_KEY))
         self.images_combo.setCurrentIndex(max(index, 0))
-        self.only_selected.setChecked(bool(self.selected_ids))
+        self.only_selected.setChecked(self._selection_is_a_choice())
 
     def _connect(self) -> None:
         self.runner.progress.connect(self._show_progress)
@@ -192,6 +216,9 @@ class ExportLabelsDialog(QDialog):
         self.folder_button.clicked.connect(self.choose_folder)
         self.split_combo.currentIndexChanged.connect(self._items_changed)
         self.only_selected.toggled.connect(self._items_changed)
+        self.include_pending.toggled.connect(self._items_changed)
+        self.counter.finished.connect(self._show_totals)
+        self.counter.failed.connect(lambda message: show_error(self.error, message))
         self.destination_edit.textChanged.connect(self._choice_changed)
         for widget in (self.format_combo, self.images_combo):
             widget.currentIndexChanged.connect(self._choice_changed)
@@ -235,12 +262,29 @@ class ExportLabelsDialog(QDialog):
         return len(set(chosen).intersection(self.project.item_ids(**filters)))
 
     def update_count(self) -> None:
-        self.chosen_count = total = self.count()
+        """Count the chosen images at once, and what the export will hold in the background."""
+        total = self.count()
         rejected = self.count(status="rejected") if total else 0
         text = f"{counted(total, 'image')} chosen"
         if rejected:
             text += f" ({rejected:,} of them rejected)"
-        self.count_label.setText(f"{text}. {CAVEAT}")
+        self.chosen_text = text
+        self.totals = None
+        self.count_label.setText(f"{text}; counting what the export will hold…")
+        self.empty_warning.setVisible(False)
+        project, chosen = self.project, self._chosen_ids()
+        split, pending = self.split_combo.currentData(), self.include_pending.isChecked()
+        self.counter.start(lambda *_: project.export_totals(split, chosen, include_pending=pending))
+        self._update_buttons()
+
+    def _show_totals(self, totals: object) -> None:
+        images, annotations = totals  # type: ignore[misc]
+        self.totals = (images, annotations)
+        held = f"{counted(images, 'image')} with {counted(annotations, 'annotation')}"
+        self.count_label.setText(f"{self.chosen_text}: the export will hold {held}. {CAVEAT}")
+        warning = empty_export_warning(images, annotations)
+        self.empty_warning.setText(warning)
+        self.empty_warning.setVisible(bool(warning))
         self._update_buttons()
 
     def request(self) -> ExportRequest:
@@ -263,7 +307,8 @@ class ExportLabelsDialog(QDialog):
             not self.runner.busy
             and bool(self.destination_edit.text().strip())
             and self.format_combo.currentData() is not None
-            and self.chosen_count > 0
+            and self.totals is not None
+            and self.totals[0] > 0
         )
 
     def start_export(self) -> None:
@@ -331,5 +376,6 @@ class ExportLabelsDialog(QDialog):
         super().reject()
 
     def done(self, result: int) -> None:
+        self.counter.shutdown()
         self.runner.shutdown()
         super().done(result)

@@ -43,9 +43,9 @@ from PySide6.QtWidgets import (
 )
 
 from studio.api import LabelImportOptions, LabelImportReport, Project
+from studio.core.wording import counted
 from studio.gui.labels_io import (
     can_read,
-    counted,
     error_label,
     show_error,
     show_progress,

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from studio.api import Project
 from studio.api.sam import no_checkpoint_message
 from studio.core.errors import OperationCancelledError
+from studio.core.wording import counted
 from studio.gui.status_job import JobText, StatusJobs
 from studio.gui.task_runner import Progress, TaskRunner
 from studio.jobs.sam_everything_job import (
@@ -65,8 +66,8 @@ class EverythingTally:
             self.skipped += 1
 
     def describe(self) -> str:
-        images = "image" if self.images == 1 else "images"
-        text = f"{self.suggestions:,} pending suggestions added on {self.images:,} {images}"
+        suggested = counted(self.suggestions, "pending suggestion")
+        text = f"{suggested} added on {counted(self.images, 'image')}"
         return text + (f" ({self.skipped:,} could not be read)" if self.skipped else "")
 
 
@@ -226,7 +227,7 @@ class SegmentEverything(QObject):
             return tally
 
         self._runner.start(work)
-        self.message.emit(f"Segmenting everything in {len(ids):,} images (Esc cancels)…")
+        self.message.emit(f"Segmenting everything in {counted(len(ids), 'image')} (Esc cancels)…")
 
     def cancel(self) -> None:
         """Stop the run: the image being segmented keeps its suggestions, no other starts."""

@@ -14,13 +14,14 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTab
 from studio.gui.training import format_metric
 
 SORT_ROLE = Qt.ItemDataRole.UserRole
+NO_VALUE = "—"  # a figure with no meaning: the precision of a class never predicted…
 
 
 class NumberCell(QTableWidgetItem):
-    """A right-aligned figure that sorts by value (an empty cell sorts first)."""
+    """A right-aligned figure that sorts by value; a missing one reads "—" and sorts first."""
 
     def __init__(self, value: Any) -> None:
-        super().__init__(format_metric(value))
+        super().__init__(format_metric(value) or NO_VALUE)
         number = value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
         self.setData(SORT_ROLE, float("-inf") if number is None else float(number))
         self.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -30,7 +31,8 @@ class NumberCell(QTableWidgetItem):
 
 
 class PerClassTable(QTableWidget):
-    """One row per class: its name, then one column per figure."""
+    """One row per class: its name, then one column per figure ("—" where a figure has no
+    meaning, such as the recall of a class with no example in the split)."""
 
     def __init__(self) -> None:
         super().__init__(0, 0)

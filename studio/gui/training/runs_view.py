@@ -176,6 +176,12 @@ class RunsView(QWidget):
         runs = self.selected_runs()
         if len(runs) != 1 or self.project is None:
             return None
+        for shown in self.findChildren(ErrorAnalysisWindow):
+            if shown.record.id == runs[0].record.id and shown.isVisible():
+                shown.showNormal()  # back from where "Open in labeling canvas" put it
+                shown.raise_()
+                shown.activateWindow()
+                return shown
         window = ErrorAnalysisWindow(self.project, runs[0], self)
         window.items_requested.connect(self.items_requested)
         window.open_item_requested.connect(self.open_item_requested)

@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 from studio.api import Project
 from studio.core.enums import RESUMABLE_STATUSES
 from studio.core.errors import StudioError
+from studio.core.wording import counted
 from studio.gui.labels_io import error_label, show_error
 from studio.gui.training import (
     NOT_UNDOABLE,
@@ -378,7 +379,7 @@ class TrainPanel(QWidget):
         self.progress.setFormat(f"epoch {done} / {self._epochs}")
         items = event.get("train_items")
         self.status_label.setText(
-            f"Training on {items:,} images, batch size {event.get('batch_size')}"
+            f"Training on {counted(items, 'image')}, batch size {event.get('batch_size')}"
             if isinstance(items, int)
             else "Training…"
         )

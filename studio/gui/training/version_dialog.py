@@ -43,6 +43,7 @@ from studio.api.data_health import LEAKS_NAMED
 from studio.core.duplicates import SplitLeak
 from studio.core.errors import StudioError
 from studio.core.versions import SplitPlan
+from studio.core.wording import counted
 from studio.gui.labels_io import error_label, show_error
 from studio.gui.task_runner import TaskRunner
 from studio.gui.training import NOT_UNDOABLE, SPLITS
@@ -87,7 +88,7 @@ def leaks_text(leaks: list[SplitLeak]) -> str:
     named = "; ".join(leak.describe() for leak in leaks[:LEAKS_NAMED])
     more = f"; and {len(leaks) - LEAKS_NAMED} more" if len(leaks) > LEAKS_NAMED else ""
     return (
-        f"{len(leaks)} group(s) of duplicate images would be in train and in val or test: "
+        f"{counted(len(leaks), 'group')} of duplicate images would be in train and in val or test: "
         f"{named}{more}. Data ▸ Duplicates… reviews them; freezing is allowed."
     )
 

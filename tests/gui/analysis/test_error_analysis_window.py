@@ -4,15 +4,18 @@ error gallery, and Enter or a double-click asks to open the image in the labelin
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QItemSelectionModel, Qt
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from studio.gui.analysis.image_grid import ImageGrid
 from studio.gui.analysis.window import ErrorAnalysisWindow
+from studio.gui.main_window import MainWindow
+from studio.gui.training.evaluation_view import NO_VALUE
 from studio.gui.training.runs_view import RunsView
 from tests.core.test_error_analysis import (
     CLASSES,
@@ -137,6 +140,40 @@ def test_ctrl_digits_switch_tabs_and_a_class_row_highlights_its_curve(
     shoot(window, "error_analysis_per_class.png")
     qtbot.keyClick(window, Qt.Key.Key_3, Qt.KeyboardModifier.ControlModifier)
     shoot(window, "error_analysis_pr_curves.png")
+
+
+def test_a_class_never_predicted_has_no_precision(qtbot: QtBot, tmp_path: Path) -> None:
+    built = build_classification(tmp_path, guesses=("cat", "cat", "dog", "dog", "cat", "cat"))
+    try:
+        window = open_window(qtbot, built)
+        assert window.per_class.cell_text("bird", "precision") == NO_VALUE
+        assert window.per_class.cell_text("bird", "recall") == "0"
+        assert window.per_class.cell_text("cat", "precision") == "0.5"
+        window.close()
+    finally:
+        built.project.close()
+
+
+def test_open_in_labeling_canvas_brings_the_main_window_forward(
+    qtbot: QtBot, open_window: Callable[[Path], MainWindow], classified: Built
+) -> None:
+    main = open_window(classified.project.path)  # the conftest's fixture: a MainWindow
+    window = ErrorAnalysisWindow(main.project, main.project.run(classified.run_id), main)
+    window.open_item_requested.connect(main.open_item)
+    window.show()
+    qtbot.waitExposed(window)
+    qtbot.waitUntil(lambda: window.data is not None and not window.is_loading(), timeout=10_000)
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+    click_cell(qtbot, window, 1, 1)
+
+    qtbot.mouseClick(window.open_button, Qt.MouseButton.LeftButton)
+
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is main)
+    assert window.windowHandle().transientParent() is None  # so the main window goes over it
+    assert window.isVisible()
+    assert main.workspace.controller.item.id == classified.ids[2]
+    window.close()
 
 
 # --- detection ------------------------------------------------------------------------------

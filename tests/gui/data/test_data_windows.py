@@ -110,11 +110,11 @@ def test_the_health_window_charts_the_labels_and_follows_edits(
     health: HealthWindow = window.data_health.health
     qtbot.waitUntil(lambda: health.health is not None, timeout=10_000)
     assert health.health.class_balance["photo"]["none"] == 10
-    assert "10 items never reviewed" in health.summary.text()
+    assert "10 images never reviewed" in health.summary.text()
     assert len(health.balance.getPlotItem().items) == 4  # one bar set per split
     window.project.set_status(window.project.item_ids()[:3], "reviewed")
     window.refresh()
-    qtbot.waitUntil(lambda: "7 items never reviewed" in health.summary.text(), timeout=10_000)
+    qtbot.waitUntil(lambda: "7 images never reviewed" in health.summary.text(), timeout=10_000)
 
 
 def test_freezing_with_duplicates_across_splits_warns_and_freezes(
@@ -124,13 +124,13 @@ def test_freezing_with_duplicates_across_splits_warns_and_freezes(
     dialog: FreezeVersionDialog = window.training.panel.freeze_version()
     qtbot.waitUntil(lambda: dialog.plan is not None, timeout=10_000)
     assert not dialog.leaks_label.isHidden()
-    assert "1 group(s) of duplicate images would be in train and in val or test" in (
+    assert "1 group of duplicate images would be in train and in val or test" in (
         dialog.leaks_label.text()
     )
     dialog.create_button.click()
     message = dialog.leak_message
     assert isinstance(message, QMessageBox)
-    assert "1 group(s) of duplicate images straddle train and val/test" in message.text()
+    assert "1 group of duplicate images straddle train and val/test" in message.text()
     assert window.project.latest_version() is not None
     message.close()
 

@@ -81,7 +81,7 @@ def test_esc_right_after_the_start_cancels_pre_labeling_and_keeps_the_batches_do
 
     qtbot.waitUntil(lambda: not window.prelabeling.running, timeout=WORKER_TIMEOUT_MS)
     status = window.statusBar().currentMessage()
-    kept = re.match(r"Pre-labeling cancelled: (\d+) pending suggestions on (\d+) items", status)
+    kept = re.match(r"Pre-labeling cancelled: (\d+) pending suggestions? on (\d+) images?", status)
     assert kept is not None, status
     shapes = suggestions(window.project)
     assert len(shapes) == int(kept[1]) == int(kept[2])
@@ -134,7 +134,7 @@ def test_accepting_above_a_threshold_from_the_data_menu_is_one_undo_step(
     click_ok(dialog)
     reviews = {shape.id: shape.review for shape in suggestions(project)}
     assert (reviews[sure], reviews[unsure]) == ("accepted", "pending")
-    assert "Accepted 1 suggestions" in window.statusBar().currentMessage()
+    assert "Accepted 1 suggestion scoring" in window.statusBar().currentMessage()
     window.undo()
     reviews = {shape.id: shape.review for shape in suggestions(project)}
     assert (reviews[sure], reviews[unsure]) == ("pending", "pending")

@@ -181,7 +181,7 @@ def test_the_model_shows_the_edit_and_the_selection_stays(qtbot: QtBot, gallery:
     statuses = {gallery.model.data(gallery.model.index(r), GalleryModel.StatusRole) for r in rows}
     assert statuses == {"done"}
     assert selected_ids(gallery.view) == set(ids[10:13])
-    assert gallery.messages == ["Marked 3 items as done"]
+    assert gallery.messages == ["Marked 3 images as done"]
 
 
 def test_edited_items_leave_a_query_they_no_longer_match(gallery: Gallery) -> None:
@@ -201,7 +201,7 @@ def test_clearing_annotations_reports_how_many(gallery: Gallery) -> None:
 
     gallery.bulk.clear_action.trigger()
 
-    assert gallery.messages == [f"Deleted {LABELED} annotations of {LABELED + 2} items"]
+    assert gallery.messages == [f"Deleted {LABELED} annotations of {LABELED + 2} images"]
     model = gallery.model
     counts = [model.data(model.index(row), GalleryModel.AnnotationCountRole) for row in range(3)]
     assert counts == [0, 0, 0]
@@ -245,7 +245,7 @@ def test_select_all_then_a_shortcut_edits_every_item(qtbot: QtBot, gallery: Gall
     qtbot.keyClick(gallery.view, Qt.Key.Key_3, CTRL | ALT)
 
     assert gallery.project.count_items(split="test") == IMAGE_COUNT
-    assert gallery.messages == [f"Set split test on {IMAGE_COUNT} items"]
+    assert gallery.messages == [f"Set split test on {IMAGE_COUNT} images"]
 
 
 def test_the_remove_dialog_offers_the_tags_of_the_selection(qtbot: QtBot, gallery: Gallery) -> None:

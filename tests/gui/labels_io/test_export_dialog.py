@@ -37,13 +37,23 @@ def labeled_project(project: Project, tmp_path: Path) -> Project:
 
 
 def open_dialog(
-    qtbot: QtBot, project: Project, settings: QSettings, selected: list[int] | None = None
+    qtbot: QtBot,
+    project: Project,
+    settings: QSettings,
+    selected: list[int] | None = None,
+    open_id: int | None = None,
 ) -> ExportLabelsDialog:
-    dialog = ExportLabelsDialog(project, settings, selected or [])
+    dialog = ExportLabelsDialog(project, settings, selected or [], open_id=open_id)
     qtbot.addWidget(dialog)
     dialog.show()
     qtbot.waitExposed(dialog)
+    wait_counted(qtbot, dialog)
     return dialog
+
+
+def wait_counted(qtbot: QtBot, dialog: ExportLabelsDialog) -> None:
+    """The background count of what the export will hold has arrived."""
+    qtbot.waitUntil(lambda: dialog.totals is not None, timeout=TIMEOUT_MS)
 
 
 @pytest.fixture
@@ -74,9 +84,10 @@ def test_export_writes_the_folder_and_shows_the_report(
 ) -> None:
     assert dialog.format_combo.currentData() == "coco"
     assert dialog.count_label.text() == (
-        "4 images chosen (1 of them rejected). "
-        "Rejected images and images not labeled yet are not exported."
+        "4 images chosen (1 of them rejected): the export will hold 2 images with "
+        "4 annotations. Rejected images and images not labeled yet are not exported."
     )
+    assert not dialog.empty_warning.isVisibleTo(dialog)
     assert not dialog.only_selected.isVisibleTo(dialog)  # nothing selected in the gallery
     assert not dialog.export_button.isEnabled()  # no folder yet
     destination = tmp_path / "exported"
@@ -108,11 +119,13 @@ def test_the_split_and_the_images_mode_are_passed_on(
     qtbot: QtBot, dialog: ExportLabelsDialog, tmp_path: Path
 ) -> None:
     dialog.split_combo.setCurrentIndex(dialog.split_combo.findData("val"))
-    assert dialog.count_label.text().startswith("0 images chosen.")
+    wait_counted(qtbot, dialog)
+    assert dialog.count_label.text().startswith("0 images chosen: the export will hold 0 images")
     choose_folder(qtbot, dialog, tmp_path / "nothing")
     assert not dialog.export_button.isEnabled()
 
     dialog.split_combo.setCurrentIndex(dialog.split_combo.findData("train"))
+    wait_counted(qtbot, dialog)
     dialog.images_combo.setCurrentIndex(dialog.images_combo.findData("none"))
     assert dialog.export_button.isEnabled()
     export(qtbot, dialog)
@@ -134,6 +147,8 @@ def test_pending_suggestions_are_exported_only_when_ticked(
     export(qtbot, dialog)
     assert len(exported_coco(tmp_path / "final")["annotations"]) == 3
     dialog.include_pending.setChecked(True)
+    wait_counted(qtbot, dialog)
+    assert "the export will hold 2 images with 5 annotations" in dialog.count_label.text()
     dialog.destination_edit.setText(str(tmp_path / "pending"))
     export(qtbot, dialog)
     assert len(exported_coco(tmp_path / "pending")["annotations"]) == 4
@@ -148,7 +163,9 @@ def test_only_the_selected_images(
     assert dialog.only_selected.isVisible()
     assert dialog.only_selected.isChecked()
     assert dialog.only_selected.text() == "Only the 2 selected images"
-    assert dialog.count_label.text().startswith("2 images chosen (1 of them rejected).")
+    assert dialog.count_label.text().startswith(
+        "2 images chosen (1 of them rejected): the export will hold 1 image with 1 annotation."
+    )
 
     choose_folder(qtbot, dialog, tmp_path / "chosen")
     export(qtbot, dialog)
@@ -158,7 +175,34 @@ def test_only_the_selected_images(
     assert "Exported 1 annotation on 1 image" in dialog.report_label.text()
 
     dialog.only_selected.click()
+    wait_counted(qtbot, dialog)
     assert dialog.count_label.text().startswith("4 images chosen")
+    dialog.close()
+
+
+def test_just_the_open_image_selected_starts_unticked(
+    qtbot: QtBot, labeled_project: Project, settings: QSettings
+) -> None:
+    unlabeled = next(i.id for i in labeled_project.items() if i.path.endswith("unlabeled.jpg"))
+    dialog = open_dialog(qtbot, labeled_project, settings, [unlabeled], open_id=unlabeled)
+    assert dialog.only_selected.isVisible()
+    assert not dialog.only_selected.isChecked()
+    assert "the export will hold 2 images with 4 annotations" in dialog.count_label.text()
+    dialog.close()
+
+
+def test_an_export_that_would_hold_nothing_is_warned_of_and_refused(
+    qtbot: QtBot, labeled_project: Project, settings: QSettings, tmp_path: Path
+) -> None:
+    unlabeled = next(i.id for i in labeled_project.items() if i.path.endswith("unlabeled.jpg"))
+    dialog = open_dialog(qtbot, labeled_project, settings, [unlabeled], open_id=unlabeled)
+    choose_folder(qtbot, dialog, tmp_path / "empty")
+    dialog.only_selected.click()
+    wait_counted(qtbot, dialog)
+    assert "the export will hold 0 images with 0 annotations" in dialog.count_label.text()
+    assert dialog.empty_warning.isVisible()
+    assert dialog.empty_warning.text().startswith("Nothing to export:")
+    assert not dialog.export_button.isEnabled()
     dialog.close()
 
 
@@ -225,6 +269,7 @@ def test_the_main_window_exports_the_gallery_selection(
     qtbot.waitUntil(lambda: isinstance(QApplication.activeModalWidget(), ExportLabelsDialog))
     dialog = QApplication.activeModalWidget()
     assert isinstance(dialog, ExportLabelsDialog)
+    wait_counted(qtbot, dialog)
     assert dialog.only_selected.isChecked()
     assert dialog.only_selected.text() == "Only the 3 selected images"
     choose_folder(qtbot, dialog, tmp_path / "selection")
@@ -233,4 +278,20 @@ def test_the_main_window_exports_the_gallery_selection(
         image["file_name"] for image in exported_coco(tmp_path / "selection", "default")["images"]
     ]
     assert names == ["image_0000.jpg", "image_0001.jpg"]  # image 25 has no labels yet
+    dialog.close()
+
+
+def test_the_main_window_does_not_tick_a_selection_that_is_only_the_open_image(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    unlabeled = window.gallery_model.item_id(25)
+    window.open_item(unlabeled)  # selects it in the gallery and opens it
+    qtbot.waitUntil(lambda: window.workspace.controller.item is not None)
+    assert window.bulk_actions.selected_ids() == [unlabeled]
+
+    dialog = window.export_labels()
+    assert dialog is not None
+    wait_counted(qtbot, dialog)
+    assert not dialog.only_selected.isChecked()
+    assert dialog.only_selected.text() == "Only the 1 selected image"
     dialog.close()

@@ -76,7 +76,7 @@ def test_a_box_drawn_with_the_mouse_is_in_the_file_and_undo_redo_work(
     press(qtbot, Qt.Key.Key_Z, CTRL_SHIFT)
     assert stored(shape_project, item_id) == [("box", "dog", box)]
     assert canvas_ids(window) == [annotation_id]
-    assert window.statusBar().currentMessage() == "Redone: add box 2"
+    assert window.statusBar().currentMessage() == "Redone: Add box (dog) on image_0000.jpg"
 
 
 def test_moving_a_vertex_commits_once_and_undo_restores_it_exactly(
