@@ -54,11 +54,6 @@ def item_id_list(item_ids: int | Iterable[int]) -> list[int]:
     return [item_ids] if isinstance(item_ids, int) else list(item_ids)
 
 
-def _counted(count: int, noun: str) -> str:
-    """ "1 shape", "2 shapes"."""
-    return f"{count:,} {noun}{'' if count == 1 else 's'}"
-
-
 def path_list(paths: str | Path | Iterable[str | Path]) -> list[str | Path]:
     """One path (a file, folder or glob) or several; a string is never split into letters."""
     return [paths] if isinstance(paths, (str, Path)) else list(paths)
@@ -137,7 +132,7 @@ class LabelsService:
         schema = None if keypoints is None else KeypointSchema(tuple(keypoints), tuple(skeleton))
         with self._context.database.read() as connection:
             name = class_edits.find_class(connection, label).name
-        with self._edit(f"change the attributes and keypoints of {name}") as edit:
+        with self._edit(f"Change the attributes and keypoints of {name}") as edit:
             return class_edits.set_class_schema(edit, label, attributes, schema)
 
     # -- media ---------------------------------------------------------------------------
@@ -463,8 +458,10 @@ class LabelsService:
         """Set user attributes of one annotation (one undo step); the ones its class declares
         are checked against their type (a bad value refuses the edit, naming it)."""
         changes = dict(values)
-        names = ", ".join(changes)
-        with self._edit(f"set attribute{'s' if len(changes) > 1 else ''} {names}") as edit:
+        noun = "attribute" if len(changes) == 1 else "attributes"
+        verb = f"Set {noun} {', '.join(changes)} of"
+        describe = partial(wording.shapes, verb=verb, annotation_ids=[annotation_id])
+        with self._edit(describe) as edit:
             annotation_edits.set_user_attributes(edit, annotation_id, changes)
 
     def delete_annotation(self, annotation_id: int) -> None:
@@ -524,7 +521,11 @@ class LabelsService:
         among them are accepted; an unknown id or an image tag refuses them all."""
         ids = list(annotation_ids)
         name = self._class_name(label)
-        with self._edit(f"relabel {_counted(len(ids), 'shape')} as {name}") as edit:
+
+        def describe(connection: Connection) -> str:
+            return f"{wording.shapes(connection, 'Relabel', ids)} as {name}"
+
+        with self._edit(describe) as edit:
             return shape_edits.set_class_of_shapes(edit, ids, label)
 
     def paste_shapes(self, item_id: int, shapes: Iterable[AnnotationRecord]) -> list[int]:
@@ -534,7 +535,12 @@ class LabelsService:
         stacked above its own; suggestions are pasted accepted.
         """
         records = list(shapes)
-        with self._edit(f"paste {_counted(len(records), 'shape')}") as edit:
+
+        def describe(connection: Connection) -> str:
+            where = wording.item_name(connection, item_id)
+            return f"Paste {wording.counted(len(records), 'shape')} on {where}"
+
+        with self._edit(describe) as edit:
             return shape_edits.paste_shapes(edit, item_id, records, self._context.author)
 
     def restack_shapes(self, annotation_ids: Iterable[int], *, to_front: bool) -> int:
@@ -542,8 +548,12 @@ class LabelsService:
         step, through their `z_order` flag; returns how many changed."""
         ids = list(annotation_ids)
         where = "to the front" if to_front else "to the back"
-        verb = "bring" if to_front else "send"
-        with self._edit(f"{verb} {_counted(len(ids), 'shape')} {where}") as edit:
+        verb = "Bring" if to_front else "Send"
+
+        def describe(connection: Connection) -> str:
+            return f"{wording.shapes(connection, verb, ids)} {where}"
+
+        with self._edit(describe) as edit:
             return shape_edits.restack_shapes(edit, ids, to_front)
 
     def _class_name(self, label: str | int) -> str:

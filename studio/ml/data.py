@@ -29,6 +29,7 @@ from studio.core.errors import RunError, TrainingConfigError
 from studio.core.geometry import shape_box, shape_rle
 from studio.core.media import resolve
 from studio.core.versions import VersionItem, VersionRecord
+from studio.core.wording import counted
 
 # A detector learns a rotated box as its axis-aligned bounds and a segmenter as its filled
 # outline; polylines enclose no area, so neither learns from them (ADR 0045).
@@ -180,18 +181,13 @@ def shape_notes(items: Iterable[VersionItem], task: str, class_index: ClassIndex
         its = "its" if counts[ROTATED_BOX] == 1 else "their"
         outline = "filled outline" if counts[ROTATED_BOX] == 1 else "filled outlines"
         how = outline if task == Task.SEGMENTATION.value else "axis-aligned bounds"
-        boxes = _counted(counts[ROTATED_BOX], "rotated box", "rotated boxes")
+        boxes = counted(counts[ROTATED_BOX], "rotated box")
         notes.append(f"{boxes} trained on {its} {how}")
     if counts[POLYLINE]:
         notes.append(
-            f"{_counted(counts[POLYLINE], 'polyline', 'polylines')} ignored "
-            f"({task} learns shapes with an area)"
+            f"{counted(counts[POLYLINE], 'polyline')} ignored ({task} learns shapes with an area)"
         )
     return notes
-
-
-def _counted(count: int, one: str, many: str) -> str:
-    return f"{count:,} {one if count == 1 else many}"
 
 
 # --- the dataset ----------------------------------------------------------------------------

@@ -171,7 +171,7 @@ def test_a_user_attribute_is_set_in_its_type_as_one_undo_step(
 
     (record,) = project.annotations(project.item_ids()[0])
     assert record.attributes == {"user": {"age": 41, "seated": True}}
-    assert project.undo().description == "set attributes age, seated"
+    assert project.undo().description.startswith("Set attributes age, seated of box (person) on ")
     assert project.annotations(record.item_id)[0].attributes["user"]["age"] == 30
 
 

@@ -50,7 +50,7 @@ def test_a_schema_is_saved_in_the_class_meta_and_undo_restores_it(car_project: P
 
     step = car_project.undo()
 
-    assert step.description == "change the attributes and keypoints of car"
+    assert step.description == "Change the attributes and keypoints of car"
     assert car_project.classes()[0].meta == {"source": "kept"}
 
 

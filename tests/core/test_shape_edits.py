@@ -32,8 +32,10 @@ def test_relabelling_shapes_is_one_undo_step(project: Project, items: tuple[int,
     assert labels(project, big) == [("dog", None), ("dog", None)]
     assert project.set_class_of_shapes(ids, "dog") == 0  # already dog: nothing changes
 
-    project.undo()
+    step = project.undo()
     assert labels(project, big) == [("cat", None), ("cat", None)]
+    assert step.description.startswith("Relabel 2 shapes on ")  # the image's file name
+    assert step.description.endswith(".jpg as dog")
 
 
 def test_a_relabelled_suggestion_is_accepted(project: Project, items: tuple[int, int]) -> None:
