@@ -23,12 +23,12 @@ from studio.gui.canvas.shapes.keypoints_item import (
 )
 from studio.gui.canvas.tools.base import LIVE_Z, Pointer, Tool
 from studio.gui.canvas.tools.live_items import LivePoints
+from studio.gui.canvas.tools.point_chain import FINISH_KEYS
 
 if TYPE_CHECKING:
     from studio.gui.canvas.view import Canvas
 
 VISIBLE, HIDDEN, ABSENT = 2, 1, 0
-FINISH_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
 SKIP_KEY = Qt.Key.Key_N
 
 

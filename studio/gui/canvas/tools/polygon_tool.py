@@ -1,112 +1,32 @@
 """Polygon tool: click vertices; close by clicking the first vertex, Enter or a double-click.
 
-Backspace removes the last vertex, Esc drops the polygon. A click on (or next to) the last
-vertex adds nothing, so the second click of a double-click does not double the final point.
+Backspace removes the last vertex, Esc drops the polygon (see `PointChainTool`).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from PySide6.QtCore import QPointF, Qt
-from PySide6.QtGui import QKeyEvent
-
 from studio.gui.canvas.shapes.handles import GRAB_PIXELS
-from studio.gui.canvas.tools.base import Pointer, Tool, view_distance
-from studio.gui.canvas.tools.live_items import LivePoints
-
-if TYPE_CHECKING:
-    from studio.gui.canvas.view import Canvas
-
-MIN_POINTS = 3
-SAME_POINT_PIXELS = 3.0
-FINISH_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+from studio.gui.canvas.tools.base import Pointer
+from studio.gui.canvas.tools.point_chain import PointChainTool
 
 
-class PolygonTool(Tool):
+class PolygonTool(PointChainTool):
     name = "polygon"
+    kind = "polygon"
+    min_points = 3
 
-    def __init__(self, canvas: Canvas) -> None:
-        super().__init__(canvas)
-        self._points: list[tuple[float, float]] = []
-        self._cursor: tuple[float, float] | None = None
-        self._live: LivePoints | None = None
-
-    def busy(self) -> bool:
-        return bool(self._points)
-
-    def points(self) -> list[tuple[float, float]]:
-        return list(self._points)
+    def geometry(self, chain: list[float]) -> list[list[float]]:
+        return [chain]  # one ring
 
     def press(self, pointer: Pointer) -> None:
-        if self._near_point(0, pointer, GRAB_PIXELS) and len(self._points) >= MIN_POINTS:
+        if self._closable(pointer):
             self.finish()
             return
-        if self._near_point(-1, pointer, SAME_POINT_PIXELS):
-            return
-        self._points.append(self.clamped(pointer))
-        self._cursor = self.clamped(pointer)
-        self._show(pointer)
+        super().press(pointer)
 
-    def move(self, pointer: Pointer) -> None:
-        self.hover(pointer)
-
-    def hover(self, pointer: Pointer) -> None:
-        if self._points:
-            self._cursor = self.clamped(pointer)
-            self._show(pointer)
-
-    def double_click(self, pointer: Pointer) -> None:
-        if len(self._points) >= MIN_POINTS:
-            self.finish()
-
-    def key_press(self, event: QKeyEvent) -> bool:
-        if not self.busy():
-            return False
-        key = event.key()
-        if key in FINISH_KEYS:
-            if len(self._points) >= MIN_POINTS:
-                self.finish()
-            return True
-        if key == Qt.Key.Key_Backspace:
-            self._points.pop()
-            if self._points:
-                self._refresh()
-            else:
-                self.cancel()
-            return True
-        if key == Qt.Key.Key_Escape:
-            self.cancel()
-            return True
-        return False
-
-    def claims_key(self, key: int) -> bool:
-        return self.busy() and key in (*FINISH_KEYS, Qt.Key.Key_Backspace, Qt.Key.Key_Escape)
-
-    def finish(self) -> None:
-        ring = [coordinate for point in self._points for coordinate in point]
-        self.cancel()
-        self.canvas.emit_created("polygon", [ring])
-
-    def cancel(self) -> None:
-        if self._live is not None:
-            self.canvas.scene().removeItem(self._live)
-        self._live = None
-        self._points = []
-        self._cursor = None
-
-    def _near_point(self, index: int, pointer: Pointer, pixels: float) -> bool:
-        if not self._points:
-            return False
-        point = self.canvas.view_point(QPointF(*self._points[index]))
-        return view_distance(point, pointer.view) <= pixels
+    def _closable(self, pointer: Pointer) -> bool:
+        """Enough vertices, and the pointer on the first one."""
+        return len(self._points) >= self.min_points and self._near_point(0, pointer, GRAB_PIXELS)
 
     def _show(self, pointer: Pointer) -> None:
-        closable = len(self._points) >= MIN_POINTS and self._near_point(0, pointer, GRAB_PIXELS)
-        self._refresh(closable)
-
-    def _refresh(self, closable: bool = False) -> None:
-        if self._live is None:
-            self._live = LivePoints(self.canvas.active_color(), joined=True)
-            self.canvas.scene().addItem(self._live)
-        self._live.set_state(self._points, self._cursor, closable, self.canvas.zoom())
+        self._refresh(self._closable(pointer))
