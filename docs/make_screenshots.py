@@ -204,6 +204,7 @@ def take_dialog_screenshots(output: Path, demo_path: Path, settings_path: Path) 
         exporter = window.export_labels()
         assert isinstance(exporter, ExportLabelsDialog)
         exporter.destination_edit.setText(str(demo_path.parent / "exported"))
+        wait_until(lambda: exporter.totals is not None)  # counted in the background first
         exporter.start_export()
         wait_until(lambda: exporter.report is not None)
         shots.append(grab_dialog(exporter, output / "export_labels_dialog.png"))

@@ -135,7 +135,9 @@ class WindowLayout(QObject):
         """The gallery and the side column take their share of the width; the canvas the rest."""
         width = self.window.width()
         gallery = min(GALLERY_WIDTH, int(width * GALLERY_SHARE))
-        self.splitter.setSizes([gallery, max(width - gallery, 1)])
+        # the splitter scales the sizes it is given to its own width, narrower than the window
+        room = self.splitter.width() if self.splitter.width() > gallery else width
+        self.splitter.setSizes([gallery, max(room - gallery, 1)])
         for area in ("left", "right"):
             docks = [d for d, a in self._areas.items() if a == area and not d.isHidden()]
             side = min(SIDE_PANEL_WIDTH, int(width * SIDE_SHARE))

@@ -194,7 +194,7 @@ class GalleryFilterBar(QWidget):
     def _build_fields(self) -> None:
         self.text_edit = self._line_edit("Filter by file name", "filter_text")
         self.tag_edit = self._line_edit("Tag", "filter_tag")
-        self.tag_edit.setMaximumWidth(110)
+        self.tag_edit.setMaximumWidth(140)
         self.status_button = MultiChoiceButton("Status", self)
         self.status_button.set_choices(STATUS_LABELS.items())
         self.split_button = MultiChoiceButton("Split", self)
@@ -243,12 +243,11 @@ class GalleryFilterBar(QWidget):
 
     def _build_layout(self) -> None:
         top = QHBoxLayout()
-        top.addWidget(self.text_edit, 1)
-        top.addWidget(self.tag_edit)
-        top.addWidget(self.sort_combo)
-        top.addWidget(self.order_button)
+        top.addWidget(self.text_edit, 2)
+        top.addWidget(self.tag_edit, 1)
         top.addWidget(self.clear_button)
         bottom = FlowLayout()  # wraps in a narrow gallery instead of widening it
+        bottom.addWidget(grouped([self.sort_combo, self.order_button], self))
         for button in self._choice_buttons():
             bottom.addWidget(button)
         score = [QLabel("Score", self), self.score_min_box, QLabel("–", self)]
