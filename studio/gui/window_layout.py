@@ -132,16 +132,23 @@ class WindowLayout(QObject):
         self.apply_default_sizes()
 
     def apply_default_sizes(self) -> None:
-        """The gallery and the side column take their share of the width; the canvas the rest."""
+        """The gallery and the side column take their share of the width; the canvas the rest.
+
+        The splitter scales the sizes it is given to its own width, which before the window
+        is laid out is not yet its final one: the gallery's size is given against the width
+        the splitter will have (the window's less the side columns and the tool bar).
+        """
         width = self.window.width()
         gallery = min(GALLERY_WIDTH, int(width * GALLERY_SHARE))
-        # the splitter scales the sizes it is given to its own width, narrower than the window
-        room = self.splitter.width() if self.splitter.width() > gallery else width
-        self.splitter.setSizes([gallery, max(room - gallery, 1)])
+        side = min(SIDE_PANEL_WIDTH, int(width * SIDE_SHARE))
+        room = width
         for area in ("left", "right"):
             docks = [d for d, a in self._areas.items() if a == area and not d.isHidden()]
-            side = min(SIDE_PANEL_WIDTH, int(width * SIDE_SHARE))
             self.window.resizeDocks(docks, [side] * len(docks), Qt.Orientation.Horizontal)
+            room -= side if docks else 0
+        if self._tool_bar is not None and not self._tool_bar.isHidden():
+            room -= self._tool_bar.sizeHint().width()
+        self.splitter.setSizes([gallery, max(room - gallery, 1)])
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
         if watched is self.window and event.type() == QEvent.Type.Show and not self._sized:

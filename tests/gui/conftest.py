@@ -15,6 +15,7 @@ from studio.api import Project
 from studio.gui.gallery.model import GalleryModel
 from studio.gui.gui_thread_collector import GuiThreadCollector
 from studio.gui.main_window import MainWindow
+from studio.gui.theme import DEFAULT_THEME, apply_theme, current_theme
 from studio.plugins.manager import PluginSettings, StudioPlugins, use_plugins
 from tests.conftest import write_images
 from tests.gui.sam.fixtures import tiny_sam  # noqa: F401  (a fixture)
@@ -42,6 +43,16 @@ def _collect_what_is_due(gui_thread_collector: GuiThreadCollector) -> Iterator[N
     """Short tests seldom let the collector's timer fire: collect after each, on this thread."""
     yield
     gui_thread_collector.collect_due()
+
+
+@pytest.fixture(autouse=True)
+def _theme_as_it_was(qapp: QApplication) -> Iterator[None]:
+    """A test that switches the theme (a window's View ▸ Theme, a chart's test) leaves the
+    application in the one it found: pixel checks of later tests assume the light theme."""
+    before = current_theme(qapp) or DEFAULT_THEME
+    yield
+    if current_theme(qapp) != before:
+        apply_theme(qapp, before)
 
 
 @pytest.fixture(autouse=True)

@@ -153,7 +153,9 @@ class HelpOverlay(QWidget):
         return "\n".join(parts)
 
     def _fill(self) -> None:
-        for label in self.labels:
+        for label in self.labels:  # out of sight now: deleted only when the event loop runs
+            self.grid.removeWidget(label)
+            label.hide()
             label.deleteLater()
         self.labels = []
         groups = list(dict.fromkeys(spec.group for spec in self._registry.specs()))

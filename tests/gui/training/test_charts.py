@@ -3,23 +3,12 @@ the plot where it covers no curve."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from studio.gui.theme import apply_theme, current_theme, theme_colors
+from studio.gui.theme import apply_theme, theme_colors
 from studio.gui.training.charts import TrainingCharts
-
-
-@pytest.fixture
-def restore_theme() -> Iterator[None]:
-    app = QApplication.instance()
-    before = current_theme(app) or "light"
-    yield
-    apply_theme(app, before)
 
 
 def shown_charts(qtbot: QtBot) -> TrainingCharts:
@@ -39,14 +28,14 @@ def corner_colour(charts: TrainingCharts) -> str:
     return QColor(picture.pixel(picture.width() - 3, 3)).name()
 
 
-def test_a_chart_on_the_dark_theme_has_a_dark_background(qtbot: QtBot, restore_theme) -> None:
+def test_a_chart_on_the_dark_theme_has_a_dark_background(qtbot: QtBot) -> None:
     apply_theme(QApplication.instance(), "dark")
     charts = shown_charts(qtbot)
     assert corner_colour(charts) == theme_colors("dark")["base"]
     assert QColor(corner_colour(charts)).lightness() < 64
 
 
-def test_switching_the_theme_repaints_a_shown_chart(qtbot: QtBot, restore_theme) -> None:
+def test_switching_the_theme_repaints_a_shown_chart(qtbot: QtBot) -> None:
     apply_theme(QApplication.instance(), "light")
     charts = shown_charts(qtbot)
     assert corner_colour(charts) == theme_colors("light")["base"]
