@@ -28,10 +28,10 @@ from studio.gui.panels import SIDE_PANEL_WIDTH
 
 LAYOUT_VERSION = 1  # 0: the states saved before layouts were versioned
 DEFAULT_SIZE = QSize(1400, 860)
-GALLERY_WIDTH = 380  # at most; a quarter of a narrower window
-GALLERY_SHARE = 0.25
+GALLERY_WIDTH = 380  # at most; `GALLERY_SHARE` of a narrower window
+GALLERY_SHARE = 0.27
 SIDE_SHARE = 0.22  # of the window's width, for the side column (at most SIDE_PANEL_WIDTH)
-TOOL_NAMES_MIN_WIDTH = 1280
+TOOL_NAMES_MIN_WIDTH = 1600
 FRAME_BORDER = 4  # a window manager's border, set aside before the window has a frame
 GEOMETRY_KEY = "window_geometry"
 STATE_KEY = "window_state"

@@ -70,7 +70,7 @@ def test_at_1024_wide_the_canvas_keeps_the_largest_share_with_the_default_panels
     assert window.tool_bar.toolButtonStyle() == Qt.ToolButtonStyle.ToolButtonIconOnly
     filters = window.filter_bar
     assert filters.height() > filters.sizeHint().height()  # its buttons took a second row
-    assert resized(window, QSize(1400, 860)).width() == 1400
+    assert resized(window, QSize(1680, 1000)).width() == 1680
     assert window.tool_bar.toolButtonStyle() == Qt.ToolButtonStyle.ToolButtonTextUnderIcon
 
 

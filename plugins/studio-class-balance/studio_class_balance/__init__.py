@@ -12,6 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 import pyqtgraph as pg
+from PySide6.QtCore import QEvent
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from studio.plugins import hookimpl
@@ -35,9 +37,12 @@ class ClassBalancePanel(QWidget):
         self.plot = pg.PlotWidget()
         self.plot.setMouseEnabled(x=False, y=False)
         self.plot.hideButtons()
-        self.plot.setLabel("left", "annotations")
-        self.bars = pg.BarGraphItem(x=[], height=[], width=BAR_WIDTH)
+        self.plot.setLabel("bottom", "annotations")
+        self.plot.getViewBox().invertY(True)  # the first class on top, as in the class list
+        # bars lie down: a narrow side panel has room for class names on the left, not below
+        self.bars = pg.BarGraphItem(x0=0, y=[], width=[], height=BAR_WIDTH)
         self.plot.addItem(self.bars)
+        self._follow_palette()
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
         layout.addWidget(self.plot, 1)
@@ -50,13 +55,29 @@ class ClassBalancePanel(QWidget):
         project = self.context.project
         self.counts = {} if project is None else class_counts(project)
         names = list(self.counts)
-        self.bars.setOpts(x=list(range(len(names))), height=list(self.counts.values()))
-        self.plot.getAxis("bottom").setTicks([list(enumerate(names))])
+        self.bars.setOpts(x0=0, y=list(range(len(names))), width=list(self.counts.values()))
+        self.plot.getAxis("left").setTicks([list(enumerate(names))])
         total = sum(self.counts.values())
         if project is None:
             self.summary.setText("No project open")
         else:
             self.summary.setText(f"{total:,} annotations in {len(names):,} classes")
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt's name)
+        """Studio's theme switch changes the application palette: the chart follows it."""
+        if event.type() == QEvent.Type.PaletteChange:
+            self._follow_palette()
+        super().changeEvent(event)
+
+    def _follow_palette(self) -> None:
+        palette = self.palette()
+        text = palette.color(QPalette.ColorRole.Text)
+        self.plot.setBackground(palette.color(QPalette.ColorRole.Base))
+        for side in ("left", "bottom"):
+            axis = self.plot.getAxis(side)
+            axis.setPen(text)
+            axis.setTextPen(text)
+        self.bars.setOpts(brush=palette.color(QPalette.ColorRole.Highlight))
 
 
 def class_counts(project: Any) -> dict[str, int]:

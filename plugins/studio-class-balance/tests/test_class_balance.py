@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import studio_class_balance
 from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QColor, QPalette
 from pytestqt.qtbot import QtBot
 from studio_class_balance import ClassBalancePanel
 
@@ -62,8 +63,8 @@ def shown_panel(qtbot: QtBot, context: WindowContext) -> ClassBalancePanel:
 def test_the_bars_show_the_projects_counts(qtbot: QtBot, project: Project) -> None:
     panel = shown_panel(qtbot, WindowContext(project))
     assert panel.counts == {"cat": 4, "dog": 1, "bird": 0}
-    assert list(panel.bars.opts["height"]) == [4, 1, 0]
-    ticks = panel.plot.getAxis("bottom")._tickLevels[0]
+    assert list(panel.bars.opts["width"]) == [4, 1, 0]  # lying bars: their length
+    ticks = panel.plot.getAxis("left")._tickLevels[0]
     assert [name for _, name in ticks] == ["cat", "dog", "bird"]
     assert panel.summary.text() == "5 annotations in 3 classes"
 
@@ -76,7 +77,7 @@ def test_an_annotation_edit_redraws_the_chart(qtbot: QtBot, project: Project) ->
     project.annotate(item_id, "bird", box=[9, 9, 5, 5])
     context.annotations_changed.emit()
     assert panel.counts == {"cat": 4, "dog": 1, "bird": 2}
-    assert list(panel.bars.opts["height"]) == [4, 1, 2]
+    assert list(panel.bars.opts["width"]) == [4, 1, 2]
     project.undo()
     context.annotations_changed.emit()
     assert panel.counts["bird"] == 1
@@ -106,3 +107,13 @@ def test_the_plugin_imports_only_studios_public_api() -> None:
     assert studio_modules
     assert all(name.startswith(("studio.api", "studio.plugins")) for name in studio_modules)
     assert studio_class_balance.STUDIO_PLUGIN_API == 1
+
+
+def test_the_chart_follows_the_palette_as_studio_s_theme_switch_changes_it(
+    qtbot: QtBot, project: Project
+) -> None:
+    panel = shown_panel(qtbot, WindowContext(project))
+    palette = panel.palette()
+    palette.setColor(QPalette.ColorRole.Base, QColor("#101418"))
+    panel.setPalette(palette)
+    assert panel.plot.backgroundBrush().color().name() == "#101418"
