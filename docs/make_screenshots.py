@@ -132,6 +132,7 @@ def take_window_screenshots(
             settings.remove(SHOWN_KEY)  # the first-run hint shows again at this size
             if not window.open_project_file(demo_path):
                 raise RuntimeError(f"{demo_path}: the window could not open it")
+            window.window_layout.reset()  # the default layout for this size, as at a first start
             wait_for_thumbnails(window)
             shots.save("main_window", size)
             window.project_actions.hint.hide()
