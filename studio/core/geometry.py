@@ -100,14 +100,7 @@ def normalize_polygon(polygon: Sequence[Any], width: int, height: int) -> list[l
     for ring in rings:
         if not isinstance(ring, (list, tuple, np.ndarray)):
             raise InvalidEditError(f"polygon: {ring!r} is not a list of points")
-        flat = _finite(_flatten_ring(ring), "polygon")
-        if len(flat) % 2:
-            raise InvalidEditError("polygon: odd number of coordinates")
-        if len(flat) < 6:
-            raise InvalidEditError("polygon: a ring needs at least 3 points")
-        for index in range(0, len(flat), 2):
-            _inside(flat[index], flat[index + 1], width, height, "polygon")
-        result.append(flat)
+        result.append(_points_inside(ring, 3, "a ring", "polygon", width, height))
     return result
 
 
@@ -337,13 +330,20 @@ def normalize_polyline(polyline: Sequence[Any], width: int, height: int) -> list
         raise InvalidEditError("polyline: no points")
     if _is_pair(polyline[0]) and not all(_is_pair(point) for point in polyline):
         raise InvalidEditError("polyline: every point needs exactly two coordinates")
-    flat = _finite(_flatten_ring(polyline), "polyline")
+    return _points_inside(polyline, 2, "a line", "polyline", width, height)
+
+
+def _points_inside(
+    points: Any, least: int, what: str, kind: str, width: int, height: int
+) -> list[float]:
+    """The flat chain of `points` (pairs or flat), at least `least` of them, all in the image."""
+    flat = _finite(_flatten_ring(points), kind)
     if len(flat) % 2:
-        raise InvalidEditError("polyline: odd number of coordinates")
-    if len(flat) < 4:
-        raise InvalidEditError("polyline: a line needs at least 2 points")
+        raise InvalidEditError(f"{kind}: odd number of coordinates")
+    if len(flat) < 2 * least:
+        raise InvalidEditError(f"{kind}: {what} needs at least {least} points")
     for index in range(0, len(flat), 2):
-        _inside(flat[index], flat[index + 1], width, height, "polyline")
+        _inside(flat[index], flat[index + 1], width, height, kind)
     return flat
 
 
